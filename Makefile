@@ -1,0 +1,53 @@
+# skelreport — two commands on a fresh machine:
+#   make site   installs missing Debian packages, builds release, builds _site/ from reports/
+#   make test   installs what tests need too, builds, runs swift test
+SHELL := /bin/bash
+SWIFT ?= swift
+REPORTS ?= reports
+SITE ?= _site
+
+# Packages the build needs (stack.md). Fonts are pinned so figures are deterministic.
+BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-dejavu-extra \
+  fonts-stix libopenblas-dev liblapacke-dev libcmark-gfm-dev libcmark-gfm-extensions-dev \
+  libjs-katex katex fonts-katex
+# Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
+TEST_PKGS := chromium poppler-utils cmark-gfm
+
+.PHONY: site test build release deps test-deps bench clean screenshot
+
+# Install only what is missing: dpkg -s is checked first, so a second run installs nothing.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "system packages: all present"; fi
+endef
+
+deps:
+	$(call apt_install,$(BUILD_PKGS))
+
+test-deps:
+	$(call apt_install,$(BUILD_PKGS) $(TEST_PKGS))
+
+release: deps
+	$(SWIFT) build -c release --product skelreport
+
+build: deps
+	$(SWIFT) build
+
+site: release
+	.build/release/skelreport build $(REPORTS) --out $(SITE)
+
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --parallel 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+bench: deps
+	$(SWIFT) build -c release --product skelbench
+	.build/release/skelbench
+
+clean:
+	rm -rf .build $(SITE) .skelcache

@@ -1,0 +1,85 @@
+// swift-tools-version: 6.0
+// skelreport: Markdown reports of neural-network kernel experiments → a static site.
+//
+// Arrows point one way (see README "Architecture"):
+//   skelreport ─► SkelBuild ─► SkelExperiments ─► SkelKernels ─► SkelMath ─► CBLAS
+//        │            │               ├──────────► SkelPlot (figure model, no Cairo)
+//        │            │               └──────────► SkelDocument ─► CCmarkGFM, Yams
+//        │            └─► Mustache
+//        └─► SkelCairo ─► SkelPlot, CCairo   (the CLI injects the Cairo backend into SkelBuild)
+import PackageDescription
+
+let package = Package(
+  name: "skelreport",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "skelreport", targets: ["skelreport"]),
+    .executable(name: "skelbench", targets: ["skelbench"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+  ],
+  targets: [
+    // MARK: - System libraries (shims only; no Swift API)
+    .systemLibrary(
+      name: "CCairo", pkgConfig: "pangocairo",
+      providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
+    .systemLibrary(
+      name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
+      providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+    .systemLibrary(
+      name: "CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+
+    // MARK: - Pure math and kernels (know no files)
+    .target(name: "SkelMath", dependencies: ["CBLAS"], exclude: ["README.md"]),
+    .target(name: "SkelKernels", dependencies: ["SkelMath"], exclude: ["README.md"]),
+
+    // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
+    .target(name: "SkelPlot", exclude: ["README.md"]),
+    .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo"], exclude: ["README.md"]),
+
+    // MARK: - Documents, experiments, the build pipeline (know no CLI)
+    .target(
+      name: "SkelDocument",
+      dependencies: ["CCmarkGFM", .product(name: "Yams", package: "Yams")],
+      exclude: ["README.md"]),
+    .target(
+      name: "SkelExperiments",
+      dependencies: ["SkelDocument", "SkelKernels", "SkelPlot"],
+      exclude: ["README.md"]),
+    .target(
+      name: "SkelBuild",
+      dependencies: [
+        "SkelExperiments", "SkelDocument", "SkelPlot",
+        .product(name: "Mustache", package: "swift-mustache"),
+      ],
+      exclude: ["README.md"]),
+
+    // MARK: - Executables
+    .executableTarget(
+      name: "skelreport",
+      dependencies: [
+        "SkelBuild", "SkelCairo", "SkelDocument", "SkelExperiments",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "skelbench",
+      dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild"]),
+
+    // MARK: - Tests
+    .target(name: "SkelTestSupport", dependencies: ["SkelMath", "SkelPlot"]),
+    .testTarget(name: "SkelMathTests", dependencies: ["SkelMath", "SkelTestSupport"]),
+    .testTarget(name: "SkelKernelsTests", dependencies: ["SkelKernels", "SkelTestSupport"]),
+    .testTarget(name: "SkelPlotTests", dependencies: ["SkelPlot", "SkelTestSupport"]),
+    .testTarget(name: "SkelCairoTests", dependencies: ["SkelCairo", "SkelPlot", "SkelTestSupport"]),
+    .testTarget(name: "SkelDocumentTests", dependencies: ["SkelDocument", "SkelTestSupport"]),
+    .testTarget(
+      name: "SkelBuildTests",
+      dependencies: [
+        "SkelBuild", "SkelCairo", "SkelExperiments", "SkelDocument", "SkelTestSupport",
+      ]),
+  ]
+)

@@ -1,0 +1,193 @@
+import CCairo
+import Foundation
+import SkelPlot
+
+/// Errors the Cairo backend reports.
+public enum CairoError: Error, CustomStringConvertible {
+  case surface(String)
+  public var description: String {
+    switch self {
+    case .surface(let why): return "cairo: \(why)"
+    }
+  }
+}
+
+/// The Cairo/Pango implementation of `FigureBackend`.
+///
+/// Text is laid out by Pango at 72 dpi (one Pango point = one scene point) with hinted metrics
+/// off, so a layout measured here is the same on every surface (PNG at any scale, SVG, PDF).
+public final class CairoBackend: FigureBackend, @unchecked Sendable {
+  private let measureSurface: OpaquePointer
+  private let measureContext: OpaquePointer
+  private let lock = NSLock()
+
+  public init() {
+    measureSurface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 4, 4)
+    measureContext = cairo_create(measureSurface)
+  }
+
+  deinit {
+    cairo_destroy(measureContext)
+    cairo_surface_destroy(measureSurface)
+  }
+
+  // MARK: - TextMeasurer
+
+  public func measure(markup: String, font: FontSpec) -> TextExtent {
+    lock.lock()
+    defer { lock.unlock() }
+    let layout = Self.makeLayout(measureContext, markup: markup, font: font)
+    defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+    return Self.extent(of: layout)
+  }
+
+  // MARK: - Rendering
+
+  public func render(_ scene: Scene, as format: ImageFormat, pixelsPerPoint: Double) throws -> [UInt8] {
+    let sink = ByteSink()
+    let closure = Unmanaged.passUnretained(sink).toOpaque()
+    switch format {
+    case .png:
+      let w = Int32((scene.width * pixelsPerPoint).rounded()), h = Int32((scene.height * pixelsPerPoint).rounded())
+      guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h) else { throw CairoError.surface("cannot create image surface") }
+      defer { cairo_surface_destroy(surface) }
+      try draw(scene, on: surface, scale: pixelsPerPoint)
+      let status = cairo_surface_write_to_png_stream(surface, writeToSink, closure)
+      guard status == CAIRO_STATUS_SUCCESS else { throw CairoError.surface(String(cString: cairo_status_to_string(status))) }
+      return sink.bytes
+    case .svg:
+      guard let surface = cairo_svg_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else { throw CairoError.surface("cannot create SVG surface") }
+      cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
+      try draw(scene, on: surface, scale: 1)
+      cairo_surface_finish(surface)
+      cairo_surface_destroy(surface)
+      return Self.normalizeSVG(sink.bytes)
+    case .pdf:
+      guard let surface = cairo_pdf_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else { throw CairoError.surface("cannot create PDF surface") }
+      // Fixed dates make the PDF byte-identical across runs (cairo 1.16 ignores SOURCE_DATE_EPOCH).
+      cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2020-01-01T00:00:00Z")
+      cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "skelreport")
+      try draw(scene, on: surface, scale: 1)
+      cairo_surface_finish(surface)
+      cairo_surface_destroy(surface)
+      return sink.bytes
+    }
+  }
+
+  /// cairo numbers `<g id="surfaceN">` with a process-wide counter; make it stable.
+  static func normalizeSVG(_ bytes: [UInt8]) -> [UInt8] {
+    let text = String(decoding: bytes, as: UTF8.self)
+    let fixed = text.replacingOccurrences(of: #"id="surface[0-9]+""#, with: #"id="surface""#, options: .regularExpression)
+    return Array(fixed.utf8)
+  }
+
+  private func draw(_ scene: Scene, on surface: OpaquePointer, scale: Double) throws {
+    guard let cr = cairo_create(surface) else { throw CairoError.surface("cannot create context") }
+    defer { cairo_destroy(cr) }
+    cairo_scale(cr, scale, scale)
+    if let bg = scene.background {
+      setColor(cr, bg)
+      cairo_paint(cr)
+    }
+    for item in scene.items {
+      switch item {
+      case .path(let elements, let stroke, let fill):
+        cairo_new_path(cr)
+        for e in elements {
+          switch e {
+          case .move(let p): cairo_move_to(cr, p.x, p.y)
+          case .line(let p): cairo_line_to(cr, p.x, p.y)
+          case .close: cairo_close_path(cr)
+          }
+        }
+        if let fill {
+          setColor(cr, fill)
+          if stroke != nil { cairo_fill_preserve(cr) } else { cairo_fill(cr) }
+        }
+        if let stroke {
+          setColor(cr, stroke.color)
+          cairo_set_line_width(cr, stroke.width)
+          cairo_set_line_cap(cr, stroke.cap == .round ? CAIRO_LINE_CAP_ROUND : stroke.cap == .square ? CAIRO_LINE_CAP_SQUARE : CAIRO_LINE_CAP_BUTT)
+          cairo_set_line_join(cr, stroke.join == .round ? CAIRO_LINE_JOIN_ROUND : stroke.join == .bevel ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_MITER)
+          stroke.dash.withUnsafeBufferPointer { cairo_set_dash(cr, $0.baseAddress, Int32($0.count), 0) }
+          cairo_stroke(cr)
+        }
+      case .text(let t):
+        let layout = Self.makeLayout(cr, markup: t.markup, font: t.font)
+        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+        let e = Self.extent(of: layout)
+        let dx: Double = t.horizontal == .left ? 0 : (t.horizontal == .center ? -e.width / 2 : -e.width)
+        let dy: Double
+        switch t.vertical {
+        case .top: dy = 0
+        case .center: dy = -e.height / 2
+        case .baseline: dy = -e.baseline
+        case .bottom: dy = -e.height
+        }
+        cairo_save(cr)
+        cairo_translate(cr, t.position.x, t.position.y)
+        if t.rotation != 0 { cairo_rotate(cr, -t.rotation * Double.pi / 180) }
+        cairo_move_to(cr, dx, dy)
+        setColor(cr, t.color)
+        pango_cairo_update_layout(cr, layout)
+        pango_cairo_show_layout(cr, layout)
+        cairo_restore(cr)
+      case .pushClip(let r):
+        cairo_save(cr)
+        cairo_rectangle(cr, r.x, r.y, r.width, r.height)
+        cairo_clip(cr)
+      case .popClip:
+        cairo_restore(cr)
+      }
+    }
+  }
+
+  private func setColor(_ cr: OpaquePointer, _ c: SkelPlot.Color) {
+    cairo_set_source_rgba(cr, c.red, c.green, c.blue, c.alpha)
+  }
+
+  // MARK: - Pango
+
+  static func makeLayout(_ cr: OpaquePointer, markup: String, font: FontSpec) -> OpaquePointer {
+    let layout = pango_cairo_create_layout(cr)!
+    let context = pango_layout_get_context(layout)
+    pango_cairo_context_set_resolution(context, 72)
+    let options = cairo_font_options_create()
+    cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+    cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+    pango_cairo_context_set_font_options(context, options)
+    cairo_font_options_destroy(options)
+    pango_layout_context_changed(layout)
+    // "Family, size": the comma keeps words like "Roman" from being parsed as a style (stack.md §1).
+    let desc = pango_font_description_from_string("\(font.family), \(font.bold ? "Bold " : "")\(font.size)")
+    pango_layout_set_font_description(layout, desc)
+    pango_font_description_free(desc)
+    if pango_parse_markup(markup, -1, 0, nil, nil, nil, nil) != 0 {
+      pango_layout_set_markup(layout, markup, -1)
+    } else {
+      pango_layout_set_text(layout, markup, -1)
+    }
+    return layout
+  }
+
+  static func extent(of layout: OpaquePointer) -> TextExtent {
+    var ink = PangoRectangle(), logical = PangoRectangle()
+    pango_layout_get_extents(layout, &ink, &logical)
+    let scale = Double(PANGO_SCALE)
+    return TextExtent(
+      width: Double(logical.width) / scale, height: Double(logical.height) / scale,
+      baseline: Double(pango_layout_get_baseline(layout)) / scale)
+  }
+}
+
+/// Collects bytes from cairo's stream callbacks.
+final class ByteSink {
+  var bytes: [UInt8] = []
+}
+
+private func writeToSink(_ closure: UnsafeMutableRawPointer?, _ data: UnsafePointer<UInt8>?, _ length: UInt32) -> cairo_status_t {
+  guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+  let sink = Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue()
+  sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+  return CAIRO_STATUS_SUCCESS
+}

@@ -1,0 +1,40 @@
+import CBLAS
+
+/// A dense row-major matrix of doubles.
+public struct Matrix: Sendable, Equatable {
+  public let rows: Int
+  public let columns: Int
+  public var storage: [Double]
+
+  public init(rows: Int, columns: Int, repeating value: Double = 0) {
+    self.rows = rows
+    self.columns = columns
+    storage = [Double](repeating: value, count: rows * columns)
+  }
+
+  public init(rows: Int, columns: Int, storage: [Double]) {
+    precondition(storage.count == rows * columns, "storage has \(storage.count) entries, expected \(rows * columns)")
+    self.rows = rows
+    self.columns = columns
+    self.storage = storage
+  }
+
+  public subscript(i: Int, j: Int) -> Double {
+    get { storage[i * columns + j] }
+    set { storage[i * columns + j] = newValue }
+  }
+
+  /// The Gram matrix X·Xᵀ / scale of the rows of X, through BLAS `dsyrk` (upper triangle, then mirrored).
+  public func gram(dividedBy scale: Double = 1) -> Matrix {
+    var out = Matrix(rows: rows, columns: rows)
+    storage.withUnsafeBufferPointer { x in
+      out.storage.withUnsafeMutableBufferPointer { c in
+        cblas_dsyrk(
+          CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(columns),
+          1 / scale, x.baseAddress, Int32(columns), 0, c.baseAddress, Int32(rows))
+      }
+    }
+    for i in 0..<rows { for j in 0..<i { out[i, j] = out[j, i] } }
+    return out
+  }
+}

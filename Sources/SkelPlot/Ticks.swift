@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// Tick locators: pure functions from an interval to tick values (matplotlib's `MaxNLocator`
+/// idea, with the options passed in, never read from globals).
+public enum TickLocator {
+  /// Steps tried, times a power of ten.
+  static let niceSteps: [Double] = [1, 2, 2.5, 5, 10]
+
+  /// A "nice" step for at most `maxTicks` intervals over `[lower, upper]`.
+  public static func niceStep(lower: Double, upper: Double, maxTicks: Int) -> Double {
+    let span = upper - lower
+    guard span > 0, span.isFinite else { return 1 }
+    let raw = span / Double(max(1, maxTicks))
+    let magnitude = pow(10, floor(log10(raw)))
+    for s in niceSteps where s * magnitude >= raw * (1 - 1e-9) { return s * magnitude }
+    return 10 * magnitude
+  }
+
+  /// Ticks at multiples of a nice step that lie in `[lower, upper]` (with a little slop for rounding).
+  public static func linearTicks(lower: Double, upper: Double, maxTicks: Int = 6) -> [Double] {
+    let step = niceStep(lower: lower, upper: upper, maxTicks: maxTicks)
+    let eps = step * 1e-9
+    let first = ceil((lower - eps) / step)
+    let last = floor((upper + eps) / step)
+    guard first <= last else { return [] }
+    return stride(from: first, through: last, by: 1).map { k in
+      let v = k * step
+      return abs(v) < eps ? 0 : v  // no "-0"
+    }
+  }
+
+  /// Decade ticks 10^k inside `[lower, upper]` (thinned to at most `maxTicks`).
+  public static func logTicks(lower: Double, upper: Double, maxTicks: Int = 8) -> [Double] {
+    guard lower > 0, upper > lower else { return [] }
+    let a = Int(ceil(log10(lower) - 1e-9)), b = Int(floor(log10(upper) + 1e-9))
+    guard a <= b else { return [] }
+    let every = max(1, Int(ceil(Double(b - a + 1) / Double(maxTicks))))
+    return stride(from: a, through: b, by: every).map { pow(10, Double($0)) }
+  }
+
+  /// Widens a degenerate interval (matplotlib's `nonsingular`).
+  public static func nonsingular(_ lower: Double, _ upper: Double) -> (Double, Double) {
+    if upper > lower { return (lower, upper) }
+    let d = lower == 0 ? 1 : abs(lower) * 0.1
+    return (lower - d, upper + d)
+  }
+}
+
+/// Tick label formatting.
+public enum TickFormatter {
+  /// Labels for linear ticks with a common number of decimals, a true minus sign (U+2212).
+  public static func linearLabels(_ ticks: [Double]) -> [String] {
+    guard ticks.count > 1 else { return ticks.map { format($0, decimals: 2) } }
+    let step = abs(ticks[1] - ticks[0])
+    var decimals = max(0, -Int(floor(log10(step) + 1e-9)))
+    // steps like 0.25 or 2.5·10^k need one more digit
+    let mantissa = step / pow(10, floor(log10(step) + 1e-9))
+    if abs(mantissa - 2.5) < 1e-6 { decimals += 1 }
+    let big = ticks.map { abs($0) }.max() ?? 0
+    if big >= 1e5 || (big > 0 && big < 1e-4) { return ticks.map(scientific) }
+    return ticks.map { format($0, decimals: decimals) }
+  }
+
+  /// Labels 10^k as markup with a superscript exponent.
+  public static func logLabels(_ ticks: [Double]) -> [String] {
+    ticks.map { t in
+      let k = Int(log10(t).rounded())
+      switch k {
+      case 0: return "1"
+      case 1: return "10"
+      default: return "10<sup>\(k < 0 ? "\u{2212}" : "")\(abs(k))</sup>"
+      }
+    }
+  }
+
+  public static func format(_ v: Double, decimals: Int) -> String {
+    var s = fixed(abs(v), decimals: decimals)
+    if v < 0, s.contains(where: { $0 != "0" && $0 != "." }) { s = "\u{2212}" + s }
+    return s
+  }
+
+  static func scientific(_ v: Double) -> String {
+    if v == 0 { return "0" }
+    let k = Int(floor(log10(abs(v))))
+    let m = v / pow(10, Double(k))
+    let ms = format(m, decimals: abs(m.rounded() - m) < 1e-9 ? 0 : 1)
+    return "\(ms)×10<sup>\(k < 0 ? "\u{2212}" : "")\(abs(k))</sup>"
+  }
+
+  /// Fixed-point formatting without Foundation (deterministic, locale-free).
+  static func fixed(_ v: Double, decimals: Int) -> String {
+    let scale = pow(10, Double(decimals))
+    let n = (v * scale).rounded()
+    let intPart = floor(n / scale)
+    var frac = n - intPart * scale
+    var s = String(Int64(intPart))
+    if decimals > 0 {
+      var digits = ""
+      for _ in 0..<decimals {
+        frac *= 10
+        let d = floor(frac / scale)
+        digits += String(Int(d))
+        frac -= d * scale
+      }
+      s += "." + digits
+    }
+    return s
+  }
+}
