@@ -44,7 +44,7 @@ let package = Package(
     // MARK: - Documents, experiments, the build pipeline (know no CLI)
     .target(
       name: "SkelDocument",
-      dependencies: ["CCmarkGFM", .product(name: "Yams", package: "Yams")],
+      dependencies: ["SkelMath", "CCmarkGFM", .product(name: "Yams", package: "Yams")],
       exclude: ["README.md"]),
     .target(
       name: "SkelExperiments",

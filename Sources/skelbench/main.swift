@@ -1,1 +1,1 @@
-print("bench")
+print("skelbench: no benchmarks yet")

@@ -1,0 +1,81 @@
+import Foundation
+import SkelExperiments
+
+/// The data behind a figure: `<label>.json` (stable keys, provenance) and `<label>.csv` (tidy).
+enum FigureData {
+  struct Provenance: Encodable {
+    var cache_key: String
+    var seed: UInt64
+    var engine: String
+    var seconds: Double
+    var checks: [CheckResult]
+  }
+
+  struct Document: Encodable {
+    var label: String
+    var kind: String
+    var report: String
+    var options: [String: String]
+    var xlabel: String
+    var ylabel: String
+    var series: [SeriesData]
+    var table: TableData?
+    var provenance: Provenance
+
+    enum CodingKeys: String, CodingKey { case label, kind, report, options, xlabel, ylabel, series, table, provenance }
+    func encode(to encoder: Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(label, forKey: .label)
+      try c.encode(kind, forKey: .kind)
+      try c.encode(report, forKey: .report)
+      try c.encode(options, forKey: .options)
+      try c.encode(xlabel, forKey: .xlabel)
+      try c.encode(ylabel, forKey: .ylabel)
+      try c.encode(series, forKey: .series)
+      try c.encode(table, forKey: .table)  // explicit null for figures
+      try c.encode(provenance, forKey: .provenance)
+    }
+  }
+
+  static func json(_ d: PlannedDirective, result: ExperimentResult, seconds: Double, report: String) throws -> [UInt8] {
+    var options: [String: String] = [:]
+    for spec in d.schema.options where spec.name != "label" { options[spec.name] = d.options.texts[spec.name] ?? "" }
+    let doc = Document(
+      label: d.label, kind: d.directive.kind, report: report, options: options, xlabel: result.xlabel,
+      ylabel: result.ylabel, series: result.series, table: result.table,
+      provenance: Provenance(cache_key: d.key, seed: d.seed, engine: Engine.identity, seconds: seconds, checks: result.checks))
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    return Array(try encoder.encode(doc)) + [0x0A]
+  }
+
+  /// `series,x,y[,yerr]`, one row per point.
+  static func csv(_ r: ExperimentResult) -> [UInt8] {
+    let withErr = r.series.contains { $0.yerr != nil }
+    var out = withErr ? "series,x,y,yerr\n" : "series,x,y\n"
+    for s in r.series {
+      let name = s.name.contains(",") || s.name.contains("\"") ? "\"" + s.name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s.name
+      for i in s.x.indices {
+        out += "\(name),\(s.x[i]),\(s.y[i])"
+        if withErr { out += "," + (s.yerr.map { "\($0[i])" } ?? "") }
+        out += "\n"
+      }
+    }
+    return Array(out.utf8)
+  }
+
+  /// Alt text generated from the data when the author gave none.
+  static func alt(_ r: ExperimentResult) -> String {
+    let names = r.series.map(\.name)
+    let xs = r.series.flatMap(\.x)
+    var text = "Line plot of \(r.ylabel) against \(r.xlabel)"
+    if !names.isEmpty { text += " for \(names.joined(separator: ", "))" }
+    if let lo = xs.min(), let hi = xs.max() { text += "; \(r.xlabel) from \(short(lo)) to \(short(hi))" }
+    return text + "."
+  }
+
+  static func short(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.3g", x)
+  }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Server-side math: one long-lived node process running Debian's KaTeX, fed a batch of formulas
+/// as JSON lines (stack.md §7: node start-up costs 0.1 s, a formula under 1 ms).
+public struct KatexRenderer: Sendable {
+  public struct Request: Sendable, Hashable {
+    public var tex: String
+    public var display: Bool
+    public init(tex: String, display: Bool) {
+      self.tex = tex
+      self.display = display
+    }
+  }
+
+  /// HTML for a formula, or KaTeX's error message.
+  public enum Output: Sendable, Hashable {
+    case html(String)
+    case error(String)
+  }
+
+  public var nodePath: String
+  public var modulePath: String
+
+  public init(nodePath: String = "node", modulePath: String = "/usr/share/nodejs") {
+    self.nodePath = nodePath
+    self.modulePath = modulePath
+  }
+
+  static let script = #"""
+    const katex = require('katex');
+    const rl = require('readline').createInterface({ input: process.stdin, terminal: false });
+    const out = [];
+    rl.on('line', (line) => {
+      const req = JSON.parse(line);
+      try {
+        out.push(JSON.stringify({ html: katex.renderToString(req.tex, { displayMode: req.display, throwOnError: true, strict: 'ignore' }) }));
+      } catch (e) {
+        out.push(JSON.stringify({ error: String((e && e.message) || e) }));
+      }
+    });
+    rl.on('close', () => { process.stdout.write(out.join('\n') + (out.length ? '\n' : '')); });
+    """#
+
+  /// Renders every formula in one node process.
+  public func render(_ requests: [Request]) throws -> [Output] {
+    if requests.isEmpty { return [] }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [nodePath, "-e", Self.script]
+    var env = ProcessInfo.processInfo.environment
+    env["NODE_PATH"] = modulePath + (env["NODE_PATH"].map { ":" + $0 } ?? "")
+    process.environment = env
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    do { try process.run() } catch {
+      throw BuildError.stage(name: "Typeset math", message: "cannot start node for KaTeX (\(error)); run 'make site' to install it")
+    }
+    var payload = Data()
+    for r in requests {
+      let line = try JSONSerialization.data(withJSONObject: ["tex": r.tex, "display": r.display])
+      payload.append(line)
+      payload.append(0x0A)
+    }
+    let writer = input.fileHandleForWriting
+    let done = DispatchSemaphore(value: 0)
+    let bytes = payload
+    DispatchQueue.global().async {
+      writer.write(bytes)
+      try? writer.close()
+      done.signal()
+    }
+    let errData = ErrorCollector(errors.fileHandleForReading)
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    done.wait()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+      let firstLine = String(decoding: errData.collect(), as: UTF8.self).split(separator: "\n").first(where: { $0.contains("Error") }) ?? "unknown error"
+      // node dumps KaTeX's minified source on failure: report one line only (stack.md §7).
+      throw BuildError.stage(name: "Typeset math", message: "KaTeX failed: \(firstLine.prefix(200)); is Debian's 'katex' package installed? run 'make site'")
+    }
+    let lines = data.split(separator: 0x0A)
+    guard lines.count == requests.count else {
+      throw BuildError.stage(name: "Typeset math", message: "KaTeX answered \(lines.count) of \(requests.count) formulas")
+    }
+    return try lines.map { line in
+      let obj = try JSONSerialization.jsonObject(with: Data(line)) as? [String: String] ?? [:]
+      if let html = obj["html"] { return .html(html) }
+      return .error(obj["error"] ?? "unknown KaTeX error")
+    }
+  }
+}
+
+/// Drains a pipe in the background so a chatty child never blocks on a full stderr.
+final class ErrorCollector: @unchecked Sendable {
+  private var data = Data()
+  private let group = DispatchGroup()
+  init(_ handle: FileHandle) {
+    group.enter()
+    DispatchQueue.global().async {
+      self.data = handle.readDataToEndOfFile()
+      self.group.leave()
+    }
+  }
+  func collect() -> Data {
+    group.wait()
+    return data
+  }
+}

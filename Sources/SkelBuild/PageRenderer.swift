@@ -1,0 +1,75 @@
+import Foundation
+import Mustache
+import SkelDocument
+
+/// Pages from the Mustache templates in `templates/` (escaping on by default; raw HTML only
+/// where we put it with triple braces).
+struct PageRenderer {
+  let library: MustacheLibrary
+
+  struct ReportPage {
+    var document: Document
+    var body: String
+    var thumbnail: String?
+  }
+
+  init(templates: URL) throws {
+    var lib = MustacheLibrary()
+    let fm = FileManager.default
+    guard let names = try? fm.contentsOfDirectory(atPath: templates.path) else {
+      throw BuildError.stage(name: "Render pages", message: "no templates folder at \(templates.path)")
+    }
+    for name in names.sorted() where name.hasSuffix(".mustache") {
+      let url = templates.appendingPathComponent(name)
+      let text = try String(contentsOf: url, encoding: .utf8)
+      do {
+        try lib.register(text, named: String(name.dropLast(".mustache".count)))
+      } catch let error as MustacheTemplate.ParserError {
+        throw BuildError.stage(name: "Render pages", message: "\(url.path):\(error.context.lineNumber):\(error.context.columnNumber): template error: \(error.error)")
+      }
+    }
+    for required in ["page", "index"] where lib.getTemplate(named: required) == nil {
+      throw BuildError.stage(name: "Render pages", message: "template '\(required).mustache' is missing in \(templates.path)")
+    }
+    library = lib
+  }
+
+  func context(_ p: ReportPage) -> [String: Any] {
+    let fm = p.document.frontMatter
+    return [
+      "title": fm.title, "authors": fm.authors.joined(separator: ", "), "date": fm.date ?? "",
+      "abstract": fm.abstract ?? "", "tags": fm.tags, "name": p.document.name, "body": p.body,
+      "thumbnail": p.thumbnail ?? "", "assets": "../assets", "generator": "skelreport \(Engine.version)",
+    ]
+  }
+
+  func page(_ p: ReportPage) -> String {
+    library.render(context(p), withTemplate: "page") ?? ""
+  }
+
+  func index(_ pages: [ReportPage]) -> String {
+    let visible = pages.filter { !$0.document.frontMatter.draft }
+    let items: [[String: Any]] = visible.map { p in
+      var c = context(p)
+      c["href"] = p.document.name + "/index.html"
+      c["thumbnail"] = p.thumbnail.map { p.document.name + "/" + $0 } ?? ""
+      return c
+    }
+    return library.render(["reports": items, "assets": "assets", "generator": "skelreport \(Engine.version)"], withTemplate: "index") ?? ""
+  }
+
+  static func figureHTML(
+    label: String, number: Int, caption: String, alt: String, width: Double, height: Double, formats: [String]
+  ) -> String {
+    let main = formats.contains("svg") ? "svg" : (formats.contains("png") ? "png" : nil)
+    let cssWidth = Int((width * 96 / 72).rounded()), cssHeight = Int((height * 96 / 72).rounded())
+    var html = "<figure class=\"skel-figure\" id=\"\(HTMLText.escape(label))\">\n"
+    if let main {
+      html += "<img src=\"\(HTMLText.escape(label)).\(main)\" alt=\"\(HTMLText.escape(alt))\" width=\"\(cssWidth)\" height=\"\(cssHeight)\" loading=\"lazy\">\n"
+    }
+    html += "<figcaption><span class=\"figure-number\">Figure \(number).</span> \(caption)</figcaption>\n"
+    let links = (formats + ["json", "csv"]).map { "<a href=\"\(HTMLText.escape(label)).\($0)\">\($0.uppercased())</a>" }
+    html += "<p class=\"figure-files\">\(links.joined(separator: " · "))</p>\n</figure>\n"
+    return html
+  }
+}

@@ -1,0 +1,303 @@
+import Foundation
+import SkelDocument
+import SkelExperiments
+import SkelPlot
+
+/// Everything a build needs, passed in (nothing read from the command line or globals).
+public struct BuildConfiguration: Sendable {
+  public var reports: URL
+  public var output: URL
+  public var templates: URL
+  /// Where results are cached; `nil` turns caching off.
+  public var cache: URL?
+  public var katex: KatexRenderer
+  /// KaTeX's CSS and fonts, copied into `assets/katex`.
+  public var katexAssets: URL
+  /// PNG resolution: pixels per point (2× a 96-dpi screen by default).
+  public var pngPixelsPerPoint: Double
+
+  public init(
+    reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
+    katexAssets: URL = URL(fileURLWithPath: "/usr/share/javascript/katex"), pngPixelsPerPoint: Double = 2 * 96 / 72
+  ) {
+    self.reports = reports
+    self.output = output
+    self.templates = templates
+    self.cache = cache
+    self.katex = katex
+    self.katexAssets = katexAssets
+    self.pngPixelsPerPoint = pngPixelsPerPoint
+  }
+}
+
+/// A directive ready to run: parsed, validated, with its seed and cache key.
+struct PlannedDirective {
+  var directive: Directive
+  var schema: DirectiveSchema
+  var options: ResolvedOptions
+  var label: String
+  var seed: UInt64
+  var key: String
+  var captionMath: MathProtection
+}
+
+struct PlannedReport {
+  var document: Document
+  var directives: [PlannedDirective]
+}
+
+/// Builds the site: the pipeline of named stages (Publish's steps, pandoc's chain).
+public struct SiteBuilder {
+  public let configuration: BuildConfiguration
+  public let registry: ExperimentRegistry
+  public let backend: FigureBackend
+  public let theme: Theme
+  /// Progress lines (`[2/6] Validate directives`).
+  public let log: @Sendable (String) -> Void
+
+  public init(
+    configuration: BuildConfiguration, registry: ExperimentRegistry = .standard, backend: FigureBackend,
+    theme: Theme = .light, log: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
+    self.configuration = configuration
+    self.registry = registry
+    self.backend = backend
+    self.theme = theme
+    self.log = log
+  }
+
+  static let stages = ["Read reports", "Validate directives", "Run experiments", "Typeset math", "Draw figures", "Write site"]
+
+  func stage(_ k: Int) { log("[\(k + 1)/\(Self.stages.count)] \(Self.stages[k])") }
+
+  /// Summary of a finished build.
+  public struct Summary: Sendable {
+    public var reports: Int
+    public var figures: Int
+    public var cacheHits: Int
+    public var files: Int
+  }
+
+  @discardableResult
+  public func build() throws -> Summary {
+    stage(0)
+    let sources = try readReports()
+    stage(1)
+    let plans = try plan(sources)
+    stage(2)
+    var hits = 0
+    var results: [[ExperimentResultWithTime]] = []
+    for report in plans {
+      var rs: [ExperimentResultWithTime] = []
+      for d in report.directives {
+        let (r, hit) = try execute(d, report: report)
+        if hit { hits += 1 }
+        rs.append(r)
+      }
+      results.append(rs)
+    }
+    stage(3)
+    let math = try typeset(plans, sources: sources)
+    stage(4)
+    var files: [String: [UInt8]] = [:]
+    var figureCount = 0
+    var pages: [PageRenderer.ReportPage] = []
+    let renderer = try PageRenderer(templates: configuration.templates)
+    for (r, report) in plans.enumerated() {
+      var figureHTML: [Int: String] = [:]
+      var thumbnail: String?
+      for (k, d) in report.directives.enumerated() {
+        let result = results[r][k]
+        let written = try writeFigure(d, result: result, report: report, number: k + 1, into: &files)
+        figureCount += 1
+        thumbnail = thumbnail ?? written.thumbnail
+        let caption = math.captionHTML(report: r, directive: k)
+        figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.figureHTML(
+          label: d.label, number: k + 1, caption: caption, alt: written.alt, width: written.width,
+          height: written.height, formats: written.formats)
+      }
+      let body = math.bodyHTML(report: r, tree: MarkdownTree(report.document.protected.text), replacing: figureHTML)
+      let page = PageRenderer.ReportPage(document: report.document, body: body, thumbnail: thumbnail)
+      pages.append(page)
+      files[report.document.name + "/index.html"] = Array(renderer.page(page).utf8)
+    }
+    files["index.html"] = Array(renderer.index(pages).utf8)
+    stage(5)
+    var copies = try assetCopies()
+    copies["assets/style.css"] = configuration.templates.appendingPathComponent("style.css")
+    try SiteWriter(output: configuration.output).publish(files: files, copies: copies)
+    return Summary(reports: plans.count, figures: figureCount, cacheHits: hits, files: files.count + copies.count)
+  }
+
+  // MARK: - Stages
+
+  func readReports() throws -> [SourceFile] {
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    guard fm.fileExists(atPath: configuration.reports.path, isDirectory: &isDir) else {
+      throw BuildError.stage(name: Self.stages[0], message: "no such folder or file: \(configuration.reports.path)")
+    }
+    let urls: [URL]
+    if isDir.boolValue {
+      urls = try fm.contentsOfDirectory(at: configuration.reports, includingPropertiesForKeys: nil)
+        .filter { $0.pathExtension == "md" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+    } else {
+      urls = [configuration.reports]
+    }
+    if urls.isEmpty { throw BuildError.stage(name: Self.stages[0], message: "no reports (*.md) in \(configuration.reports.path)") }
+    return try urls.map { url in
+      do {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return SourceFile(path: Self.displayPath(url), text: text)
+      } catch {
+        throw BuildError.stage(name: Self.stages[0], message: "cannot read \(url.path) as UTF-8: \(error.localizedDescription)")
+      }
+    }
+  }
+
+  /// Paths in messages are relative to the working folder when possible.
+  static func displayPath(_ url: URL) -> String {
+    let cwd = FileManager.default.currentDirectoryPath + "/"
+    let p = url.standardizedFileURL.path
+    return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
+  }
+
+  static func reportName(_ path: String) -> String {
+    let file = (path as NSString).lastPathComponent
+    return file.hasSuffix(".md") ? String(file.dropLast(3)) : file
+  }
+
+  func plan(_ sources: [SourceFile]) throws -> [PlannedReport] {
+    var problems: [Diagnostic] = []
+    var plans: [PlannedReport] = []
+    let schemas = registry.schemas
+    for source in sources {
+      let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path))
+      problems += p
+      var planned: [PlannedDirective] = []
+      for d in doc.directives where !d.kind.isEmpty {
+        let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
+        problems += vp
+        guard let options, let schema = schemas[d.kind] else { continue }
+        let label = options.string("label").isEmpty ? "\(d.kind)-\(d.index + 1)" : options.string("label")
+        let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
+        let canonical = ([d.kind, String(seed)] + schema.options.map { "\($0.name)=\(options.texts[$0.name] ?? "")" })
+          .filter { !$0.hasPrefix("label=") && !$0.hasPrefix("alt=") && !$0.hasPrefix("formats=") && !$0.hasPrefix("size=") }
+          .joined(separator: "\n")
+        let key = ContentHash.hex(Engine.identity + "\n" + canonical)
+        let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
+        planned.append(PlannedDirective(directive: d, schema: schema, options: options, label: label, seed: seed, key: key, captionMath: captionMath))
+      }
+      plans.append(PlannedReport(document: doc, directives: planned))
+    }
+    let names = Dictionary(grouping: plans, by: { $0.document.name }).filter { $0.value.count > 1 }
+    for (name, dupes) in names {
+      problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
+    }
+    if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })) }
+    return plans
+  }
+
+  struct ExperimentResultWithTime {
+    var result: ExperimentResult
+    var seconds: Double
+  }
+
+  func execute(_ d: PlannedDirective, report: PlannedReport) throws -> (ExperimentResultWithTime, Bool) {
+    let cache = ResultCache(directory: configuration.cache)
+    if let hit = cache.load(d.key) { return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true) }
+    guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
+    let start = DispatchTime.now().uptimeNanoseconds
+    let result: ExperimentResult
+    do {
+      result = try kind.run(d.options, context: RunContext(seed: d.seed))
+    } catch {
+      let source = report.document.source
+      throw BuildError.diagnostics([Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' failed: \(error)")], sources: [source.path: source])
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key)
+    return (ExperimentResultWithTime(result: result, seconds: seconds), false)
+  }
+
+  func typeset(_ plans: [PlannedReport], sources: [SourceFile]) throws -> TypesetMath {
+    var requests: [KatexRenderer.Request] = []
+    var spans: [MathSpan] = []
+    for report in plans {
+      for s in report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) {
+        requests.append(KatexRenderer.Request(tex: s.tex, display: s.display))
+        spans.append(s)
+      }
+    }
+    let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
+    let outputs = try configuration.katex.render(unique)
+    let table = Dictionary(uniqueKeysWithValues: zip(unique, outputs))
+    var problems: [Diagnostic] = []
+    for (s, r) in zip(spans, requests) {
+      if case .error(let message)? = table[r] {
+        problems.append(Diagnostic(at: s.location, length: s.tex.count + (s.display ? 4 : 2), "TeX error: \(message)"))
+      }
+    }
+    if !problems.isEmpty {
+      throw BuildError.diagnostics(problems.sorted(), sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) }))
+    }
+    return TypesetMath(plans: plans, rendered: table.compactMapValues { if case .html(let h) = $0 { return h } else { return nil } })
+  }
+
+  struct WrittenFigure {
+    var alt: String
+    var width: Double
+    var height: Double
+    var formats: [String]
+    var thumbnail: String?
+  }
+
+  func writeFigure(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: PlannedReport, number: Int, into files: inout [String: [UInt8]]) throws -> WrittenFigure {
+    guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
+    let figure = kind.figure(for: r.result, options: d.options)
+    let scene = FigureLayout(theme: theme, measurer: backend).scene(for: figure)
+    let dir = report.document.name + "/"
+    let formats = d.options.strings("formats")
+    for f in formats {
+      guard let format = ImageFormat(rawValue: f) else { continue }
+      do {
+        files[dir + d.label + "." + f] = try backend.render(scene, as: format, pixelsPerPoint: configuration.pngPixelsPerPoint)
+      } catch {
+        throw BuildError.stage(name: Self.stages[4], message: "\(d.directive.location): cannot draw '\(d.label)' as \(f): \(error)")
+      }
+    }
+    files[dir + d.label + ".json"] = try FigureData.json(d, result: r.result, seconds: r.seconds, report: report.document.name)
+    files[dir + d.label + ".csv"] = FigureData.csv(r.result)
+    let alt = d.options.string("alt").isEmpty ? FigureData.alt(r.result) : d.options.string("alt")
+    return WrittenFigure(
+      alt: alt, width: figure.width, height: figure.height, formats: formats,
+      thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil))
+  }
+
+  func assetCopies() throws -> [String: URL] {
+    let fm = FileManager.default
+    let css = configuration.katexAssets.appendingPathComponent("katex.min.css")
+    guard fm.fileExists(atPath: css.path) else {
+      throw BuildError.stage(name: Self.stages[5], message: "KaTeX's CSS is missing at \(css.path); run 'make site' to install libjs-katex")
+    }
+    var copies: [String: URL] = ["assets/katex/katex.min.css": css]
+    let fonts = configuration.katexAssets.appendingPathComponent("fonts").resolvingSymlinksInPath()
+    for name in (try? fm.contentsOfDirectory(atPath: fonts.path)) ?? [] where name.hasSuffix(".woff2") {
+      copies["assets/katex/fonts/" + name] = fonts.appendingPathComponent(name)
+    }
+    return copies
+  }
+}
+
+/// Seeds per directive: the document seed mixed with the label, so inserting a directive never
+/// shifts another's numbers.
+enum SeededGeneratorSeed {
+  static func derive(document: UInt64, label: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in label.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    var z = document ^ h
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}

@@ -1,0 +1,193 @@
+/// A directive as written: ```` ```{kernel} KIND ```` with `:key: value` option lines and a caption.
+public struct Directive: Sendable, Hashable {
+  /// The fence's braced name (`kernel`).
+  public var name: String
+  public var kind: String
+  /// Where the fence starts, and the kind's position on that line.
+  public var location: SourceLocation
+  public var kindLocation: SourceLocation
+  public var options: [RawOption]
+  /// The caption: the body after the options, Markdown with math.
+  public var caption: String
+  public var captionLine: Int
+  /// The order of the directive in its report (0-based).
+  public var index: Int
+
+  /// The `label` option's text, if any.
+  public var label: String? {
+    options.first(where: { $0.key == "label" }).flatMap {
+      if case .string(let s) = $0.value.value { return s } else { return nil }
+    }
+  }
+}
+
+/// One `:key: value` line.
+public struct RawOption: Sendable, Hashable {
+  public var key: String
+  public var keyLocation: SourceLocation
+  public var value: OptionNode
+  public var line: Int
+}
+
+/// Turns a fenced code block into a `Directive`.
+public enum DirectiveReader {
+  /// The braced names recognised as directives.
+  public static let fenceNames = ["kernel"]
+
+  /// Parses the info string `{name} kind`; `nil` for ordinary code blocks.
+  public static func braced(_ info: String) -> (name: String, rest: String)? {
+    let t = info.trimmedSpaces()
+    guard t.hasPrefix("{"), let close = t.firstIndex(of: "}") else { return nil }
+    let name = String(t[t.index(after: t.startIndex)..<close]).trimmedSpaces()
+    return (name, String(t[t.index(after: close)...]).trimmedSpaces())
+  }
+
+  /// - Parameters:
+  ///   - fenceLine: the file line of the opening fence; `fenceColumn` its column.
+  ///   - body: the block's content lines.
+  public static func read(
+    info: String, body: String, fenceLine: Int, fenceColumn: Int, source: SourceFile, index: Int
+  ) -> (Directive?, [Diagnostic]) {
+    guard let (name, rest) = braced(info), fenceNames.contains(name) else { return (nil, []) }
+    var problems: [Diagnostic] = []
+    let fenceText = String(source.line(fenceLine))
+    let kindColumn = column(of: rest, in: fenceText) ?? fenceColumn
+    let kindLocation = SourceLocation(path: source.path, line: fenceLine, column: kindColumn)
+    let kind = rest.split(separator: " ").first.map(String.init) ?? ""
+    if kind.isEmpty {
+      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn), length: fenceText.count, "directive '{\(name)}' needs a kind, as in '```{\(name)} dual'"))
+    }
+    var lines = body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    var options: [RawOption] = []
+    var k = 0
+    var seen: [String: Int] = [:]
+    while k < lines.count, lines[k].trimmedSpaces().hasPrefix(":") {
+      let lineNo = fenceLine + 1 + k
+      let fileLine = String(source.line(lineNo))
+      let offset = max(0, fileLine.count - lines[k].count)  // container indentation
+      let text = lines[k]
+      let lead = text.prefix(while: { $0 == " " }).count
+      let afterColon = text.dropFirst(lead + 1)
+      guard let close = afterColon.firstIndex(of: ":") else {
+        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 1), length: text.count - lead, "malformed option line: expected ':key: value'"))
+        k += 1
+        continue
+      }
+      let key = String(afterColon[..<close])
+      let keyColumn = offset + lead + 2
+      let keyLocation = SourceLocation(path: source.path, line: lineNo, column: keyColumn)
+      guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+        problems.append(Diagnostic(at: keyLocation, length: max(1, key.count), "malformed option name '\(key)': expected letters, digits, '-' or '_'"))
+        k += 1
+        continue
+      }
+      let valueText = String(afterColon[afterColon.index(after: close)...])
+      let valueColumn = keyColumn + key.count + 1
+      if let first = seen[key] {
+        problems.append(Diagnostic(at: keyLocation, length: key.count, "option '\(key)' is given twice (first on line \(first))"))
+      }
+      seen[key] = lineNo
+      if valueText.trimmedSpaces().isEmpty {
+        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: valueColumn), "option '\(key)' has no value"))
+        k += 1
+        continue
+      }
+      do {
+        let node = try OptionValueParser.parse(valueText, column: valueColumn)
+        options.append(RawOption(key: key, keyLocation: keyLocation, value: node, line: lineNo))
+      } catch {
+        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: error.column), length: error.length, error.message))
+      }
+      k += 1
+    }
+    while k < lines.count, lines[k].trimmedSpaces().isEmpty { k += 1 }
+    let caption = lines[k...].joined(separator: "\n").trimmingCharacters()
+    let directive = Directive(
+      name: name, kind: kind, location: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn),
+      kindLocation: kindLocation, options: options, caption: caption, captionLine: fenceLine + 1 + k, index: index)
+    return (directive, problems)
+  }
+
+  static func column(of needle: String, in line: String) -> Int? {
+    guard !needle.isEmpty else { return nil }
+    let l = Array(line), n = Array(needle)
+    guard l.count >= n.count else { return nil }
+    for s in 0...(l.count - n.count) where Array(l[s..<(s + n.count)]) == n { return s + 1 }
+    return nil
+  }
+}
+
+/// What a directive kind accepts: the schema the validator, `skelreport kinds` and the docs share.
+public struct DirectiveSchema: Sendable, Hashable {
+  public var kind: String
+  public var summary: String
+  public var options: [OptionSpec]
+  /// A complete example directive, as a user would write it.
+  public var example: String
+
+  public init(kind: String, summary: String, options: [OptionSpec], example: String) {
+    self.kind = kind
+    self.summary = summary
+    self.options = CommonOptions.specs + options
+    self.example = example
+  }
+
+  public func spec(_ name: String) -> OptionSpec? { options.first { $0.name == name } }
+}
+
+/// Options every kind accepts.
+public enum CommonOptions {
+  public static let specs: [OptionSpec] = [
+    OptionSpec("label", .label, default: "", "name of the figure, its files and its references (default: the kind and its number)"),
+    OptionSpec("formats", .list(.choice(["svg", "png", "pdf"]), minCount: 1), default: "[svg, png, pdf]", "figure files to write"),
+    OptionSpec("size", .size, default: "5in x 3.4in", "figure size"),
+    OptionSpec("alt", .string, default: "", "alt text for readers who cannot see the figure"),
+  ]
+}
+
+/// Validates a directive's options against its kind's schema: every error at once.
+public enum DirectiveValidator {
+  public static func validate(_ d: Directive, schemas: [String: DirectiveSchema]) -> (ResolvedOptions?, [Diagnostic]) {
+    guard let schema = schemas[d.kind] else {
+      let known = schemas.keys.sorted()
+      return (nil, [Diagnostic(at: d.kindLocation, length: d.kind.count, "unknown directive kind '\(d.kind)'\(Suggestion.didYouMean(d.kind, among: known)); known kinds: \(known.joined(separator: ", "))")])
+    }
+    var problems: [Diagnostic] = []
+    var resolved = ResolvedOptions()
+    for raw in d.options {
+      guard let spec = schema.spec(raw.key) else {
+        problems.append(Diagnostic(at: raw.keyLocation, length: raw.key.count, "unknown option '\(raw.key)' for directive '\(d.kind)'\(Suggestion.didYouMean(raw.key, among: schema.options.map(\.name)))"))
+        continue
+      }
+      switch OptionTypeChecker.check(raw.value, as: spec.type, option: spec.name) {
+      case .success(let v):
+        resolved.values[spec.name] = v
+        resolved.texts[spec.name] = raw.value.text
+        resolved.explicit.insert(spec.name)
+      case .failure(let e):
+        problems.append(Diagnostic(at: SourceLocation(path: d.location.path, line: raw.line, column: e.column), length: e.length, e.message))
+      }
+    }
+    for spec in schema.options where resolved.values[spec.name] == nil {
+      guard let text = spec.defaultText else {
+        if !problems.contains(where: { $0.location.line >= d.location.line && $0.message.contains("'\(spec.name)'") }) {
+          problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, "directive '\(d.kind)' needs the option ':\(spec.name):' (\(spec.summary))"))
+        }
+        continue
+      }
+      if text.isEmpty, spec.type == .string || spec.type == .label {
+        resolved.values[spec.name] = .string("")
+        resolved.texts[spec.name] = ""
+        continue
+      }
+      // Defaults are written in the same language; a bad default is a programming error.
+      guard let node = try? OptionValueParser.parse(text, column: 1),
+        case .success(let v) = OptionTypeChecker.check(node, as: spec.type, option: spec.name)
+      else { preconditionFailure("default '\(text)' of option '\(spec.name)' does not match its type") }
+      resolved.values[spec.name] = v
+      resolved.texts[spec.name] = text
+    }
+    return (problems.isEmpty ? resolved : nil, problems)
+  }
+}

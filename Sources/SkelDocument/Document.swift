@@ -1,0 +1,78 @@
+/// A parsed report: front matter, directives and formulas, every one with its position.
+public struct Document: Sendable {
+  public var source: SourceFile
+  /// The report's name: its file name without `.md` (the folder it is published in).
+  public var name: String
+  public var frontMatter: FrontMatter
+  /// The body with formulas replaced by placeholders (what cmark sees).
+  public var protected: MathProtection
+  public var directives: [Directive]
+  /// Indices of the code blocks that are directives, in the order of `directives`.
+  public var directiveBlockIndices: [Int]
+}
+
+public enum DocumentParser {
+  /// Parses a report. Problems are collected, not thrown, so a build can report all of them.
+  public static func parse(_ source: SourceFile, name: String) -> (Document, [Diagnostic]) {
+    var problems: [Diagnostic] = []
+    let (frontMatter, fmProblems) = FrontMatterReader.decode(source, fallbackTitle: name)
+    problems += fmProblems
+    let (_, _, body) = FrontMatterReader.split(source)
+    let protected = MathProtection(body, path: source.path)
+    let tree = MarkdownTree(protected.text)
+    var directives: [Directive] = []
+    var indices: [Int] = []
+    for (k, block) in tree.codeBlocks().enumerated() {
+      let fileLine = block.line >= 1 && block.line <= protected.lineMap.count ? protected.lineMap[block.line - 1] : block.line
+      let (d, p) = DirectiveReader.read(
+        info: block.info, body: block.literal, fenceLine: fileLine, fenceColumn: block.column, source: source,
+        index: directives.count)
+      problems += p
+      if let d {
+        directives.append(d)
+        indices.append(k)
+      }
+      if d == nil, let (bracedName, _) = DirectiveReader.braced(block.info) {
+        let known = DirectiveReader.fenceNames
+        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fileLine, column: block.column), length: bracedName.count + 5, "unknown directive '{\(bracedName)}'\(Suggestion.didYouMean(bracedName, among: known)); directives are written ```{kernel} KIND"))
+      }
+    }
+    unterminatedFence(source, body: body, into: &problems)
+    // Labels must be unique within a report.
+    var seen: [String: SourceLocation] = [:]
+    for d in directives {
+      guard let label = d.label, let opt = d.options.first(where: { $0.key == "label" }) else { continue }
+      let at = SourceLocation(path: source.path, line: opt.line, column: opt.value.column)
+      if let first = seen[label] {
+        problems.append(Diagnostic(at: at, length: label.count, "label '\(label)' is already used on line \(first.line)"))
+      } else {
+        seen[label] = at
+      }
+    }
+    let doc = Document(
+      source: source, name: name, frontMatter: frontMatter, protected: protected, directives: directives,
+      directiveBlockIndices: indices)
+    return (doc, problems)
+  }
+
+  /// A directive fence left open swallows the rest of the file; say so where it opened.
+  static func unterminatedFence(_ source: SourceFile, body: String, into problems: inout [Diagnostic]) {
+    var open: (line: Int, column: Int, char: Character, count: Int, isDirective: Bool)?
+    for (k, raw) in body.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let lead = raw.prefix(while: { $0 == " " }).count
+      let t = raw.dropFirst(lead)
+      guard let c = t.first, c == "`" || c == "~" else { continue }
+      let n = t.prefix(while: { $0 == c }).count
+      guard n >= 3 else { continue }
+      if let o = open {
+        if c == o.char, n >= o.count, t.dropFirst(n).allSatisfy({ $0 == " " }) { open = nil }
+      } else {
+        let info = String(t.dropFirst(n))
+        open = (k + 1, lead + 1, c, n, DirectiveReader.braced(info).map { DirectiveReader.fenceNames.contains($0.name) } ?? false)
+      }
+    }
+    if let o = open, o.isDirective {
+      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: o.line, column: o.column), length: o.count, "directive fence is never closed: expected a line '\(String(repeating: o.char, count: o.count))' after its caption"))
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import Yams
+
+/// A report's front matter, decoded into typed values.
+public struct FrontMatter: Sendable, Hashable {
+  public var title: String
+  public var authors: [String]
+  public var date: String?
+  public var abstract: String?
+  /// The document seed; each directive derives its stream from (seed, label).
+  public var seed: UInt64
+  public var tags: [String]
+  public var draft: Bool
+
+  public init(
+    title: String, authors: [String] = [], date: String? = nil, abstract: String? = nil,
+    seed: UInt64 = 0, tags: [String] = [], draft: Bool = false
+  ) {
+    self.title = title
+    self.authors = authors
+    self.date = date
+    self.abstract = abstract
+    self.seed = seed
+    self.tags = tags
+    self.draft = draft
+  }
+
+  /// Keys a report may set, for messages and suggestions.
+  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft"]
+}
+
+/// Splits a report into front matter and Markdown body, and decodes the front matter with
+/// positions for every error (Yams node marks, offset to file lines).
+public enum FrontMatterReader {
+  /// The YAML text, the line of the first YAML line in the file, and the body with the front
+  /// matter replaced by as many empty lines (so the body's line numbers stay the file's).
+  public static func split(_ source: SourceFile) -> (yaml: String?, firstLine: Int, body: String) {
+    guard source.lines.first.map({ $0.trimmingTrailingSpaces() == "---" }) == true else {
+      return (nil, 1, source.text)
+    }
+    for i in 1..<source.lines.count where source.lines[i].trimmingTrailingSpaces() == "---" || source.lines[i].trimmingTrailingSpaces() == "..." {
+      let yaml = source.lines[1..<i].joined(separator: "\n")
+      let body = String(repeating: "\n", count: i + 1) + source.lines[(i + 1)...].joined(separator: "\n")
+      return (yaml, 2, body)
+    }
+    return (nil, 1, source.text)  // no closing fence: reported by `decode`
+  }
+
+  /// Decodes the front matter. `fallbackTitle` is used when there is no `title`.
+  public static func decode(_ source: SourceFile, fallbackTitle: String) -> (FrontMatter, [Diagnostic]) {
+    var fm = FrontMatter(title: fallbackTitle)
+    var problems: [Diagnostic] = []
+    if source.lines.first?.trimmingTrailingSpaces() == "---",
+      !source.lines.dropFirst().contains(where: { $0.trimmingTrailingSpaces() == "---" || $0.trimmingTrailingSpaces() == "..." })
+    {
+      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: 1, column: 1), length: 3, "front matter is not closed: expected a line '---' after the YAML"))
+      return (fm, problems)
+    }
+    let (yamlText, firstLine, _) = split(source)
+    guard let yamlText else { return (fm, []) }
+    func loc(_ mark: Mark?) -> SourceLocation {
+      SourceLocation(path: source.path, line: (mark?.line ?? 1) + firstLine - 1, column: mark?.column ?? 1)
+    }
+    let root: Node?
+    do {
+      root = try Yams.compose(yaml: yamlText)
+    } catch let error as YamlError {
+      problems.append(yamlDiagnostic(error, path: source.path, lineOffset: firstLine - 1))
+      return (fm, problems)
+    } catch {
+      problems.append(Diagnostic(at: loc(nil), "front matter: \(error)"))
+      return (fm, problems)
+    }
+    guard let root else { return (fm, []) }
+    guard let mapping = root.mapping else {
+      problems.append(Diagnostic(at: loc(root.mark), "front matter must be a mapping of keys to values"))
+      return (fm, problems)
+    }
+    for (keyNode, value) in mapping {
+      let key = keyNode.string ?? ""
+      let at = loc(keyNode.mark), vat = loc(value.mark)
+      func expect(_ what: String) {
+        problems.append(Diagnostic(at: vat, length: max(1, value.string?.count ?? 1), "front matter '\(key)' must be \(what)"))
+      }
+      switch key {
+      case "title":
+        if let s = value.scalar?.string { fm.title = s } else { expect("a string") }
+      case "date":
+        if let s = value.scalar?.string { fm.date = s } else { expect("a date such as 2026-11-23") }
+      case "abstract":
+        if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
+      case "authors", "tags":
+        var list: [String] = []
+        if let seq = value.sequence {
+          for item in seq {
+            if let s = item.scalar?.string { list.append(s) } else {
+              problems.append(Diagnostic(at: loc(item.mark), "front matter '\(key)' must be a list of strings"))
+            }
+          }
+        } else if let s = value.scalar?.string {
+          list = [s]
+        } else {
+          expect("a list of strings")
+        }
+        if key == "authors" { fm.authors = list } else { fm.tags = list }
+      case "seed":
+        if let s = value.scalar?.string, let n = UInt64(s) { fm.seed = n } else { expect("a non-negative integer") }
+      case "draft":
+        if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }
+      default:
+        problems.append(Diagnostic(at: at, length: key.count, "unknown front matter key '\(key)'\(Suggestion.didYouMean(key, among: FrontMatter.keys))"))
+      }
+    }
+    return (fm, problems)
+  }
+
+  static func yamlDiagnostic(_ error: YamlError, path: String, lineOffset: Int) -> Diagnostic {
+    switch error {
+    case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+      var message = "malformed YAML in front matter: \(problem)"
+      if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset), column \(context.mark.column))" }
+      return Diagnostic(at: SourceLocation(path: path, line: mark.line + lineOffset, column: mark.column), message)
+    default:
+      return Diagnostic(at: SourceLocation(path: path, line: 1 + lineOffset, column: 1), "malformed YAML in front matter: \(error)")
+    }
+  }
+}
+
+extension Substring {
+  func trimmingTrailingSpaces() -> Substring {
+    var s = self
+    while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+    return s
+  }
+}

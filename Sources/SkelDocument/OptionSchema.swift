@@ -1,0 +1,294 @@
+import SkelMath
+
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// The type of a directive option. Validation knows the science through ranges and choices.
+public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
+  /// A real number in a range (bounds inclusive unless stated).
+  case number(min: Double?, max: Double?)
+  /// An integer in a range.
+  case integer(min: Int?, max: Int?)
+  case boolean
+  case string
+  /// One of the listed names.
+  case choice([String])
+  /// A list of values of one type, with at least `minCount` items.
+  case list(OptionType, minCount: Int)
+  /// A grid of numbers: a list, `linspace(a, b, n)`, `logspace(a, b, n)`, `range(a, b)`, or
+  /// `[lo .. hi]` (powers of two if written as 2^k). Every point must lie in [min, max].
+  case grid(min: Double?, max: Double?)
+  /// A size such as `3.4in x 2.4in` (also cm, pt).
+  case size
+  /// A label: letters, digits, `-`, `_`, starting with a letter.
+  case label
+
+  public var description: String {
+    switch self {
+    case .number(let lo, let hi): return "a number" + Self.rangeText(lo, hi)
+    case .integer(let lo, let hi): return "an integer" + Self.rangeText(lo.map(Double.init), hi.map(Double.init))
+    case .boolean: return "true or false"
+    case .string: return "a string"
+    case .choice(let names): return "one of " + names.map { "'\($0)'" }.joined(separator: ", ")
+    case .list(let t, _): return "a list of " + t.itemDescription
+    case .grid(let lo, let hi): return "a grid such as linspace(-1, 1, 401) or [0, 0.5, 1]" + Self.rangeText(lo, hi, prefix: " with points")
+    case .size: return "a size such as '5in x 3.4in' (units in, cm, pt)"
+    case .label: return "a label (letters, digits, '-' and '_', starting with a letter)"
+    }
+  }
+
+  var itemDescription: String {
+    switch self {
+    case .choice(let names): return "names from " + names.map { "'\($0)'" }.joined(separator: ", ")
+    default:
+      let d = description
+      for article in ["a ", "an "] where d.hasPrefix(article) { return String(d.dropFirst(article.count)) + "s" }
+      return d
+    }
+  }
+
+  static func rangeText(_ lo: Double?, _ hi: Double?, prefix: String = "") -> String {
+    switch (lo, hi) {
+    case let (l?, h?): return "\(prefix) in [\(fmt(l)), \(fmt(h))]"
+    case let (l?, nil): return "\(prefix) ≥ \(fmt(l))"
+    case let (nil, h?): return "\(prefix) ≤ \(fmt(h))"
+    default: return ""
+    }
+  }
+
+  static func fmt(_ x: Double) -> String {
+    x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+  }
+}
+
+/// One option a directive kind accepts.
+public struct OptionSpec: Sendable, Hashable {
+  public var name: String
+  public var type: OptionType
+  /// The default as it would be written, or `nil` when the option is required.
+  public var defaultText: String?
+  public var summary: String
+  public init(_ name: String, _ type: OptionType, default defaultText: String?, _ summary: String) {
+    self.name = name
+    self.type = type
+    self.defaultText = defaultText
+    self.summary = summary
+  }
+}
+
+/// A resolved, typed option value.
+public indirect enum TypedValue: Sendable, Hashable {
+  case number(Double)
+  case integer(Int)
+  case boolean(Bool)
+  case string(String)
+  case list([TypedValue])
+  case grid([Double])
+  /// Width and height in points.
+  case size(width: Double, height: Double)
+}
+
+/// The options of one directive after validation: every option of the schema has a value.
+public struct ResolvedOptions: Sendable, Hashable {
+  public var values: [String: TypedValue]
+  /// The text each option was given with (defaults as in the schema), for provenance and JSON.
+  public var texts: [String: String]
+  /// Options the author wrote (not defaults).
+  public var explicit: Set<String>
+
+  public init(values: [String: TypedValue] = [:], texts: [String: String] = [:], explicit: Set<String> = []) {
+    self.values = values
+    self.texts = texts
+    self.explicit = explicit
+  }
+
+  public func number(_ name: String) -> Double {
+    switch values[name] {
+    case .number(let x)?: return x
+    case .integer(let n)?: return Double(n)
+    default: preconditionFailure("option '\(name)' is not a number in the schema")
+    }
+  }
+  public func integer(_ name: String) -> Int {
+    guard case .integer(let n)? = values[name] else { preconditionFailure("option '\(name)' is not an integer") }
+    return n
+  }
+  public func string(_ name: String) -> String {
+    guard case .string(let s)? = values[name] else { preconditionFailure("option '\(name)' is not a string") }
+    return s
+  }
+  public func strings(_ name: String) -> [String] {
+    guard case .list(let items)? = values[name] else { preconditionFailure("option '\(name)' is not a list") }
+    return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+  }
+  public func grid(_ name: String) -> [Double] {
+    guard case .grid(let g)? = values[name] else { preconditionFailure("option '\(name)' is not a grid") }
+    return g
+  }
+  public func size(_ name: String) -> (width: Double, height: Double) {
+    guard case .size(let w, let h)? = values[name] else { preconditionFailure("option '\(name)' is not a size") }
+    return (w, h)
+  }
+}
+
+/// Checks option values against their types and turns them into `TypedValue`s.
+public enum OptionTypeChecker {
+  /// Largest grid a directive may ask for (protects the build from a typo like 4e9).
+  public static let maxGridPoints = 1_000_000
+
+  public static func check(_ node: OptionNode, as type: OptionType, option: String) -> Result<TypedValue, OptionSyntaxError> {
+    func fail(_ n: OptionNode, _ message: String) -> Result<TypedValue, OptionSyntaxError> {
+      .failure(OptionSyntaxError(column: n.column, length: n.length, message: message))
+    }
+    func expected(_ n: OptionNode = node) -> Result<TypedValue, OptionSyntaxError> {
+      fail(n, "option '\(option)' expects \(type), got '\(n.text)'")
+    }
+    switch type {
+    case .number(let lo, let hi):
+      guard case .number(let x) = node.value else { return expected() }
+      if let lo, x < lo { return fail(node, "option '\(option)' must be \(type), got \(node.text)") }
+      if let hi, x > hi { return fail(node, "option '\(option)' must be \(type), got \(node.text)") }
+      return .success(.number(x))
+    case .integer(let lo, let hi):
+      guard case .number(let x) = node.value, x == x.rounded(), abs(x) < 1e15 else { return expected() }
+      let n = Int(x)
+      if let lo, n < lo { return fail(node, "option '\(option)' must be \(type), got \(node.text)") }
+      if let hi, n > hi { return fail(node, "option '\(option)' must be \(type), got \(node.text)") }
+      return .success(.integer(n))
+    case .boolean:
+      guard case .bool(let b) = node.value else { return expected() }
+      return .success(.boolean(b))
+    case .string:
+      switch node.value {
+      case .string(let s): return .success(.string(s))
+      case .number, .bool: return .success(.string(node.text))
+      default: return expected()
+      }
+    case .label:
+      guard case .string(let s) = node.value, let f = s.first, f.isLetter,
+        s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+      else { return expected() }
+      return .success(.string(s))
+    case .choice(let names):
+      let word: String
+      switch node.value {
+      case .string(let s): word = s
+      case .number, .bool: word = node.text
+      default: return expected()
+      }
+      guard names.contains(word) else {
+        return fail(node, "unknown value '\(word)' for option '\(option)'\(Suggestion.didYouMean(word, among: names)); expected \(type)")
+      }
+      return .success(.string(word))
+    case .list(let itemType, let minCount):
+      let items: [OptionNode]
+      if case .list(let xs) = node.value { items = xs } else { items = [node] }
+      if items.count < minCount {
+        return fail(node, "option '\(option)' needs at least \(minCount) item\(minCount == 1 ? "" : "s")")
+      }
+      var out: [TypedValue] = []
+      for item in items {
+        switch check(item, as: itemType, option: option) {
+        case .success(let v): out.append(v)
+        case .failure(let e): return .failure(e)
+        }
+      }
+      return .success(.list(out))
+    case .grid(let lo, let hi):
+      let points: [Double]
+      switch gridPoints(node, option: option) {
+      case .success(let p): points = p
+      case .failure(let e): return .failure(e)
+      }
+      for x in points where (lo.map { x < $0 - 1e-12 } ?? false) || (hi.map { x > $0 + 1e-12 } ?? false) {
+        return fail(node, "option '\(option)' has a point \(x) outside \(OptionType.rangeText(lo, hi).dropFirst(4))")
+      }
+      // clamp rounding slop at the ends (linspace endpoints are exact anyway)
+      return .success(.grid(points.map { x in min(hi ?? x, max(lo ?? x, x)) }))
+    case .size:
+      guard case .string(let s) = node.value, let size = parseSize(s) else { return expected() }
+      return .success(.size(width: size.0, height: size.1))
+    }
+  }
+
+  static func gridPoints(_ node: OptionNode, option: String) -> Result<[Double], OptionSyntaxError> {
+    func fail(_ n: OptionNode, _ m: String) -> Result<[Double], OptionSyntaxError> {
+      .failure(OptionSyntaxError(column: n.column, length: n.length, message: m))
+    }
+    switch node.value {
+    case .number(let x):
+      return .success([x])
+    case .list(let items):
+      var xs: [Double] = []
+      for item in items {
+        guard case .number(let x) = item.value else { return fail(item, "option '\(option)' expects numbers in its grid, got '\(item.text)'") }
+        xs.append(x)
+      }
+      if xs.isEmpty { return fail(node, "option '\(option)' needs at least one point") }
+      return .success(xs)
+    case .span(let a, let b):
+      guard case .number(let x0) = a.value, case .number(let x1) = b.value, x0 <= x1 else {
+        return fail(node, "malformed grid '\(node.text)' for option '\(option)': expected [a .. b] with numbers a ≤ b")
+      }
+      // `[2^4 .. 2^12]` means powers of two; `[1 .. 5]` means the integers.
+      if a.text.hasPrefix("2^"), b.text.hasPrefix("2^") {
+        let k0 = Int(log2(x0).rounded()), k1 = Int(log2(x1).rounded())
+        return .success((k0...k1).map { pow(2, Double($0)) })
+      }
+      guard x0 == x0.rounded(), x1 == x1.rounded(), x1 - x0 < Double(maxGridPoints) else {
+        return fail(node, "malformed grid '\(node.text)' for option '\(option)': [a .. b] needs integers or powers 2^k")
+      }
+      return .success(stride(from: x0, through: x1, by: 1).map { $0 })
+    case .call(let name, let args):
+      let known = ["linspace", "logspace", "range"]
+      guard known.contains(name) else {
+        return fail(node, "unknown grid function '\(name)'\(Suggestion.didYouMean(name, among: known)); expected linspace(a, b, n), logspace(a, b, n) or range(a, b)")
+      }
+      var nums: [Double] = []
+      for arg in args {
+        guard arg.name == nil, case .number(let x) = arg.value.value else {
+          return fail(arg.value, "\(name)(…) takes numbers, got '\(arg.value.text)'")
+        }
+        nums.append(x)
+      }
+      let arity = name == "range" ? [2, 3] : [3]
+      guard arity.contains(nums.count) else {
+        return fail(node, "malformed grid '\(node.text)': \(name) takes \(name == "range" ? "(a, b) or (a, b, step)" : "(a, b, n)")")
+      }
+      if name == "range" {
+        let step = nums.count == 3 ? nums[2] : 1
+        guard step > 0, (nums[1] - nums[0]) / step < Double(maxGridPoints) else {
+          return fail(node, "malformed grid '\(node.text)': range needs a positive step and at most \(maxGridPoints) points")
+        }
+        return .success(stride(from: nums[0], to: nums[1], by: step).map { $0 })
+      }
+      let n = nums[2]
+      guard n >= 1, n == n.rounded(), n <= Double(maxGridPoints) else {
+        return fail(args[2].value, "the number of points in \(name)(a, b, n) must be an integer in [1, \(maxGridPoints)], got \(args[2].value.text)")
+      }
+      return .success(
+        name == "logspace"
+          ? Grid.logspace(nums[0], nums[1], count: Int(n)) : Grid.linspace(nums[0], nums[1], count: Int(n)))
+    default:
+      return fail(node, "option '\(option)' expects a grid such as linspace(-1, 1, 401) or [0, 0.5, 1], got '\(node.text)'")
+    }
+  }
+
+  /// `5in x 3.4in`, `12cm x 8cm`, `360pt x 240pt` → points.
+  static func parseSize(_ s: String) -> (Double, Double)? {
+    let parts = s.split(separator: "x").map { (part: Substring) -> String in String(part).trimmedSpaces() }
+    guard parts.count == 2, let w = length(parts[0]), let h = length(parts[1]), w > 0, h > 0, w <= 2000, h <= 2000 else { return nil }
+    return (w, h)
+  }
+
+  static func length(_ s: String) -> Double? {
+    let units: [(String, Double)] = [("in", 72), ("cm", 72 / 2.54), ("mm", 72 / 25.4), ("pt", 1)]
+    for (u, f) in units where s.hasSuffix(u) {
+      return Double(String(s.dropLast(u.count)).trimmedSpaces()).map { $0 * f }
+    }
+    return nil
+  }
+}

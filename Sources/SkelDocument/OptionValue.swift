@@ -1,0 +1,311 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// A directive option value as written: YAML-like flow scalars, lists and maps, plus calls
+/// (`linspace(-1, 1, 401)`) and spans (`[2^4 .. 2^12]`). Every value knows its column.
+public indirect enum OptionValue: Sendable, Hashable {
+  case number(Double)
+  case string(String)
+  case bool(Bool)
+  case list([OptionNode])
+  case map([OptionEntry])
+  case call(name: String, arguments: [OptionArgument])
+  case span(from: OptionNode, to: OptionNode)
+}
+
+/// A value and where it stands on its line.
+public struct OptionNode: Sendable, Hashable {
+  public var value: OptionValue
+  /// The text as written.
+  public var text: String
+  public var column: Int
+  public var length: Int { max(1, text.count) }
+}
+
+public struct OptionEntry: Sendable, Hashable {
+  public var key: String
+  public var value: OptionNode
+}
+
+public struct OptionArgument: Sendable, Hashable {
+  public var name: String?
+  public var value: OptionNode
+}
+
+/// A syntax error inside an option value: a column on the option's line and a message.
+public struct OptionSyntaxError: Error, Sendable, Hashable {
+  public var column: Int
+  public var length: Int
+  public var message: String
+}
+
+/// Parses one option value (the text after `:key:`); `column` is where the text starts.
+public struct OptionValueParser {
+  let chars: [Character]
+  var i = 0
+  let base: Int
+
+  public static func parse(_ text: String, column: Int) throws(OptionSyntaxError) -> OptionNode {
+    var p = OptionValueParser(chars: Array(text), base: column)
+    p.skipSpaces()
+    let startIndex = p.i
+    var items: [OptionNode] = [try p.parseValue()]
+    p.skipSpaces()
+    while p.i < p.chars.count, p.chars[p.i] == "," {  // a bare top-level tuple: `a, b`
+      p.i += 1
+      p.skipSpaces()
+      items.append(try p.parseValue())
+      p.skipSpaces()
+    }
+    if p.i < p.chars.count {
+      throw OptionSyntaxError(column: p.base + p.i, length: 1, message: "unexpected '\(p.chars[p.i])' in option value")
+    }
+    if items.count == 1 { return items[0] }
+    let text = String(p.chars[startIndex..<p.i]).trimmedSpaces()
+    return OptionNode(value: .list(items), text: text, column: column + startIndex)
+  }
+
+  mutating func skipSpaces() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
+
+  func node(_ v: OptionValue, from start: Int) -> OptionNode {
+    OptionNode(value: v, text: String(chars[start..<i]).trimmedSpaces(), column: base + start)
+  }
+
+  mutating func parseValue() throws(OptionSyntaxError) -> OptionNode {
+    skipSpaces()
+    let start = i
+    guard i < chars.count else { throw OptionSyntaxError(column: base + i, length: 1, message: "expected a value") }
+    switch chars[i] {
+    case "[":
+      i += 1
+      skipSpaces()
+      var items: [OptionNode] = []
+      if i < chars.count, chars[i] == "]" {
+        i += 1
+        return node(.list([]), from: start)
+      }
+      while true {
+        let item = try parseValue()
+        skipSpaces()
+        if items.isEmpty, i + 1 < chars.count, chars[i] == ".", chars[i + 1] == "." {
+          i += 2
+          let upper = try parseValue()
+          skipSpaces()
+          try expect("]", start: start)
+          return node(.span(from: item, to: upper), from: start)
+        }
+        items.append(item)
+        guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '[': expected ']'") }
+        if chars[i] == "," {
+          i += 1
+          continue
+        }
+        try expect("]", start: start)
+        return node(.list(items), from: start)
+      }
+    case "{":
+      i += 1
+      var entries: [OptionEntry] = []
+      skipSpaces()
+      if i < chars.count, chars[i] == "}" {
+        i += 1
+        return node(.map([]), from: start)
+      }
+      while true {
+        skipSpaces()
+        let keyStart = i
+        while i < chars.count, chars[i] != ":", chars[i] != "}", chars[i] != "," { i += 1 }
+        let key = String(chars[keyStart..<i]).trimmedSpaces()
+        guard i < chars.count, chars[i] == ":", !key.isEmpty else {
+          throw OptionSyntaxError(column: base + keyStart, length: max(1, i - keyStart), message: "expected 'key: value' in a map")
+        }
+        i += 1
+        entries.append(OptionEntry(key: key, value: try parseValue()))
+        skipSpaces()
+        guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '{': expected '}'") }
+        if chars[i] == "," {
+          i += 1
+          continue
+        }
+        try expect("}", start: start)
+        return node(.map(entries), from: start)
+      }
+    case "\"", "'":
+      let q = chars[i]
+      i += 1
+      var s = ""
+      while i < chars.count, chars[i] != q {
+        if chars[i] == "\\", q == "\"", i + 1 < chars.count {
+          i += 1
+        }
+        s.append(chars[i])
+        i += 1
+      }
+      guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unterminated string: expected \(q)") }
+      i += 1
+      return node(.string(s), from: start)
+    default:
+      // identifier followed by '(' is a call
+      if chars[i].isLetter {
+        var j = i
+        while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" || chars[j] == "-" { j += 1 }
+        if j < chars.count, chars[j] == "(" {
+          let name = String(chars[i..<j])
+          i = j + 1
+          var args: [OptionArgument] = []
+          skipSpaces()
+          if i < chars.count, chars[i] == ")" {
+            i += 1
+            return node(.call(name: name, arguments: []), from: start)
+          }
+          while true {
+            skipSpaces()
+            var argName: String?
+            var k = i
+            while k < chars.count, chars[k].isLetter || chars[k] == "_" { k += 1 }
+            if k > i, k < chars.count, chars[k] == "=" {
+              argName = String(chars[i..<k])
+              i = k + 1
+            }
+            args.append(OptionArgument(name: argName, value: try parseValue()))
+            skipSpaces()
+            guard i < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
+            if chars[i] == "," {
+              i += 1
+              continue
+            }
+            guard chars[i] == ")" else { throw OptionSyntaxError(column: base + i, length: 1, message: "expected ',' or ')' in \(name)(…)") }
+            i += 1
+            return node(.call(name: name, arguments: args), from: start)
+          }
+        }
+      }
+      // a bare scalar: up to a delimiter at depth 0 (or '..')
+      var depth = 0
+      while i < chars.count {
+        let c = chars[i]
+        if c == "(" { depth += 1 } else if c == ")" {
+          if depth == 0 { break }
+          depth -= 1
+        } else if depth == 0, c == "," || c == "]" || c == "}" {
+          break
+        } else if depth == 0, c == ".", i + 1 < chars.count, chars[i + 1] == "." {
+          break
+        }
+        i += 1
+      }
+      let text = String(chars[start..<i]).trimmedSpaces()
+      return OptionNode(value: Self.classify(text), text: text, column: base + start)
+    }
+  }
+
+  mutating func expect(_ c: Character, start: Int) throws(OptionSyntaxError) {
+    guard i < chars.count, chars[i] == c else {
+      throw OptionSyntaxError(column: base + min(i, chars.count), length: 1, message: "expected '\(c)'")
+    }
+    i += 1
+  }
+
+  /// A bare scalar: boolean, number (with `^ * / + -`, parentheses and `pi`), or string.
+  static func classify(_ text: String) -> OptionValue {
+    switch text {
+    case "true", "yes": return .bool(true)
+    case "false", "no": return .bool(false)
+    default: break
+    }
+    if let x = ArithmeticParser.evaluate(text) { return .number(x) }
+    return .string(text)
+  }
+}
+
+/// Evaluates small arithmetic such as `2^12`, `-0.5`, `1e-3`, `3*pi/4`.
+enum ArithmeticParser {
+  static func evaluate(_ text: String) -> Double? {
+    var p = P(s: Array(text.filter { $0 != " " }))
+    guard !p.s.isEmpty, let v = p.sum(), p.i == p.s.count, v.isFinite else { return nil }
+    return v
+  }
+
+  struct P {
+    var s: [Character]
+    var i = 0
+    mutating func sum() -> Double? {
+      guard var v = product() else { return nil }
+      while i < s.count, s[i] == "+" || s[i] == "-" {
+        let op = s[i]
+        i += 1
+        guard let r = product() else { return nil }
+        v = op == "+" ? v + r : v - r
+      }
+      return v
+    }
+    mutating func product() -> Double? {
+      guard var v = power() else { return nil }
+      while i < s.count, s[i] == "*" || s[i] == "/" {
+        let op = s[i]
+        i += 1
+        guard let r = power() else { return nil }
+        v = op == "*" ? v * r : v / r
+      }
+      return v
+    }
+    mutating func power() -> Double? {
+      guard let b = unary() else { return nil }
+      if i < s.count, s[i] == "^" {
+        i += 1
+        guard let e = power() else { return nil }
+        return pow(b, e)
+      }
+      return b
+    }
+    mutating func unary() -> Double? {
+      if i < s.count, s[i] == "-" {
+        i += 1
+        return power().map { -$0 }
+      }
+      if i < s.count, s[i] == "+" {
+        i += 1
+        return power()
+      }
+      return atom()
+    }
+    mutating func atom() -> Double? {
+      guard i < s.count else { return nil }
+      if s[i] == "(" {
+        i += 1
+        let v = sum()
+        guard i < s.count, s[i] == ")" else { return nil }
+        i += 1
+        return v
+      }
+      if s[i...].starts(with: "pi") {
+        i += 2
+        return Double.pi
+      }
+      let start = i
+      while i < s.count, s[i].isNumber || s[i] == "." { i += 1 }
+      if i < s.count, s[i] == "e" || s[i] == "E", i > start {
+        var j = i + 1
+        if j < s.count, s[j] == "-" || s[j] == "+" { j += 1 }
+        if j < s.count, s[j].isNumber {
+          i = j
+          while i < s.count, s[i].isNumber { i += 1 }
+        }
+      }
+      guard i > start else { return nil }
+      return Double(String(s[start..<i]))
+    }
+  }
+}
+
+extension String {
+  func trimmedSpaces() -> String {
+    var s = Substring(self)
+    while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+    while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+    return String(s)
+  }
+}
