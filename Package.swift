@@ -70,7 +70,7 @@ let package = Package(
       dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild"]),
 
     // MARK: - Tests
-    .target(name: "SkelTestSupport", dependencies: ["SkelMath", "SkelPlot"]),
+    .target(name: "SkelTestSupport", dependencies: ["SkelPlot"]),
     .testTarget(name: "SkelMathTests", dependencies: ["SkelMath", "SkelTestSupport"]),
     .testTarget(name: "SkelKernelsTests", dependencies: ["SkelKernels", "SkelTestSupport"]),
     .testTarget(name: "SkelPlotTests", dependencies: ["SkelPlot", "SkelTestSupport"]),

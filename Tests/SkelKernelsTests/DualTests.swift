@@ -1,0 +1,99 @@
+import SkelKernels
+import SkelTestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// science.md §2(c): normalized duals at ρ ∈ {−1, −0.5, 0, 0.5, 0.9, 1}, against exact
+/// expressions written independently of the engine's (arcsin where the engine uses arccos).
+@Suite struct DualClosedFormTests {
+  static let rhos = [-1, -0.5, 0, 0.5, 0.9, 1.0]
+
+  static func reluExact(_ r: Double) -> Double { ((1 - r * r).squareRoot() + r * (Double.pi / 2 + asin(r))) / Double.pi }
+  static func stepExact(_ r: Double) -> Double { 0.5 + asin(r) / Double.pi }
+
+  @Test(arguments: rhos)
+  func reluStepExpAtTestPoints(rho: Double) {
+    // 1e-12: the acceptance tolerance; both sides are a few flops from exact.
+    expectClose(Dual.normalized(.relu, at: rho), Self.reluExact(rho), absolute: 1e-12, "relu(\(rho))")
+    expectClose(Dual.normalized(.step, at: rho), Self.stepExact(rho), absolute: 1e-12, "step(\(rho))")
+    expectClose(Dual.normalized(.exponential(scale: 1), at: rho), exp(rho - 1), absolute: 1e-12, "exp(\(rho))")
+  }
+
+  /// The 10-decimal values printed in science.md §2(c) (compared at 1e-9, their rounding).
+  @Test func printedTable() {
+    let relu = [0, 0.1089977810, 0.3183098862, 0.6089977810, 0.9095383988, 1]
+    let step = [0, 1.0 / 3, 0.5, 2.0 / 3, 0.8564337069, 1]
+    let ex = [0.1353352832, 0.2231301601, 0.3678794412, 0.6065306597, 0.9048374180, 1]
+    let sign = [-1, -1.0 / 3, 0, 1.0 / 3, 0.7128674137, 1]
+    let abs = [1, 0.7179955621, 0.6366197724, 0.7179955621, 0.9190767977, 1]
+    for (i, r) in Self.rhos.enumerated() {
+      expectClose(Dual.normalized(.relu, at: r), relu[i], absolute: 1e-9, "relu(\(r))")
+      expectClose(Dual.normalized(.step, at: r), step[i], absolute: 1e-9, "step(\(r))")
+      expectClose(Dual.normalized(.exponential(scale: 1), at: r), ex[i], absolute: 1e-9, "exp(\(r))")
+      expectClose(Dual.normalized(.sign, at: r), sign[i], absolute: 1e-9, "sign(\(r))")
+      expectClose(Dual.normalized(.abs, at: r), abs[i], absolute: 1e-9, "abs(\(r))")
+      expectClose(Dual.normalized(.hermite2, at: r), r * r, absolute: 1e-15, "hermite2(\(r))")
+    }
+    // exact anchors: 1/π, 1/3, 2/3, e^{-2}
+    #expect(Dual.normalized(.relu, at: 0) == 1 / Double.pi)
+    expectClose(Dual.normalized(.step, at: -0.5), 1.0 / 3, absolute: 1e-15)
+    expectClose(Dual.normalized(.exponential(scale: 1), at: -1), exp(-2), absolute: 1e-16)
+  }
+
+  /// Normalized duals equal 1 at ρ = 1, stay finite on the closed interval and just outside it.
+  @Test(arguments: Activation.named.map(\.activation))
+  func finiteAndNormalized(activation: Activation) {
+    expectClose(Dual.normalized(activation, at: 1), 1, absolute: 1e-15, "\(activation)(1)")
+    for r in [-1.0 - 1e-15, -1, -0.999999, 0, 0.999999, 1, 1 + 1e-15] {
+      #expect(Dual.normalized(activation, at: r).isFinite, "\(activation) at \(r)")
+    }
+  }
+
+  /// ReLU identity: σ̂(ρ) − σ̂(−ρ) = ρ.
+  @Test func reluOddPartIsIdentity() {
+    for r in stride(from: -1.0, through: 1.0, by: 0.05) {
+      expectClose(Dual.normalized(.relu, at: r) - Dual.normalized(.relu, at: -r), r, absolute: 1e-15)
+    }
+  }
+}
+
+/// Closed form against 2-D Gauss–Hermite quadrature (an independent route).
+@Suite struct DualQuadratureTests {
+  /// Smooth activations: quadrature converges geometrically, so 1e-12 holds at order 60.
+  @Test(arguments: [Activation.exponential(scale: 1), .identity, .hermite2])
+  func smoothActivationsAgreeTo1e12(activation: Activation) {
+    let quad = DualQuadrature(order: 60)
+    for r in stride(from: -1.0, through: 1.0, by: 0.1) {
+      expectClose(quad.dual(activation, at: r), Dual.normalized(activation, at: r), absolute: 1e-12, "\(activation)(\(r))")
+    }
+  }
+
+  /// Kinked activations: Gauss–Hermite converges only algebraically (NT's own docs say so);
+  /// at order 200 the largest error over ρ ∈ {−0.9, −0.6, …, 0.9} is 1.3e-3 for ReLU and 1.0e-2 for
+  /// step (measured independently with numpy's hermegauss), so the bounds are 2e-3 and 2e-2.
+  @Test func kinkedActivationsAgreeLoosely() {
+    let quad = DualQuadrature(order: 200)
+    for r in stride(from: -0.9, through: 0.9, by: 0.3) {
+      expectClose(quad.dual(Activation.relu, at: r), Dual.normalized(.relu, at: r), absolute: 2e-3, "relu(\(r))")
+      expectClose(quad.dual(Activation.step, at: r), Dual.normalized(.step, at: r), absolute: 2e-2, "step(\(r))")
+    }
+  }
+
+  /// E[σ(Z)²] = 1 for the normalized activations (the exponential is e^{x−1}, not e^{x−2}: science.md §2(d)).
+  @Test(arguments: Activation.named.map(\.activation))
+  func activationsAreNormalized(activation: Activation) {
+    let m = GaussHermiteSecondMoment.of(activation)
+    expectClose(m, 1, absolute: 1e-12, "E[σ(Z)²] for \(activation)")
+  }
+}
+
+import SkelMath
+
+enum GaussHermiteSecondMoment {
+  /// E[σ(Z)²] by Gauss–Hermite of even order 60: exact for the piecewise polynomials (by the
+  /// rule's symmetry no node sits on the kink at 0) and converged for the exponential.
+  static func of(_ a: Activation) -> Double { GaussHermite(order: 60).expectation { a($0) * a($0) } }
+}

@@ -1,0 +1,103 @@
+import SkelPlot
+import SkelTestSupport
+import Testing
+
+@Suite struct TickLocatorTests {
+  struct Case: Sendable, CustomTestStringConvertible {
+    var lower: Double, upper: Double, ticks: [Double], labels: [String]
+    var testDescription: String { "[\(lower), \(upper)]" }
+  }
+
+  static let cases: [Case] = [
+    Case(lower: -1, upper: 1, ticks: [-1, -0.5, 0, 0.5, 1], labels: ["\u{2212}1.0", "\u{2212}0.5", "0.0", "0.5", "1.0"]),
+    Case(lower: -0.05, upper: 1.05, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]),
+    Case(lower: 0, upper: 10, ticks: [0, 2, 4, 6, 8, 10], labels: ["0", "2", "4", "6", "8", "10"]),
+    Case(lower: 0.13, upper: 1.02, ticks: [0.2, 0.4, 0.6, 0.8, 1], labels: ["0.2", "0.4", "0.6", "0.8", "1.0"]),
+    Case(lower: 0, upper: 1.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1, 1.2], labels: ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0", "1.2"]),
+    Case(lower: 0, upper: 1.44, ticks: [0, 0.25, 0.5, 0.75, 1, 1.25], labels: ["0.00", "0.25", "0.50", "0.75", "1.00", "1.25"]),
+    Case(lower: 3, upper: 4096, ticks: [1000, 2000, 3000, 4000], labels: ["1000", "2000", "3000", "4000"]),
+  ]
+
+  @Test(arguments: cases)
+  func niceTicks(c: Case) {
+    let t = TickLocator.linearTicks(lower: c.lower, upper: c.upper)
+    expectClose(t, c.ticks, absolute: 1e-12, "ticks")
+    #expect(TickFormatter.linearLabels(t) == c.labels)
+  }
+
+  @Test func logTicksAreDecades() {
+    let t = TickLocator.logTicks(lower: 16, upper: 4096)
+    expectClose(t, [100, 1000], relative: 1e-15)
+    #expect(TickFormatter.logLabels([0.01, 1, 10, 1000]) == ["10<sup>\u{2212}2</sup>", "1", "10", "10<sup>3</sup>"])
+  }
+
+  @Test func degenerateRangesWiden() {
+    let (a, b) = TickLocator.nonsingular(2, 2)
+    #expect(a < 2 && b > 2)
+  }
+}
+
+@Suite struct MathMarkupTests {
+  @Test(arguments: [
+    ("$\\hat\\sigma(\\rho)$", "<i>σ\u{0302}</i>(<i>ρ</i>)"),
+    ("$x_1^2$", "<i>x</i><sub>1</sub><sup>2</sup>"),
+    ("$\\mathbb{R}$ and <b>", "ℝ and &lt;b&gt;"),
+    ("depth $L=16$", "depth <i>L</i>=16"),
+    ("relu", "relu"),
+  ])
+  func texToPango(tex: String, markup: String) {
+    #expect(MathMarkup.pango(fromTeX: tex) == markup)
+  }
+}
+
+@Suite struct LayoutTests {
+  let layout = FigureLayout(theme: .light, measurer: FixedMeasurer())
+
+  /// A falling diagonal crosses the upper-left and lower-right corners and a flat line runs
+  /// along the top, so the only free corner is the lower left.
+  @Test func legendAvoidsTheData() {
+    let xs = (0...50).map { Double($0) / 50 }
+    let falling = LineSeries(name: "a", x: xs, y: xs.map { 1 - $0 })  // passes through upper left
+    let flatTop = LineSeries(name: "b", x: xs, y: xs.map { _ in 0.9 })  // along the top
+    let axes = Axes(lines: [falling, flatTop])
+    let l = layout.layoutPanel(axes, in: Rect(x: 0, y: 0, width: 360, height: 240))
+    let box = try! #require(l.legendBox)
+    let lowerLeft = box.maxX < l.plotArea.x + l.plotArea.width / 2 && box.minY > l.plotArea.y + l.plotArea.height / 2
+    #expect(lowerLeft, "legend at \(box) should be lower left")
+  }
+
+  /// Rising data (the duals) leaves the upper left free.
+  @Test func legendGoesUpperLeftForRisingData() {
+    let xs = (0...50).map { Double($0) / 25 - 1 }
+    let axes = Axes(lines: [LineSeries(name: "relu", x: xs, y: xs.map { $0 * $0 * ($0 > 0 ? 1 : 0) })])
+    let l = layout.layoutPanel(axes, in: Rect(x: 0, y: 0, width: 360, height: 240))
+    let box = try! #require(l.legendBox)
+    #expect(box.minX < l.plotArea.x + 20 && box.minY < l.plotArea.y + 20)
+  }
+
+  /// Limits: x tight, y padded by 5 %; ticks inside the limits; margins hold the tick labels.
+  @Test func limitsTicksAndMargins() {
+    let xs = (0...400).map { Double($0) / 200 - 1 }
+    let axes = Axes(x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\kappa$"), lines: [LineSeries(name: "", x: xs, y: xs)])
+    let l = layout.layoutPanel(axes, in: Rect(x: 0, y: 0, width: 360, height: 240))
+    #expect(l.xScale.lower == -1 && l.xScale.upper == 1)
+    expectClose(l.yScale.lower, -1.1, absolute: 1e-12)
+    expectClose(l.yScale.upper, 1.1, absolute: 1e-12)
+    expectClose(l.yTicks, [-1, -0.5, 0, 0.5, 1], absolute: 1e-12)
+    // widest y label "−1.0": 4 chars · 0.6 · 8.5 pt = 20.4 pt, plus the rotated axis label (12 pt high)
+    #expect(l.plotArea.x > 20.4 + 12)
+    #expect(l.legendBox == nil, "a single unnamed series needs no legend")
+  }
+
+  /// The scene clips data to the plot area and draws one path per series.
+  @Test func sceneStructure() {
+    let xs = [0.0, 0.5, 1]
+    let fig = Figure(width: 300, height: 200, panels: [Axes(lines: [LineSeries(name: "a", x: xs, y: xs), LineSeries(name: "b", x: xs, y: xs.map { 1 - $0 })])])
+    let scene = layout.scene(for: fig)
+    let clips = scene.items.filter { if case .pushClip = $0 { return true } else { return false } }
+    #expect(clips.count == 1)
+    let texts = scene.items.compactMap { if case .text(let t) = $0 { return t.markup } else { return nil } }
+    #expect(texts.contains("a") && texts.contains("b"), "legend entries")
+    #expect(texts.contains("0.0") && texts.contains("1.0"), "tick labels")
+  }
+}
