@@ -26,7 +26,7 @@ public struct Diagnostic: Error, Sendable, Hashable, Comparable {
     var out = "\(location): \(severity.rawValue): \(message)"
     guard let source, location.line >= 1, location.line <= source.lines.count else { return out }
     let number = String(location.line)
-    let gutter = String(repeating: " ", count: max(4, number.count + 1) - number.count) + number
+    let gutter = "   " + number
     let blank = String(repeating: " ", count: gutter.count)
     let text = String(source.line(location.line))
     let caretPad = String(repeating: " ", count: max(0, location.column - 1))
