@@ -81,5 +81,7 @@ let package = Package(
       dependencies: [
         "SkelBuild", "SkelCairo", "SkelExperiments", "SkelDocument", "SkelTestSupport",
       ]),
+    // Runs the built `skelreport` binary: exit codes, stderr text, the site left alone.
+    .testTarget(name: "SkelReportTests", dependencies: ["skelreport"]),
   ]
 )

@@ -152,6 +152,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     let layout = pango_cairo_create_layout(cr)!
     let context = pango_layout_get_context(layout)
     pango_cairo_context_set_resolution(context, 72)
+    pango_context_set_round_glyph_positions(context, 0)  // fractional advances: same layout at every scale
     let options = cairo_font_options_create()
     cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
     cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
@@ -162,12 +163,28 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     let desc = pango_font_description_from_string("\(font.family), \(font.bold ? "Bold " : "")\(font.size)")
     pango_layout_set_font_description(layout, desc)
     pango_font_description_free(desc)
-    if pango_parse_markup(markup, -1, 0, nil, nil, nil, nil) != 0 {
-      pango_layout_set_markup(layout, markup, -1)
+    // The size is also given in the markup: Pango sizes <sub>/<sup> relative to the markup's
+    // own font attributes and would otherwise blow them up (seen with pango 1.50).
+    let family = font.family.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+    let wrapped = "<span font_family=\"\(family)\" size=\"\(Int((font.size * 1024).rounded()))\">\(scripts(markup, size: font.size))</span>"
+    if pango_parse_markup(wrapped, -1, 0, nil, nil, nil, nil) != 0 {
+      pango_layout_set_markup(layout, wrapped, -1)
     } else {
       pango_layout_set_text(layout, markup, -1)
     }
     return layout
+  }
+
+  /// `<sup>`/`<sub>` as explicit spans sized and raised from the base size (70 %, ±35 % / 20 %
+  /// of an em), because pango 1.50's own sup/sub scale against the wrong size here.
+  static func scripts(_ markup: String, size: Double) -> String {
+    guard markup.contains("<su") else { return markup }
+    let small = Int((size * 0.7 * 1024).rounded())
+    let up = Int((size * 0.38 * 1024).rounded()), down = Int((size * 0.2 * 1024).rounded())
+    return markup
+      .replacingOccurrences(of: "<sup>", with: "<span size=\"\(small)\" rise=\"\(up)\">")
+      .replacingOccurrences(of: "<sub>", with: "<span size=\"\(small)\" rise=\"-\(down)\">")
+      .replacingOccurrences(of: "</sup>", with: "</span>").replacingOccurrences(of: "</sub>", with: "</span>")
   }
 
   static func extent(of layout: OpaquePointer) -> TextExtent {

@@ -1,0 +1,171 @@
+import Foundation
+import SkelBuild
+import SkelCairo
+import SkelDocument
+import SkelTestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A scratch folder with `reports/` holding the given files.
+func scratch(_ reports: [String: String]) throws -> URL {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+  for (name, text) in reports { try text.write(to: dir.appendingPathComponent("reports/\(name)"), atomically: true, encoding: .utf8) }
+  return dir
+}
+
+func builder(_ dir: URL, cache: Bool = false) -> SiteBuilder {
+  SiteBuilder(
+    configuration: BuildConfiguration(
+      reports: dir.appendingPathComponent("reports"), output: dir.appendingPathComponent("_site"),
+      templates: packageRoot.appendingPathComponent("templates"), cache: cache ? dir.appendingPathComponent(".skelcache") : nil),
+    backend: CairoBackend())
+}
+
+/// Every file below `dir`, relative path → bytes.
+func snapshot(_ dir: URL) -> [String: Data] {
+  var out: [String: Data] = [:]
+  guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey]) else { return out }
+  for case let url as URL in e where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+    out[String(url.path.dropFirst(dir.path.count))] = try? Data(contentsOf: url)
+  }
+  return out
+}
+
+let testReport = """
+  ---
+  title: Test duals
+  seed: 7
+  ---
+
+  Inline $\\hat\\sigma(\\rho)$ and display math:
+
+  $$\\kappa = \\sum_k a_k^2 \\rho^k$$
+
+  ```{kernel} dual
+  :label: fig-t
+  :activations: [relu, step, exp]
+  :rho: [-1, -0.5, 0, 0.5, 0.9, 1]
+
+  Duals at the test points of science.md §2(c).
+  ```
+  """
+
+struct FigureJSON: Decodable {
+  struct Series: Decodable {
+    var name: String
+    var x: [Double]
+    var y: [Double]
+  }
+  var label: String
+  var kind: String
+  var report: String
+  var options: [String: String]
+  var series: [Series]
+}
+
+@Suite(.serialized) struct SiteBuildTests {
+  /// The JSON beside the figure holds the closed-form duals at the science.md §2(c) points.
+  @Test func figureJSONHoldsTheDuals() throws {
+    let dir = try scratch(["t.md": testReport])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let summary = try builder(dir).build()
+    #expect(summary.reports == 1 && summary.figures == 1)
+    let data = try Data(contentsOf: dir.appendingPathComponent("_site/t/fig-t.json"))
+    let fig = try JSONDecoder().decode(FigureJSON.self, from: data)
+    #expect(fig.label == "fig-t" && fig.kind == "dual" && fig.report == "t")
+    #expect(fig.series.map(\.name) == ["relu", "step", "exp"])
+    let rho = [-1, -0.5, 0, 0.5, 0.9, 1.0]
+    let relu = rho.map { ((1 - $0 * $0).squareRoot() + $0 * (Double.pi / 2 + asin($0))) / Double.pi }
+    let step = rho.map { 0.5 + asin($0) / Double.pi }
+    let ex = rho.map { exp($0 - 1) }
+    // 1e-12 (acceptance): JSON round-trips doubles exactly, so this is the engine's accuracy.
+    expectClose(fig.series[0].y, relu, absolute: 1e-12, "relu")
+    expectClose(fig.series[1].y, step, absolute: 1e-12, "step")
+    expectClose(fig.series[2].y, ex, absolute: 1e-12, "exp")
+    #expect(fig.series[0].x == rho)
+    // the page: figure, typeset math, links to the data
+    let html = try String(contentsOf: dir.appendingPathComponent("_site/t/index.html"), encoding: .utf8)
+    #expect(html.contains("<img src=\"fig-t.svg\""))
+    #expect(html.contains("class=\"katex\""))
+    #expect(html.contains("class=\"katex-display\""))
+    #expect(html.contains("href=\"fig-t.csv\""))
+    #expect(!html.contains("SKMATH"), "no placeholder left")
+    for f in ["fig-t.png", "fig-t.pdf", "fig-t.csv", "../assets/style.css", "../assets/katex/katex.min.css", "../index.html"] {
+      #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("_site/t/" + f).path), "\(f)")
+    }
+    let csv = try String(contentsOf: dir.appendingPathComponent("_site/t/fig-t.csv"), encoding: .utf8)
+    #expect(csv.hasPrefix("series,x,y\nrelu,-1.0,0.0\n"))
+  }
+
+  /// The bundled report builds and its 401-point grid holds the exact duals.
+  @Test func bundledReportsBuild() throws {
+    let dir = try scratch([:])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var config = builder(dir).configuration
+    config.reports = packageRoot.appendingPathComponent("reports")
+    let summary = try SiteBuilder(configuration: config, backend: CairoBackend()).build()
+    #expect(summary.reports >= 1)
+    let fig = try JSONDecoder().decode(FigureJSON.self, from: Data(contentsOf: dir.appendingPathComponent("_site/duals/fig-duals.json")))
+    #expect(fig.series[0].x.count == 401)
+    for (x, y) in zip(fig.series[0].x, fig.series[0].y) {
+      expectClose(y, ((1 - x * x).squareRoot() + x * (Double.pi / 2 + asin(x))) / Double.pi, absolute: 1e-12, "relu(\(x))")
+    }
+  }
+
+  /// A failed build leaves the previous site byte-identical and reports the exact error.
+  @Test func failedBuildKeepsTheOldSite() throws {
+    let dir = try scratch(["t.md": testReport])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try builder(dir).build()
+    let before = snapshot(dir.appendingPathComponent("_site"))
+    #expect(before.count > 5)
+    let broken = testReport.replacingOccurrences(of: ":activations:", with: ":activatons:")
+    try broken.write(to: dir.appendingPathComponent("reports/t.md"), atomically: true, encoding: .utf8)
+    do {
+      try builder(dir).build()
+      Issue.record("the build should have failed")
+    } catch BuildError.diagnostics(let list, let sources) {
+      #expect(list.count == 1)
+      let text = list[0].formatted(source: sources[list[0].location.path])
+      #expect(text.hasSuffix("""
+        reports/t.md:12:2: error: unknown option 'activatons' for directive 'dual'; did you mean 'activations'?
+           12 | :activatons: [relu, step, exp]
+              |  ^~~~~~~~~~
+        """))
+    }
+    #expect(snapshot(dir.appendingPathComponent("_site")) == before, "old site byte-identical")
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("staging") || $0.contains(".old-") }
+    #expect(leftovers.isEmpty)
+  }
+
+  /// A TeX error fails the build at the formula's position.
+  @Test func texErrorIsLocated() throws {
+    let dir = try scratch(["t.md": "# T\n\nSome $\\frac{1}{$ here.\n"])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    do {
+      try builder(dir).build()
+      Issue.record("the build should have failed")
+    } catch BuildError.diagnostics(let list, _) {
+      #expect(list.first?.location.description == "\(list.first?.location.path ?? ""):3:6")
+      #expect(list.first?.message.hasPrefix("TeX error: KaTeX parse error") == true)
+    }
+  }
+
+  /// The second build reuses every result; a changed option recomputes.
+  @Test func cacheIsReused() throws {
+    let dir = try scratch(["t.md": testReport])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    #expect(try builder(dir, cache: true).build().cacheHits == 0)
+    #expect(try builder(dir, cache: true).build().cacheHits == 1)
+    let changed = testReport.replacingOccurrences(of: "[relu, step, exp]", with: "[relu, exp]")
+    try changed.write(to: dir.appendingPathComponent("reports/t.md"), atomically: true, encoding: .utf8)
+    #expect(try builder(dir, cache: true).build().cacheHits == 0)
+  }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The `skelreport` binary next to this test bundle (same build configuration).
+func binary() -> URL {
+  let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent()
+  for dir in [bundleDir, root.appendingPathComponent(".build/debug")] {
+    let url = dir.appendingPathComponent("skelreport")
+    if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+  }
+  return root.appendingPathComponent(".build/debug/skelreport")
+}
+
+struct Run {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+func run(_ args: [String], in dir: URL) throws -> Run {
+  let p = Process()
+  p.executableURL = binary()
+  p.arguments = args
+  p.currentDirectoryURL = dir
+  let out = Pipe(), err = Pipe()
+  p.standardOutput = out
+  p.standardError = err
+  try p.run()
+  let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func files(_ dir: URL) -> [String: Data] {
+  var out: [String: Data] = [:]
+  guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return out }
+  for case let url as URL in e { if let d = try? Data(contentsOf: url) { out[url.path] = d } }
+  return out
+}
+
+@Suite(.serialized) struct CommandLineTests {
+  /// Build once, break a report, build again: exit 1, the exact message, the site untouched.
+  @Test func misspelledOptionExitsOneAndKeepsTheSite() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let report = "---\ntitle: CLI\n---\n\n```{kernel} dual\n:label: fig-a\n:rho: linspace(-1, 1, 11)\n\nCaption.\n```\n"
+    try report.write(to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
+    let templates = root.appendingPathComponent("templates").path
+    let ok = try run(["build", "reports", "--out", "_site", "--templates", templates, "--no-cache"], in: dir)
+    #expect(ok.status == 0, "\(ok.stderr)")
+    #expect(ok.stdout.contains("[6/6] Write site"))
+    let before = files(dir.appendingPathComponent("_site"))
+    try report.replacingOccurrences(of: ":rho:", with: ":roh:").write(to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
+    let bad = try run(["build", "reports", "--out", "_site", "--templates", templates, "--no-cache"], in: dir)
+    #expect(bad.status == 1)
+    #expect(bad.stderr == """
+      reports/a.md:7:2: error: unknown option 'roh' for directive 'dual'; did you mean 'rho'?
+         7 | :roh: linspace(-1, 1, 11)
+           |  ^~~
+      1 error; the site was not changed
+
+      """)
+    #expect(files(dir.appendingPathComponent("_site")) == before)
+  }
+
+  @Test func kindsListsTheSchema() throws {
+    let r = try run(["kinds", "dual"], in: root)
+    #expect(r.status == 0)
+    #expect(r.stdout.contains(":rho:  a grid such as linspace(-1, 1, 401) or [0, 0.5, 1] with points in [-1, 1]"))
+    let unknown = try run(["kinds", "duel"], in: root)
+    #expect(unknown.status == 1 && unknown.stderr == "error: unknown directive kind 'duel'; did you mean 'dual'?\n")
+  }
+}
