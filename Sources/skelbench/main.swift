@@ -1,1 +1,73 @@
-print("skelbench: no benchmarks yet")
+// skelbench: times the hot paths and prints one JSON line per workload, then a table.
+// Long sweeps belong here, not in the tests. Peer comparisons (`--peers`) come with issue 8.
+import Foundation
+import SkelCairo
+import SkelKernels
+import SkelMath
+import SkelPlot
+
+struct Measurement {
+  var name: String
+  var seconds: Double
+  var detail: String
+}
+
+/// Best of `repeats` wall-clock runs.
+func best(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+  var b = Double.infinity
+  for _ in 0..<repeats {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    try body()
+    b = min(b, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+  }
+  return b
+}
+
+@main
+struct SkelBench {
+  static func main() throws {
+    var results: [Measurement] = []
+    var sink = 0.0
+
+    // Closed-form ReLU dual over 10^6 correlations.
+    let rho = Grid.linspace(-1, 1, count: 1_000_000)
+    let tDual = best(5) { sink += Dual.normalized(.relu, on: rho).reduce(0, +) }
+    results.append(Measurement(name: "dual_relu_1e6", seconds: tDual, detail: String(format: "%.1f ns/point", tDual * 1e9 / 1e6)))
+
+    // Gauss–Hermite rule of order 200 (Golub–Welsch + Newton).
+    let tGH = best(5) { sink += GaussHermite(order: 200).weights[100] }
+    results.append(Measurement(name: "gauss_hermite_200", seconds: tGH, detail: "nodes + weights"))
+
+    // 2-D quadrature of the exp dual at order 64, 101 correlations.
+    let quad = DualQuadrature(order: 64)
+    let grid = Grid.linspace(-1, 1, count: 101)
+    let tQuad = best(3) { for r in grid { sink += quad.dual(.exponential(scale: 1), at: r) } }
+    results.append(Measurement(name: "dual_quadrature_64x64_101", seconds: tQuad, detail: "101 correlations"))
+
+    // One line plot (3 series × 401 points) in PNG + SVG + PDF.
+    let backend = CairoBackend()
+    let xs = Grid.linspace(-1, 1, count: 401)
+    let figure = Figure(
+      width: 360, height: 245,
+      panels: [Axes(x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\hat\\sigma(\\rho)$"), lines: [
+        LineSeries(name: "relu", x: xs, y: Dual.normalized(.relu, on: xs)),
+        LineSeries(name: "step", x: xs, y: Dual.normalized(.step, on: xs)),
+        LineSeries(name: "exp", x: xs, y: Dual.normalized(.exponential(scale: 1), on: xs)),
+      ])])
+    let tPlot = try best(5) {
+      let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
+      for f in ImageFormat.allCases { sink += Double(try backend.render(scene, as: f, pixelsPerPoint: 2).count) }
+    }
+    results.append(Measurement(name: "line_plot_png_svg_pdf", seconds: tPlot, detail: "layout + 3 formats"))
+
+    for m in results {
+      print("{\"workload\": \"\(m.name)\", \"seconds\": \(m.seconds), \"detail\": \"\(m.detail)\"}")
+    }
+    print("")
+    print("workload".padding(toLength: 30, withPad: " ", startingAt: 0) + "  seconds     detail")
+    for m in results {
+      print(m.name.padding(toLength: 30, withPad: " ", startingAt: 0) + "  " + String(format: "%9.6f", m.seconds) + "  " + m.detail)
+    }
+    if sink.isNaN { print("") }  // keep the work observable
+  }
+}
