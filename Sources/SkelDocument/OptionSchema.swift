@@ -25,6 +25,9 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
   case size
   /// A label: letters, digits, `-`, `_`, starting with a letter.
   case label
+  /// A name, optionally called with numeric parameters: `relu`, `leaky_relu(0.2)`,
+  /// `erf(b=2)`. `noun` says what it is in messages ("activation").
+  case callable(noun: String, [CallableSpec])
 
   public var description: String {
     switch self {
@@ -37,11 +40,17 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
     case .grid(let lo, let hi): return "a grid such as linspace(-1, 1, 401) or [0, 0.5, 1]" + Self.rangeText(lo, hi, prefix: " with points")
     case .size: return "a size such as '5in x 3.4in' (units in, cm, pt)"
     case .label: return "a label (letters, digits, '-' and '_', starting with a letter)"
+    case .callable(let noun, _): return "an \(noun) such as " + Self.callableExamples(noun)
     }
+  }
+
+  static func callableExamples(_ noun: String) -> String {
+    noun == "activation" ? "relu, tanh or leaky_relu(alpha=0.2)" : "a name or name(parameter=value)"
   }
 
   var itemDescription: String {
     switch self {
+    case .callable(let noun, _): return noun + "s"
     case .choice(let names): return "names from " + names.map { "'\($0)'" }.joined(separator: ", ")
     default:
       let d = description
@@ -61,6 +70,22 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
 
   static func fmt(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
+  }
+}
+
+/// A name a `.callable` option accepts, with its parameters and their defaults.
+public struct CallableSpec: Sendable, Hashable {
+  public var name: String
+  public var parameters: [String]
+  public var defaults: [Double]
+  public init(name: String, parameters: [String] = [], defaults: [Double] = []) {
+    self.name = name
+    self.parameters = parameters
+    self.defaults = defaults
+  }
+  /// `leaky_relu(alpha=0.2)`, or the bare name.
+  public var signature: String {
+    parameters.isEmpty ? name : name + "(" + zip(parameters, defaults).map { "\($0)=\(OptionType.fmt($1))" }.joined(separator: ", ") + ")"
   }
 }
 
@@ -89,6 +114,8 @@ public indirect enum TypedValue: Sendable, Hashable {
   case grid([Double])
   /// Width and height in points.
   case size(width: Double, height: Double)
+  /// A callable name with every parameter resolved (defaults filled in).
+  case call(name: String, arguments: [String: Double])
 }
 
 /// The options of one directive after validation: every option of the schema has a value.
@@ -116,6 +143,10 @@ public struct ResolvedOptions: Sendable, Hashable {
     guard case .integer(let n)? = values[name] else { preconditionFailure("option '\(name)' is not an integer") }
     return n
   }
+  public func bool(_ name: String) -> Bool {
+    guard case .boolean(let b)? = values[name] else { preconditionFailure("option '\(name)' is not a boolean") }
+    return b
+  }
   public func string(_ name: String) -> String {
     guard case .string(let s)? = values[name] else { preconditionFailure("option '\(name)' is not a string") }
     return s
@@ -124,6 +155,18 @@ public struct ResolvedOptions: Sendable, Hashable {
     guard case .list(let items)? = values[name] else { preconditionFailure("option '\(name)' is not a list") }
     return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
   }
+  /// A callable option, or each item of a list of them.
+  public func calls(_ name: String) -> [(name: String, arguments: [String: Double])] {
+    func one(_ v: TypedValue) -> (String, [String: Double])? {
+      if case .call(let n, let a) = v { return (n, a) } else { return nil }
+    }
+    switch values[name] {
+    case .list(let items)?: return items.compactMap(one)
+    case let v?: return one(v).map { [$0] } ?? []
+    default: preconditionFailure("option '\(name)' is not callable")
+    }
+  }
+
   public func grid(_ name: String) -> [Double] {
     guard case .grid(let g)? = values[name] else { preconditionFailure("option '\(name)' is not a grid") }
     return g
@@ -211,6 +254,37 @@ public enum OptionTypeChecker {
     case .size:
       guard case .string(let s) = node.value, let size = parseSize(s) else { return expected() }
       return .success(.size(width: size.0, height: size.1))
+    case .callable(let noun, let specs):
+      let name: String, args: [OptionArgument]
+      switch node.value {
+      case .string(let s): (name, args) = (s, [])
+      case .call(let n, let a): (name, args) = (n, a)
+      default: return expected()
+      }
+      guard let spec = specs.first(where: { $0.name == name }) else {
+        return fail(node, "unknown \(noun) '\(name)' for option '\(option)'\(Suggestion.didYouMean(name, among: specs.map(\.name)))")
+      }
+      var values = Dictionary(uniqueKeysWithValues: zip(spec.parameters, spec.defaults))
+      for (k, arg) in args.enumerated() {
+        guard case .number(let x) = arg.value.value else {
+          return fail(arg.value, "parameters of \(noun) '\(name)' are numbers, got '\(arg.value.text)'")
+        }
+        let key: String
+        if let n = arg.name {
+          guard spec.parameters.contains(n) else {
+            let known = spec.parameters.isEmpty ? "it takes none" : "it takes " + spec.parameters.joined(separator: ", ")
+            return fail(arg.value, "\(noun) '\(name)' has no parameter '\(n)'; \(known)")
+          }
+          key = n
+        } else {
+          guard k < spec.parameters.count else {
+            return fail(arg.value, "\(noun) '\(name)' takes \(spec.parameters.count) parameter\(spec.parameters.count == 1 ? "" : "s"): \(spec.signature)")
+          }
+          key = spec.parameters[k]
+        }
+        values[key] = x
+      }
+      return .success(.call(name: name, arguments: values))
     }
   }
 

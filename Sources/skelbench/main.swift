@@ -41,7 +41,7 @@ struct SkelBench {
     // 2-D quadrature of the exp dual at order 64, 101 correlations.
     let quad = DualQuadrature(order: 64)
     let grid = Grid.linspace(-1, 1, count: 101)
-    let tQuad = best(3) { for r in grid { sink += quad.dual(.exponential(scale: 1), at: r) } }
+    let tQuad = best(3) { for r in grid { sink += quad.dual(Activation.exponential(scale: 1), at: r) } }
     results.append(Measurement(name: "dual_quadrature_64x64_101", seconds: tQuad, detail: "101 correlations"))
 
     // One line plot (3 series × 401 points) in PNG + SVG + PDF.
@@ -52,7 +52,7 @@ struct SkelBench {
       panels: [Axes(x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\hat\\sigma(\\rho)$"), lines: [
         LineSeries(name: "relu", x: xs, y: Dual.normalized(.relu, on: xs)),
         LineSeries(name: "step", x: xs, y: Dual.normalized(.step, on: xs)),
-        LineSeries(name: "exp", x: xs, y: Dual.normalized(.exponential(scale: 1), on: xs)),
+        LineSeries(name: "exp", x: xs, y: Dual.normalized(Activation.exponential(scale: 1), on: xs)),
       ])])
     let tPlot = try best(5) {
       let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)

@@ -19,7 +19,7 @@ import Testing
     // 1e-12: the acceptance tolerance; both sides are a few flops from exact.
     expectClose(Dual.normalized(.relu, at: rho), Self.reluExact(rho), absolute: 1e-12, "relu(\(rho))")
     expectClose(Dual.normalized(.step, at: rho), Self.stepExact(rho), absolute: 1e-12, "step(\(rho))")
-    expectClose(Dual.normalized(.exponential(scale: 1), at: rho), exp(rho - 1), absolute: 1e-12, "exp(\(rho))")
+    expectClose(Dual.normalized(Activation.exponential(scale: 1), at: rho), exp(rho - 1), absolute: 1e-12, "exp(\(rho))")
   }
 
   /// The 10-decimal values printed in science.md §2(c) (compared at 1e-9, their rounding).
@@ -32,19 +32,21 @@ import Testing
     for (i, r) in Self.rhos.enumerated() {
       expectClose(Dual.normalized(.relu, at: r), relu[i], absolute: 1e-9, "relu(\(r))")
       expectClose(Dual.normalized(.step, at: r), step[i], absolute: 1e-9, "step(\(r))")
-      expectClose(Dual.normalized(.exponential(scale: 1), at: r), ex[i], absolute: 1e-9, "exp(\(r))")
+      expectClose(Dual.normalized(Activation.exponential(scale: 1), at: r), ex[i], absolute: 1e-9, "exp(\(r))")
       expectClose(Dual.normalized(.sign, at: r), sign[i], absolute: 1e-9, "sign(\(r))")
-      expectClose(Dual.normalized(.abs, at: r), abs[i], absolute: 1e-9, "abs(\(r))")
-      expectClose(Dual.normalized(.hermite2, at: r), r * r, absolute: 1e-15, "hermite2(\(r))")
+      expectClose(Dual.normalized(.abRelu(a: -1, b: 1), at: r), abs[i], absolute: 1e-9, "abs(\(r))")
+      expectClose(Dual.normalized(.hermite(degree: 2), at: r), r * r, absolute: 1e-15, "hermite2(\(r))")
     }
     // exact anchors: 1/π, 1/3, 2/3, e^{-2}
     #expect(Dual.normalized(.relu, at: 0) == 1 / Double.pi)
     expectClose(Dual.normalized(.step, at: -0.5), 1.0 / 3, absolute: 1e-15)
-    expectClose(Dual.normalized(.exponential(scale: 1), at: -1), exp(-2), absolute: 1e-16)
+    expectClose(Dual.normalized(Activation.exponential(scale: 1), at: -1), exp(-2), absolute: 1e-16)
   }
 
   /// Normalized duals equal 1 at ρ = 1, stay finite on the closed interval and just outside it.
-  @Test(arguments: Activation.named.map(\.activation))
+  static let daniely: [Activation] = [.relu, .step, .exponential(scale: 1), .sign, .abRelu(a: -1, b: 1), .identity, .hermite(degree: 2)]
+
+  @Test(arguments: daniely)
   func finiteAndNormalized(activation: Activation) {
     expectClose(Dual.normalized(activation, at: 1), 1, absolute: 1e-15, "\(activation)(1)")
     for r in [-1.0 - 1e-15, -1, -0.999999, 0, 0.999999, 1, 1 + 1e-15] {
@@ -63,7 +65,7 @@ import Testing
 /// Closed form against 2-D Gauss–Hermite quadrature (an independent route).
 @Suite struct DualQuadratureTests {
   /// Smooth activations: quadrature converges geometrically, so 1e-12 holds at order 60.
-  @Test(arguments: [Activation.exponential(scale: 1), .identity, .hermite2])
+  @Test(arguments: [Activation.exponential(scale: 1), .identity, .hermite(degree: 2)])
   func smoothActivationsAgreeTo1e12(activation: Activation) {
     let quad = DualQuadrature(order: 60)
     for r in stride(from: -1.0, through: 1.0, by: 0.1) {
@@ -82,18 +84,12 @@ import Testing
     }
   }
 
-  /// E[σ(Z)²] = 1 for the normalized activations (the exponential is e^{x−1}, not e^{x−2}: science.md §2(d)).
-  @Test(arguments: Activation.named.map(\.activation))
-  func activationsAreNormalized(activation: Activation) {
-    let m = GaussHermiteSecondMoment.of(activation)
-    expectClose(m, 1, absolute: 1e-12, "E[σ(Z)²] for \(activation)")
+  /// Daniely's exponential is e^{x−1} with E[σ(Z)²] = 1 (not e^{x−2}: science.md §2(d)).
+  @Test func danielyExponentialIsNormalized() {
+    let a = Activation.exponential(scale: 1)
+    expectClose(GaussHermite(order: 60).expectation { a($0) * a($0) }, 1, absolute: 1e-13)
+    expectClose(a(1), 1, absolute: 1e-15, "e^{1−1}")
   }
 }
 
 import SkelMath
-
-enum GaussHermiteSecondMoment {
-  /// E[σ(Z)²] by Gauss–Hermite of even order 60: exact for the piecewise polynomials (by the
-  /// rule's symmetry no node sits on the kink at 0) and converged for the exponential.
-  static func of(_ a: Activation) -> Double { GaussHermite(order: 60).expectation { a($0) * a($0) } }
-}
