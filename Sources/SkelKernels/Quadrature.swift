@@ -72,14 +72,14 @@ public struct NTQuadrature: Sendable {
 
 /// Kernels of any activation to a requested accuracy, with an error estimate.
 ///
-/// Route: Gauss–Hermite at orders 100 and 200; if the two agree to the tolerance, the higher is
-/// returned with their difference as the error. Otherwise (kinks make Gauss–Hermite converge
-/// algebraically) nested adaptive Gauss–Kronrod over z₁ and z₂ on [−L, L], L = 14 (Gaussian
-/// tail below 1e-43), with breakpoints at z₁ = 0 and at the inner kink v = 0.
+/// Route: Gauss–Hermite of orders 40, 80, 160, 320 in turn; as soon as two successive orders agree
+/// to the tolerance, the higher is returned with their difference as the error (smooth σ converge
+/// geometrically, so this is conservative). If even 320 does not agree with 160 (kinks make
+/// Gauss–Hermite converge algebraically), nested adaptive Gauss–Kronrod over z₁ and z₂ on [−L, L],
+/// L = 14 (Gaussian tail below 1e-43), with breakpoints at z₁ = 0 and at the inner kink v = 0.
 public struct AdaptiveDualQuadrature: Sendable {
   public static let shared = AdaptiveDualQuadrature()
-  let coarse = DualQuadrature(order: 100)
-  let fine = DualQuadrature(order: 200)
+  let rules = [40, 80, 160, 320].map { DualQuadrature(order: $0) }
   public var tolerance = 1e-12
 
   public struct Estimate: Sendable {
@@ -90,11 +90,15 @@ public struct AdaptiveDualQuadrature: Sendable {
   }
 
   public func kernel(_ activation: Activation, q11: Double, q22: Double, q12: Double) -> Estimate {
-    let a = coarse.kernel(activation, q11: q11, q22: q22, q12: q12)
-    let b = fine.kernel(activation, q11: q11, q22: q22, q12: q12)
-    let gap = max(abs(a.nngp - b.nngp), abs(a.dot - b.dot))
-    let scale = max(1, abs(b.nngp), abs(b.dot))
-    if gap <= tolerance * scale { return Estimate(value: b, error: gap, method: "gauss-hermite(200)") }
+    var previous = rules[0].kernel(activation, q11: q11, q22: q22, q12: q12)
+    for rule in rules.dropFirst() {
+      let next = rule.kernel(activation, q11: q11, q22: q22, q12: q12)
+      let gap = max(abs(previous.nngp - next.nngp), abs(previous.dot - next.dot))
+      if gap <= tolerance * max(1, abs(next.nngp), abs(next.dot)) {
+        return Estimate(value: next, error: gap, method: "gauss-hermite(\(rule.rule.nodes.count))")
+      }
+      previous = next
+    }
     let n = adaptive({ activation($0) }, q11: q11, q22: q22, q12: q12)
     let d = adaptive({ activation.derivative($0) }, q11: q11, q22: q22, q12: q12)
     return Estimate(value: KernelValue(nngp: n.value, dot: d.value), error: max(n.error, d.error), method: "gauss-kronrod")
