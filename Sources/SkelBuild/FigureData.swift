@@ -50,12 +50,16 @@ enum FigureData {
     return Array(try encoder.encode(doc)) + [0x0A]
   }
 
-  /// `series,x,y[,yerr]`, one row per point.
+  /// `series,x,y[,yerr]`, one row per point; a table-only result writes its table.
   static func csv(_ r: ExperimentResult) -> [UInt8] {
+    if r.series.isEmpty, let t = r.table {
+      let lines = ([t.columns] + t.rows).map { $0.map(field).joined(separator: ",") }
+      return Array((lines.joined(separator: "\n") + "\n").utf8)
+    }
     let withErr = r.series.contains { $0.yerr != nil }
     var out = withErr ? "series,x,y,yerr\n" : "series,x,y\n"
     for s in r.series {
-      let name = s.name.contains(",") || s.name.contains("\"") ? "\"" + s.name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s.name
+      let name = field(s.name)
       for i in s.x.indices {
         out += "\(name),\(s.x[i]),\(s.y[i])"
         if withErr { out += "," + (s.yerr.map { "\($0[i])" } ?? "") }
@@ -63,6 +67,11 @@ enum FigureData {
       }
     }
     return Array(out.utf8)
+  }
+
+  /// A CSV field, quoted when it holds a comma, quote or newline (RFC 4180).
+  static func field(_ s: String) -> String {
+    s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 
   /// Alt text generated from the data when the author gave none.

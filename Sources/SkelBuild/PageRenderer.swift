@@ -58,8 +58,22 @@ struct PageRenderer {
     return library.render(["reports": items, "assets": "assets", "generator": "skelreport \(Engine.version)"], withTemplate: "index") ?? ""
   }
 
+  static func tableHTML(label: String, number: Int, caption: String, table: String) -> String {
+    let l = HTMLText.escape(label)
+    return """
+      <figure class="skel-table" id="\(l)">
+      <figcaption><span class="figure-number">Table \(number).</span> \(caption)</figcaption>
+      <div class="table-scroll">
+      \(table)</div>
+      <p class="figure-files"><a href="\(l).json">JSON</a> · <a href="\(l).csv">CSV</a></p>
+      </figure>
+
+      """
+  }
+
   static func figureHTML(
-    label: String, number: Int, caption: String, alt: String, width: Double, height: Double, formats: [String]
+    label: String, number: Int, caption: String, alt: String, width: Double, height: Double, formats: [String],
+    table: String? = nil
   ) -> String {
     let main = formats.contains("svg") ? "svg" : (formats.contains("png") ? "png" : nil)
     let cssWidth = Int((width * 96 / 72).rounded()), cssHeight = Int((height * 96 / 72).rounded())
@@ -68,6 +82,7 @@ struct PageRenderer {
       html += "<img src=\"\(HTMLText.escape(label)).\(main)\" alt=\"\(HTMLText.escape(alt))\" width=\"\(cssWidth)\" height=\"\(cssHeight)\" loading=\"lazy\">\n"
     }
     html += "<figcaption><span class=\"figure-number\">Figure \(number).</span> \(caption)</figcaption>\n"
+    if let table { html += "<div class=\"figure-table\">\n\(table)</div>\n" }
     let links = (formats + ["json", "csv"]).map { "<a href=\"\(HTMLText.escape(label)).\($0)\">\($0.uppercased())</a>" }
     html += "<p class=\"figure-files\">\(links.joined(separator: " · "))</p>\n</figure>\n"
     return html

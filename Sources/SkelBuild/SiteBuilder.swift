@@ -96,8 +96,14 @@ public struct SiteBuilder {
       }
       results.append(rs)
     }
+    // Tables are Markdown (their cells may hold math), typeset with the rest.
+    let tables = plans.enumerated().map { (r, report) in
+      report.directives.indices.map { k in
+        results[r][k].result.table.map { MathProtection(TableMarkdown.markdown($0), path: report.document.source.path) }
+      }
+    }
     stage(3)
-    let math = try typeset(plans, sources: sources)
+    let math = try typeset(plans, tables: tables, sources: sources)
     stage(4)
     var files: [String: [UInt8]] = [:]
     var figureCount = 0
@@ -106,15 +112,24 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       var figureHTML: [Int: String] = [:]
       var thumbnail: String?
+      var figureNumber = 0, tableNumber = 0
       for (k, d) in report.directives.enumerated() {
         let result = results[r][k]
-        let written = try writeFigure(d, result: result, report: report, number: k + 1, into: &files)
-        figureCount += 1
+        let written = try writeFigure(d, result: result, report: report, into: &files)
         thumbnail = thumbnail ?? written.thumbnail
         let caption = math.captionHTML(report: r, directive: k)
-        figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.figureHTML(
-          label: d.label, number: k + 1, caption: caption, alt: written.alt, width: written.width,
-          height: written.height, formats: written.formats)
+        let tableHTML = tables[r][k].map { math.restore(MarkdownTree($0.text).html(), spans: $0.spans) }
+        if written.hasImage {
+          figureCount += 1
+          figureNumber += 1
+          figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.figureHTML(
+            label: d.label, number: figureNumber, caption: caption, alt: written.alt, width: written.width,
+            height: written.height, formats: written.formats, table: tableHTML)
+        } else {
+          tableNumber += 1
+          figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.tableHTML(
+            label: d.label, number: tableNumber, caption: caption, table: tableHTML ?? "")
+        }
       }
       let body = math.bodyHTML(report: r, tree: MarkdownTree(report.document.protected.text), replacing: figureHTML)
       let page = PageRenderer.ReportPage(document: report.document, body: body, thumbnail: thumbnail)
@@ -220,11 +235,12 @@ public struct SiteBuilder {
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
 
-  func typeset(_ plans: [PlannedReport], sources: [SourceFile]) throws -> TypesetMath {
+  func typeset(_ plans: [PlannedReport], tables: [[MathProtection?]], sources: [SourceFile]) throws -> TypesetMath {
     var requests: [KatexRenderer.Request] = []
     var spans: [MathSpan] = []
-    for report in plans {
-      for s in report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) {
+    for (r, report) in plans.enumerated() {
+      let tableSpans = tables[r].compactMap { $0 }.flatMap(\.spans)
+      for s in report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) + tableSpans {
         requests.append(KatexRenderer.Request(tex: s.tex, display: s.display))
         spans.append(s)
       }
@@ -250,13 +266,18 @@ public struct SiteBuilder {
     var height: Double
     var formats: [String]
     var thumbnail: String?
+    var hasImage: Bool
   }
 
-  func writeFigure(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: PlannedReport, number: Int, into files: inout [String: [UInt8]]) throws -> WrittenFigure {
+  func writeFigure(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: PlannedReport, into files: inout [String: [UInt8]]) throws -> WrittenFigure {
     guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
-    let figure = kind.figure(for: r.result, options: d.options)
-    let scene = FigureLayout(theme: theme, measurer: backend).scene(for: figure)
     let dir = report.document.name + "/"
+    files[dir + d.label + ".json"] = try FigureData.json(d, result: r.result, seconds: r.seconds, report: report.document.name)
+    files[dir + d.label + ".csv"] = FigureData.csv(r.result)
+    guard let figure = kind.figure(for: r.result, options: d.options) else {
+      return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
+    }
+    let scene = FigureLayout(theme: theme, measurer: backend).scene(for: figure)
     let formats = d.options.strings("formats")
     for f in formats {
       guard let format = ImageFormat(rawValue: f) else { continue }
@@ -266,12 +287,10 @@ public struct SiteBuilder {
         throw BuildError.stage(name: Self.stages[4], message: "\(d.directive.location): cannot draw '\(d.label)' as \(f): \(error)")
       }
     }
-    files[dir + d.label + ".json"] = try FigureData.json(d, result: r.result, seconds: r.seconds, report: report.document.name)
-    files[dir + d.label + ".csv"] = FigureData.csv(r.result)
     let alt = d.options.string("alt").isEmpty ? FigureData.alt(r.result) : d.options.string("alt")
     return WrittenFigure(
       alt: alt, width: figure.width, height: figure.height, formats: formats,
-      thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil))
+      thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil), hasImage: true)
   }
 
   func assetCopies() throws -> [String: URL] {

@@ -58,6 +58,13 @@ public struct MathProtection: Sendable {
             } else {
               fence = (fc, n)
             }
+            // a fence line is copied verbatim (its backticks are not an inline code span)
+            while i < chars.count, chars[i] != "\n" {
+              advance(chars[i], emit: true)
+              i += 1
+            }
+            atLineStart = false
+            continue
           }
         }
         atLineStart = false

@@ -147,6 +147,14 @@ public struct ResolvedOptions: Sendable, Hashable {
     guard case .boolean(let b)? = values[name] else { preconditionFailure("option '\(name)' is not a boolean") }
     return b
   }
+  public func integers(_ name: String) -> [Int] {
+    guard case .list(let items)? = values[name] else { preconditionFailure("option '\(name)' is not a list") }
+    return items.compactMap { if case .integer(let n) = $0 { return n } else { return nil } }
+  }
+  public func numbers(_ name: String) -> [Double] {
+    guard case .list(let items)? = values[name] else { preconditionFailure("option '\(name)' is not a list") }
+    return items.compactMap { if case .number(let x) = $0 { return x } else { return nil } }
+  }
   public func string(_ name: String) -> String {
     guard case .string(let s)? = values[name] else { preconditionFailure("option '\(name)' is not a string") }
     return s

@@ -20,13 +20,14 @@ public protocol ExperimentKind: Sendable {
   var schema: DirectiveSchema { get }
   /// Runs the experiment. Pure: the same options and seed give the same result.
   func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult
-  /// The figure of a result.
-  func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure
+  /// The figure of a result, or `nil` for a table-only result.
+  func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure?
 }
 
 extension ExperimentKind {
   /// A line plot of every series, sized by the `size` option.
-  public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure {
+  public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {
+    if result.series.isEmpty { return nil }
     let size = options.size("size")
     let lines = result.series.map { LineSeries(name: $0.name, x: $0.x, y: $0.y) }
     return Figure(
@@ -46,5 +47,8 @@ public struct ExperimentRegistry: Sendable {
   public var schemas: [String: DirectiveSchema] { kinds.mapValues(\.schema) }
 
   /// The kinds shipped with skelreport.
-  public static let standard = ExperimentRegistry([DualKind()])
+  public static let standard = ExperimentRegistry([
+    DualKind(), HermiteTableKind(), DepthKind(), FixedPointKind(), SkeletonKind(), NetworkKernelKind(ntk: false),
+    NetworkKernelKind(ntk: true),
+  ])
 }

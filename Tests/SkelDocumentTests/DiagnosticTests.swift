@@ -145,6 +145,9 @@ func report(_ options: String, kind: String = "dual") -> String {
   @Test func codeFencesAreLeftAlone() {
     let m = MathProtection("```\n$a$\n```\n$b$\n", path: "p.md")
     #expect(m.spans.map(\.tex) == ["b"])
+    // regression: a closing fence's backticks are not an inline code span reaching the next fence
+    let two = MathProtection("```{kernel} a\n`x`\n```\n\n$p$ and $q$\n\n```{kernel} b\n$c$\n```\n", path: "p.md")
+    #expect(two.spans.map(\.tex) == ["p", "q"])
   }
 
   @Test func dollarsFollowPandocRules() {

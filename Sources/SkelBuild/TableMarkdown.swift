@@ -1,0 +1,19 @@
+import SkelExperiments
+
+/// A result table as a GFM Markdown table, so its cells may hold math and code like prose.
+enum TableMarkdown {
+  static func markdown(_ t: TableData) -> String {
+    func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+    var lines = ["| " + t.columns.map { cell(header($0)) }.joined(separator: " | ") + " |"]
+    lines.append("|" + t.columns.map { _ in "---|" }.joined())
+    for row in t.rows { lines.append("| " + row.map(cell).joined(separator: " | ") + " |") }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// Column keys such as `a3^2` are shown as math.
+  static func header(_ key: String) -> String {
+    if key.hasPrefix("a"), key.hasSuffix("^2"), let k = Int(key.dropFirst().dropLast(2)) { return "$a_{\(k)}^2$" }
+    if key == "rho*" { return "$\\rho^*$" }
+    return key
+  }
+}

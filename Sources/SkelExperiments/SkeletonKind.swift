@@ -1,0 +1,58 @@
+import SkelDocument
+import SkelKernels
+
+/// `{kernel} skeleton`: the compositional kernel of a fully connected or convolutional
+/// computation skeleton (Daniely et al. 2016), against the fully connected one on the same inputs.
+public struct SkeletonKind: ExperimentKind {
+  public init() {}
+
+  public let schema = DirectiveSchema(
+    kind: "skeleton",
+    summary: "Compositional kernel κ_S of a computation skeleton as the input correlations ⟨xⁱ, yⁱ⟩ = t·cᵢ grow from 0 to 1",
+    options: [
+      OptionSpec("architecture", .choice(["convolutional", "fully-connected"]), default: "convolutional", "the skeleton"),
+      OptionSpec("activation", ActivationOption.type, default: "relu", "activation of the hidden nodes"),
+      OptionSpec("correlations", .list(.number(min: -1, max: 1), minCount: 1), default: "[1, 0.5, 0, -0.5]", "per-coordinate correlations cᵢ = ⟨xⁱ, yⁱ⟩ at t = 1; their count is the number of input coordinates"),
+      OptionSpec("window", .integer(min: 1, max: 10_000), default: "2", "convolution window (convolutional only)"),
+      OptionSpec("stride", .integer(min: 1, max: 10_000), default: "1", "convolution stride (convolutional only)"),
+      OptionSpec("layers", .integer(min: 1, max: 100), default: "1", "convolution layers (nested) or fully connected layers"),
+      OptionSpec("t", .grid(min: 0, max: 1), default: "linspace(0, 1, 101)", "scale t of the input correlations"),
+    ],
+    example: """
+      ```{kernel} skeleton
+      :label: fig-conv
+      :architecture: convolutional
+      :correlations: [1, 0.5, 0, -0.5]
+      :window: 2
+
+      A convolutional skeleton compares aligned patches only.
+      ```
+      """)
+
+  public func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
+    let a = ActivationOption.activation(options.calls("activation")[0])
+    let c = options.numbers("correlations")
+    let layers = options.integer("layers")
+    let fc = try Skeleton.fullyConnected(activations: Array(repeating: a, count: layers), coordinates: c.count)
+    let skeleton: Skeleton
+    do {
+      skeleton = options.string("architecture") == "fully-connected"
+        ? fc
+        : try Skeleton.convolutional(coordinates: c.count, layers: Array(repeating: (options.integer("window"), options.integer("stride"), a), count: layers))
+    } catch {
+      throw ExperimentError("\(error)")
+    }
+    let t = options.grid("t")
+    var series = [SeriesData(name: options.string("architecture"), x: t, y: try t.map { s in try skeleton.kernel(inputCorrelations: c.map { s * $0 }) })]
+    if options.string("architecture") != "fully-connected" {
+      series.append(SeriesData(name: "fully-connected", x: t, y: try t.map { s in try fc.kernel(inputCorrelations: c.map { s * $0 }) }))
+    }
+    let table = TableData(
+      columns: ["skeleton", "depth", "size", "kappa(t=1)"],
+      rows: [
+        [options.string("architecture"), String(skeleton.depth), String(skeleton.size), String(cFormat: "%.10f", try skeleton.kernel(inputCorrelations: c))],
+        ["fully-connected", String(fc.depth), String(fc.size), String(cFormat: "%.10f", try fc.kernel(inputCorrelations: c))],
+      ])
+    return ExperimentResult(xlabel: "t", ylabel: "kappa", xlabelTeX: "$t$", ylabelTeX: "$\\kappa_S$", series: series, table: table)
+  }
+}
