@@ -77,6 +77,8 @@ let package = Package(
     .testTarget(name: "SkelCairoTests", dependencies: ["SkelCairo", "SkelPlot", "SkelTestSupport"]),
     .testTarget(name: "SkelDocumentTests", dependencies: ["SkelDocument", "SkelTestSupport"]),
     .testTarget(
+      name: "SkelExperimentsTests", dependencies: ["SkelExperiments", "SkelDocument", "SkelKernels", "SkelTestSupport"]),
+    .testTarget(
       name: "SkelBuildTests",
       dependencies: [
         "SkelBuild", "SkelCairo", "SkelExperiments", "SkelDocument", "SkelTestSupport",

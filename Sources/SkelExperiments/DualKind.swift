@@ -33,17 +33,21 @@ public struct DualKind: ExperimentKind {
     let series = options.calls("activations").map { call -> SeriesData in
       let activation = ActivationOption.activation(call)
       let raw: (Double) -> KernelValue
+      let variance: Double
       switch method {
       case "hermite":
         let s = HermiteSeries(activation, terms: 80)
         let d = HermiteSeries(function: { activation.derivative($0) }, terms: 80)
         raw = { KernelValue(nngp: s.kernel(correlation: $0), dot: d.kernel(correlation: $0)) }
+        variance = s.secondMoment
       case "quadrature":
         raw = { AdaptiveDualQuadrature.shared.kernel(activation, q11: 1, q22: 1, q12: $0).value }
+        variance = raw(1).nngp
       default:
         raw = { activation.kernel(q11: 1, q22: 1, q12: $0) }
+        variance = raw(1).nngp
       }
-      let scale = normalized ? raw(1).nngp : 1
+      let scale = normalized ? variance : 1
       let ys = rho.map { r in (derivative ? raw(r).dot : raw(r).nngp) / scale }
       return SeriesData(name: ActivationOption.seriesName(call), x: rho, y: ys)
     }

@@ -15,6 +15,8 @@ import SkelMath
 public struct HermiteSeries: Sendable {
   public let coefficients: [Double]
   public let variance: Double
+  /// E[σ(√q Z)²] = Σₖ aₖ² over all k, by 1-D quadrature (the truncated sum misses the tail).
+  public let secondMoment: Double
 
   public init(_ activation: Activation, variance q: Double = 1, terms: Int = 60) {
     self.init(function: { activation($0) }, variance: q, terms: terms)
@@ -25,6 +27,10 @@ public struct HermiteSeries: Sendable {
     let root = q.squareRoot()
     let norm = 1 / (2 * Double.pi).squareRoot()
     variance = q
+    secondMoment = GaussKronrod.integrate(
+      { z in norm * exp(-z * z / 2) * function(root * z) * function(root * z) },
+      from: -40, to: 40, breakpoints: [0], absolute: 1e-17, relative: 1e-14
+    ).value
     coefficients = (0..<terms).map { k in
       GaussKronrod.integrate(
         { z in norm * exp(-z * z / 2) * function(root * z) * Hermite.normalized(k, z) },
@@ -38,10 +44,8 @@ public struct HermiteSeries: Sendable {
     coefficients.reversed().reduce(0) { $0 * c + $1 * $1 }
   }
 
-  /// Taylor coefficients of the normalized dual: aₖ² / Σⱼ aⱼ² (truncated sum, so they are exact
-  /// ratios of the computed coefficients).
+  /// Taylor coefficients of the normalized dual: aₖ² / E[σ²].
   public func normalizedTaylor(count: Int) -> [Double] {
-    let total = coefficients.reduce(0) { $0 + $1 * $1 }
-    return coefficients.prefix(count).map { $0 * $0 / total }
+    coefficients.prefix(count).map { $0 * $0 / secondMoment }
   }
 }

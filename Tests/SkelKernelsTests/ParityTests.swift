@@ -150,12 +150,11 @@ func parityColumns(_ a: Activation) -> [Double] {
   /// Normalized ReLU: a₀² = 1/π, a₁² = 1/2, a_k² = ((k−3)!!)²/(π k!) for even k ≥ 2, 0 for odd k ≥ 3.
   @Test func reluCoefficients() {
     let t = HermiteSeries(.relu, terms: 12).normalizedTaylor(count: 12)
-    // the truncated sum loses Σ_{k≥12} a_k² ≈ 1.4e-3 of the variance; compare unnormalized instead
     let a = HermiteSeries(.relu, terms: 12).coefficients.map { 2 * $0 * $0 }  // √2·relu
     var expected = [1 / Double.pi, 0.5]
     for k in 2..<12 { expected.append(k % 2 == 1 ? 0 : pow(Self.doubleFactorial(k - 3), 2) / (Double.pi * Self.factorial(k))) }
     expectClose(a, expected, absolute: 1e-13, "relu a_k²")
-    #expect(t.allSatisfy { $0 >= 0 })
+    expectClose(t, expected, absolute: 1e-13, "normalized by E[σ²] = 1/2 (1-D quadrature)")
   }
 
   /// Normalized step: a₀² = 1/2, a_k² = ((k−2)!!)²/(π k!) for odd k, 0 for even k ≥ 2.

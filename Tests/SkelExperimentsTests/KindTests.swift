@@ -1,0 +1,89 @@
+import SkelDocument
+import SkelExperiments
+import SkelKernels
+import SkelTestSupport
+import Testing
+
+/// Parses one directive of `kind` with the given option lines, validates it against the
+/// standard registry and runs it. Returns the result, or the formatted diagnostics.
+func run(_ kind: String, _ options: String) throws -> ExperimentResult {
+  let text = "```{kernel} \(kind)\n\(options)\n\nCaption.\n```\n"
+  let source = SourceFile(path: "k.md", text: text)
+  let (doc, problems) = DocumentParser.parse(source, name: "k")
+  #expect(problems.isEmpty)
+  let (resolved, vp) = DirectiveValidator.validate(doc.directives[0], schemas: ExperimentRegistry.standard.schemas)
+  guard let resolved else { throw DiagnosticList(vp) }
+  return try ExperimentRegistry.standard.kinds[kind]!.run(resolved, context: RunContext(seed: 1))
+}
+
+func errors(_ kind: String, _ options: String) -> [String] {
+  let text = "```{kernel} \(kind)\n\(options)\n```\n"
+  let source = SourceFile(path: "k.md", text: text)
+  let (doc, problems) = DocumentParser.parse(source, name: "k")
+  let (_, vp) = DirectiveValidator.validate(doc.directives[0], schemas: ExperimentRegistry.standard.schemas)
+  return (problems + vp).map { "\($0.location): \($0.message)" }
+}
+
+@Suite struct KindTests {
+  @Test func dualMethodsAgree() throws {
+    let closed = try run("dual", ":activations: [relu, erf(b=2), tanh]\n:rho: [-0.9, 0, 0.5, 0.9]")
+    let quad = try run("dual", ":activations: [relu, erf(b=2), tanh]\n:rho: [-0.9, 0, 0.5, 0.9]\n:method: quadrature")
+    let hermite = try run("dual", ":activations: [relu, erf(b=2), tanh]\n:rho: [-0.9, 0, 0.5, 0.9]\n:method: hermite")
+    #expect(closed.series.map(\.name) == ["relu", "erf(b=2)", "tanh"])
+    for s in 0..<3 {
+      // quadrature: 1e-10 (adaptive, kinks included); Hermite with 80 terms: 1e-4 at |ρ| ≤ 0.9 for relu
+      expectClose(quad.series[s].y, closed.series[s].y, absolute: 1e-10, "quadrature \(s)")
+      expectClose(hermite.series[s].y, closed.series[s].y, absolute: 1e-4, "hermite \(s)")
+    }
+    expectClose(closed.series[0].y[2], (0.75.squareRoot() + Double.pi / 3) / Double.pi, absolute: 1e-14)
+  }
+
+  @Test func rawAndDerivativeDuals() throws {
+    let raw = try run("dual", ":activations: [relu]\n:rho: [0.5]\n:normalized: false")
+    expectClose(raw.series[0].y[0], 0.304498890522, absolute: 6e-13, "NT Relu nngp at 0.5")
+    let d = try run("dual", ":activations: [relu]\n:rho: [0.5]\n:derivative: true")
+    expectClose(d.series[0].y[0], 2.0 / 3, absolute: 1e-14, "σ̂′ = step dual at 0.5")
+  }
+
+  @Test func depthSeries() throws {
+    let r = try run("depth", ":activation: relu\n:depths: [1, 10]\n:rho: [0, 0.5]")
+    #expect(r.series.map(\.name) == ["L=1", "L=10"])
+    expectClose(r.series[1].y[0], 0.8715355160, absolute: 6e-11, "ReLU from 0 at L = 10")
+  }
+
+  @Test func fixedPointTable() throws {
+    let r = try run("fixed-point", ":activation: relu\n:starts: [0]\n:depth: 3")
+    #expect(r.table?.rows == [["1", "1", "neutral"]])
+    expectClose(r.series[0].y, [0, 0.3183098862, 0.4937310902, 0.6048257201], absolute: 6e-11)
+  }
+
+  @Test func skeletonConvExample() throws {
+    let r = try run("skeleton", ":correlations: [1, 0.5, 0, -0.5]\n:t: [1]")
+    expectClose(r.series[0].y[0], 0.4815406211, absolute: 6e-11)
+    #expect(r.table?.rows[0][3] == "0.4815406211")
+  }
+
+  /// science.md §7.3 deep ReLU, through the directive (W_std = √2, no bias, readout 1).
+  @Test func networkKernels() throws {
+    let nngp = try run("nngp", ":depths: [1, 2, 3, 5]\n:rho: [0.5]")
+    let ntk = try run("ntk", ":depths: [1, 2, 3, 5]\n:rho: [0.5, 1]")
+    expectClose(nngp.series.map { $0.y[0] }, [0.608997781044, 0.683905650899, 0.738128192301, 0.810454201005], relative: 1e-12, absolute: 6e-13)
+    expectClose(ntk.series.map { $0.y[0] }, [0.942331114378, 1.351479561123, 1.737844679215, 2.462893132458], relative: 1e-12, absolute: 6e-13)
+    expectClose(ntk.series.map { $0.y[1] }, [2, 3, 4, 6], relative: 1e-12)
+  }
+
+  @Test func hermiteTableRows() throws {
+    let r = try run("hermite-table", ":activations: [relu, step]\n:terms: 5")
+    #expect(r.table?.columns == ["name", "activation", "dual", "a0^2", "a1^2", "a2^2", "a3^2", "a4^2", "kernel"])
+    #expect(Array(r.table!.rows[0][3...7]) == ["0.3183", "0.5", "0.1592", "0", "0.01326"])
+    #expect(r.table!.rows[1].last == "arc-cosine, degree 0")
+  }
+
+  @Test func schemaErrors() {
+    #expect(errors("depth", ":activation: tahn") == ["k.md:2:14: unknown activation 'tahn' for option 'activation'; did you mean 'tanh'?"])
+    #expect(errors("depth", ":depths: [4, 0]") == ["k.md:2:14: option 'depths' must be an integer in [1, 100000], got 0"])
+    #expect(errors("dual", ":activations: [leaky_relu(beta=1)]") == ["k.md:2:32: activation 'leaky_relu' has no parameter 'beta'; it takes alpha"])
+    #expect(errors("skeleton", ":correlations: [1, 1.5]") == ["k.md:2:20: option 'correlations' must be a number in [-1, 1], got 1.5"])
+    #expect(errors("dual", ":activations: [erf(1, 2, 3, 4)]") == ["k.md:2:29: activation 'erf' takes 3 parameters: erf(a=1, b=1, c=0)"])
+  }
+}
