@@ -193,6 +193,7 @@ public struct SiteBuilder {
       for d in doc.directives where !d.kind.isEmpty {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
         problems += vp
+        if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
         guard let options, let schema = schemas[d.kind] else { continue }
         let label = options.string("label").isEmpty ? "\(d.kind)-\(d.index + 1)" : options.string("label")
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)

@@ -78,14 +78,17 @@ public struct CallableSpec: Sendable, Hashable {
   public var name: String
   public var parameters: [String]
   public var defaults: [Double]
-  public init(name: String, parameters: [String] = [], defaults: [Double] = []) {
+  /// Takes one raw text argument instead of numbers (`expr(x*tanh(x))`).
+  public var takesText: Bool
+  public init(name: String, parameters: [String] = [], defaults: [Double] = [], takesText: Bool = false) {
     self.name = name
     self.parameters = parameters
     self.defaults = defaults
+    self.takesText = takesText
   }
   /// `leaky_relu(alpha=0.2)`, or the bare name.
   public var signature: String {
-    parameters.isEmpty ? name : name + "(" + zip(parameters, defaults).map { "\($0)=\(OptionType.fmt($1))" }.joined(separator: ", ") + ")"
+    takesText ? name + "(…)" : parameters.isEmpty ? name : name + "(" + zip(parameters, defaults).map { "\($0)=\(OptionType.fmt($1))" }.joined(separator: ", ") + ")"
   }
 }
 
@@ -114,8 +117,8 @@ public indirect enum TypedValue: Sendable, Hashable {
   case grid([Double])
   /// Width and height in points.
   case size(width: Double, height: Double)
-  /// A callable name with every parameter resolved (defaults filled in).
-  case call(name: String, arguments: [String: Double])
+  /// A callable name with every parameter resolved (defaults filled in), or its raw text argument.
+  case call(name: String, arguments: [String: Double], text: String?)
 }
 
 /// The options of one directive after validation: every option of the schema has a value.
@@ -164,9 +167,9 @@ public struct ResolvedOptions: Sendable, Hashable {
     return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
   }
   /// A callable option, or each item of a list of them.
-  public func calls(_ name: String) -> [(name: String, arguments: [String: Double])] {
-    func one(_ v: TypedValue) -> (String, [String: Double])? {
-      if case .call(let n, let a) = v { return (n, a) } else { return nil }
+  public func calls(_ name: String) -> [(name: String, arguments: [String: Double], text: String?)] {
+    func one(_ v: TypedValue) -> (String, [String: Double], String?)? {
+      if case .call(let n, let a, let t) = v { return (n, a, t) } else { return nil }
     }
     switch values[name] {
     case .list(let items)?: return items.compactMap(one)
@@ -272,6 +275,12 @@ public enum OptionTypeChecker {
       guard let spec = specs.first(where: { $0.name == name }) else {
         return fail(node, "unknown \(noun) '\(name)' for option '\(option)'\(Suggestion.didYouMean(name, among: specs.map(\.name)))")
       }
+      if spec.takesText {
+        guard args.count == 1, case .string(let text) = args[0].value.value, !text.trimmedSpaces().isEmpty else {
+          return fail(node, "\(noun) '\(name)' takes one expression, as in \(name)(x*tanh(x))")
+        }
+        return .success(.call(name: name, arguments: [:], text: text))
+      }
       var values = Dictionary(uniqueKeysWithValues: zip(spec.parameters, spec.defaults))
       for (k, arg) in args.enumerated() {
         guard case .number(let x) = arg.value.value else {
@@ -292,7 +301,7 @@ public enum OptionTypeChecker {
         }
         values[key] = x
       }
-      return .success(.call(name: name, arguments: values))
+      return .success(.call(name: name, arguments: values, text: nil))
     }
   }
 

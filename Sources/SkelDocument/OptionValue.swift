@@ -44,6 +44,8 @@ public struct OptionSyntaxError: Error, Sendable, Hashable {
 
 /// Parses one option value (the text after `:key:`); `column` is where the text starts.
 public struct OptionValueParser {
+  /// Calls whose argument is kept as raw text (an expression in another language).
+  public static let rawCalls: Set<String> = ["expr"]
   let chars: [Character]
   var i = 0
   let base: Int
@@ -155,6 +157,21 @@ public struct OptionValueParser {
         if j < chars.count, chars[j] == "(" {
           let name = String(chars[i..<j])
           i = j + 1
+          if OptionValueParser.rawCalls.contains(name) {  // expr(…): the argument is raw text
+            var depth = 1, k = i
+            while k < chars.count {
+              if chars[k] == "(" { depth += 1 } else if chars[k] == ")" {
+                depth -= 1
+                if depth == 0 { break }
+              }
+              k += 1
+            }
+            guard k < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
+            let raw = String(chars[i..<k])
+            let arg = OptionNode(value: .string(raw), text: raw, column: base + i)
+            i = k + 1
+            return node(.call(name: name, arguments: [OptionArgument(name: nil, value: arg)]), from: start)
+          }
           var args: [OptionArgument] = []
           skipSpaces()
           if i < chars.count, chars[i] == ")" {

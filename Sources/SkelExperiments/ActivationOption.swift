@@ -5,13 +5,19 @@ import SkelKernels
 public enum ActivationOption {
   public static let specs: [CallableSpec] = Activation.names.map {
     CallableSpec(name: $0.name, parameters: $0.parameters.map(\.0), defaults: $0.parameters.map(\.1))
-  }
+  } + [CallableSpec(name: "expr", takesText: true)]
 
   public static let type = OptionType.callable(noun: "activation", specs)
   public static let listType = OptionType.list(type, minCount: 1)
 
-  /// The activation a validated call names.
-  public static func activation(_ call: (name: String, arguments: [String: Double])) -> Activation {
+  typealias Call = (name: String, arguments: [String: Double], text: String?)
+
+  /// The activation a validated call names (expressions were checked by `check`).
+  public static func activation(_ call: (name: String, arguments: [String: Double], text: String?)) -> Activation {
+    if call.name == "expr", let text = call.text {
+      guard let e = try? ActivationExpression(text) else { preconditionFailure("checked expression \(text)") }
+      return .expression(e)
+    }
     guard let a = Activation(name: call.name, parameters: call.arguments) else {
       preconditionFailure("validated activation \(call.name)")
     }
@@ -19,7 +25,8 @@ public enum ActivationOption {
   }
 
   /// A series name: the bare name with default parameters, `name(k=v, …)` otherwise.
-  public static func seriesName(_ call: (name: String, arguments: [String: Double])) -> String {
+  public static func seriesName(_ call: (name: String, arguments: [String: Double], text: String?)) -> String {
+    if let text = call.text { return call.name + "(" + text + ")" }
     guard let spec = specs.first(where: { $0.name == call.name }) else { return call.name }
     let changed = zip(spec.parameters, spec.defaults).filter { call.arguments[$0.0] != $0.1 }
     if changed.isEmpty { return call.name }
@@ -27,4 +34,24 @@ public enum ActivationOption {
   }
 
   static func format(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(x) }
+}
+
+/// Science-aware checks that need the engine: expressions parse, and their errors point at the
+/// character in the report.
+public enum ActivationChecks {
+  public static func check(_ directive: Directive, schema: DirectiveSchema) -> [Diagnostic] {
+    var problems: [Diagnostic] = []
+    for raw in directive.options {
+      guard let spec = schema.spec(raw.key), spec.type == ActivationOption.type || spec.type == ActivationOption.listType else { continue }
+      var nodes: [OptionNode] = []
+      if case .list(let items) = raw.value.value { nodes = items } else { nodes = [raw.value] }
+      for node in nodes {
+        guard case .call(let name, let args) = node.value, name == "expr", let arg = args.first else { continue }
+        do { _ = try ActivationExpression(arg.value.text) } catch {
+          problems.append(Diagnostic(at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column + error.offset), "in expr(…): \(error.message)"))
+        }
+      }
+    }
+    return problems
+  }
 }

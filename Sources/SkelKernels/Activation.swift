@@ -47,6 +47,8 @@ public enum Activation: Hashable, Sendable, Codable, CustomStringConvertible {
   case geluTanh
   /// 1/(1 + e^{−x}).
   case sigmoid
+  /// Any expression in x (`x*tanh(softplus(x))`); kernels by quadrature.
+  case expression(ActivationExpression)
 
   // MARK: Names
 
@@ -138,13 +140,14 @@ public enum Activation: Hashable, Sendable, Codable, CustomStringConvertible {
     case .silu: return "silu"
     case .geluTanh: return "gelu_tanh"
     case .sigmoid: return "sigmoid"
+    case .expression(let e): return "expr(\(e.source))"
     }
   }
 
   /// Whether the kernel has a closed form here (otherwise it is computed by quadrature).
   public var hasClosedForm: Bool {
     switch self {
-    case .tanh, .softplus, .elu, .silu, .geluTanh, .sigmoid: return false
+    case .tanh, .softplus, .elu, .silu, .geluTanh, .sigmoid, .expression: return false
     default: return true
     }
   }
@@ -175,6 +178,7 @@ public enum Activation: Hashable, Sendable, Codable, CustomStringConvertible {
     case .geluTanh:
       return 0.5 * x * (1 + Libm.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
     case .sigmoid: return 1 / (1 + Libm.exp(-x))
+    case .expression(let e): return e.value(x)
     }
   }
 
@@ -212,6 +216,7 @@ public enum Activation: Hashable, Sendable, Codable, CustomStringConvertible {
     case .sigmoid:
       let s = 1 / (1 + Libm.exp(-x))
       return s * (1 - s)
+    case .expression(let e): return e.derivative(x)
     }
   }
 }

@@ -94,7 +94,7 @@ extension Activation {
       return KernelValue(nngp: nngp, dot: dot)
     case .gabor:
       return GaborKernel.value(q11: q11, q22: q22, q12: q12)
-    case .tanh, .softplus, .elu, .silu, .geluTanh, .sigmoid:
+    case .tanh, .softplus, .elu, .silu, .geluTanh, .sigmoid, .expression:
       return nil
     }
   }

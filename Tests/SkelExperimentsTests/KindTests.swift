@@ -20,8 +20,10 @@ func errors(_ kind: String, _ options: String) -> [String] {
   let text = "```{kernel} \(kind)\n\(options)\n```\n"
   let source = SourceFile(path: "k.md", text: text)
   let (doc, problems) = DocumentParser.parse(source, name: "k")
-  let (_, vp) = DirectiveValidator.validate(doc.directives[0], schemas: ExperimentRegistry.standard.schemas)
-  return (problems + vp).map { "\($0.location): \($0.message)" }
+  let schemas = ExperimentRegistry.standard.schemas
+  let (_, vp) = DirectiveValidator.validate(doc.directives[0], schemas: schemas)
+  let checks = ActivationChecks.check(doc.directives[0], schema: schemas[kind]!)
+  return (problems + vp + checks).map { "\($0.location): \($0.message)" }
 }
 
 @Suite struct KindTests {
@@ -79,7 +81,21 @@ func errors(_ kind: String, _ options: String) -> [String] {
     #expect(r.table!.rows[1].last == "arc-cosine, degree 0")
   }
 
+  /// A user expression: Mish, x·tanh(softplus(x)), by quadrature; its derivative by dual numbers.
+  @Test func expressionActivation() throws {
+    let r = try run("dual", ":activations: [expr(x*tanh(softplus(x))), silu, expr(x/(1+exp(-x)))]\n:rho: [-0.5, 0.5]\n:normalized: false")
+    #expect(r.series.map(\.name) == ["expr(x*tanh(softplus(x)))", "silu", "expr(x/(1+exp(-x)))"])
+    expectClose(r.series[2].y, r.series[1].y, relative: 1e-12, "expr(x·sigmoid(x)) = silu")
+    let mish = try ActivationExpression("x*tanh(softplus(x))")
+    for x in [-2.0, -0.3, 0.7, 3] {
+      let h = 1e-6
+      expectClose(mish.derivative(x), (mish.value(x + h) - mish.value(x - h)) / (2 * h), absolute: 1e-8, "Mish′(\(x))")
+    }
+  }
+
   @Test func schemaErrors() {
+    #expect(errors("dual", ":activations: [expr(x*tanh(y))]") == ["k.md:2:28: in expr(…): unknown name 'y': the variable is x"])
+    #expect(errors("dual", ":activations: [relu, expr(x*tnah(x))]") == ["k.md:2:29: in expr(…): unknown function 'tnah'; known: abs, cos, cosh, erf, exp, log, max, min, relu, sigmoid, sin, sinh, softplus, sqrt, tanh"])
     #expect(errors("depth", ":activation: tahn") == ["k.md:2:14: unknown activation 'tahn' for option 'activation'; did you mean 'tanh'?"])
     #expect(errors("depth", ":depths: [4, 0]") == ["k.md:2:14: option 'depths' must be an integer in [1, 100000], got 0"])
     #expect(errors("dual", ":activations: [leaky_relu(beta=1)]") == ["k.md:2:32: activation 'leaky_relu' has no parameter 'beta'; it takes alpha"])

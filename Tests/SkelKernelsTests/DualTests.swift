@@ -93,3 +93,37 @@ import Testing
 }
 
 import SkelMath
+
+/// Normalized duals of the other activations of science.md §2(c), and properties every dual has
+/// because its Taylor coefficients aₖ² are non-negative.
+@Suite struct DualPropertyTests {
+  @Test func sinCosErfValues() {
+    // sin(a=1): sinh(ρ)/sinh(1); cos(a=1): cosh(ρ)/cosh(1); erf(a=1): arcsin(2ρ/3)/arcsin(2/3)
+    expectClose(Dual.normalized(.sin(a: 1, b: 1, c: 0), at: 0.5), 0.4434094420, absolute: 6e-11)
+    expectClose(Dual.normalized(.sin(a: 1, b: 1, c: Double.pi / 2), at: 0), 0.6480542737, absolute: 6e-11)
+    expectClose(Dual.normalized(.sin(a: 1, b: 1, c: Double.pi / 2), at: 0.5), 0.7307628258, absolute: 6e-11)
+    expectClose(Dual.normalized(.erf(a: 1, b: 1, c: 0), at: 0.5), 0.4657037548, absolute: 6e-11)
+    expectClose(Dual.normalized(.sin(a: 1, b: 1, c: 0), at: 0.3), sinh(0.3) / sinh(1), relative: 1e-14)
+    expectClose(Dual.normalized(.erf(a: 1, b: 2, c: 0), at: 0.3), asin(8 * 0.3 / 9) / asin(8.0 / 9), relative: 1e-14)
+  }
+
+  static let all: [Activation] = [
+    .relu, .step, .exponential(scale: 1), .sign, .abRelu(a: -1, b: 1), .leakyRelu(0.2), .erf(a: 1, b: 1, c: 0), .gelu,
+    .sin(a: 1, b: 1, c: 0), .sin(a: 1, b: 1, c: Double.pi / 2), .rbf(gamma: 1), .gaussian(a: 1, b: -1), .hermite(degree: 3),
+    .monomial(degree: 2), .rectifiedMonomial(degree: 2), .gabor, .tanh, .softplus,
+  ]
+
+  /// |σ̂(ρ)| ≤ σ̂(|ρ|) ≤ 1 and σ̂ convex on [0, 1] (second differences ≥ 0, up to rounding).
+  @Test(arguments: all)
+  func boundedAndConvex(a: Activation) {
+    let grid = (0...40).map { Double($0) / 40 }
+    let d = grid.map { Dual.normalized(a, at: $0) }
+    for (k, r) in grid.enumerated() {
+      #expect(abs(Dual.normalized(a, at: -r)) <= d[k] + 1e-12, "\(a): |σ̂(−\(r))| ≤ σ̂(\(r))")
+      #expect(d[k] <= 1 + 1e-12, "\(a): σ̂(\(r)) ≤ 1")
+    }
+    for k in 1..<(grid.count - 1) {
+      #expect(d[k - 1] - 2 * d[k] + d[k + 1] >= -1e-11, "\(a): convex at \(grid[k])")
+    }
+  }
+}
