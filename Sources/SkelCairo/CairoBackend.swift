@@ -74,11 +74,29 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     }
   }
 
-  /// cairo numbers `<g id="surfaceN">` with a process-wide counter; make it stable.
+  /// cairo numbers surfaces, images, sources and patterns with process-wide counters
+  /// (`<g id="surface172">`, `<image id="image6">`), so the same figure would differ between
+  /// runs. Renumber them in order of first appearance, in ids and in `#` references only.
   static func normalizeSVG(_ bytes: [UInt8]) -> [UInt8] {
     let text = String(decoding: bytes, as: UTF8.self)
-    let fixed = text.replacingOccurrences(of: #"id="surface[0-9]+""#, with: #"id="surface""#, options: .regularExpression)
-    return Array(fixed.utf8)
+    guard let regex = try? NSRegularExpression(pattern: #"(id="|#)(surface|image|source|pattern)([0-9]+)(?=["\)])"#) else { return bytes }
+    let ns = text as NSString
+    var mapping: [String: String] = [:]
+    var counters: [String: Int] = [:]
+    var out = ""
+    var last = 0
+    for m in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+      let kind = ns.substring(with: m.range(at: 2)), old = kind + ns.substring(with: m.range(at: 3))
+      if mapping[old] == nil {
+        counters[kind, default: 0] += 1
+        mapping[old] = kind + String(counters[kind]!)
+      }
+      out += ns.substring(with: NSRange(location: last, length: m.range(at: 2).location - last))
+      out += mapping[old]!
+      last = m.range.location + m.range.length
+    }
+    out += ns.substring(from: last)
+    return Array(out.utf8)
   }
 
   private func draw(_ scene: Scene, on surface: OpaquePointer, scale: Double) throws {
@@ -97,6 +115,10 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
           switch e {
           case .move(let p): cairo_move_to(cr, p.x, p.y)
           case .line(let p): cairo_line_to(cr, p.x, p.y)
+          case .circle(let c, let r):
+            cairo_new_sub_path(cr)
+            cairo_arc(cr, c.x, c.y, r, 0, 2 * Double.pi)
+            cairo_close_path(cr)
           case .close: cairo_close_path(cr)
           }
         }
@@ -132,6 +154,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         pango_cairo_update_layout(cr, layout)
         pango_cairo_show_layout(cr, layout)
         cairo_restore(cr)
+      case .image(let image, let rect):
+        try drawImage(cr, image, in: rect)
       case .pushClip(let r):
         cairo_save(cr)
         cairo_rectangle(cr, r.x, r.y, r.width, r.height)
@@ -140,6 +164,40 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         cairo_restore(cr)
       }
     }
+  }
+
+  /// Paints an RGBA bitmap into `rect` with nearest-neighbour scaling (cairo wants premultiplied
+  /// BGRA in native byte order, i.e. ARGB32).
+  private func drawImage(_ cr: OpaquePointer, _ image: RasterImage, in rect: Rect) throws {
+    guard image.width > 0, image.height > 0, rect.width > 0, rect.height > 0 else { return }
+    let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, Int32(image.width)))
+    guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(image.width), Int32(image.height)) else {
+      throw CairoError.surface("cannot create an image of \(image.width)×\(image.height)")
+    }
+    defer { cairo_surface_destroy(surface) }
+    cairo_surface_flush(surface)
+    guard let data = cairo_image_surface_get_data(surface) else { throw CairoError.surface("image surface has no data") }
+    image.rgba.withUnsafeBufferPointer { src in
+      for y in 0..<image.height {
+        let row = data.advanced(by: y * stride).withMemoryRebound(to: UInt32.self, capacity: image.width) { $0 }
+        for x in 0..<image.width {
+          let i = 4 * (y * image.width + x)
+          let a = UInt32(src[i + 3])
+          let r = UInt32(src[i]) * a / 255, g = UInt32(src[i + 1]) * a / 255, b = UInt32(src[i + 2]) * a / 255
+          row[x] = a << 24 | r << 16 | g << 8 | b
+        }
+      }
+    }
+    cairo_surface_mark_dirty(surface)
+    cairo_save(cr)
+    cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
+    cairo_clip(cr)
+    cairo_translate(cr, rect.x, rect.y)
+    cairo_scale(cr, rect.width / Double(image.width), rect.height / Double(image.height))
+    cairo_set_source_surface(cr, surface, 0, 0)
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
+    cairo_paint(cr)
+    cairo_restore(cr)
   }
 
   private func setColor(_ cr: OpaquePointer, _ c: SkelPlot.Color) {

@@ -6,6 +6,7 @@
 
 /// What layout decided for one panel; exposed so tests can assert numbers, not pixels.
 public struct PanelLayout: Sendable, Hashable {
+  public var frame: Rect
   public var plotArea: Rect
   public var xScale: Scale
   public var yScale: Scale
@@ -14,10 +15,21 @@ public struct PanelLayout: Sendable, Hashable {
   public var xTickLabels: [String]
   public var yTickLabels: [String]
   public var legendBox: Rect?
+  /// The colorbar of a heat map: its bar, value range and ticks.
+  public var colorbar: ColorbarLayout?
+  public var showXLabels: Bool
+  public var showYLabels: Bool
 }
 
-/// Resolves a figure into a scene: limits, ticks, margins from measured text, legend placement.
-/// Pure: the theme and the text measurer are passed in.
+public struct ColorbarLayout: Sendable, Hashable {
+  public var bar: Rect
+  public var range: ClosedRange<Double>
+  public var ticks: [Double]
+  public var labels: [String]
+}
+
+/// Resolves a figure into a scene: limits, ticks, margins from measured text, legend placement,
+/// colorbars, panel grids. Pure: the theme and the text measurer are passed in.
 public struct FigureLayout {
   public let theme: Theme
   public let measurer: TextMeasurer
@@ -32,66 +44,159 @@ public struct FigureLayout {
   var legendFont: FontSpec { FontSpec(family: theme.mathFamily, size: theme.legendFontSize) }
   var titleFont: FontSpec { FontSpec(family: theme.mathFamily, size: theme.titleFontSize) }
 
-  /// Data limits of an axis, widened by `margin` and made non-singular.
-  public static func limits(
-    of values: [Double], spec: AxisSpec, margin: Double
-  ) -> (Double, Double) {
-    if let l = spec.limits { return (l.lowerBound, l.upperBound) }
-    let finite = values.filter { $0.isFinite && (spec.scale == .linear || $0 > 0) }
-    guard var lo = finite.min(), var hi = finite.max() else { return (0, 1) }
-    switch spec.scale {
-    case .linear:
-      (lo, hi) = TickLocator.nonsingular(lo, hi)
-      let pad = (hi - lo) * margin
-      return (lo - pad, hi + pad)
-    case .log:
-      if hi <= lo { (lo, hi) = (lo / 10, hi * 10) }
-      let a = log10(lo), b = log10(hi), pad = (b - a) * margin
-      return (pow(10, a - pad), pow(10, b + pad))
+  // MARK: - Limits and ticks
+
+  /// Every x and y a panel's marks need to show.
+  static func extents(_ axes: Axes) -> (xs: [Double], ys: [Double]) {
+    var xs: [Double] = [], ys: [Double] = []
+    for m in axes.marks {
+      switch m {
+      case .line(let s):
+        xs += s.x
+        ys += s.y
+      case .errorBars(let s):
+        xs += s.x
+        ys += zip(s.y, s.error).flatMap { [$0 - $1, $0 + $1] }
+      case .band(let b):
+        xs += b.x
+        ys += b.lower + b.upper
+      case .histogram(let h):
+        xs += h.edges
+        ys += h.heights + [0]
+      case .heatmap(let h):
+        xs += [h.x.lowerBound, h.x.upperBound]
+        ys += [h.y.lowerBound, h.y.upperBound]
+      case .reference, .graph:
+        break
+      }
     }
+    return (xs, ys)
+  }
+
+  /// Data limits of an axis, widened by `margin` and made non-singular.
+  public static func limits(of values: [Double], spec: AxisSpec, margin: Double) -> (Double, Double) {
+    if let l = spec.limits { return (l.lowerBound, l.upperBound) }
+    let finite = values.filter { $0.isFinite && (spec.scale != .log || $0 > 0) }
+    guard var lo = finite.min(), var hi = finite.max() else { return spec.scale == .log ? (1, 10) : (0, 1) }
+    if spec.scale == .log, hi <= lo { (lo, hi) = (lo / 10, hi * 10) }
+    if spec.scale != .log { (lo, hi) = TickLocator.nonsingular(lo, hi) }
+    let a = Scale.transform(lo, spec.scale), b = Scale.transform(hi, spec.scale), pad = (b - a) * margin
+    return (Scale.inverse(a - pad, spec.scale), Scale.inverse(b + pad, spec.scale))
   }
 
   static func ticks(for scale: Scale) -> ([Double], [String]) {
+    let lo = min(scale.lower, scale.upper), hi = max(scale.lower, scale.upper)
     switch scale.kind {
     case .linear:
-      let t = TickLocator.linearTicks(lower: scale.lower, upper: scale.upper)
+      let t = TickLocator.linearTicks(lower: lo, upper: hi)
       return (t, TickFormatter.linearLabels(t))
     case .log:
-      let t = TickLocator.logTicks(lower: scale.lower, upper: scale.upper)
+      let t = TickLocator.logTicks(lower: lo, upper: hi)
+      if t.count < 3 {  // under two decades: 1-2-5 ticks, written out
+        let fine = TickLocator.logTicks125(lower: lo, upper: hi)
+        return (fine, TickFormatter.plainLabels(fine))
+      }
+      return (t, TickFormatter.logLabels(t))
+    case .symlog:
+      let t = TickLocator.symlogTicks(lower: lo, upper: hi)
       return (t, TickFormatter.logLabels(t))
     }
   }
 
-  /// Lays out a panel in `frame` and returns its layout (no drawing).
-  public func layoutPanel(_ axes: Axes, in frame: Rect) -> PanelLayout {
-    let xs = axes.lines.flatMap(\.x), ys = axes.lines.flatMap(\.y)
-    let (x0, x1) = Self.limits(of: xs, spec: axes.x, margin: theme.xMargin)
-    let (y0, y1) = Self.limits(of: ys, spec: axes.y, margin: theme.yMargin)
+  // MARK: - Panels
+
+  /// Lays out one panel in `frame` (no drawing). Shared limits and hidden labels come from the
+  /// figure-level layout.
+  public func layoutPanel(
+    _ axes: Axes, in frame: Rect, xLimits: (Double, Double)? = nil, yLimits: (Double, Double)? = nil,
+    showXLabels: Bool = true, showYLabels: Bool = true, letter: String? = nil, figureWidth: Double? = nil
+  ) -> PanelLayout {
+    let figureWidth = figureWidth ?? frame.maxX
+    let (xs, ys) = Self.extents(axes)
+    let heat = axes.heatmap
+    // Markers and error bars need room at the ends; curves and heat maps fill the axis.
+    let pointMarks = axes.marks.contains { m in
+      switch m {
+      case .errorBars: return true
+      case .line(let s): return s.marker != nil || s.markersOnly
+      case .histogram: return false
+      default: return false
+      }
+    }
+    let xMargin = heat != nil ? 0 : (pointMarks ? max(theme.xMargin, 0.04) : theme.xMargin)
+    let (x0, x1) = xLimits ?? Self.limits(of: xs, spec: axes.x, margin: xMargin)
+    let (y0, y1) = yLimits ?? Self.limits(of: ys, spec: axes.y, margin: heat == nil ? theme.yMargin : 0)
     let xScale = Scale(kind: axes.x.scale, lower: x0, upper: x1)
     let yScale = Scale(kind: axes.y.scale, lower: y0, upper: y1)
     let (xt, xl) = Self.ticks(for: xScale)
     let (yt, yl) = Self.ticks(for: yScale)
 
-    // Margins from measured text.
-    let yLabelWidth = yl.map { measurer.measure(markup: $0, font: tickFont).width }.max() ?? 0
-    let xLabelHeight = xl.map { measurer.measure(markup: $0, font: tickFont).height }.max() ?? 0
-    let xAxisLabel = axes.x.label.isEmpty ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.x.label), font: labelFont)
-    let yAxisLabel = axes.y.label.isEmpty ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.y.label), font: labelFont)
-    let title = axes.title.isEmpty ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.title), font: titleFont)
     let pad = 4.0
-    let left = frame.x + pad + (yAxisLabel.map { $0.height + pad } ?? 0) + yLabelWidth + theme.tickLength + 3
+    let textHeight = measurer.measure(markup: "0", font: tickFont).height
+    let yLabelWidth = showYLabels ? (yl.map { measurer.measure(markup: $0, font: tickFont).width }.max() ?? 0) : 0
+    let xLabelHeight = showXLabels ? (xl.map { measurer.measure(markup: $0, font: tickFont).height }.max() ?? 0) : 0
+    let xAxisLabel = axes.x.label.isEmpty || !showXLabels ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.x.label), font: labelFont)
+    let yAxisLabel = axes.y.label.isEmpty || !showYLabels ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.y.label), font: labelFont)
+    let title = axes.title.isEmpty ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.title), font: titleFont)
+    let letterHeight = letter == nil ? 0 : measurer.measure(markup: letter!, font: titleFont).height
+
+    var left = frame.x + pad + (yAxisLabel.map { $0.height + pad } ?? 0) + yLabelWidth + theme.tickLength + 3
+    if letter != nil, title == nil { left = max(left, frame.x + pad) }
     let bottom = frame.maxY - pad - (xAxisLabel.map { $0.height + pad } ?? 0) - xLabelHeight - theme.tickLength - 3
-    let lastXLabelHalf = (xl.last.map { measurer.measure(markup: $0, font: tickFont).width / 2 } ?? 0)
-    let right = frame.maxX - max(pad, lastXLabelHalf + 2)
-    let top = frame.y + pad + (title.map { $0.height + pad } ?? measurer.measure(markup: "0", font: tickFont).height / 2)
+    // room for half the last x tick label, and a gutter so neighbouring panels' labels never touch
+    var right = frame.maxX - max(pad, (xl.last.map { measurer.measure(markup: $0, font: tickFont).width / 2 } ?? 0) + 2) - (frame.maxX < figureWidth - 1 ? 10 : 0)
+    let top = frame.y + pad + max(title.map { $0.height + pad } ?? textHeight / 2, letterHeight > 0 ? letterHeight + 2 : 0)
+
+    // A heat map's colorbar takes a strip on the right.
+    var colorbar: ColorbarLayout?
+    if let h = heat, h.colorbar {
+      let range = h.range
+      let t = TickLocator.linearTicks(lower: range.lowerBound, upper: range.upperBound, maxTicks: 5)
+      let labels = TickFormatter.linearLabels(t)
+      let labelWidth = labels.map { measurer.measure(markup: $0, font: tickFont).width }.max() ?? 0
+      let barLabel = h.colorbarLabel.isEmpty ? 0 : measurer.measure(markup: MathMarkup.pango(fromTeX: h.colorbarLabel), font: labelFont).height + pad
+      let barWidth = 10.0
+      right = frame.maxX - pad - barLabel - labelWidth - theme.tickLength - 3 - barWidth - 12
+      colorbar = ColorbarLayout(
+        bar: Rect(x: right + 12, y: top, width: barWidth, height: max(10, bottom - top)), range: range, ticks: t, labels: labels)
+    }
+    // A legend outside the axes takes a strip on the right.
+    if axes.legend == .outside, let m = legendMetrics(axes) { right -= m.size.0 + 8 }
     let area = Rect(x: left, y: top, width: max(10, right - left), height: max(10, bottom - top))
 
     var layout = PanelLayout(
-      plotArea: area, xScale: xScale, yScale: yScale, xTicks: xt, yTicks: yt, xTickLabels: xl,
-      yTickLabels: yl, legendBox: nil)
+      frame: frame, plotArea: area, xScale: xScale, yScale: yScale, xTicks: xt, yTicks: yt, xTickLabels: xl,
+      yTickLabels: yl, legendBox: nil, colorbar: colorbar, showXLabels: showXLabels, showYLabels: showYLabels)
     layout.legendBox = legendBox(for: axes, layout: layout)
     return layout
   }
+
+  /// Panel frames and shared limits for the whole grid.
+  public func layoutFigure(_ figure: Figure) -> [PanelLayout] {
+    let n = figure.panels.count
+    guard n > 0 else { return [] }
+    let cols = min(figure.columns, n), rows = (n + cols - 1) / cols
+    let w = figure.width / Double(cols), h = figure.height / Double(rows)
+    let letters = figure.panelLetters && n > 1
+    func sharedLimits(_ members: [Int], x: Bool) -> (Double, Double) {
+      let values = members.flatMap { x ? Self.extents(figure.panels[$0]).xs : Self.extents(figure.panels[$0]).ys }
+      let spec = x ? figure.panels[members[0]].x : figure.panels[members[0]].y
+      return Self.limits(of: values, spec: spec, margin: x ? theme.xMargin : theme.yMargin)
+    }
+    return (0..<n).map { k in
+      let r = k / cols, c = k % cols
+      let frame = Rect(x: Double(c) * w, y: Double(r) * h, width: w, height: h)
+      let column = stride(from: c, to: n, by: cols).map { $0 }
+      let row = Array((r * cols)..<min(n, (r + 1) * cols))
+      let lastInColumn = column.last == k
+      return layoutPanel(
+        figure.panels[k], in: frame, xLimits: figure.sharedX ? sharedLimits(column, x: true) : nil,
+        yLimits: figure.sharedY ? sharedLimits(row, x: false) : nil, showXLabels: !figure.sharedX || lastInColumn,
+        showYLabels: !figure.sharedY || c == 0, letter: letters ? Self.letter(k) : nil, figureWidth: figure.width)
+    }
+  }
+
+  static func letter(_ k: Int) -> String { "(" + String(UnicodeScalar(UInt8(97 + k % 26))) + ")" }
 
   func toPoint(_ x: Double, _ y: Double, _ l: PanelLayout) -> Point {
     Point(
@@ -107,18 +212,52 @@ public struct FigureLayout {
     var swatch: Double
   }
 
+  func legendEntries(_ axes: Axes) -> [(Mark, Int)] {
+    axes.marks.enumerated().filter { !$0.element.legendName.isEmpty }.map { ($0.element, $0.offset) }
+  }
+
   func legendMetrics(_ axes: Axes) -> LegendMetrics? {
-    guard axes.legend != .none, axes.lines.count > 1 || !(axes.lines.first?.name.isEmpty ?? true) else { return nil }
-    let ext = axes.lines.map { measurer.measure(markup: MathMarkup.pango(fromTeX: $0.name), font: legendFont) }
+    let entries = legendEntries(axes)
+    guard axes.legend != .none, !entries.isEmpty else { return nil }
+    let ext = entries.map { measurer.measure(markup: MathMarkup.pango(fromTeX: $0.0.legendName), font: legendFont) }
     let rowHeight = (ext.map(\.height).max() ?? 10) + 1
     let swatch = 16.0
     let w = (ext.map(\.width).max() ?? 0) + swatch + 4 + 10
-    let h = rowHeight * Double(axes.lines.count) + 6
+    let h = rowHeight * Double(entries.count) + 6
     return LegendMetrics(size: (w, h), rowHeight: rowHeight, swatch: swatch)
   }
 
-  /// The legend box: the requested corner, or for `.best` the corner covering the fewest
-  /// data points (ties broken in the order upper left, upper right, lower right, lower left).
+  /// Screen points of the data, for legend placement: line vertices plus samples along segments.
+  func dataSamples(_ axes: Axes, _ l: PanelLayout) -> [Point] {
+    var samples: [Point] = []
+    func add(_ xs: [Double], _ ys: [Double], segments: Bool) {
+      let stepPoints = max(1, xs.count / 2000)  // long series: every k-th point is plenty
+      var previous: Point?
+      for i in stride(from: 0, to: xs.count, by: stepPoints) where l.xScale.accepts(xs[i]) && l.yScale.accepts(ys[i]) {
+        let p = toPoint(xs[i], ys[i], l)
+        if segments, let q = previous {
+          for t in stride(from: 0.25, to: 1.0, by: 0.25) { samples.append(Point(q.x + t * (p.x - q.x), q.y + t * (p.y - q.y))) }
+        }
+        samples.append(p)
+        previous = p
+      }
+    }
+    for m in axes.marks {
+      switch m {
+      case .line(let s): add(s.x, s.y, segments: !s.markersOnly)
+      case .errorBars(let s): add(s.x, s.y, segments: false)
+      case .band(let b):
+        add(b.x, b.lower, segments: true)
+        add(b.x, b.upper, segments: true)
+      case .histogram(let h): add(zip(h.edges, h.edges.dropFirst()).map { ($0 + $1) / 2 }, h.heights, segments: true)
+      default: break
+      }
+    }
+    return samples
+  }
+
+  /// The legend box: the requested corner, outside to the right, or for `.best` the corner
+  /// covering the fewest data samples (ties broken upper left, upper right, lower right, lower left).
   func legendBox(for axes: Axes, layout l: PanelLayout) -> Rect? {
     guard let m = legendMetrics(axes) else { return nil }
     let (w, h) = m.size
@@ -128,25 +267,14 @@ public struct FigureLayout {
       case .upperLeft: return Rect(x: a.x + inset, y: a.y + inset, width: w, height: h)
       case .upperRight: return Rect(x: a.maxX - inset - w, y: a.y + inset, width: w, height: h)
       case .lowerLeft: return Rect(x: a.x + inset, y: a.maxY - inset - h, width: w, height: h)
+      case .outside: return Rect(x: a.maxX + 8, y: a.y, width: w, height: h)
       default: return Rect(x: a.maxX - inset - w, y: a.maxY - inset - h, width: w, height: h)
       }
     }
     if axes.legend != .best { return corner(axes.legend) }
-    let points = axes.lines.flatMap { s in zip(s.x, s.y).map { toPoint($0.0, $0.1, l) } }
-    // Segments are sampled so that a line crossing the box between two points still counts.
-    var samples: [Point] = []
-    for s in axes.lines {
-      let p = zip(s.x, s.y).map { toPoint($0.0, $0.1, l) }
-      for k in p.indices.dropLast() {
-        for t in stride(from: 0.0, to: 1.0, by: 0.25) {
-          samples.append(Point(p[k].x + t * (p[k + 1].x - p[k].x), p[k].y + t * (p[k + 1].y - p[k].y)))
-        }
-      }
-    }
-    samples += points
-    let order: [LegendPlacement] = [.upperLeft, .upperRight, .lowerRight, .lowerLeft]
+    let samples = dataSamples(axes, l)
     var best = corner(.upperLeft), bestCount = Int.max
-    for p in order {
+    for p in [LegendPlacement.upperLeft, .upperRight, .lowerRight, .lowerLeft] {
       let r = corner(p)
       let c = samples.reduce(0) { $0 + (r.contains($1) ? 1 : 0) }
       if c < bestCount { (best, bestCount) = (r, c) }
@@ -159,40 +287,110 @@ public struct FigureLayout {
   /// Resolves the whole figure into a scene.
   public func scene(for figure: Figure) -> Scene {
     var items: [SceneItem] = []
-    let n = max(1, figure.panels.count)
-    let panelWidth = figure.width / Double(n)
-    for (k, axes) in figure.panels.enumerated() {
-      let frame = Rect(x: Double(k) * panelWidth, y: 0, width: panelWidth, height: figure.height)
-      let l = layoutPanel(axes, in: frame)
-      items += draw(axes, l, frame: frame)
+    for (k, (axes, l)) in zip(figure.panels, layoutFigure(figure)).enumerated() {
+      items += axes.graph != nil ? drawGraph(axes.graph!, in: l) : draw(axes, l)
+      if figure.panelLetters && figure.panels.count > 1 {
+        items.append(.text(TextItem(markup: "<b>\(Self.letter(k))</b>", position: Point(l.frame.x + 4, l.frame.y + 3), font: titleFont, color: theme.foreground, horizontal: .left, vertical: .top)))
+      }
     }
     return Scene(width: figure.width, height: figure.height, background: theme.background, items: items)
   }
 
-  func draw(_ axes: Axes, _ l: PanelLayout, frame: Rect) -> [SceneItem] {
+  func color(_ explicit: Color?, _ index: Int) -> Color { explicit ?? theme.cycle[index % theme.cycle.count] }
+
+  func draw(_ axes: Axes, _ l: PanelLayout) -> [SceneItem] {
     var items: [SceneItem] = []
     let a = l.plotArea, fg = theme.foreground
     let tickStroke = StrokeStyle(color: fg, width: theme.axisLineWidth)
-    // grid
-    if axes.grid {
+    if axes.grid && axes.heatmap == nil {
       let g = StrokeStyle(color: theme.gridColor, width: 0.6)
       for t in l.xTicks {
-        let p = toPoint(t, l.yScale.lower, l)
-        items.append(.path([.move(Point(p.x, a.minY)), .line(Point(p.x, a.maxY))], stroke: g, fill: nil))
+        let x = toPoint(t, l.yScale.lower, l).x
+        items.append(.path([.move(Point(x, a.minY)), .line(Point(x, a.maxY))], stroke: g, fill: nil))
       }
       for t in l.yTicks {
-        let p = toPoint(l.xScale.lower, t, l)
-        items.append(.path([.move(Point(a.minX, p.y)), .line(Point(a.maxX, p.y))], stroke: g, fill: nil))
+        let y = toPoint(l.xScale.lower, t, l).y
+        items.append(.path([.move(Point(a.minX, y)), .line(Point(a.maxX, y))], stroke: g, fill: nil))
       }
     }
-    // data, clipped to the plot area
     items.append(.pushClip(a))
-    for (i, s) in axes.lines.enumerated() {
-      let color = s.color ?? theme.cycle[i % theme.cycle.count]
+    var seriesIndex = 0
+    for m in axes.marks {
+      switch m {
+      case .heatmap(let h): items += drawHeatmap(h, l)
+      case .band(let b):
+        let c = color(b.color, seriesIndex).withAlpha(b.opacity)
+        seriesIndex += 1
+        let upper = zip(b.x, b.upper).filter { l.xScale.accepts($0.0) && l.yScale.accepts($0.1) }.map { toPoint($0.0, $0.1, l) }
+        let lower = zip(b.x, b.lower).filter { l.xScale.accepts($0.0) && l.yScale.accepts($0.1) }.map { toPoint($0.0, $0.1, l) }
+        guard let first = upper.first else { continue }
+        let path = [PathElement.move(first)] + upper.dropFirst().map(PathElement.line) + lower.reversed().map(PathElement.line) + [.close]
+        items.append(.path(path, stroke: nil, fill: c))
+      case .histogram(let h):
+        let c = color(h.color, seriesIndex)
+        seriesIndex += 1
+        for (k, height) in h.heights.enumerated() where height > 0 {
+          let p0 = toPoint(h.edges[k], 0, l), p1 = toPoint(h.edges[k + 1], height, l)
+          let r = Rect(x: p0.x, y: p1.y, width: p1.x - p0.x, height: p0.y - p1.y)
+          items.append(.path(rectPath(r), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
+        }
+      case .line(let s):
+        items += drawLine(s, color: color(s.color, seriesIndex), l)
+        seriesIndex += 1
+      case .errorBars(let s):
+        let c = color(s.color, seriesIndex)
+        seriesIndex += 1
+        let stroke = StrokeStyle(color: c, width: 1)
+        for i in s.x.indices where l.xScale.accepts(s.x[i]) && l.yScale.accepts(s.y[i]) {
+          let lo = toPoint(s.x[i], s.y[i] - s.error[i], l), hi = toPoint(s.x[i], s.y[i] + s.error[i], l)
+          let loY = l.yScale.accepts(s.y[i] - s.error[i]) ? lo.y : a.maxY
+          items.append(.path([.move(Point(hi.x, loY)), .line(hi), .move(Point(hi.x - 2.5, loY)), .line(Point(hi.x + 2.5, loY)), .move(Point(hi.x - 2.5, hi.y)), .line(Point(hi.x + 2.5, hi.y))], stroke: stroke, fill: nil))
+          items.append(marker(s.marker, at: toPoint(s.x[i], s.y[i], l), color: c))
+        }
+      case .reference(let r):
+        items += drawReference(r, l)
+      case .graph:
+        break
+      }
+    }
+    items.append(.popClip)
+    items.append(.path(rectPath(a), stroke: tickStroke, fill: nil))
+    let tf = tickFont
+    for (t, label) in zip(l.xTicks, l.xTickLabels) {
+      let x = toPoint(t, l.yScale.lower, l).x
+      items.append(.path([.move(Point(x, a.maxY)), .line(Point(x, a.maxY + theme.tickLength))], stroke: tickStroke, fill: nil))
+      if l.showXLabels {
+        items.append(.text(TextItem(markup: label, position: Point(x, a.maxY + theme.tickLength + 2), font: tf, color: fg, horizontal: .center, vertical: .top)))
+      }
+    }
+    for (t, label) in zip(l.yTicks, l.yTickLabels) {
+      let y = toPoint(l.xScale.lower, t, l).y
+      items.append(.path([.move(Point(a.minX - theme.tickLength, y)), .line(Point(a.minX, y))], stroke: tickStroke, fill: nil))
+      if l.showYLabels {
+        items.append(.text(TextItem(markup: label, position: Point(a.minX - theme.tickLength - 3, y), font: tf, color: fg, horizontal: .right, vertical: .center)))
+      }
+    }
+    if !axes.x.label.isEmpty && l.showXLabels {
+      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.x.label), position: Point(a.x + a.width / 2, l.frame.maxY - 4), font: labelFont, color: fg, horizontal: .center, vertical: .bottom)))
+    }
+    if !axes.y.label.isEmpty && l.showYLabels {
+      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.y.label), position: Point(l.frame.x + 4, a.y + a.height / 2), font: labelFont, color: fg, horizontal: .center, vertical: .top, rotation: 90)))
+    }
+    if !axes.title.isEmpty {
+      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.title), position: Point(a.x + a.width / 2, l.frame.y + 4), font: titleFont, color: fg, horizontal: .center, vertical: .top)))
+    }
+    if let box = l.legendBox, let m = legendMetrics(axes) { items += drawLegend(axes, box: box, metrics: m) }
+    if let cb = l.colorbar, let h = axes.heatmap { items += drawColorbar(cb, h) }
+    return items
+  }
+
+  func drawLine(_ s: LineSeries, color c: Color, _ l: PanelLayout) -> [SceneItem] {
+    var items: [SceneItem] = []
+    if !s.markersOnly {
       var path: [PathElement] = []
       var penDown = false
       for (x, y) in zip(s.x, s.y) {
-        guard x.isFinite, y.isFinite, axes.x.scale == .linear || x > 0, axes.y.scale == .linear || y > 0 else {
+        guard l.xScale.accepts(x), l.yScale.accepts(y) else {
           penDown = false
           continue
         }
@@ -200,44 +398,182 @@ public struct FigureLayout {
         path.append(penDown ? .line(p) : .move(p))
         penDown = true
       }
-      items.append(.path(path, stroke: StrokeStyle(color: color, width: theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
+      items.append(.path(path, stroke: StrokeStyle(color: c, width: s.lineWidth ?? theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
     }
-    items.append(.popClip)
-    // frame (left and bottom spines plus a light box)
-    items.append(.path([.move(Point(a.minX, a.minY)), .line(Point(a.maxX, a.minY)), .line(Point(a.maxX, a.maxY)), .line(Point(a.minX, a.maxY)), .close], stroke: tickStroke, fill: nil))
-    // ticks and labels
-    let tf = tickFont
-    for (t, label) in zip(l.xTicks, l.xTickLabels) {
-      let p = toPoint(t, l.yScale.lower, l)
-      items.append(.path([.move(Point(p.x, a.maxY)), .line(Point(p.x, a.maxY + theme.tickLength))], stroke: tickStroke, fill: nil))
-      items.append(.text(TextItem(markup: label, position: Point(p.x, a.maxY + theme.tickLength + 2), font: tf, color: fg, horizontal: .center, vertical: .top)))
-    }
-    for (t, label) in zip(l.yTicks, l.yTickLabels) {
-      let p = toPoint(l.xScale.lower, t, l)
-      items.append(.path([.move(Point(a.minX - theme.tickLength, p.y)), .line(Point(a.minX, p.y))], stroke: tickStroke, fill: nil))
-      items.append(.text(TextItem(markup: label, position: Point(a.minX - theme.tickLength - 3, p.y), font: tf, color: fg, horizontal: .right, vertical: .center)))
-    }
-    // axis labels and title
-    if !axes.x.label.isEmpty {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.x.label), position: Point(a.x + a.width / 2, frame.maxY - 4), font: labelFont, color: fg, horizontal: .center, vertical: .bottom)))
-    }
-    if !axes.y.label.isEmpty {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.y.label), position: Point(frame.x + 4, a.y + a.height / 2), font: labelFont, color: fg, horizontal: .center, vertical: .top, rotation: 90)))
-    }
-    if !axes.title.isEmpty {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.title), position: Point(a.x + a.width / 2, frame.y + 4), font: titleFont, color: fg, horizontal: .center, vertical: .top)))
-    }
-    // legend
-    if let box = l.legendBox, let m = legendMetrics(axes) {
-      items.append(.path(rectPath(box), stroke: StrokeStyle(color: Color(hex: 0xBBBBBB), width: 0.6), fill: (theme.background ?? .white).withAlpha(0.9)))
-      for (i, s) in axes.lines.enumerated() {
-        let color = s.color ?? theme.cycle[i % theme.cycle.count]
-        let cy = box.y + 3 + m.rowHeight * (Double(i) + 0.5)
-        items.append(.path([.move(Point(box.x + 5, cy)), .line(Point(box.x + 5 + m.swatch, cy))], stroke: StrokeStyle(color: color, width: theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
-        items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: s.name), position: Point(box.x + 9 + m.swatch, cy), font: legendFont, color: fg, horizontal: .left, vertical: .center)))
+    if let shape = s.marker ?? (s.markersOnly ? .circle : nil) {
+      for (x, y) in zip(s.x, s.y) where l.xScale.accepts(x) && l.yScale.accepts(y) {
+        items.append(marker(shape, at: toPoint(x, y, l), color: c))
       }
     }
     return items
+  }
+
+  func marker(_ shape: MarkerShape, at p: Point, color c: Color, size: Double = 2.6) -> SceneItem {
+    let edge = StrokeStyle(color: (theme.background ?? .white), width: 0.5)
+    switch shape {
+    case .circle: return .path([.circle(center: p, radius: size)], stroke: edge, fill: c)
+    case .square: return .path(rectPath(Rect(x: p.x - size, y: p.y - size, width: 2 * size, height: 2 * size)), stroke: edge, fill: c)
+    case .triangle:
+      let h = size * 1.2
+      return .path([.move(Point(p.x, p.y - h)), .line(Point(p.x + h, p.y + h * 0.8)), .line(Point(p.x - h, p.y + h * 0.8)), .close], stroke: edge, fill: c)
+    case .diamond:
+      let h = size * 1.3
+      return .path([.move(Point(p.x, p.y - h)), .line(Point(p.x + h, p.y)), .line(Point(p.x, p.y + h)), .line(Point(p.x - h, p.y)), .close], stroke: edge, fill: c)
+    }
+  }
+
+  func drawReference(_ r: ReferenceLine, _ l: PanelLayout) -> [SceneItem] {
+    let stroke = StrokeStyle(color: theme.foreground.withAlpha(0.55), width: 0.9, dash: [4, 3])
+    let a = l.plotArea
+    var path: [PathElement] = []
+    var labelAt = Point(a.maxX - 4, a.minY + 4), label = ""
+    switch r {
+    case .horizontal(let y, let text):
+      let p = toPoint(l.xScale.lower, y, l)
+      path = [.move(Point(a.minX, p.y)), .line(Point(a.maxX, p.y))]
+      (labelAt, label) = (Point(a.maxX - 4, p.y - 2), text)
+    case .vertical(let x, let text):
+      let p = toPoint(x, l.yScale.lower, l)
+      path = [.move(Point(p.x, a.minY)), .line(Point(p.x, a.maxY))]
+      (labelAt, label) = (Point(p.x - 3, a.minY + 4), text)
+    case .slope(let k, let x0, let y0, let text):
+      let lo = Scale.transform(l.xScale.lower, l.xScale.kind), hi = Scale.transform(l.xScale.upper, l.xScale.kind)
+      var last: Point?
+      for i in 0...60 {
+        let x = Scale.inverse(lo + (hi - lo) * Double(i) / 60, l.xScale.kind)
+        let y = y0 * pow(x / x0, k)
+        guard l.xScale.accepts(x), l.yScale.accepts(y) else { continue }
+        let p = toPoint(x, y, l)
+        path.append(path.isEmpty ? .move(p) : .line(p))
+        if a.contains(p) { last = p }
+      }
+      if let last { labelAt = Point(last.x - 4, last.y - 3) }
+      label = text
+    }
+    var items: [SceneItem] = [.path(path, stroke: stroke, fill: nil)]
+    if !label.isEmpty {
+      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75), horizontal: .right, vertical: .bottom)))
+    }
+    return items
+  }
+
+  func drawHeatmap(_ h: Heatmap, _ l: PanelLayout) -> [SceneItem] {
+    let lut = h.colormap.lookupTable
+    let range = h.range
+    let span = range.upperBound - range.lowerBound
+    var rgba = [UInt8](repeating: 0, count: h.rows * h.columns * 4)
+    rgba.withUnsafeMutableBufferPointer { out in
+      h.values.withUnsafeBufferPointer { v in
+        for i in 0..<v.count {
+          let x = v[i]
+          guard x.isFinite else { continue }  // transparent
+          let k = Int(min(255, max(0, ((x - range.lowerBound) / span * 255).rounded())))
+          out[4 * i] = lut[4 * k]
+          out[4 * i + 1] = lut[4 * k + 1]
+          out[4 * i + 2] = lut[4 * k + 2]
+          out[4 * i + 3] = 255
+        }
+      }
+    }
+    let p0 = toPoint(h.x.lowerBound, h.y.upperBound, l), p1 = toPoint(h.x.upperBound, h.y.lowerBound, l)
+    return [.image(RasterImage(width: h.columns, height: h.rows, rgba: rgba), in: Rect(x: p0.x, y: p0.y, width: p1.x - p0.x, height: p1.y - p0.y))]
+  }
+
+  func drawColorbar(_ cb: ColorbarLayout, _ h: Heatmap) -> [SceneItem] {
+    let lut = h.colormap.lookupTable
+    var rgba: [UInt8] = []
+    for i in (0..<256).reversed() { rgba += lut[(4 * i)..<(4 * i + 4)] }
+    var items: [SceneItem] = [.image(RasterImage(width: 1, height: 256, rgba: rgba), in: cb.bar)]
+    let stroke = StrokeStyle(color: theme.foreground, width: theme.axisLineWidth)
+    items.append(.path(rectPath(cb.bar), stroke: stroke, fill: nil))
+    let span = cb.range.upperBound - cb.range.lowerBound
+    var labelRight = cb.bar.maxX
+    for (t, label) in zip(cb.ticks, cb.labels) {
+      let y = cb.bar.maxY - (t - cb.range.lowerBound) / span * cb.bar.height
+      items.append(.path([.move(Point(cb.bar.maxX, y)), .line(Point(cb.bar.maxX + theme.tickLength, y))], stroke: stroke, fill: nil))
+      items.append(.text(TextItem(markup: label, position: Point(cb.bar.maxX + theme.tickLength + 2, y), font: tickFont, color: theme.foreground, horizontal: .left, vertical: .center)))
+      labelRight = max(labelRight, cb.bar.maxX + theme.tickLength + 2 + measurer.measure(markup: label, font: tickFont).width)
+    }
+    if !h.colorbarLabel.isEmpty {
+      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: h.colorbarLabel), position: Point(labelRight + 4, cb.bar.y + cb.bar.height / 2), font: labelFont, color: theme.foreground, horizontal: .center, vertical: .top, rotation: 90)))
+    }
+    return items
+  }
+
+  func drawLegend(_ axes: Axes, box: Rect, metrics m: LegendMetrics) -> [SceneItem] {
+    var items: [SceneItem] = [.path(rectPath(box), stroke: StrokeStyle(color: theme.gridColor.withAlpha(1), width: 0.6), fill: (theme.background ?? .white).withAlpha(0.9))]
+    var seriesIndex = 0
+    var indexOf: [Int: Int] = [:]
+    for (k, mark) in axes.marks.enumerated() {
+      switch mark {
+      case .line, .errorBars, .band, .histogram:
+        indexOf[k] = seriesIndex
+        seriesIndex += 1
+      default: break
+      }
+    }
+    for (row, (mark, k)) in legendEntries(axes).enumerated() {
+      let cy = box.y + 3 + m.rowHeight * (Double(row) + 0.5)
+      let x0 = box.x + 5, x1 = box.x + 5 + m.swatch
+      let i = indexOf[k] ?? 0
+      switch mark {
+      case .line(let s):
+        let c = color(s.color, i)
+        if !s.markersOnly {
+          items.append(.path([.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: s.lineWidth ?? theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
+        }
+        if let shape = s.marker ?? (s.markersOnly ? .circle : nil) { items.append(marker(shape, at: Point((x0 + x1) / 2, cy), color: c)) }
+      case .errorBars(let s):
+        let c = color(s.color, i)
+        items.append(.path([.move(Point((x0 + x1) / 2, cy - 4)), .line(Point((x0 + x1) / 2, cy + 4))], stroke: StrokeStyle(color: c, width: 1), fill: nil))
+        items.append(marker(s.marker, at: Point((x0 + x1) / 2, cy), color: c))
+      case .band(let b):
+        items.append(.path(rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: nil, fill: color(b.color, i).withAlpha(b.opacity)))
+      case .histogram(let h):
+        let c = color(h.color, i)
+        items.append(.path(rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
+      default: break
+      }
+      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: mark.legendName), position: Point(x1 + 4, cy), font: legendFont, color: theme.foreground, horizontal: .left, vertical: .center)))
+    }
+    return items
+  }
+
+  /// A graph in its own panel: edges first, then nodes (circles with their labels).
+  func drawGraph(_ g: GraphDrawing, in l: PanelLayout) -> [SceneItem] {
+    let f = l.frame, pad = 18.0
+    func at(_ n: GraphDrawing.Node) -> Point {
+      Point(f.x + pad + n.x * (f.width - 2 * pad), f.maxY - pad - n.y * (f.height - 2 * pad))
+    }
+    let radius = min(11, max(5, (f.height - 2 * pad) / Double(max(2, maxColumnSize(g))) / 2.6))
+    var items: [SceneItem] = []
+    let edge = StrokeStyle(color: theme.foreground.withAlpha(0.45), width: 0.8)
+    for (a, b) in g.edges {
+      let p = at(g.nodes[a]), q = at(g.nodes[b])
+      let d = ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot()
+      guard d > 2 * radius else { continue }
+      let u = Point((q.x - p.x) / d, (q.y - p.y) / d)
+      items.append(.path([.move(Point(p.x + u.x * radius, p.y + u.y * radius)), .line(Point(q.x - u.x * radius, q.y - u.y * radius))], stroke: edge, fill: nil))
+    }
+    for n in g.nodes {
+      let p = at(n)
+      let fill: Color
+      switch n.style {
+      case .input: fill = theme.gridColor
+      case .hidden: fill = theme.cycle[0].withAlpha(0.85)
+      case .output: fill = theme.cycle[1].withAlpha(0.9)
+      case .pooling: fill = theme.cycle[2].withAlpha(0.85)
+      }
+      items.append(.path([.circle(center: p, radius: radius)], stroke: StrokeStyle(color: theme.foreground, width: 0.7), fill: fill))
+      if !n.label.isEmpty {
+        items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: n.label), position: p, font: FontSpec(family: theme.mathFamily, size: min(theme.legendFontSize, radius * 0.95)), color: n.style == .input ? theme.foreground : Color.white, horizontal: .center, vertical: .center)))
+      }
+    }
+    return items
+  }
+
+  func maxColumnSize(_ g: GraphDrawing) -> Int {
+    Dictionary(grouping: g.nodes, by: { $0.x }).values.map(\.count).max() ?? 1
   }
 
   func rectPath(_ r: Rect) -> [PathElement] {

@@ -17,7 +17,17 @@ public enum MathMarkup {
     "to": "→", "rightarrow": "→", "in": "∈", "sum": "∑", "prod": "∏", "int": "∫", "circ": "∘",
     "partial": "∂", "nabla": "∇", "pm": "±", "ell": "ℓ", "langle": "⟨", "rangle": "⟩",
     "|": "‖", ",": "\u{2009}", ";": " ", "quad": "\u{2003}", "log": "log", "exp": "exp",
-    "sin": "sin", "cos": "cos", "arccos": "arccos", "max": "max", "min": "min",
+    "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "sinh": "sinh", "cosh": "cosh",
+    "arccos": "arccos", "arcsin": "arcsin", "arctan": "arctan", "max": "max", "min": "min", "det": "det",
+    "ln": "ln", "erf": "erf", "lim": "lim", "sup": "sup", "inf": "inf", "dots": "…", "ldots": "…",
+    "cdots": "⋯", "mid": "|", "lvert": "|", "rvert": "|", "infty ": "∞", "propto": "∝", "perp": "⊥",
+    "star": "⋆", "top": "⊤", "prime": "′", "leftarrow": "←", "mapsto": "↦", "equiv": "≡",
+  ]
+  /// Script capitals for `\mathcal{…}` (Unicode mathematical script).
+  static let script: [Character: String] = [
+    "A": "𝒜", "B": "ℬ", "C": "𝒞", "D": "𝒟", "E": "ℰ", "F": "ℱ", "G": "𝒢", "H": "ℋ", "I": "ℐ", "J": "𝒥",
+    "K": "𝒦", "L": "ℒ", "M": "ℳ", "N": "𝒩", "O": "𝒪", "P": "𝒫", "Q": "𝒬", "R": "ℛ", "S": "𝒮", "T": "𝒯",
+    "U": "𝒰", "V": "𝒱", "W": "𝒲", "X": "𝒳", "Y": "𝒴", "Z": "𝒵",
   ]
   static let accents: [String: String] = ["hat": "\u{0302}", "bar": "\u{0304}", "tilde": "\u{0303}"]
   static let blackboard: [Character: String] = ["R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼"]
@@ -138,12 +148,26 @@ public enum MathMarkup {
         let t = readGroupText()
         return t.map { MathMarkup.blackboard[$0] ?? String($0) }.joined()
       }
+      if name == "mathcal" {
+        skipSpaces()
+        let t = readGroupText()
+        return t.map { MathMarkup.script[$0] ?? String($0) }.joined()
+      }
+      if name == "mathbf" || name == "boldsymbol" {
+        skipSpaces()
+        return "<b>" + escape(readGroupText()) + "</b>"
+      }
+      if name == "sqrt" {
+        skipSpaces()
+        let inner = parseAtom()
+        return "√" + (inner.count > 12 ? "(" + inner + ")" : inner)
+      }
       if name == "left" || name == "right" { return "" }
       if let sym = MathMarkup.symbols[name] {
         let isGreekLower = sym.unicodeScalars.first.map { $0.value >= 0x3B1 && $0.value <= 0x3C9 } ?? false
         return isGreekLower ? "<i>\(sym)</i>" : sym
       }
-      return escape("\\" + name)
+      return escape(name)  // unknown command: its name, upright (better than a stray backslash)
     }
 
     mutating func skipSpaces() { while i < chars.count, chars[i] == " " { i += 1 } }

@@ -6,7 +6,12 @@
 
 /// How data values map onto an axis.
 public enum ScaleKind: String, Sendable, Hashable, Codable {
-  case linear, log
+  /// Linear.
+  case linear
+  /// Base-10 logarithmic (positive values only).
+  case log
+  /// Symmetric log: linear within ±1 of zero, logarithmic beyond (sign(v)·log₁₀(1 + |v|)).
+  case symlog
 }
 
 /// A resolved scale: data interval → [0, 1].
@@ -20,11 +25,29 @@ public struct Scale: Sendable, Hashable {
     self.upper = upper
   }
 
-  /// The fraction of the axis at which `value` sits (0 at `lower`, 1 at `upper`).
-  public func fraction(_ value: Double) -> Double {
+  /// The transform in which the axis is linear.
+  public static func transform(_ v: Double, _ kind: ScaleKind) -> Double {
     switch kind {
-    case .linear: return (value - lower) / (upper - lower)
-    case .log: return (log10(value) - log10(lower)) / (log10(upper) - log10(lower))
+    case .linear: return v
+    case .log: return log10(v)
+    case .symlog: return v < 0 ? -log10(1 - v) : log10(1 + v)
     }
   }
+
+  public static func inverse(_ t: Double, _ kind: ScaleKind) -> Double {
+    switch kind {
+    case .linear: return t
+    case .log: return pow(10, t)
+    case .symlog: return t < 0 ? 1 - pow(10, -t) : pow(10, t) - 1
+    }
+  }
+
+  /// The fraction of the axis at which `value` sits (0 at `lower`, 1 at `upper`).
+  public func fraction(_ value: Double) -> Double {
+    let a = Self.transform(lower, kind), b = Self.transform(upper, kind)
+    return (Self.transform(value, kind) - a) / (b - a)
+  }
+
+  /// Whether a value can be shown on this scale.
+  public func accepts(_ v: Double) -> Bool { v.isFinite && (kind != .log || v > 0) }
 }

@@ -16,7 +16,23 @@ public struct Scene: Sendable, Equatable {
 public enum PathElement: Hashable, Sendable {
   case move(Point)
   case line(Point)
+  /// A full circle (a closed sub-path of its own).
+  case circle(center: Point, radius: Double)
   case close
+}
+
+/// An RGBA bitmap (8 bits per channel, row-major, top row first), scaled into a rectangle
+/// without smoothing, as matplotlib's `imshow(interpolation="nearest")`.
+public struct RasterImage: Hashable, Sendable {
+  public var width: Int
+  public var height: Int
+  public var rgba: [UInt8]
+  public init(width: Int, height: Int, rgba: [UInt8]) {
+    precondition(rgba.count == width * height * 4, "image: \(rgba.count) bytes for \(width)×\(height)")
+    self.width = width
+    self.height = height
+    self.rgba = rgba
+  }
 }
 
 public enum LineCap: Sendable, Hashable { case butt, round, square }
@@ -82,6 +98,7 @@ public struct TextItem: Hashable, Sendable {
 public enum SceneItem: Hashable, Sendable {
   case path([PathElement], stroke: StrokeStyle?, fill: Color?)
   case text(TextItem)
+  case image(RasterImage, in: Rect)
   /// Restrict later items to a rectangle, until `.popClip`.
   case pushClip(Rect)
   case popClip

@@ -42,6 +42,35 @@ public enum TickLocator {
     return stride(from: a, through: b, by: every).map { pow(10, Double($0)) }
   }
 
+  /// Ticks 1, 2, 5 × 10^k inside `[lower, upper]`, for log axes spanning under two decades.
+  public static func logTicks125(lower: Double, upper: Double) -> [Double] {
+    guard lower > 0, upper > lower else { return [] }
+    var ticks: [Double] = []
+    for k in Int(floor(log10(lower)))...Int(ceil(log10(upper))) {
+      for m in [1.0, 2, 5] {
+        let v = m * pow(10, Double(k))
+        if v >= lower * (1 - 1e-9) && v <= upper * (1 + 1e-9) { ticks.append(v) }
+      }
+    }
+    return ticks
+  }
+
+  /// Symlog ticks: 0 and ±10^k (k ≥ 0) inside the interval, thinned to at most `maxTicks`.
+  public static func symlogTicks(lower: Double, upper: Double, maxTicks: Int = 9) -> [Double] {
+    var ticks: [Double] = []
+    if lower <= 0 && upper >= 0 { ticks.append(0) }
+    let big = max(abs(lower), abs(upper))
+    guard big >= 1 else { return linearTicks(lower: lower, upper: upper) }
+    let top = Int(floor(log10(big) + 1e-9))
+    let every = max(1, Int(ceil(Double(2 * (top + 1) + 1) / Double(maxTicks))))
+    for k in stride(from: 0, through: top, by: every) {
+      let v = pow(10, Double(k))
+      if v <= upper + 1e-9 * v { ticks.append(v) }
+      if -v >= lower - 1e-9 * v { ticks.append(-v) }
+    }
+    return ticks.sorted()
+  }
+
   /// Widens a degenerate interval (matplotlib's `nonsingular`).
   public static func nonsingular(_ lower: Double, _ upper: Double) -> (Double, Double) {
     if upper > lower { return (lower, upper) }
@@ -65,9 +94,11 @@ public enum TickFormatter {
     return ticks.map { format($0, decimals: decimals) }
   }
 
-  /// Labels 10^k as markup with a superscript exponent.
+  /// Labels 10^k as markup with a superscript exponent (and ±10^k, 0 for symlog).
   public static func logLabels(_ ticks: [Double]) -> [String] {
     ticks.map { t in
+      if t == 0 { return "0" }
+      if t < 0 { return "\u{2212}" + logLabels([-t])[0] }
       let k = Int(log10(t).rounded())
       switch k {
       case 0: return "1"
@@ -75,6 +106,11 @@ public enum TickFormatter {
       default: return "10<sup>\(k < 0 ? "\u{2212}" : "")\(abs(k))</sup>"
       }
     }
+  }
+
+  /// Each value with the decimals it needs (0.02, 0.5, 20), for 1-2-5 log ticks.
+  public static func plainLabels(_ ticks: [Double]) -> [String] {
+    ticks.map { t in format(t, decimals: max(0, -Int(floor(log10(abs(t)) + 1e-9)))) }
   }
 
   public static func format(_ v: Double, decimals: Int) -> String {

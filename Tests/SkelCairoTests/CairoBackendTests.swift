@@ -40,7 +40,7 @@ let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appe
     #expect(w == 576 && h == 400)
     let svg = String(decoding: try backend.render(scene(), as: .svg, pixelsPerPoint: 1), as: UTF8.self)
     #expect(svg.contains("<svg") && svg.contains("width=\"288pt\""))
-    #expect(!svg.contains("id=\"surface1"), "surface ids normalized")
+    #expect(svg.contains("id=\"surface1\"") && !svg.contains("id=\"surface2"), "surface ids renumbered from 1")
     let pdf = try backend.render(scene(), as: .pdf, pixelsPerPoint: 1)
     #expect(String(decoding: pdf.prefix(5), as: UTF8.self) == "%PDF-")
   }

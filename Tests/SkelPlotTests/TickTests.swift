@@ -101,3 +101,61 @@ import Testing
     #expect(texts.contains("0.0") && texts.contains("1.0"), "tick labels")
   }
 }
+
+@Suite struct MoreLayoutTests {
+  let layout = FigureLayout(theme: .light, measurer: FixedMeasurer())
+
+  /// A heat map fills its extent exactly and gets a colorbar with nice ticks over its value range.
+  @Test func heatmapAndColorbar() {
+    let values = (0..<100).map { Double($0) / 99 * 3 - 1 }  // −1 … 2
+    let axes = Axes(marks: [.heatmap(Heatmap(values: values, rows: 10, columns: 10, x: 0...4, y: 0...0.5))])
+    let l = layout.layoutPanel(axes, in: Rect(x: 0, y: 0, width: 400, height: 300))
+    #expect(l.xScale.lower == 0 && l.xScale.upper == 4 && l.yScale.lower == 0 && l.yScale.upper == 0.5)
+    let cb = try! #require(l.colorbar)
+    #expect(cb.range == -1...2)
+    expectClose(cb.ticks, [-1, 0, 1, 2], absolute: 1e-12, "at most 5 intervals: step 1")
+    #expect(cb.bar.minX > l.plotArea.maxX && cb.bar.maxX < 400)
+    expectClose(cb.bar.height, l.plotArea.height, absolute: 1e-9, "bar as tall as the axes")
+  }
+
+  /// Log axes: decades when they span two or more, 1-2-5 ticks written out below that.
+  @Test func logAxisTicks() {
+    let wide = Axes(x: AxisSpec(scale: .log), lines: [LineSeries(name: "", x: [1e-3, 1e3], y: [1, 2])])
+    let l = layout.layoutPanel(wide, in: Rect(x: 0, y: 0, width: 400, height: 300))
+    expectClose(l.xTicks, [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000], relative: 1e-12)
+    let narrow = Axes(y: AxisSpec(scale: .log), lines: [LineSeries(name: "", x: [0, 1], y: [0.015, 0.45])])
+    let n = layout.layoutPanel(narrow, in: Rect(x: 0, y: 0, width: 400, height: 300))
+    #expect(n.yTickLabels == ["0.02", "0.05", "0.1", "0.2", "0.5"], "5 % margin in log space takes the top to 0.53")
+  }
+
+  /// Symlog: 0 and ±10^k, linear near zero.
+  @Test func symlogTicks() {
+    expectClose(TickLocator.symlogTicks(lower: -1000, upper: 1000), [-1000, -100, -10, -1, 0, 1, 10, 100, 1000], absolute: 0)
+    let s = Scale(kind: .symlog, lower: -1000, upper: 1000)
+    expectClose(s.fraction(0), 0.5, absolute: 1e-15)
+    expectClose(s.fraction(1000) - s.fraction(100), s.fraction(100) - s.fraction(10), absolute: 0.02, "nearly log beyond 10")
+  }
+
+  /// Shared axes: one set of limits per column, inner labels hidden, letters on every panel.
+  @Test func sharedGrid() {
+    let a = Axes(lines: [LineSeries(name: "", x: [0, 1], y: [0, 1])]), b = Axes(lines: [LineSeries(name: "", x: [0, 3], y: [0, 5])])
+    let ls = layout.layoutFigure(Figure(width: 400, height: 300, panels: [a, b, b, a], columns: 2, sharedX: true, sharedY: true))
+    #expect(ls[0].xScale == ls[2].xScale && ls[1].xScale == ls[3].xScale)
+    #expect(ls[0].xScale.upper == 3, "column 0 holds panels 0 and 2: x up to 3")
+    #expect(!ls[0].showXLabels && ls[2].showXLabels && ls[0].showYLabels && !ls[1].showYLabels)
+  }
+
+  /// Error bars and markers keep the legend off the points they cover.
+  @Test func legendAvoidsErrorBars() {
+    let x = (0..<10).map(Double.init)
+    let axes = Axes(marks: [.errorBars(ErrorBarSeries(name: "mc", x: x, y: x.map { 10 - $0 }, error: x.map { _ in 0.3 }))])
+    let l = layout.layoutPanel(axes, in: Rect(x: 0, y: 0, width: 360, height: 240))
+    let box = try! #require(l.legendBox)
+    #expect(box.minY > l.plotArea.midY || box.minX > l.plotArea.midX, "the falling points fill the upper left")
+  }
+}
+
+extension Rect {
+  var midX: Double { x + width / 2 }
+  var midY: Double { y + height / 2 }
+}
