@@ -62,7 +62,7 @@ let package = Package(
     .executableTarget(
       name: "skelreport",
       dependencies: [
-        "SkelBuild", "SkelCairo", "SkelDocument", "SkelExperiments",
+        "SkelBuild", "SkelCairo", "SkelDocument", "SkelExperiments", "SkelPlot",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

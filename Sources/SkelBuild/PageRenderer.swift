@@ -73,13 +73,15 @@ struct PageRenderer {
 
   static func figureHTML(
     label: String, number: Int, caption: String, alt: String, width: Double, height: Double, formats: [String],
-    table: String? = nil
+    dark: Bool = false, table: String? = nil
   ) -> String {
     let main = formats.contains("svg") ? "svg" : (formats.contains("png") ? "png" : nil)
     let cssWidth = Int((width * 96 / 72).rounded()), cssHeight = Int((height * 96 / 72).rounded())
     var html = "<figure class=\"skel-figure\" id=\"\(HTMLText.escape(label))\">\n"
     if let main {
-      html += "<img src=\"\(HTMLText.escape(label)).\(main)\" alt=\"\(HTMLText.escape(alt))\" width=\"\(cssWidth)\" height=\"\(cssHeight)\" loading=\"lazy\">\n"
+      let l = HTMLText.escape(label)
+      let img = "<img src=\"\(l).\(main)\" alt=\"\(HTMLText.escape(alt))\" width=\"\(cssWidth)\" height=\"\(cssHeight)\" loading=\"lazy\">"
+      html += dark ? "<picture><source srcset=\"\(l).dark.\(main)\" media=\"(prefers-color-scheme: dark)\">\(img)</picture>\n" : img + "\n"
     }
     html += "<figcaption><span class=\"figure-number\">Figure \(number).</span> \(caption)</figcaption>\n"
     if let table { html += "<div class=\"figure-table\">\n\(table)</div>\n" }

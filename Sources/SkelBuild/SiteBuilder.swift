@@ -52,13 +52,15 @@ public struct SiteBuilder {
   public let registry: ExperimentRegistry
   public let backend: FigureBackend
   public let theme: Theme
+  public let darkTheme: Theme
   /// Progress lines (`[2/6] Validate directives`).
   public let log: @Sendable (String) -> Void
 
   public init(
     configuration: BuildConfiguration, registry: ExperimentRegistry = .standard, backend: FigureBackend,
-    theme: Theme = .light, log: @escaping @Sendable (String) -> Void = { _ in }
+    theme: Theme = .light, darkTheme: Theme = .dark, log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.darkTheme = darkTheme
     self.configuration = configuration
     self.registry = registry
     self.backend = backend
@@ -124,7 +126,7 @@ public struct SiteBuilder {
           figureNumber += 1
           figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.figureHTML(
             label: d.label, number: figureNumber, caption: caption, alt: written.alt, width: written.width,
-            height: written.height, formats: written.formats, table: tableHTML)
+            height: written.height, formats: written.formats, dark: written.dark, table: tableHTML)
         } else {
           tableNumber += 1
           figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.tableHTML(
@@ -266,6 +268,7 @@ public struct SiteBuilder {
     var width: Double
     var height: Double
     var formats: [String]
+    var dark = false
     var thumbnail: String?
     var hasImage: Bool
   }
@@ -288,9 +291,16 @@ public struct SiteBuilder {
         throw BuildError.stage(name: Self.stages[4], message: "\(d.directive.location): cannot draw '\(d.label)' as \(f): \(error)")
       }
     }
+    // A dark variant for readers whose browser prefers dark pages (`<picture>` picks it).
+    var dark = false
+    if let main = formats.first(where: { $0 == "svg" || $0 == "png" }), let format = ImageFormat(rawValue: main) {
+      let darkScene = FigureLayout(theme: darkTheme, measurer: backend).scene(for: figure)
+      files[dir + d.label + ".dark." + main] = try? backend.render(darkScene, as: format, pixelsPerPoint: configuration.pngPixelsPerPoint)
+      dark = files[dir + d.label + ".dark." + main] != nil
+    }
     let alt = d.options.string("alt").isEmpty ? FigureData.alt(r.result) : d.options.string("alt")
     return WrittenFigure(
-      alt: alt, width: figure.width, height: figure.height, formats: formats,
+      alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
       thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil), hasImage: true)
   }
 
@@ -319,5 +329,40 @@ enum SeededGeneratorSeed {
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)
+  }
+}
+
+// MARK: - Paper figures
+
+extension SiteBuilder {
+  /// Writes the figures of the reports for a paper: print theme, width set (aspect kept), fonts
+  /// embedded (PDF), into `directory` as `<label>.<format>`. Uses and fills the same cache.
+  /// Each file is written atomically; nothing else in the folder is touched.
+  @discardableResult
+  public func exportFigures(to directory: URL, width: Double, formats: [ImageFormat]) throws -> [String] {
+    stage(0)
+    let sources = try readReports()
+    stage(1)
+    let plans = try plan(sources)
+    stage(2)
+    var written: [String] = []
+    let layout = FigureLayout(theme: .print, measurer: backend)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    for report in plans {
+      for d in report.directives {
+        let (r, _) = try execute(d, report: report)
+        guard let kind = registry.kinds[d.directive.kind], var figure = kind.figure(for: r.result, options: d.options) else { continue }
+        let scale = width / figure.width
+        figure.width = width
+        figure.height *= scale
+        let scene = layout.scene(for: figure)
+        for f in formats {
+          let url = directory.appendingPathComponent("\(d.label).\(f.rawValue)")
+          try Data(try backend.render(scene, as: f, pixelsPerPoint: 300 / 72)).write(to: url, options: .atomic)
+          written.append(url.lastPathComponent)
+        }
+      }
+    }
+    return written
   }
 }

@@ -58,7 +58,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     case .svg:
       guard let surface = cairo_svg_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else { throw CairoError.surface("cannot create SVG surface") }
       cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
-      try draw(scene, on: surface, scale: 1)
+      try draw(scene, on: surface, scale: 1, imageDensity: Self.vectorImageDensity)
       cairo_surface_finish(surface)
       cairo_surface_destroy(surface)
       return Self.normalizeSVG(sink.bytes)
@@ -67,7 +67,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
       // Fixed dates make the PDF byte-identical across runs (cairo 1.16 ignores SOURCE_DATE_EPOCH).
       cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2020-01-01T00:00:00Z")
       cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "skelreport")
-      try draw(scene, on: surface, scale: 1)
+      try draw(scene, on: surface, scale: 1, imageDensity: Self.vectorImageDensity)
       cairo_surface_finish(surface)
       cairo_surface_destroy(surface)
       return sink.bytes
@@ -99,7 +99,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     return Array(out.utf8)
   }
 
-  private func draw(_ scene: Scene, on surface: OpaquePointer, scale: Double) throws {
+  private func draw(_ scene: Scene, on surface: OpaquePointer, scale: Double, imageDensity: Double? = nil) throws {
     guard let cr = cairo_create(surface) else { throw CairoError.surface("cannot create context") }
     defer { cairo_destroy(cr) }
     cairo_scale(cr, scale, scale)
@@ -155,7 +155,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         pango_cairo_show_layout(cr, layout)
         cairo_restore(cr)
       case .image(let image, let rect):
-        try drawImage(cr, image, in: rect)
+        try drawImage(cr, Self.fit(image, to: rect, pixelsPerPoint: imageDensity ?? scale), in: rect)
       case .pushClip(let r):
         cairo_save(cr)
         cairo_rectangle(cr, r.x, r.y, r.width, r.height)
@@ -164,6 +164,52 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         cairo_restore(cr)
       }
     }
+  }
+
+  /// Bitmaps in SVG and PDF are kept at up to 2 pixels per point (144 dpi, as matplotlib keeps
+  /// them at the figure's dpi).
+  static let vectorImageDensity = 2.0
+
+  /// A bitmap with more cells than the device pixels it covers (by 30 % or more) is reduced by
+  /// area averaging, as matplotlib's antialiased `imshow`: each output pixel is the alpha-weighted
+  /// mean of the cells whose indices fall in it. Smaller bitmaps are returned as they are and
+  /// drawn with nearest-neighbour scaling.
+  static func fit(_ image: RasterImage, to rect: Rect, pixelsPerPoint: Double) -> RasterImage {
+    let tw = min(image.width, max(1, Int((rect.width * pixelsPerPoint).rounded(.up))))
+    let th = min(image.height, max(1, Int((rect.height * pixelsPerPoint).rounded(.up))))
+    guard Double(image.width) > 1.3 * Double(tw) || Double(image.height) > 1.3 * Double(th) else { return image }
+    var out = [UInt8](repeating: 0, count: tw * th * 4)
+    let W = image.width, H = image.height
+    image.rgba.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        for y in 0..<th {
+          let y0 = y * H / th, y1 = max(y0 + 1, (y + 1) * H / th)
+          for x in 0..<tw {
+            let x0 = x * W / tw, x1 = max(x0 + 1, (x + 1) * W / tw)
+            var r = 0, g = 0, b = 0, a = 0
+            for sy in y0..<y1 {
+              var i = 4 * (sy * W + x0)
+              for _ in x0..<x1 {
+                let alpha = Int(src[i + 3])
+                r &+= Int(src[i]) &* alpha
+                g &+= Int(src[i + 1]) &* alpha
+                b &+= Int(src[i + 2]) &* alpha
+                a &+= alpha
+                i += 4
+              }
+            }
+            let o = 4 * (y * tw + x)
+            if a > 0 {
+              dst[o] = UInt8(r / a)
+              dst[o + 1] = UInt8(g / a)
+              dst[o + 2] = UInt8(b / a)
+              dst[o + 3] = UInt8(a / ((y1 - y0) * (x1 - x0)))
+            }
+          }
+        }
+      }
+    }
+    return RasterImage(width: tw, height: th, rgba: out)
   }
 
   /// Paints an RGBA bitmap into `rect` with nearest-neighbour scaling (cairo wants premultiplied

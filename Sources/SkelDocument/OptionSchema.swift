@@ -375,7 +375,8 @@ public enum OptionTypeChecker {
     return (w, h)
   }
 
-  static func length(_ s: String) -> Double? {
+  /// A length with a unit (in, cm, mm, pt) in points.
+  public static func length(_ s: String) -> Double? {
     let units: [(String, Double)] = [("in", 72), ("cm", 72 / 2.54), ("mm", 72 / 25.4), ("pt", 1)]
     for (u, f) in units where s.hasSuffix(u) {
       return Double(String(s.dropLast(u.count)).trimmedSpaces()).map { $0 * f }

@@ -31,6 +31,21 @@ public struct CheckResult: Codable, Sendable, Hashable {
   }
 }
 
+/// A graph to draw (a computation skeleton): nodes by level, labels, roles, edges.
+public struct GraphData: Codable, Sendable, Hashable {
+  public var levels: [Int]
+  public var labels: [String]
+  /// input, hidden, output or pooling.
+  public var roles: [String]
+  public var edges: [[Int]]
+  public init(levels: [Int], labels: [String], roles: [String], edges: [[Int]]) {
+    self.levels = levels
+    self.labels = labels
+    self.roles = roles
+    self.edges = edges
+  }
+}
+
 /// What an experiment computed: the data behind its figure, independent of how it is drawn.
 public struct ExperimentResult: Codable, Sendable, Hashable {
   /// Plain axis names for scripts (`rho`), and TeX labels for the figure.
@@ -40,12 +55,14 @@ public struct ExperimentResult: Codable, Sendable, Hashable {
   public var ylabelTeX: String
   public var series: [SeriesData]
   public var table: TableData?
+  public var graph: GraphData?
   public var checks: [CheckResult]
 
   public init(
     xlabel: String, ylabel: String, xlabelTeX: String, ylabelTeX: String, series: [SeriesData],
-    table: TableData? = nil, checks: [CheckResult] = []
+    table: TableData? = nil, graph: GraphData? = nil, checks: [CheckResult] = []
   ) {
+    self.graph = graph
     self.xlabel = xlabel
     self.ylabel = ylabel
     self.xlabelTeX = xlabelTeX

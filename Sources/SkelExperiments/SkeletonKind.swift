@@ -1,5 +1,6 @@
 import SkelDocument
 import SkelKernels
+import SkelPlot
 
 /// `{kernel} skeleton`: the compositional kernel of a fully connected or convolutional
 /// computation skeleton (Daniely et al. 2016), against the fully connected one on the same inputs.
@@ -53,6 +54,36 @@ public struct SkeletonKind: ExperimentKind {
         [options.string("architecture"), String(skeleton.depth), String(skeleton.size), String(cFormat: "%.10f", try skeleton.kernel(inputCorrelations: c))],
         ["fully-connected", String(fc.depth), String(fc.size), String(cFormat: "%.10f", try fc.kernel(inputCorrelations: c))],
       ])
-    return ExperimentResult(xlabel: "t", ylabel: "kappa", xlabelTeX: "$t$", ylabelTeX: "$\\kappa_S$", series: series, table: table)
+    return ExperimentResult(
+      xlabel: "t", ylabel: "kappa", xlabelTeX: "$t$", ylabelTeX: "$\\kappa_S$", series: series, table: table,
+      graph: Self.graphData(skeleton))
+  }
+
+  /// The skeleton as a drawable graph: inputs x¹…xⁿ, hidden nodes, the output (or pooling) node.
+  static func graphData(_ s: Skeleton) -> GraphData {
+    var labels: [String] = [], roles: [String] = []
+    for (k, node) in s.nodes.enumerated() {
+      switch node {
+      case .input(let c):
+        labels.append("$x^{\(c + 1)}$")
+        roles.append("input")
+      case .hidden(let a, _):
+        labels.append("")
+        roles.append(k == s.output ? (a == .identity ? "pooling" : "output") : "hidden")
+      }
+    }
+    return GraphData(levels: s.levels, labels: labels, roles: roles, edges: s.edges.map { [$0.0, $0.1] })
+  }
+
+  /// Two panels: the skeleton drawn layer by layer, and its kernel against the fully connected one.
+  public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {
+    let size = options.size("size")
+    let lines = result.series.map { LineSeries(name: $0.name, x: $0.x, y: $0.y) }
+    let curve = Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), lines: lines)
+    guard let g = result.graph else { return Figure(width: size.width, height: size.height, panels: [curve]) }
+    let drawing = GraphDrawing.layered(
+      levels: g.levels, labels: g.labels, styles: g.roles.map { GraphDrawing.Style(rawValue: $0) ?? .hidden },
+      edges: g.edges.map { ($0[0], $0[1]) })
+    return Figure(width: size.width * 1.5, height: size.height, panels: [Axes(marks: [.graph(drawing)]), curve], columns: 2)
   }
 }

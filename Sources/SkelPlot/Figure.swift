@@ -198,6 +198,19 @@ public struct GraphDrawing: Sendable, Hashable {
   }
 }
 
+/// A table drawn as a figure: header and rows of cells (TeX subset allowed), numbers aligned
+/// right, with booktabs-style rules; `highlight` marks cells to emphasize (bold).
+public struct TableFigure: Sendable, Hashable {
+  public var columns: [String]
+  public var rows: [[String]]
+  public var highlight: Set<[Int]>
+  public init(columns: [String], rows: [[String]], highlight: Set<[Int]> = []) {
+    self.columns = columns
+    self.rows = rows
+    self.highlight = highlight
+  }
+}
+
 /// What a panel draws.
 public enum Mark: Sendable, Hashable {
   case line(LineSeries)
@@ -207,6 +220,7 @@ public enum Mark: Sendable, Hashable {
   case histogram(Histogram)
   case heatmap(Heatmap)
   case graph(GraphDrawing)
+  case table(TableFigure)
 
   /// Name shown in the legend (empty: none).
   var legendName: String {
@@ -215,7 +229,7 @@ public enum Mark: Sendable, Hashable {
     case .errorBars(let s): return s.name
     case .band(let s): return s.name
     case .histogram(let h): return h.name
-    case .reference, .heatmap, .graph: return ""
+    case .reference, .heatmap, .graph, .table: return ""
     }
   }
 }
@@ -263,6 +277,7 @@ public struct Axes: Sendable, Hashable {
   public var lines: [LineSeries] { marks.compactMap { if case .line(let s) = $0 { return s } else { return nil } } }
   var heatmap: Heatmap? { marks.lazy.compactMap { if case .heatmap(let h) = $0 { return h } else { return nil } }.first }
   var graph: GraphDrawing? { marks.lazy.compactMap { if case .graph(let g) = $0 { return g } else { return nil } }.first }
+  var table: TableFigure? { marks.lazy.compactMap { if case .table(let t) = $0 { return t } else { return nil } }.first }
 }
 
 /// A figure: a size in points and its panels in a grid.

@@ -66,7 +66,7 @@ public struct FigureLayout {
       case .heatmap(let h):
         xs += [h.x.lowerBound, h.x.upperBound]
         ys += [h.y.lowerBound, h.y.upperBound]
-      case .reference, .graph:
+      case .reference, .graph, .table:
         break
       }
     }
@@ -288,7 +288,13 @@ public struct FigureLayout {
   public func scene(for figure: Figure) -> Scene {
     var items: [SceneItem] = []
     for (k, (axes, l)) in zip(figure.panels, layoutFigure(figure)).enumerated() {
-      items += axes.graph != nil ? drawGraph(axes.graph!, in: l) : draw(axes, l)
+      if let g = axes.graph {
+        items += drawGraph(g, in: l)
+      } else if let t = axes.table {
+        items += drawTable(t, in: l.frame)
+      } else {
+        items += draw(axes, l)
+      }
       if figure.panelLetters && figure.panels.count > 1 {
         items.append(.text(TextItem(markup: "<b>\(Self.letter(k))</b>", position: Point(l.frame.x + 4, l.frame.y + 3), font: titleFont, color: theme.foreground, horizontal: .left, vertical: .top)))
       }
@@ -349,7 +355,7 @@ public struct FigureLayout {
         }
       case .reference(let r):
         items += drawReference(r, l)
-      case .graph:
+      case .graph, .table:
         break
       }
     }
@@ -541,11 +547,11 @@ public struct FigureLayout {
 
   /// A graph in its own panel: edges first, then nodes (circles with their labels).
   func drawGraph(_ g: GraphDrawing, in l: PanelLayout) -> [SceneItem] {
-    let f = l.frame, pad = 18.0
+    let f = l.frame, pad = 18.0, top = 26.0  // room for a panel letter above the top node
     func at(_ n: GraphDrawing.Node) -> Point {
-      Point(f.x + pad + n.x * (f.width - 2 * pad), f.maxY - pad - n.y * (f.height - 2 * pad))
+      Point(f.x + pad + n.x * (f.width - 2 * pad), f.maxY - pad - n.y * (f.height - pad - top))
     }
-    let radius = min(11, max(5, (f.height - 2 * pad) / Double(max(2, maxColumnSize(g))) / 2.6))
+    let radius = min(11, max(5, (f.height - pad - top) / Double(max(2, maxColumnSize(g))) / 2.6))
     var items: [SceneItem] = []
     let edge = StrokeStyle(color: theme.foreground.withAlpha(0.45), width: 0.8)
     for (a, b) in g.edges {
@@ -568,6 +574,46 @@ public struct FigureLayout {
       if !n.label.isEmpty {
         items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: n.label), position: p, font: FontSpec(family: theme.mathFamily, size: min(theme.legendFontSize, radius * 0.95)), color: n.style == .input ? theme.foreground : Color.white, horizontal: .center, vertical: .center)))
       }
+    }
+    return items
+  }
+
+  /// Column widths of a table figure from measured cells (exposed for layout tests).
+  public func tableColumnWidths(_ t: TableFigure) -> [Double] {
+    let font = FontSpec(family: theme.mathFamily, size: theme.legendFontSize)
+    return t.columns.indices.map { c in
+      ([t.columns[c]] + t.rows.map { c < $0.count ? $0[c] : "" }).map { measurer.measure(markup: MathMarkup.pango(fromTeX: $0), font: font).width }.max() ?? 0
+    }
+  }
+
+  /// A table centred in its panel: header, rule, rows; numbers right-aligned, text left-aligned.
+  func drawTable(_ t: TableFigure, in f: Rect) -> [SceneItem] {
+    let font = FontSpec(family: theme.mathFamily, size: theme.legendFontSize)
+    let bold = FontSpec(family: theme.mathFamily, size: theme.legendFontSize, bold: true)
+    let widths = tableColumnWidths(t)
+    let gap = 12.0, rowHeight = measurer.measure(markup: "0", font: font).height + 4
+    let total = widths.reduce(0, +) + gap * Double(max(0, widths.count - 1))
+    var x0 = f.x + max(4, (f.width - total) / 2)
+    let height = rowHeight * Double(t.rows.count + 1) + 6
+    let y0 = f.y + max(4, (f.height - height) / 2)
+    var items: [SceneItem] = []
+    let heavy = StrokeStyle(color: theme.foreground, width: 0.9), light = StrokeStyle(color: theme.foreground, width: 0.5)
+    items.append(.path([.move(Point(x0, y0)), .line(Point(x0 + total, y0))], stroke: heavy, fill: nil))
+    items.append(.path([.move(Point(x0, y0 + rowHeight + 2)), .line(Point(x0 + total, y0 + rowHeight + 2))], stroke: light, fill: nil))
+    items.append(.path([.move(Point(x0, y0 + height)), .line(Point(x0 + total, y0 + height))], stroke: heavy, fill: nil))
+    func isNumber(_ s: String) -> Bool { Double(s.replacingOccurrences(of: "\u{2212}", with: "-")) != nil }
+    for (c, w) in widths.enumerated() {
+      let numeric = !t.rows.isEmpty && t.rows.allSatisfy { c < $0.count && isNumber($0[c]) }
+      func place(_ text: String, row: Int, font: FontSpec) {
+        let y = y0 + 2 + rowHeight * (Double(row) + 0.5) + (row > 0 ? 3 : 0)
+        let x = numeric ? x0 + w : x0
+        items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: text), position: Point(x, y), font: font, color: theme.foreground, horizontal: numeric ? .right : .left, vertical: .center)))
+      }
+      place(t.columns[c], row: 0, font: bold)
+      for (r, row) in t.rows.enumerated() where c < row.count {
+        place(row[c], row: r + 1, font: t.highlight.contains([r, c]) ? bold : font)
+      }
+      x0 += w + gap
     }
     return items
   }

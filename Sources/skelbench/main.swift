@@ -23,6 +23,12 @@ func best(_ repeats: Int, _ body: () throws -> Void) rethrows -> Double {
   return b
 }
 
+/// A standard normal by Box–Muller (benchmark data only).
+func normal(_ g: inout SeededGenerator) -> Double {
+  let u = max(g.nextUniform(), 1e-300), v = g.nextUniform()
+  return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+}
+
 @main
 struct SkelBench {
   static func main() throws {
@@ -59,6 +65,37 @@ struct SkelBench {
       for f in ImageFormat.allCases { sink += Double(try backend.render(scene, as: f, pixelsPerPoint: 2).count) }
     }
     results.append(Measurement(name: "line_plot_png_svg_pdf", seconds: tPlot, detail: "layout + 3 formats"))
+
+    // The matplotlib peer's workloads (../shared/bench/e_plot_mpl.py): 6.4 × 4.8 in at 150 dpi.
+    // lines: 8 noisy power laws × 10⁴ points, log-log, legend ("best"), title.
+    var rng = SeededGenerator(seed: 0)
+    let lx = Grid.logspace(-3, 3, count: 10_000)
+    let powerLaws = (0..<8).map { k in
+      LineSeries(name: "series \(k)", x: lx, y: lx.map { pow($0, 0.25 * Double(k + 1)) * (1 + 0.05 * normal(&rng)) + 1e-3 }, lineWidth: 1)
+    }
+    let linesFigure = Figure(width: 6.4 * 72, height: 4.8 * 72, panels: [
+      Axes(title: "8 series x 10^4 points, log-log", x: AxisSpec(label: "x", scale: .log), y: AxisSpec(label: "k(x)", scale: .log), lines: powerLaws)
+    ])
+    // heat map: 1000 × 1000 cumulative sums of normals, viridis, colorbar.
+    var z = [Double](repeating: 0, count: 1_000_000)
+    for i in 0..<1000 { for j in 0..<1000 { z[i * 1000 + j] = normal(&rng) } }
+    for i in 1..<1000 { for j in 0..<1000 { z[i * 1000 + j] += z[(i - 1) * 1000 + j] } }
+    for i in 0..<1000 { for j in 1..<1000 { z[i * 1000 + j] += z[i * 1000 + j - 1] } }
+    let heatFigure = Figure(width: 6.4 * 72, height: 4.8 * 72, panels: [
+      Axes(title: "1000 x 1000 heatmap", marks: [.heatmap(Heatmap(values: z, rows: 1000, columns: 1000))])
+    ])
+    for (name, figure) in [("lines", linesFigure), ("heatmap", heatFigure)] {
+      let tLayout = best(3) { sink += Double(FigureLayout(theme: .light, measurer: backend).scene(for: figure).items.count) }
+      results.append(Measurement(name: "plot_\(name)_layout", seconds: tLayout, detail: "figure → scene only"))
+      for format in [ImageFormat.png, .svg, .pdf] {
+        var bytes = 0
+        let t = try best(5) {
+          let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
+          bytes = try backend.render(scene, as: format, pixelsPerPoint: 150.0 / 72).count
+        }
+        results.append(Measurement(name: "plot_\(name)_\(format.rawValue)", seconds: t, detail: "\(bytes / 1024) KiB, layout included"))
+      }
+    }
 
     for m in results {
       print("{\"workload\": \"\(m.name)\", \"seconds\": \(m.seconds), \"detail\": \"\(m.detail)\"}")

@@ -4,6 +4,7 @@ import SkelBuild
 import SkelCairo
 import SkelDocument
 import SkelExperiments
+import SkelPlot
 
 @main
 struct SkelReport: ParsableCommand {
@@ -11,7 +12,7 @@ struct SkelReport: ParsableCommand {
     commandName: "skelreport",
     abstract: "Turn Markdown reports of neural-network kernel experiments into a static site.",
     version: Engine.version,
-    subcommands: [BuildCommand.self, KindsCommand.self],
+    subcommands: [BuildCommand.self, FiguresCommand.self, KindsCommand.self],
     defaultSubcommand: BuildCommand.self)
 }
 
@@ -67,6 +68,51 @@ struct BuildCommand: ParsableCommand {
   }
 }
 
+struct FiguresCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "figures",
+    abstract: "Write a report's figures for a paper: print theme, column width, PDF with embedded fonts.")
+
+  @Argument(help: "A report (or a folder of reports).")
+  var report: String
+
+  @Option(name: .shortAndLong, help: "Folder for the figures.")
+  var out: String = "figures"
+
+  @Option(help: "Figure width, e.g. 3.4in (one column), 7in (two), 12cm.")
+  var width: String = "3.4in"
+
+  @Option(help: "Comma-separated formats: pdf, svg, png (300 dpi).")
+  var formats: String = "pdf"
+
+  @Option(help: "Folder for cached experiment results.")
+  var cacheDir: String = ".skelcache"
+
+  func run() throws {
+    guard let points = OptionTypeChecker.length(width.trimmingCharacters(in: .whitespaces)), points > 0 else {
+      throw ValidationError("--width expects a length such as 3.4in, 12cm or 245pt, got '\(width)'")
+    }
+    var list: [ImageFormat] = []
+    for f in formats.split(separator: ",") {
+      guard let format = ImageFormat(rawValue: f.trimmingCharacters(in: .whitespaces)) else {
+        throw ValidationError("unknown format '\(f)'; expected pdf, svg or png")
+      }
+      list.append(format)
+    }
+    let config = BuildConfiguration(
+      reports: URL(fileURLWithPath: report), output: URL(fileURLWithPath: out), templates: URL(fileURLWithPath: "templates"),
+      cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
+    let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
+    do {
+      let files = try builder.exportFigures(to: URL(fileURLWithPath: out), width: points, formats: list)
+      print("wrote \(files.count) file\(files.count == 1 ? "" : "s") into \(out)/: \(files.joined(separator: ", "))")
+    } catch let error as BuildError {
+      Diagnostics.report(error, what: "no figure was written")
+      throw ExitCode(1)
+    }
+  }
+}
+
 struct KindsCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "kinds", abstract: "List directive kinds, or one kind's options.")
@@ -95,16 +141,16 @@ struct KindsCommand: ParsableCommand {
 
 /// The one place build errors become text and an exit code.
 enum Diagnostics {
-  static func report(_ error: BuildError) {
+  static func report(_ error: BuildError, what: String = "the site was not changed") {
     var err = StandardError()
     switch error {
     case .diagnostics(let list, let sources):
       for d in list { print(d.formatted(source: sources[d.location.path]), to: &err) }
       let errors = list.filter { $0.severity == .error }.count
-      print("\(errors) error\(errors == 1 ? "" : "s"); the site was not changed", to: &err)
+      print("\(errors) error\(errors == 1 ? "" : "s"); \(what)", to: &err)
     case .stage(let name, let message):
       print("error: \(name): \(message)", to: &err)
-      print("the site was not changed", to: &err)
+      print(what, to: &err)
     }
   }
 }

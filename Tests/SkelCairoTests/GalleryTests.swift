@@ -84,7 +84,15 @@ enum Gallery {
     return Figure(width: 260, height: 180, panels: [Axes(marks: [.graph(.layered(levels: levels, labels: labels, styles: styles, edges: edges))])])
   }
 
+  static func table() -> Figure {
+    Figure(width: 300, height: 120, panels: [Axes(marks: [.table(TableFigure(
+      columns: ["activation", "$\\hat\\sigma(0)$", "$a_1^2$", "kernel"],
+      rows: [["ReLU", "0.3183", "0.5", "arc-cosine 1"], ["step", "0.5", "0.3183", "arc-cosine 0"], ["exp", "0.3679", "0.3679", "Gaussian RBF"]],
+      highlight: [[1, 1]]))])])
+  }
+
   static let all: [(String, Figure)] = [
+    ("table", table()),
     ("loglog", logLog()), ("histogram", histogram()), ("heatmaps", heatmaps()), ("grid", grid()), ("symlog", symlog()),
     ("skeleton", skeleton()),
   ]
