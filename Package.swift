@@ -67,7 +67,7 @@ let package = Package(
       ]),
     .executableTarget(
       name: "skelbench",
-      dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild"]),
+      dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild", "SkelExperiments", "SkelDocument"]),
 
     // MARK: - Tests
     .target(name: "SkelTestSupport", dependencies: ["SkelPlot"]),

@@ -20,9 +20,10 @@ enum FigureData {
     var ylabel: String
     var series: [SeriesData]
     var table: TableData?
+    var grid: GridData?
     var provenance: Provenance
 
-    enum CodingKeys: String, CodingKey { case label, kind, report, options, xlabel, ylabel, series, table, provenance }
+    enum CodingKeys: String, CodingKey { case label, kind, report, options, xlabel, ylabel, series, table, grid, provenance }
     func encode(to encoder: Encoder) throws {
       var c = encoder.container(keyedBy: CodingKeys.self)
       try c.encode(label, forKey: .label)
@@ -33,6 +34,7 @@ enum FigureData {
       try c.encode(ylabel, forKey: .ylabel)
       try c.encode(series, forKey: .series)
       try c.encode(table, forKey: .table)  // explicit null for figures
+      try c.encodeIfPresent(grid, forKey: .grid)
       try c.encode(provenance, forKey: .provenance)
     }
   }
@@ -42,7 +44,7 @@ enum FigureData {
     for spec in d.schema.options where spec.name != "label" { options[spec.name] = d.options.texts[spec.name] ?? "" }
     let doc = Document(
       label: d.label, kind: d.directive.kind, report: report, options: options, xlabel: result.xlabel,
-      ylabel: result.ylabel, series: result.series, table: result.table,
+      ylabel: result.ylabel, series: result.series, table: result.table, grid: result.grid,
       provenance: Provenance(cache_key: d.key, seed: d.seed, engine: Engine.identity, seconds: seconds, checks: result.checks))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -52,6 +54,11 @@ enum FigureData {
 
   /// `series,x,y[,yerr]`, one row per point; a table-only result writes its table.
   static func csv(_ r: ExperimentResult) -> [UInt8] {
+    if let g = r.grid {  // tidy: one row per cell
+      var out = "\(field(r.xlabel)),\(field(r.ylabel)),\(field(g.name))\n"
+      for (i, y) in g.y.enumerated() { for (j, x) in g.x.enumerated() { out += "\(x),\(y),\(g.values[i][j])\n" } }
+      return Array(out.utf8)
+    }
     if r.series.isEmpty, let t = r.table {
       let lines = ([t.columns] + t.rows).map { $0.map(field).joined(separator: ",") }
       return Array((lines.joined(separator: "\n") + "\n").utf8)

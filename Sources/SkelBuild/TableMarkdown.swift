@@ -13,7 +13,9 @@ enum TableMarkdown {
   /// Column keys such as `a3^2` are shown as math.
   static func header(_ key: String) -> String {
     if key.hasPrefix("a"), key.hasSuffix("^2"), let k = Int(key.dropFirst().dropLast(2)) { return "$a_{\(k)}^2$" }
-    if key == "rho*" { return "$\\rho^*$" }
+    let math = ["rho*": "$\\rho^*$", "q*": "$q^*$", "c*": "$c^*$", "chi1": "$\\chi_1$", "chi_c": "$\\chi_c$", "xi_c": "$\\xi_c$",
+      "xi_q": "$\\xi_q$", "sigma_b2": "$\\sigma_b^2$", "sigma_w2_critical": "$\\sigma^2_{w,c}$"]
+    if let m = math[key] { return m }
     return key
   }
 }

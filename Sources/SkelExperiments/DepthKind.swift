@@ -30,8 +30,9 @@ public struct DepthKind: ExperimentKind {
     let maxDepth = depths.max() ?? 1
     // one pass over the grid: iterate each ρ to the deepest L and keep the asked depths
     var ys = [[Double]](repeating: [], count: depths.count)
+    let kernel = EqualVarianceKernel(a, q: 1)
     for r in rho {
-      let path = DepthMap.iterate(a, from: r, depth: maxDepth)
+      let path = DepthMap.iterate(kernel, from: r, depth: maxDepth)
       for (k, L) in depths.enumerated() { ys[k].append(path[L - 1]) }
     }
     let series = depths.enumerated().map { SeriesData(name: "L=\($0.element)", x: rho, y: ys[$0.offset]) }
@@ -51,6 +52,10 @@ public struct FixedPointKind: ExperimentKind {
       OptionSpec("activation", ActivationOption.type, default: "relu", "the activation of every layer"),
       OptionSpec("starts", .grid(min: -1, max: 1), default: "[-0.9, -0.5, 0, 0.5, 0.9]", "initial correlations ρ₀, one series each"),
       OptionSpec("depth", .integer(min: 1, max: 100_000), default: "30", "number of layers"),
+      OptionSpec("mode", .choice(["dual", "mean-field"]), default: "dual", "iterate the normalized dual (no bias), or the mean-field maps of a network with (σ_w², σ_b²): pre-activation correlations c^l"),
+      OptionSpec("sigma_w2", .number(min: 0, max: 100), default: "2", "weight variance σ_w² (mean-field mode)"),
+      OptionSpec("sigma_b2", .number(min: 0, max: 100), default: "0", "bias variance σ_b² (mean-field mode)"),
+      OptionSpec("q0", .number(min: 0, max: 1e6), default: "1", "input length x·x/d (mean-field mode)"),
     ],
     example: """
       ```{kernel} fixed-point
@@ -67,15 +72,32 @@ public struct FixedPointKind: ExperimentKind {
     let call = options.calls("activation")[0]
     let a = ActivationOption.activation(call)
     let depth = options.integer("depth")
+    if options.string("mode") == "mean-field" { return meanField(a, options: options, depth: depth) }
     let layers = (0...depth).map(Double.init)
     let series = options.grid("starts").map { r0 in
       SeriesData(name: "rho0=\(ActivationOption.format(r0))", x: layers, y: [r0] + DepthMap.iterate(a, from: r0, depth: depth))
     }
-    let points = DepthMap.fixedPoints(a, gridPoints: a.hasClosedForm ? 2001 : 201)
+    let points = DepthMap.fixedPoints(a)
     let table = TableData(
       columns: ["rho*", "slope", "stability"],
       rows: points.map { [String(cFormat: "%.12g", $0.rho), String(cFormat: "%.12g", $0.slope), $0.stability] })
     return ExperimentResult(
       xlabel: "layer", ylabel: "rho", xlabelTeX: "layer $l$", ylabelTeX: "$\\rho_l$", series: series, table: table)
+  }
+
+  /// c^l of a network with (σ_w², σ_b²) from each start, and the fixed-point analysis.
+  func meanField(_ a: Activation, options: ResolvedOptions, depth: Int) -> ExperimentResult {
+    let field = MeanField(a)
+    let w = options.number("sigma_w2"), b = options.number("sigma_b2"), q0 = options.number("q0")
+    let layers = (1...depth).map(Double.init)
+    let series = options.grid("starts").map { c0 in
+      SeriesData(name: "c0=\(ActivationOption.format(c0))", x: layers, y: field.trajectory(sigmaW2: w, sigmaB2: b, q0: q0, c0: c0, depth: depth).c)
+    }
+    let p = field.analyze(sigmaW2: w, sigmaB2: b)
+    func f(_ v: Double?) -> String { v.map { $0.isFinite ? String(cFormat: "%.10g", $0) : "inf" } ?? "—" }
+    let table = TableData(
+      columns: ["phase", "q*", "c*", "chi1", "chi_c", "xi_c", "xi_q", "note"],
+      rows: [[p.phase.rawValue, f(p.qStar), f(p.cStar), f(p.chi1), f(p.chiC), f(p.xiC), f(p.xiQ), p.note]])
+    return ExperimentResult(xlabel: "layer", ylabel: "c", xlabelTeX: "layer $l$", ylabelTeX: "$c^l$", series: series, table: table)
   }
 }

@@ -49,6 +49,6 @@ public struct ExperimentRegistry: Sendable {
   /// The kinds shipped with skelreport.
   public static let standard = ExperimentRegistry([
     DualKind(), HermiteTableKind(), DepthKind(), FixedPointKind(), SkeletonKind(), NetworkKernelKind(ntk: false),
-    NetworkKernelKind(ntk: true),
+    NetworkKernelKind(ntk: true), PhaseDiagramKind(), DepthScalesKind(),
   ])
 }

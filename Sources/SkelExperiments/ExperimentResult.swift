@@ -46,6 +46,20 @@ public struct GraphData: Codable, Sendable, Hashable {
   }
 }
 
+/// Values on a rectangular grid (a heat map): `values[i][j]` at (x[j], y[i]).
+public struct GridData: Codable, Sendable, Hashable {
+  public var name: String
+  public var x: [Double]
+  public var y: [Double]
+  public var values: [[Double]]
+  public init(name: String, x: [Double], y: [Double], values: [[Double]]) {
+    self.name = name
+    self.x = x
+    self.y = y
+    self.values = values
+  }
+}
+
 /// What an experiment computed: the data behind its figure, independent of how it is drawn.
 public struct ExperimentResult: Codable, Sendable, Hashable {
   /// Plain axis names for scripts (`rho`), and TeX labels for the figure.
@@ -56,12 +70,14 @@ public struct ExperimentResult: Codable, Sendable, Hashable {
   public var series: [SeriesData]
   public var table: TableData?
   public var graph: GraphData?
+  public var grid: GridData?
   public var checks: [CheckResult]
 
   public init(
     xlabel: String, ylabel: String, xlabelTeX: String, ylabelTeX: String, series: [SeriesData],
-    table: TableData? = nil, graph: GraphData? = nil, checks: [CheckResult] = []
+    table: TableData? = nil, graph: GraphData? = nil, grid: GridData? = nil, checks: [CheckResult] = []
   ) {
+    self.grid = grid
     self.graph = graph
     self.xlabel = xlabel
     self.ylabel = ylabel

@@ -250,6 +250,31 @@ enum Libm {
 }
 
 extension Activation {
+  /// σ″(x) for the smooth activations (needed for the length map's slope and C″(1)); nil where
+  /// σ″ is a distribution (ReLU family, sign, step) or unknown.
+  public func secondDerivative(_ x: Double) -> Double? {
+    switch self {
+    case .tanh:
+      let t = Libm.tanh(x)
+      return -2 * t * (1 - t * t)
+    case .erf(let a, let b, _): return -2 * b * b * x * a * b * 2 / Double.pi.squareRoot() * Libm.exp(-b * b * x * x)
+    case .gelu: return Libm.exp(-x * x / 2) / (2 * Double.pi).squareRoot() * (2 - x * x)
+    case .sin(let a, let b, let c): return -a * b * b * Libm.sin(b * x + c)
+    case .exp(let a, let b): return a * b * b * Libm.exp(b * x)
+    case .gaussian(let a, let b): return a * (2 * b + 4 * b * b * x * x) * Libm.exp(b * x * x)
+    case .softplus, .sigmoid:
+      let s = 1 / (1 + Libm.exp(-x))
+      let d = s * (1 - s)
+      return self == .softplus ? d : d * (1 - 2 * s)
+    case .silu:
+      let s = 1 / (1 + Libm.exp(-x)), d = s * (1 - s)
+      return 2 * d + x * d * (1 - 2 * s)
+    case .monomial(let k): return k < 2 ? 0 : Double(k * (k - 1)) * Libm.pow(x, Double(k - 2))
+    case .hermite(let k): return k < 2 ? 0 : (Double(k) * Double(k - 1)).squareRoot() * Hermite.normalized(k - 2, x)
+    default: return nil
+    }
+  }
+
   /// max(0, x) (NT `Relu`); its normalized dual is Daniely's √2-scaled ReLU's.
   public static let relu = Activation.abRelu(a: 0, b: 1)
   /// 𝟙[x ≥ 0] (NT `RectifiedMonomial(0)`); normalized dual (π − arccos ρ)/π.

@@ -8,10 +8,14 @@
 public enum DepthMap {
   /// ρ_l = σ̂(ρ_{l−1}) for l = 1 … depth (ρ₀ excluded).
   public static func iterate(_ a: Activation, from rho0: Double, depth: Int) -> [Double] {
-    let v = Dual.variance(a)
+    iterate(EqualVarianceKernel(a, q: 1), from: rho0, depth: depth)
+  }
+
+  /// The same with a kernel built once (its series coefficients serve every step).
+  public static func iterate(_ k: EqualVarianceKernel, from rho0: Double, depth: Int) -> [Double] {
     var r = rho0
     return (0..<depth).map { _ in
-      r = a.kernel(q11: 1, q22: 1, q12: min(1, max(-1, r))).nngp / v
+      r = k.value(correlation: r) / k.variance
       return r
     }
   }
@@ -28,9 +32,10 @@ public enum DepthMap {
   /// All fixed points of the normalized dual on [−1, 1]: sign changes of σ̂(ρ) − ρ on a grid,
   /// refined by bisection to machine precision; ρ = 1 is always one (σ̂(1) = 1).
   public static func fixedPoints(_ a: Activation, gridPoints: Int = 2001) -> [FixedPoint] {
-    let v = Dual.variance(a)
-    func g(_ r: Double) -> Double { a.kernel(q11: 1, q22: 1, q12: r).nngp / v - r }
-    func slope(_ r: Double) -> Double { a.kernel(q11: 1, q22: 1, q12: r).dot / v }
+    let k = EqualVarianceKernel(a, q: 1)
+    let v = k.variance
+    func g(_ r: Double) -> Double { k.value(correlation: r) / v - r }
+    func slope(_ r: Double) -> Double { k.derivative(correlation: r) / v }
     var roots: [Double] = []
     var x0 = -1.0, g0 = g(-1)
     if abs(g0) < 1e-14 { roots.append(-1) }

@@ -48,6 +48,12 @@ public struct GaussHermite: Sendable, Equatable {
           p1 = z * (2 / Double(j + 1)).squareRoot() * p2 - (Double(j) / Double(j + 1)).squareRoot() * p3
         }
         pp = (2 * Double(n)).squareRoot() * p2
+        // Far out (|z| ≳ 37) the recurrence overflows: the weight underflows anyway, so keep
+        // the eigenvalue as the node and give it weight 0.
+        guard p1.isFinite, pp.isFinite, pp != 0 else {
+          pp = .infinity
+          break
+        }
         if iteration == 5 { break }
         let step = p1 / pp
         z -= step

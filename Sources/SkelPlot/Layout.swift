@@ -433,6 +433,7 @@ public struct FigureLayout {
     let a = l.plotArea
     var path: [PathElement] = []
     var labelAt = Point(a.maxX - 4, a.minY + 4), label = ""
+    var labelAnchor: (HorizontalAnchor, VerticalAnchor) = (.right, .bottom)
     switch r {
     case .horizontal(let y, let text):
       let p = toPoint(l.xScale.lower, y, l)
@@ -441,7 +442,8 @@ public struct FigureLayout {
     case .vertical(let x, let text):
       let p = toPoint(x, l.yScale.lower, l)
       path = [.move(Point(p.x, a.minY)), .line(Point(p.x, a.maxY))]
-      (labelAt, label) = (Point(p.x - 3, a.minY + 4), text)
+      (labelAt, label) = (Point(p.x + 3, a.minY + 3), text)
+      labelAnchor = (.left, .top)
     case .slope(let k, let x0, let y0, let text):
       let lo = Scale.transform(l.xScale.lower, l.xScale.kind), hi = Scale.transform(l.xScale.upper, l.xScale.kind)
       var last: Point?
@@ -458,7 +460,7 @@ public struct FigureLayout {
     }
     var items: [SceneItem] = [.path(path, stroke: stroke, fill: nil)]
     if !label.isEmpty {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75), horizontal: .right, vertical: .bottom)))
+      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75), horizontal: labelAnchor.0, vertical: labelAnchor.1)))
     }
     return items
   }

@@ -2,6 +2,8 @@
 // Long sweeps belong here, not in the tests. Peer comparisons (`--peers`) come with issue 8.
 import Foundation
 import SkelCairo
+import SkelDocument
+import SkelExperiments
 import SkelKernels
 import SkelMath
 import SkelPlot
@@ -96,6 +98,18 @@ struct SkelBench {
         results.append(Measurement(name: "plot_\(name)_\(format.rawValue)", seconds: t, detail: "\(bytes / 1024) KiB, layout included"))
       }
     }
+
+    // Mean field: the 101 × 101 tanh phase diagram (χ₁, q*, c*, ξ_c at every point), 2 threads.
+    let phase = PhaseDiagramKind()
+    for quantity in ["chi1", "xi_c"] {
+      let (phaseOptions, _) = DirectiveValidator.validate(
+        DocumentParser.parse(SourceFile(path: "bench.md", text: "```{kernel} phase-diagram\n:eoc_points: 0\n:quantity: \(quantity)\n```\n"), name: "bench").0.directives[0],
+        schemas: ["phase-diagram": phase.schema])
+      let tPhase = try best(3) { sink += Double(try phase.run(phaseOptions!, context: RunContext(seed: 0)).grid!.values.count) }
+      results.append(Measurement(name: "phase_diagram_101x101_tanh_\(quantity)", seconds: tPhase, detail: quantity == "chi1" ? "q*, chi1 at 10201 points" : "q*, chi1, c*, chi_c at 10201 points"))
+    }
+    let tEOC = best(3) { for b in Grid.linspace(0.01, 0.3, count: 30) { sink += MeanField(.tanh).edgeOfChaos(sigmaB2: b) ?? 0 } }
+    results.append(Measurement(name: "edge_of_chaos_30_tanh", seconds: tEOC, detail: "30 root solves of chi1 = 1"))
 
     for m in results {
       print("{\"workload\": \"\(m.name)\", \"seconds\": \(m.seconds), \"detail\": \"\(m.detail)\"}")

@@ -103,3 +103,35 @@ func errors(_ kind: String, _ options: String) -> [String] {
     #expect(errors("dual", ":activations: [erf(1, 2, 3, 4)]") == ["k.md:2:29: activation 'erf' takes 3 parameters: erf(a=1, b=1, c=0)"])
   }
 }
+
+@Suite struct MeanFieldKindTests {
+  /// The phase diagram's grid holds χ₁ (and ξ_c) at the golden points of science-meanfield.md §5.1.
+  @Test func phaseDiagramValues() throws {
+    let chi = try run("phase-diagram", ":sigma_w2: [1.5, 2.0, 3.0]\n:sigma_b2: [0.05, 0.1]\n:eoc_points: 3")
+    let g = try #require(chi.grid)
+    expectClose(g.values[0][0], 0.938636268198851, relative: 1e-9, "χ₁(1.5, 0.05)")
+    expectClose(g.values[0][1], 1.04766599957574, relative: 1e-9, "χ₁(2.0, 0.05)")
+    expectClose(g.values[1][2], 1.18211563358655, relative: 1e-9, "χ₁(3.0, 0.1)")
+    let xi = try run("phase-diagram", ":sigma_w2: [1.5, 2.0]\n:sigma_b2: [0.05]\n:quantity: xi_c\n:eoc_points: 0")
+    expectClose(try #require(xi.grid).values[0][1], 25.2134147891520, relative: 1e-9, "ξ_c(2.0, 0.05)")
+    // edge of chaos solved at σ_b² = 0.05, 0.075, 0.1 (inside the σ_w² range [1.5, 3])
+    let eoc = try #require(chi.series.first)
+    expectClose(eoc.x.first!, 1.76095463960674, relative: 1e-9)
+    expectClose(eoc.x.last!, 1.98607264113586, relative: 1e-9)
+  }
+
+  @Test func depthScalesCriticalPoint() throws {
+    let r = try run("depth-scales", ":sigma_b2: 0.05\n:sigma_w2: [1.5, 2.0]")
+    #expect(r.table?.rows.first?[1] == "1.76095463961")
+    expectClose(r.series[0].y, [15.7909940341229, 25.2134147891520], relative: 1e-9, "ξ_c")
+    expectClose(r.series[2].y, [15.7909940341229, 21.4754343202602], relative: 1e-9, "|ξ_∇|")
+  }
+
+  @Test func meanFieldTrajectories() throws {
+    let r = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:sigma_w2: 2\n:sigma_b2: 0.05\n:starts: [0.5]\n:depth: 10\n:q0: 1")
+    expectClose(r.series[0].y[9], 0.572649322212, relative: 1e-10, "c¹⁰ (science-meanfield §5.1)")
+    #expect(r.table?.rows[0][0] == "chaotic" && r.table?.rows[0][2] == "0.7440824195")
+    let degenerate = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:sigma_w2: 1\n:sigma_b2: 0\n:depth: 3")
+    #expect(degenerate.table?.rows[0][0] == "critical" && degenerate.table?.rows[0][2] == "—")
+  }
+}

@@ -1,0 +1,362 @@
+import SkelMath
+
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// Mean-field signal propagation (Poole et al. 2016, Schoenholz et al. 2017; conventions of
+/// science-meanfield.md §0: pre-activations, variance coordinates σ_w², σ_b²):
+/// ```
+/// 𝒱(q) = σ_w² E[φ(√q z)²] + σ_b²                 length map, q* = 𝒱(q*)
+/// 𝒞(c) = (σ_w² E[φ(u₁)φ(u₂)] + σ_b²)/q*          correlation map at q*, c* = 𝒞(c*)
+/// χ₁ = σ_w² E[φ′(√q* z)²],  χ_c = 𝒞′(c*),  𝒱′(q*) = χ₁ + σ_w² E[φ″φ]
+/// ξ_q = −1/ln 𝒱′(q*),  ξ_c = −1/ln χ_c,  ξ_∇ = −1/ln χ₁
+/// ```
+/// 1-D expectations use Gauss–Hermite with 300 nodes; the correlation map uses the Mehler
+/// (Hermite) expansion E[φ(u₁)φ(u₂)] = Σₖ aₖ² cᵏ with coefficients from the same rule, so 𝒞 and
+/// 𝒞′ cost a polynomial evaluation. The ReLU family is handled in closed form.
+public struct MeanField: Sendable {
+  public let activation: Activation
+  /// A fixed order, or nil to choose by variance (see `rule(for:)`).
+  let fixedOrder: Int?
+
+  public init(_ activation: Activation, order: Int? = nil) {
+    self.activation = activation
+    fixedOrder = order
+  }
+
+  /// Gauss–Hermite nodes for φ(√q z): tanh-like φ have poles at distance ∝ 1/√q from the real
+  /// axis, so the order grows with q: 60 nodes up to q = 0.25, 120 up to 0.8, 300 up to 1.6, 600 up
+  /// to 4, 1200 beyond (at σ_b² = 1, q* ≈ 3, 300 nodes were off by 3e-9 in σ²_w,c). The golden
+  /// tests cover q* from 0.42 to 1.5 at 1e-9.
+  func rule(for q: Double) -> GaussHermite {
+    if let fixedOrder { return MeanFieldRules.rule(fixedOrder) }
+    if q <= 0.25 { return MeanFieldRules.r60 }
+    if q <= 0.8 { return MeanFieldRules.r120 }
+    return q <= 1.6 ? MeanFieldRules.r300 : (q <= 4 ? MeanFieldRules.r600 : MeanFieldRules.r1200)
+  }
+
+  public enum Phase: String, Sendable, Hashable, Codable {
+    case ordered, chaotic, critical
+    /// No finite length fixed point: q grows without bound.
+    case divergent
+  }
+
+  /// Everything about one (σ_w², σ_b²).
+  public struct Point: Sendable, Hashable {
+    public var sigmaW2: Double
+    public var sigmaB2: Double
+    public var phase: Phase
+    /// nil when divergent.
+    public var qStar: Double?
+    /// nil when undefined (q* = 0: the map freezes at an input-dependent limit).
+    public var cStar: Double?
+    public var chi1: Double
+    public var chiC: Double?
+    public var lengthSlope: Double?
+    public var xiQ: Double?
+    public var xiC: Double?
+    public var xiGradient: Double
+    /// A sentence for degenerate cases (q* = 0, neutral length map, …).
+    public var note: String
+  }
+
+  // MARK: - 1-D expectations
+
+  func expectation(_ f: (Double) -> Double, q: Double) -> Double {
+    let root = max(q, 0).squareRoot()
+    let rule = rule(for: q)
+    var s = 0.0
+    for i in rule.nodes.indices { s += rule.weights[i] * f(root * rule.nodes[i]) }
+    return s
+  }
+
+  /// E[φ(√q z)²], closed form where there is one.
+  public func secondMoment(_ q: Double) -> Double {
+    if activation.hasClosedForm, case .some = activation.closedFormKernel(q11: q, q22: q, q12: q) {
+      return activation.kernel(q11: q, q22: q, q12: q).nngp
+    }
+    return expectation({ let v = activation($0); return v * v }, q: q)
+  }
+
+  /// E[φ′(√q z)²].
+  public func derivativeMoment(_ q: Double) -> Double {
+    if case .abRelu(let a, let b) = activation { return (a * a + b * b) / 2 }
+    return expectation({ let v = activation.derivative($0); return v * v }, q: q)
+  }
+
+  /// E[φ″φ](√q z), or nil if φ″ is not a function (ReLU family: 0 since φ(0) = 0).
+  func curvatureMoment(_ q: Double) -> Double? {
+    if case .abRelu = activation { return 0 }
+    guard activation.secondDerivative(0) != nil else { return nil }
+    return expectation({ activation($0) * (activation.secondDerivative($0) ?? 0) }, q: q)
+  }
+
+  /// E[φ″(√q z)²] (for 𝒞″(1) = σ_w² q E[φ″²]).
+  func secondDerivativeMoment(_ q: Double) -> Double? {
+    guard activation.secondDerivative(0) != nil else { return nil }
+    return expectation({ let v = activation.secondDerivative($0) ?? 0; return v * v }, q: q)
+  }
+
+  /// Mehler coefficients aₖ² of φ(√q z), k < terms. The Hermite recurrence constants √k and
+  /// 1/√(k+1) come from a table (the square roots were most of the cost).
+  func mehler(_ q: Double, terms: Int = 160) -> [Double] {
+    let root = max(q, 0).squareRoot()
+    let rule = rule(for: q)
+    let n = min(terms, MeanFieldRules.maxTerms)
+    var a = [Double](repeating: 0, count: n)
+    let sq = MeanFieldRules.sqrtK, inv = MeanFieldRules.invSqrtK1
+    a.withUnsafeMutableBufferPointer { acc in
+      for i in rule.nodes.indices {
+        let z = rule.nodes[i], w = rule.weights[i] * activation(root * z)
+        if w == 0 { continue }
+        var h0 = 1.0, h1 = z
+        acc[0] += w
+        if n > 1 { acc[1] += w * z }
+        var k = 1
+        while k < n - 1 {
+          let h2 = (z * h1 - sq[k] * h0) * inv[k]
+          acc[k + 1] += w * h2
+          h0 = h1
+          h1 = h2
+          k += 1
+        }
+      }
+    }
+    return a.map { $0 * $0 }
+  }
+
+  // MARK: - Maps
+
+  public func lengthMap(_ q: Double, sigmaW2: Double, sigmaB2: Double) -> Double { sigmaW2 * secondMoment(q) + sigmaB2 }
+
+  /// q*: nil when the length diverges. 0 when it is the stable fixed point (σ_b² = 0, φ(0) = 0, 𝒱′(0) ≤ 1).
+  public func lengthFixedPoint(sigmaW2: Double, sigmaB2: Double, guess: Double? = nil) -> Double? {
+    if case .abRelu(let a, let b) = activation {
+      let slope = sigmaW2 * (a * a + b * b) / 2
+      if sigmaB2 == 0 { return slope <= 1 ? 0 : nil }
+      return slope < 1 ? sigmaB2 / (1 - slope) : nil
+    }
+    let g = { (q: Double) in self.lengthMap(q, sigmaW2: sigmaW2, sigmaB2: sigmaB2) - q }
+    // Warm start (a neighbouring grid point's q*): secant steps, accepted only if they converge
+    // to a root inside the valid range; otherwise the bracketed search below decides.
+    if let guess, guess > 0, guess.isFinite {
+      var x0 = guess, x1 = guess * 1.001 + 1e-9
+      var g0 = g(x0), g1 = g(x1)
+      for _ in 0..<12 {
+        guard g1 != g0 else { break }
+        let x2 = x1 - g1 * (x1 - x0) / (g1 - g0)
+        guard x2.isFinite, x2 > 0 else { break }
+        (x0, g0) = (x1, g1)
+        x1 = x2
+        g1 = g(x1)
+        if abs(x1 - x0) <= 1e-15 * max(1, abs(x1)) || g1 == 0 {
+          // a root: make sure it is the stable one by the sign change around it
+          let h = 1e-9 * max(1, x1)
+          if x1 >= sigmaB2, g(x1 - h) >= 0, g(x1 + h) <= 0 { return x1 }
+          break
+        }
+      }
+    }
+    var lo = sigmaB2
+    if sigmaB2 == 0 && activation(0) == 0 {
+      let slope0 = sigmaW2 * activation.derivative(0) * activation.derivative(0)
+      if slope0 <= 1 { return 0 }
+      lo = 1e-12
+    }
+    var hi = max(2 * (lo + sigmaW2), 1)
+    while g(hi) > 0 {
+      hi *= 2
+      if hi > 1e8 { return nil }
+    }
+    if g(lo) < 0 { return nil }
+    return RootFinding.brent(g, lo, hi, tolerance: 1e-15)
+  }
+
+  /// 𝒞(c) at q*, and 𝒞′(c), from Mehler coefficients.
+  func correlationMap(_ c: Double, coefficients a2: [Double], q: Double, sigmaW2: Double, sigmaB2: Double) -> (value: Double, slope: Double) {
+    var v = 0.0, d = 0.0
+    for k in a2.indices.reversed() {
+      d = d * c + Double(k) * a2[k]
+      v = v * c + a2[k]
+    }
+    // d accumulated Σ k aₖ² c^k; divide by c for the derivative Σ k aₖ² c^{k−1}
+    let slope = c == 0 ? (a2.count > 1 ? a2[1] : 0) : d / c
+    return ((sigmaW2 * v + sigmaB2) / q, sigmaW2 * slope / q)
+  }
+
+  /// The whole analysis at one point of the phase diagram.
+  /// - Parameter correlation: false skips c* and χ_c in the chaotic phase (a χ₁ or q* map needs
+  ///   neither; they are the expensive part).
+  public func analyze(sigmaW2: Double, sigmaB2: Double, qGuess: Double? = nil, correlation: Bool = true) -> Point {
+    let inf = Double.infinity
+    func xi(_ chi: Double) -> Double { chi == 1 ? inf : -1 / log(chi) }
+    guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2, guess: qGuess) else {
+      let chi1 = sigmaW2 * derivativeMoment(1)
+      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .divergent, qStar: nil, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: nil, xiQ: nil, xiC: nil, xiGradient: xi(chi1), note: "no finite length fixed point: q grows without bound")
+    }
+    let chi1 = sigmaW2 * derivativeMoment(q)
+    let slopeQ = curvatureMoment(q).map { chi1 + sigmaW2 * $0 }
+    if q == 0 {
+      // σ_b² = 0 and 𝒱′(0) ≤ 1: lengths decay to 0; at 𝒱′(0) = 1 as a power law.
+      let critical = abs(chi1 - 1) < 1e-12
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: critical ? .critical : .ordered, qStar: 0, cStar: nil, chi1: chi1, chiC: nil,
+        lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: critical ? inf : nil, xiGradient: xi(chi1),
+        note: critical
+          ? "degenerate critical point: q* = 0, lengths decay as a power law and c freezes at an input-dependent limit (c* undefined)"
+          : "q* = 0: lengths decay to zero; c* undefined (the network becomes linear)")
+    }
+    if case .abRelu(let a, let b) = activation {
+      let critical = abs(chi1 - 1) < 1e-12
+      let note = critical ? "ReLU edge of chaos (a single point): every q is a neutral fixed point; c → 1 as 9π²/(2l²)" : "ReLU family: no chaotic phase; c* = 1"
+      _ = (a, b)
+      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: critical ? .critical : .ordered, qStar: q, cStar: 1, chi1: chi1, chiC: chi1, lengthSlope: chi1, xiQ: xi(chi1), xiC: xi(chi1), xiGradient: xi(chi1), note: note)
+    }
+    if abs(chi1 - 1) < 1e-13 {
+      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .critical, qStar: q, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: inf, xiGradient: inf, note: "edge of chaos")
+    }
+    if chi1 < 1 {
+      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .ordered, qStar: q, cStar: 1, chi1: chi1, chiC: chi1, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: xi(chi1), xiGradient: xi(chi1), note: "")
+    }
+    if !correlation {
+      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: nil, xiGradient: xi(chi1), note: "c* not computed")
+    }
+    let a2 = mehler(q)
+    let g = { (c: Double) in self.correlationMap(c, coefficients: a2, q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2).value - c }
+    var delta = 1e-3
+    while g(1 - delta) >= 0 && delta > 1e-12 { delta /= 10 }
+    // g(0) = σ_b²/q* ≥ 0 for odd φ, so the stable root lies in [0, 1); for odd φ with σ_b² = 0,
+    // c = −1 is also a root (𝒞 is odd), which a bracket starting at −1 would return.
+    let lower = g(0) >= 0 ? 0 : -1 + 1e-12
+    let c = RootFinding.brent(g, lower, 1 - delta, tolerance: 1e-15) ?? 1
+    let chiC = correlationMap(c, coefficients: a2, q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2).slope
+    return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: c, chi1: chi1, chiC: chiC, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: xi(chiC), xiGradient: xi(chi1), note: "")
+  }
+
+  /// 𝒞(c) at q* for a given point (for tables and tests).
+  public func correlationMap(_ c: Double, sigmaW2: Double, sigmaB2: Double) -> Double? {
+    guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2), q > 0 else { return nil }
+    return correlationMap(c, coefficients: mehler(q), q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2).value
+  }
+
+  /// 𝒞″(1) = σ_w² q* E[φ″(√q* z)²] (for the 1/l law on the edge of chaos).
+  public func curvatureAtOne(sigmaW2: Double, sigmaB2: Double) -> Double? {
+    guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2), let m = secondDerivativeMoment(q) else { return nil }
+    return sigmaW2 * q * m
+  }
+
+  /// The edge of chaos: σ_w² with χ₁(q*(σ_w²), σ_w²) = 1 at this σ_b², by bracketing.
+  /// For the ReLU family it is the single point (2/(a² + b²), 0); nil elsewhere.
+  public func edgeOfChaos(sigmaB2: Double) -> Double? {
+    if case .abRelu(let a, let b) = activation { return sigmaB2 == 0 ? 2 / (a * a + b * b) : nil }
+    // σ_b² = 0 with φ(0) = 0: the curve starts at the degenerate critical point 1/φ′(0)², where
+    // q* leaves 0 (χ₁ has a kink there, so root finding would only reach ~1e-8).
+    if sigmaB2 == 0, activation(0) == 0, activation.derivative(0) != 0 {
+      let d = activation.derivative(0)
+      return 1 / (d * d)
+    }
+    let f = { (w: Double) -> Double in
+      guard let q = self.lengthFixedPoint(sigmaW2: w, sigmaB2: sigmaB2) else { return 1 }
+      return w * self.derivativeMoment(q) - 1
+    }
+    var lo = 1e-3, hi = 1.0
+    while f(hi) < 0 {
+      lo = hi
+      hi *= 2
+      if hi > 1e4 { return nil }
+    }
+    return RootFinding.brent(f, lo, hi, tolerance: 1e-15)
+  }
+
+  /// q^l and c^l for l = 1 … depth from inputs with q⁰ and correlation c⁰: the engine's own
+  /// NNGP recursion (Dense then φ), read before each activation (pre-activation convention).
+  public func trajectory(sigmaW2: Double, sigmaB2: Double, q0: Double, c0: Double, depth: Int) -> (q: [Double], c: [Double]) {
+    var qs: [Double] = [], cs: [Double] = []
+    var q11 = q0, q12 = c0 * q0
+    for _ in 0..<depth {
+      let pq = sigmaW2 * q11 + sigmaB2, pc = sigmaW2 * q12 + sigmaB2
+      qs.append(pq)
+      cs.append(pq > 0 ? pc / pq : 1)
+      let k = EqualVarianceKernel(activation, q: pq)
+      q11 = k.variance
+      q12 = k.value(correlation: pq > 0 ? pc / pq : 1)
+    }
+    return (qs, cs)
+  }
+}
+
+/// E[φ(u₁)φ(u₂)] for equal variances q as a function of the correlation: the closed form when
+/// there is one; otherwise the Mehler series Σₖ aₖ²cᵏ, whose truncation error is bounded for
+/// |c| ≤ 1 by the tail E[φ²] − Σₖ aₖ² (E[φ²] by 1-D quadrature). If that bound exceeds 1e-13
+/// relative, 2-D adaptive quadrature is used instead. One set of coefficients serves a whole
+/// curve or a whole layer of a trajectory.
+public struct EqualVarianceKernel: Sendable {
+  public let activation: Activation
+  public let q: Double
+  /// E[φ(√q z)²].
+  public let variance: Double
+  let coefficients: [Double]?
+  public let tailBound: Double
+
+  public init(_ activation: Activation, q: Double) {
+    self.activation = activation
+    self.q = q
+    if activation.hasClosedForm {
+      variance = activation.kernel(q11: q, q22: q, q12: q).nngp
+      coefficients = nil
+      tailBound = 0
+      return
+    }
+    let field = MeanField(activation)
+    variance = field.secondMoment(q)
+    let a2 = field.mehler(q, terms: 400)
+    let tail = max(0, variance - a2.reduce(0, +))
+    tailBound = tail
+    coefficients = tail <= 1e-13 * max(variance, 1e-300) ? a2 : nil
+  }
+
+  /// Whether the fast series is used (false: closed form or 2-D quadrature).
+  public var usesSeries: Bool { coefficients != nil }
+
+  public func value(correlation c: Double) -> Double {
+    let c = min(1, max(-1, c))
+    if let a2 = coefficients { return a2.reversed().reduce(0) { $0 * c + $1 } }
+    return activation.kernel(q11: q, q22: q, q12: c * q).nngp
+  }
+
+  /// E[φ′(u₁)φ′(u₂)] = (1/q)·d/dc Σₖ aₖ²cᵏ.
+  public func derivative(correlation c: Double) -> Double {
+    let c = min(1, max(-1, c))
+    if let a2 = coefficients {
+      var d = 0.0
+      for k in stride(from: a2.count - 1, through: 1, by: -1) { d = d * c + Double(k) * a2[k] }
+      return d / q
+    }
+    return activation.kernel(q11: q, q22: q, q12: c * q).dot
+  }
+}
+
+/// Gauss–Hermite rules are built once per order and shared.
+enum MeanFieldRules {
+  static let maxTerms = 400
+  /// √k and 1/√(k+1) for the normalized Hermite recurrence.
+  static let sqrtK: [Double] = (0..<maxTerms).map { Double($0).squareRoot() }
+  static let invSqrtK1: [Double] = (0..<maxTerms).map { 1 / Double($0 + 1).squareRoot() }
+  static let r60 = GaussHermite(order: 60)
+  static let r120 = GaussHermite(order: 120)
+  static let r300 = GaussHermite(order: 300)
+  static let r600 = GaussHermite(order: 600)
+  static let r1200 = GaussHermite(order: 1200)
+  static func rule(_ order: Int) -> GaussHermite {
+    switch order {
+    case 300: return r300
+    case 600: return r600
+    case 1200: return r1200
+    default: return GaussHermite(order: order)
+    }
+  }
+}
+
