@@ -6,9 +6,12 @@ public struct KatexRenderer: Sendable {
   public struct Request: Sendable, Hashable {
     public var tex: String
     public var display: Bool
-    public init(tex: String, display: Bool) {
+    /// TeX macros (`\\R` → `\\mathbb{R}`) from the report's front matter.
+    public var macros: [String: String]
+    public init(tex: String, display: Bool, macros: [String: String] = [:]) {
       self.tex = tex
       self.display = display
+      self.macros = macros
     }
   }
 
@@ -33,7 +36,7 @@ public struct KatexRenderer: Sendable {
     rl.on('line', (line) => {
       const req = JSON.parse(line);
       try {
-        out.push(JSON.stringify({ html: katex.renderToString(req.tex, { displayMode: req.display, throwOnError: true, strict: 'ignore' }) }));
+        out.push(JSON.stringify({ html: katex.renderToString(req.tex, { displayMode: req.display, throwOnError: true, strict: 'ignore', macros: req.macros || {} }) }));
       } catch (e) {
         out.push(JSON.stringify({ error: String((e && e.message) || e) }));
       }
@@ -59,7 +62,7 @@ public struct KatexRenderer: Sendable {
     }
     var payload = Data()
     for r in requests {
-      let line = try JSONSerialization.data(withJSONObject: ["tex": r.tex, "display": r.display])
+      let line = try JSONSerialization.data(withJSONObject: ["tex": r.tex, "display": r.display, "macros": r.macros] as [String: Any])
       payload.append(line)
       payload.append(0x0A)
     }

@@ -15,6 +15,8 @@ public struct BuildConfiguration: Sendable {
   public var katexAssets: URL
   /// PNG resolution: pixels per point (2× a 96-dpi screen by default).
   public var pngPixelsPerPoint: Double
+  /// Treat warnings as errors.
+  public var strict = false
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -44,6 +46,7 @@ struct PlannedDirective {
 struct PlannedReport {
   var document: Document
   var directives: [PlannedDirective]
+  var links = ReportLinks()
 }
 
 /// Builds the site: the pipeline of named stages (Publish's steps, pandoc's chain).
@@ -55,6 +58,7 @@ public struct SiteBuilder {
   public let darkTheme: Theme
   /// Progress lines (`[2/6] Validate directives`).
   public let log: @Sendable (String) -> Void
+  let warningsFound = WarningBox()
 
   public init(
     configuration: BuildConfiguration, registry: ExperimentRegistry = .standard, backend: FigureBackend,
@@ -78,6 +82,8 @@ public struct SiteBuilder {
     public var figures: Int
     public var cacheHits: Int
     public var files: Int
+    /// Warnings, formatted (the build went on).
+    public var warnings: [String]
   }
 
   @discardableResult
@@ -97,6 +103,17 @@ public struct SiteBuilder {
         rs.append(r)
       }
       results.append(rs)
+    }
+    // Inline values read the results: evaluated now, errors at their positions.
+    var valueTexts: [[[String]]] = []
+    var valueProblems: [Diagnostic] = []
+    for (r, report) in plans.enumerated() {
+      let (texts, problems) = ReportLinks.values(report, results: results[r].map(\.result))
+      valueTexts.append(texts)
+      valueProblems += problems
+    }
+    if !valueProblems.isEmpty {
+      throw BuildError.diagnostics(valueProblems.sorted(), sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) }))
     }
     // Tables are Markdown (their cells may hold math), typeset with the rest.
     let tables = plans.enumerated().map { (r, report) in
@@ -119,8 +136,8 @@ public struct SiteBuilder {
         let result = results[r][k]
         let written = try writeFigure(d, result: result, report: report, into: &files)
         thumbnail = thumbnail ?? written.thumbnail
-        let caption = math.captionHTML(report: r, directive: k)
-        let tableHTML = tables[r][k].map { math.restore(MarkdownTree($0.text).html(), spans: $0.spans) }
+        let caption = math.captionHTML(report: r, directive: k, values: valueTexts[r][k + 1])
+        let tableHTML = tables[r][k].map { math.restore(MarkdownTree($0.text).html(), spans: $0.spans, report: r) }
         if written.hasImage {
           figureCount += 1
           figureNumber += 1
@@ -133,7 +150,15 @@ public struct SiteBuilder {
             label: d.label, number: tableNumber, caption: caption, table: tableHTML ?? "")
         }
       }
-      let body = math.bodyHTML(report: r, tree: MarkdownTree(report.document.protected.text), replacing: figureHTML)
+      // Ordinary code blocks (not directives) are highlighted.
+      let tree = MarkdownTree(report.document.protected.text)
+      for (k, block) in tree.codeBlocks().enumerated() where figureHTML[k] == nil {
+        let language = block.info.split(separator: " ").first.map(String.init) ?? ""
+        let code = SyntaxHighlighter.html(block.literal, language: language)
+        let cls = language.isEmpty ? "" : " class=\"language-\(HTMLText.escape(language))\""
+        figureHTML[k] = "<pre><code\(cls)>\(code)</code></pre>\n"
+      }
+      let body = math.bodyHTML(report: r, tree: tree, replacing: figureHTML, values: valueTexts[r][0])
       let page = PageRenderer.ReportPage(document: report.document, body: body, thumbnail: thumbnail)
       pages.append(page)
       files[report.document.name + "/index.html"] = Array(renderer.page(page).utf8)
@@ -143,7 +168,7 @@ public struct SiteBuilder {
     var copies = try assetCopies()
     copies["assets/style.css"] = configuration.templates.appendingPathComponent("style.css")
     try SiteWriter(output: configuration.output).publish(files: files, copies: copies)
-    return Summary(reports: plans.count, figures: figureCount, cacheHits: hits, files: files.count + copies.count)
+    return Summary(reports: plans.count, figures: figureCount, cacheHits: hits, files: files.count + copies.count, warnings: warningsFound.items)
   }
 
   // MARK: - Stages
@@ -186,6 +211,7 @@ public struct SiteBuilder {
 
   func plan(_ sources: [SourceFile]) throws -> [PlannedReport] {
     var problems: [Diagnostic] = []
+    var warnings: [Diagnostic] = []
     var plans: [PlannedReport] = []
     let schemas = registry.schemas
     for source in sources {
@@ -206,13 +232,21 @@ public struct SiteBuilder {
         let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
         planned.append(PlannedDirective(directive: d, schema: schema, options: options, label: label, seed: seed, key: key, captionMath: captionMath))
       }
-      plans.append(PlannedReport(document: doc, directives: planned))
+      var report = PlannedReport(document: doc, directives: planned)
+      let (links, linkProblems, linkWarnings) = ReportLinks.check(report, reportsFolder: configuration.reports)
+      report.links = links
+      problems += linkProblems
+      warnings += linkWarnings
+      plans.append(report)
     }
     let names = Dictionary(grouping: plans, by: { $0.document.name }).filter { $0.value.count > 1 }
     for (name, dupes) in names {
       problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
     }
-    if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })) }
+    let sourceTable = Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })
+    if configuration.strict { problems += warnings.map { var d = $0; d.severity = .error; d.message += " (--strict)"; return d } }
+    if !problems.isEmpty { throw BuildError.diagnostics((problems + (configuration.strict ? [] : warnings)).sorted(), sources: sourceTable) }
+    warningsFound.append(contentsOf: warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
     return plans
   }
 
@@ -244,7 +278,7 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       let tableSpans = tables[r].compactMap { $0 }.flatMap(\.spans)
       for s in report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) + tableSpans {
-        requests.append(KatexRenderer.Request(tex: s.tex, display: s.display))
+        requests.append(TypesetMath.request(s, in: report))
         spans.append(s)
       }
     }
@@ -365,4 +399,10 @@ extension SiteBuilder {
     }
     return written
   }
+}
+
+/// Warnings collected during a build (a class, so the builder's methods stay non-mutating).
+final class WarningBox: @unchecked Sendable {
+  private(set) var items: [String] = []
+  func append(contentsOf xs: [String]) { items += xs }
 }

@@ -10,6 +10,11 @@ public struct FrontMatter: Sendable, Hashable {
   public var seed: UInt64
   public var tags: [String]
   public var draft: Bool
+  /// BibTeX file, relative to the report, and where the key stood (for errors).
+  public var bibliography: String?
+  public var bibliographyLocation: SourceLocation?
+  /// TeX macros for every formula of the report (`\R: \mathbb{R}`).
+  public var macros: [String: String] = [:]
 
   public init(
     title: String, authors: [String] = [], date: String? = nil, abstract: String? = nil,
@@ -25,7 +30,7 @@ public struct FrontMatter: Sendable, Hashable {
   }
 
   /// Keys a report may set, for messages and suggestions.
-  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft"]
+  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "macros"]
 }
 
 /// Splits a report into front matter and Markdown body, and decodes the front matter with
@@ -104,6 +109,25 @@ public enum FrontMatterReader {
         if key == "authors" { fm.authors = list } else { fm.tags = list }
       case "seed":
         if let s = value.scalar?.string, let n = UInt64(s) { fm.seed = n } else { expect("a non-negative integer") }
+      case "bibliography":
+        if let s = value.scalar?.string {
+          fm.bibliography = s
+          fm.bibliographyLocation = vat
+        } else {
+          expect("a file name such as refs.bib")
+        }
+      case "macros":
+        guard let map = value.mapping else {
+          expect("a map of TeX macros, as in {\\R: \\mathbb{R}}")
+          continue
+        }
+        for (k, v) in map {
+          guard let name = k.string, name.hasPrefix("\\"), name.count > 1, let body = v.scalar?.string else {
+            problems.append(Diagnostic(at: loc(k.mark), "macro names start with a backslash and map to TeX, as in \\R: \\mathbb{R}"))
+            continue
+          }
+          fm.macros[name] = body
+        }
       case "draft":
         if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }
       default:

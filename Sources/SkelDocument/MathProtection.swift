@@ -1,12 +1,55 @@
+import Foundation
+
 /// A TeX formula found in prose.
 public struct MathSpan: Sendable, Hashable {
   public var tex: String
   public var display: Bool
   public var location: SourceLocation
+  /// `$$ … $$ (label)`: a numbered, referenceable equation.
+  public var label: String? = nil
+}
+
+/// `@label` in prose: a cross-reference to a figure, table, equation or section.
+public struct ReferenceSpan: Sendable, Hashable {
+  public var label: String
+  public var location: SourceLocation
+}
+
+/// `[@key]` or `[@a; @b]`: citations from the bibliography.
+public struct CitationSpan: Sendable, Hashable {
+  public var keys: [String]
+  /// Where each key starts.
+  public var locations: [SourceLocation]
+}
+
+/// `` {val}`label.field[selector]:format` ``: a number computed by a directive.
+public struct ValueSpan: Sendable, Hashable {
+  public var expression: String
+  /// Position of the expression (inside the backticks).
+  public var location: SourceLocation
+}
+
+/// A heading with `{#label}`: a referenceable section.
+public struct SectionLabel: Sendable, Hashable {
+  public var label: String
+  public var title: String
+  public var level: Int
+  /// "2", "2.1": the heading's number among all headings (level-1 headings are titles).
+  public var number: String
+  public var location: SourceLocation
+}
+
+/// `:::{note}` … `:::`: a callout box.
+public struct CalloutSpan: Sendable, Hashable {
+  public var kind: String
+  public var location: SourceLocation
 }
 
 /// Hides `$…$` and `$$…$$` from cmark, which would otherwise eat backslashes and turn `*` and
-/// `_` into emphasis (stack.md §3), and records where each formula was.
+/// `_` into emphasis (stack.md §3), and records where each formula was. The same pass, which
+/// knows what is prose and what is code, finds the other inline constructs of the report
+/// language: `@label` references, `[@key]` citations, `` {val}`…` `` inline values, `{#label}` on
+/// headings and `:::{kind}` callouts. Each becomes a placeholder token with its exact position.
 ///
 /// Rules follow pandoc's `tex_math_dollars`: an opening `$` must be followed by a non-space, a
 /// closing `$` preceded by a non-space and not followed by a digit; `\$` is a literal dollar;
@@ -15,10 +58,23 @@ public struct MathProtection: Sendable {
   /// The text with each formula replaced by a placeholder token.
   public var text: String
   public var spans: [MathSpan]
+  public var references: [ReferenceSpan] = []
+  public var citations: [CitationSpan] = []
+  public var values: [ValueSpan] = []
+  public var sections: [SectionLabel] = []
+  public var callouts: [CalloutSpan] = []
+  /// `:::` lines that close nothing, and callouts left open.
+  public var calloutProblems: [Diagnostic] = []
   /// `lineMap[k]` is the source line of line `k + 1` of `text` (multi-line formulas shrink to one line).
   public var lineMap: [Int]
 
   public static func placeholder(_ index: Int) -> String { "SKMATH\(index)Q" }
+  public static func referencePlaceholder(_ index: Int) -> String { "SKREF\(index)Q" }
+  public static func citationPlaceholder(_ index: Int) -> String { "SKCITE\(index)Q" }
+  public static func valuePlaceholder(_ index: Int) -> String { "SKVAL\(index)Q" }
+
+  /// Callout kinds (MyST admonitions).
+  public static let calloutKinds = ["note", "tip", "important", "warning", "caution"]
 
   public init(_ body: String, path: String, firstLine: Int = 1) {
     let chars = Array(body)
@@ -29,6 +85,10 @@ public struct MathProtection: Sendable {
     var i = 0
     var fence: (char: Character, count: Int)?
     var atLineStart = true
+    var references: [ReferenceSpan] = [], citations: [CitationSpan] = [], values: [ValueSpan] = []
+    var sections: [SectionLabel] = [], callouts: [CalloutSpan] = [], calloutProblems: [Diagnostic] = []
+    var openCallouts: [CalloutSpan] = []
+    var headingCounters = [Int](repeating: 0, count: 7)
 
     func advance(_ c: Character, emit: Bool) {
       if c == "\n" {
@@ -68,6 +128,73 @@ public struct MathProtection: Sendable {
           }
         }
         atLineStart = false
+        if fence == nil {
+          // the whole line, for line-level constructs
+          var e = i
+          while e < chars.count, chars[e] != "\n" { e += 1 }
+          let lineText = String(chars[i..<e])
+          let trimmed = lineText.trimmingCharacters()
+          if trimmed.hasPrefix(":::") {
+            let rest = String(trimmed.dropFirst(3)).trimmingCharacters()
+            let location = SourceLocation(path: path, line: line, column: col + (lineText.count - lineText.drop(while: { $0 == " " }).count))
+            var replacement: String
+            if rest.isEmpty {
+              if openCallouts.popLast() != nil {
+                replacement = "\n</div>"
+              } else {
+                calloutProblems.append(Diagnostic(at: location, length: 3, "':::' closes no callout"))
+                replacement = ""
+              }
+            } else if rest.hasPrefix("{"), let close = rest.firstIndex(of: "}") {
+              let kind = String(rest[rest.index(after: rest.startIndex)..<close])
+              let title = String(rest[rest.index(after: close)...]).trimmingCharacters()
+              if !Self.calloutKinds.contains(kind) {
+                calloutProblems.append(Diagnostic(at: SourceLocation(path: path, line: location.line, column: location.column + 4), length: kind.count, "unknown callout '\(kind)'\(Suggestion.didYouMean(kind, among: Self.calloutKinds)); expected one of \(Self.calloutKinds.joined(separator: ", "))"))
+              }
+              let callout = CalloutSpan(kind: kind, location: location)
+              openCallouts.append(callout)
+              callouts.append(callout)
+              let heading = title.isEmpty ? kind.prefix(1).uppercased() + kind.dropFirst() : title
+              replacement = "<div class=\"callout callout-\(kind)\"><p class=\"callout-title\">\(Self.escapeHTML(heading))</p>\n"
+            } else {
+              replacement = lineText
+            }
+            for q in i..<e { advance(chars[q], emit: false) }
+            // an extra blank line lets cmark parse the Markdown inside the raw HTML block
+            for piece in replacement {
+              if piece == "\n" {
+                out.append("\n")
+                lineMap.append(line)
+              } else {
+                out.append(piece)
+              }
+            }
+            i = e
+            continue
+          }
+          let hashCount = trimmed.prefix(while: { $0 == "#" }).count
+          if hashCount >= 1, hashCount <= 6, trimmed.count > hashCount, trimmed[trimmed.index(trimmed.startIndex, offsetBy: hashCount)] == " " {
+            headingCounters[hashCount] += 1
+            for deeper in (hashCount + 1)..<7 { headingCounters[deeper] = 0 }
+          }
+          if trimmed.hasPrefix("#"), trimmed.hasSuffix("}"), let open = trimmed.range(of: "{#", options: .backwards) {
+            let label = String(trimmed[open.upperBound..<trimmed.index(before: trimmed.endIndex)])
+            let hashes = trimmed.prefix(while: { $0 == "#" }).count
+            if hashes <= 6, !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ":" }) {
+              let title = String(trimmed[trimmed.index(trimmed.startIndex, offsetBy: hashes)..<open.lowerBound]).trimmingCharacters()
+              let labelColumn = col + lineText.count - (label.count + 1)
+              let number = (2...max(2, hashes)).map { String(headingCounters[$0]) }.joined(separator: ".")
+              sections.append(SectionLabel(label: label, title: title, level: hashes, number: hashes == 1 ? "" : number, location: SourceLocation(path: path, line: line, column: labelColumn)))
+              // keep the heading, drop the attribute, add an anchor
+              let headingText = String(repeating: "#", count: hashes) + " <a id=\"" + Self.escapeHTML(label) + "\"></a>"
+              for q in i..<e { advance(chars[q], emit: false) }
+              out += headingText
+              out += title
+              i = e
+              continue
+            }
+          }
+        }
       }
       if c == "\n" {
         atLineStart = true
@@ -109,12 +236,78 @@ public struct MathProtection: Sendable {
         i = end
         continue
       }
+      // {val}`expression`
+      if c == "{", Self.matches(chars, at: i, "{val}`") {
+        let start = i + 6
+        if let end = chars[start...].firstIndex(of: "`") {
+          let location = SourceLocation(path: path, line: line, column: col + 6)
+          values.append(ValueSpan(expression: String(chars[start..<end]), location: location))
+          out += Self.valuePlaceholder(values.count - 1)
+          for q in i...end { advance(chars[q], emit: false) }
+          i = end + 1
+          continue
+        }
+      }
+      // [@key] or [@a; @b]
+      if c == "[", i + 1 < chars.count, chars[i + 1] == "@", let close = chars[i...].firstIndex(of: "]"),
+        !chars[i..<close].contains("\n")
+      {
+        var keys: [String] = [], locations: [SourceLocation] = []
+        var k = i + 1, valid = true
+        while k < close {
+          while k < close, chars[k] == " " || chars[k] == ";" || chars[k] == "," { k += 1 }
+          guard k < close, chars[k] == "@" else {
+            valid = k >= close
+            break
+          }
+          let keyStart = k + 1
+          var e = keyStart
+          while e < close, Self.isKeyCharacter(chars[e]) { e += 1 }
+          if e == keyStart {
+            valid = false
+            break
+          }
+          keys.append(String(chars[keyStart..<e]))
+          locations.append(SourceLocation(path: path, line: line, column: col + (keyStart - i)))
+          k = e
+        }
+        if valid, !keys.isEmpty {
+          citations.append(CitationSpan(keys: keys, locations: locations))
+          out += Self.citationPlaceholder(citations.count - 1)
+          for q in i...close { advance(chars[q], emit: false) }
+          i = close + 1
+          continue
+        }
+      }
+      // @label (not inside a word or an e-mail address)
+      if c == "@", i + 1 < chars.count, chars[i + 1].isLetter, i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber || chars[i - 1] == "@" || chars[i - 1] == "." || chars[i - 1] == "_") {
+        var e = i + 1
+        while e < chars.count, Self.isKeyCharacter(chars[e]) { e += 1 }
+        while e > i + 1, chars[e - 1] == "." || chars[e - 1] == ":" { e -= 1 }  // sentence punctuation
+        references.append(ReferenceSpan(label: String(chars[(i + 1)..<e]), location: SourceLocation(path: path, line: line, column: col)))
+        out += Self.referencePlaceholder(references.count - 1)
+        for q in i..<e { advance(chars[q], emit: false) }
+        i = e
+        continue
+      }
       if c == "$" {
         let display = i + 1 < chars.count && chars[i + 1] == "$"
-        if let (end, tex) = Self.findClose(chars, from: i, display: display) {
+        if var (end, tex) = Self.findClose(chars, from: i, display: display) {
           let location = SourceLocation(path: path, line: line, column: col)
+          var label: String?
+          if display {  // `$$ … $$ (label)` numbers the equation
+            var k = end
+            while k < chars.count, chars[k] == " " { k += 1 }
+            if k < chars.count, chars[k] == "(", let close = chars[k...].firstIndex(of: ")") {
+              let name = String(chars[(k + 1)..<close])
+              if let f = name.first, f.isLetter, name.allSatisfy(Self.isKeyCharacter) {
+                label = name
+                end = close + 1
+              }
+            }
+          }
           out += Self.placeholder(spans.count)
-          spans.append(MathSpan(tex: tex, display: display, location: location))
+          spans.append(MathSpan(tex: tex, display: display, location: location, label: label))
           for q in i..<end { advance(chars[q], emit: false) }
           i = end
           continue
@@ -123,9 +316,30 @@ public struct MathProtection: Sendable {
       advance(c, emit: true)
       i += 1
     }
+    for open in openCallouts {
+      calloutProblems.append(Diagnostic(at: open.location, length: 3, "callout '\(open.kind)' is never closed: expected a line ':::'"))
+    }
     text = out
     self.spans = spans
     self.lineMap = lineMap
+    self.references = references
+    self.citations = citations
+    self.values = values
+    self.sections = sections
+    self.callouts = callouts
+    self.calloutProblems = calloutProblems
+  }
+
+  static func matches(_ chars: [Character], at i: Int, _ word: String) -> Bool {
+    let w = Array(word)
+    return i + w.count <= chars.count && Array(chars[i..<(i + w.count)]) == w
+  }
+
+  static func isKeyCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "-" || c == "_" || c == ":" || c == "." }
+
+  static func escapeHTML(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+      .replacingOccurrences(of: "\"", with: "&quot;")
   }
 
   /// The index just past the closing delimiter, and the TeX between the delimiters.

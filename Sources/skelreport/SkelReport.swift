@@ -38,16 +38,22 @@ struct BuildCommand: ParsableCommand {
   @Flag(name: .shortAndLong, help: "Print only errors.")
   var quiet = false
 
+  @Flag(help: "Treat warnings (missing alt text, unreferenced labels) as errors.")
+  var strict = false
+
   func run() throws {
     let reportsURL = URL(fileURLWithPath: reports)
-    let config = BuildConfiguration(
+    var config = BuildConfiguration(
       reports: reportsURL, output: URL(fileURLWithPath: out), templates: resolveTemplates(reportsURL),
       cache: noCache ? nil : URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
+    config.strict = strict
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     let start = Date()
     do {
       let summary = try builder.build()
+      var err = StandardError()
+      for w in summary.warnings { print(w, to: &err) }
       if !quiet {
         let ms = Int(Date().timeIntervalSince(start) * 1000)
         print("built \(summary.reports) report\(summary.reports == 1 ? "" : "s"), \(summary.figures) figure\(summary.figures == 1 ? "" : "s") (\(summary.cacheHits) from cache) into \(out)/ in \(ms) ms")
@@ -146,7 +152,8 @@ enum Diagnostics {
     switch error {
     case .diagnostics(let list, let sources):
       for d in list { print(d.formatted(source: sources[d.location.path]), to: &err) }
-      let errors = list.filter { $0.severity == .error }.count
+      let errors = list.filter { $0.severity == .error }.count, warnings = list.count - errors
+      if warnings > 0 { print("\(warnings) warning\(warnings == 1 ? "" : "s")", to: &err) }
       print("\(errors) error\(errors == 1 ? "" : "s"); \(what)", to: &err)
     case .stage(let name, let message):
       print("error: \(name): \(message)", to: &err)

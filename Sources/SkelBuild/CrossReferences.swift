@@ -1,0 +1,182 @@
+import Foundation
+import SkelDocument
+import SkelExperiments
+
+/// What `@label` can point at in a report, numbered per report.
+struct LabelTable {
+  struct Target {
+    var text: String
+    var anchor: String
+    var location: SourceLocation
+  }
+  var targets: [String: Target] = [:]
+  var duplicates: [Diagnostic] = []
+
+  mutating func add(_ label: String, _ text: String, at location: SourceLocation) {
+    if let first = targets[label] {
+      duplicates.append(Diagnostic(at: location, length: label.count, "label '\(label)' is already used on line \(first.location.line)"))
+    } else {
+      targets[label] = Target(text: text, anchor: label, location: location)
+    }
+  }
+}
+
+/// The report-level language beyond Markdown: cross-references, citations, inline values,
+/// numbered equations. Checked before anything runs (labels, keys, value syntax) and resolved
+/// after (values need results).
+struct ReportLinks {
+  var labels = LabelTable()
+  var bibliography: Bibliography?
+  /// Citation keys in order of first citation (numbered style).
+  var citationOrder: [String] = []
+  /// Equation label → number.
+  var equationNumbers: [String: Int] = [:]
+
+  /// All protections of a report: the body first, then each caption.
+  static func protections(_ report: PlannedReport) -> [MathProtection] {
+    [report.document.protected] + report.directives.map(\.captionMath)
+  }
+
+  /// Builds the label table and checks every reference, citation and value: problems, warnings.
+  static func check(_ report: PlannedReport, reportsFolder: URL) -> (ReportLinks, [Diagnostic], [Diagnostic]) {
+    var links = ReportLinks()
+    var problems: [Diagnostic] = [], warnings: [Diagnostic] = []
+    let doc = report.document
+    var figure = 0, table = 0
+    for d in report.directives {
+      let isTable = d.directive.kind == "hermite-table"
+      if isTable { table += 1 } else { figure += 1 }
+      let at = d.directive.options.first { $0.key == "label" }.map { SourceLocation(path: doc.source.path, line: $0.line, column: $0.value.column) } ?? d.directive.location
+      links.labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
+    }
+    links.labels.duplicates = []  // duplicate directive labels are reported by the parser
+    var equation = 0
+    for span in protections(report).flatMap(\.spans) where span.label != nil {
+      equation += 1
+      links.equationNumbers[span.label!] = equation
+      links.labels.add(span.label!, "Equation (\(equation))", at: span.location)
+    }
+    for s in doc.protected.sections {
+      links.labels.add(s.label, s.number.isEmpty ? s.title : "Section \(s.number)", at: s.location)
+    }
+    problems += links.labels.duplicates
+    let known = links.labels.targets.keys.sorted()
+    var referenced = Set<String>()
+    for p in protections(report) {
+      problems += p.calloutProblems
+      for r in p.references {
+        referenced.insert(r.label)
+        if links.labels.targets[r.label] == nil {
+          problems.append(Diagnostic(at: r.location, length: r.label.count + 1, "unknown reference '@\(r.label)'\(Suggestion.didYouMean(r.label, among: known).replacingOccurrences(of: "'", with: "'@").replacingOccurrences(of: "'@?", with: "'?"))"))
+        }
+      }
+      for v in p.values {
+        do {
+          let value = try InlineValue(parsing: v.expression)
+          referenced.insert(value.label)
+          if !report.directives.contains(where: { $0.label == value.label }) {
+            let labels = report.directives.map(\.label)
+            problems.append(Diagnostic(at: v.location, length: value.label.count, "inline value: no directive labelled '\(value.label)'\(Suggestion.didYouMean(value.label, among: labels))"))
+          }
+        } catch {
+          problems.append(Diagnostic(at: SourceLocation(path: v.location.path, line: v.location.line, column: v.location.column + error.offset), "inline value: \(error.message)"))
+        }
+      }
+    }
+    // Bibliography
+    let citations = protections(report).flatMap(\.citations)
+    if let file = doc.frontMatter.bibliography {
+      let url = URL(fileURLWithPath: doc.source.path).deletingLastPathComponent().appendingPathComponent(file)
+      let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
+      if let text = try? String(contentsOf: url, encoding: .utf8) {
+        do { links.bibliography = try Bibliography(parsing: text) } catch {
+          problems.append(Diagnostic(at: SourceLocation(path: SiteBuilder.displayPath(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
+        }
+      } else {
+        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' not found (looked for \(SiteBuilder.displayPath(url)))"))
+      }
+    }
+    for c in citations {
+      for (key, location) in zip(c.keys, c.locations) {
+        guard let bib = links.bibliography else {
+          if doc.frontMatter.bibliography == nil {
+            problems.append(Diagnostic(at: location, length: key.count, "citation '@\(key)' but the report has no bibliography: add 'bibliography: refs.bib' to the front matter"))
+          }
+          continue
+        }
+        if bib.entries[key] == nil {
+          problems.append(Diagnostic(at: location, length: key.count, "unknown citation key '\(key)'\(Suggestion.didYouMean(key, among: bib.entries.keys.sorted()))"))
+        } else if !links.citationOrder.contains(key) {
+          links.citationOrder.append(key)
+        }
+      }
+    }
+    // Warnings: figures without alt text, labels nobody references.
+    for d in report.directives {
+      if d.options.string("alt").isEmpty, d.directive.kind != "hermite-table" {
+        warnings.append(Diagnostic(.warning, at: d.directive.kindLocation, length: d.directive.kind.count, "figure '\(d.label)' has no :alt: text; a description is generated from its data"))
+      }
+      if d.options.explicit.contains("label"), !referenced.contains(d.label) {
+        let at = links.labels.targets[d.label]?.location ?? d.directive.location
+        warnings.append(Diagnostic(.warning, at: at, length: d.label.count, "label '\(d.label)' is never referenced"))
+      }
+    }
+    return (links, problems, warnings)
+  }
+
+  /// Inline values of a report, evaluated on its results: placeholder index → text, or problems.
+  static func values(_ report: PlannedReport, results: [ExperimentResult]) -> ([[String]], [Diagnostic]) {
+    var problems: [Diagnostic] = []
+    let texts = protections(report).map { p in
+      p.values.map { v -> String in
+        guard let value = try? InlineValue(parsing: v.expression), let k = report.directives.firstIndex(where: { $0.label == value.label }) else { return "?" }
+        do { return try value.evaluate(results[k]) } catch let error as InlineValue.EvaluationError {
+          problems.append(Diagnostic(at: v.location, length: v.expression.count, "inline value '\(v.expression)': \(error.message)"))
+          return "?"
+        } catch {
+          return "?"
+        }
+      }
+    }
+    return (texts, problems)
+  }
+
+  /// Replaces reference, citation and value placeholders in rendered HTML.
+  func resolve(_ html: String, _ p: MathProtection, values: [String]) -> String {
+    var out = html
+    for (k, r) in p.references.enumerated().reversed() {
+      let t = labels.targets[r.label]
+      let link = t.map { "<a class=\"xref\" href=\"#\(HTMLText.escape($0.anchor))\">\(HTMLText.escape($0.text))</a>" } ?? "@" + r.label
+      out = out.replacingOccurrences(of: MathProtection.referencePlaceholder(k), with: link)
+    }
+    for (k, c) in p.citations.enumerated().reversed() {
+      let parts = c.keys.map { key -> String in
+        let n = (citationOrder.firstIndex(of: key) ?? 0) + 1
+        return "<a class=\"citation\" href=\"#ref-\(HTMLText.escape(key))\">\(n)</a>"
+      }
+      out = out.replacingOccurrences(of: MathProtection.citationPlaceholder(k), with: "[" + parts.joined(separator: ", ") + "]")
+    }
+    for (k, v) in values.enumerated().reversed() {
+      out = out.replacingOccurrences(of: MathProtection.valuePlaceholder(k), with: "<span class=\"value\">\(HTMLText.escape(v))</span>")
+    }
+    return out
+  }
+
+  /// The reference list, in citation order.
+  func referenceList() -> String {
+    guard let bib = bibliography, !citationOrder.isEmpty else { return "" }
+    var html = "<section class=\"references\" id=\"references\">\n<h2>References</h2>\n<ol>\n"
+    for key in citationOrder {
+      let f = bib.formatted(key)
+      var item = ""
+      if !f.authors.isEmpty { item += HTMLText.escape(f.authors) + ". " }
+      let title = HTMLText.escape(f.title)
+      item += f.url.map { "<a href=\"\(HTMLText.escape($0))\">\(title)</a>" } ?? title
+      item += "."
+      if !f.venue.isEmpty { item += " <em>" + HTMLText.escape(f.venue) + "</em>" + (f.year.isEmpty ? "." : ",") }
+      if !f.year.isEmpty { item += " " + HTMLText.escape(f.year) + "." }
+      html += "<li id=\"ref-\(HTMLText.escape(key))\">\(item)</li>\n"
+    }
+    return html + "</ol>\n</section>\n"
+  }
+}

@@ -1,0 +1,133 @@
+/// A BibTeX database: `@type{key, field = {value} | "value" | number, …}`.
+public struct Bibliography: Sendable {
+  public struct Entry: Sendable, Hashable {
+    public var type: String
+    public var key: String
+    public var fields: [String: String]
+    public var line: Int
+  }
+
+  public var entries: [String: Entry]
+
+  public struct ParseError: Error, Sendable {
+    public var line: Int
+    public var column: Int
+    public var message: String
+  }
+
+  public init(parsing text: String) throws(ParseError) {
+    let chars = Array(text)
+    var i = 0, line = 1, col = 1
+    var entries: [String: Entry] = [:]
+    func step() {
+      if chars[i] == "\n" {
+        line += 1
+        col = 1
+      } else {
+        col += 1
+      }
+      i += 1
+    }
+    func skipSpace() { while i < chars.count, chars[i].isWhitespace { step() } }
+    while i < chars.count {
+      guard chars[i] == "@" else {
+        step()
+        continue
+      }
+      let entryLine = line
+      step()
+      var type = ""
+      while i < chars.count, chars[i].isLetter {
+        type.append(chars[i])
+        step()
+      }
+      skipSpace()
+      guard i < chars.count, chars[i] == "{" || chars[i] == "(" else { throw ParseError(line: line, column: col, message: "expected '{' after @\(type)") }
+      step()
+      if ["comment", "preamble", "string"].contains(type.lowercased()) {  // skip balanced
+        var depth = 1
+        while i < chars.count, depth > 0 {
+          if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
+          step()
+        }
+        continue
+      }
+      skipSpace()
+      var key = ""
+      while i < chars.count, chars[i] != ",", chars[i] != "}", !chars[i].isWhitespace {
+        key.append(chars[i])
+        step()
+      }
+      guard !key.isEmpty else { throw ParseError(line: line, column: col, message: "expected a citation key after @\(type){") }
+      var fields: [String: String] = [:]
+      while true {
+        skipSpace()
+        guard i < chars.count else { throw ParseError(line: entryLine, column: 1, message: "entry '\(key)' is not closed: expected '}'") }
+        if chars[i] == "}" || chars[i] == ")" {
+          step()
+          break
+        }
+        if chars[i] == "," {
+          step()
+          continue
+        }
+        var name = ""
+        while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "-" {
+          name.append(chars[i])
+          step()
+        }
+        skipSpace()
+        guard !name.isEmpty, i < chars.count, chars[i] == "=" else { throw ParseError(line: line, column: col, message: "expected 'field = value' in entry '\(key)'") }
+        step()
+        skipSpace()
+        guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value for '\(name)'") }
+        var value = ""
+        if chars[i] == "{" {
+          var depth = 0
+          repeat {
+            if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
+            if depth > 0, !(chars[i] == "{" && depth == 1) { value.append(chars[i]) }
+            step()
+          } while i < chars.count && depth > 0
+        } else if chars[i] == "\"" {
+          step()
+          while i < chars.count, chars[i] != "\"" {
+            value.append(chars[i])
+            step()
+          }
+          if i < chars.count { step() }
+        } else {
+          while i < chars.count, chars[i] != ",", chars[i] != "}", !chars[i].isWhitespace {
+            value.append(chars[i])
+            step()
+          }
+        }
+        fields[name.lowercased()] = value.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
+          .split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
+      }
+      entries[key] = Entry(type: type.lowercased(), key: key, fields: fields, line: entryLine)
+    }
+    self.entries = entries
+  }
+
+  /// "A. Author, B. Author and C. Author": BibTeX's "Last, First and …" turned around.
+  static func authors(_ field: String) -> String {
+    let names = field.components(separatedBy: " and ").map { n -> String in
+      let parts = n.split(separator: ",", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+      return parts.count == 2 ? parts[1] + " " + parts[0] : n.trimmingCharacters(in: .whitespaces)
+    }
+    if names.count <= 2 { return names.joined(separator: " and ") }
+    return names.dropLast().joined(separator: ", ") + " and " + names.last!
+  }
+
+  /// One reference as HTML-safe text parts: authors, title, venue, year, link.
+  public func formatted(_ key: String) -> (authors: String, title: String, venue: String, year: String, url: String?) {
+    guard let e = entries[key] else { return ("", key, "", "", nil) }
+    let f = e.fields
+    let venue = f["journal"] ?? f["booktitle"] ?? f["publisher"] ?? (f["eprint"].map { "arXiv:" + $0 } ?? "")
+    let url = f["url"] ?? f["doi"].map { "https://doi.org/" + $0 } ?? f["eprint"].map { "https://arxiv.org/abs/" + $0 }
+    return (Self.authors(f["author"] ?? ""), f["title"] ?? "", venue, f["year"] ?? "", url)
+  }
+}
+
+import Foundation

@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// An inline value `label.field[selectors]:format`, read from a directive's result (never
+/// recomputed for prose).
+///
+/// - `label.y[SERIES, X=VALUE]`: the y of the named series at the grid point x = VALUE (X is the
+///   result's x name, e.g. `rho`); with one series its name may be left out. Monte-Carlo values
+///   carry their standard error: `0.123 ± 0.004`.
+/// - `label.min[SERIES]`, `label.max[SERIES]`: extremes of a series.
+/// - `label.table[ROW, COLUMN]`: a table cell; ROW is an index from 0 or a first-column value,
+///   COLUMN a name or an index.
+/// - `:format` is Python's: `.3f`, `.4g` (the default), `.2e`, `.1%`, `d`.
+public struct InlineValue: Sendable, Hashable {
+  public var label: String
+  public var field: String
+  public var selectors: [String]
+  public var format: String
+
+  public static let fields = ["y", "yerr", "min", "max", "table"]
+
+  public struct ParseError: Error, Sendable {
+    public var offset: Int
+    public var message: String
+  }
+
+  public init(parsing text: String) throws(ParseError) {
+    let chars = Array(text)
+    var i = 0
+    while i < chars.count, chars[i] != ".", chars[i] != "[", chars[i] != ":" { i += 1 }
+    label = String(chars[0..<i])
+    guard !label.isEmpty else { throw ParseError(offset: 0, message: "an inline value starts with a label, as in fig-x.y[rho=0]") }
+    guard i < chars.count, chars[i] == "." else { throw ParseError(offset: i, message: "expected '.field' after the label '\(label)' (fields: \(Self.fields.joined(separator: ", ")))") }
+    i += 1
+    let fieldStart = i
+    while i < chars.count, chars[i].isLetter { i += 1 }
+    field = String(chars[fieldStart..<i])
+    guard Self.fields.contains(field) else {
+      throw ParseError(offset: fieldStart, message: "unknown field '\(field)'\(Self.suggest(field)); fields: \(Self.fields.joined(separator: ", "))")
+    }
+    var selectors: [String] = []
+    if i < chars.count, chars[i] == "[" {
+      guard let close = chars[i...].firstIndex(of: "]") else { throw ParseError(offset: i, message: "unclosed '[' in the selector") }
+      selectors = String(chars[(i + 1)..<close]).split(separator: ",").map { String($0).trimmedForValue() }.filter { !$0.isEmpty }
+      i = close + 1
+    }
+    self.selectors = selectors
+    var format = ".4g"
+    if i < chars.count {
+      guard chars[i] == ":" else { throw ParseError(offset: i, message: "unexpected '\(chars[i])'; a format follows ':' as in :.3f") }
+      format = String(chars[(i + 1)...])
+      guard NumberFormat(format) != nil else { throw ParseError(offset: i + 1, message: "unknown format '\(format)'; expected a Python format such as .3f, .4g, .2e, .1% or d") }
+    }
+    self.format = format
+  }
+
+  static func suggest(_ f: String) -> String {
+    let best = fields.min { lev(f, $0) < lev(f, $1) }!
+    return lev(f, best) <= 2 ? "; did you mean '\(best)'?" : ""
+  }
+
+  static func lev(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    var d = Array(0...y.count)
+    for i in 1...max(1, x.count) where !x.isEmpty {
+      var prev = d[0]
+      d[0] = i
+      for j in 1...max(1, y.count) where !y.isEmpty {
+        let t = d[j]
+        d[j] = min(d[j] + 1, d[j - 1] + 1, prev + (x[i - 1] == y[j - 1] ? 0 : 1))
+        prev = t
+      }
+    }
+    return d[y.count]
+  }
+
+  public struct EvaluationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+  }
+
+  /// The formatted value from a result.
+  public func evaluate(_ r: ExperimentResult) throws(EvaluationError) -> String {
+    let fmt = NumberFormat(format)!
+    if field == "table" {
+      guard let t = r.table else { throw EvaluationError(message: "'\(label)' has no table") }
+      guard selectors.count == 2 else { throw EvaluationError(message: "table values need [ROW, COLUMN], as in \(label).table[0, \(t.columns.first ?? "name")]") }
+      let row: [String]
+      if let k = Int(selectors[0]), k >= 0, k < t.rows.count { row = t.rows[k] } else if let match = t.rows.first(where: { $0.first == selectors[0] }) { row = match } else {
+        throw EvaluationError(message: "no row '\(selectors[0])' in the table of '\(label)' (\(t.rows.count) rows; first column: \(t.rows.map { $0.first ?? "" }.prefix(6).joined(separator: ", ")))")
+      }
+      let col: Int
+      if let k = t.columns.firstIndex(of: selectors[1]) { col = k } else if let k = Int(selectors[1]), k >= 0, k < t.columns.count { col = k } else {
+        throw EvaluationError(message: "no column '\(selectors[1])' in the table of '\(label)'; columns: \(t.columns.joined(separator: ", "))")
+      }
+      guard col < row.count else { throw EvaluationError(message: "the row has no column \(col)") }
+      let cell = row[col]
+      if let x = Double(cell.replacingOccurrences(of: "−", with: "-")) { return fmt.format(x) }
+      return cell
+    }
+    // series selection
+    var seriesName: String?
+    var xValue: Double?
+    for s in selectors {
+      if let eq = s.firstIndex(of: "="), String(s[..<eq]).trimmedForValue() == r.xlabel, r.series.contains(where: { $0.name == s }) == false {
+        guard let v = Double(String(s[s.index(after: eq)...]).trimmedForValue()) else {
+          throw EvaluationError(message: "'\(s)': expected \(r.xlabel)=NUMBER")
+        }
+        xValue = v
+      } else {
+        seriesName = s
+      }
+    }
+    let series: SeriesData
+    if let name = seriesName {
+      guard let s = r.series.first(where: { $0.name == name }) else {
+        throw EvaluationError(message: "no series '\(name)' in '\(label)'; series: \(r.series.map(\.name).joined(separator: ", "))")
+      }
+      series = s
+    } else {
+      guard r.series.count == 1 else {
+        throw EvaluationError(message: "'\(label)' has \(r.series.count) series; name one, as in \(label).\(field)[\(r.series.first?.name ?? "name")]")
+      }
+      series = r.series[0]
+    }
+    switch field {
+    case "min": return fmt.format(series.y.filter(\.isFinite).min() ?? .nan)
+    case "max": return fmt.format(series.y.filter(\.isFinite).max() ?? .nan)
+    default:
+      guard let x = xValue else {
+        throw EvaluationError(message: "which point? add \(r.xlabel)=VALUE, as in \(label).\(field)[\(seriesName.map { $0 + ", " } ?? "")\(r.xlabel)=\(series.x.first.map { NumberFormat(".4g")!.format($0) } ?? "0")]")
+      }
+      let tolerance = 1e-9 * max(1, abs(x))
+      guard let k = series.x.firstIndex(where: { abs($0 - x) <= tolerance }) else {
+        let nearest = series.x.min { abs($0 - x) < abs($1 - x) }
+        throw EvaluationError(message: "\(r.xlabel)=\(NumberFormat(".6g")!.format(x)) is not a point of '\(label)'\(nearest.map { " (nearest: \(NumberFormat(".6g")!.format($0)))" } ?? "")")
+      }
+      if field == "yerr" {
+        guard let e = series.yerr else { throw EvaluationError(message: "'\(label)' has no standard errors") }
+        return fmt.format(e[k])
+      }
+      if let e = series.yerr { return fmt.format(series.y[k]) + " ± " + fmt.format(e[k]) }
+      return fmt.format(series.y[k])
+    }
+  }
+}
+
+/// Python-style number formats: `.Nf`, `.Ng`, `.Ne`, `.N%`, `d`.
+public struct NumberFormat: Sendable {
+  let precision: Int
+  let style: Character
+
+  public init?(_ spec: String) {
+    if spec == "d" {
+      precision = 0
+      style = "d"
+      return
+    }
+    guard spec.hasPrefix("."), let last = spec.last, "fge%".contains(last), let p = Int(spec.dropFirst().dropLast()), p >= 0, p <= 17 else { return nil }
+    precision = p
+    style = last
+  }
+
+  public func format(_ x: Double) -> String {
+    guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "∞" : "−∞") }
+    var s: String
+    switch style {
+    case "d": s = String(cFormat: "%.0f", x)
+    case "%": s = String(cFormat: "%.\(precision)f", x * 100) + "%"
+    case "e": s = String(cFormat: "%.\(precision)e", x)
+    case "g": s = String(cFormat: "%.\(max(precision, 1))g", x)
+    default: s = String(cFormat: "%.\(precision)f", x)
+    }
+    if s.hasPrefix("-") { s = "−" + s.dropFirst() }
+    return s
+  }
+}
+
+extension String {
+  func trimmedForValue() -> String {
+    var s = Substring(self)
+    while let f = s.first, f == " " { s = s.dropFirst() }
+    while let l = s.last, l == " " { s = s.dropLast() }
+    return String(s)
+  }
+}
