@@ -216,11 +216,9 @@ public enum OptionTypeChecker {
       guard case .bool(let b) = node.value else { return expected() }
       return .success(.boolean(b))
     case .string:
-      switch node.value {
-      case .string(let s): return .success(.string(s))
-      case .number, .bool: return .success(.string(node.text))
-      default: return expected()
-      }
+      // Free text (alt text, titles): commas and brackets are part of it, not YAML structure.
+      if case .string(let s) = node.value { return .success(.string(s)) }
+      return .success(.string(node.text))
     case .label:
       guard case .string(let s) = node.value, let f = s.first, f.isLetter,
         s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })

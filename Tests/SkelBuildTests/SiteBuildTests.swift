@@ -110,6 +110,7 @@ struct FigureJSON: Decodable {
     defer { try? FileManager.default.removeItem(at: dir) }
     var config = builder(dir).configuration
     config.reports = packageRoot.appendingPathComponent("reports")
+    config.strict = true  // the bundled reports are clean: alt text everywhere, every label referenced
     let summary = try SiteBuilder(configuration: config, backend: CairoBackend()).build()
     #expect(summary.reports >= 1)
     let fig = try JSONDecoder().decode(FigureJSON.self, from: Data(contentsOf: dir.appendingPathComponent("_site/duals/fig-duals.json")))
