@@ -31,6 +31,7 @@ struct ReportLinks {
   var citationOrder: [String] = []
   /// Equation label → number.
   var equationNumbers: [String: Int] = [:]
+  var authorYear = false
 
   /// All protections of a report: the body first, then each caption.
   static func protections(_ report: PlannedReport) -> [MathProtection] {
@@ -42,6 +43,7 @@ struct ReportLinks {
     var links = ReportLinks()
     var problems: [Diagnostic] = [], warnings: [Diagnostic] = []
     let doc = report.document
+    links.authorYear = doc.frontMatter.citationStyle == "author-year"
     var figure = 0, table = 0
     for d in report.directives {
       let isTable = d.directive.kind == "hermite-table"
@@ -151,10 +153,11 @@ struct ReportLinks {
     }
     for (k, c) in p.citations.enumerated().reversed() {
       let parts = c.keys.map { key -> String in
-        let n = (citationOrder.firstIndex(of: key) ?? 0) + 1
-        return "<a class=\"citation\" href=\"#ref-\(HTMLText.escape(key))\">\(n)</a>"
+        let text = authorYear ? (bibliography?.authorYear(key) ?? key) : String((citationOrder.firstIndex(of: key) ?? 0) + 1)
+        return "<a class=\"citation\" href=\"#ref-\(HTMLText.escape(key))\">\(HTMLText.escape(text))</a>"
       }
-      out = out.replacingOccurrences(of: MathProtection.citationPlaceholder(k), with: "[" + parts.joined(separator: ", ") + "]")
+      let joined = authorYear ? "(" + parts.joined(separator: "; ") + ")" : "[" + parts.joined(separator: ", ") + "]"
+      out = out.replacingOccurrences(of: MathProtection.citationPlaceholder(k), with: joined)
     }
     for (k, v) in values.enumerated().reversed() {
       out = out.replacingOccurrences(of: MathProtection.valuePlaceholder(k), with: "<span class=\"value\">\(HTMLText.escape(v))</span>")
@@ -165,7 +168,8 @@ struct ReportLinks {
   /// The reference list, in citation order.
   func referenceList() -> String {
     guard let bib = bibliography, !citationOrder.isEmpty else { return "" }
-    var html = "<section class=\"references\" id=\"references\">\n<h2>References</h2>\n<ol>\n"
+    let list = authorYear ? "ul" : "ol"
+    var html = "<section class=\"references\" id=\"references\">\n<h2>References</h2>\n<\(list)>\n"
     for key in citationOrder {
       let f = bib.formatted(key)
       var item = ""
@@ -177,6 +181,6 @@ struct ReportLinks {
       if !f.year.isEmpty { item += " " + HTMLText.escape(f.year) + "." }
       html += "<li id=\"ref-\(HTMLText.escape(key))\">\(item)</li>\n"
     }
-    return html + "</ol>\n</section>\n"
+    return html + "</\(list)>\n</section>\n"
   }
 }

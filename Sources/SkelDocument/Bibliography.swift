@@ -120,6 +120,24 @@ public struct Bibliography: Sendable {
     return names.dropLast().joined(separator: ", ") + " and " + names.last!
   }
 
+  /// "Daniely et al., 2016": first author's last name, "and" for two, "et al." beyond.
+  public func authorYear(_ key: String) -> String {
+    guard let e = entries[key] else { return key }
+    let names = (e.fields["author"] ?? "").components(separatedBy: " and ").map { n -> String in
+      let t = n.trimmingCharacters(in: .whitespaces)
+      if let comma = t.firstIndex(of: ",") { return String(t[..<comma]) }
+      return t.split(separator: " ").last.map(String.init) ?? t
+    }.filter { !$0.isEmpty }
+    let who: String
+    switch names.count {
+    case 0: who = key
+    case 1: who = names[0]
+    case 2: who = names[0] + " and " + names[1]
+    default: who = names[0] + " et al."
+    }
+    return who + (e.fields["year"].map { ", " + $0 } ?? "")
+  }
+
   /// One reference as HTML-safe text parts: authors, title, venue, year, link.
   public func formatted(_ key: String) -> (authors: String, title: String, venue: String, year: String, url: String?) {
     guard let e = entries[key] else { return ("", key, "", "", nil) }

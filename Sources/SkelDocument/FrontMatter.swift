@@ -13,6 +13,8 @@ public struct FrontMatter: Sendable, Hashable {
   /// BibTeX file, relative to the report, and where the key stood (for errors).
   public var bibliography: String?
   public var bibliographyLocation: SourceLocation?
+  /// `numbered` ([1]) or `author-year` ((Daniely et al., 2016)).
+  public var citationStyle = "numbered"
   /// TeX macros for every formula of the report (`\R: \mathbb{R}`).
   public var macros: [String: String] = [:]
 
@@ -30,7 +32,7 @@ public struct FrontMatter: Sendable, Hashable {
   }
 
   /// Keys a report may set, for messages and suggestions.
-  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "macros"]
+  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "citation-style", "macros"]
 }
 
 /// Splits a report into front matter and Markdown body, and decodes the front matter with
@@ -115,6 +117,10 @@ public enum FrontMatterReader {
           fm.bibliographyLocation = vat
         } else {
           expect("a file name such as refs.bib")
+        }
+      case "citation-style":
+        if let s = value.scalar?.string, ["numbered", "author-year"].contains(s) { fm.citationStyle = s } else {
+          expect("'numbered' or 'author-year'")
         }
       case "macros":
         guard let map = value.mapping else {

@@ -113,6 +113,54 @@ public struct MathProtection: Sendable {
           while k < chars.count, chars[k] == fc { k += 1 }
           let n = k - j
           if n >= 3 {
+            if fence == nil, String(chars[k..<(chars[k...].firstIndex(of: "\n") ?? chars.count)]).trimmingCharacters() == "{math}" {
+              // ```{math} with optional `:label: x`: a display formula, numbered when labelled.
+              let location = SourceLocation(path: path, line: line, column: col + (j - i))
+              var lines: [String] = []
+              var e = chars[k...].firstIndex(of: "\n") ?? chars.count
+              var closed = false
+              while e < chars.count {
+                let start = e + 1
+                let end = start < chars.count ? (chars[start...].firstIndex(of: "\n") ?? chars.count) : chars.count
+                let text = start < chars.count ? String(chars[start..<end]) : ""
+                e = end
+                let t = text.trimmingCharacters()
+                if t.count >= n, t.allSatisfy({ $0 == fc }) {
+                  closed = true
+                  break
+                }
+                lines.append(text)
+                if end >= chars.count { break }
+              }
+              var label: String?
+              while let first = lines.first, first.trimmingCharacters().hasPrefix(":label:") {
+                label = String(first.trimmingCharacters().dropFirst(7)).trimmingCharacters()
+                lines.removeFirst()
+              }
+              if closed {
+                out += Self.placeholder(spans.count)
+                spans.append(MathSpan(tex: lines.joined(separator: "\n").trimmingCharacters(), display: true, location: location, label: label))
+                // keep the line count: the fence's lines become blank lines
+                for q in i..<e {
+                  if chars[q] == "\n" {
+                    out.append("\n")
+                    line += 1
+                    col = 1
+                    lineMap.append(line)
+                  } else {
+                    col += 1
+                  }
+                }
+                // the closing fence line itself
+                while e < chars.count, chars[e] == "\n" || chars[e] == fc || chars[e] == " " {
+                  if chars[e] == "\n" { break }
+                  e += 1
+                }
+                i = e
+                atLineStart = false
+                continue
+              }
+            }
             if let f = fence {
               if f.char == fc && n >= f.count { fence = nil }
             } else {

@@ -96,6 +96,7 @@ struct FigureJSON: Decodable {
     #expect(html.contains("class=\"katex\""))
     #expect(html.contains("class=\"katex-display\""))
     #expect(html.contains("href=\"fig-t.csv\""))
+    #expect(html.contains("alt=\"Line plot of dual against rho for relu, step, exp; rho from -1 to 1.\""), "generated alt text")
     #expect(!html.contains("SKMATH"), "no placeholder left")
     for f in ["fig-t.png", "fig-t.pdf", "fig-t.csv", "../assets/style.css", "../assets/katex/katex.min.css", "../index.html"] {
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("_site/t/" + f).path), "\(f)")
@@ -168,5 +169,42 @@ struct FigureJSON: Decodable {
     let changed = testReport.replacingOccurrences(of: "[relu, step, exp]", with: "[relu, exp]")
     try changed.write(to: dir.appendingPathComponent("reports/t.md"), atomically: true, encoding: .utf8)
     #expect(try builder(dir, cache: true).build().cacheHits == 0)
+  }
+}
+
+/// The guide report uses every language feature; its HTML shows each one resolved.
+@Suite struct LanguageFeatureTests {
+  @Test func guideReportResolvesEverything() throws {
+    let dir = try scratch([:])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for f in ["guide.md", "refs.bib"] {
+      try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("reports/\(f)"), to: dir.appendingPathComponent("reports/\(f)"))
+    }
+    var config = builder(dir).configuration
+    config.strict = true
+    try SiteBuilder(configuration: config, backend: CairoBackend()).build()
+    let html = try String(contentsOf: dir.appendingPathComponent("_site/guide/index.html"), encoding: .utf8)
+    // cross-references: figure, table, equations (both syntaxes), section
+    #expect(html.contains("<a class=\"xref\" href=\"#fig-guide-depth\">Figure 1</a>"))
+    #expect(html.contains("<a class=\"xref\" href=\"#tbl-guide\">Table 1</a>"))
+    #expect(html.contains("<a class=\"xref\" href=\"#eq-hermite\">Equation (1)</a>"))
+    #expect(html.contains("<a class=\"xref\" href=\"#eq-derivative\">Equation (2)</a>"))
+    #expect(html.contains("<a class=\"xref\" href=\"#sec-duals\">Section 1</a>"))
+    #expect(html.contains("<div class=\"math display\" id=\"eq-hermite\">") && html.contains("(1)"))
+    // inline values, read from results: ReLU kernel at depth 1 and ρ = 0 is 1/π
+    #expect(html.contains("<span class=\"value\">0.3183</span>"))
+    #expect(html.contains("<span class=\"value\">0.1592</span>"), "table cell a₂² of relu = 1/(2π)")
+    // citations and the reference list in order of first citation
+    #expect(html.contains("<a class=\"citation\" href=\"#ref-daniely2016\">1</a>"))
+    #expect(html.contains("<li id=\"ref-daniely2016\">Amit Daniely, Roy Frostig and Yoram Singer."))
+    // footnote, callouts, task list, highlighted code, GFM table
+    #expect(html.contains("class=\"footnotes\""))
+    #expect(html.contains("<div class=\"callout callout-note\"><p class=\"callout-title\">Note</p>"))
+    #expect(html.contains("<p class=\"callout-title\">Numerical activations</p>"))
+    #expect(html.contains("type=\"checkbox\""))
+    #expect(html.contains("<span class=\"tok-keyword\">import</span>"))
+    #expect(html.contains("<th>option</th>"))
+    #expect(html.contains("alt=\"Three curves of the normalized ReLU kernel"))
+    #expect(!html.contains("SKREF") && !html.contains("SKCITE") && !html.contains("SKVAL") && !html.contains("SKMATH"))
   }
 }
