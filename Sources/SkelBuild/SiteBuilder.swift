@@ -382,7 +382,16 @@ extension SiteBuilder {
     var written: [String] = []
     let layout = FigureLayout(theme: .print, measurer: backend)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    var macros: [(String, String, String)] = []  // name, value, expression
     for report in plans {
+      let results = try report.directives.map { try execute($0, report: report).0.result }
+      let (texts, problems) = ReportLinks.values(report, results: results)
+      if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })) }
+      for (p, values) in zip(ReportLinks.protections(report), texts) {
+        for (v, text) in zip(p.values, values) where !macros.contains(where: { $0.2 == v.expression }) {
+          macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text, v.expression))
+        }
+      }
       for d in report.directives {
         let (r, _) = try execute(d, report: report)
         guard let kind = registry.kinds[d.directive.kind], var figure = kind.figure(for: r.result, options: d.options) else { continue }
@@ -397,7 +406,49 @@ extension SiteBuilder {
         }
       }
     }
+    if !macros.isEmpty {
+      let tex = "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
+        + macros.map { "\\newcommand{\\\($0.0)}{\(ValuesTeX.escape($0.1))} % \($0.2)" }.joined(separator: "\n") + "\n"
+      try Data(tex.utf8).write(to: directory.appendingPathComponent("values.tex"), options: .atomic)
+      written.append("values.tex")
+    }
     return written
+  }
+}
+
+/// TeX macro names and values for inline values (`\\valFigGuideDepthYLOneSixRhoZero`).
+enum ValuesTeX {
+  static let digits = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
+
+  /// Letters only (TeX control words): words capitalized, digits spelled, "." as "p".
+  static func name(_ expression: String, taken: [String]) -> String {
+    var out = "val", capital = true
+    let chars = Array(expression.split(separator: ":").first.map(String.init) ?? expression)
+    for (k, c) in chars.enumerated() {
+      if c == ".", k > 0, k + 1 < chars.count, chars[k - 1].isNumber, chars[k + 1].isNumber {
+        out += "p"  // decimal point
+        capital = true
+      } else if c.isLetter {
+        out += capital ? c.uppercased() : String(c)
+        capital = false
+      } else if let d = c.wholeNumberValue {
+        out += digits[d]
+        capital = true
+      } else {
+        capital = true
+      }
+    }
+    var name = out, suffix = 0
+    while taken.contains(name) {
+      suffix += 1
+      name = out + String(repeating: "X", count: suffix)
+    }
+    return name
+  }
+
+  /// A value as TeX: the true minus and ± become math.
+  static func escape(_ v: String) -> String {
+    v.replacingOccurrences(of: "−", with: "-").replacingOccurrences(of: " ± ", with: "\\pm").replacingOccurrences(of: "%", with: "\\%")
   }
 }
 

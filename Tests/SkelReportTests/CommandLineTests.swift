@@ -74,3 +74,22 @@ func files(_ dir: URL) -> [String: Data] {
     #expect(unknown.status == 1 && unknown.stderr == "error: unknown directive kind 'duel'; did you mean 'dual'?\n")
   }
 }
+
+@Suite(.serialized) struct FiguresCommandTests {
+  /// `skelreport figures` writes paper PDFs and values.tex with one macro per inline value.
+  @Test func paperFiguresAndValues() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-fig-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let report = "```{kernel} depth\n:label: fig-d\n:depths: [1, 16]\n:rho: [0, 0.5]\n:alt: two points\n```\n\nAt depth 16 {val}`fig-d.y[L=16, rho=0]:.3f` (@fig-d).\n"
+    try report.write(to: dir.appendingPathComponent("reports/p.md"), atomically: true, encoding: .utf8)
+    let r = try run(["figures", "reports/p.md", "--out", "paper", "--width", "3.4in", "--formats", "pdf,svg", "--cache-dir", ".c"], in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let tex = try String(contentsOf: dir.appendingPathComponent("paper/values.tex"), encoding: .utf8)
+    #expect(tex.contains("\\newcommand{\\valFigDYLOneSixRhoZero}{0.929} % fig-d.y[L=16, rho=0]:.3f"))
+    let pdf = try Data(contentsOf: dir.appendingPathComponent("paper/fig-d.pdf"))
+    #expect(String(decoding: pdf.prefix(5), as: UTF8.self) == "%PDF-")
+    let svg = try String(contentsOf: dir.appendingPathComponent("paper/fig-d.svg"), encoding: .utf8)
+    #expect(svg.contains("width=\"244.8pt\""), "3.4 in = 244.8 pt")
+  }
+}
