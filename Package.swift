@@ -34,8 +34,10 @@ let package = Package(
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
     // MARK: - Pure math and kernels (know no files)
+    // The vectorized hot loop of deep ReLU-family kernels (AVX2 + libmvec, scalar fallback).
+    .target(name: "CFastKernels", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
     .target(name: "SkelMath", dependencies: ["CBLAS"], exclude: ["README.md"]),
-    .target(name: "SkelKernels", dependencies: ["SkelMath"], exclude: ["README.md"]),
+    .target(name: "SkelKernels", dependencies: ["SkelMath", "CFastKernels"], exclude: ["README.md"]),
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"]),

@@ -40,7 +40,28 @@ public indirect enum LayerSpec: Hashable, Sendable, Codable, CustomStringConvert
   }
 
   /// Applies the layer to a kernel state. Pure: returns a new state.
+  ///
+  /// A deep ab-ReLU MLP on a symmetric input state (one batch with itself, larger than a few
+  /// entries) takes the tiled, vectorized path of `FastMLPKernel`; everything else the generic one.
   public func kernel(_ k: KernelState) throws(KernelError) -> KernelState {
+    if k.nngp.rows == k.nngp.columns, k.nngp.rows >= 32, !k.isGaussian, k.cov1 == k.cov2,
+      k.ntk.map({ $0.storage.allSatisfy { $0 == 0 } }) ?? true, let shape = FastMLPKernel.shape(of: self)
+    {
+      let (nngp, ntk) = FastMLPKernel.run(shape, inputGram: k.nngp, computeNTK: k.ntk != nil)
+      let half = (shape.a * shape.a + shape.b * shape.b) / 2
+      var variances = k.cov1
+      for i in variances.indices {
+        var q = variances[i]
+        for _ in 0..<shape.depth { q = half * (shape.w2 * q + shape.b2) }
+        variances[i] = shape.wOut2 * q + shape.bOut2
+      }
+      return KernelState(nngp: nngp, ntk: ntk, cov1: variances, cov2: variances, isGaussian: true)
+    }
+    return try generic(k)
+  }
+
+  /// The layer-by-layer path (no fast path at the top), for checking the fast one.
+  public func generic(_ k: KernelState) throws(KernelError) -> KernelState {
     switch self {
     case .identity:
       return k
@@ -51,15 +72,15 @@ public indirect enum LayerSpec: Hashable, Sendable, Codable, CustomStringConvert
       return Self.activate(k, a)
     case .serial(let layers):
       var state = k
-      for l in layers { state = try l.kernel(state) }
+      for l in layers { state = try l.generic(state) }
       return state
     case .repeated(let l, let n):
       var state = k
-      for _ in 0..<n { state = try l.kernel(state) }
+      for _ in 0..<n { state = try l.generic(state) }
       return state
     case .parallel(let branches, let combine):
       guard !branches.isEmpty else { return k }
-      let outs = try branches.map { (l: LayerSpec) throws(KernelError) -> KernelState in try l.kernel(k) }
+      let outs = try branches.map { (l: LayerSpec) throws(KernelError) -> KernelState in try l.generic(k) }
       return Self.fanIn(outs, combine: combine)
     }
   }

@@ -34,7 +34,11 @@ public struct Matrix: Sendable, Equatable {
           1 / scale, x.baseAddress, Int32(columns), 0, c.baseAddress, Int32(rows))
       }
     }
-    for i in 0..<rows { for j in 0..<i { out[i, j] = out[j, i] } }
+    let n = rows
+    out.storage.withUnsafeMutableBufferPointer { p in
+      let b = p.baseAddress!
+      for i in 1..<max(1, n) { for j in 0..<i { b[i * n + j] = b[j * n + i] } }
+    }
     return out
   }
 }

@@ -31,12 +31,134 @@ func normal(_ g: inout SeededGenerator) -> Double {
   return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
 }
 
+/// Peer workloads from ../shared/bench: (our workload name, script, arguments).
+let peerRuns: [(String, String, [String])] = [
+  ("nngp_N4000_L1", "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "1", "--repeats", "3"]),
+  ("nngp_N4000_L1", "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "1", "--repeats", "3"]),
+  ("nngp_N4000_L1", "a_nngp.py", ["--impl", "numpy", "--N", "4000", "--L", "1", "--repeats", "3"]),
+  ("nngp_N4000_L10", "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "10", "--repeats", "3"]),
+  ("nngp_N4000_L10", "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "10", "--repeats", "3"]),
+  ("nngp_N4000_L100", "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
+  ("nngp_N4000_L100", "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
+  ("ntk_N1000_L100", "b_ntk.py", ["--impl", "nt", "--N", "1000", "--L", "100", "--repeats", "3"]),
+  ("ntk_N1000_L100", "b_ntk.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "1000", "--L", "100", "--repeats", "3"]),
+  ("ntk_N1000_L100", "b_ntk.py", ["--impl", "numpy", "--N", "1000", "--L", "100", "--repeats", "3"]),
+]
+
+/// Runs a peer script and returns its JSON line's median seconds and implementation.
+func runPeer(python: String, directory: String, script: String, arguments: [String]) -> (impl: String, median: Double)? {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: python)
+  p.arguments = [script] + arguments
+  p.currentDirectoryURL = URL(fileURLWithPath: directory)
+  var env = ProcessInfo.processInfo.environment
+  env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+  p.environment = env
+  let out = Pipe()
+  p.standardOutput = out
+  p.standardError = FileHandle.nullDevice
+  guard (try? p.run()) != nil else { return nil }
+  let data = out.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+    let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+  else { return nil }
+  let impl = (obj["impl"] as? String) ?? arguments[1]
+  let median = (obj["median_s"] as? Double) ?? ((obj["result"] as? [String: Any])?["median_s"] as? Double) ?? .nan
+  let threads = arguments.contains("--threads") ? "+2threads" : ""
+  return (impl + threads, median)
+}
+
+/// The verify step: neural-tangents' kernels on the peers' verify inputs (67 × 784, numpy seed 1,
+/// L = 1, 3, 10, 100) against ours, max relative error off the diagonal.
+let verifyScript = #"""
+import json, math, sys
+import jax
+jax.config.update("jax_enable_x64", True)
+import numpy as np
+from neural_tangents import stax
+X = np.random.default_rng(1).standard_normal((67, 784))
+X.tofile(sys.argv[1] + "/x.bin")
+for L in (1, 3, 10, 100):
+    layers = []
+    for _ in range(L):
+        layers += [stax.Dense(1, W_std=math.sqrt(2), b_std=0.0), stax.Relu()]
+    _, _, kfn = stax.serial(*layers, stax.Dense(1))
+    ref = kfn(X, None, ("nngp", "ntk"))
+    np.asarray(ref.nngp).tofile(sys.argv[1] + f"/nngp{L}.bin")
+    np.asarray(ref.ntk).tofile(sys.argv[1] + f"/ntk{L}.bin")
+"""#
+
+func verifyAgainstNeuralTangents(python: String) throws -> [(String, Double)] {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skelbench-verify-\(getpid())")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: python)
+  p.arguments = ["-c", verifyScript, dir.path]
+  p.standardError = FileHandle.nullDevice
+  try p.run()
+  p.waitUntilExit()
+  func load(_ name: String) throws -> [Double] {
+    let data = try Data(contentsOf: dir.appendingPathComponent(name))
+    return data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+  }
+  let x = Matrix(rows: 67, columns: 784, storage: try load("x.bin"))
+  var out: [(String, Double)] = []
+  for L in [1, 3, 10, 100] {
+    let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: L), .dense(1)])
+    let k = try spec.kernel(.inputs(x))
+    for (name, ours) in [("nngp", k.nngp.storage), ("ntk", k.ntk!.storage)] {
+      let ref = try load("\(name)\(L).bin")
+      let scale = ref.map(abs).max() ?? 1
+      var worst = 0.0
+      for i in 0..<67 { for j in 0..<67 where i != j { worst = max(worst, abs(ours[i * 67 + j] - ref[i * 67 + j]) / scale) } }
+      out.append(("\(name)_L\(L)", worst))
+    }
+  }
+  return out
+}
+
+/// Gram-matrix workloads (a, b): N inputs in R^784, standard normal, W_std = √2, no bias.
+func gramWorkload(n: Int, layers: Int, ntk: Bool, repeats: Int) throws -> Double {
+  var rng = SeededGenerator(seed: 0)
+  let x = Matrix(rows: n, columns: 784, storage: (0..<(n * 784)).map { _ in normal(&rng) })
+  let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: layers), .dense(1)])
+  var sink = 0.0
+  let t = try best(repeats) {
+    let k = try spec.kernel(.inputs(x, computeNTK: ntk))
+    sink += ntk ? k.ntk![1, 2] : k.nngp[1, 2]
+  }
+  if sink.isNaN { print("") }
+  return t
+}
+
 @main
 struct SkelBench {
   static func main() throws {
     var results: [Measurement] = []
     var sink = 0.0
+    let args = CommandLine.arguments
+    let python = args.firstIndex(of: "--peers").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
+    let benchDir = args.firstIndex(of: "--bench-dir").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } ?? "../shared/bench"
+    let only = args.firstIndex(of: "--only").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
 
+    if only == nil || only == "gram" {
+      // Machine limits in the same run: GEMM and arccos.
+      var rng0 = SeededGenerator(seed: 0)
+      let g = Matrix(rows: 4000, columns: 784, storage: (0..<(4000 * 784)).map { _ in normal(&rng0) })
+      let tGemm = best(3) { sink += g.gram()[1, 2] }
+      results.append(Measurement(name: "limit_syrk_4000x784", seconds: tGemm, detail: String(format: "%.1f GFLOP/s effective (dsyrk, 2·N²·d flops counted)", 2 * 4000.0 * 4000 * 784 / tGemm / 1e9)))
+      let cs = (0..<10_000_000).map { _ in rng0.nextUniform() * 2 - 1 }
+      let tAcos = best(3) { var s = 0.0; for c in cs { s += acos(c) }; sink += s }
+      results.append(Measurement(name: "limit_acos_scalar_1e7", seconds: tAcos, detail: String(format: "%.2f ns/element (glibc scalar, 1 core)", tAcos * 1e9 / 1e7)))
+      for (name, n, layers, ntk, reps) in [("nngp_N4000_L1", 4000, 1, false, 3), ("nngp_N4000_L10", 4000, 10, false, 3), ("nngp_N4000_L100", 4000, 100, false, 2), ("ntk_N1000_L100", 1000, 100, true, 3)] {
+        let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: reps)
+        results.append(Measurement(name: name, seconds: t, detail: String(format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers), FastMLPKernel.usesAVX2 ? "AVX2 + libmvec" : "scalar")))
+      }
+    }
+
+    if only == nil || only == "plots" {
     // Closed-form ReLU dual over 10^6 correlations.
     let rho = Grid.linspace(-1, 1, count: 1_000_000)
     let tDual = best(5) { sink += Dual.normalized(.relu, on: rho).reduce(0, +) }
@@ -111,14 +233,41 @@ struct SkelBench {
     let tEOC = best(3) { for b in Grid.linspace(0.01, 0.3, count: 30) { sink += MeanField(.tanh).edgeOfChaos(sigmaB2: b) ?? 0 } }
     results.append(Measurement(name: "edge_of_chaos_30_tanh", seconds: tEOC, detail: "30 root solves of chi1 = 1"))
 
-    for m in results {
-      print("{\"workload\": \"\(m.name)\", \"seconds\": \(m.seconds), \"detail\": \"\(m.detail)\"}")
+    }  // plots and the rest
+
+    if let python {
+      print("peers (\(python), \(benchDir)), ratios measured in this run:")
+      var byWorkload: [String: [(String, Double)]] = [:]
+      for (workload, script, arguments) in peerRuns {
+        if let r = runPeer(python: python, directory: benchDir, script: script, arguments: arguments) {
+          byWorkload[workload, default: []].append(r)
+          print("  \(workload) \(r.impl): \(String(format: "%.3f", r.median)) s")
+        } else {
+          print("  \(workload) \(script) \(arguments.joined(separator: " ")): failed")
+        }
+      }
+      for m in results where byWorkload[m.name] != nil {
+        for (impl, t) in byWorkload[m.name]! {
+          results.append(Measurement(name: "ratio_\(m.name)_vs_\(impl)", seconds: t / m.seconds, detail: String(format: "%.1f× (peer %.3f s / ours %.3f s)", t / m.seconds, t, m.seconds)))
+        }
+      }
+      for (name, err) in try verifyAgainstNeuralTangents(python: python) {
+        results.append(Measurement(name: "verify_nt_\(name)", seconds: err, detail: "max relative error off the diagonal vs neural-tangents"))
+      }
     }
-    print("")
-    print("workload".padding(toLength: 30, withPad: " ", startingAt: 0) + "  seconds     detail")
-    for m in results {
-      print(m.name.padding(toLength: 30, withPad: " ", startingAt: 0) + "  " + String(format: "%9.6f", m.seconds) + "  " + m.detail)
-    }
+
+    printTable(results)
     if sink.isNaN { print("") }  // keep the work observable
+  }
+}
+
+func printTable(_ results: [Measurement]) {
+  for m in results {
+    print("{\"workload\": \"\(m.name)\", \"seconds\": \(m.seconds), \"detail\": \"\(m.detail)\"}")
+  }
+  print("")
+  print("workload".padding(toLength: 44, withPad: " ", startingAt: 0) + "  value       detail")
+  for m in results {
+    print(m.name.padding(toLength: 44, withPad: " ", startingAt: 0) + "  " + String(format: "%10.6g", m.seconds) + "  " + m.detail)
   }
 }

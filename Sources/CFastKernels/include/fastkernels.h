@@ -1,0 +1,21 @@
+#ifndef SKEL_FASTKERNELS_H
+#define SKEL_FASTKERNELS_H
+#include <stddef.h>
+
+/// Whether the AVX2+FMA path (with glibc's libmvec acos) is used on this CPU.
+int skel_fast_has_avx2(void);
+
+/// Runs a deep ab-ReLU MLP's NNGP (and NTK) recursion on one tile of the Gram matrix.
+///
+/// nngp[r*ld + c] holds the input kernel on entry and the output kernel on return; ntk (or NULL)
+/// likewise holds the NTK. Per layer l: Dense (Σ ← w2·K + b2, Θ ← Σ + w2·Θ), then the ab-ReLU
+/// kernel with q11 = v1[l*rows + r]², q22 = v2[l*cols + c]² (v = √ of the pre-activation
+/// variances, precomputed). After `layers` blocks a readout Dense (wo2, bo2).
+/// iv1, iv2: their reciprocals (the vector path multiplies instead of dividing).
+/// slope_a, slope_b: the ab-ReLU slopes (ReLU: 0, 1).
+void skel_abrelu_mlp_tile(double *nngp, double *ntk, size_t rows, size_t cols, size_t ld, int layers,
+                          double w2, double b2, double wo2, double bo2, double slope_a, double slope_b,
+                          const double *v1, const double *v2, const double *iv1, const double *iv2,
+                          int force_scalar);
+
+#endif

@@ -1,0 +1,148 @@
+import CFastKernels
+import Dispatch
+import SkelMath
+
+/// The fast path for the commonest network of the field: `serial([Dense(w, b), abReLU] × L,
+/// Dense(w_out, b_out))` on a symmetric Gram matrix. The upper triangle is cut into tiles; each
+/// tile runs all L layers while it sits in cache (AVX2 with libmvec's vector arccos, or scalar),
+/// and tiles run on all cores. The diagonal is recomputed exactly (c = 1, θ = 0), where a
+/// vector arccos of 1 − ε would give θ ≈ √(2ε).
+public enum FastMLPKernel {
+  /// The network's parameters, when a layer spec has this shape.
+  public struct Shape: Sendable, Equatable {
+    public var depth: Int
+    public var w2: Double, b2: Double, wOut2: Double, bOut2: Double
+    public var a: Double, b: Double
+  }
+
+  /// Recognises serial([Dense, abReLU] × L, Dense) in NT parameterization, however nested.
+  public static func shape(of spec: LayerSpec) -> Shape? {
+    var flat: [LayerSpec] = []
+    func walk(_ s: LayerSpec) -> Bool {
+      switch s {
+      case .serial(let xs): return xs.allSatisfy(walk)
+      case .repeated(let x, let n):
+        for _ in 0..<n { if !walk(x) { return false } }
+        return true
+      case .identity: return true
+      default:
+        flat.append(s)
+        return flat.count <= 200_003
+      }
+    }
+    guard walk(spec), flat.count >= 3, flat.count % 2 == 1 else { return nil }
+    guard case .dense(let w, let b, .ntk) = flat[0], case .activation(.abRelu(let sa, let sb)) = flat[1] else { return nil }
+    for k in stride(from: 0, to: flat.count - 1, by: 2) {
+      guard flat[k] == .dense(wStd: w, bStd: b, parameterization: .ntk), flat[k + 1] == .activation(.abRelu(a: sa, b: sb)) else { return nil }
+    }
+    guard case .dense(let wo, let bo, .ntk) = flat[flat.count - 1] else { return nil }
+    return Shape(depth: flat.count / 2, w2: w * w, b2: (b ?? 0) * (b ?? 0), wOut2: wo * wo, bOut2: (bo ?? 0) * (bo ?? 0), a: sa, b: sb)
+  }
+
+  /// NNGP (and NTK) Gram matrices from the input Gram `k0` (symmetric n × n, NT's ⟨x, x′⟩/d).
+  public static func run(_ shape: Shape, inputGram k0: Matrix, computeNTK: Bool, tile: Int = 64, threads: Int = 0, forceScalar: Bool = false) -> (nngp: Matrix, ntk: Matrix?) {
+    let n = k0.rows, L = shape.depth
+    // √ of the pre-activation variances per layer (the diagonal evolves on its own).
+    var v = [Double](repeating: 0, count: L * n)
+    let half = (shape.a * shape.a + shape.b * shape.b) / 2
+    for i in 0..<n {
+      var k = k0[i, i]
+      for l in 0..<L {
+        let pre = shape.w2 * k + shape.b2
+        v[l * n + i] = pre.squareRoot()
+        k = half * pre
+      }
+    }
+    var nngp = k0
+    var ntk: Matrix? = computeNTK ? Matrix(rows: n, columns: n) : nil
+    let blocks = (n + tile - 1) / tile
+    let pairs: [(Int, Int)] = (0..<blocks).flatMap { bi in (bi..<blocks).map { (bi, $0) } }
+    // per-block variance slices, layer-major: vb[block][l * size + r]
+    let vb: [[Double]] = (0..<blocks).map { bk in
+      let r0 = bk * tile, size = min(tile, n - r0)
+      var out = [Double](repeating: 0, count: L * size)
+      for l in 0..<L { for r in 0..<size { out[l * size + r] = v[l * n + r0 + r] } }
+      return out
+    }
+    let ivb: [[Double]] = vb.map { $0.map { $0 > 0 ? 1 / $0 : 0 } }
+    let scalar: Int32 = forceScalar ? 1 : 0
+    nngp.storage.withUnsafeMutableBufferPointer { kb in
+      let kp = UnsafeSendablePointer(kb.baseAddress!)
+      let work = { (tp: UnsafeSendablePointer?) in
+        let workers = threads > 0 ? threads : max(1, ProcessInfoCores.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+          var p = worker
+          while p < pairs.count {
+            let (bi, bj) = pairs[p]
+            let r0 = bi * tile, c0 = bj * tile
+            let rows = min(tile, n - r0), cols = min(tile, n - c0)
+            vb[bi].withUnsafeBufferPointer { v1 in
+              vb[bj].withUnsafeBufferPointer { v2 in
+                ivb[bi].withUnsafeBufferPointer { iv1 in
+                  ivb[bj].withUnsafeBufferPointer { iv2 in
+                    skel_abrelu_mlp_tile(
+                      kp.pointer + r0 * n + c0, tp.map { $0.pointer + r0 * n + c0 }, rows, cols, n, Int32(L), shape.w2, shape.b2,
+                      shape.wOut2, shape.bOut2, shape.a, shape.b, v1.baseAddress, v2.baseAddress, iv1.baseAddress, iv2.baseAddress,
+                      scalar)
+                  }
+                }
+              }
+            }
+            p += workers
+          }
+        }
+      }
+      if ntk != nil {
+        ntk!.storage.withUnsafeMutableBufferPointer { tb in work(UnsafeSendablePointer(tb.baseAddress!)) }
+      } else {
+        work(nil)
+      }
+    }
+    // mirror the upper triangle (unchecked pointers: 16M entries at N = 4000), then the exact diagonal
+    Self.mirror(&nngp.storage, n)
+    if ntk != nil { Self.mirror(&ntk!.storage, n) }
+    for i in 0..<n {
+      var k = k0[i, i], t = 0.0
+      for _ in 0..<L {
+        let s = shape.w2 * k + shape.b2
+        t = s + shape.w2 * t
+        k = half * s
+        t *= half
+      }
+      let s = shape.wOut2 * k + shape.bOut2
+      nngp.storage[i * n + i] = s
+      if ntk != nil { ntk!.storage[i * n + i] = s + shape.wOut2 * t }
+    }
+    return (nngp, ntk)
+  }
+
+  static func mirror(_ a: inout [Double], _ n: Int) {
+    a.withUnsafeMutableBufferPointer { p in
+      let b = p.baseAddress!
+      for i in 1..<max(1, n) { for j in 0..<i { b[i * n + j] = b[j * n + i] } }
+    }
+  }
+
+  /// Whether this CPU takes the vector path.
+  public static var usesAVX2: Bool { skel_fast_has_avx2() != 0 }
+}
+
+/// A raw pointer handed to worker threads, each writing disjoint tiles.
+struct UnsafeSendablePointer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Double>
+  init(_ p: UnsafeMutablePointer<Double>) { pointer = p }
+}
+
+enum ProcessInfoCores {
+  static let count: Int = {
+    #if canImport(Glibc)
+      return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    #else
+      return 2
+    #endif
+  }()
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif

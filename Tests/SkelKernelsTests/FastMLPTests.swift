@@ -1,0 +1,62 @@
+import SkelKernels
+import SkelMath
+import SkelTestSupport
+import Testing
+
+@Suite struct FastMLPTests {
+  func inputs(n: Int, d: Int, seed: UInt64) -> Matrix {
+    var g = SeededGenerator(seed: seed)
+    var x = Matrix(rows: n, columns: d, storage: (0..<(n * d)).map { _ in g.nextUniform() * 2 - 1 })
+    // rows 0 and 1: unit variance (x·x/d = 1) at correlation 0.5
+    for j in 0..<d { x[0, j] = 0; x[1, j] = 0 }
+    x[0, 0] = Double(d).squareRoot()
+    x[1, 0] = 0.5 * Double(d).squareRoot()
+    x[1, 1] = 0.75.squareRoot() * Double(d).squareRoot()
+    return x
+  }
+
+  func generic(_ spec: LayerSpec, _ k: KernelState) throws -> KernelState {
+    // the generic path: the same layers applied one by one
+    guard case .serial(let layers) = spec else { return try spec.kernel(k) }
+    var s = k
+    for l in layers { s = try l.kernel(s) }
+    return s
+  }
+
+  /// Tiled AVX2 and scalar paths against the layer-by-layer path: relative 1e-12 off and on the diagonal.
+  @Test(arguments: [(1, 0.0, 0.0, 1.0), (3, 0.1, 0.0, 1.0), (10, 0.0, 0.2, 1.0), (10, 0.3, -1.0, 1.0)])
+  func agreesWithGeneric(depth: Int, bias: Double, a: Double, b: Double) throws {
+    let x = inputs(n: 70, d: 30, seed: 5)
+    let hidden = LayerSpec.serial([.dense(1.4, bias: bias == 0 ? nil : bias), .activation(.abRelu(a: a, b: b))])
+    let spec = LayerSpec.serial([.repeated(hidden, count: depth), .dense(1.1, bias: bias == 0 ? nil : bias)])
+    let shape = try #require(FastMLPKernel.shape(of: spec))
+    #expect(shape.depth == depth)
+    let fast = try spec.kernel(.inputs(x))
+    var slow = KernelState.inputs(x)
+    for _ in 0..<depth { slow = try hidden.generic(slow) }
+    slow = try LayerSpec.dense(1.1, bias: bias == 0 ? nil : bias).generic(slow)
+    let scalar = FastMLPKernel.run(shape, inputGram: KernelState.inputs(x).nngp, computeNTK: true, tile: 16, forceScalar: true)
+    for i in 0..<70 {
+      for j in 0..<70 {
+        expectClose(fast.nngp[i, j], slow.nngp[i, j], relative: 1e-12, absolute: 1e-14, "nngp[\(i),\(j)]")
+        expectClose(fast.ntk![i, j], slow.ntk![i, j], relative: 1e-12, absolute: 1e-14, "ntk[\(i),\(j)]")
+        expectClose(scalar.nngp[i, j], slow.nngp[i, j], relative: 1e-12, absolute: 1e-14, "scalar nngp[\(i),\(j)]")
+      }
+    }
+  }
+
+  /// science.md §7.3 deep ReLU (L = 2, ρ = 0.5) through the Gram route.
+  @Test func neuralTangentsValueThroughGram() throws {
+    let x = inputs(n: 40, d: 16, seed: 2)
+    let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: 2), .dense(1)])
+    let k = try spec.kernel(.inputs(x))
+    expectClose(k.nngp[0, 1], 0.683905650899, relative: 1e-12, absolute: 6e-13)
+    expectClose(k.ntk![0, 1], 1.351479561123, relative: 1e-12, absolute: 6e-13)
+    expectClose(k.ntk![0, 0], 3, relative: 1e-14, "exact diagonal")
+  }
+
+  @Test func otherShapesAreNotTaken() {
+    #expect(FastMLPKernel.shape(of: .serial([.dense(1), .activation(.tanh), .dense(1)])) == nil)
+    #expect(FastMLPKernel.shape(of: .serial([.dense(1), .activation(.relu), .dense(2), .activation(.relu), .dense(1)])) == nil)
+  }
+}
