@@ -9,23 +9,64 @@ public struct ResultCache: Sendable {
 
   public init(directory: URL?) { self.directory = directory }
 
-  public struct Entry: Codable, Sendable {
+  public struct Entry: Sendable {
     public var result: ExperimentResult
     public var seconds: Double
+  }
+
+  /// The stored form: number arrays as raw little-endian float64 bytes (base64 in the JSON), so
+  /// a warm build decodes a 101 × 101 phase diagram in microseconds instead of parsing 10⁴ numbers.
+  struct Stored: Codable {
+    struct Series: Codable {
+      var name: String
+      var x: Data
+      var y: Data
+      var yerr: Data?
+    }
+    struct Grid: Codable {
+      var name: String
+      var x: Data
+      var y: Data
+      var values: Data
+    }
+    var result: ExperimentResult  // with numbers stripped
+    var series: [Series]
+    var grid: Grid?
+    var seconds: Double
+  }
+
+  static func pack(_ xs: [Double]) -> Data { xs.withUnsafeBufferPointer { Data(buffer: $0) } }
+  static func unpack(_ d: Data) -> [Double] {
+    d.withUnsafeBytes { raw in Array(raw.bindMemory(to: Double.self)) }
   }
 
   public func load(_ key: String) -> Entry? {
     guard let directory else { return nil }
     let url = directory.appendingPathComponent(key + ".json")
-    guard let data = try? Data(contentsOf: url) else { return nil }
-    return try? JSONDecoder().decode(Entry.self, from: data)
+    guard let data = try? Data(contentsOf: url), let stored = try? JSONDecoder().decode(Stored.self, from: data) else { return nil }
+    var result = stored.result
+    result.series = stored.series.map { SeriesData(name: $0.name, x: Self.unpack($0.x), y: Self.unpack($0.y), yerr: $0.yerr.map(Self.unpack)) }
+    if let g = stored.grid {
+      let xs = Self.unpack(g.x), ys = Self.unpack(g.y), flat = Self.unpack(g.values)
+      guard flat.count == xs.count * ys.count else { return nil }
+      result.grid = GridData(name: g.name, x: xs, y: ys, values: (0..<ys.count).map { Array(flat[($0 * xs.count)..<(($0 + 1) * xs.count)]) })
+    }
+    return Entry(result: result, seconds: stored.seconds)
   }
 
   public func store(_ entry: Entry, key: String) {
     guard let directory else { return }
     do {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      let data = try JSONEncoder().encode(entry)
+      var stripped = entry.result
+      stripped.series = []
+      stripped.grid = nil
+      let stored = Stored(
+        result: stripped,
+        series: entry.result.series.map { Stored.Series(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), yerr: $0.yerr.map(Self.pack)) },
+        grid: entry.result.grid.map { Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 })) },
+        seconds: entry.seconds)
+      let data = try JSONEncoder().encode(stored)
       try data.write(to: directory.appendingPathComponent(key + ".json"), options: .atomic)
     } catch {
       // A cache that cannot be written only costs time on the next build.

@@ -59,6 +59,7 @@ public struct SiteBuilder {
   /// Progress lines (`[2/6] Validate directives`).
   public let log: @Sendable (String) -> Void
   let warningsFound = WarningBox()
+  let stageClock = StageClock()
 
   public init(
     configuration: BuildConfiguration, registry: ExperimentRegistry = .standard, backend: FigureBackend,
@@ -74,7 +75,12 @@ public struct SiteBuilder {
 
   static let stages = ["Read reports", "Validate directives", "Run experiments", "Typeset math", "Draw figures", "Write site"]
 
-  func stage(_ k: Int) { log("[\(k + 1)/\(Self.stages.count)] \(Self.stages[k])") }
+  func stage(_ k: Int) {
+    let now = DispatchTime.now().uptimeNanoseconds
+    let previous = stageClock.swap(now)
+    let took = previous == 0 || k == 0 ? "" : String(format: " (previous stage %.0f ms)", Double(now - previous) / 1e6)
+    log("[\(k + 1)/\(Self.stages.count)] \(Self.stages[k])\(took)")
+  }
 
   /// Summary of a finished build.
   public struct Summary: Sendable {
@@ -283,8 +289,24 @@ public struct SiteBuilder {
       }
     }
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
-    let outputs = try configuration.katex.render(unique)
-    let table = Dictionary(uniqueKeysWithValues: zip(unique, outputs))
+    // Typeset formulas are cached (one JSON map); node starts only for formulas not seen before.
+    let mathCache = configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }
+    var known: [String: String] = mathCache.flatMap { try? Data(contentsOf: $0) }.flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
+    func key(_ r: KatexRenderer.Request) -> String {
+      ContentHash.hex(r.tex + "\u{1}" + (r.display ? "D" : "I") + "\u{1}" + r.macros.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "\u{2}"))
+    }
+    let missing = unique.filter { known[key($0)] == nil }
+    let fresh = try configuration.katex.render(missing)
+    var table: [KatexRenderer.Request: KatexRenderer.Output] = [:]
+    for (r, o) in zip(missing, fresh) {
+      table[r] = o
+      if case .html(let h) = o { known[key(r)] = h }
+    }
+    for r in unique where table[r] == nil { table[r] = .html(known[key(r)]!) }
+    if !missing.isEmpty, let mathCache, let data = try? JSONEncoder().encode(known) {
+      try? FileManager.default.createDirectory(at: mathCache.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try? data.write(to: mathCache, options: .atomic)
+    }
     var problems: [Diagnostic] = []
     for (s, r) in zip(spans, requests) {
       if case .error(let message)? = table[r] {
@@ -315,12 +337,25 @@ public struct SiteBuilder {
     guard let figure = kind.figure(for: r.result, options: d.options) else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }
-    let scene = FigureLayout(theme: theme, measurer: backend).scene(for: figure)
     let formats = d.options.strings("formats")
+    // Rendered figures are cached by what determines their bytes: the result's key, the size,
+    // the theme, the format and the resolution. A warm rebuild draws nothing.
+    let figureCache = configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") }
+    func cached(_ theme: Theme, _ format: ImageFormat) throws -> [UInt8] {
+      let key = ContentHash.hex([d.key, d.options.texts["size"] ?? "", "\(theme)", format.rawValue, "\(configuration.pngPixelsPerPoint)"].joined(separator: "|"))
+      let url = figureCache?.appendingPathComponent(key + "." + format.rawValue)
+      if let url, let data = try? Data(contentsOf: url) { return Array(data) }
+      let bytes = try backend.render(FigureLayout(theme: theme, measurer: backend).scene(for: figure), as: format, pixelsPerPoint: configuration.pngPixelsPerPoint)
+      if let url, let dir = figureCache {
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try? Data(bytes).write(to: url, options: .atomic)
+      }
+      return bytes
+    }
     for f in formats {
       guard let format = ImageFormat(rawValue: f) else { continue }
       do {
-        files[dir + d.label + "." + f] = try backend.render(scene, as: format, pixelsPerPoint: configuration.pngPixelsPerPoint)
+        files[dir + d.label + "." + f] = try cached(theme, format)
       } catch {
         throw BuildError.stage(name: Self.stages[4], message: "\(d.directive.location): cannot draw '\(d.label)' as \(f): \(error)")
       }
@@ -328,8 +363,7 @@ public struct SiteBuilder {
     // A dark variant for readers whose browser prefers dark pages (`<picture>` picks it).
     var dark = false
     if let main = formats.first(where: { $0 == "svg" || $0 == "png" }), let format = ImageFormat(rawValue: main) {
-      let darkScene = FigureLayout(theme: darkTheme, measurer: backend).scene(for: figure)
-      files[dir + d.label + ".dark." + main] = try? backend.render(darkScene, as: format, pixelsPerPoint: configuration.pngPixelsPerPoint)
+      files[dir + d.label + ".dark." + main] = try? cached(darkTheme, format)
       dark = files[dir + d.label + ".dark." + main] != nil
     }
     let alt = d.options.string("alt").isEmpty ? FigureData.alt(r.result) : d.options.string("alt")
@@ -456,4 +490,13 @@ enum ValuesTeX {
 final class WarningBox: @unchecked Sendable {
   private(set) var items: [String] = []
   func append(contentsOf xs: [String]) { items += xs }
+}
+
+/// When the last stage started (for the progress line's timing).
+final class StageClock: @unchecked Sendable {
+  private var last: UInt64 = 0
+  func swap(_ now: UInt64) -> UInt64 {
+    defer { last = now }
+    return last
+  }
 }

@@ -235,6 +235,49 @@ struct SkelBench {
 
     }  // plots and the rest
 
+    if only == nil || only == "dual" {
+      // Workload d: the tanh dual at 10⁴ correlations (the peer: 2-D Gauss–Hermite 64², numpy).
+      // Ours: 1-D Gauss–Hermite Mehler coefficients, then a polynomial per correlation; the series'
+      // truncation is bounded by its tail (EqualVarianceKernel). Error: against 2-D adaptive quadrature.
+      let rhos = Grid.linspace(-1, 1, count: 10_000)
+      var values: [Double] = []
+      let tDual = best(5) {
+        let k = EqualVarianceKernel(.tanh, q: 1)
+        values = rhos.map { k.value(correlation: $0) }
+      }
+      var worst = 0.0
+      for i in stride(from: 0, to: rhos.count, by: 100) {
+        let exact = AdaptiveDualQuadrature.shared.kernel(.tanh, q11: 1, q22: 1, q12: rhos[i]).value.nngp
+        worst = max(worst, abs(values[i] - exact))
+      }
+      results.append(Measurement(name: "dual_tanh_M1e4", seconds: tDual, detail: String(format: "max error %.1e vs 2-D adaptive quadrature at 100 correlations", worst)))
+    }
+
+    if only == nil || only == "site" {
+      // Site builds of the bundled reports: cold (no cache) and warm (cache, no change).
+      let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("skelreport").path
+      if FileManager.default.isExecutableFile(atPath: exe) {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("skelbench-site-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: out) }
+        func build(_ extra: [String]) -> Double {
+          let p = Process()
+          p.executableURL = URL(fileURLWithPath: exe)
+          p.arguments = ["build", "reports", "--out", out.appendingPathComponent("site").path, "--cache-dir", out.appendingPathComponent("cache").path, "--quiet"] + extra
+          p.standardOutput = FileHandle.nullDevice
+          p.standardError = FileHandle.nullDevice
+          let t0 = DispatchTime.now().uptimeNanoseconds
+          try? p.run()
+          p.waitUntilExit()
+          return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }
+        let cold = build(["--no-cache"])
+        _ = build([])  // fills the cache
+        let warm = (0..<3).map { _ in build([]) }.min() ?? .nan
+        results.append(Measurement(name: "site_cold_build", seconds: cold, detail: "bundled reports, no cache, whole process"))
+        results.append(Measurement(name: "site_warm_rebuild", seconds: warm, detail: "bundled reports, no change, whole process"))
+      }
+    }
+
     if let python {
       print("peers (\(python), \(benchDir)), ratios measured in this run:")
       var byWorkload: [String: [(String, Double)]] = [:]
