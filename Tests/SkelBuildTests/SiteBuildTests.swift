@@ -160,6 +160,18 @@ struct FigureJSON: Decodable {
     }
   }
 
+  /// A warm build (results, figures and formulas from the cache) writes the same bytes as the cold one.
+  @Test func warmBuildIsByteIdentical() throws {
+    let dir = try scratch(["t.md": testReport])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try builder(dir, cache: true).build()
+    let cold = snapshot(dir.appendingPathComponent("_site"))
+    let summary = try builder(dir, cache: true).build()
+    #expect(summary.cacheHits == 1)
+    #expect(snapshot(dir.appendingPathComponent("_site")) == cold)
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("math.json").path), "formulas cached")
+  }
+
   /// The second build reuses every result; a changed option recomputes.
   @Test func cacheIsReused() throws {
     let dir = try scratch(["t.md": testReport])
