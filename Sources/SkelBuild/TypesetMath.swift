@@ -55,17 +55,5 @@ struct TypesetMath {
 import Foundation
 
 enum HTMLText {
-  static func escape(_ s: String) -> String {
-    var r = ""
-    for c in s {
-      switch c {
-      case "&": r += "&amp;"
-      case "<": r += "&lt;"
-      case ">": r += "&gt;"
-      case "\"": r += "&quot;"
-      default: r.append(c)
-      }
-    }
-    return r
-  }
+  static func escape(_ s: String) -> String { HTMLEscape.text(s) }
 }

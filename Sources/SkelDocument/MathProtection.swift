@@ -385,10 +385,7 @@ public struct MathProtection: Sendable {
 
   static func isKeyCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "-" || c == "_" || c == ":" || c == "." }
 
-  static func escapeHTML(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-      .replacingOccurrences(of: "\"", with: "&quot;")
-  }
+  static func escapeHTML(_ s: String) -> String { HTMLEscape.text(s) }
 
   /// The index just past the closing delimiter, and the TeX between the delimiters.
   static func findClose(_ s: [Character], from start: Int, display: Bool) -> (Int, String)? {

@@ -91,13 +91,21 @@ public enum SyntaxHighlighter {
     return out
   }
 
-  static func escape(_ s: String) -> String {
+  static func escape(_ s: String) -> String { HTMLEscape.text(s) }
+
+}
+
+/// HTML escaping, the one place: `&`, `<`, `>` and `"` (safe in text and in attribute values).
+public enum HTMLEscape {
+  public static func text(_ s: String) -> String {
     var r = ""
+    r.reserveCapacity(s.utf8.count)
     for c in s {
       switch c {
       case "&": r += "&amp;"
       case "<": r += "&lt;"
       case ">": r += "&gt;"
+      case "\"": r += "&quot;"
       default: r.append(c)
       }
     }

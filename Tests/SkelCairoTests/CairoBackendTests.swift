@@ -70,18 +70,7 @@ let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appe
   /// Golden PNG, looked at by a person (Snapshots/sample-figure.png). Re-record with
   /// RECORD_SNAPSHOTS=1 and look at the new file before committing it; a missing baseline fails.
   @Test func goldenPNG() throws {
-    let png = Data(try backend.render(scene(), as: .png, pixelsPerPoint: 2))
-    let golden = snapshots.appendingPathComponent("sample-figure.png")
-    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-      try png.write(to: golden)
-      Issue.record("recorded a new baseline at \(golden.path); look at it, then run again without RECORD_SNAPSHOTS")
-      return
-    }
-    guard let expected = try? Data(contentsOf: golden) else {
-      Issue.record("no baseline at \(golden.path); run with RECORD_SNAPSHOTS=1")
-      return
-    }
-    #expect(png == expected, "PNG differs from the golden file (fonts or cairo/pango versions changed?)")
+    try expectGolden(Data(try backend.render(scene(), as: .png, pixelsPerPoint: 2)), named: "sample-figure.png")
   }
 
   /// Pango measures real text: a wider string is wider, sizes scale linearly.
@@ -93,4 +82,20 @@ let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appe
     #expect(abs(big.width - 2 * a.width) < 0.5)
     #expect(a.height > 10 && a.height < 14, "DejaVu Sans at 10 pt has a line height of about 11.6 pt")
   }
+}
+
+/// Compares bytes with `Snapshots/<name>`; RECORD_SNAPSHOTS=1 records (and fails, so that a person
+/// looks at the new file); a missing baseline fails.
+func expectGolden(_ data: Data, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  let golden = snapshots.appendingPathComponent(name)
+  if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+    try data.write(to: golden)
+    Issue.record("recorded a new baseline at \(golden.path); look at it, then run again without RECORD_SNAPSHOTS", sourceLocation: sourceLocation)
+    return
+  }
+  guard let expected = try? Data(contentsOf: golden) else {
+    Issue.record("no baseline at \(golden.path); run with RECORD_SNAPSHOTS=1", sourceLocation: sourceLocation)
+    return
+  }
+  #expect(data == expected, "\(name) differs from the golden file (fonts or cairo/pango versions changed?)", sourceLocation: sourceLocation)
 }

@@ -112,18 +112,7 @@ enum Gallery {
   @Test(arguments: ["loglog", "heatmaps", "grid", "skeleton"])
   func golden(name: String) throws {
     let figure = Gallery.all.first { $0.0 == name }!.1
-    let png = Data(try backend.render(FigureLayout(theme: .light, measurer: backend).scene(for: figure), as: .png, pixelsPerPoint: 2))
-    let golden = snapshots.appendingPathComponent("gallery-\(name).png")
-    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
-      try png.write(to: golden)
-      Issue.record("recorded a new baseline at \(golden.path); look at it, then run again without RECORD_SNAPSHOTS")
-      return
-    }
-    guard let expected = try? Data(contentsOf: golden) else {
-      Issue.record("no baseline at \(golden.path); run with RECORD_SNAPSHOTS=1")
-      return
-    }
-    #expect(png == expected, "\(name): PNG differs from the golden file")
+    try expectGolden(Data(try backend.render(FigureLayout(theme: .light, measurer: backend).scene(for: figure), as: .png, pixelsPerPoint: 2)), named: "gallery-\(name).png")
   }
 
   /// Every kind renders in all three formats, deterministically; `GALLERY_DIR` keeps the PNGs to look at.
