@@ -228,6 +228,7 @@ public struct SiteBuilder {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
+        if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
         guard let options, let schema = schemas[d.kind] else { continue }
         let label = options.string("label").isEmpty ? "\(d.kind)-\(d.index + 1)" : options.string("label")
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)

@@ -22,9 +22,13 @@ public protocol ExperimentKind: Sendable {
   func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult
   /// The figure of a result, or `nil` for a table-only result.
   func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure?
+  /// Science-aware checks beyond the option types, before anything runs (default: none).
+  func check(_ directive: Directive) -> [Diagnostic]
 }
 
 extension ExperimentKind {
+  public func check(_ directive: Directive) -> [Diagnostic] { [] }
+
   /// A line plot of every series, sized by the `size` option.
   public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {
     if result.series.isEmpty { return nil }
@@ -49,6 +53,6 @@ public struct ExperimentRegistry: Sendable {
   /// The kinds shipped with skelreport.
   public static let standard = ExperimentRegistry([
     DualKind(), HermiteTableKind(), DepthKind(), FixedPointKind(), SkeletonKind(), NetworkKernelKind(ntk: false),
-    NetworkKernelKind(ntk: true), PhaseDiagramKind(), DepthScalesKind(),
+    NetworkKernelKind(ntk: true), PhaseDiagramKind(), DepthScalesKind(), WeightsKind(),
   ])
 }

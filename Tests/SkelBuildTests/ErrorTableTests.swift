@@ -19,7 +19,7 @@ func directive(_ kind: String, _ options: String) -> String {
 }
 
 let errorCases: [ErrorCase] = [
-  ErrorCase(id: "unknown kind", report: directive("duel", ""), expected: "e.md:7:13: error: unknown directive kind 'duel'; did you mean 'dual'?; known kinds: depth, depth-scales, dual, fixed-point, hermite-table, nngp, ntk, phase-diagram, skeleton"),
+  ErrorCase(id: "unknown kind", report: directive("duel", ""), expected: "e.md:7:13: error: unknown directive kind 'duel'; did you mean 'dual'?; known kinds: depth, depth-scales, dual, fixed-point, hermite-table, nngp, ntk, phase-diagram, skeleton, weights"),
   ErrorCase(id: "unknown option", report: directive("dual", ":activation: [relu]"), expected: "e.md:9:2: error: unknown option 'activation' for directive 'dual'; did you mean 'activations'?"),
   ErrorCase(id: "unknown activation", report: directive("dual", ":activations: [relu, tahn]"), expected: "e.md:9:22: error: unknown activation 'tahn' for option 'activations'; did you mean 'tanh'?"),
   ErrorCase(id: "correlation outside [-1, 1]", report: directive("dual", ":rho: linspace(-1, 1.5, 11)"), expected: "e.md:9:7: error: option 'rho' has a point 1.25 outside [-1, 1]"),
@@ -63,6 +63,8 @@ let errorCases: [ErrorCase] = [
   ErrorCase(id: "activation: too many parameters", report: directive("dual", ":activations: [rbf(1, 2)]"), expected: "e.md:9:23: error: activation 'rbf' takes 1 parameter: rbf(gamma=1)"),
   ErrorCase(id: "skeleton correlation out of range", report: directive("skeleton", ":correlations: [1, -1.2]"), expected: "e.md:9:20: error: option 'correlations' must be a number in [-1, 1], got -1.2"),
   ErrorCase(id: "negative weight variance", report: directive("phase-diagram", ":sigma_w2: linspace(-1, 2, 5)"), expected: "e.md:9:12: error: option 'sigma_w2' has a point -1.0 outside [0, 100]"),
+  ErrorCase(id: "Student-t with infinite variance", report: directive("weights", ":laws: [gaussian, student_t(nu=2)]"), expected: "e.md:9:32: error: a Student-t law needs nu > 2 (its variance is infinite for nu <= 2), got 2"),
+  ErrorCase(id: "unknown weight law", report: directive("weights", ":laws: [gausian]"), expected: "e.md:9:9: error: unknown weight law 'gausian' for option 'laws'; did you mean 'gaussian'?"),
   ErrorCase(id: "duplicate section label", report: "## A {#sec-a}\n\n## B {#sec-a}\n\nSee @sec-a.\n", expected: "e.md:3:8: error: label 'sec-a' is already used on line 1"),
   ErrorCase(id: "strict: missing alt text", report: "```{kernel} dual\n:label: fig-s\n\nSee @fig-s.\n```\n\n@fig-s\n", expected: "e.md:1:13: error: figure 'fig-s' has no :alt: text; a description is generated from its data (--strict)", strict: true),
 ]

@@ -135,3 +135,16 @@ func errors(_ kind: String, _ options: String) -> [String] {
     #expect(degenerate.table?.rows[0][0] == "critical" && degenerate.table?.rows[0][2] == "—")
   }
 }
+
+@Suite struct WeightsKindTests {
+  /// Student-t kernel = Gaussian × ν/(ν − 2) within 3 standard errors at every angle; same seed, same bytes.
+  @Test func studentTScalesTheGaussianKernel() throws {
+    let r = try run("weights", ":laws: [student_t(nu=5)]\n:samples: 20000\n:theta: [0, 1.0472, 1.5708]")
+    let mc = r.series[0], exact = r.series[1]
+    #expect(mc.name == "student_t(nu=5)" && exact.name == "exact student_t(nu=5)")
+    for k in mc.x.indices { #expect(abs(mc.y[k] - exact.y[k]) < 3 * mc.yerr![k], "θ = \(mc.x[k])") }
+    expectClose(exact.y[0], 0.5 * 5 / 3, relative: 1e-15)
+    let again = try run("weights", ":laws: [student_t(nu=5)]\n:samples: 20000\n:theta: [0, 1.0472, 1.5708]")
+    #expect(again == r, "seeded: identical results")
+  }
+}

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// Samplers on `SeededGenerator`: the same seed gives the same numbers on every machine (only
+/// IEEE arithmetic and libm's log/sqrt/cos are involved).
+extension SeededGenerator {
+  /// A standard normal by the Box–Muller transform (both outputs used, the second cached).
+  public mutating func nextNormal() -> Double {
+    if let z = spareNormal {
+      spareNormal = nil
+      return z
+    }
+    let u = max(nextUniform(), 0x1p-60), v = nextUniform()
+    let r = (-2 * log(u)).squareRoot()
+    spareNormal = r * sin(2 * Double.pi * v)
+    return r * cos(2 * Double.pi * v)
+  }
+
+  /// Rademacher: ±1 with probability 1/2.
+  public mutating func nextRademacher() -> Double { next() & 1 == 0 ? -1 : 1 }
+
+  /// Laplace with unit variance (scale 1/√2).
+  public mutating func nextLaplace() -> Double {
+    let u = nextUniform() - 0.5
+    return -(u < 0 ? -1.0 : 1.0) * log(1 - 2 * abs(u)) / 2.0.squareRoot()
+  }
+
+  /// Uniform on [−√3, √3] (unit variance).
+  public mutating func nextUniformUnitVariance() -> Double { (2 * nextUniform() - 1) * 3.0.squareRoot() }
+
+  /// χ²_ν by summing squares for integer ν (ν ≤ 60), the Wilson–Hilferty-free exact route.
+  public mutating func nextChiSquared(degrees nu: Int) -> Double {
+    var s = 0.0
+    for _ in 0..<nu {
+      let z = nextNormal()
+      s += z * z
+    }
+    return s
+  }
+}
