@@ -1,0 +1,100 @@
+import CBLAS
+
+/// Dense linear algebra through LAPACK (inside OpenBLAS): symmetric eigendecomposition
+/// (`dsyevd`), Cholesky (`dpotrf`) and SVD (`dgesdd`). Matrices are row-major here and
+/// column-major in LAPACK; each wrapper says how it maps.
+public enum LinearAlgebraError: Error, Equatable, Sendable {
+  case notSquare(rows: Int, columns: Int)
+  case notPositiveDefinite(order: Int)
+  case lapack(routine: String, info: Int)
+}
+
+extension Matrix {
+  /// C = A·B through `dgemm`.
+  public static func * (a: Matrix, b: Matrix) -> Matrix {
+    precondition(a.columns == b.rows, "matrix product: \(a.rows)×\(a.columns) times \(b.rows)×\(b.columns)")
+    var c = Matrix(rows: a.rows, columns: b.columns)
+    a.storage.withUnsafeBufferPointer { pa in
+      b.storage.withUnsafeBufferPointer { pb in
+        c.storage.withUnsafeMutableBufferPointer { pc in
+          cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(a.rows), Int32(b.columns), Int32(a.columns), 1,
+            pa.baseAddress, Int32(a.columns), pb.baseAddress, Int32(b.columns), 0, pc.baseAddress, Int32(b.columns))
+        }
+      }
+    }
+    return c
+  }
+
+  public var transposed: Matrix {
+    var t = Matrix(rows: columns, columns: rows)
+    for i in 0..<rows { for j in 0..<columns { t[j, i] = self[i, j] } }
+    return t
+  }
+
+  /// Eigenvalues (ascending) and orthonormal eigenvectors (as columns) of a symmetric matrix.
+  /// A symmetric row-major matrix is its own column-major transpose, so it goes to LAPACK as is;
+  /// the eigenvectors come back column-major and are transposed into columns of the result.
+  public func symmetricEigen() throws(LinearAlgebraError) -> (values: [Double], vectors: Matrix) {
+    guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
+    var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
+    var a = storage
+    var w = [Double](repeating: 0, count: rows)
+    var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
+    var lwork: Int32 = -1, liwork: Int32 = -1
+    var workSize = 0.0
+    var iworkSize: Int32 = 0
+    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info)
+    lwork = Int32(workSize)
+    liwork = iworkSize
+    var work = [Double](repeating: 0, count: Int(lwork))
+    var iwork = [Int32](repeating: 0, count: Int(liwork))
+    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+    guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
+    // a is column-major: column k (eigenvector k) is a[k*n ..< (k+1)*n]
+    var v = Matrix(rows: rows, columns: rows)
+    for k in 0..<rows { for i in 0..<rows { v[i, k] = a[k * rows + i] } }
+    return (w, v)
+  }
+
+  /// The lower Cholesky factor L with A = L·Lᵀ (A symmetric positive definite).
+  public func cholesky() throws(LinearAlgebraError) -> Matrix {
+    guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
+    var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
+    var a = storage
+    // column-major upper factor U (A = UᵀU) of A read column-major (= A, symmetric): Uᵀ = L row-major
+    var uplo = CChar(UInt8(ascii: "U"))
+    dpotrf_(&uplo, &n, &a, &lda, &info)
+    if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
+    guard info == 0 else { throw .lapack(routine: "dpotrf", info: Int(info)) }
+    var l = Matrix(rows: rows, columns: rows)
+    // column-major U: U[i, j] = a[j*n + i] for i ≤ j; L = Uᵀ: L[j, i] = U[i, j]
+    for j in 0..<rows { for i in 0...j { l[j, i] = a[j * rows + i] } }
+    return l
+  }
+
+  /// Thin SVD A = U·diag(s)·Vᵀ (singular values descending).
+  public func svd() throws(LinearAlgebraError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
+    // LAPACK sees the row-major A (m×n) as the column-major Aᵀ (n×m): Aᵀ = U′ S V′ᵀ gives
+    // A = V′ S U′ᵀ, so U = V′ and Vᵀ = U′ᵀ.
+    let m = rows, n = columns, k = Swift.min(m, n)
+    var jobz = CChar(UInt8(ascii: "S"))
+    var mm = Int32(n), nn = Int32(m), lda = Int32(n), ldu = Int32(n), ldvt = Int32(k), info: Int32 = 0
+    var a = storage
+    var s = [Double](repeating: 0, count: k)
+    var up = [Double](repeating: 0, count: n * k), vtp = [Double](repeating: 0, count: k * m)
+    var iwork = [Int32](repeating: 0, count: 8 * k)
+    var lwork: Int32 = -1
+    var workSize = 0.0
+    dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &workSize, &lwork, &iwork, &info)
+    lwork = Int32(workSize)
+    var work = [Double](repeating: 0, count: Int(lwork))
+    dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &work, &lwork, &iwork, &info)
+    guard info == 0 else { throw .lapack(routine: "dgesdd", info: Int(info)) }
+    // U′ (n×k, column-major): U′[i, c] = up[c*n + i]; V′ᵀ (k×m, column-major): V′ᵀ[r, j] = vtp[j*k + r]
+    var u = Matrix(rows: m, columns: k), vt = Matrix(rows: k, columns: n)
+    for i in 0..<m { for c in 0..<k { u[i, c] = vtp[i * k + c] } }  // U = V′ = (V′ᵀ)ᵀ
+    for r in 0..<k { for j in 0..<n { vt[r, j] = up[r * n + j] } }  // Vᵀ = U′ᵀ
+    return (u, s, vt)
+  }
+}
