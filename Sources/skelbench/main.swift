@@ -43,6 +43,8 @@ let peerRuns: [(String, String, [String])] = [
   ("ntk_N1000_L100", "b_ntk.py", ["--impl", "nt", "--N", "1000", "--L", "100", "--repeats", "3"]),
   ("ntk_N1000_L100", "b_ntk.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "1000", "--L", "100", "--repeats", "3"]),
   ("ntk_N1000_L100", "b_ntk.py", ["--impl", "numpy", "--N", "1000", "--L", "100", "--repeats", "3"]),
+  ("mc_kernel_r4096", "c_mc_kernel.py", ["--backend", "numpy", "--r", "4096", "--repeats", "3"]),
+  ("mc_kernel_r4096", "c_mc_kernel.py", ["--backend", "jax", "--r", "4096", "--repeats", "3"]),
 ]
 
 /// Runs a peer script and returns its JSON line's median seconds and implementation.
@@ -156,6 +158,16 @@ struct SkelBench {
         let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: reps)
         results.append(Measurement(name: name, seconds: t, detail: String(format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers), FastMLPKernel.usesAVX2 ? "AVX2 + libmvec" : "scalar")))
       }
+      // Workload c: one Monte-Carlo draw of a width-4096, depth-3 ReLU MLP's kernel on 1000 inputs
+      // in R^784 (sample the weights, forward through dgemm, Gram through dsyrk).
+      var rngX = SeededGenerator(seed: 0)
+      let xs = Matrix(rows: 1000, columns: 784, storage: (0..<(1000 * 784)).map { _ in rngX.nextNormal() })
+      var draw = 0
+      let tMC = best(3) {
+        draw += 1
+        sink += MonteCarloKernel.reluMLP(xs, width: 4096, depth: 3, seed: UInt64(draw))[1, 2]
+      }
+      results.append(Measurement(name: "mc_kernel_r4096", seconds: tMC, detail: "N=1000, d=784, depth 3: sampling + forward + Gram"))
     }
 
     if only == nil || only == "plots" {
