@@ -427,9 +427,8 @@ extension SiteBuilder {
           macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text, v.expression))
         }
       }
-      for d in report.directives {
-        let (r, _) = try execute(d, report: report)
-        guard let kind = registry.kinds[d.directive.kind], var figure = kind.figure(for: r.result, options: d.options) else { continue }
+      for (d, result) in zip(report.directives, results) {  // each result computed (or loaded) once
+        guard let kind = registry.kinds[d.directive.kind], var figure = kind.figure(for: result, options: d.options) else { continue }
         let scale = width / figure.width
         figure.width = width
         figure.height *= scale
