@@ -55,7 +55,7 @@ let package = Package(
     .target(
       name: "SkelBuild",
       dependencies: [
-        "SkelExperiments", "SkelDocument", "SkelPlot",
+        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath",
         .product(name: "Mustache", package: "swift-mustache"),
       ],
       exclude: ["README.md"]),

@@ -1,5 +1,6 @@
 import Foundation
 import SkelDocument
+import SkelMath
 import SkelExperiments
 import SkelPlot
 
@@ -392,9 +393,7 @@ public struct SiteBuilder {
 /// shifts another's numbers.
 enum SeededGeneratorSeed {
   static func derive(document: UInt64, label: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in label.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-    var z = document ^ h
+    var z = document ^ SeededGenerator.fnv1a(label)
     z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
     z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
     return z ^ (z >> 31)

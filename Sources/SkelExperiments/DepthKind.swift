@@ -74,10 +74,11 @@ public struct FixedPointKind: ExperimentKind {
     let depth = options.integer("depth")
     if options.string("mode") == "mean-field" { return meanField(a, options: options, depth: depth) }
     let layers = (0...depth).map(Double.init)
+    let kernel = EqualVarianceKernel(a, q: 1)  // series coefficients built once for all starts
     let series = options.grid("starts").map { r0 in
-      SeriesData(name: "rho0=\(ActivationOption.format(r0))", x: layers, y: [r0] + DepthMap.iterate(a, from: r0, depth: depth))
+      SeriesData(name: "rho0=\(ActivationOption.format(r0))", x: layers, y: [r0] + DepthMap.iterate(kernel, from: r0, depth: depth))
     }
-    let points = DepthMap.fixedPoints(a)
+    let points = DepthMap.fixedPoints(kernel)
     let table = TableData(
       columns: ["rho*", "slope", "stability"],
       rows: points.map { [String(cFormat: "%.12g", $0.rho), String(cFormat: "%.12g", $0.slope), $0.stability] })

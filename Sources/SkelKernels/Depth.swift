@@ -32,7 +32,11 @@ public enum DepthMap {
   /// All fixed points of the normalized dual on [−1, 1]: sign changes of σ̂(ρ) − ρ on a grid,
   /// refined by bisection to machine precision; ρ = 1 is always one (σ̂(1) = 1).
   public static func fixedPoints(_ a: Activation, gridPoints: Int = 2001) -> [FixedPoint] {
-    let k = EqualVarianceKernel(a, q: 1)
+    fixedPoints(EqualVarianceKernel(a, q: 1), gridPoints: gridPoints)
+  }
+
+  /// The same with a kernel built once.
+  public static func fixedPoints(_ k: EqualVarianceKernel, gridPoints: Int = 2001) -> [FixedPoint] {
     let v = k.variance
     func g(_ r: Double) -> Double { k.value(correlation: r) / v - r }
     func slope(_ r: Double) -> Double { k.derivative(correlation: r) / v }

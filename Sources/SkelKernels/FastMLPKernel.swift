@@ -99,8 +99,8 @@ public enum FastMLPKernel {
       }
     }
     // mirror the upper triangle (unchecked pointers: 16M entries at N = 4000), then the exact diagonal
-    Self.mirror(&nngp.storage, n)
-    if ntk != nil { Self.mirror(&ntk!.storage, n) }
+    nngp.mirrorUpperTriangle()
+    ntk?.mirrorUpperTriangle()
     for i in 0..<n {
       var k = k0[i, i], t = 0.0
       for _ in 0..<L {
@@ -114,13 +114,6 @@ public enum FastMLPKernel {
       if ntk != nil { ntk!.storage[i * n + i] = s + shape.wOut2 * t }
     }
     return (nngp, ntk)
-  }
-
-  static func mirror(_ a: inout [Double], _ n: Int) {
-    a.withUnsafeMutableBufferPointer { p in
-      let b = p.baseAddress!
-      for i in 1..<max(1, n) { for j in 0..<i { b[i * n + j] = b[j * n + i] } }
-    }
   }
 
   /// Whether this CPU takes the vector path.

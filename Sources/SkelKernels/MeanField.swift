@@ -209,10 +209,9 @@ public struct MeanField: Sendable {
           ? "degenerate critical point: q* = 0, lengths decay as a power law and c freezes at an input-dependent limit (c* undefined)"
           : "q* = 0: lengths decay to zero; c* undefined (the network becomes linear)")
     }
-    if case .abRelu(let a, let b) = activation {
+    if case .abRelu = activation {
       let critical = abs(chi1 - 1) < 1e-12
       let note = critical ? "ReLU edge of chaos (a single point): every q is a neutral fixed point; c → 1 as 9π²/(2l²)" : "ReLU family: no chaotic phase; c* = 1"
-      _ = (a, b)
       return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: critical ? .critical : .ordered, qStar: q, cStar: 1, chi1: chi1, chiC: chi1, lengthSlope: chi1, xiQ: xi(chi1), xiC: xi(chi1), xiGradient: xi(chi1), note: note)
     }
     if abs(chi1 - 1) < 1e-13 {
