@@ -1,6 +1,7 @@
 import Dispatch
 import SkelDocument
 import SkelKernels
+import SkelMath
 import SkelPlot
 
 /// `{kernel} phase-diagram`: the order/chaos phase diagram of a deep network (Poole et al. 2016,
@@ -37,7 +38,7 @@ public struct PhaseDiagramKind: ExperimentKind {
     let quantity = options.string("quantity")
     var rows = [[Double]](repeating: [], count: bs.count)
     let box = RowBox(count: bs.count)
-    DispatchQueue.concurrentPerform(iterations: bs.count) { i in
+    Parallel.forEach(bs.count) { i in
       var guess: Double?  // q* moves smoothly along a row: warm-start each point from the last
       box.set(i, ws.map { w in
         let p = field.analyze(sigmaW2: w, sigmaB2: bs[i], qGuess: guess, correlation: quantity == "xi_c" || quantity == "c_star")

@@ -67,9 +67,9 @@ public enum FastMLPKernel {
     let ivb: [[Double]] = vb.map { $0.map { $0 > 0 ? 1 / $0 : 0 } }
     let scalar: Int32 = forceScalar ? 1 : 0
     nngp.storage.withUnsafeMutableBufferPointer { kb in
-      let kp = UnsafeSendablePointer(kb.baseAddress!)
-      let work = { (tp: UnsafeSendablePointer?) in
-        let workers = threads > 0 ? threads : max(1, ProcessInfoCores.count)
+      let kp = SendablePointer(kb.baseAddress!)
+      let work = { (tp: SendablePointer<Double>?) in
+        let workers = threads > 0 ? threads : Parallel.threads
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
           var p = worker
           while p < pairs.count {
@@ -93,7 +93,7 @@ public enum FastMLPKernel {
         }
       }
       if ntk != nil {
-        ntk!.storage.withUnsafeMutableBufferPointer { tb in work(UnsafeSendablePointer(tb.baseAddress!)) }
+        ntk!.storage.withUnsafeMutableBufferPointer { tb in work(SendablePointer(tb.baseAddress!)) }
       } else {
         work(nil)
       }
@@ -118,22 +118,6 @@ public enum FastMLPKernel {
 
   /// Whether this CPU takes the vector path.
   public static var usesAVX2: Bool { skel_fast_has_avx2() != 0 }
-}
-
-/// A raw pointer handed to worker threads, each writing disjoint tiles.
-struct UnsafeSendablePointer: @unchecked Sendable {
-  let pointer: UnsafeMutablePointer<Double>
-  init(_ p: UnsafeMutablePointer<Double>) { pointer = p }
-}
-
-enum ProcessInfoCores {
-  static let count: Int = {
-    #if canImport(Glibc)
-      return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-    #else
-      return 2
-    #endif
-  }()
 }
 
 #if canImport(Glibc)

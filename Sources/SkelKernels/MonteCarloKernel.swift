@@ -37,8 +37,8 @@ public enum MonteCarloKernel {
     let chunk = 64
     let chunks = (rows + chunk - 1) / chunk
     m.storage.withUnsafeMutableBufferPointer { p in
-      let out = UnsafeSendablePointer(p.baseAddress!)
-      DispatchQueue.concurrentPerform(iterations: chunks) { c in
+      let out = SendablePointer(p.baseAddress!)
+      Parallel.forEach(chunks) { c in
         var g = SeededGenerator(seed: seed, label: "\(label) rows \(c)")
         let start = c * chunk * columns, end = min(rows, (c + 1) * chunk) * columns
         for i in start..<end { out.pointer[i] = g.nextNormal() }

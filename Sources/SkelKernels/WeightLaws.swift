@@ -49,15 +49,12 @@ public enum WeightLaw: Hashable, Sendable, Codable, CustomStringConvertible {
     switch self {
     case .gaussian: return (0..<n).map { _ in g.nextNormal() }
     case .studentT(let nu):
+      // a Gaussian scale mixture: z / √(χ²_ν/ν), one χ² per vector (multivariate t)
       let z = (0..<n).map { _ in g.nextNormal() }
-      // scale mixture: z / √(χ²_ν/ν); non-integer ν via a Gamma-free route is not needed here
-      let chi = g.nextChiSquared(degrees: Int(nu.rounded()))
-      let s = (chi / nu.rounded()).squareRoot()
+      let s = (g.nextChiSquared(nu) / nu).squareRoot()
       return z.map { $0 / s }
     case .sphere:
-      let z = (0..<n).map { _ in g.nextNormal() }
-      let norm = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
-      return z.map { $0 / norm * Double(n).squareRoot() }
+      return g.nextUnitSphere(n).map { $0 * Double(n).squareRoot() }
     case .uniform: return (0..<n).map { _ in g.nextUniformUnitVariance() }
     case .rademacher: return (0..<n).map { _ in g.nextRademacher() }
     case .laplace: return (0..<n).map { _ in g.nextLaplace() }

@@ -57,6 +57,60 @@ extension Matrix {
     return (w, v)
   }
 
+  /// Eigenvalues only (ascending) of a symmetric matrix, `dsyevd` without vectors (several times faster).
+  public func symmetricEigenvalues() throws(LinearAlgebraError) -> [Double] {
+    guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
+    var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
+    var a = storage
+    var w = [Double](repeating: 0, count: rows)
+    var jobz = CChar(UInt8(ascii: "N")), uplo = CChar(UInt8(ascii: "U"))
+    var lwork: Int32 = -1, liwork: Int32 = -1
+    var workSize = 0.0
+    var iworkSize: Int32 = 0
+    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info)
+    lwork = Int32(workSize)
+    liwork = iworkSize
+    var work = [Double](repeating: 0, count: Int(lwork))
+    var iwork = [Int32](repeating: 0, count: Int(max(1, liwork)))
+    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+    guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
+    return w
+  }
+
+  /// y = A·x through `dgemv`.
+  public func times(_ x: [Double]) -> [Double] {
+    precondition(x.count == columns, "matrix–vector product: \(rows)×\(columns) times \(x.count)")
+    var y = [Double](repeating: 0, count: rows)
+    storage.withUnsafeBufferPointer { pa in
+      cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1)
+    }
+    return y
+  }
+
+  /// y = Aᵀ·x through `dgemv`.
+  public func transposedTimes(_ x: [Double]) -> [Double] {
+    precondition(x.count == rows, "transposed matrix–vector product: (\(rows)×\(columns))ᵀ times \(x.count)")
+    var y = [Double](repeating: 0, count: columns)
+    storage.withUnsafeBufferPointer { pa in
+      cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1)
+    }
+    return y
+  }
+
+  /// The rows `range` of the matrix.
+  public func rows(_ range: Range<Int>) -> Matrix {
+    Matrix(rows: range.count, columns: columns, storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
+  }
+
+  /// The block A[rowRange, columnRange].
+  public func block(_ rowRange: Range<Int>, _ columnRange: Range<Int>) -> Matrix {
+    var out = Matrix(rows: rowRange.count, columns: columnRange.count)
+    for (i, r) in rowRange.enumerated() {
+      for (j, c) in columnRange.enumerated() { out.storage[i * columnRange.count + j] = storage[r * columns + c] }
+    }
+    return out
+  }
+
   /// The lower Cholesky factor L with A = L·Lᵀ (A symmetric positive definite).
   public func cholesky() throws(LinearAlgebraError) -> Matrix {
     guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
