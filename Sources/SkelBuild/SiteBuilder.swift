@@ -270,7 +270,9 @@ public struct SiteBuilder {
     let start = DispatchTime.now().uptimeNanoseconds
     let result: ExperimentResult
     do {
-      result = try kind.run(d.options, context: RunContext(seed: d.seed))
+      let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
+      result = try kind.run(d.options, context: RunContext(seed: d.seed, progress: { line.report($0) }))
+      line.finish()
     } catch {
       let source = report.document.source
       throw BuildError.diagnostics([Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' failed: \(error)")], sources: [source.path: source])
@@ -489,6 +491,40 @@ enum ValuesTeX {
 final class WarningBox: @unchecked Sendable {
   private(set) var items: [String] = []
   func append(contentsOf xs: [String]) { items += xs }
+}
+
+/// The progress line of a long-running directive: silent for the first second, then at most
+/// one line every two seconds (`  fig-x (regression) 40% after 3.1 s`), and a last line when
+/// it ends if it printed any.
+final class ProgressLine: @unchecked Sendable {
+  let label: String, kind: String, start: UInt64
+  let log: @Sendable (String) -> Void
+  private var lastPrinted: UInt64 = 0
+  private var printed = false
+  private let lock = NSLock()
+
+  init(label: String, kind: String, start: UInt64, log: @escaping @Sendable (String) -> Void) {
+    self.label = label
+    self.kind = kind
+    self.start = start
+    self.log = log
+  }
+
+  func report(_ fraction: Double) {
+    let now = DispatchTime.now().uptimeNanoseconds
+    lock.lock()
+    defer { lock.unlock() }
+    guard now - start > 1_000_000_000, now - lastPrinted > 2_000_000_000 || !printed else { return }
+    lastPrinted = now
+    printed = true
+    log(String(format: "      %@ (%@) %3.0f%% after %.1f s", label, kind, 100 * min(1, max(0, fraction)), Double(now - start) / 1e9))
+  }
+
+  func finish() {
+    lock.lock()
+    defer { lock.unlock() }
+    if printed { log(String(format: "      %@ (%@) done in %.1f s", label, kind, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)) }
+  }
 }
 
 /// When the last stage started (for the progress line's timing).

@@ -5,7 +5,13 @@ import SkelPlot
 public struct RunContext: Sendable {
   /// The directive's own seed, derived from the document seed and its label.
   public var seed: UInt64
-  public init(seed: UInt64) { self.seed = seed }
+  /// Reports the fraction of the work done, in [0, 1] (heavy kinds call it; the build prints a
+  /// progress line for directives that run long).
+  public var progress: @Sendable (Double) -> Void
+  public init(seed: UInt64, progress: @escaping @Sendable (Double) -> Void = { _ in }) {
+    self.seed = seed
+    self.progress = progress
+  }
 }
 
 /// A failure while running an experiment (after validation passed), e.g. a failed check.
@@ -54,6 +60,6 @@ public struct ExperimentRegistry: Sendable {
   public static let standard = ExperimentRegistry([
     DualKind(), HermiteTableKind(), DepthKind(), FixedPointKind(), SkeletonKind(), NetworkKernelKind(ntk: false),
     NetworkKernelKind(ntk: true), PhaseDiagramKind(), DepthScalesKind(), WeightsKind(),
-    ConcentrationKind(),
+    ConcentrationKind(), SpectrumKind(), RegressionKind(),
   ])
 }

@@ -40,8 +40,11 @@ public struct ErrorBarSeries: Sendable, Hashable {
   public var error: [Double]
   public var color: Color?
   public var marker: MarkerShape
-  public init(name: String, x: [Double], y: [Double], error: [Double], color: Color? = nil, marker: MarkerShape = .circle) {
+  /// Also join the points by a line (matplotlib's `errorbar(fmt="-o")`).
+  public var connected: Bool
+  public init(name: String, x: [Double], y: [Double], error: [Double], color: Color? = nil, marker: MarkerShape = .circle, connected: Bool = false) {
     precondition(x.count == y.count && y.count == error.count, "error bars '\(name)': lengths differ")
+    self.connected = connected
     self.name = name
     self.x = x
     self.y = y

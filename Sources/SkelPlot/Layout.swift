@@ -347,6 +347,7 @@ public struct FigureLayout {
         let c = color(s.color, seriesIndex)
         seriesIndex += 1
         let stroke = StrokeStyle(color: c, width: 1)
+        if s.connected { items += drawLine(LineSeries(name: "", x: s.x, y: s.y), color: c, l) }
         for i in s.x.indices where l.xScale.accepts(s.x[i]) && l.yScale.accepts(s.y[i]) {
           let lo = toPoint(s.x[i], s.y[i] - s.error[i], l), hi = toPoint(s.x[i], s.y[i] + s.error[i], l)
           let loY = l.yScale.accepts(s.y[i] - s.error[i]) ? lo.y : a.maxY
@@ -533,6 +534,7 @@ public struct FigureLayout {
         if let shape = s.marker ?? (s.markersOnly ? .circle : nil) { items.append(marker(shape, at: Point((x0 + x1) / 2, cy), color: c)) }
       case .errorBars(let s):
         let c = color(s.color, i)
+        if s.connected { items.append(.path([.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: theme.lineWidth, cap: .round), fill: nil)) }
         items.append(.path([.move(Point((x0 + x1) / 2, cy - 4)), .line(Point((x0 + x1) / 2, cy + 4))], stroke: StrokeStyle(color: c, width: 1), fill: nil))
         items.append(marker(s.marker, at: Point((x0 + x1) / 2, cy), color: c))
       case .band(let b):
