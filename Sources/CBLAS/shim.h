@@ -8,3 +8,9 @@ void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int 
              const int *lwork, int *iwork, int *info);
 void dstev_(const char *jobz, const int *n, double *d, double *e, double *z, const int *ldz,
             double *work, int *info);
+void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau, double *work,
+             const int *lwork, int *info);
+void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda, const double *tau,
+             double *work, const int *lwork, int *info);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda,
+             double *b, const int *ldb, int *info);

@@ -111,6 +111,51 @@ extension Matrix {
     return out
   }
 
+  /// A Haar-distributed matrix with orthonormal columns (rows ≥ columns): the Q of a Gaussian
+  /// matrix's QR factorization (`dgeqrf` + `dorgqr`), each column's sign fixed by R's diagonal so
+  /// the law is exactly uniform (Mezzadri 2007).
+  public static func randomOrthonormalColumns(rows m: Int, columns n: Int, generator g: inout SeededGenerator) throws(LinearAlgebraError) -> Matrix {
+    precondition(m >= n, "orthonormal columns need rows ≥ columns")
+    // column-major m × n Gaussian
+    var a = (0..<(m * n)).map { _ in g.nextNormal() }
+    var mm = Int32(m), nn = Int32(n), lda = Int32(m), info: Int32 = 0
+    var tau = [Double](repeating: 0, count: n)
+    var lwork: Int32 = -1
+    var size = 0.0
+    dgeqrf_(&mm, &nn, &a, &lda, &tau, &size, &lwork, &info)
+    lwork = Int32(max(1, size))
+    var work = [Double](repeating: 0, count: Int(lwork))
+    dgeqrf_(&mm, &nn, &a, &lda, &tau, &work, &lwork, &info)
+    guard info == 0 else { throw .lapack(routine: "dgeqrf", info: Int(info)) }
+    let signs = (0..<n).map { a[$0 * m + $0] < 0 ? -1.0 : 1.0 }
+    lwork = -1
+    dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &size, &lwork, &info)
+    lwork = Int32(max(1, size))
+    work = [Double](repeating: 0, count: Int(lwork))
+    dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &work, &lwork, &info)
+    guard info == 0 else { throw .lapack(routine: "dorgqr", info: Int(info)) }
+    var q = Matrix(rows: m, columns: n)
+    for j in 0..<n { for i in 0..<m { q.storage[i * n + j] = a[j * m + i] * signs[j] } }
+    return q
+  }
+
+  /// Solves A·X = B for symmetric positive definite A (`dpotrf` + `dpotrs`); B is n × k.
+  public func solvePositiveDefinite(_ b: Matrix) throws(LinearAlgebraError) -> Matrix {
+    guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
+    precondition(b.rows == rows, "right-hand side has \(b.rows) rows, expected \(rows)")
+    var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
+    var a = storage
+    var uplo = CChar(UInt8(ascii: "U"))
+    dpotrf_(&uplo, &n, &a, &lda, &info)
+    if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
+    // B column-major = Bᵀ row-major
+    var x = b.transposed.storage
+    var nrhs = Int32(b.columns), ldb = Int32(rows)
+    dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info)
+    guard info == 0 else { throw .lapack(routine: "dpotrs", info: Int(info)) }
+    return Matrix(rows: b.columns, columns: rows, storage: x).transposed
+  }
+
   /// The lower Cholesky factor L with A = L·Lᵀ (A symmetric positive definite).
   public func cholesky() throws(LinearAlgebraError) -> Matrix {
     guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }

@@ -15,12 +15,16 @@ public struct LineSeries: Sendable, Hashable {
   /// Draw the markers only (a scatter plot).
   public var markersOnly: Bool
   public var lineWidth: Double?
+  /// Which slot of the theme's color cycle to use (default: the series' position), so that a
+  /// series and its reference line share a color in every theme.
+  public var colorSlot: Int?
 
   public init(
     name: String, x: [Double], y: [Double], color: Color? = nil, dash: [Double] = [], marker: MarkerShape? = nil,
-    markersOnly: Bool = false, lineWidth: Double? = nil
+    markersOnly: Bool = false, lineWidth: Double? = nil, colorSlot: Int? = nil
   ) {
     precondition(x.count == y.count, "series '\(name)': \(x.count) x values but \(y.count) y values")
+    self.colorSlot = colorSlot
     self.name = name
     self.x = x
     self.y = y

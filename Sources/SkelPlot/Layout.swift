@@ -341,7 +341,7 @@ public struct FigureLayout {
           items.append(.path(rectPath(r), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
         }
       case .line(let s):
-        items += drawLine(s, color: color(s.color, seriesIndex), l)
+        items += drawLine(s, color: color(s.color, s.colorSlot ?? seriesIndex), l)
         seriesIndex += 1
       case .errorBars(let s):
         let c = color(s.color, seriesIndex)
@@ -527,7 +527,7 @@ public struct FigureLayout {
       let i = indexOf[k] ?? 0
       switch mark {
       case .line(let s):
-        let c = color(s.color, i)
+        let c = color(s.color, s.colorSlot ?? i)
         if !s.markersOnly {
           items.append(.path([.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: s.lineWidth ?? theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
         }
