@@ -32,3 +32,53 @@ public enum Rainbow {
     return (a, den > 0 ? num / den : 0)
   }
 }
+
+extension Rainbow {
+  /// The smallest normalized alignment error min_A Σ‖A φ′ − φ‖²/Σ‖φ‖² over orthogonal A, from the
+  /// two n × n Gram matrices G = ΦΦᵀ and G′ = Φ′Φ′ᵀ alone: the optimum is
+  /// (tr G + tr G′ − 2‖ΦᵀΦ′‖_*)/tr G, and the nuclear norm ‖ΦᵀΦ′‖_* = tr (G^{1/2} G′ G^{1/2})^{1/2}
+  /// (the fidelity of Bures). O(n³) whatever the widths — for wide layers, far cheaper than the SVD
+  /// of the d × d′ cross-covariance. Assumes d ≥ d′ or that the rotation may map onto a subspace.
+  public static func alignmentError(gram g: Matrix, gram g2: Matrix) throws(LinearAlgebraError) -> Double {
+    let n = g.rows
+    let (values, vectors) = try g.symmetricEigen()
+    // G^{1/2} = V diag(√λ) Vᵀ
+    // eigenvalues at rounding level (rank-deficient G: n > width) are zeros; their square roots
+    // (≈ 1e-7 for 1e-14) would otherwise leak into the nuclear norm
+    let floor = 1e-12 * (values.last ?? 0)
+    var scaled = vectors
+    for i in 0..<n { for k in 0..<n { scaled[i, k] *= values[k] > floor ? values[k].squareRoot() : 0 } }
+    let root = scaled * vectors.transposed
+    let m = root * g2 * root
+    let mu = try m.symmetricEigenvalues()
+    let muFloor = 1e-12 * (mu.last ?? 0)
+    let nuclear = mu.reduce(0) { $0 + ($1 > muFloor ? $1.squareRoot() : 0) }
+    var trG = 0.0, trG2 = 0.0
+    for i in 0..<n {
+      trG += g[i, i]
+      trG2 += g2[i, i]
+    }
+    return max(0, trG + trG2 - 2 * nuclear) / trG
+  }
+
+  /// Eigenvalues of the empirical covariance WᵀW/N of N atoms (rows of W), normalized to mean 1.
+  public static func normalizedCovarianceSpectrum(_ w: Matrix) throws(LinearAlgebraError) -> [Double] {
+    let c = w.transposed.gram(dividedBy: Double(w.rows))
+    let ev = try c.symmetricEigenvalues()
+    let mean = ev.reduce(0, +) / Double(ev.count)
+    return ev.map { $0 / mean }
+  }
+
+  /// The Marchenko–Pastur density of the eigenvalues of a white covariance estimate with aspect
+  /// ratio q = d/N ≤ 1 (variance 1): √((λ₊ − λ)(λ − λ₋))/(2πqλ) on [λ₋, λ₊], λ± = (1 ± √q)².
+  public static func marchenkoPastur(_ lambda: Double, q: Double) -> Double {
+    let lo = (1 - q.squareRoot()) * (1 - q.squareRoot()), hi = (1 + q.squareRoot()) * (1 + q.squareRoot())
+    guard lambda > lo, lambda < hi else { return 0 }
+    return ((hi - lambda) * (lambda - lo)).squareRoot() / (2 * Double.pi * q * lambda)
+  }
+
+  /// The edges of the Marchenko–Pastur bulk, (1 ∓ √q)².
+  public static func marchenkoPasturEdges(q: Double) -> (lower: Double, upper: Double) {
+    ((1 - q.squareRoot()) * (1 - q.squareRoot()), (1 + q.squareRoot()) * (1 + q.squareRoot()))
+  }
+}

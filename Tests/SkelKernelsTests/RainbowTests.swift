@@ -29,4 +29,29 @@ import Testing
     expectClose(a.storage, q.transposed.storage, absolute: 1e-12, "A = Qᵀ")
     expectClose(error, 0, absolute: 1e-24)
   }
+
+  /// The Gram-only alignment error equals the SVD Procrustes error (independent routes), here with
+  /// square features (d = d′ = 12, n = 40) of two unrelated random matrices.
+  @Test func alignmentErrorFromGrams() throws {
+    var g = SeededGenerator(seed: 12)
+    let phi = Matrix(rows: 40, columns: 12, storage: (0..<480).map { _ in g.nextNormal() })
+    let other = Matrix(rows: 40, columns: 12, storage: (0..<480).map { _ in g.nextNormal() })
+    let (_, viaSVD) = try Rainbow.align(reference: phi, other: other)
+    let viaGrams = try Rainbow.alignmentError(gram: phi.gram(), gram: other.gram())
+    expectClose(viaGrams, viaSVD, relative: 1e-10)
+    #expect(viaSVD > 0.1)
+  }
+
+  /// Marchenko–Pastur: the density integrates to 1 (q ≤ 1), and white Gaussian atoms (N = 2000,
+  /// d = 500) have every eigenvalue within 5 % of the bulk edges.
+  @Test func marchenkoPastur() throws {
+    let q = 0.25
+    let (lo, hi) = Rainbow.marchenkoPasturEdges(q: q)
+    let mass = GaussKronrod.integrate({ Rainbow.marchenkoPastur($0, q: q) }, from: lo, to: hi, absolute: 1e-12, relative: 1e-12).value
+    expectClose(mass, 1, absolute: 1e-8)
+    var g = SeededGenerator(seed: 13)
+    let w = Matrix(rows: 2000, columns: 500, storage: (0..<1_000_000).map { _ in g.nextNormal() })
+    let ev = try Rainbow.normalizedCovarianceSpectrum(w)
+    #expect(ev.first! > lo * 0.95 && ev.last! < hi * 1.05, "spectrum [\(ev.first!), \(ev.last!)] vs bulk [\(lo), \(hi)]")
+  }
 }
