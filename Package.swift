@@ -64,7 +64,7 @@ let package = Package(
     .executableTarget(
       name: "skelreport",
       dependencies: [
-        "SkelBuild", "SkelCairo", "SkelDocument", "SkelExperiments", "SkelPlot",
+        "SkelBuild", "SkelCairo", "SkelDocument", "SkelExperiments", "SkelMath", "SkelPlot",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

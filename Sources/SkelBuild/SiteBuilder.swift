@@ -18,6 +18,9 @@ public struct BuildConfiguration: Sendable {
   public var pngPixelsPerPoint: Double
   /// Treat warnings as errors.
   public var strict = false
+  /// Write `provenance.seconds` as 0, so that the same reports give byte-identical files
+  /// (timings still go to the progress lines).
+  public var reproducible = false
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -336,7 +339,7 @@ public struct SiteBuilder {
   func writeFigure(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: PlannedReport, into files: inout [String: [UInt8]]) throws -> WrittenFigure {
     guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
     let dir = report.document.name + "/"
-    files[dir + d.label + ".json"] = try FigureData.json(d, result: r.result, seconds: r.seconds, report: report.document.name)
+    files[dir + d.label + ".json"] = try FigureData.json(d, result: r.result, seconds: configuration.reproducible ? 0 : r.seconds, report: report.document.name)
     files[dir + d.label + ".csv"] = FigureData.csv(r.result)
     guard let figure = kind.figure(for: r.result, options: d.options) else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)

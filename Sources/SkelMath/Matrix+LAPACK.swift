@@ -1,7 +1,9 @@
 import CBLAS
 
 /// Dense linear algebra through LAPACK (inside OpenBLAS): symmetric eigendecomposition
-/// (`dsyevd`), Cholesky (`dpotrf`) and SVD (`dgesdd`). Matrices are row-major here and
+/// (`dsyevd`), Cholesky (`dpotrf`) and SVD (`dgesdd`). LAPACK runs with one OpenBLAS thread:
+/// its threaded level-2 kernels (`dsymv` inside `dsytrd`) split sums across threads, so their last
+/// bits would depend on the thread count, and results must not. Matrices are row-major here and
 /// column-major in LAPACK; each wrapper says how it maps.
 public enum LinearAlgebraError: Error, Equatable, Sendable {
   case notSquare(rows: Int, columns: Int)
@@ -17,9 +19,11 @@ extension Matrix {
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
-          cblas_dgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(a.rows), Int32(b.columns), Int32(a.columns), 1,
-            pa.baseAddress, Int32(a.columns), pb.baseAddress, Int32(b.columns), 0, pc.baseAddress, Int32(b.columns))
+          Parallel.singleThreadedBLAS {
+            cblas_dgemm(
+              CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(a.rows), Int32(b.columns), Int32(a.columns), 1,
+              pa.baseAddress, Int32(a.columns), pb.baseAddress, Int32(b.columns), 0, pc.baseAddress, Int32(b.columns))
+          }
         }
       }
     }
@@ -44,12 +48,12 @@ extension Matrix {
     var lwork: Int32 = -1, liwork: Int32 = -1
     var workSize = 0.0
     var iworkSize: Int32 = 0
-    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info)
+    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info) }
     lwork = Int32(workSize)
     liwork = iworkSize
     var work = [Double](repeating: 0, count: Int(lwork))
     var iwork = [Int32](repeating: 0, count: Int(liwork))
-    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
     // a is column-major: column k (eigenvector k) is a[k*n ..< (k+1)*n]
     var v = Matrix(rows: rows, columns: rows)
@@ -67,12 +71,12 @@ extension Matrix {
     var lwork: Int32 = -1, liwork: Int32 = -1
     var workSize = 0.0
     var iworkSize: Int32 = 0
-    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info)
+    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info) }
     lwork = Int32(workSize)
     liwork = iworkSize
     var work = [Double](repeating: 0, count: Int(lwork))
     var iwork = [Int32](repeating: 0, count: Int(max(1, liwork)))
-    dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
     return w
   }
@@ -82,7 +86,7 @@ extension Matrix {
     precondition(x.count == columns, "matrix–vector product: \(rows)×\(columns) times \(x.count)")
     var y = [Double](repeating: 0, count: rows)
     storage.withUnsafeBufferPointer { pa in
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1)
+      Parallel.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
     }
     return y
   }
@@ -92,7 +96,7 @@ extension Matrix {
     precondition(x.count == rows, "transposed matrix–vector product: (\(rows)×\(columns))ᵀ times \(x.count)")
     var y = [Double](repeating: 0, count: columns)
     storage.withUnsafeBufferPointer { pa in
-      cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1)
+      Parallel.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
     }
     return y
   }
@@ -122,17 +126,17 @@ extension Matrix {
     var tau = [Double](repeating: 0, count: n)
     var lwork: Int32 = -1
     var size = 0.0
-    dgeqrf_(&mm, &nn, &a, &lda, &tau, &size, &lwork, &info)
+    Parallel.singleThreadedBLAS { dgeqrf_(&mm, &nn, &a, &lda, &tau, &size, &lwork, &info) }
     lwork = Int32(max(1, size))
     var work = [Double](repeating: 0, count: Int(lwork))
-    dgeqrf_(&mm, &nn, &a, &lda, &tau, &work, &lwork, &info)
+    Parallel.singleThreadedBLAS { dgeqrf_(&mm, &nn, &a, &lda, &tau, &work, &lwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dgeqrf", info: Int(info)) }
     let signs = (0..<n).map { a[$0 * m + $0] < 0 ? -1.0 : 1.0 }
     lwork = -1
-    dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &size, &lwork, &info)
+    Parallel.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &size, &lwork, &info) }
     lwork = Int32(max(1, size))
     work = [Double](repeating: 0, count: Int(lwork))
-    dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &work, &lwork, &info)
+    Parallel.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &work, &lwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dorgqr", info: Int(info)) }
     var q = Matrix(rows: m, columns: n)
     for j in 0..<n { for i in 0..<m { q.storage[i * n + j] = a[j * m + i] * signs[j] } }
@@ -146,12 +150,12 @@ extension Matrix {
     var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
     var a = storage
     var uplo = CChar(UInt8(ascii: "U"))
-    dpotrf_(&uplo, &n, &a, &lda, &info)
+    Parallel.singleThreadedBLAS { dpotrf_(&uplo, &n, &a, &lda, &info) }
     if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
     // B column-major = Bᵀ row-major
     var x = b.transposed.storage
     var nrhs = Int32(b.columns), ldb = Int32(rows)
-    dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info)
+    Parallel.singleThreadedBLAS { dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info) }
     guard info == 0 else { throw .lapack(routine: "dpotrs", info: Int(info)) }
     return Matrix(rows: b.columns, columns: rows, storage: x).transposed
   }
@@ -163,7 +167,7 @@ extension Matrix {
     var a = storage
     // column-major upper factor U (A = UᵀU) of A read column-major (= A, symmetric): Uᵀ = L row-major
     var uplo = CChar(UInt8(ascii: "U"))
-    dpotrf_(&uplo, &n, &a, &lda, &info)
+    Parallel.singleThreadedBLAS { dpotrf_(&uplo, &n, &a, &lda, &info) }
     if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
     guard info == 0 else { throw .lapack(routine: "dpotrf", info: Int(info)) }
     var l = Matrix(rows: rows, columns: rows)
@@ -185,10 +189,10 @@ extension Matrix {
     var iwork = [Int32](repeating: 0, count: 8 * k)
     var lwork: Int32 = -1
     var workSize = 0.0
-    dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &workSize, &lwork, &iwork, &info)
+    Parallel.singleThreadedBLAS { dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &workSize, &lwork, &iwork, &info) }
     lwork = Int32(workSize)
     var work = [Double](repeating: 0, count: Int(lwork))
-    dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &work, &lwork, &iwork, &info)
+    Parallel.singleThreadedBLAS { dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &work, &lwork, &iwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dgesdd", info: Int(info)) }
     // U′ (n×k, column-major): U′[i, c] = up[c*n + i]; V′ᵀ (k×m, column-major): V′ᵀ[r, j] = vtp[j*k + r]
     var u = Matrix(rows: m, columns: k), vt = Matrix(rows: k, columns: n)

@@ -34,6 +34,15 @@ public enum Parallel {
     openblas_set_num_threads(Int32(configured))
   }
 
+  /// Runs `body` with OpenBLAS on one thread, then restores the thread count: for calls whose
+  /// rounding would otherwise depend on how OpenBLAS splits the work.
+  public static func singleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+    let t = threads
+    if t > 1 { openblas_set_num_threads(1) }
+    defer { if t > 1 { openblas_set_num_threads(Int32(t)) } }
+    return try body()
+  }
+
   /// Runs `body(i)` for i in 0..<count on up to `threads` threads (serially with one thread).
   public static func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
     let t = threads

@@ -4,6 +4,7 @@ import SkelBuild
 import SkelCairo
 import SkelDocument
 import SkelExperiments
+import SkelMath
 import SkelPlot
 
 @main
@@ -41,12 +42,20 @@ struct BuildCommand: ParsableCommand {
   @Flag(help: "Treat warnings (missing alt text, unreferenced labels) as errors.")
   var strict = false
 
+  @Flag(help: "Byte-identical output for identical input: write provenance.seconds as 0.")
+  var reproducible = false
+
+  @Option(help: "Threads for the engine and OpenBLAS (default: every core). Results do not depend on it.")
+  var threads: Int?
+
   func run() throws {
+    if let threads { Parallel.configure(threads: threads) }
     let reportsURL = URL(fileURLWithPath: reports)
     var config = BuildConfiguration(
       reports: reportsURL, output: URL(fileURLWithPath: out), templates: resolveTemplates(reportsURL),
       cache: noCache ? nil : URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
     config.strict = strict
+    config.reproducible = reproducible
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     let start = Date()

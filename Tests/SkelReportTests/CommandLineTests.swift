@@ -66,6 +66,87 @@ func files(_ dir: URL) -> [String: Data] {
     #expect(files(dir.appendingPathComponent("_site")) == before)
   }
 
+  /// Issue 5: the random-network kinds give byte-identical sites (figures and JSON) for the same
+  /// seed across two runs, and with 1 vs 2 threads (engine loops and OpenBLAS), with
+  /// `--reproducible` zeroing the timings.
+  @Test func sameSeedSameBytesForAnyThreadCount() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-threads-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let report = """
+      ---
+      title: Threads
+      seed: 99
+      ---
+
+      ```{kernel} clt
+      :label: fig-clt
+      :dimensions: [2, 8, 32]
+      :samples: 20000
+
+      CLT.
+      ```
+
+      ```{kernel} spectrum
+      :label: fig-spectrum
+      :dimensions: [2]
+      :points: 300
+      :quantity: tail_sums
+
+      Tails.
+      ```
+
+      ```{kernel} regression
+      :label: fig-regression
+      :sizes: [60, 120]
+      :test_points: 200
+      :repetitions: 2
+
+      Curves.
+      ```
+
+      ```{kernel} nnpk
+      :label: fig-nnpk
+      :networks: [1, 4, 16]
+      :points: 90
+      :width: 32
+
+      Prior kernel.
+      ```
+
+      ```{kernel} rainbow
+      :label: fig-rainbow
+      :widths: [16, 64, 256]
+      :points: 60
+
+      Alignment.
+      ```
+
+      ```{kernel} concentration
+      :label: fig-concentration
+      :widths: [16, 64]
+      :seeds: 10
+
+      Concentration.
+      ```
+
+      """
+    try report.write(to: dir.appendingPathComponent("reports/t.md"), atomically: true, encoding: .utf8)
+    let templates = root.appendingPathComponent("templates").path
+    var sites: [[String: Data]] = []
+    for (k, threads) in ["1", "2", "2"].enumerated() {
+      let r = try run(["build", "reports", "--out", "site\(k)", "--templates", templates, "--no-cache", "--reproducible", "--threads", threads, "-q"], in: dir)
+      #expect(r.status == 0, "\(r.stderr)")
+      let site = files(dir.appendingPathComponent("site\(k)"))
+      sites.append(Dictionary(uniqueKeysWithValues: site.map { ($0.key.replacingOccurrences(of: "/site\(k)/", with: "/site/"), $0.value) }))
+    }
+    #expect(sites[0].keys.filter { $0.hasSuffix(".json") }.count == 6)
+    for (path, bytes) in sites[0] {
+      #expect(sites[1][path] == bytes, "1 vs 2 threads: \(path)")
+      #expect(sites[2][path] == bytes, "two runs: \(path)")
+    }
+  }
+
   @Test func kindsListsTheSchema() throws {
     let r = try run(["kinds", "dual"], in: root)
     #expect(r.status == 0)
