@@ -44,3 +44,48 @@ public enum Realization {
     return k[s.output].2
   }
 }
+
+/// Finite-width deep (leaky) ReLU networks with explicit weight matrices of any law (Tsuchida et
+/// al. 2018, science.md §3(b) D2.2): every neuron's weight vector is drawn from the law and scaled
+/// to the norm-preserving variance 2/(n_l(1 + a²)) per entry, so the normalized kernel cos θ^(l)
+/// follows the weight-independent angle map as the width grows.
+public enum ExplicitRealization {
+  /// cos θ^(l) between x₀ = (1, 0) and each input (cos θ₀, sin θ₀) after each layer l = 1…depth,
+  /// for one random network of width r: `result[l − 1][i]`.
+  public static func normalizedKernels(
+    thetas: [Double], width r: Int, depth: Int, slope a: Double, law: WeightLaw, generator g: inout SeededGenerator
+  ) -> [[Double]] {
+    let n = thetas.count + 1
+    var h = Matrix(rows: n, columns: 2)
+    h[0, 0] = 1
+    for (i, t) in thetas.enumerated() {
+      h[i + 1, 0] = cos(t)
+      h[i + 1, 1] = sin(t)
+    }
+    var out: [[Double]] = []
+    for _ in 0..<depth {
+      let fanIn = h.columns
+      let scale = (2 / (Double(fanIn) * (1 + a * a) * law.secondMomentFactor)).squareRoot()
+      var w = Matrix(rows: fanIn, columns: r)
+      for j in 0..<r {  // neuron j's weight vector: one draw of the law in R^{fan-in}
+        let v = law.sample(fanIn, &g)
+        for i in 0..<fanIn { w.storage[i * r + j] = scale * v[i] }
+      }
+      h = h * w
+      for i in h.storage.indices where h.storage[i] < 0 { h.storage[i] *= a }
+      var norms = [Double](repeating: 0, count: n), dots = [Double](repeating: 0, count: n)
+      for i in 0..<n {
+        for j in 0..<r {
+          norms[i] += h[i, j] * h[i, j]
+          dots[i] += h[0, j] * h[i, j]
+        }
+      }
+      out.append((1..<n).map { dots[$0] / (norms[0] * norms[$0]).squareRoot() })
+    }
+    return out
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#endif
