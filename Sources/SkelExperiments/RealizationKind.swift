@@ -38,15 +38,7 @@ public struct RealizationKind: ExperimentKind {
 
   public func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
     let call = options.calls("law")[0]
-    let law: WeightLaw
-    switch call.name {
-    case "student_t": law = .studentT(nu: call.arguments["nu"] ?? 5)
-    case "sphere": law = .sphere
-    case "uniform": law = .uniform
-    case "rademacher": law = .rademacher
-    case "laplace": law = .laplace
-    default: law = .gaussian
-    }
+    let law = WeightsKind.law(call.name, call.arguments)
     let depths = options.integers("depths"), a = options.number("slope"), thetas = options.grid("theta")
     var g = SeededGenerator(seed: context.seed, label: law.description)
     let empirical = ExplicitRealization.normalizedKernels(thetas: thetas, width: options.integer("width"), depth: depths.max()!, slope: a, law: law, generator: &g)

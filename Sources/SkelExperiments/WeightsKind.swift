@@ -49,21 +49,25 @@ public struct WeightsKind: ExperimentKind {
     return out
   }
 
+  /// The weight law a `laws` item names.
+  static func law(_ name: String, _ arguments: [String: Double]) -> WeightLaw {
+    switch name {
+    case "student_t": return .studentT(nu: arguments["nu"] ?? 5)
+    case "sphere": return .sphere
+    case "uniform": return .uniform
+    case "rademacher": return .rademacher
+    case "laplace": return .laplace
+    default: return .gaussian
+    }
+  }
+
   public func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
     let a = options.number("slope"), n = options.integer("dimension"), m = options.integer("samples")
     let dense = options.string("inputs") == "dense"
     let thetas = options.grid("theta")
     var series: [SeriesData] = []
     for call in options.calls("laws") {
-      let law: WeightLaw
-      switch call.name {
-      case "student_t": law = .studentT(nu: call.arguments["nu"] ?? 5)
-      case "sphere": law = .sphere
-      case "uniform": law = .uniform
-      case "rademacher": law = .rademacher
-      case "laplace": law = .laplace
-      default: law = .gaussian
-      }
+      let law = Self.law(call.name, call.arguments)
       // each law's stream derives from the directive's seed and the law's name
       var g = SeededGenerator(seed: context.seed, label: law.description)
       let mc = thetas.map { WeightLawKernel.monteCarlo(law, slope: a, theta: $0, dimension: n, samples: m, dense: dense, generator: &g) }
