@@ -38,7 +38,7 @@ public struct WeightsKind: ExperimentKind {
   /// Student-t needs ν > 2 (finite variance): checked before anything runs, at the value.
   public func check(_ d: Directive) -> [Diagnostic] {
     var out: [Diagnostic] = []
-    for raw in d.options where raw.key == "laws" {
+    for raw in d.options where raw.key == "laws" || raw.key == "law" {
       let items: [OptionNode]
       if case .list(let xs) = raw.value.value { items = xs } else { items = [raw.value] }
       for item in items {
