@@ -40,21 +40,7 @@ extension Matrix {
   /// A symmetric row-major matrix is its own column-major transpose, so it goes to LAPACK as is;
   /// the eigenvectors come back column-major and are transposed into columns of the result.
   public func symmetricEigen() throws(LinearAlgebraError) -> (values: [Double], vectors: Matrix) {
-    guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
-    var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
-    var a = storage
-    var w = [Double](repeating: 0, count: rows)
-    var jobz = CChar(UInt8(ascii: "V")), uplo = CChar(UInt8(ascii: "U"))
-    var lwork: Int32 = -1, liwork: Int32 = -1
-    var workSize = 0.0
-    var iworkSize: Int32 = 0
-    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info) }
-    lwork = Int32(workSize)
-    liwork = iworkSize
-    var work = [Double](repeating: 0, count: Int(lwork))
-    var iwork = [Int32](repeating: 0, count: Int(liwork))
-    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
-    guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
+    let (w, a) = try dsyevd(vectors: true)
     // a is column-major: column k (eigenvector k) is a[k*n ..< (k+1)*n]
     var v = Matrix(rows: rows, columns: rows)
     for k in 0..<rows { for i in 0..<rows { v[i, k] = a[k * rows + i] } }
@@ -63,11 +49,17 @@ extension Matrix {
 
   /// Eigenvalues only (ascending) of a symmetric matrix, `dsyevd` without vectors (several times faster).
   public func symmetricEigenvalues() throws(LinearAlgebraError) -> [Double] {
+    try dsyevd(vectors: false).values
+  }
+
+  /// `dsyevd` with its workspace query: eigenvalues, and the overwritten matrix (the eigenvectors,
+  /// column-major, when `vectors`).
+  private func dsyevd(vectors: Bool) throws(LinearAlgebraError) -> (values: [Double], matrix: [Double]) {
     guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
     var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
     var a = storage
     var w = [Double](repeating: 0, count: rows)
-    var jobz = CChar(UInt8(ascii: "N")), uplo = CChar(UInt8(ascii: "U"))
+    var jobz = CChar(UInt8(ascii: vectors ? "V" : "N")), uplo = CChar(UInt8(ascii: "U"))
     var lwork: Int32 = -1, liwork: Int32 = -1
     var workSize = 0.0
     var iworkSize: Int32 = 0
@@ -78,7 +70,7 @@ extension Matrix {
     var iwork = [Int32](repeating: 0, count: Int(max(1, liwork)))
     Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
-    return w
+    return (w, a)
   }
 
   /// y = A·x through `dgemv`.
