@@ -40,20 +40,17 @@ public struct CLTKind: ExperimentKind {
     let laws = options.strings("laws")
     for (k, name) in laws.enumerated() {
       let law: WeightLaw = name == "uniform" ? .uniform : name == "rademacher" ? .rademacher : .laplace
-      let box = ResultBox(count: ns.count)
-      Parallel.forEach(ns.count) { i in
+      let values = Parallel.map(ns.count) { i -> (Double, Double) in
         let n = ns[i]
         if law == .rademacher {
-          box.set(i, ((dense ? CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n) : CentralLimit.rademacherSparse(slope: a, theta: theta)) - gauss, 0))
-          return
+          return ((dense ? CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n) : CentralLimit.rademacherSparse(slope: a, theta: theta)) - gauss, 0)
         }
         var g = SeededGenerator(seed: context.seed, label: "\(name) n=\(n)")
         let mc = dense
           ? CentralLimit.denseMonteCarlo(law, slope: a, theta: theta, dimension: n, samples: samples, generator: &g)
           : WeightLawKernel.monteCarlo(law, slope: a, theta: theta, dimension: 2, samples: samples, dense: false, generator: &g)  // sparse: only w₁, w₂ meet the inputs
-        box.set(i, (mc.mean - gauss, mc.standardError))
+        return (mc.mean - gauss, mc.standardError)
       }
-      let values = box.values
       series.append(SeriesData(name: name, x: ns.map(Double.init), y: values.map(\.0), yerr: law == .rademacher ? nil : values.map(\.1)))
       context.progress(Double(k + 1) / Double(laws.count))
     }
@@ -81,11 +78,4 @@ public struct CLTKind: ExperimentKind {
       Axes(x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks, legend: .lowerLeft)
     ])
   }
-}
-
-/// Results of a parallel loop, one slot per index (each written by one worker).
-final class ResultBox: @unchecked Sendable {
-  private(set) var values: [(Double, Double)]
-  init(count: Int) { values = Array(repeating: (0, 0), count: count) }
-  func set(_ i: Int, _ v: (Double, Double)) { values[i] = v }
 }

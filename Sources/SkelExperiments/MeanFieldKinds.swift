@@ -36,17 +36,14 @@ public struct PhaseDiagramKind: ExperimentKind {
     let field = MeanField(a)
     let ws = options.grid("sigma_w2"), bs = options.grid("sigma_b2")
     let quantity = options.string("quantity")
-    var rows = [[Double]](repeating: [], count: bs.count)
-    let box = RowBox(count: bs.count)
-    Parallel.forEach(bs.count) { i in
+    let rows = Parallel.map(bs.count) { i in
       var guess: Double?  // q* moves smoothly along a row: warm-start each point from the last
-      box.set(i, ws.map { w in
+      return ws.map { w in
         let p = field.analyze(sigmaW2: w, sigmaB2: bs[i], qGuess: guess, correlation: quantity == "xi_c" || quantity == "c_star")
         guess = p.qStar.flatMap { $0 > 0 ? $0 : nil }
         return Self.value(p, quantity)
-      })
+      }
     }
-    rows = box.rows
     var series: [SeriesData] = []
     var table = TableData(columns: ["sigma_b2", "sigma_w2_critical"], rows: [])
     let n = options.integer("eoc_points")
@@ -107,27 +104,6 @@ public struct PhaseDiagramKind: ExperimentKind {
       Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperLeft, grid: false)
     ])
   }
-}
-
-/// Rows written concurrently by index (each index by exactly one task).
-final class RowBox: @unchecked Sendable {
-  private(set) var rows: [[Double]]
-  private let lock = NSLockish()
-  init(count: Int) { rows = Array(repeating: [], count: count) }
-  func set(_ i: Int, _ row: [Double]) {
-    lock.lock()
-    rows[i] = row
-    lock.unlock()
-  }
-}
-
-/// A pthread mutex (Foundation-free).
-final class NSLockish: @unchecked Sendable {
-  private var mutex = pthread_mutex_t()
-  init() { pthread_mutex_init(&mutex, nil) }
-  deinit { pthread_mutex_destroy(&mutex) }
-  func lock() { pthread_mutex_lock(&mutex) }
-  func unlock() { pthread_mutex_unlock(&mutex) }
 }
 
 /// `{kernel} depth-scales`: ξ_c, ξ_q and |ξ_∇| against σ_w² at fixed σ_b², with the divergence at

@@ -121,54 +121,39 @@ public enum PriorKernel {
     let chunk = 4
     let batch = 4 * max(1, Parallel.threads)
     var s = 0
-    let threads = Parallel.threads
-    if threads > 1 { openblas_set_num_threads(1) }
-    defer { if threads > 1 { openblas_set_num_threads(Int32(threads)) } }
-    for target in checkpoints {
-      while s < target {
-        let starts = Array(stride(from: s, to: target, by: chunk)).prefix(batch)
-        let partials = PartialSums(count: starts.count)
-        let failure = FailureBox()
-        Parallel.forEach(starts.count) { c in
-          var part = Matrix(rows: n, columns: n)
-          do {
-            for net0 in starts[starts.startIndex + c]..<min(starts[starts.startIndex + c] + chunk, target) {
-              var g = SeededGenerator(seed: seed, label: "\(label) network \(net0)")
-              let h = try net.features(x, generator: &g)
-              switch readout {
-              case .average:
-                accumulateGram(h, scale: net.readoutVariance, into: &part)
-              case .sample:
-                let v = try net.readoutInitializer.sample(fanIn: net.width, fanOut: net.outputs, generator: &g)
-                accumulateGram(h * v, scale: 1 / Double(net.outputs), into: &part)
+    try Parallel.singleThreadedBLAS {
+      for target in checkpoints {
+        while s < target {
+          let starts = Array(stride(from: s, to: target, by: chunk).prefix(batch))
+          let partials = Parallel.map(starts.count) { c -> Result<Matrix, LinearAlgebraError> in
+            Result { () throws(LinearAlgebraError) -> Matrix in
+              var part = Matrix(rows: n, columns: n)
+              for net0 in starts[c]..<min(starts[c] + chunk, target) {
+                var g = SeededGenerator(seed: seed, label: "\(label) network \(net0)")
+                let h = try net.features(x, generator: &g)
+                switch readout {
+                case .average:
+                  accumulateGram(h, scale: net.readoutVariance, into: &part)
+                case .sample:
+                  let v = try net.readoutInitializer.sample(fanIn: net.width, fanOut: net.outputs, generator: &g)
+                  accumulateGram(h * v, scale: 1 / Double(net.outputs), into: &part)
+                }
               }
+              return part
             }
-          } catch {
-            failure.set(error)
           }
-          partials.set(c, part)
+          for p in partials {
+            let part = try p.get()
+            for i in sum.storage.indices { sum.storage[i] += part.storage[i] }
+          }
+          s = min(target, starts.last! + chunk)
         }
-        if let e = failure.error { throw e }
-        for p in partials.items { for i in sum.storage.indices { sum.storage[i] += p!.storage[i] } }
-        s = min(target, starts.last! + chunk)
+        var k = sum
+        k.mirrorUpperTriangle()
+        for i in k.storage.indices { k.storage[i] /= Double(target) }
+        try checkpoint(target, k)
       }
-      var k = sum
-      k.mirrorUpperTriangle()
-      for i in k.storage.indices { k.storage[i] /= Double(target) }
-      try checkpoint(target, k)
     }
-  }
-
-  final class PartialSums: @unchecked Sendable {
-    private(set) var items: [Matrix?]
-    init(count: Int) { items = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ m: Matrix) { items[i] = m }
-  }
-
-  final class FailureBox: @unchecked Sendable {
-    private(set) var error: LinearAlgebraError?
-    private let lock = NSLockLike()
-    func set(_ e: Error) { lock.run { error = e as? LinearAlgebraError ?? .lapack(routine: "network", info: -1) } }
   }
 
   /// sum += scale · F Fᵀ (upper triangle) through `dsyrk`.
@@ -218,18 +203,6 @@ public enum PriorKernel {
       if best == labels[i] { correct += 1 }
     }
     return Double(correct) / Double(test.count)
-  }
-}
-
-/// A minimal mutex (pthread), so SkelKernels needs no Foundation.
-final class NSLockLike: @unchecked Sendable {
-  private var mutex = pthread_mutex_t()
-  init() { pthread_mutex_init(&mutex, nil) }
-  deinit { pthread_mutex_destroy(&mutex) }
-  func run(_ body: () -> Void) {
-    pthread_mutex_lock(&mutex)
-    body()
-    pthread_mutex_unlock(&mutex)
   }
 }
 

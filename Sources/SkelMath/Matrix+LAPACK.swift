@@ -76,19 +76,19 @@ extension Matrix {
   /// y = A·x through `dgemv`.
   public func times(_ x: [Double]) -> [Double] {
     precondition(x.count == columns, "matrix–vector product: \(rows)×\(columns) times \(x.count)")
-    var y = [Double](repeating: 0, count: rows)
-    storage.withUnsafeBufferPointer { pa in
-      Parallel.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
-    }
-    return y
+    return gemv(CblasNoTrans, x, outputs: rows)
   }
 
   /// y = Aᵀ·x through `dgemv`.
   public func transposedTimes(_ x: [Double]) -> [Double] {
     precondition(x.count == rows, "transposed matrix–vector product: (\(rows)×\(columns))ᵀ times \(x.count)")
-    var y = [Double](repeating: 0, count: columns)
+    return gemv(CblasTrans, x, outputs: columns)
+  }
+
+  private func gemv(_ trans: CBLAS_TRANSPOSE, _ x: [Double], outputs: Int) -> [Double] {
+    var y = [Double](repeating: 0, count: outputs)
     storage.withUnsafeBufferPointer { pa in
-      Parallel.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
+      Parallel.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
     }
     return y
   }

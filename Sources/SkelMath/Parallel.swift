@@ -1,5 +1,6 @@
 import CBLAS
 import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
   import Glibc
@@ -34,12 +35,25 @@ public enum Parallel {
     openblas_set_num_threads(Int32(configured))
   }
 
+  /// How many `singleThreadedBLAS` regions are open, on any thread.
+  private static let pinned = Mutex(0)
+
   /// Runs `body` with OpenBLAS on one thread, then restores the thread count: for calls whose
-  /// rounding would otherwise depend on how OpenBLAS splits the work.
+  /// rounding would otherwise depend on how OpenBLAS splits the work. Regions nest and may run
+  /// on several threads at once: the thread count comes back only when the last one closes.
   public static func singleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
     let t = threads
-    if t > 1 { openblas_set_num_threads(1) }
-    defer { if t > 1 { openblas_set_num_threads(Int32(t)) } }
+    guard t > 1 else { return try body() }
+    pinned.withLock { depth in
+      if depth == 0 { openblas_set_num_threads(1) }
+      depth += 1
+    }
+    defer {
+      pinned.withLock { depth in
+        depth -= 1
+        if depth == 0 { openblas_set_num_threads(Int32(t)) }
+      }
+    }
     return try body()
   }
 
@@ -62,6 +76,24 @@ public enum Parallel {
         i += t
       }
     }
+  }
+}
+
+extension Parallel {
+  /// `[body(0), …, body(count − 1)]`, computed by `forEach`: each slot is written by the one task
+  /// of its index, so no lock is needed and the order never depends on the threads.
+  public static func map<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    let slots = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
+    slots.initialize(repeating: nil)
+    defer {
+      _ = slots.deinitialize()
+      slots.deallocate()
+    }
+    if count > 0 {
+      let p = SendablePointer(slots.baseAddress!)
+      forEach(count) { i in (p.pointer + i).pointee = body(i) }
+    }
+    return slots.map { $0! }
   }
 }
 
