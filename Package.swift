@@ -29,6 +29,7 @@ let package = Package(
     .systemLibrary(
       name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(
       name: "CBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
@@ -41,7 +42,7 @@ let package = Package(
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"]),
-    .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo"], exclude: ["README.md"]),
+    .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo", "CZlib"], exclude: ["README.md"]),
 
     // MARK: - Documents, experiments, the build pipeline (know no CLI)
     .target(

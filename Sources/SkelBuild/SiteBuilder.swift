@@ -134,6 +134,10 @@ public struct SiteBuilder {
     stage(3)
     let math = try typeset(plans, tables: tables, sources: sources)
     stage(4)
+    let figures = plans.enumerated().map { (r, report) in
+      report.directives.enumerated().map { (k, d) in registry.kinds[d.directive.kind]?.figure(for: results[r][k].result, options: d.options) }
+    }
+    let images = try drawFigures(plans, figures: figures)
     var files: [String: [UInt8]] = [:]
     var figureCount = 0
     var pages: [PageRenderer.ReportPage] = []
@@ -144,7 +148,7 @@ public struct SiteBuilder {
       var figureNumber = 0, tableNumber = 0
       for (k, d) in report.directives.enumerated() {
         let result = results[r][k]
-        let written = try writeFigure(d, result: result, report: report, into: &files)
+        let written = try writeFigure(d, figure: figures[r][k], result: result, report: report, images: images, into: &files)
         thumbnail = thumbnail ?? written.thumbnail
         let caption = math.captionHTML(report: r, directive: k, values: valueTexts[r][k + 1])
         let tableHTML = tables[r][k].map { math.restore(MarkdownTree($0.text).html(), spans: $0.spans, report: r) }
@@ -336,42 +340,91 @@ public struct SiteBuilder {
     var hasImage: Bool
   }
 
-  func writeFigure(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: PlannedReport, into files: inout [String: [UInt8]]) throws -> WrittenFigure {
-    guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
+  /// The images a directive's figure is drawn as: its formats in the page theme, and its first
+  /// screen format (SVG or PNG) in the dark theme, which `<picture>` offers to dark browsers.
+  func renders(_ d: PlannedDirective) -> [(dark: Bool, format: ImageFormat)] {
+    let formats = d.options.strings("formats").compactMap(ImageFormat.init(rawValue:))
+    var out = formats.map { (dark: false, format: $0) }
+    if let main = d.options.strings("formats").first(where: { $0 == "svg" || $0 == "png" }).flatMap(ImageFormat.init(rawValue:)) {
+      out.append((dark: true, format: main))
+    }
+    return out
+  }
+
+  /// Rendered figures are cached by what determines their bytes: the result's key, the size, the
+  /// theme, the format and the resolution. A warm rebuild draws nothing.
+  func figureKey(_ d: PlannedDirective, dark: Bool, format: ImageFormat) -> String {
+    ContentHash.hex([d.key, d.options.texts["size"] ?? "", "\(dark ? darkTheme : theme)", format.rawValue, "\(configuration.pngPixelsPerPoint)"].joined(separator: "|"))
+  }
+
+  var figureCache: URL? { configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") } }
+
+  /// Draws every image the site needs that the figure cache does not hold (`FigureDrawing`, on
+  /// all cores) and returns the bytes of every image by its key; a failed dark variant is left out.
+  func drawFigures(_ plans: [PlannedReport], figures: [[Figure?]]) throws -> [String: [UInt8]] {
+    struct Image {
+      var key: String
+      var dark: Bool
+      var directive: PlannedDirective
+    }
+    var images: [String: [UInt8]] = [:]
+    var requests: [FigureDrawing.Request] = []
+    var wanted: [[Image]] = []
+    var queued = Set<String>()
+    for (r, report) in plans.enumerated() {
+      for (k, d) in report.directives.enumerated() {
+        guard let figure = figures[r][k] else { continue }
+        for dark in [false, true] {
+          var request = FigureDrawing.Request(figure: figure, theme: dark ? darkTheme : theme, formats: [])
+          var these: [Image] = []
+          for (isDark, format) in renders(d) where isDark == dark {
+            let key = figureKey(d, dark: dark, format: format)
+            guard images[key] == nil, queued.insert(key).inserted else { continue }
+            if let url = figureCache?.appendingPathComponent(key + "." + format.rawValue), let data = try? Data(contentsOf: url) {
+              images[key] = Array(data)
+              continue
+            }
+            request.formats.append(format)
+            these.append(Image(key: key, dark: dark, directive: d))
+          }
+          if !these.isEmpty {
+            requests.append(request)
+            wanted.append(these)
+          }
+        }
+      }
+    }
+    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint)
+    if let cache = figureCache, !requests.isEmpty { try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true) }
+    for (i, request) in requests.enumerated() {
+      for (j, format) in request.formats.enumerated() {
+        let image = wanted[i][j]
+        switch drawn[i][j] {
+        case .success(let bytes):
+          images[image.key] = bytes
+          if let url = figureCache?.appendingPathComponent(image.key + "." + format.rawValue) { try? Data(bytes).write(to: url, options: .atomic) }
+        case .failure(let error):
+          if image.dark { continue }
+          throw BuildError.stage(name: Self.stages[4], message: "\(image.directive.directive.location): cannot draw '\(image.directive.label)' as \(format.rawValue): \(error)")
+        }
+      }
+    }
+    return images
+  }
+
+  func writeFigure(_ d: PlannedDirective, figure: Figure?, result r: ExperimentResultWithTime, report: PlannedReport, images: [String: [UInt8]], into files: inout [String: [UInt8]]) throws -> WrittenFigure {
     let dir = report.document.name + "/"
     files[dir + d.label + ".json"] = try FigureData.json(d, result: r.result, seconds: configuration.reproducible ? 0 : r.seconds, report: report.document.name)
     files[dir + d.label + ".csv"] = FigureData.csv(r.result)
-    guard let figure = kind.figure(for: r.result, options: d.options) else {
+    guard let figure else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }
     let formats = d.options.strings("formats")
-    // Rendered figures are cached by what determines their bytes: the result's key, the size,
-    // the theme, the format and the resolution. A warm rebuild draws nothing.
-    let figureCache = configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") }
-    func cached(_ theme: Theme, _ format: ImageFormat) throws -> [UInt8] {
-      let key = ContentHash.hex([d.key, d.options.texts["size"] ?? "", "\(theme)", format.rawValue, "\(configuration.pngPixelsPerPoint)"].joined(separator: "|"))
-      let url = figureCache?.appendingPathComponent(key + "." + format.rawValue)
-      if let url, let data = try? Data(contentsOf: url) { return Array(data) }
-      let bytes = try backend.render(FigureLayout(theme: theme, measurer: backend).scene(for: figure), as: format, pixelsPerPoint: configuration.pngPixelsPerPoint)
-      if let url, let dir = figureCache {
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try? Data(bytes).write(to: url, options: .atomic)
-      }
-      return bytes
-    }
-    for f in formats {
-      guard let format = ImageFormat(rawValue: f) else { continue }
-      do {
-        files[dir + d.label + "." + f] = try cached(theme, format)
-      } catch {
-        throw BuildError.stage(name: Self.stages[4], message: "\(d.directive.location): cannot draw '\(d.label)' as \(f): \(error)")
-      }
-    }
-    // A dark variant for readers whose browser prefers dark pages (`<picture>` picks it).
     var dark = false
-    if let main = formats.first(where: { $0 == "svg" || $0 == "png" }), let format = ImageFormat(rawValue: main) {
-      files[dir + d.label + ".dark." + main] = try? cached(darkTheme, format)
-      dark = files[dir + d.label + ".dark." + main] != nil
+    for (isDark, format) in renders(d) {
+      guard let bytes = images[figureKey(d, dark: isDark, format: format)] else { continue }
+      files[dir + d.label + (isDark ? ".dark." : ".") + format.rawValue] = bytes
+      dark = dark || isDark
     }
     let alt = d.options.string("alt").isEmpty ? FigureData.alt(r.result) : d.options.string("alt")
     return WrittenFigure(
@@ -419,7 +472,6 @@ extension SiteBuilder {
     let plans = try plan(sources)
     stage(2)
     var written: [String] = []
-    let layout = FigureLayout(theme: .print, measurer: backend)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var macros: [(String, String, String)] = []  // name, value, expression
     for report in plans {
@@ -431,15 +483,20 @@ extension SiteBuilder {
           macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text, v.expression))
         }
       }
+      var labels: [String] = []
+      var requests: [FigureDrawing.Request] = []
       for (d, result) in zip(report.directives, results) {  // each result computed (or loaded) once
         guard let kind = registry.kinds[d.directive.kind], var figure = kind.figure(for: result, options: d.options) else { continue }
         let scale = width / figure.width
         figure.width = width
         figure.height *= scale
-        let scene = layout.scene(for: figure)
-        for f in formats {
-          let url = directory.appendingPathComponent("\(d.label).\(f.rawValue)")
-          try Data(try backend.render(scene, as: f, pixelsPerPoint: 300 / 72)).write(to: url, options: .atomic)
+        labels.append(d.label)
+        requests.append(FigureDrawing.Request(figure: figure, theme: .print, formats: formats))
+      }
+      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72)) {
+        for (f, image) in zip(formats, images) {
+          let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
+          try Data(try image.get()).write(to: url, options: .atomic)
           written.append(url.lastPathComponent)
         }
       }

@@ -21,7 +21,12 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   private let measureContext: OpaquePointer
   private let lock = NSLock()
 
-  public init() {
+  /// Whether dense polylines are reduced to what the device shows (`Scene.simplified`); off only
+  /// to compare against the full drawing.
+  public let simplifiesPaths: Bool
+
+  public init(simplifiesPaths: Bool = true) {
+    self.simplifiesPaths = simplifiesPaths
     measureSurface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 4, 4)
     measureContext = cairo_create(measureSurface)
   }
@@ -44,6 +49,9 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   // MARK: - Rendering
 
   public func render(_ scene: Scene, as format: ImageFormat, pixelsPerPoint: Double) throws -> [UInt8] {
+    // Dense polylines keep what the device can show: PNG at its pixel size, SVG and PDF at the
+    // density their bitmaps keep.
+    let scene = simplifiesPaths ? scene.simplified(columnsPerPoint: format == .png ? pixelsPerPoint : Self.vectorImageDensity) : scene
     let sink = ByteSink()
     let closure = Unmanaged.passUnretained(sink).toOpaque()
     switch format {
@@ -52,9 +60,9 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
       guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h) else { throw CairoError.surface("cannot create image surface") }
       defer { cairo_surface_destroy(surface) }
       try draw(scene, on: surface, scale: pixelsPerPoint)
-      let status = cairo_surface_write_to_png_stream(surface, writeToSink, closure)
-      guard status == CAIRO_STATUS_SUCCESS else { throw CairoError.surface(String(cString: cairo_status_to_string(status))) }
-      return sink.bytes
+      cairo_surface_flush(surface)
+      guard let data = cairo_image_surface_get_data(surface) else { throw CairoError.surface("image surface has no data") }
+      return try PNGEncoder.encode(argb32: data, width: Int(w), height: Int(h), stride: Int(cairo_image_surface_get_stride(surface)), pixelsPerPoint: pixelsPerPoint)
     case .svg:
       guard let surface = cairo_svg_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else { throw CairoError.surface("cannot create SVG surface") }
       cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
@@ -167,7 +175,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   }
 
   /// Bitmaps in SVG and PDF are kept at up to 2 pixels per point (144 dpi, as matplotlib keeps
-  /// them at the figure's dpi).
+  /// them at the figure's dpi), and dense polylines at 2 columns per point (`Scene.simplified`).
   static let vectorImageDensity = 2.0
 
   /// A bitmap with more cells than the device pixels it covers (by 30 % or more) is reduced by

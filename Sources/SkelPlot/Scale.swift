@@ -16,13 +16,23 @@ public enum ScaleKind: String, Sendable, Hashable, Codable {
 
 /// A resolved scale: data interval → [0, 1].
 public struct Scale: Sendable, Hashable {
-  public var kind: ScaleKind
-  public var lower: Double
-  public var upper: Double
+  public var kind: ScaleKind { didSet { transformBounds() } }
+  public var lower: Double { didSet { transformBounds() } }
+  public var upper: Double { didSet { transformBounds() } }
+  /// The bounds in the axis' linear coordinate, kept so that `fraction` transforms one value, not
+  /// three (10⁵ vertices of a log-log plot).
+  private var transformedLower = 0.0, transformedSpan = 1.0
+
   public init(kind: ScaleKind, lower: Double, upper: Double) {
     self.kind = kind
     self.lower = lower
     self.upper = upper
+    transformBounds()
+  }
+
+  private mutating func transformBounds() {
+    transformedLower = Self.transform(lower, kind)
+    transformedSpan = Self.transform(upper, kind) - transformedLower
   }
 
   /// The transform in which the axis is linear.
@@ -44,8 +54,7 @@ public struct Scale: Sendable, Hashable {
 
   /// The fraction of the axis at which `value` sits (0 at `lower`, 1 at `upper`).
   public func fraction(_ value: Double) -> Double {
-    let a = Self.transform(lower, kind), b = Self.transform(upper, kind)
-    return (Self.transform(value, kind) - a) / (b - a)
+    (Self.transform(value, kind) - transformedLower) / transformedSpan
   }
 
   /// Whether a value can be shown on this scale.

@@ -128,7 +128,8 @@ public enum ImageFormat: String, CaseIterable, Sendable, Codable, Hashable {
 }
 
 /// A backend that writes a scene to files: the whole contract the build needs from Cairo.
-public protocol FigureBackend: TextMeasurer {
+/// `render` may be called from several threads at once (the build draws figures on all cores).
+public protocol FigureBackend: TextMeasurer, Sendable {
   /// Returns the bytes of `scene` in `format`. `pixelsPerPoint` matters for PNG only.
   func render(_ scene: Scene, as format: ImageFormat, pixelsPerPoint: Double) throws -> [UInt8]
 }

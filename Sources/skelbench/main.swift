@@ -1,6 +1,7 @@
 // skelbench: times the hot paths and prints one JSON line per workload, then a table.
 // Long sweeps belong here, not in the tests. Peer comparisons (`--peers`) come with issue 8.
 import Foundation
+import SkelBuild
 import SkelCairo
 import SkelDocument
 import SkelExperiments
@@ -31,20 +32,28 @@ func normal(_ g: inout SeededGenerator) -> Double {
   return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
 }
 
-/// Peer workloads from ../shared/bench: (our workload name, script, arguments).
-let peerRuns: [(String, String, [String])] = [
-  ("nngp_N4000_L1", "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "1", "--repeats", "3"]),
-  ("nngp_N4000_L1", "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "1", "--repeats", "3"]),
-  ("nngp_N4000_L1", "a_nngp.py", ["--impl", "numpy", "--N", "4000", "--L", "1", "--repeats", "3"]),
-  ("nngp_N4000_L10", "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "10", "--repeats", "3"]),
-  ("nngp_N4000_L10", "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "10", "--repeats", "3"]),
-  ("nngp_N4000_L100", "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
-  ("nngp_N4000_L100", "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
-  ("ntk_N1000_L100", "b_ntk.py", ["--impl", "nt", "--N", "1000", "--L", "100", "--repeats", "3"]),
-  ("ntk_N1000_L100", "b_ntk.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "1000", "--L", "100", "--repeats", "3"]),
-  ("ntk_N1000_L100", "b_ntk.py", ["--impl", "numpy", "--N", "1000", "--L", "100", "--repeats", "3"]),
-  ("mc_kernel_r4096", "c_mc_kernel.py", ["--backend", "numpy", "--r", "4096", "--repeats", "3"]),
-  ("mc_kernel_r4096", "c_mc_kernel.py", ["--backend", "jax", "--r", "4096", "--repeats", "3"]),
+/// Peer workloads from ../shared/bench: (our workloads compared with it, script, arguments).
+let peerRuns: [([String], String, [String])] = [
+  (["nngp_N4000_L1"], "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "1", "--repeats", "3"]),
+  (["nngp_N4000_L1"], "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "1", "--repeats", "3"]),
+  (["nngp_N4000_L1"], "a_nngp.py", ["--impl", "numpy", "--N", "4000", "--L", "1", "--repeats", "3"]),
+  (["nngp_N4000_L10"], "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "10", "--repeats", "3"]),
+  (["nngp_N4000_L10"], "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "10", "--repeats", "3"]),
+  (["nngp_N4000_L100"], "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
+  (["nngp_N4000_L100"], "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
+  (["ntk_N1000_L100"], "b_ntk.py", ["--impl", "nt", "--N", "1000", "--L", "100", "--repeats", "3"]),
+  (["ntk_N1000_L100"], "b_ntk.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "1000", "--L", "100", "--repeats", "3"]),
+  (["ntk_N1000_L100"], "b_ntk.py", ["--impl", "numpy", "--N", "1000", "--L", "100", "--repeats", "3"]),
+  (["mc_kernel_r4096"], "c_mc_kernel.py", ["--backend", "numpy", "--r", "4096", "--repeats", "3"]),
+  (["mc_kernel_r4096"], "c_mc_kernel.py", ["--backend", "jax", "--r", "4096", "--repeats", "3"]),
+  (["dual_tanh_M1e4"], "d_dual_tanh.py", ["--threads", "1"]),
+  (["dual_tanh_M1e4"], "d_dual_tanh.py", ["--threads", "2"]),
+  // the plot target: our three formats against matplotlib's PNG alone
+  (["plot_lines_png_svg_pdf", "plot_lines_png_svg_pdf_1thread", "plot_lines_png"], "e_plot_mpl.py", ["--kind", "lines", "--fmt", "png"]),
+  (["plot_lines_svg"], "e_plot_mpl.py", ["--kind", "lines", "--fmt", "svg"]),
+  (["plot_lines_png"], "e_plot_cairo.py", ["--fmt", "png", "--decimate"]),
+  (["plot_heatmap_png"], "e_plot_mpl.py", ["--kind", "heatmap", "--fmt", "png"]),
+  (["plot_heatmap_svg"], "e_plot_mpl.py", ["--kind", "heatmap", "--fmt", "svg"]),
 ]
 
 /// Runs a peer script and returns its JSON line's median seconds and implementation.
@@ -65,7 +74,7 @@ func runPeer(python: String, directory: String, script: String, arguments: [Stri
   guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
     let obj = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
   else { return nil }
-  let impl = (obj["impl"] as? String) ?? arguments[1]
+  let impl = (obj["impl"] as? String) ?? script
   let median = (obj["median_s"] as? Double) ?? ((obj["result"] as? [String: Any])?["median_s"] as? Double) ?? .nan
   let threads = arguments.contains("--threads") ? "+2threads" : ""
   return (impl + threads, median)
@@ -170,7 +179,9 @@ struct SkelBench {
       results.append(Measurement(name: "mc_kernel_r4096", seconds: tMC, detail: "N=1000, d=784, depth 3: sampling + forward + Gram"))
     }
 
-    if only == nil || only == "plots" {
+    if only == nil || only == "plots" || only == "lines" {
+    let backend = CairoBackend()
+    if only != "lines" {
     // Closed-form ReLU dual over 10^6 correlations.
     let rho = Grid.linspace(-1, 1, count: 1_000_000)
     let tDual = best(5) { sink += Dual.normalized(.relu, on: rho).reduce(0, +) }
@@ -187,7 +198,6 @@ struct SkelBench {
     results.append(Measurement(name: "dual_quadrature_64x64_101", seconds: tQuad, detail: "101 correlations"))
 
     // One line plot (3 series × 401 points) in PNG + SVG + PDF.
-    let backend = CairoBackend()
     let xs = Grid.linspace(-1, 1, count: 401)
     let figure = Figure(
       width: 360, height: 245,
@@ -201,6 +211,7 @@ struct SkelBench {
       for f in ImageFormat.allCases { sink += Double(try backend.render(scene, as: f, pixelsPerPoint: 2).count) }
     }
     results.append(Measurement(name: "line_plot_png_svg_pdf", seconds: tPlot, detail: "layout + 3 formats"))
+    }
 
     // The matplotlib peer's workloads (../shared/bench/e_plot_mpl.py): 6.4 × 4.8 in at 150 dpi.
     // lines: 8 noisy power laws × 10⁴ points, log-log, legend ("best"), title.
@@ -220,7 +231,7 @@ struct SkelBench {
     let heatFigure = Figure(width: 6.4 * 72, height: 4.8 * 72, panels: [
       Axes(title: "1000 x 1000 heatmap", marks: [.heatmap(Heatmap(values: z, rows: 1000, columns: 1000))])
     ])
-    for (name, figure) in [("lines", linesFigure), ("heatmap", heatFigure)] {
+    for (name, figure) in [("lines", linesFigure), ("heatmap", heatFigure)] where only != "lines" || name == "lines" {
       let tLayout = best(3) { sink += Double(FigureLayout(theme: .light, measurer: backend).scene(for: figure).items.count) }
       results.append(Measurement(name: "plot_\(name)_layout", seconds: tLayout, detail: "figure → scene only"))
       for format in [ImageFormat.png, .svg, .pdf] {
@@ -229,10 +240,26 @@ struct SkelBench {
           let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
           bytes = try backend.render(scene, as: format, pixelsPerPoint: 150.0 / 72).count
         }
-        results.append(Measurement(name: "plot_\(name)_\(format.rawValue)", seconds: t, detail: "\(bytes / 1024) KiB, layout included"))
+        results.append(Measurement(name: "plot_\(name)_\(format.rawValue)", seconds: t, detail: "\(bytes / 1024) KiB, layout included, 1 thread"))
       }
     }
+    // The three files of the lines figure as a build writes them (FigureDrawing: one layout, the
+    // formats side by side on all threads), and on one thread.
+    for threads in [Parallel.threads, 1] {
+      let saved = Parallel.threads
+      Parallel.configure(threads: threads)
+      let t = best(5) {
+        for r in FigureDrawing.draw([.init(figure: linesFigure, theme: .light, formats: [.png, .svg, .pdf])], backend: backend, pixelsPerPoint: 150.0 / 72)[0] {
+          sink += Double((try? r.get().count) ?? 0)
+        }
+      }
+      Parallel.configure(threads: saved)
+      results.append(Measurement(name: "plot_lines_png_svg_pdf" + (threads == 1 ? "_1thread" : ""), seconds: t, detail: "layout once + PNG, SVG, PDF, \(threads) thread(s), as the build draws"))
+    }
 
+    }
+
+    if only == nil || only == "meanfield" {
     // Mean field: the 101 × 101 tanh phase diagram (χ₁, q*, c*, ξ_c at every point), 2 threads.
     let phase = PhaseDiagramKind()
     for quantity in ["chi1", "xi_c"] {
@@ -245,7 +272,7 @@ struct SkelBench {
     let tEOC = best(3) { for b in Grid.linspace(0.01, 0.3, count: 30) { sink += MeanField(.tanh).edgeOfChaos(sigmaB2: b) ?? 0 } }
     results.append(Measurement(name: "edge_of_chaos_30_tanh", seconds: tEOC, detail: "30 root solves of chi1 = 1"))
 
-    }  // plots and the rest
+    }
 
     if only == nil || only == "dual" {
       // Workload d: the tanh dual at 10⁴ correlations (the peer: 2-D Gauss–Hermite 64², numpy).
@@ -293,12 +320,13 @@ struct SkelBench {
     if let python {
       print("peers (\(python), \(benchDir)), ratios measured in this run:")
       var byWorkload: [String: [(String, Double)]] = [:]
-      for (workload, script, arguments) in peerRuns {
+      let measured = Set(results.map(\.name))
+      for (workloads, script, arguments) in peerRuns where workloads.contains(where: measured.contains) {
         if let r = runPeer(python: python, directory: benchDir, script: script, arguments: arguments) {
-          byWorkload[workload, default: []].append(r)
-          print("  \(workload) \(r.impl): \(String(format: "%.3f", r.median)) s")
+          for w in workloads { byWorkload[w, default: []].append(r) }
+          print("  \(workloads[0]) \(r.impl): \(String(format: "%.3f", r.median)) s")
         } else {
-          print("  \(workload) \(script) \(arguments.joined(separator: " ")): failed")
+          print("  \(workloads[0]) \(script) \(arguments.joined(separator: " ")): failed")
         }
       }
       for m in results where byWorkload[m.name] != nil {
@@ -306,7 +334,7 @@ struct SkelBench {
           results.append(Measurement(name: "ratio_\(m.name)_vs_\(impl)", seconds: t / m.seconds, detail: String(format: "%.1f× (peer %.3f s / ours %.3f s)", t / m.seconds, t, m.seconds)))
         }
       }
-      for (name, err) in try verifyAgainstNeuralTangents(python: python) {
+      for (name, err) in try verifyAgainstNeuralTangents(python: python) where measured.contains("nngp_N4000_L1") {
         results.append(Measurement(name: "verify_nt_\(name)", seconds: err, detail: "max relative error off the diagonal vs neural-tangents"))
       }
     }

@@ -1,0 +1,191 @@
+import CCairo
+import CZlib
+
+/// A PNG writer for cairo's ARGB32 image surfaces.
+///
+/// cairo's `write_to_png` hands the rows to libpng with its defaults: all five filters tried on
+/// every row and zlib level 6, about 45 ms for a 960 × 720 figure, more than cairo spends drawing
+/// it. This writer keeps the PNG specification's recommended heuristic (per row, the filter with
+/// the smallest sum of absolute signed bytes) over None, Sub, Up and Paeth, and compresses at
+/// level 3, which costs a third of the time for files of about the same size. A fully opaque
+/// image is written as RGB (no alpha channel); otherwise cairo's premultiplied colours are divided
+/// by alpha, as cairo does. A `pHYs` chunk records the resolution, so LaTeX's `\includegraphics`
+/// places the image at its size in points.
+enum PNGEncoder {
+  enum Failure: Error { case deflate(Int32) }
+
+  /// Encodes `height` rows of `width` native-endian premultiplied ARGB32 pixels, `stride` bytes
+  /// apart. `pixelsPerPoint` sets the resolution chunk (72 points per inch).
+  static func encode(argb32 data: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, pixelsPerPoint: Double, level: Int32 = 3) throws -> [UInt8] {
+    var opaque = true
+    for y in 0..<height where opaque {
+      let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
+      for x in 0..<width where row[x] >> 24 != 0xFF {
+        opaque = false
+        break
+      }
+    }
+    let channels = opaque ? 3 : 4
+    let rowBytes = width * channels
+    // Unfiltered rows (the current and the previous, as the filters need), then filtered rows.
+    var current = [UInt8](repeating: 0, count: rowBytes)
+    var previous = [UInt8](repeating: 0, count: rowBytes)
+    var filtered = [UInt8](repeating: 0, count: (rowBytes + 1) * height)
+    filtered.withUnsafeMutableBufferPointer { out in
+      current.withUnsafeMutableBufferPointer { cur in
+        previous.withUnsafeMutableBufferPointer { prev in
+          var cur = cur, prev = prev
+          for y in 0..<height {
+            unpack(row: UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self), width: width, opaque: opaque, into: cur.baseAddress!)
+            filterRow(cur.baseAddress!, previous: prev.baseAddress!, count: rowBytes, bytesPerPixel: channels, into: out.baseAddress! + y * (rowBytes + 1))
+            swap(&cur, &prev)
+          }
+        }
+      }
+    }
+    var length = compressBound(UInt(filtered.count))
+    var compressed = [UInt8](repeating: 0, count: Int(length))
+    let status = compressed.withUnsafeMutableBufferPointer { c in
+      filtered.withUnsafeBufferPointer { f in compress2(c.baseAddress, &length, f.baseAddress, UInt(f.count), level) }
+    }
+    guard status == Z_OK else { throw Failure.deflate(status) }
+    compressed.removeLast(compressed.count - Int(length))
+
+    var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    png.reserveCapacity(compressed.count + 128)
+    var header: [UInt8] = []
+    appendBigEndian(UInt32(width), to: &header)
+    appendBigEndian(UInt32(height), to: &header)
+    header += [8, opaque ? 2 : 6, 0, 0, 0]  // bit depth, colour type, deflate, adaptive filters, no interlace
+    appendChunk("IHDR", header, to: &png)
+    var physical: [UInt8] = []
+    let perMetre = UInt32((pixelsPerPoint * 72 / 0.0254).rounded())
+    appendBigEndian(perMetre, to: &physical)
+    appendBigEndian(perMetre, to: &physical)
+    physical.append(1)  // unit: metre
+    appendChunk("pHYs", physical, to: &png)
+    appendChunk("IDAT", compressed, to: &png)
+    appendChunk("IEND", [], to: &png)
+    return png
+  }
+
+  /// One row as RGB (opaque) or straight-alpha RGBA bytes.
+  private static func unpack(row: UnsafePointer<UInt32>, width: Int, opaque: Bool, into out: UnsafeMutablePointer<UInt8>) {
+    if opaque {
+      for x in 0..<width {
+        let p = row[x]
+        out[3 * x] = UInt8(truncatingIfNeeded: p >> 16)
+        out[3 * x + 1] = UInt8(truncatingIfNeeded: p >> 8)
+        out[3 * x + 2] = UInt8(truncatingIfNeeded: p)
+      }
+      return
+    }
+    for x in 0..<width {
+      let p = row[x]
+      let a = p >> 24
+      var r = (p >> 16) & 0xFF, g = (p >> 8) & 0xFF, b = p & 0xFF
+      if a == 0 {
+        (r, g, b) = (0, 0, 0)
+      } else if a < 255 {
+        // cairo's unpremultiply: (c · 255 + a/2) / a
+        r = (r * 255 + a / 2) / a
+        g = (g * 255 + a / 2) / a
+        b = (b * 255 + a / 2) / a
+      }
+      out[4 * x] = UInt8(truncatingIfNeeded: r)
+      out[4 * x + 1] = UInt8(truncatingIfNeeded: g)
+      out[4 * x + 2] = UInt8(truncatingIfNeeded: b)
+      out[4 * x + 3] = UInt8(truncatingIfNeeded: a)
+    }
+  }
+
+  @inline(__always) private static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
+    let p = Int(a) + Int(b) - Int(c)
+    let pa = abs(p - Int(a)), pb = abs(p - Int(b)), pc = abs(p - Int(c))
+    return pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+  }
+
+  @inline(__always) private static func cost(_ v: UInt8) -> Int { v < 128 ? Int(v) : 256 - Int(v) }
+
+  /// Writes the filter-type byte and the filtered row, choosing None, Sub, Up or Paeth by the
+  /// smallest sum of absolute values (bytes read as signed).
+  private static func filterRow(_ row: UnsafePointer<UInt8>, previous up: UnsafePointer<UInt8>, count n: Int, bytesPerPixel bpp: Int, into out: UnsafeMutablePointer<UInt8>) {
+    var costs = (0, 0, 0, 0)
+    for i in 0..<n {
+      let x = row[i], b = up[i]
+      let a: UInt8 = i >= bpp ? row[i - bpp] : 0
+      let c: UInt8 = i >= bpp ? up[i - bpp] : 0
+      costs.0 &+= cost(x)
+      costs.1 &+= cost(x &- a)
+      costs.2 &+= cost(x &- b)
+      costs.3 &+= cost(x &- paeth(a, b, c))
+    }
+    var kind: UInt8 = 0
+    var best = costs.0
+    if costs.1 < best { (kind, best) = (1, costs.1) }
+    if costs.2 < best { (kind, best) = (2, costs.2) }
+    if costs.3 < best { (kind, best) = (4, costs.3) }
+    out[0] = kind
+    let f = out + 1
+    switch kind {
+    case 0: f.update(from: row, count: n)
+    case 1: for i in 0..<n { f[i] = row[i] &- (i >= bpp ? row[i - bpp] : 0) }
+    case 2: for i in 0..<n { f[i] = row[i] &- up[i] }
+    default:
+      for i in 0..<n {
+        f[i] = row[i] &- paeth(i >= bpp ? row[i - bpp] : 0, up[i], i >= bpp ? up[i - bpp] : 0)
+      }
+    }
+  }
+
+  private static func appendBigEndian(_ v: UInt32, to bytes: inout [UInt8]) {
+    bytes += [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)]
+  }
+
+  private static func appendChunk(_ type: String, _ body: [UInt8], to png: inout [UInt8]) {
+    appendBigEndian(UInt32(body.count), to: &png)
+    let typed = Array(type.utf8) + body
+    png += typed
+    let crc = typed.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) }
+    appendBigEndian(UInt32(crc), to: &png)
+  }
+}
+
+/// The pixels of a PNG as cairo reads them: premultiplied ARGB32, row-major, top row first.
+/// Tests compare figures by their pixels, so that a golden file does not depend on the encoder.
+public struct DecodedPNG: Equatable, Sendable {
+  public var width: Int
+  public var height: Int
+  public var argb: [UInt32]
+
+  public init?(_ bytes: [UInt8]) {
+    final class Reader {
+      let bytes: [UInt8]
+      var offset = 0
+      init(_ b: [UInt8]) { bytes = b }
+    }
+    let reader = Reader(bytes)
+    let surface = withExtendedLifetime(reader) {
+      cairo_image_surface_create_from_png_stream({ closure, data, length in
+        let r = Unmanaged<Reader>.fromOpaque(closure!).takeUnretainedValue()
+        let n = Int(length)
+        guard r.offset + n <= r.bytes.count, let data else { return CAIRO_STATUS_READ_ERROR }
+        r.bytes.withUnsafeBufferPointer { data.update(from: $0.baseAddress! + r.offset, count: n) }
+        r.offset += n
+        return CAIRO_STATUS_SUCCESS
+      }, Unmanaged.passUnretained(reader).toOpaque())
+    }
+    guard let surface else { return nil }
+    defer { cairo_surface_destroy(surface) }
+    guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let data = cairo_image_surface_get_data(surface) else { return nil }
+    width = Int(cairo_image_surface_get_width(surface))
+    height = Int(cairo_image_surface_get_height(surface))
+    let stride = Int(cairo_image_surface_get_stride(surface))
+    var pixels = [UInt32](repeating: 0, count: width * height)
+    for y in 0..<height {
+      let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
+      for x in 0..<width { pixels[y * width + x] = row[x] }
+    }
+    argb = pixels
+  }
+}
