@@ -1,5 +1,5 @@
 import Foundation
-import SkelCairo
+@testable import SkelCairo
 import SkelPlot
 import Testing
 
@@ -122,5 +122,45 @@ import Testing
     #expect(filled.simplified(columnsPerPoint: 1) == filled)
     let dashed = Scene(width: 10, height: 10, background: nil, items: [.path(path, stroke: StrokeStyle(color: .black, width: 1, dash: [2, 2]), fill: nil)])
     #expect(dashed.simplified(columnsPerPoint: 1) == dashed)
+  }
+}
+
+@Suite struct SVGNormalizationTests {
+  /// The byte scan renumbers exactly what the regular expression `(id="|#)(surface|image|source|
+  /// pattern)([0-9]+)(?=["\)])` finds, in order of first appearance (the scan replaced it for speed).
+  @Test func matchesTheRegularExpression() throws {
+    let backend = CairoBackend()
+    let heat = Figure(width: 200, height: 150, panels: [Axes(marks: [.heatmap(Heatmap(values: (0..<400).map { Double($0 % 37) }, rows: 20, columns: 20))])])
+    for figure in [sampleFigure(), heat] {
+      let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
+      let normalized = try backend.render(scene, as: .svg, pixelsPerPoint: 1)
+      // render again: cairo's counters have moved on, the normalized bytes have not
+      #expect(try backend.render(scene, as: .svg, pixelsPerPoint: 1) == normalized)
+      let text = String(decoding: normalized, as: UTF8.self)
+      #expect(text.contains("id=\"surface1\""))
+      // a raw SVG with arbitrary numbers, through both
+      let raw = text.replacingOccurrences(of: "surface1\"", with: "surface917\"").replacingOccurrences(of: "#surface1)", with: "#surface917)")
+        .replacingOccurrences(of: "image1\"", with: "image44\"").replacingOccurrences(of: "#image1\"", with: "#image44\"")
+      #expect(CairoBackend.normalizeSVG(Array(raw.utf8)) == reference(Array(raw.utf8)))
+      #expect(CairoBackend.normalizeSVG(Array(raw.utf8)) == normalized)
+    }
+  }
+
+  func reference(_ bytes: [UInt8]) -> [UInt8] {
+    let text = String(decoding: bytes, as: UTF8.self)
+    let regex = try! NSRegularExpression(pattern: #"(id="|#)(surface|image|source|pattern)([0-9]+)(?=["\)])"#)
+    let ns = text as NSString
+    var mapping: [String: String] = [:], counters: [String: Int] = [:]
+    var out = "", last = 0
+    for m in regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
+      let kind = ns.substring(with: m.range(at: 2)), old = kind + ns.substring(with: m.range(at: 3))
+      if mapping[old] == nil {
+        counters[kind, default: 0] += 1
+        mapping[old] = kind + String(counters[kind]!)
+      }
+      out += ns.substring(with: NSRange(location: last, length: m.range(at: 2).location - last)) + mapping[old]!
+      last = m.range.location + m.range.length
+    }
+    return Array((out + ns.substring(from: last)).utf8)
   }
 }
