@@ -53,8 +53,6 @@ public enum FastMLPKernel {
         k = half * pre
       }
     }
-    var nngp = k0
-    var ntk: Matrix? = computeNTK ? Matrix(rows: n, columns: n) : nil
     let blocks = (n + tile - 1) / tile
     let pairs: [(Int, Int)] = (0..<blocks).flatMap { bi in (bi..<blocks).map { (bi, $0) } }
     // per-block variance slices, layer-major: vb[block][l * size + r]
@@ -66,9 +64,11 @@ public enum FastMLPKernel {
     }
     let ivb: [[Double]] = vb.map { $0.map { $0 > 0 ? 1 / $0 : 0 } }
     let scalar: Int32 = forceScalar ? 1 : 0
-    nngp.storage.withUnsafeMutableBufferPointer { kb in
-      let kp = SendablePointer(kb.baseAddress!)
-      let work = { (tp: SendablePointer<Double>?) in
+    // Every tile reads its block of k0 and writes its blocks of the outputs; the mirror and the
+    // diagonal below write the rest, so the outputs are never cleared or copied whole.
+    func tiles(_ kp: SendablePointer<Double>, _ tp: SendablePointer<Double>?) {
+      k0.storage.withUnsafeBufferPointer { inb in
+        let ip = SendablePointer(UnsafeMutablePointer(mutating: inb.baseAddress!))
         let workers = threads > 0 ? threads : Parallel.threads
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
           var p = worker
@@ -81,7 +81,7 @@ public enum FastMLPKernel {
                 ivb[bi].withUnsafeBufferPointer { iv1 in
                   ivb[bj].withUnsafeBufferPointer { iv2 in
                     skel_abrelu_mlp_tile(
-                      kp.pointer + r0 * n + c0, tp.map { $0.pointer + r0 * n + c0 }, rows, cols, n, Int32(L), shape.w2, shape.b2,
+                      ip.pointer + r0 * n + c0, kp.pointer + r0 * n + c0, tp.map { $0.pointer + r0 * n + c0 }, rows, cols, n, Int32(L), shape.w2, shape.b2,
                       shape.wOut2, shape.bOut2, shape.a, shape.b, v1.baseAddress, v2.baseAddress, iv1.baseAddress, iv2.baseAddress,
                       scalar)
                   }
@@ -92,15 +92,21 @@ public enum FastMLPKernel {
           }
         }
       }
-      if ntk != nil {
-        ntk!.storage.withUnsafeMutableBufferPointer { tb in work(SendablePointer(tb.baseAddress!)) }
-      } else {
-        work(nil)
-      }
     }
-    // mirror the upper triangle (unchecked pointers: 16M entries at N = 4000), then the exact diagonal
-    nngp.mirrorUpperTriangle()
-    ntk?.mirrorUpperTriangle()
+    // then the mirror of the upper triangle and the exact diagonal
+    var ntk: Matrix? = nil
+    var nngp = Matrix(rows: n, columns: n) { kb in
+      let kp = SendablePointer(kb.baseAddress!)
+      if computeNTK {
+        ntk = Matrix(rows: n, columns: n) { tb in
+          tiles(kp, SendablePointer(tb.baseAddress!))
+          Matrix.mirrorUpperTriangle(tb.baseAddress!, n: n)
+        }
+      } else {
+        tiles(kp, nil)
+      }
+      Matrix.mirrorUpperTriangle(kb.baseAddress!, n: n)
+    }
     for i in 0..<n {
       var k = k0[i, i], t = 0.0
       for _ in 0..<L {
@@ -118,6 +124,25 @@ public enum FastMLPKernel {
 
   /// Whether this CPU takes the vector path.
   public static var usesAVX2: Bool { skel_fast_has_avx2() != 0 }
+
+  /// The arccos implementations the benchmark compares (the tile kernel uses `.polynomial`).
+  public enum Arccos: Int32, Sendable, CaseIterable {
+    /// glibc's scalar `acos`.
+    case scalar = 0
+    /// glibc's libmvec `_ZGVdN4v_acos`, 4 doubles per call.
+    case libmvec = 1
+    /// Ours: one square root and a degree-11 polynomial per 4 doubles, ≤ 1.3e-16 relative error
+    /// in asin (CFastKernels).
+    case polynomial = 2
+  }
+
+  /// arccos of every value (in [-1, 1]) by one implementation; scalar without AVX2.
+  public static func arccos(_ x: [Double], using implementation: Arccos) -> [Double] {
+    [Double](unsafeUninitializedCapacity: x.count) { y, count in
+      x.withUnsafeBufferPointer { skel_acos_array($0.baseAddress, y.baseAddress, x.count, implementation.rawValue) }
+      count = x.count
+    }
+  }
 }
 
 #if canImport(Glibc)

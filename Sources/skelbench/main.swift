@@ -161,8 +161,10 @@ struct SkelBench {
       let tGemm = best(3) { sink += g.gram()[1, 2] }
       results.append(Measurement(name: "limit_syrk_4000x784", seconds: tGemm, detail: String(format: "%.1f GFLOP/s effective (dsyrk, 2·N²·d flops counted)", 2 * 4000.0 * 4000 * 784 / tGemm / 1e9)))
       let cs = (0..<10_000_000).map { _ in rng0.nextUniform() * 2 - 1 }
-      let tAcos = best(3) { var s = 0.0; for c in cs { s += acos(c) }; sink += s }
-      results.append(Measurement(name: "limit_acos_scalar_1e7", seconds: tAcos, detail: String(format: "%.2f ns/element (glibc scalar, 1 core)", tAcos * 1e9 / 1e7)))
+      for impl in FastMLPKernel.Arccos.allCases {
+        let tAcos = best(3) { sink += FastMLPKernel.arccos(cs, using: impl)[7] }
+        results.append(Measurement(name: "limit_acos_\(impl)_1e7", seconds: tAcos, detail: String(format: "%.2f ns/element, 1 core (%@)", tAcos * 1e9 / 1e7, impl == .scalar ? "glibc acos" : impl == .libmvec ? "glibc libmvec AVX2" : "ours: AVX2 polynomial, the tile kernel's")))
+      }
       for (name, n, layers, ntk, reps) in [("nngp_N4000_L1", 4000, 1, false, 3), ("nngp_N4000_L10", 4000, 10, false, 3), ("nngp_N4000_L100", 4000, 100, false, 2), ("ntk_N1000_L100", 1000, 100, true, 3)] {
         let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: reps)
         results.append(Measurement(name: name, seconds: t, detail: String(format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers), FastMLPKernel.usesAVX2 ? "AVX2 + libmvec" : "scalar")))
