@@ -4,6 +4,7 @@
 #include "fastkernels.h"
 #include <math.h>
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SKEL_PI 3.14159265358979323846
@@ -147,11 +148,11 @@ void skel_abrelu_mlp_tile(const double *input, double *nngp, double *ntk, size_t
   // The layers run on a contiguous copy of the tile: rows of the matrix lie ld doubles apart
   // (32 KB at N = 4000), so in place every row of a tile would fall into the same few cache sets
   // and the tile would not stay in cache across layers (measured 4.8 ns per entry-layer in place
-  // vs 3 ns contiguous). Tiles larger than the buffer run in place.
-  enum { MAX = 64 * 64 };
-  double kbuf[MAX], tbuf[MAX];
-  int local = rows * cols <= MAX;
-  double *k = local ? kbuf : nngp, *t = ntk ? (local ? tbuf : ntk) : 0;
+  // vs 3 ns contiguous). If the buffer cannot be had, the tile runs in place.
+  // (on the heap: 64 KB of stack arrays would be a hazard on small worker stacks)
+  double *buf = malloc(2 * rows * cols * sizeof(double));
+  int local = buf != 0;
+  double *k = local ? buf : nngp, *t = ntk ? (local ? buf + rows * cols : ntk) : 0;
   size_t kld = local ? cols : ld;
   // The input kernel comes in; the NTK starts at 0.
   for (size_t r = 0; r < rows; r++) {
@@ -173,5 +174,6 @@ void skel_abrelu_mlp_tile(const double *input, double *nngp, double *ntk, size_t
       memcpy(nngp + r * ld, k + r * kld, cols * sizeof(double));
       if (ntk) memcpy(ntk + r * ld, t + r * kld, cols * sizeof(double));
     }
+    free(buf);
   }
 }

@@ -5,8 +5,6 @@
 /// and inserting a directive never shifts another's numbers.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
   private var s: (UInt64, UInt64, UInt64, UInt64)
-  /// Box–Muller's second normal, kept for the next call.
-  var spareNormal: Double?
 
   public init(seed: UInt64) {
     var sm = seed
