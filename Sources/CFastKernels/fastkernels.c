@@ -156,7 +156,7 @@ void skel_abrelu_mlp_tile(const double *input, double *nngp, double *ntk, size_t
   size_t kld = local ? cols : ld;
   // The input kernel comes in; the NTK starts at 0.
   for (size_t r = 0; r < rows; r++) {
-    memcpy(k + r * kld, input + r * ld, cols * sizeof(double));
+    if (k + r * kld != input + r * ld) memcpy(k + r * kld, input + r * ld, cols * sizeof(double));  // in place: no copy
     if (t) memset(t + r * kld, 0, cols * sizeof(double));
   }
   // rs = 0 (a zero-variance input) has no correlation: the vector path would divide by zero.

@@ -1,3 +1,4 @@
+import CBLAS
 import CFastKernels
 import Dispatch
 import SkelMath
@@ -41,29 +42,11 @@ public enum FastMLPKernel {
 
   /// NNGP (and NTK) Gram matrices from the input Gram `k0` (symmetric n × n, NT's ⟨x, x′⟩/d).
   public static func run(_ shape: Shape, inputGram k0: Matrix, computeNTK: Bool, tile: Int = 64, threads: Int = 0, forceScalar: Bool = false) -> (nngp: Matrix, ntk: Matrix?) {
-    let n = k0.rows, L = shape.depth
-    // √ of the pre-activation variances per layer (the diagonal evolves on its own).
-    var v = [Double](repeating: 0, count: L * n)
-    let half = (shape.a * shape.a + shape.b * shape.b) / 2
-    for i in 0..<n {
-      var k = k0[i, i]
-      for l in 0..<L {
-        let pre = shape.w2 * k + shape.b2
-        v[l * n + i] = pre.squareRoot()
-        k = half * pre
-      }
-    }
+    let n = k0.rows
+    let q = (0..<n).map { k0[$0, $0] }
+    let (vb, ivb) = variances(shape, diagonal: q, tile: tile)
     let blocks = (n + tile - 1) / tile
     let pairs: [(Int, Int)] = (0..<blocks).flatMap { bi in (bi..<blocks).map { (bi, $0) } }
-    // per-block variance slices, layer-major: vb[block][l * size + r]
-    let vb: [[Double]] = (0..<blocks).map { bk in
-      let r0 = bk * tile, size = min(tile, n - r0)
-      var out = [Double](repeating: 0, count: L * size)
-      for l in 0..<L { for r in 0..<size { out[l * size + r] = v[l * n + r0 + r] } }
-      return out
-    }
-    let ivb: [[Double]] = vb.map { $0.map { $0 > 0 ? 1 / $0 : 0 } }
-    let scalar: Int32 = forceScalar ? 1 : 0
     // Every tile reads its block of k0 and writes its blocks of the outputs; the mirror and the
     // diagonal below write the rest, so the outputs are never cleared or copied whole.
     func tiles(_ kp: SendablePointer<Double>, _ tp: SendablePointer<Double>?) {
@@ -73,21 +56,7 @@ public enum FastMLPKernel {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
           var p = worker
           while p < pairs.count {
-            let (bi, bj) = pairs[p]
-            let r0 = bi * tile, c0 = bj * tile
-            let rows = min(tile, n - r0), cols = min(tile, n - c0)
-            vb[bi].withUnsafeBufferPointer { v1 in
-              vb[bj].withUnsafeBufferPointer { v2 in
-                ivb[bi].withUnsafeBufferPointer { iv1 in
-                  ivb[bj].withUnsafeBufferPointer { iv2 in
-                    skel_abrelu_mlp_tile(
-                      ip.pointer + r0 * n + c0, kp.pointer + r0 * n + c0, tp.map { $0.pointer + r0 * n + c0 }, rows, cols, n, Int32(L), shape.w2, shape.b2,
-                      shape.wOut2, shape.bOut2, shape.a, shape.b, v1.baseAddress, v2.baseAddress, iv1.baseAddress, iv2.baseAddress,
-                      scalar)
-                  }
-                }
-              }
-            }
+            runTile(shape, pairs[p].0, pairs[p].1, n: n, tile: tile, input: ip, nngp: kp, ntk: tp, vb: vb, ivb: ivb, forceScalar: forceScalar)
             p += workers
           }
         }
@@ -107,9 +76,123 @@ public enum FastMLPKernel {
       }
       Matrix.mirrorUpperTriangle(kb.baseAddress!, n: n)
     }
+    exactDiagonal(shape, q, nngp: &nngp, ntk: &ntk)
+    return (nngp, ntk)
+  }
+
+  /// NNGP (and NTK) Gram matrices straight from the inputs X (n × d): the input Gram ⟨x, x′⟩/d is
+  /// never stored on its own. The rows are cut into strips of `strip` rows; each strip's part of
+  /// the upper triangle is one `dgemm` (single-threaded, so the bytes do not depend on the thread
+  /// count), its tiles then run all layers while they sit in cache, and its tiles are mirrored into
+  /// the lower triangle; strips run on all threads. One pass over the n² outputs instead of three
+  /// (Gram, layers, mirror): at L = 1 the whole job costs little more than the Gram.
+  public static func run(_ shape: Shape, inputs x: Matrix, computeNTK: Bool, tile: Int = 64, strip: Int = 256) -> (nngp: Matrix, ntk: Matrix?) {
+    let n = x.rows, d = x.columns, L = shape.depth
+    precondition(strip % tile == 0, "strips are whole tiles")
+    var q = [Double](repeating: 0, count: n)
     for i in 0..<n {
-      var k = k0[i, i], t = 0.0
-      for _ in 0..<L {
+      var acc = 0.0
+      for k in 0..<d { acc += x.storage[i * d + k] * x.storage[i * d + k] }
+      q[i] = acc / Double(max(1, d))
+    }
+    let (vb, ivb) = variances(shape, diagonal: q, tile: tile)
+    let blocks = (n + tile - 1) / tile, perStrip = strip / tile
+    let strips = (n + strip - 1) / strip
+    var ntk: Matrix? = nil
+    var nngp = Matrix(rows: n, columns: n) { kb in
+      func work(_ tp: SendablePointer<Double>?) {
+        let kp = SendablePointer(kb.baseAddress!)
+        x.storage.withUnsafeBufferPointer { xb in
+          let xp = SendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
+          Parallel.singleThreadedBLAS {
+            Parallel.forEach(strips) { s in
+              let r0 = s * strip, rows = min(strip, n - r0)
+              cblas_dgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n - r0), Int32(d), 1 / Double(max(1, d)),
+                xp.pointer + r0 * d, Int32(d), xp.pointer + r0 * d, Int32(d), 0, kp.pointer + r0 * n + r0, Int32(n))
+              for bi in (s * perStrip)..<min(blocks, (s + 1) * perStrip) {
+                for bj in bi..<blocks {
+                  runTile(shape, bi, bj, n: n, tile: tile, input: kp, nngp: kp, ntk: tp, vb: vb, ivb: ivb, forceScalar: false)
+                  guard bj > bi else { continue }
+                  mirrorTile(kp.pointer, bi, bj, n: n, tile: tile)
+                  if let tp { mirrorTile(tp.pointer, bi, bj, n: n, tile: tile) }
+                }
+              }
+            }
+          }
+        }
+      }
+      if computeNTK {
+        ntk = Matrix(rows: n, columns: n) { tb in work(SendablePointer(tb.baseAddress!)) }
+      } else {
+        work(nil)
+      }
+    }
+    exactDiagonal(shape, q, nngp: &nngp, ntk: &ntk)
+    return (nngp, ntk)
+  }
+
+  /// √ of the pre-activation variances per layer for each tile block (layer-major) and their
+  /// reciprocals: the diagonal evolves on its own.
+  static func variances(_ shape: Shape, diagonal q: [Double], tile: Int) -> (vb: [[Double]], ivb: [[Double]]) {
+    let n = q.count, L = shape.depth
+    let half = (shape.a * shape.a + shape.b * shape.b) / 2
+    var v = [Double](repeating: 0, count: L * n)
+    for i in 0..<n {
+      var k = q[i]
+      for l in 0..<L {
+        let pre = shape.w2 * k + shape.b2
+        v[l * n + i] = pre.squareRoot()
+        k = half * pre
+      }
+    }
+    let blocks = (n + tile - 1) / tile
+    let vb: [[Double]] = (0..<blocks).map { bk in
+      let r0 = bk * tile, size = min(tile, n - r0)
+      var out = [Double](repeating: 0, count: L * size)
+      for l in 0..<L { for r in 0..<size { out[l * size + r] = v[l * n + r0 + r] } }
+      return out
+    }
+    return (vb, vb.map { $0.map { $0 > 0 ? 1 / $0 : 0 } })
+  }
+
+  /// All layers on tile (bi, bj) of the upper triangle (input and outputs n × n, row-major).
+  static func runTile(
+    _ shape: Shape, _ bi: Int, _ bj: Int, n: Int, tile: Int, input: SendablePointer<Double>, nngp: SendablePointer<Double>,
+    ntk: SendablePointer<Double>?, vb: [[Double]], ivb: [[Double]], forceScalar: Bool
+  ) {
+    let r0 = bi * tile, c0 = bj * tile
+    let rows = min(tile, n - r0), cols = min(tile, n - c0)
+    vb[bi].withUnsafeBufferPointer { v1 in
+      vb[bj].withUnsafeBufferPointer { v2 in
+        ivb[bi].withUnsafeBufferPointer { iv1 in
+          ivb[bj].withUnsafeBufferPointer { iv2 in
+            skel_abrelu_mlp_tile(
+              input.pointer + r0 * n + c0, nngp.pointer + r0 * n + c0, ntk.map { $0.pointer + r0 * n + c0 }, rows, cols, n,
+              Int32(shape.depth), shape.w2, shape.b2, shape.wOut2, shape.bOut2, shape.a, shape.b, v1.baseAddress, v2.baseAddress,
+              iv1.baseAddress, iv2.baseAddress, forceScalar ? 1 : 0)
+          }
+        }
+      }
+    }
+  }
+
+  /// Copies tile (bi, bj) transposed onto tile (bj, bi).
+  static func mirrorTile(_ m: UnsafeMutablePointer<Double>, _ bi: Int, _ bj: Int, n: Int, tile: Int) {
+    let r0 = bi * tile, c0 = bj * tile
+    for r in r0..<min(r0 + tile, n) {
+      for c in c0..<min(c0 + tile, n) { m[c * n + r] = m[r * n + c] }
+    }
+  }
+
+  /// The diagonal by the scalar recursion (c = 1, θ = 0 exactly), where a vector arccos of 1 − ε
+  /// would give θ ≈ √(2ε).
+  static func exactDiagonal(_ shape: Shape, _ q: [Double], nngp: inout Matrix, ntk: inout Matrix?) {
+    let n = q.count
+    let half = (shape.a * shape.a + shape.b * shape.b) / 2
+    for i in 0..<n {
+      var k = q[i], t = 0.0
+      for _ in 0..<shape.depth {
         let s = shape.w2 * k + shape.b2
         t = s + shape.w2 * t
         k = half * s
@@ -119,7 +202,6 @@ public enum FastMLPKernel {
       nngp.storage[i * n + i] = s
       if ntk != nil { ntk!.storage[i * n + i] = s + shape.wOut2 * t }
     }
-    return (nngp, ntk)
   }
 
   /// Whether this CPU takes the vector path.

@@ -28,7 +28,7 @@ public enum KernelRegression {
 
   /// The NNGP and NTK Gram matrices of a network on the rows of x.
   public static func grams(_ net: LayerSpec, _ x: Matrix) throws(KernelError) -> (nngp: Matrix, ntk: Matrix) {
-    let k = try net.kernel(.inputs(x))
+    let k = try net.kernel(inputs: x)
     return (k.nngp, k.ntk!)
   }
 

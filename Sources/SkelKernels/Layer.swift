@@ -39,6 +39,18 @@ public indirect enum LayerSpec: Hashable, Sendable, Codable, CustomStringConvert
     }
   }
 
+  /// The layer's kernel on the inputs X (rows), from NT's input kernel ⟨x, x′⟩/d. A deep ab-ReLU
+  /// MLP takes the fused path of `FastMLPKernel` (Gram strips and layers in one pass); anything
+  /// else starts from `KernelState.inputs`.
+  public func kernel(inputs x: Matrix, computeNTK: Bool = true) throws(KernelError) -> KernelState {
+    guard x.rows >= 32, let shape = FastMLPKernel.shape(of: self) else {
+      return try kernel(.inputs(x, computeNTK: computeNTK))
+    }
+    let (nngp, ntk) = FastMLPKernel.run(shape, inputs: x, computeNTK: computeNTK)
+    let variances = (0..<x.rows).map { nngp[$0, $0] }
+    return KernelState(nngp: nngp, ntk: ntk, cov1: variances, cov2: variances, isGaussian: true)
+  }
+
   /// Applies the layer to a kernel state. Pure: returns a new state.
   ///
   /// A deep ab-ReLU MLP on a symmetric input state (one batch with itself, larger than a few

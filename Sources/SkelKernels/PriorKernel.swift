@@ -91,7 +91,7 @@ public struct RandomNetwork: Sendable, Hashable {
       fanIn = width
     }
     layers.append(.dense((readoutVariance * Double(width)).squareRoot()))
-    return try LayerSpec.serial(layers).kernel(.inputs(x, computeNTK: false)).nngp
+    return try LayerSpec.serial(layers).kernel(inputs: x, computeNTK: false).nngp
   }
 }
 

@@ -118,7 +118,7 @@ func verifyAgainstNeuralTangents(python: String) throws -> [(String, Double)] {
   var out: [(String, Double)] = []
   for L in [1, 3, 10, 100] {
     let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: L), .dense(1)])
-    let k = try spec.kernel(.inputs(x))
+    let k = try spec.kernel(inputs: x)
     for (name, ours) in [("nngp", k.nngp.storage), ("ntk", k.ntk!.storage)] {
       let ref = try load("\(name)\(L).bin")
       let scale = ref.map(abs).max() ?? 1
@@ -137,7 +137,7 @@ func gramWorkload(n: Int, layers: Int, ntk: Bool, repeats: Int) throws -> Double
   let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: layers), .dense(1)])
   var sink = 0.0
   let t = try best(repeats) {
-    let k = try spec.kernel(.inputs(x, computeNTK: ntk))
+    let k = try spec.kernel(inputs: x, computeNTK: ntk)
     sink += ntk ? k.ntk![1, 2] : k.nngp[1, 2]
   }
   if sink.isNaN { print("") }

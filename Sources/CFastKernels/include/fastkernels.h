@@ -8,7 +8,7 @@ int skel_fast_has_avx2(void);
 /// Runs a deep ab-ReLU MLP's NNGP (and NTK) recursion on one tile of the Gram matrix.
 ///
 /// input[r*ld + c] holds the input kernel; nngp[r*ld + c] receives the output kernel and ntk (or
-/// NULL) the NTK (whose input is 0). Both are written, never read before. Per layer l: Dense (Σ ← w2·K + b2, Θ ← Σ + w2·Θ), then the ab-ReLU
+/// NULL) the NTK (whose input is 0). Both are written, never read before; input may be nngp itself. Per layer l: Dense (Σ ← w2·K + b2, Θ ← Σ + w2·Θ), then the ab-ReLU
 /// kernel with q11 = v1[l*rows + r]², q22 = v2[l*cols + c]² (v = √ of the pre-activation
 /// variances, precomputed). After `layers` blocks a readout Dense (wo2, bo2).
 /// iv1, iv2: their reciprocals (the vector path multiplies instead of dividing).
