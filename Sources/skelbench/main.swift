@@ -76,7 +76,7 @@ func runPeer(python: String, directory: String, script: String, arguments: [Stri
   else { return nil }
   let impl = (obj["impl"] as? String) ?? script
   let median = (obj["median_s"] as? Double) ?? ((obj["result"] as? [String: Any])?["median_s"] as? Double) ?? .nan
-  let threads = arguments.contains("--threads") ? "+2threads" : ""
+  let threads = arguments.firstIndex(of: "--threads").map { "+\(arguments[$0 + 1])threads" } ?? ""
   return (impl + threads, median)
 }
 
