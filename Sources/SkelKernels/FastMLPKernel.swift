@@ -41,7 +41,7 @@ public enum FastMLPKernel {
   }
 
   /// NNGP (and NTK) Gram matrices from the input Gram `k0` (symmetric n × n, NT's ⟨x, x′⟩/d).
-  public static func run(_ shape: Shape, inputGram k0: Matrix, computeNTK: Bool, tile: Int = 64, threads: Int = 0, forceScalar: Bool = false) -> (nngp: Matrix, ntk: Matrix?) {
+  public static func run(_ shape: Shape, inputGram k0: Matrix, computeNTK: Bool, tile: Int = 64, forceScalar: Bool = false) -> (nngp: Matrix, ntk: Matrix?) {
     let n = k0.rows
     let q = (0..<n).map { k0[$0, $0] }
     let (vb, ivb) = variances(shape, diagonal: q, tile: tile)
@@ -52,13 +52,8 @@ public enum FastMLPKernel {
     func tiles(_ kp: SendablePointer<Double>, _ tp: SendablePointer<Double>?) {
       k0.storage.withUnsafeBufferPointer { inb in
         let ip = SendablePointer(UnsafeMutablePointer(mutating: inb.baseAddress!))
-        let workers = threads > 0 ? threads : Parallel.threads
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-          var p = worker
-          while p < pairs.count {
-            runTile(shape, pairs[p].0, pairs[p].1, n: n, tile: tile, input: ip, nngp: kp, ntk: tp, vb: vb, ivb: ivb, forceScalar: forceScalar)
-            p += workers
-          }
+        Parallel.forEach(pairs.count) { p in
+          runTile(shape, pairs[p].0, pairs[p].1, n: n, tile: tile, input: ip, nngp: kp, ntk: tp, vb: vb, ivb: ivb, forceScalar: forceScalar)
         }
       }
     }
