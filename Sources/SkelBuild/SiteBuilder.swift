@@ -345,7 +345,7 @@ public struct SiteBuilder {
   func renders(_ d: PlannedDirective) -> [(dark: Bool, format: ImageFormat)] {
     let formats = d.options.strings("formats").compactMap(ImageFormat.init(rawValue:))
     var out = formats.map { (dark: false, format: $0) }
-    if let main = d.options.strings("formats").first(where: { $0 == "svg" || $0 == "png" }).flatMap(ImageFormat.init(rawValue:)) {
+    if let main = formats.first(where: { $0 == .svg || $0 == .png }) {
       out.append((dark: true, format: main))
     }
     return out
@@ -379,7 +379,7 @@ public struct SiteBuilder {
           var these: [Image] = []
           for (isDark, format) in renders(d) where isDark == dark {
             let key = figureKey(d, dark: dark, format: format)
-            guard images[key] == nil, queued.insert(key).inserted else { continue }
+            guard queued.insert(key).inserted else { continue }  // loaded or drawn once
             if let url = figureCache?.appendingPathComponent(key + "." + format.rawValue), let data = try? Data(contentsOf: url) {
               images[key] = Array(data)
               continue

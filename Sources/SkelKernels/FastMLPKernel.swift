@@ -1,6 +1,5 @@
 import CBLAS
 import CFastKernels
-import Dispatch
 import SkelMath
 
 /// The fast path for the commonest network of the field: `serial([Dense(w, b), abReLU] × L,
