@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 
 #define SKEL_PI 3.14159265358979323846
 
@@ -141,10 +142,73 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(double *nngp, double *
   if (vec < cols) tile_scalar(nngp, ntk, rows, cols, ld, layers, w2, b2, wo2, bo2, sa, sb, v1, v2, vec);
 }
 
-void skel_abrelu_mlp_tile(const double *input, double *nngp, double *ntk, size_t rows, size_t cols, size_t ld, int layers,
+// dst[c*ld + r] = src[r*sld + c] for a rows × cols block: 4 × 4 blocks transposed in registers,
+// so every store writes 32 contiguous bytes of a destination row (a scalar transpose writes one
+// double into each of `cols` rows per step).
+// Outputs that are written once and not read again go around the cache (non-temporal stores:
+// no read for ownership of the destination line), when they are 16-byte aligned.
+__attribute__((target("avx2,fma"))) static inline void store4(double *p, __m256d v, int nt) {
+  if (nt) {
+    _mm_stream_pd(p, _mm256_castpd256_pd128(v));
+    _mm_stream_pd(p + 2, _mm256_extractf128_pd(v, 1));
+  } else {
+    _mm256_storeu_pd(p, v);
+  }
+}
+
+__attribute__((target("avx2,fma"))) static void copy_rows_avx2(const double *src, size_t sld, double *dst, size_t ld,
+                                                               size_t rows, size_t cols, int nt) {
+  size_t c4 = cols & ~(size_t)3;
+  for (size_t r = 0; r < rows; r++) {
+    for (size_t c = 0; c < c4; c += 4) store4(dst + r * ld + c, _mm256_loadu_pd(src + r * sld + c), nt);
+    for (size_t c = c4; c < cols; c++) dst[r * ld + c] = src[r * sld + c];
+  }
+}
+
+__attribute__((target("avx2,fma"))) static void transpose_avx2(const double *src, size_t sld, double *dst, size_t ld,
+                                                               size_t rows, size_t cols, int nt) {
+  size_t r4 = rows & ~(size_t)3, c4 = cols & ~(size_t)3;
+  for (size_t c = 0; c < c4; c += 4) {
+    for (size_t r = 0; r < r4; r += 4) {
+      __m256d a = _mm256_loadu_pd(src + r * sld + c), b = _mm256_loadu_pd(src + (r + 1) * sld + c);
+      __m256d e = _mm256_loadu_pd(src + (r + 2) * sld + c), f = _mm256_loadu_pd(src + (r + 3) * sld + c);
+      __m256d ab0 = _mm256_unpacklo_pd(a, b), ab1 = _mm256_unpackhi_pd(a, b);  // a0 b0 a2 b2 | a1 b1 a3 b3
+      __m256d ef0 = _mm256_unpacklo_pd(e, f), ef1 = _mm256_unpackhi_pd(e, f);
+      store4(dst + c * ld + r, _mm256_permute2f128_pd(ab0, ef0, 0x20), nt);
+      store4(dst + (c + 1) * ld + r, _mm256_permute2f128_pd(ab1, ef1, 0x20), nt);
+      store4(dst + (c + 2) * ld + r, _mm256_permute2f128_pd(ab0, ef0, 0x31), nt);
+      store4(dst + (c + 3) * ld + r, _mm256_permute2f128_pd(ab1, ef1, 0x31), nt);
+    }
+    for (size_t r = r4; r < rows; r++)
+      for (size_t k = c; k < c + 4; k++) dst[k * ld + r] = src[r * sld + k];
+  }
+  for (size_t c = c4; c < cols; c++)
+    for (size_t r = 0; r < rows; r++) dst[c * ld + r] = src[r * sld + c];
+}
+
+static int aligned16(const void *p, size_t ld) { return ((uintptr_t)p & 15) == 0 && ld % 2 == 0; }
+
+static void copy_rows(const double *src, size_t sld, double *dst, size_t ld, size_t rows, size_t cols, int nt) {
+  if (skel_fast_has_avx2()) {
+    copy_rows_avx2(src, sld, dst, ld, rows, cols, nt && aligned16(dst, ld));
+  } else {
+    for (size_t r = 0; r < rows; r++) memcpy(dst + r * ld, src + r * sld, cols * sizeof(double));
+  }
+}
+
+static void transpose(const double *src, size_t sld, double *dst, size_t ld, size_t rows, size_t cols, int nt) {
+  if (skel_fast_has_avx2()) {
+    transpose_avx2(src, sld, dst, ld, rows, cols, nt && aligned16(dst, ld));
+  } else {
+    for (size_t c = 0; c < cols; c++)
+      for (size_t r = 0; r < rows; r++) dst[c * ld + r] = src[r * sld + c];
+  }
+}
+
+void skel_abrelu_mlp_tile(const double *input, size_t input_ld, double *nngp, double *ntk, size_t rows, size_t cols, size_t ld, int layers,
                           double w2, double b2, double wo2, double bo2, double slope_a, double slope_b,
                           const double *v1, const double *v2, const double *iv1, const double *iv2,
-                          int force_scalar) {
+                          double *nngp_mirror, double *ntk_mirror, int force_scalar) {
   // The layers run on a contiguous copy of the tile: rows of the matrix lie ld doubles apart
   // (32 KB at N = 4000), so in place every row of a tile would fall into the same few cache sets
   // and the tile would not stay in cache across layers (measured 4.8 ns per entry-layer in place
@@ -156,7 +220,7 @@ void skel_abrelu_mlp_tile(const double *input, double *nngp, double *ntk, size_t
   size_t kld = local ? cols : ld;
   // The input kernel comes in; the NTK starts at 0.
   for (size_t r = 0; r < rows; r++) {
-    if (k + r * kld != input + r * ld) memcpy(k + r * kld, input + r * ld, cols * sizeof(double));  // in place: no copy
+    if (k + r * kld != input + r * input_ld) memcpy(k + r * kld, input + r * input_ld, cols * sizeof(double));  // in place: no copy
     if (t) memset(t + r * kld, 0, cols * sizeof(double));
   }
   // rs = 0 (a zero-variance input) has no correlation: the vector path would divide by zero.
@@ -170,10 +234,12 @@ void skel_abrelu_mlp_tile(const double *input, double *nngp, double *ntk, size_t
   else
     tile_scalar(k, t, rows, cols, kld, layers, w2, b2, wo2, bo2, slope_a, slope_b, v1, v2, 0);
   if (local) {
-    for (size_t r = 0; r < rows; r++) {
-      memcpy(nngp + r * ld, k + r * kld, cols * sizeof(double));
-      if (ntk) memcpy(ntk + r * ld, t + r * kld, cols * sizeof(double));
-    }
-    free(buf);
+    copy_rows(k, kld, nngp, ld, rows, cols, 1);
+    if (ntk) copy_rows(t, kld, ntk, ld, rows, cols, 1);
   }
+  // the mirror image, from the tile while it is still in cache
+  if (nngp_mirror) transpose(k, kld, nngp_mirror, ld, rows, cols, 1);
+  if (ntk_mirror && t) transpose(t, kld, ntk_mirror, ld, rows, cols, 1);
+  _mm_sfence();  // the non-temporal stores are visible before the tile counts as done
+  if (local) free(buf);
 }

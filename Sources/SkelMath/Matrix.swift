@@ -30,6 +30,7 @@ public struct Matrix: Sendable, Equatable {
     self.rows = rows
     self.columns = columns
     storage = [Double](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+      HugePages.advise(UnsafeMutableRawBufferPointer(buffer))
       fill(buffer)
       count = rows * columns
     }

@@ -49,9 +49,9 @@ import Testing
     }
   }
 
-  /// The fused path (Gram strips by dgemm, layers, mirror) against the Gram-first path: 1e-12
-  /// relative on every entry, several strips and a ragged last tile; the same bytes for 1 and 2
-  /// threads.
+  /// The fused path (Gram blocks by dgemm/dsyrk, layers, mirror from the tile) against the
+  /// Gram-first path: 1e-12 relative on every entry, several blocks, a ragged last block and tile
+  /// (203 = 3·64 + 11, not a multiple of the 4 × 4 transpose); the same bytes for 1 and 2 threads.
   @Test(arguments: [(1, 0.0, 0.0), (4, 0.2, 0.0), (7, 0.0, -0.5)])
   func fusedPathAgreesWithGramPath(depth: Int, bias: Double, a: Double) throws {
     let x = inputs(n: 203, d: 37, seed: 11)
@@ -60,12 +60,12 @@ import Testing
     let shape = try #require(FastMLPKernel.shape(of: spec))
     let gram = try spec.kernel(.inputs(x))
     let fused = try spec.kernel(inputs: x)
-    let small = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, strip: 64)
+    let small = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, block: 64)
     for i in 0..<203 {
       for j in 0..<203 {
         expectClose(fused.nngp[i, j], gram.nngp[i, j], relative: 1e-12, absolute: 1e-14, "nngp[\(i),\(j)]")
         expectClose(fused.ntk![i, j], gram.ntk![i, j], relative: 1e-12, absolute: 1e-14, "ntk[\(i),\(j)]")
-        expectClose(small.nngp[i, j], gram.nngp[i, j], relative: 1e-12, absolute: 1e-14, "small strips nngp[\(i),\(j)]")
+        expectClose(small.nngp[i, j], gram.nngp[i, j], relative: 1e-12, absolute: 1e-14, "small blocks nngp[\(i),\(j)]")
       }
     }
     for (u, v) in zip(fused.cov1, gram.cov1) { expectClose(u, v, relative: 1e-14, "variances (a dot product vs dsyrk's)") }
@@ -73,7 +73,7 @@ import Testing
     #expect(nngpOnly.nngp == fused.nngp && nngpOnly.ntk == nil)
     let saved = Parallel.threads
     Parallel.configure(threads: 1)
-    let one = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, strip: 64)
+    let one = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, block: 64)
     Parallel.configure(threads: saved)
     #expect(one.nngp == small.nngp && one.ntk == small.ntk, "same bytes for any thread count")
   }
