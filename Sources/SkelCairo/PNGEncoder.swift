@@ -5,18 +5,21 @@ import CZlib
 ///
 /// cairo's `write_to_png` hands the rows to libpng with its defaults: all five filters tried on
 /// every row and zlib level 6, about 45 ms for a 960 × 720 figure, more than cairo spends drawing
-/// it. This writer keeps the PNG specification's recommended heuristic (per row, the filter with
-/// the smallest sum of absolute signed bytes) over None, Sub, Up and Paeth, and compresses at
-/// level 3, which costs a third of the time for files of about the same size. A fully opaque
-/// image is written as RGB (no alpha channel); otherwise cairo's premultiplied colours are divided
-/// by alpha, as cairo does. A `pHYs` chunk records the resolution, so LaTeX's `\includegraphics`
-/// places the image at its size in points.
+/// it. This writer filters every row with Paeth and compresses with zlib's run-length strategy
+/// (`Z_RLE`). Measured on skelbench's figures (a small line plot, 8 dense series, a 1000² heat
+/// map): 38, 126 and 467 KB, against 41, 128 and 513 KB for the PNG specification's per-row
+/// heuristic (None, Sub, Up, Paeth by the smallest sum of absolute bytes) at level 3, which this
+/// writer used before and which took four times as long (plots are long runs of one colour, which
+/// RLE finds directly; under RLE, Paeth alone was within 1 % of the heuristic). A fully opaque image is written as RGB
+/// (no alpha channel); otherwise cairo's premultiplied colours are divided by alpha, as cairo
+/// does. A `pHYs` chunk records the resolution, so LaTeX's `\includegraphics` places the image at
+/// its size in points.
 enum PNGEncoder {
   enum Failure: Error { case deflate(Int32) }
 
   /// Encodes `height` rows of `width` native-endian premultiplied ARGB32 pixels, `stride` bytes
   /// apart. `pixelsPerPoint` sets the resolution chunk (72 points per inch).
-  static func encode(argb32 data: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, pixelsPerPoint: Double, level: Int32 = 3) throws -> [UInt8] {
+  static func encode(argb32 data: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, pixelsPerPoint: Double) throws -> [UInt8] {
     var opaque = true
     for y in 0..<height where opaque {
       let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
@@ -43,13 +46,26 @@ enum PNGEncoder {
         }
       }
     }
-    var length = compressBound(UInt(filtered.count))
-    var compressed = [UInt8](repeating: 0, count: Int(length))
+    var compressed = [UInt8](repeating: 0, count: Int(compressBound(UInt(filtered.count))))
+    var length = 0
     let status = compressed.withUnsafeMutableBufferPointer { c in
-      filtered.withUnsafeBufferPointer { f in compress2(c.baseAddress, &length, f.baseAddress, UInt(f.count), level) }
+      filtered.withUnsafeMutableBufferPointer { f -> Int32 in
+        var z = z_stream()
+        // (with Z_RLE the level only matters as 0, stored)
+        let initialised = deflateInit2_(&z, 1, Z_DEFLATED, 15, 8, Z_RLE, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        guard initialised == Z_OK else { return initialised }
+        defer { deflateEnd(&z) }
+        z.next_in = f.baseAddress
+        z.avail_in = UInt32(f.count)
+        z.next_out = c.baseAddress
+        z.avail_out = UInt32(c.count)
+        let r = deflate(&z, Z_FINISH)
+        length = Int(z.total_out)
+        return r == Z_STREAM_END ? Z_OK : r
+      }
     }
     guard status == Z_OK else { throw Failure.deflate(status) }
-    compressed.removeLast(compressed.count - Int(length))
+    compressed.removeLast(compressed.count - length)
 
     var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     png.reserveCapacity(compressed.count + 128)
@@ -99,42 +115,19 @@ enum PNGEncoder {
     }
   }
 
-  @inline(__always) private static func paeth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt8 {
-    let p = Int(a) + Int(b) - Int(c)
-    let pa = abs(p - Int(a)), pb = abs(p - Int(b)), pc = abs(p - Int(c))
-    return pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
-  }
-
-  @inline(__always) private static func cost(_ v: UInt8) -> Int { v < 128 ? Int(v) : 256 - Int(v) }
-
-  /// Writes the filter-type byte and the filtered row, choosing None, Sub, Up or Paeth by the
-  /// smallest sum of absolute values (bytes read as signed).
-  private static func filterRow(_ row: UnsafePointer<UInt8>, previous up: UnsafePointer<UInt8>, count n: Int, bytesPerPixel bpp: Int, into out: UnsafeMutablePointer<UInt8>) {
-    var costs = (0, 0, 0, 0)
-    for i in 0..<n {
-      let x = row[i], b = up[i]
-      let a: UInt8 = i >= bpp ? row[i - bpp] : 0
-      let c: UInt8 = i >= bpp ? up[i - bpp] : 0
-      costs.0 &+= cost(x)
-      costs.1 &+= cost(x &- a)
-      costs.2 &+= cost(x &- b)
-      costs.3 &+= cost(x &- paeth(a, b, c))
-    }
-    var kind: UInt8 = 0
-    var best = costs.0
-    if costs.1 < best { (kind, best) = (1, costs.1) }
-    if costs.2 < best { (kind, best) = (2, costs.2) }
-    if costs.3 < best { (kind, best) = (4, costs.3) }
-    out[0] = kind
+  /// Writes the filter-type byte (4, Paeth) and the row filtered by Paeth's predictor.
+  static func filterRow(_ row: UnsafePointer<UInt8>, previous up: UnsafePointer<UInt8>, count n: Int, bytesPerPixel bpp: Int, into out: UnsafeMutablePointer<UInt8>) {
+    out[0] = 4
     let f = out + 1
-    switch kind {
-    case 0: f.update(from: row, count: n)
-    case 1: for i in 0..<n { f[i] = row[i] &- (i >= bpp ? row[i - bpp] : 0) }
-    case 2: for i in 0..<n { f[i] = row[i] &- up[i] }
-    default:
-      for i in 0..<n {
-        f[i] = row[i] &- paeth(i >= bpp ? row[i - bpp] : 0, up[i], i >= bpp ? up[i - bpp] : 0)
-      }
+    // left and upper-left are 0 for the first pixel: the predictor is the byte above
+    for i in 0..<min(bpp, n) { f[i] = row[i] &- up[i] }
+    guard n > bpp else { return }
+    for i in bpp..<n {
+      let a = Int(row[i - bpp]), b = Int(up[i]), c = Int(up[i - bpp])
+      // p = a + b − c; pa = |p − a| = |b − c|, pb = |a − c|, pc = |a + b − 2c|
+      let pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c)
+      let predictor = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c)
+      f[i] = row[i] &- UInt8(truncatingIfNeeded: predictor)
     }
   }
 
