@@ -145,24 +145,23 @@ struct ReportLinks {
 
   /// Replaces reference, citation and value placeholders in rendered HTML.
   func resolve(_ html: String, _ p: MathProtection, values: [String]) -> String {
-    var out = html
-    for (k, r) in p.references.enumerated().reversed() {
+    var out = MathProtection.substitutePlaceholders(in: html, prefix: "SKREF") { k in
+      guard p.references.indices.contains(k) else { return nil }
+      let r = p.references[k]
       let t = labels.targets[r.label]
-      let link = t.map { "<a class=\"xref\" href=\"#\(HTMLText.escape($0.anchor))\">\(HTMLText.escape($0.text))</a>" } ?? "@" + r.label
-      out = out.replacingOccurrences(of: MathProtection.referencePlaceholder(k), with: link)
+      return t.map { "<a class=\"xref\" href=\"#\(HTMLText.escape($0.anchor))\">\(HTMLText.escape($0.text))</a>" } ?? "@" + r.label
     }
-    for (k, c) in p.citations.enumerated().reversed() {
-      let parts = c.keys.map { key -> String in
+    out = MathProtection.substitutePlaceholders(in: out, prefix: "SKCITE") { k in
+      guard p.citations.indices.contains(k) else { return nil }
+      let parts = p.citations[k].keys.map { key -> String in
         let text = authorYear ? (bibliography?.authorYear(key) ?? key) : String((citationOrder.firstIndex(of: key) ?? 0) + 1)
         return "<a class=\"citation\" href=\"#ref-\(HTMLText.escape(key))\">\(HTMLText.escape(text))</a>"
       }
-      let joined = authorYear ? "(" + parts.joined(separator: "; ") + ")" : "[" + parts.joined(separator: ", ") + "]"
-      out = out.replacingOccurrences(of: MathProtection.citationPlaceholder(k), with: joined)
+      return authorYear ? "(" + parts.joined(separator: "; ") + ")" : "[" + parts.joined(separator: ", ") + "]"
     }
-    for (k, v) in values.enumerated().reversed() {
-      out = out.replacingOccurrences(of: MathProtection.valuePlaceholder(k), with: "<span class=\"value\">\(HTMLText.escape(v))</span>")
+    return MathProtection.substitutePlaceholders(in: out, prefix: "SKVAL") { k in
+      values.indices.contains(k) ? "<span class=\"value\">\(HTMLText.escape(values[k]))</span>" : nil
     }
-    return out
   }
 
   /// The reference list, in citation order.

@@ -22,17 +22,9 @@ struct TypesetMath {
   /// Replaces placeholders in `html` by typeset math. A display formula alone in a paragraph
   /// replaces the paragraph.
   func restore(_ html: String, spans: [MathSpan], report r: Int) -> String {
-    var out = html
-    // Highest index first, so SKMATH1Q never matches inside SKMATH12Q (the Q ends each token anyway).
-    for (k, span) in spans.enumerated().reversed() {
-      let token = MathProtection.placeholder(k)
-      let rendered = self.html(for: span, report: r)
-      if span.display {
-        out = out.replacingOccurrences(of: "<p>\(token)</p>", with: rendered)
-      }
-      out = out.replacingOccurrences(of: token, with: rendered)
+    MathProtection.substitutePlaceholders(in: html, prefix: "SKMATH", unwrapsParagraph: { spans.indices.contains($0) && spans[$0].display }) { k in
+      spans.indices.contains(k) ? self.html(for: spans[k], report: r) : nil
     }
-    return out
   }
 
   func bodyHTML(report r: Int, tree: MarkdownTree, replacing figures: [Int: String], values: [String]) -> String {

@@ -73,6 +73,46 @@ public struct MathProtection: Sendable {
   public static func citationPlaceholder(_ index: Int) -> String { "SKCITE\(index)Q" }
   public static func valuePlaceholder(_ index: Int) -> String { "SKVAL\(index)Q" }
 
+  /// Replaces every placeholder `<prefix><k>Q` of `text` in one pass over its bytes (one
+  /// `replacingOccurrences` per placeholder was quadratic: 10⁴ formulas on a page cost most of a
+  /// warm rebuild). `replacement(k)` nil leaves the placeholder as it is. Where
+  /// `unwrapsParagraph(k)`, a placeholder that is a paragraph of its own, `<p>…</p>`, loses the
+  /// paragraph tags (display math is a block).
+  public static func substitutePlaceholders(
+    in text: String, prefix: String, unwrapsParagraph: (Int) -> Bool = { _ in false }, _ replacement: (Int) -> String?
+  ) -> String {
+    let bytes = Array(text.utf8), marker = Array(prefix.utf8)
+    guard let first = marker.first else { return text }
+    let open = Array("<p>".utf8), close = Array("</p>".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.count + bytes.count / 2)
+    var i = 0
+    while i < bytes.count {
+      if bytes[i] == first, i + marker.count < bytes.count, bytes[i..<(i + marker.count)].elementsEqual(marker) {
+        var j = i + marker.count, k = 0
+        while j < bytes.count, j - i - marker.count < 9, (48...57).contains(bytes[j]) {
+          k = k * 10 + Int(bytes[j] - 48)
+          j += 1
+        }
+        if j > i + marker.count, j < bytes.count, bytes[j] == UInt8(ascii: "Q"), let r = replacement(k) {
+          var end = j + 1
+          if unwrapsParagraph(k), out.count >= open.count, out.suffix(open.count).elementsEqual(open),
+            end + close.count <= bytes.count, bytes[end..<(end + close.count)].elementsEqual(close)
+          {
+            out.removeLast(open.count)
+            end += close.count
+          }
+          out.append(contentsOf: r.utf8)
+          i = end
+          continue
+        }
+      }
+      out.append(bytes[i])
+      i += 1
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
   /// Callout kinds (MyST admonitions).
   public static let calloutKinds = ["note", "tip", "important", "warning", "caution"]
 
