@@ -43,12 +43,17 @@ __attribute__((target("avx2,fma"))) static inline __m256d skel_acos4(__m256d x) 
   __m256d q5 = _mm256_fmadd_pd(_mm256_set1_pd(0.031857655432785674), z, _mm256_set1_pd(-0.016144303807402175));
   __m256d r0 = _mm256_fmadd_pd(q1, z2, q0), r1 = _mm256_fmadd_pd(q3, z2, q2), r2 = _mm256_fmadd_pd(q5, z2, q4);
   __m256d p = _mm256_fmadd_pd(r2, z8, _mm256_fmadd_pd(r1, z4, r0));
-  __m256d a = _mm256_fmadd_pd(_mm256_mul_pd(w, z), p, w);  // asin(w)
+  // θ = A + M·P(z), with A and M chosen while P is evaluated (one FMA after P, not five steps):
+  //   |x| ≤ 1/2: θ = π/2 − asin x = (π/2 − x) − x·z·P
+  //   x > 1/2:   θ = 2 asin w = 2w + 2w·z·P
+  //   x < −1/2:  θ = π − 2 asin w = (π − 2w) − 2w·z·P
   __m256d sign = _mm256_andnot_pd(ABS, x);
-  __m256d rs = _mm256_sub_pd(_mm256_set1_pd(SKEL_PI / 2), _mm256_xor_pd(a, sign));
-  __m256d a2 = _mm256_add_pd(a, a);
-  __m256d rb = _mm256_blendv_pd(a2, _mm256_sub_pd(_mm256_set1_pd(SKEL_PI), a2), x);
-  return _mm256_blendv_pd(rb, rs, small);
+  __m256d wz = _mm256_mul_pd(w, z), w2 = _mm256_add_pd(w, w);
+  __m256d ms = _mm256_xor_pd(_mm256_xor_pd(wz, sign), _mm256_set1_pd(-0.0));  // −x·z (w = |x| here)
+  __m256d as = _mm256_sub_pd(_mm256_set1_pd(SKEL_PI / 2), x);
+  __m256d mb = _mm256_xor_pd(_mm256_add_pd(wz, wz), sign);
+  __m256d ab = _mm256_blendv_pd(w2, _mm256_sub_pd(_mm256_set1_pd(SKEL_PI), w2), x);
+  return _mm256_fmadd_pd(_mm256_blendv_pd(mb, ms, small), p, _mm256_blendv_pd(ab, as, small));
 }
 
 __attribute__((target("avx2,fma"))) static void acos_array_avx2(const double *x, double *y, size_t n, int own) {
