@@ -25,8 +25,20 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   /// to compare against the full drawing.
   public let simplifiesPaths: Bool
 
-  public init(simplifiesPaths: Bool = true) {
+  /// Whether dense polylines (at least `denseStrokeVertices` vertices, after the reduction) are
+  /// rasterized with cairo's fast antialiasing (a 4 × 4 grid of samples per pixel, instead of
+  /// 256 × 15): 2.6× faster on such strokes, and on the 8 × 10⁴-point benchmark figure 2.4 % of
+  /// pixels change, by 0.27 levels of 255 on average and 25 of 691 200 by more than 64
+  /// (`PNGEncoderTests`; zoomed crops look the same). Text, axes and sparse curves keep the
+  /// default. Off only to compare.
+  public let fastDenseStrokes: Bool
+
+  /// The vertex count from which a stroke counts as dense.
+  public static let denseStrokeVertices = 1000
+
+  public init(simplifiesPaths: Bool = true, fastDenseStrokes: Bool = true) {
     self.simplifiesPaths = simplifiesPaths
+    self.fastDenseStrokes = fastDenseStrokes
     measureSurface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 4, 4)
     measureContext = cairo_create(measureSurface)
   }
@@ -158,7 +170,10 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
           cairo_set_line_cap(cr, stroke.cap == .round ? CAIRO_LINE_CAP_ROUND : stroke.cap == .square ? CAIRO_LINE_CAP_SQUARE : CAIRO_LINE_CAP_BUTT)
           cairo_set_line_join(cr, stroke.join == .round ? CAIRO_LINE_JOIN_ROUND : stroke.join == .bevel ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_MITER)
           stroke.dash.withUnsafeBufferPointer { cairo_set_dash(cr, $0.baseAddress, Int32($0.count), 0) }
+          let fast = fastDenseStrokes && imageDensity == nil && elements.count >= Self.denseStrokeVertices  // rasters only
+          if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_FAST) }
           cairo_stroke(cr)
+          if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT) }
         }
       case .text(let t):
         let layout = Self.makeLayout(cr, markup: t.markup, font: t.font)
