@@ -9,9 +9,10 @@ import SkelMath
 /// drawn either by the forward product (`dgemm`, 2·N·fan_in·r flops) or, exactly in law, as L·Z
 /// with L Lᵀ = Σ (`dsyrk`, `dpotrf`) and Z an N × r matrix of standard normals (`dtrmm`):
 /// N²·fan_in + N³/3 + N²·r flops. The second is the one `Realization` uses for two inputs
-/// (science.md §9 note); for N = 1000 inputs at width 4096 it does a quarter of the flops, and each
-/// layer's Gram is the next layer's Σ. `reluMLP` takes the cheaper route per layer; a singular Σ
-/// (fan_in < N, repeated inputs) takes the forward product. Either way the result is a draw of the
+/// (science.md §9 note); for N = 1000 inputs at width 4096 it does a quarter of the flops (each
+/// layer's Gram H Hᵀ is computed once: as the next layer's Σ, or as the kernel). `reluMLP` takes
+/// the cheaper route per layer; a singular Σ (fan_in < N, repeated inputs) takes the forward
+/// product. Either way the result is a draw of the
 /// same random kernel, not of the same weights. Normals come from per-layer, per-chunk streams
 /// derived from the seed, so the result is the same for any number of threads.
 public enum MonteCarloKernel {
@@ -23,18 +24,15 @@ public enum MonteCarloKernel {
   public static func reluMLP(_ x: Matrix, width r: Int, depth: Int, seed: UInt64, route: Route = .cheaper) -> Matrix {
     let n = x.rows
     var h = x
-    var gram: Matrix? = nil  // H Hᵀ of the current h, once computed
     for l in 0..<depth {
       let fanIn = h.columns
       let forwardFlops = 2 * Double(n) * Double(fanIn) * Double(r)
       let gramFlops = Double(n * n) * Double(fanIn) + Double(n * n * n) / 3 + Double(n * n) * Double(r)
       let tryGram = route == .gram || (route == .cheaper && gramFlops < forwardFlops)
       if tryGram, fanIn >= n {
-        let g = gram ?? h.gram()
-        if let pre = choleskyPreactivations(g, scale: 2 / Double(fanIn), width: r, seed: seed, label: "layer \(l) gram") {
+        if let pre = choleskyPreactivations(h.gram(), scale: 2 / Double(fanIn), width: r, seed: seed, label: "layer \(l) gram") {
           h = pre
           h.storage.withUnsafeMutableBufferPointer { p in for i in 0..<p.count where p[i] < 0 { p[i] = 0 } }
-          gram = h.gram()
           continue
         }
       }
@@ -52,12 +50,8 @@ public enum MonteCarloKernel {
         }
       }
       h = next
-      gram = nil
     }
-    var k = gram ?? h.gram()
-    let inv = 1 / Double(r)
-    k.storage.withUnsafeMutableBufferPointer { p in for i in 0..<p.count { p[i] *= inv } }
-    return k
+    return h.gram(dividedBy: Double(r))
   }
 
   /// L·Z with L Lᵀ = scale · G (G symmetric N × N) and Z ~ N(0, 1)^{N × r}: r i.i.d. columns
