@@ -147,9 +147,6 @@ __attribute__((target("avx2,fma"))) static void tile_avx2(double *nngp, double *
   if (vec < cols) tile_scalar(nngp, ntk, rows, cols, ld, layers, w2, b2, wo2, bo2, sa, sb, v1, v2, vec);
 }
 
-// dst[c*ld + r] = src[r*sld + c] for a rows × cols block: 4 × 4 blocks transposed in registers,
-// so every store writes 32 contiguous bytes of a destination row (a scalar transpose writes one
-// double into each of `cols` rows per step).
 // Outputs that are written once and not read again go around the cache (non-temporal stores:
 // no read for ownership of the destination line), when they are 16-byte aligned.
 __attribute__((target("avx2,fma"))) static inline void store4(double *p, __m256d v, int nt) {
@@ -170,6 +167,9 @@ __attribute__((target("avx2,fma"))) static void copy_rows_avx2(const double *src
   }
 }
 
+// dst[c*ld + r] = src[r*sld + c] for a rows × cols block: 4 × 4 blocks transposed in registers,
+// so every store writes 32 contiguous bytes of a destination row (a scalar transpose writes one
+// double into each of `cols` rows per step).
 __attribute__((target("avx2,fma"))) static void transpose_avx2(const double *src, size_t sld, double *dst, size_t ld,
                                                                size_t rows, size_t cols, int nt) {
   size_t r4 = rows & ~(size_t)3, c4 = cols & ~(size_t)3;

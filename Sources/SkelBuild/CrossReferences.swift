@@ -145,13 +145,13 @@ struct ReportLinks {
 
   /// Replaces reference, citation and value placeholders in rendered HTML.
   func resolve(_ html: String, _ p: MathProtection, values: [String]) -> String {
-    var out = MathProtection.substitutePlaceholders(in: html, prefix: "SKREF") { k in
+    var out = MathProtection.substitutePlaceholders(in: html, prefix: MathProtection.referencePrefix) { k in
       guard p.references.indices.contains(k) else { return nil }
       let r = p.references[k]
       let t = labels.targets[r.label]
       return t.map { "<a class=\"xref\" href=\"#\(HTMLText.escape($0.anchor))\">\(HTMLText.escape($0.text))</a>" } ?? "@" + r.label
     }
-    out = MathProtection.substitutePlaceholders(in: out, prefix: "SKCITE") { k in
+    out = MathProtection.substitutePlaceholders(in: out, prefix: MathProtection.citationPrefix) { k in
       guard p.citations.indices.contains(k) else { return nil }
       let parts = p.citations[k].keys.map { key -> String in
         let text = authorYear ? (bibliography?.authorYear(key) ?? key) : String((citationOrder.firstIndex(of: key) ?? 0) + 1)
@@ -159,7 +159,7 @@ struct ReportLinks {
       }
       return authorYear ? "(" + parts.joined(separator: "; ") + ")" : "[" + parts.joined(separator: ", ") + "]"
     }
-    return MathProtection.substitutePlaceholders(in: out, prefix: "SKVAL") { k in
+    return MathProtection.substitutePlaceholders(in: out, prefix: MathProtection.valuePrefix) { k in
       values.indices.contains(k) ? "<span class=\"value\">\(HTMLText.escape(values[k]))</span>" : nil
     }
   }

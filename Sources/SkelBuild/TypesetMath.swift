@@ -22,7 +22,8 @@ struct TypesetMath {
   /// Replaces placeholders in `html` by typeset math. A display formula alone in a paragraph
   /// replaces the paragraph.
   func restore(_ html: String, spans: [MathSpan], report r: Int) -> String {
-    MathProtection.substitutePlaceholders(in: html, prefix: "SKMATH", unwrapsParagraph: { spans.indices.contains($0) && spans[$0].display }) { k in
+    let display = { (k: Int) in spans.indices.contains(k) && spans[k].display }
+    return MathProtection.substitutePlaceholders(in: html, prefix: MathProtection.mathPrefix, unwrapsParagraph: display) { k in
       spans.indices.contains(k) ? self.html(for: spans[k], report: r) : nil
     }
   }

@@ -68,10 +68,12 @@ public struct MathProtection: Sendable {
   /// `lineMap[k]` is the source line of line `k + 1` of `text` (multi-line formulas shrink to one line).
   public var lineMap: [Int]
 
-  public static func placeholder(_ index: Int) -> String { "SKMATH\(index)Q" }
-  public static func referencePlaceholder(_ index: Int) -> String { "SKREF\(index)Q" }
-  public static func citationPlaceholder(_ index: Int) -> String { "SKCITE\(index)Q" }
-  public static func valuePlaceholder(_ index: Int) -> String { "SKVAL\(index)Q" }
+  /// Placeholders are `<prefix><index>Q`; `substitutePlaceholders` takes the same prefixes.
+  public static let mathPrefix = "SKMATH", referencePrefix = "SKREF", citationPrefix = "SKCITE", valuePrefix = "SKVAL"
+  public static func placeholder(_ index: Int) -> String { "\(mathPrefix)\(index)Q" }
+  public static func referencePlaceholder(_ index: Int) -> String { "\(referencePrefix)\(index)Q" }
+  public static func citationPlaceholder(_ index: Int) -> String { "\(citationPrefix)\(index)Q" }
+  public static func valuePlaceholder(_ index: Int) -> String { "\(valuePrefix)\(index)Q" }
 
   /// Replaces every placeholder `<prefix><k>Q` of `text` in one pass over its bytes (one
   /// `replacingOccurrences` per placeholder was quadratic: 10⁴ formulas on a page cost most of a
