@@ -90,8 +90,19 @@ struct ReportLinks {
     if let file = doc.frontMatter.bibliography {
       let url = URL(fileURLWithPath: doc.source.path).deletingLastPathComponent().appendingPathComponent(file)
       let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
-      if let text = try? String(contentsOf: url, encoding: .utf8) {
-        do { links.bibliography = try Bibliography(parsing: text) } catch {
+      if let outside = SiteBuilder.outside(url, folder: SiteBuilder.folder(of: reportsFolder)) {
+        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(SiteBuilder.displayPath(reportsFolder)); only files inside it are read"))
+      } else if let text = try? String(contentsOf: url, encoding: .utf8) {
+        do {
+          let bib = try Bibliography(parsing: text)
+          links.bibliography = bib
+          let bibPath = SiteBuilder.displayPath(url)
+          for e in bib.entries.values.sorted(by: { $0.line < $1.line }) {
+            for d in bib.link(e).dropped {
+              warnings.append(Diagnostic(.warning, at: SourceLocation(path: bibPath, line: d.position.line, column: d.position.column), length: d.field.count, d.message))
+            }
+          }
+        } catch {
           problems.append(Diagnostic(at: SourceLocation(path: SiteBuilder.displayPath(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
         }
       } else {

@@ -21,6 +21,9 @@ public struct BuildConfiguration: Sendable {
   /// Write `provenance.seconds` as 0, so that the same reports give byte-identical files
   /// (timings still go to the progress lines).
   public var reproducible = false
+  /// `--allow-html`: publish every report's raw HTML as written, as `trust: html` does for
+  /// one report. Link schemes and BibTeX URLs are filtered either way (README "Trust model").
+  public var allowHTML = false
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -165,7 +168,7 @@ public struct SiteBuilder {
         }
       }
       // Ordinary code blocks (not directives) are highlighted.
-      let tree = MarkdownTree(report.document.protected.text)
+      let tree = MarkdownTree(report.document.protected.text, trustHTML: report.document.trustsHTML)
       for (k, block) in tree.codeBlocks().enumerated() where figureHTML[k] == nil {
         let language = block.info.split(separator: " ").first.map(String.init) ?? ""
         let code = SyntaxHighlighter.html(block.literal, language: language)
@@ -201,6 +204,14 @@ public struct SiteBuilder {
       urls = [configuration.reports]
     }
     if urls.isEmpty { throw BuildError.stage(name: Self.stages[0], message: "no reports (*.md) in \(configuration.reports.path)") }
+    // A report is read only if it resolves (symlinks, `..`) inside the reports folder.
+    let folder = Self.folder(of: configuration.reports)
+    let escapes = urls.compactMap { url in
+      Self.outside(url, folder: folder).map {
+        Diagnostic(at: SourceLocation(path: Self.displayPath(url), line: 1, column: 1), "report resolves to \($0), outside the reports folder \(Self.displayPath(folder)); it is not read or published")
+      }
+    }
+    if !escapes.isEmpty { throw BuildError.diagnostics(escapes.sorted(), sources: [:]) }
     return try urls.map { url in
       do {
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -209,6 +220,23 @@ public struct SiteBuilder {
         throw BuildError.stage(name: Self.stages[0], message: "cannot read \(url.path) as UTF-8: \(error.localizedDescription)")
       }
     }
+  }
+
+  /// The folder reports and bibliographies must lie in: `reports` itself, or the folder of a
+  /// single report.
+  static func folder(of reports: URL) -> URL {
+    var isDir: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: reports.path, isDirectory: &isDir)
+    return exists && !isDir.boolValue ? reports.deletingLastPathComponent() : reports
+  }
+
+  /// Where `url` really is (symlinks and `..` resolved) if that is outside `folder` (resolved
+  /// too), else nil.
+  static func outside(_ url: URL, folder: URL) -> String? {
+    let real = URL(fileURLWithPath: url.standardizedFileURL.path).resolvingSymlinksInPath().standardizedFileURL.path
+    let base = URL(fileURLWithPath: folder.standardizedFileURL.path).resolvingSymlinksInPath().standardizedFileURL.path
+    let prefix = base.hasSuffix("/") ? base : base + "/"
+    return real.hasPrefix(prefix) ? nil : real
   }
 
   /// Paths in messages are relative to the working folder when possible.
@@ -229,8 +257,9 @@ public struct SiteBuilder {
     var plans: [PlannedReport] = []
     let schemas = registry.schemas
     for source in sources {
-      let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path))
-      problems += p
+      let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path), allowHTML: configuration.allowHTML)
+      problems += p.filter { $0.severity == .error }
+      warnings += p.filter { $0.severity == .warning }
       var planned: [PlannedDirective] = []
       for d in doc.directives where !d.kind.isEmpty {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
@@ -245,6 +274,7 @@ public struct SiteBuilder {
           .joined(separator: "\n")
         let key = ContentHash.hex(Engine.identity + "\n" + canonical)
         let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
+        warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML), captionMath, path: source.path)
         planned.append(PlannedDirective(directive: d, schema: schema, options: options, label: label, seed: seed, key: key, captionMath: captionMath))
       }
       var report = PlannedReport(document: doc, directives: planned)

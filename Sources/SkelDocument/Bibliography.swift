@@ -5,6 +5,13 @@ public struct Bibliography: Sendable {
     public var key: String
     public var fields: [String: String]
     public var line: Int
+    /// Where each field's name stands (for warnings about its value).
+    public var positions: [String: Position] = [:]
+  }
+
+  public struct Position: Sendable, Hashable {
+    public var line: Int
+    public var column: Int
   }
 
   public var entries: [String: Entry]
@@ -53,13 +60,18 @@ public struct Bibliography: Sendable {
         continue
       }
       skipSpace()
+      let keyLine = line, keyColumn = col
       var key = ""
       while i < chars.count, chars[i] != ",", chars[i] != "}", !chars[i].isWhitespace {
         key.append(chars[i])
         step()
       }
       guard !key.isEmpty else { throw ParseError(line: line, column: col, message: "expected a citation key after @\(type){") }
+      if let first = entries[key] {
+        throw ParseError(line: keyLine, column: keyColumn, message: "duplicate citation key '\(key)': already defined on line \(first.line)")
+      }
       var fields: [String: String] = [:]
+      var positions: [String: Position] = [:]
       while true {
         skipSpace()
         guard i < chars.count else { throw ParseError(line: entryLine, column: 1, message: "entry '\(key)' is not closed: expected '}'") }
@@ -72,6 +84,7 @@ public struct Bibliography: Sendable {
           continue
         }
         var name = ""
+        let namePosition = Position(line: line, column: col)
         while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "-" {
           name.append(chars[i])
           step()
@@ -102,10 +115,11 @@ public struct Bibliography: Sendable {
             step()
           }
         }
+        positions[name.lowercased()] = namePosition
         fields[name.lowercased()] = value.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
           .split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
       }
-      entries[key] = Entry(type: type.lowercased(), key: key, fields: fields, line: entryLine)
+      entries[key] = Entry(type: type.lowercased(), key: key, fields: fields, line: entryLine, positions: positions)
     }
     self.entries = entries
   }
@@ -143,8 +157,46 @@ public struct Bibliography: Sendable {
     guard let e = entries[key] else { return ("", key, "", "", nil) }
     let f = e.fields
     let venue = f["journal"] ?? f["booktitle"] ?? f["publisher"] ?? (f["eprint"].map { "arXiv:" + $0 } ?? "")
-    let url = f["url"] ?? f["doi"].map { "https://doi.org/" + $0 } ?? f["eprint"].map { "https://arxiv.org/abs/" + $0 }
-    return (Self.authors(f["author"] ?? ""), f["title"] ?? "", venue, f["year"] ?? "", url)
+    return (Self.authors(f["author"] ?? ""), f["title"] ?? "", venue, f["year"] ?? "", link(e).url)
+  }
+
+  /// A DOI as its path under https://doi.org/ (`doi:`, `https://doi.org/` and `dx.doi.org`
+  /// prefixes removed), or nil if it is not a DOI (`10.` prefix, no spaces or controls).
+  static func doiPath(_ doi: String) -> String? {
+    var d = doi.trimmingCharacters(in: .whitespaces)
+    for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"] where d.lowercased().hasPrefix(prefix) {
+      d = String(d.dropFirst(prefix.count))
+    }
+    guard d.hasPrefix("10."), !d.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "<" || $0 == ">" }) else { return nil }
+    return d
+  }
+
+  /// The entry's link (its `url` if http or https, else https://doi.org/ for its `doi`, else
+  /// its arXiv `eprint`), and a warning for every `url` or `doi` that was dropped: trust model,
+  /// README "Trust model".
+  public func link(_ e: Entry) -> (url: String?, dropped: [(field: String, position: Position, message: String)]) {
+    var dropped: [(String, Position, String)] = []
+    let at = { (field: String) in e.positions[field] ?? Position(line: e.line, column: 1) }
+    var url: String?
+    if let u = e.fields["url"] {
+      let t = u.trimmingCharacters(in: .whitespaces)
+      if URLPolicy.allowsBibliography(t), t.contains("//") {
+        url = t
+      } else {
+        dropped.append(("url", at("url"), "BibTeX url of '\(e.key)' dropped: only http:// and https:// links are published (scheme '\(URLPolicy.scheme(t) ?? "none")')"))
+      }
+    }
+    if let d = e.fields["doi"] {
+      if let path = Self.doiPath(d) {
+        url = url ?? "https://doi.org/" + path
+      } else {
+        dropped.append(("doi", at("doi"), "BibTeX doi of '\(e.key)' dropped: a DOI starts with '10.' (it is published as https://doi.org/…)"))
+      }
+    }
+    if url == nil, let p = e.fields["eprint"], !p.isEmpty, !p.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "\"" || $0 == "<" || $0 == ">" || $0 == ":" }) {
+      url = "https://arxiv.org/abs/" + p
+    }
+    return (url, dropped)
   }
 }
 

@@ -9,17 +9,24 @@ public struct Document: Sendable {
   public var directives: [Directive]
   /// Indices of the code blocks that are directives, in the order of `directives`.
   public var directiveBlockIndices: [Int]
+  /// Whether the author's raw HTML is published (front matter `trust: html` or the build's
+  /// `--allow-html`); otherwise it is shown as text. Render every tree of this report with it.
+  public var trustsHTML = false
 }
 
 public enum DocumentParser {
   /// Parses a report. Problems are collected, not thrown, so a build can report all of them.
-  public static func parse(_ source: SourceFile, name: String) -> (Document, [Diagnostic]) {
+  /// Warnings (severity `.warning`) say what the safe rendering changed: raw HTML shown as
+  /// text, links and images with a disallowed URL scheme.
+  public static func parse(_ source: SourceFile, name: String, allowHTML: Bool = false) -> (Document, [Diagnostic]) {
     var problems: [Diagnostic] = []
     let (frontMatter, fmProblems) = FrontMatterReader.decode(source, fallbackTitle: name)
     problems += fmProblems
     let (_, _, body) = FrontMatterReader.split(source)
     let protected = MathProtection(body, path: source.path)
-    let tree = MarkdownTree(protected.text)
+    let trustsHTML = allowHTML || frontMatter.trustHTML
+    let tree = MarkdownTree(protected.text, trustHTML: trustsHTML)
+    problems += markupWarnings(tree, protected, path: source.path)
     var directives: [Directive] = []
     var indices: [Int] = []
     for (k, block) in tree.codeBlocks().enumerated() {
@@ -49,10 +56,20 @@ public enum DocumentParser {
         seen[label] = at
       }
     }
-    let doc = Document(
+    var doc = Document(
       source: source, name: name, frontMatter: frontMatter, protected: protected, directives: directives,
       directiveBlockIndices: indices)
+    doc.trustsHTML = trustsHTML
     return (doc, problems)
+  }
+
+  /// The safe rendering's findings in `tree` (parsed from `protected.text`) as warnings at
+  /// the file's lines.
+  public static func markupWarnings(_ tree: MarkdownTree, _ protected: MathProtection, path: String) -> [Diagnostic] {
+    tree.findings.map { f in
+      let line = f.line >= 1 && f.line <= protected.lineMap.count ? protected.lineMap[f.line - 1] : f.line
+      return Diagnostic(.warning, at: SourceLocation(path: path, line: line, column: f.column), length: f.length, f.message)
+    }
   }
 
   /// A directive fence left open swallows the rest of the file; say so where it opened.

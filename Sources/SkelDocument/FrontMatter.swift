@@ -17,6 +17,9 @@ public struct FrontMatter: Sendable, Hashable {
   public var citationStyle = "numbered"
   /// TeX macros for every formula of the report (`\R: \mathbb{R}`).
   public var macros: [String: String] = [:]
+  /// `trust: html`: the author's raw HTML is published as written (README "Trust model").
+  /// Link schemes and BibTeX URLs are filtered either way. Default `safe`.
+  public var trustHTML = false
 
   public init(
     title: String, authors: [String] = [], date: String? = nil, abstract: String? = nil,
@@ -32,7 +35,7 @@ public struct FrontMatter: Sendable, Hashable {
   }
 
   /// Keys a report may set, for messages and suggestions.
-  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "citation-style", "macros"]
+  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "citation-style", "macros", "trust"]
 }
 
 /// Splits a report into front matter and Markdown body, and decodes the front matter with
@@ -133,6 +136,10 @@ public enum FrontMatterReader {
             continue
           }
           fm.macros[name] = body
+        }
+      case "trust":
+        if let s = value.scalar?.string, ["html", "safe"].contains(s) { fm.trustHTML = s == "html" } else {
+          expect("'safe' (the default: raw HTML is shown as text) or 'html' (raw HTML is published as written)")
         }
       case "draft":
         if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }

@@ -10,15 +10,120 @@ public struct CodeBlock: Sendable, Hashable {
   public var column: Int
 }
 
+/// Something the safe rendering changed in the author's Markdown, at its position in the
+/// parsed text (map the line through `MathProtection.lineMap` for the file's line).
+public struct MarkupFinding: Sendable, Hashable {
+  public var line: Int
+  public var column: Int
+  public var length: Int
+  public var message: String
+}
+
+/// The URL allowlist of the trust model (README "Trust model"): http, https, mailto, relative
+/// paths and fragments. A URL is judged as a browser reads it: entities decoded, ASCII
+/// whitespace and control characters removed, case folded, then its scheme (letters, digits,
+/// `+ - .` before the first `:`, with no `/ ? #` before it) looked up.
+public enum URLPolicy {
+  public static let markdownSchemes: Set<String> = ["http", "https", "mailto"]
+  public static let bibliographySchemes: Set<String> = ["http", "https"]
+
+  /// The scheme a browser would see, lowercased, or nil for a relative URL or fragment.
+  public static func scheme(_ url: String) -> String? {
+    let decoded = HTMLEntities.decode(url)
+    let cleaned = String(String.UnicodeScalarView(decoded.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) && $0 != "\u{00A0}" && $0 != "\u{FEFF}" && $0 != "\u{200B}" }))
+      .lowercased()
+    guard let colon = cleaned.firstIndex(of: ":") else { return nil }
+    let head = cleaned[..<colon]
+    if head.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { return nil }
+    guard let first = head.first, first.isASCII, first.isLetter,
+      head.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == ".") })
+    else {
+      // Not a valid scheme: a browser treats it as a relative path, unless it is something
+      // odd we refuse to guess about (non-ASCII before the colon).
+      return head.allSatisfy(\.isASCII) ? nil : String(head)
+    }
+    return String(head)
+  }
+
+  /// Whether a link or image URL in a report may be published.
+  public static func allowsMarkdown(_ url: String) -> Bool { scheme(url).map(markdownSchemes.contains) ?? true }
+
+  /// Whether a BibTeX `url` may be published: absolute http or https only.
+  public static func allowsBibliography(_ url: String) -> Bool { scheme(url).map(bibliographySchemes.contains) ?? false }
+}
+
+/// HTML character references (`&#x61;`, `&#97;`, `&colon;`…) decoded as a browser would in an
+/// attribute value. Named references: the ones that spell URL punctuation, plus the common ones.
+public enum HTMLEntities {
+  static let named: [String: String] = [
+    "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "colon": ":", "sol": "/", "tab": "\t",
+    "newline": "\n", "nbsp": "\u{00A0}", "lpar": "(", "rpar": ")", "period": ".", "comma": ",", "num": "#",
+    "quest": "?", "equals": "=", "semi": ";", "excl": "!", "percnt": "%", "plus": "+", "bsol": "\\",
+  ]
+
+  public static func decode(_ s: String) -> String {
+    guard s.contains("&") else { return s }
+    var out = ""
+    let c = Array(s)
+    var i = 0
+    while i < c.count {
+      guard c[i] == "&" else {
+        out.append(c[i])
+        i += 1
+        continue
+      }
+      var j = i + 1
+      if j < c.count, c[j] == "#" {
+        j += 1
+        let hex = j < c.count && (c[j] == "x" || c[j] == "X")
+        if hex { j += 1 }
+        var digits = ""
+        while j < c.count, digits.count < 10, hex ? c[j].isHexDigit : c[j].isASCII && c[j].isNumber {
+          digits.append(c[j])
+          j += 1
+        }
+        if !digits.isEmpty, let v = UInt32(digits, radix: hex ? 16 : 10) {
+          out.unicodeScalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+          i = j < c.count && c[j] == ";" ? j + 1 : j
+          continue
+        }
+      } else {
+        var name = ""
+        while j < c.count, name.count < 10, c[j].isASCII, c[j].isLetter {
+          name.append(c[j])
+          j += 1
+        }
+        if let v = named[name.lowercased()] {
+          out += v
+          i = j < c.count && c[j] == ";" ? j + 1 : j
+          continue
+        }
+      }
+      out.append("&")
+      i += 1
+    }
+    return out
+  }
+}
+
 /// cmark-gfm, wrapped: parse with the GFM extensions (tables, strikethrough, autolinks, task
 /// lists, footnotes), list the fenced code blocks, and render HTML with some of them replaced.
 /// The C tree lives in this final class and is freed in `deinit`.
+///
+/// Trust model (README "Trust model"): unless `trustHTML`, the author's raw HTML (blocks and
+/// inline) becomes text, so it is shown escaped; always, every link and image whose URL fails
+/// `URLPolicy.allowsMarkdown` loses its URL (a link keeps its text, an image its alt text).
+/// Both are done on the tree right after parsing and listed in `findings`. The build's own
+/// HTML (figures, tables, highlighted code) enters later, in `html(replacing:)`, as HTML nodes
+/// cmark renders as they are.
 public final class MarkdownTree {
   private let parser: OpaquePointer
   private let root: OpaquePointer
   private static let options = CMARK_OPT_DEFAULT | CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE | CMARK_OPT_SMART
+  /// What the safe rendering changed, in document order.
+  public private(set) var findings: [MarkupFinding] = []
 
-  public init(_ text: String) {
+  public init(_ text: String, trustHTML: Bool = false) {
     cmark_gfm_core_extensions_ensure_registered()
     let p = cmark_parser_new(Self.options)!
     for name in ["table", "strikethrough", "autolink", "tasklist"] {
@@ -28,6 +133,7 @@ public final class MarkdownTree {
     bytes.withUnsafeBufferPointer { cmark_parser_feed(p, $0.baseAddress, $0.count - 1) }
     parser = p
     root = cmark_parser_finish(p)
+    sanitize(trustHTML: trustHTML)
   }
 
   deinit {
@@ -35,21 +141,85 @@ public final class MarkdownTree {
     cmark_parser_free(parser)
   }
 
-  private func codeBlockNodes() -> [OpaquePointer] {
+  /// Nodes of the tree in document order (collected first: the walk then edits freely).
+  private func allNodes() -> [OpaquePointer] {
     var nodes: [OpaquePointer] = []
     let iter = cmark_iter_new(root)
     defer { cmark_iter_free(iter) }
     while true {
       let ev = cmark_iter_next(iter)
       if ev == CMARK_EVENT_DONE { break }
-      guard ev == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iter) else { continue }
-      var length: Int32 = 0, offset: Int32 = 0
-      var fenceChar: CChar = 0
-      if cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK, cmark_node_get_fenced(node, &length, &offset, &fenceChar) != 0 {
-        nodes.append(node)
-      }
+      if ev == CMARK_EVENT_ENTER, let node = cmark_iter_get_node(iter) { nodes.append(node) }
     }
     return nodes
+  }
+
+  /// The node's start position, or its nearest positioned ancestor's (inline nodes made by
+  /// extensions may have none).
+  private func position(_ node: OpaquePointer) -> (line: Int, column: Int) {
+    var n: OpaquePointer? = node
+    while let m = n {
+      let line = Int(cmark_node_get_start_line(m))
+      if line > 0 { return (line, max(1, Int(cmark_node_get_start_column(m)))) }
+      n = cmark_node_parent(m)
+    }
+    return (1, 1)
+  }
+
+  private func sanitize(trustHTML: Bool) {
+    for node in allNodes() {
+      let type = cmark_node_get_type(node)
+      switch type {
+      case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
+        guard !trustHTML else { continue }
+        let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+        let at = position(node)
+        let shown = literal.trimmingCharacters(in: .whitespacesAndNewlines)
+        findings.append(
+          MarkupFinding(
+            line: at.line, column: at.column, length: shown.prefix(while: { $0 != "\n" }).count,
+            message: "raw HTML '\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)' is shown as text (reports are rendered safe); set 'trust: html' in the front matter or build with --allow-html to let it through"))
+        let text = cmark_node_new(CMARK_NODE_TEXT)!
+        cmark_node_set_literal(text, literal)
+        var replacement = text
+        if type == CMARK_NODE_HTML_BLOCK {
+          replacement = cmark_node_new(CMARK_NODE_PARAGRAPH)!
+          cmark_node_append_child(replacement, text)
+        }
+        if cmark_node_replace(node, replacement) == 0 {
+          cmark_node_free(replacement)  // not allowed here: drop the HTML instead
+          cmark_node_unlink(node)
+        }
+        cmark_node_free(node)
+      case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
+        let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+        guard !URLPolicy.allowsMarkdown(url) else { continue }
+        let at = position(node)
+        let what = type == CMARK_NODE_LINK ? "link" : "image"
+        let scheme = URLPolicy.scheme(url) ?? ""
+        findings.append(
+          MarkupFinding(
+            line: at.line, column: at.column, length: 1,
+            message: "\(what) with URL scheme '\(scheme):' removed (allowed: http, https, mailto, relative paths and #fragments); its text is kept"))
+        // Keep the children (the link text, or the image's alt text) in place of the node.
+        while let child = cmark_node_first_child(node) {
+          cmark_node_unlink(child)
+          cmark_node_insert_before(node, child)
+        }
+        cmark_node_unlink(node)
+        cmark_node_free(node)
+      default:
+        continue
+      }
+    }
+  }
+
+  private func codeBlockNodes() -> [OpaquePointer] {
+    allNodes().filter { node in
+      var length: Int32 = 0, offset: Int32 = 0
+      var fenceChar: CChar = 0
+      return cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK && cmark_node_get_fenced(node, &length, &offset, &fenceChar) != 0
+    }
   }
 
   /// Every fenced code block, in document order.
@@ -63,7 +233,7 @@ public final class MarkdownTree {
   }
 
   /// HTML of the whole tree, with the fenced code block number `k` replaced by `replacements[k]`
-  /// (raw HTML) where present.
+  /// (raw HTML, the build's own) where present.
   public func html(replacing replacements: [Int: String] = [:]) -> String {
     for (k, node) in codeBlockNodes().enumerated() {
       guard let html = replacements[k], let block = cmark_node_new(CMARK_NODE_HTML_BLOCK) else { continue }

@@ -45,6 +45,9 @@ struct BuildCommand: ParsableCommand {
   @Flag(help: "Byte-identical output for identical input: write provenance.seconds as 0.")
   var reproducible = false
 
+  @Flag(help: "Trust the authors: publish raw HTML in the reports as written (link schemes and BibTeX URLs are still filtered).")
+  var allowHTML = false
+
   @Option(help: "Threads for the engine and OpenBLAS (default: every core). Results do not depend on it.")
   var threads: Int?
 
@@ -56,6 +59,7 @@ struct BuildCommand: ParsableCommand {
       cache: noCache ? nil : URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
     config.strict = strict
     config.reproducible = reproducible
+    config.allowHTML = allowHTML
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     let start = Date()

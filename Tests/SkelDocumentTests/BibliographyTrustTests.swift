@@ -1,0 +1,62 @@
+import SkelDocument
+import Testing
+
+@Suite struct BibliographyTrustTests {
+  /// A second entry with the same key is an error at its key, naming the first entry's line.
+  @Test func duplicateKeyIsAnError() {
+    let text = "@article{daniely, title = {A}}\n\n  @book{daniely, title = {B}}\n"
+    do {
+      _ = try Bibliography(parsing: text)
+      Issue.record("duplicate key accepted")
+    } catch {
+      #expect(error.line == 3 && error.column == 9, "\(error.line):\(error.column)")
+      #expect(error.message == "duplicate citation key 'daniely': already defined on line 1")
+    }
+  }
+
+  /// Only http(s) urls are kept; a DOI becomes https://doi.org/…; the rest is dropped with
+  /// its field's position.
+  @Test func linksAreFiltered() throws {
+    let text = """
+      @misc{ok, url = {https://example.org/p}}
+      @misc{js, url = {  JaVaScRiPt:alert(1)}}
+      @misc{data, url = {data:text/html,<script>alert(1)</script>}}
+      @misc{doi, doi = {10.1000/182}}
+      @misc{doiurl, doi = {https://doi.org/10.1000/183}}
+      @misc{baddoi,
+        doi = {javascript:alert(1)}}
+      @misc{both, url = {ftp://x.org/a}, doi = {10.1/x}}
+      """
+    let bib = try Bibliography(parsing: text)
+    func link(_ k: String) -> (String?, [Int]) {
+      let l = bib.link(bib.entries[k]!)
+      return (l.url, l.dropped.map(\.position.line))
+    }
+    #expect(link("ok").0 == "https://example.org/p" && link("ok").1 == [])
+    #expect(link("js").0 == nil && link("js").1 == [2])
+    #expect(link("data").0 == nil && link("data").1 == [3])
+    #expect(link("doi").0 == "https://doi.org/10.1000/182")
+    #expect(link("doiurl").0 == "https://doi.org/10.1000/183")
+    #expect(link("baddoi").0 == nil && link("baddoi").1 == [7])
+    #expect(link("both").0 == "https://doi.org/10.1/x" && link("both").1 == [8])
+    #expect(bib.link(bib.entries["baddoi"]!).dropped.first?.position.column == 3)
+    #expect(bib.formatted("js").url == nil)
+  }
+
+  /// Markdown trees: raw HTML becomes text unless trusted; bad links lose their URL either way.
+  @Test func markdownTreeSanitizes() {
+    let md = "<div class=\"x\">d</div>\n\nA <b onclick=\"x()\">b</b> [l](javascript:x) ![i](JAVASCRIPT:x) <javascript:x> [ok](https://a.org)\n"
+    let safe = MarkdownTree(md)
+    let html = safe.html()
+    #expect(html.contains("&lt;div class=&quot;x&quot;&gt;d&lt;/div&gt;"))
+    #expect(html.contains("&lt;b onclick=&quot;x()&quot;&gt;"))
+    #expect(!html.contains("href=\"javascript") && !html.contains("src=\"JAVASCRIPT") && html.contains("javascript:x"))
+    #expect(html.contains("<a href=\"https://a.org\">ok</a>"))
+    #expect(safe.findings.count == 6, "\(safe.findings)")  // div, <b>, </b>, link, image, autolink
+    let trusted = MarkdownTree(md, trustHTML: true)
+    let t = trusted.html()
+    #expect(t.contains("<div class=\"x\">d</div>") && t.contains("<b onclick"))
+    #expect(!t.contains("href=\"javascript") && !t.contains("src=\"JAVASCRIPT"))
+    #expect(trusted.findings.count == 3)
+  }
+}
