@@ -168,7 +168,7 @@ public struct SiteBuilder {
         }
       }
       // Ordinary code blocks (not directives) are highlighted.
-      let tree = MarkdownTree(report.document.protected.text, trustHTML: report.document.trustsHTML)
+      let tree = MarkdownTree(report.document.protected.text, trustHTML: report.document.trustsHTML, builtHTML: report.document.protected.builtHTML)
       for (k, block) in tree.codeBlocks().enumerated() where figureHTML[k] == nil {
         let language = block.info.split(separator: " ").first.map(String.init) ?? ""
         let code = SyntaxHighlighter.html(block.literal, language: language)
@@ -274,7 +274,7 @@ public struct SiteBuilder {
           .joined(separator: "\n")
         let key = ContentHash.hex(Engine.identity + "\n" + canonical)
         let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
-        warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML), captionMath, path: source.path)
+        warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML), captionMath, path: source.path)
         planned.append(PlannedDirective(directive: d, schema: schema, options: options, label: label, seed: seed, key: key, captionMath: captionMath))
       }
       var report = PlannedReport(document: doc, directives: planned)

@@ -37,7 +37,7 @@ struct TypesetMath {
   /// A caption's HTML without its enclosing paragraph.
   func captionHTML(report r: Int, directive k: Int, values: [String]) -> String {
     let math = plans[r].directives[k].captionMath
-    var html = MarkdownTree(math.text, trustHTML: plans[r].document.trustsHTML).html().trimmingCharacters(in: .whitespacesAndNewlines)
+    var html = MarkdownTree(math.text, trustHTML: plans[r].document.trustsHTML, builtHTML: math.builtHTML).html().trimmingCharacters(in: .whitespacesAndNewlines)
     if html.hasPrefix("<p>"), html.hasSuffix("</p>"), html.components(separatedBy: "<p>").count == 2 {
       html = String(html.dropFirst(3).dropLast(4))
     }

@@ -25,7 +25,7 @@ public enum DocumentParser {
     let (_, _, body) = FrontMatterReader.split(source)
     let protected = MathProtection(body, path: source.path)
     let trustsHTML = allowHTML || frontMatter.trustHTML
-    let tree = MarkdownTree(protected.text, trustHTML: trustsHTML)
+    let tree = MarkdownTree(protected.text, trustHTML: trustsHTML, builtHTML: protected.builtHTML)
     problems += markupWarnings(tree, protected, path: source.path)
     var directives: [Directive] = []
     var indices: [Int] = []

@@ -123,7 +123,10 @@ public final class MarkdownTree {
   /// What the safe rendering changed, in document order.
   public private(set) var findings: [MarkupFinding] = []
 
-  public init(_ text: String, trustHTML: Bool = false) {
+  /// `builtHTML`: raw HTML tags the build itself wrote into `text` (`MathProtection.builtHTML`),
+  /// kept even when the author's HTML is not trusted; a node matches only if its whole
+  /// literal (whitespace trimmed) is one of them.
+  public init(_ text: String, trustHTML: Bool = false, builtHTML: Set<String> = []) {
     cmark_gfm_core_extensions_ensure_registered()
     let p = cmark_parser_new(Self.options)!
     for name in ["table", "strikethrough", "autolink", "tasklist"] {
@@ -133,7 +136,7 @@ public final class MarkdownTree {
     bytes.withUnsafeBufferPointer { cmark_parser_feed(p, $0.baseAddress, $0.count - 1) }
     parser = p
     root = cmark_parser_finish(p)
-    sanitize(trustHTML: trustHTML)
+    sanitize(trustHTML: trustHTML, builtHTML: builtHTML)
   }
 
   deinit {
@@ -166,15 +169,16 @@ public final class MarkdownTree {
     return (1, 1)
   }
 
-  private func sanitize(trustHTML: Bool) {
+  private func sanitize(trustHTML: Bool, builtHTML: Set<String>) {
     for node in allNodes() {
       let type = cmark_node_get_type(node)
       switch type {
       case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
         guard !trustHTML else { continue }
         let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
-        let at = position(node)
         let shown = literal.trimmingCharacters(in: .whitespacesAndNewlines)
+        if builtHTML.contains(shown) { continue }
+        let at = position(node)
         findings.append(
           MarkupFinding(
             line: at.line, column: at.column, length: shown.prefix(while: { $0 != "\n" }).count,

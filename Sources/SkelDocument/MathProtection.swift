@@ -58,6 +58,9 @@ public struct MathProtection: Sendable {
   /// The text with each formula replaced by a placeholder token.
   public var text: String
   public var spans: [MathSpan]
+  /// The raw HTML this protection wrote into `text` itself (section anchors, callout boxes),
+  /// tag by tag: the only raw HTML a safe `MarkdownTree` keeps (README "Trust model").
+  public var builtHTML: Set<String> = []
   public var references: [ReferenceSpan] = []
   public var citations: [CitationSpan] = []
   public var values: [ValueSpan] = []
@@ -122,6 +125,7 @@ public struct MathProtection: Sendable {
     let chars = Array(body)
     var out = ""
     var spans: [MathSpan] = []
+    var builtHTML = Set<String>()
     var lineMap: [Int] = [firstLine]
     var line = firstLine, col = 1
     var i = 0
@@ -230,7 +234,7 @@ public struct MathProtection: Sendable {
             var replacement: String
             if rest.isEmpty {
               if openCallouts.popLast() != nil {
-                replacement = "\n</div>"
+                replacement = "\n</div>\n"  // blank lines around: the HTML block is this tag alone
               } else {
                 calloutProblems.append(Diagnostic(at: location, length: 3, "':::' closes no callout"))
                 replacement = ""
@@ -245,7 +249,8 @@ public struct MathProtection: Sendable {
               openCallouts.append(callout)
               callouts.append(callout)
               let heading = title.isEmpty ? kind.prefix(1).uppercased() + kind.dropFirst() : title
-              replacement = "<div class=\"callout callout-\(kind)\"><p class=\"callout-title\">\(Self.escapeHTML(heading))</p>\n"
+              replacement = "<div class=\"callout callout-\(Self.escapeHTML(kind))\"><p class=\"callout-title\">\(Self.escapeHTML(heading))</p>\n"
+              builtHTML.insert(replacement.trimmingCharacters(in: .whitespacesAndNewlines))
             } else {
               replacement = lineText
             }
@@ -277,6 +282,8 @@ public struct MathProtection: Sendable {
               sections.append(SectionLabel(label: label, title: title, level: hashes, number: hashes == 1 ? "" : number, location: SourceLocation(path: path, line: line, column: labelColumn)))
               // keep the heading, drop the attribute, add an anchor
               let headingText = String(repeating: "#", count: hashes) + " <a id=\"" + Self.escapeHTML(label) + "\"></a>"
+              builtHTML.insert("<a id=\"" + Self.escapeHTML(label) + "\">")
+              builtHTML.insert("</a>")
               for q in i..<e { advance(chars[q], emit: false) }
               out += headingText
               out += title
@@ -412,6 +419,8 @@ public struct MathProtection: Sendable {
     text = out
     self.spans = spans
     self.lineMap = lineMap
+    self.builtHTML = builtHTML
+    if !callouts.isEmpty { self.builtHTML.insert("</div>") }
     self.references = references
     self.citations = citations
     self.values = values

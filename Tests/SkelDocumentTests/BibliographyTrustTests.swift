@@ -60,3 +60,21 @@ import Testing
     #expect(trusted.findings.count == 3)
   }
 }
+
+@Suite struct BuiltHTMLTests {
+  /// The build's own anchors and callout boxes survive safe mode; the author's look-alikes
+  /// with an extra attribute do not.
+  @Test func builtHTMLIsKeptAuthorHTMLIsNot() {
+    let body = "## Duals {#sec-duals}\n\n:::{note}\nInside **bold**.\n:::\nAfter.\n\n<a id=\"sec-duals\" onclick=\"x()\">y</a>\n"
+    let p = MathProtection(body, path: "r.md")
+    let tree = MarkdownTree(p.text, builtHTML: p.builtHTML)
+    let html = tree.html()
+    #expect(html.contains("<h2><a id=\"sec-duals\"></a>Duals</h2>"), "\(html)")
+    #expect(html.contains("<div class=\"callout callout-note\"><p class=\"callout-title\">Note</p>"))
+    #expect(html.contains("<strong>bold</strong>") && html.contains("</div>\n<p>After.</p>"), "\(html)")
+    #expect(html.contains("&lt;a id=&quot;sec-duals&quot; onclick=&quot;x()&quot;&gt;"))
+    #expect(tree.findings.count == 1, "\(tree.findings)")  // the look-alike's open tag (a lone </a> is harmless)
+    let warnings = DocumentParser.markupWarnings(tree, p, path: "r.md")
+    #expect(warnings.map(\.location.description) == ["r.md:8:1"], "\(warnings)")
+  }
+}
