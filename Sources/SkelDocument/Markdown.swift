@@ -174,10 +174,21 @@ public final class MarkdownTree {
       let type = cmark_node_get_type(node)
       switch type {
       case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
-        guard !trustHTML else { continue }
         let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
         let shown = literal.trimmingCharacters(in: .whitespacesAndNewlines)
         if builtHTML.contains(shown) { continue }
+        if trustHTML {
+          // Trusted HTML is published, but its URL attributes obey the same allowlist.
+          let (filtered, removed) = TrustedHTML.filterURLs(literal)
+          if !removed.isEmpty {
+            cmark_node_set_literal(node, filtered)
+            let at = position(node)
+            for r in removed {
+              findings.append(MarkupFinding(line: at.line, column: at.column, length: 1, message: "raw HTML attribute \(r) removed: link schemes are filtered even in trusted HTML (allowed: http, https, mailto, relative paths and #fragments)"))
+            }
+          }
+          continue
+        }
         let at = position(node)
         findings.append(
           MarkupFinding(
@@ -248,5 +259,79 @@ public final class MarkdownTree {
     guard let out = cmark_render_html(root, Self.options, cmark_parser_get_syntax_extensions(parser)) else { return "" }
     defer { free(out) }
     return String(cString: out)
+  }
+}
+
+/// URL attributes in trusted raw HTML: each tag's `href`, `src`, `action`, `formaction`,
+/// `xlink:href`, `srcset`, `poster`, `data`, `background`, `cite` whose value fails
+/// `URLPolicy.allowsMarkdown` is removed (the rest of the tag is kept as written).
+public enum TrustedHTML {
+  static let urlAttributes: Set<String> = ["href", "src", "action", "formaction", "xlink:href", "srcset", "poster", "data", "background", "cite", "codebase", "lowsrc", "dynsrc"]
+
+  /// The HTML with disallowed URL attributes removed, and `name 'scheme:'` for each removed.
+  public static func filterURLs(_ html: String) -> (String, [String]) {
+    let c = Array(html)
+    var out = "", removed: [String] = []
+    var i = 0
+    func isSpace(_ ch: Character) -> Bool { ch == " " || ch == "\t" || ch == "\n" || ch == "\r" || ch == "\u{0C}" }
+    while i < c.count {
+      if c[i] == "<", i + 3 < c.count, c[i + 1] == "!", c[i + 2] == "-", c[i + 3] == "-" {  // comment: copied as is
+        var j = i + 4
+        while j < c.count, !(c[j] == ">" && c[j - 1] == "-" && c[j - 2] == "-") { j += 1 }
+        j = min(j + 1, c.count)
+        out += String(c[i..<j])
+        i = j
+        continue
+      }
+      guard c[i] == "<", i + 1 < c.count, c[i + 1].isLetter else {
+        out.append(c[i])
+        i += 1
+        continue
+      }
+      var j = i + 1
+      while j < c.count, !isSpace(c[j]), c[j] != ">", c[j] != "/" { j += 1 }
+      out += String(c[i..<j])
+      // attributes
+      while j < c.count, c[j] != ">" {
+        let start = j
+        while j < c.count, isSpace(c[j]) || c[j] == "/" { j += 1 }
+        let nameStart = j
+        while j < c.count, !isSpace(c[j]), c[j] != "=", c[j] != ">", c[j] != "/" || j == nameStart { j += 1 }
+        let name = String(c[nameStart..<j]).lowercased()
+        var k = j
+        while k < c.count, isSpace(c[k]) { k += 1 }
+        var value = ""
+        if k < c.count, c[k] == "=" {
+          k += 1
+          while k < c.count, isSpace(c[k]) { k += 1 }
+          if k < c.count, c[k] == "\"" || c[k] == "'" {
+            let q = c[k]
+            var e = k + 1
+            while e < c.count, c[e] != q { e += 1 }
+            value = String(c[min(k + 1, c.count)..<e])
+            k = min(e + 1, c.count)
+          } else {
+            var e = k
+            while e < c.count, !isSpace(c[e]), c[e] != ">" { e += 1 }
+            value = String(c[k..<e])
+            k = e
+          }
+          j = k
+        }
+        if j == start { j += 1 }  // no progress: copy one character
+        let urls = name == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
+        if urlAttributes.contains(name) || name.hasSuffix(":href"), let bad = urls.first(where: { !URLPolicy.allowsMarkdown($0) }) {
+          removed.append("\(name) with scheme '\(URLPolicy.scheme(bad) ?? ""):'")
+        } else {
+          out += String(c[start..<min(j, c.count)])
+        }
+      }
+      if j < c.count {
+        out.append(">")
+        j += 1
+      }
+      i = j
+    }
+    return (out, removed)
   }
 }

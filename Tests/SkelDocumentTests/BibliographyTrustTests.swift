@@ -59,6 +59,25 @@ import Testing
     #expect(!t.contains("href=\"javascript") && !t.contains("src=\"JAVASCRIPT"))
     #expect(trusted.findings.count == 3)
   }
+
+  /// Trusted raw HTML keeps everything but its disallowed URL attributes.
+  @Test func trustedHTMLLosesBadURLAttributes() {
+    let cases: [(String, String, Int)] = [
+      ("<a href=\"javascript:x\" class=a>t</a>", "<a class=a>t</a>", 1),
+      ("<img SRC = 'JaVa&#x53;cript:x' alt=\"a\">", "<img alt=\"a\">", 1),
+      ("<a href=https://a.org/x title='q'>", "<a href=https://a.org/x title='q'>", 0),
+      ("<form action=javascript:x><button formaction=\"data:text/html,x\">b</button></form>", "<form><button>b</button></form>", 2),
+      ("<img srcset=\"a.png 1x, javascript:x 2x\">", "<img>", 1),
+      ("<!-- <a href=javascript:x> --><a href=\"#f\">", "<!-- <a href=javascript:x> --><a href=\"#f\">", 0),
+      ("<svg><a xlink:href=\"vbscript:x\">v</a></svg>", "<svg><a>v</a></svg>", 1),
+      ("<a href=\"java\tscript:x\"", "<a", 1),
+    ]
+    for (input, output, n) in cases {
+      let (filtered, removed) = TrustedHTML.filterURLs(input)
+      #expect(filtered == output, "\(input)")
+      #expect(removed.count == n, "\(input): \(removed)")
+    }
+  }
 }
 
 @Suite struct BuiltHTMLTests {
