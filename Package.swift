@@ -7,6 +7,7 @@
 //        │            │               └──────────► SkelDocument ─► CCmarkGFM, Yams
 //        │            └─► Mustache
 //        └─► SkelCairo ─► SkelPlot, CCairo   (the CLI injects the Cairo backend into SkelBuild)
+//   Tests: SkelTestSupport ─► SkelPlot, CLibXML2 (HTMLSafety parses built HTML/SVG)
 import PackageDescription
 
 let package = Package(

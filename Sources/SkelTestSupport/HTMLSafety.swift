@@ -25,10 +25,10 @@ public enum HTMLSafety {
     let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
       buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
         if isXML {
-          let opts = Int32(XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+          let opts = Int32(XML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
           return xmlReadMemory(p, Int32(buf.count), "input.svg", "UTF-8", opts)
         }
-        let opts = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
+        let opts = Int32(HTML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
         return htmlReadMemory(p, Int32(buf.count), "input.html", "UTF-8", opts)
       }
     }
@@ -47,38 +47,40 @@ public enum HTMLSafety {
     guard !bytes.isEmpty else { return [] }
     let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
       buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
-        let opts = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
+        let opts = Int32(HTML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
         return htmlReadMemory(p, Int32(buf.count), "input.html", "UTF-8", opts)
       }
     }
     guard let doc else { return [] }
     defer { xmlFreeDoc(doc) }
     var found: [[String: String]] = []
-    func visit(_ start: xmlNodePtr?) {
-      var n = start
-      while let node = n {
-        if node.pointee.type == XML_ELEMENT_NODE {
-          if self.name(node).lowercased() == name {
-            var attrs: [String: String] = [:]
-            var a = node.pointee.properties
-            while let attr = a {
-              let an = attr.pointee.name.map { String(cString: $0) } ?? ""
-              if let v = xmlNodeListGetString(node.pointee.doc, attr.pointee.children, 1) {
-                attrs[an.lowercased()] = String(cString: v)
-                skel_xml_free(v)
-              } else {
-                attrs[an.lowercased()] = ""
-              }
-              a = attr.pointee.next
-            }
-            found.append(attrs)
+    var stack: [xmlNodePtr] = []
+    if let r = xmlDocGetRootElement(doc) { stack.append(r) }
+    while let node = stack.popLast() {
+      guard node.pointee.type == XML_ELEMENT_NODE else { continue }
+      if self.name(node).lowercased() == name {
+        var attrs: [String: String] = [:]
+        var a = node.pointee.properties
+        while let attr = a {
+          let an = attr.pointee.name.map { String(cString: $0) } ?? ""
+          if let v = xmlNodeListGetString(node.pointee.doc, attr.pointee.children, 1) {
+            attrs[an.lowercased()] = String(cString: v)
+            skel_xml_free(v)
+          } else {
+            attrs[an.lowercased()] = ""
           }
-          visit(node.pointee.children)
+          a = attr.pointee.next
         }
-        n = node.pointee.next
+        found.append(attrs)
       }
+      var children: [xmlNodePtr] = []
+      var child = node.pointee.children
+      while let c = child {
+        children.append(c)
+        child = c.pointee.next
+      }
+      stack += children.reversed()
     }
-    visit(xmlDocGetRootElement(doc))
     return found
   }
 
@@ -88,47 +90,60 @@ public enum HTMLSafety {
     return local
   }
 
+  /// Every element, depth first, without recursion (hostile input nests deeply); `path` keeps
+  /// the last few element names for the message.
   static func walk(_ start: inout xmlNodePtr?, path: String, out: inout [String]) {
+    var stack: [(xmlNodePtr, [String])] = []
     var n = start
     while let node = n {
-      if node.pointee.type == XML_ELEMENT_NODE {
-        let element = name(node).lowercased()
-        let local = element.split(separator: ":").last.map(String.init) ?? element
-        let here = path + "/" + element
-        let parent = node.pointee.parent.flatMap { $0.pointee.type == XML_ELEMENT_NODE ? name($0).lowercased() : nil }
-        if forbidden.contains(local), !(headOnly.contains(local) && parent == "head") {
-          out.append("\(here): element <\(element)> is not allowed")
-        }
-        var a = node.pointee.properties
-        while let attr = a {
-          var an = attr.pointee.name.map { String(cString: $0) } ?? ""
-          if let ns = attr.pointee.ns, let prefix = ns.pointee.prefix { an = String(cString: prefix) + ":" + an }
-          an = an.lowercased()
-          let value: String = {
-            guard let v = xmlNodeListGetString(node.pointee.doc, attr.pointee.children, 1) else { return "" }
-            defer { skel_xml_free(v) }
-            return String(cString: v)
-          }()
-          let bare = an.split(separator: ":").last.map(String.init) ?? an
-          if bare.hasPrefix("on") { out.append("\(here): event-handler attribute \(an)=\"\(value)\"") }
-          if urlAttributes.contains(an) || bare == "href" {
-            let urls = an == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
-            for u in urls {
-              if let s = scheme(u), !allowedSchemes.contains(s) { out.append("\(here): \(an)=\"\(value)\" has scheme '\(s):'") }
-            }
-          }
-          if an == "style" {
-            let folded = squeeze(value)
-            if folded.contains("javascript:") || folded.contains("expression(") || folded.contains("url(") && (folded.contains("data:") || folded.contains("script:")) {
-              out.append("\(here): style=\"\(value)\" loads code")
-            }
-          }
-          a = attr.pointee.next
-        }
-        var child = node.pointee.children
-        walk(&child, path: here, out: &out)
-      }
+      stack.append((node, []))
       n = node.pointee.next
+    }
+    stack.reverse()
+    while let (node, ancestors) = stack.popLast() {
+      guard node.pointee.type == XML_ELEMENT_NODE else { continue }
+      let element = name(node).lowercased()
+      let local = element.split(separator: ":").last.map(String.init) ?? element
+      let trail = Array((ancestors + [element]).suffix(6))
+      let here = (ancestors.count + 1 > 6 ? "…/" : "/") + trail.joined(separator: "/")
+      let parent = node.pointee.parent.flatMap { $0.pointee.type == XML_ELEMENT_NODE ? name($0).lowercased() : nil }
+      if forbidden.contains(local), !(headOnly.contains(local) && parent == "head") {
+        out.append("\(here): element <\(element)> is not allowed")
+      }
+      var a = node.pointee.properties
+      while let attr = a {
+        var an = attr.pointee.name.map { String(cString: $0) } ?? ""
+        if let ns = attr.pointee.ns, let prefix = ns.pointee.prefix { an = String(cString: prefix) + ":" + an }
+        an = an.lowercased()
+        let value: String = {
+          guard let v = xmlNodeListGetString(node.pointee.doc, attr.pointee.children, 1) else { return "" }
+          defer { skel_xml_free(v) }
+          return String(cString: v)
+        }()
+        let bare = an.split(separator: ":").last.map(String.init) ?? an
+        if bare.hasPrefix("on") { out.append("\(here): event-handler attribute \(an)=\"\(value)\"") }
+        if urlAttributes.contains(an) || bare == "href" {
+          let urls = an == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
+          for u in urls {
+            if let s = scheme(u), !allowedSchemes.contains(s) { out.append("\(here): \(an)=\"\(value)\" has scheme '\(s):'") }
+          }
+        }
+        if an == "style" {
+          let folded = squeeze(value)
+          if folded.contains("javascript:") || folded.contains("expression(") || folded.contains("url(") && (folded.contains("data:") || folded.contains("script:")) {
+            out.append("\(here): style=\"\(value)\" loads code")
+          }
+        }
+        a = attr.pointee.next
+      }
+      var children: [(xmlNodePtr, [String])] = []
+      var child = node.pointee.children
+      let below = Array((ancestors + [element]).suffix(6))
+      while let c = child {
+        children.append((c, below))
+        child = c.pointee.next
+      }
+      stack += children.reversed()
     }
   }
 
