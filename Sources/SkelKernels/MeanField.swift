@@ -444,7 +444,6 @@ enum MeanFieldRules {
   /// √k and 1/√(k+1) for the normalized Hermite recurrence.
   static let sqrtK: [Double] = (0..<maxTerms).map { Double($0).squareRoot() }
   static let invSqrtK1: [Double] = (0..<maxTerms).map { 1 / Double($0 + 1).squareRoot() }
-  static let r60 = GaussHermite(order: 60)
   static let r120 = GaussHermite(order: 120)
   static let r300 = GaussHermite(order: 300)
   static let r600 = GaussHermite(order: 600)
