@@ -55,7 +55,7 @@ public struct CLTKind: ExperimentKind {
       context.progress(Double(k + 1) / Double(laws.count))
     }
     return ExperimentResult(
-      xlabel: "n", ylabel: "error", xlabelTeX: "input dimension $n$", ylabelTeX: "$|k_{\\mathrm{iid}} - k_{\\mathrm{Gauss}}|$", series: series)
+      xlabel: "n", ylabel: "signed_error", xlabelTeX: "input dimension $n$", ylabelTeX: "$|k_{\\mathrm{iid}} - k_{\\mathrm{Gauss}}|$", series: series)
   }
 
   public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {

@@ -38,7 +38,9 @@ public struct DualKind: ExperimentKind {
       case "hermite":
         let s = HermiteSeries(activation, terms: 80)
         let d = HermiteSeries(function: { activation.derivative($0) }, terms: 80)
-        raw = { KernelValue(nngp: s.kernel(correlation: $0), dot: d.kernel(correlation: $0)) }
+        // 80 terms plus the known even/odd tail (HermiteSeries.kernelWithTail): exact at ρ = ±1,
+        // error ≤ tₑ|ρ|^{Kₑ} + tₒ|ρ|^{Kₒ} inside (for step at ρ = 0.99: 1.4e-3 · 0.99⁸¹ ≈ 6e-4)
+        raw = { KernelValue(nngp: s.kernelWithTail(correlation: $0), dot: d.kernelWithTail(correlation: $0)) }
         variance = s.secondMoment
       case "quadrature":
         raw = { AdaptiveDualQuadrature.shared.kernel(activation, q11: 1, q22: 1, q12: $0).value }

@@ -6,7 +6,10 @@ import SkelPlot
 /// `{kernel} nnpk`: the neural-network prior kernel (Amid et al. 2022) estimated from m random
 /// networks of finite width, for several initializers, on a synthetic spiral data set the build
 /// generates: kernel-ridge test accuracy, kernel–target alignment, or the relative distance to the
-/// matched infinite-width NNGP, against m. Dashed lines: the same quantity for the NNGP.
+/// matched infinite-width NNGP, against m. Dashed lines: the same quantity for the Gaussian NNGP
+/// with matched variances, labelled so: for i.i.d. uniform initializers the first layer (fan-in
+/// = input dimension, 3 for the spirals) is not Gaussian, so that NNGP is not their width → ∞
+/// limit (issue 16).
 public struct NNPKKind: ExperimentKind {
   public init() {}
 
@@ -91,7 +94,7 @@ public struct NNPKKind: ExperimentKind {
     }
     for s in result.series where s.name.hasPrefix("nngp ") {
       let slot = estimates.firstIndex { "nngp " + $0.name == s.name } ?? 0
-      marks.append(.line(LineSeries(name: slot == 0 ? "NNGP (width → ∞)" : "", x: s.x, y: s.y, dash: [5, 3], lineWidth: 1, colorSlot: slot)))
+      marks.append(.line(LineSeries(name: slot == 0 ? "Gaussian NNGP (matched variances)" : "", x: s.x, y: s.y, dash: [5, 3], lineWidth: 1, colorSlot: slot)))
     }
     let log = options.string("quantity") == "distance"
     return Figure(width: size.width, height: size.height, panels: [

@@ -9,8 +9,11 @@ import SkelPlot
 
 /// `{kernel} realization`: a width-r random deep (leaky) ReLU network with explicit weight
 /// matrices of any law (Tsuchida et al. 2018): its normalized kernel cos θ^(l) against the input
-/// angle θ₀ (markers) over the infinite-width angle map, which no rotation-invariant law changes
-/// (lines), one depth per color.
+/// angle θ₀ (markers) over the Gaussian angle map (lines, series "angle map L=…"), one depth per
+/// color. The angle map is the infinite-width limit for rotation-invariant laws (Gaussian,
+/// multivariate t, sphere); for i.i.d. laws it is not the limit at small input dimension (for
+/// Rademacher at θ⁰ = π/3 on two coordinates the layer-1 limit is 0.683, the map gives 0.609), so
+/// it is never called "exact" (issue 16).
 public struct RealizationKind: ExperimentKind {
   public init() {}
 
@@ -46,7 +49,7 @@ public struct RealizationKind: ExperimentKind {
     var series: [SeriesData] = []
     for l in depths {
       series.append(SeriesData(name: "L=\(l)", x: thetas, y: empirical[l - 1]))
-      series.append(SeriesData(name: "exact L=\(l)", x: thetas, y: exact.map { $0[l - 1] }))
+      series.append(SeriesData(name: "angle map L=\(l)", x: thetas, y: exact.map { $0[l - 1] }))
     }
     return ExperimentResult(xlabel: "theta", ylabel: "cos_theta", xlabelTeX: "input angle $\\theta_0$", ylabelTeX: "$\\cos\\theta^{(l)}$", series: series)
   }
@@ -54,10 +57,10 @@ public struct RealizationKind: ExperimentKind {
   public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {
     let size = options.size("size")
     var marks: [Mark] = []
-    let empirical = result.series.filter { !$0.name.hasPrefix("exact ") }
+    let empirical = result.series.filter { !$0.name.hasPrefix("angle map ") }
     for (i, s) in empirical.enumerated() {
       marks.append(.line(LineSeries(name: "$l = \(s.name.dropFirst(2))$", x: s.x, y: s.y, marker: .circle, markersOnly: true, colorSlot: i)))
-      if let e = result.series.first(where: { $0.name == "exact " + s.name }) {
+      if let e = result.series.first(where: { $0.name == "angle map " + s.name }) {
         marks.append(.line(LineSeries(name: "", x: e.x, y: e.y, lineWidth: 1.1, colorSlot: i)))
       }
     }

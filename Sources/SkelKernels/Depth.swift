@@ -30,7 +30,10 @@ public enum DepthMap {
   }
 
   /// All fixed points of the normalized dual on [−1, 1]: sign changes of σ̂(ρ) − ρ on a grid,
-  /// refined by bisection to machine precision; ρ = 1 is always one (σ̂(1) = 1).
+  /// refined by bisection to machine precision; ρ = 1 is always one (σ̂(1) = 1). Each root is
+  /// listed once: roots within 1e-9 of one another (or of ±1) are merged (the endpoint −1 of an
+  /// odd activation's series was found both as g(−1) ≈ 0 and by the first bracket), and a root
+  /// within 1e-12 of 0 where g(0) vanishes to rounding is reported as exactly 0 (not 7.7e-33).
   public static func fixedPoints(_ a: Activation, gridPoints: Int = 2001) -> [FixedPoint] {
     fixedPoints(EqualVarianceKernel(a, q: 1), gridPoints: gridPoints)
   }
@@ -39,10 +42,32 @@ public enum DepthMap {
   public static func fixedPoints(_ k: EqualVarianceKernel, gridPoints: Int = 2001) -> [FixedPoint] {
     let v = k.variance
     func g(_ r: Double) -> Double { k.value(correlation: r) / v - r }
-    func slope(_ r: Double) -> Double { k.derivative(correlation: r) / v }
+    // σ̂′(ρ) is E[σ′σ′]/E[σ²] where σ′ is a function; for activations with jumps (step, sign)
+    // the kernel's `dot` is the a.e. derivative's (0), not the slope of the dual, so the slope is
+    // checked against a difference quotient of the map and replaced by it when they disagree; at
+    // ρ = ±1 a quotient that grows as h^{−1/2} (step: σ̂(1 − h) ≈ 1 − √(2h)/π) is an infinite slope.
+    func map(_ r: Double) -> Double { k.value(correlation: r) / v }
+    func slope(_ r: Double) -> Double {
+      let analytic = k.derivative(correlation: r) / v
+      func quotient(_ h: Double) -> Double {
+        if r + h > 1 { return (map(r) - map(r - h)) / h }
+        if r - h < -1 { return (map(r + h) - map(r)) / h }
+        return (map(r + h) - map(r - h)) / (2 * h)
+      }
+      if abs(r) == 1 {  // one-sided: ReLU's σ̂(1 − h) = 1 − h + (2√2/3π)h^{3/2} is off by 3e-5 at h = 1e-8
+        let q1 = quotient(1e-6), q2 = quotient(1e-8)
+        if abs(q2 - analytic) <= 1e-2 * max(1, abs(analytic)) { return analytic }
+        return q2 > 5 * q1 && q1 > 0 ? .infinity : q2
+      }
+      let q1 = quotient(1e-6)
+      return abs(q1 - analytic) <= 1e-4 * max(1, abs(analytic)) ? analytic : q1
+    }
     var roots: [Double] = []
     var x0 = -1.0, g0 = g(-1)
-    if abs(g0) < 1e-14 { roots.append(-1) }
+    if abs(g0) < 1e-14 {
+      roots.append(-1)
+      g0 = 0  // an exact root: no bracket starts from it
+    }
     for k in 1..<gridPoints {
       let x1 = k == gridPoints - 1 ? 1 : -1 + 2 * Double(k) / Double(gridPoints - 1)
       if x1 >= 1 { break }
@@ -62,7 +87,16 @@ public enum DepthMap {
       (x0, g0) = (x1, g1)
     }
     roots.append(1)
-    return roots.map { FixedPoint(rho: $0, slope: slope($0)) }
+    var distinct: [Double] = []
+    for r in roots {
+      var r = r
+      if abs(r) < 1e-12, abs(g(0)) < 1e-14 { r = 0 }
+      if abs(r + 1) < 1e-9 { r = -1 }
+      if abs(r - 1) < 1e-9 { r = 1 }
+      if let last = distinct.last, abs(last - r) < 1e-9 { continue }
+      distinct.append(r)
+    }
+    return distinct.map { FixedPoint(rho: $0, slope: slope($0)) }
   }
 }
 

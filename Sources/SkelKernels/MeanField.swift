@@ -14,9 +14,12 @@ import SkelMath
 /// χ₁ = σ_w² E[φ′(√q* z)²],  χ_c = 𝒞′(c*),  𝒱′(q*) = χ₁ + σ_w² E[φ″φ]
 /// ξ_q = −1/ln 𝒱′(q*),  ξ_c = −1/ln χ_c,  ξ_∇ = −1/ln χ₁
 /// ```
-/// 1-D expectations use Gauss–Hermite with 300 nodes; the correlation map uses the Mehler
-/// (Hermite) expansion E[φ(u₁)φ(u₂)] = Σₖ aₖ² cᵏ with coefficients from the same rule, so 𝒞 and
-/// 𝒞′ cost a polynomial evaluation. The ReLU family is handled in closed form.
+/// 1-D expectations use Gauss–Hermite with 60–1200 nodes chosen by q (`rule(for:)`); the
+/// correlation map uses the Mehler (Hermite) expansion E[φ(u₁)φ(u₂)] = Σₖ aₖ² cᵏ with K = n/2
+/// coefficients from the same n-node rule (`mehlerSeries`: aliasing only through indices > 3n/2,
+/// truncation bounded by the measured tail), so 𝒞 and 𝒞′ cost a polynomial evaluation; 2-D
+/// quadrature when the tail exceeds 1e-13 relative. A c* that bracketing does not find is an
+/// explicit case (cStar nil and a note), never a silent c* = 1. The ReLU family is in closed form.
 public struct MeanField: Sendable {
   public let activation: Activation
   /// A fixed order, or nil to choose by variance (see `rule(for:)`).
@@ -27,15 +30,17 @@ public struct MeanField: Sendable {
     fixedOrder = order
   }
 
-  /// Gauss–Hermite nodes for φ(√q z): tanh-like φ have poles at distance ∝ 1/√q from the real
-  /// axis, so the order grows with q: 60 nodes up to q = 0.25, 120 up to 0.8, 300 up to 1.6, 600 up
-  /// to 4, 1200 beyond (at σ_b² = 1, q* ≈ 3, 300 nodes were off by 3e-9 in σ²_w,c). The golden
-  /// tests cover q* from 0.42 to 1.5 at 1e-9.
+  /// Gauss–Hermite nodes for φ(√q z), shared by the 1-D moments and the Mehler series (so that
+  /// Σãₖ² + tail is exactly the E[φ²] of the length map and 𝒞(1) = 1): tanh-like φ have poles at
+  /// distance ∝ 1/√q from the real axis, so the order grows with q: 120 nodes up to q = 0.25, 300
+  /// up to 0.8, 600 up to 1.6, 1200 beyond. With K = n/2 Mehler terms the tanh tail Σ_{k≥K} aₖ² is
+  /// ≤ 1e-14 up to q = 1.6 and 2e-12 at q = 4 (then the 2000-node rule or 2-D quadrature).
+  /// (Before issue 16 the rule had 60/120 nodes up to q = 0.8 under a 160-term series: aliased.)
   func rule(for q: Double) -> GaussHermite {
     if let fixedOrder { return MeanFieldRules.rule(fixedOrder) }
-    if q <= 0.25 { return MeanFieldRules.r60 }
-    if q <= 0.8 { return MeanFieldRules.r120 }
-    return q <= 1.6 ? MeanFieldRules.r300 : (q <= 4 ? MeanFieldRules.r600 : MeanFieldRules.r1200)
+    if q <= 0.25 { return MeanFieldRules.r120 }
+    if q <= 0.8 { return MeanFieldRules.r300 }
+    return q <= 1.6 ? MeanFieldRules.r600 : MeanFieldRules.r1200
   }
 
   public enum Phase: String, Sendable, Hashable, Codable {
@@ -100,18 +105,47 @@ public struct MeanField: Sendable {
     return expectation({ let v = activation.secondDerivative($0) ?? 0; return v * v }, q: q)
   }
 
-  /// Mehler coefficients aₖ² of φ(√q z), k < terms. The Hermite recurrence constants √k and
-  /// 1/√(k+1) come from a table (the square roots were most of the cost).
-  func mehler(_ q: Double, terms: Int = 160) -> [Double] {
+  /// The Mehler series of φ(√q z) on one Gauss–Hermite rule: coefficients ãₖ², k < K, with the
+  /// number of terms tied to the rule, K = ⌊n/2⌋ for n nodes, and the measured tail.
+  ///
+  /// Aliasing bound. On n nodes the discrete products ⟨hⱼ, hₖ⟩ₙ are exact for j + k ≤ 2n − 1, so
+  /// for k < n/2 the computed ãₖ differs from aₖ only through true coefficients aⱼ with
+  /// j ≥ 2n − k > 3n/2 (hₙ vanishes at the nodes and a rule cannot resolve hₖ for k ≳ n: asking
+  /// it for more terms than nodes makes Σãₖ² exceed E[φ²]). The discrete Parseval identity gives
+  /// Σ_{k<n} ãₖ² = Ẽ[φ²] exactly (Ẽ: the same rule), so the measured `tail` = Ẽ[φ²] − Σ_{k<K} ãₖ²
+  /// is ≥ 0 up to rounding and bounds |Σ_{k≥K} aₖ² cᵏ| for |c| ≤ 1 up to the aliasing terms of
+  /// index > 3n/2, which for the analytic activations the series is used for are far below it.
+  struct MehlerSeries {
+    /// ãₖ², k < K.
+    var a2: [Double]
+    /// Ẽ[φ²] on the same rule.
+    var secondMoment: Double
+    /// Ẽ[φ²] − Σ ãₖ² (clamped at 0): the truncation bound for |c| ≤ 1.
+    var tail: Double
+    /// Nodes of the rule used.
+    var order: Int
+    /// Whether the tail is below `relativeTolerance` of E[φ²].
+    func converged(relativeTolerance: Double) -> Bool { tail <= relativeTolerance * max(secondMoment, 1e-300) }
+  }
+
+  /// The Mehler series on the rule used for the 1-D moments at this q (so Σãₖ² + tail equals
+  /// `secondMoment(q)` and 𝒞(1) = 1 to rounding plus the tail), K = n/2 terms. The square roots of
+  /// the Hermite recurrence come from a table (they were most of the cost).
+  func mehlerSeries(_ q: Double) -> MehlerSeries {
+    mehlerSeries(q, rule: rule(for: q))
+  }
+
+  func mehlerSeries(_ q: Double, rule: GaussHermite) -> MehlerSeries {
     let root = max(q, 0).squareRoot()
-    let rule = rule(for: q)
-    let n = min(terms, MeanFieldRules.maxTerms)
-    var a = [Double](repeating: 0, count: n)
+    let n = min(rule.nodes.count / 2, MeanFieldRules.maxTerms)
+    var a = [Double](repeating: 0, count: max(n, 1))
+    var m2 = 0.0
     let sq = MeanFieldRules.sqrtK, inv = MeanFieldRules.invSqrtK1
     a.withUnsafeMutableBufferPointer { acc in
       for i in rule.nodes.indices {
-        let z = rule.nodes[i], w = rule.weights[i] * activation(root * z)
+        let z = rule.nodes[i], f = activation(root * z), w = rule.weights[i] * f
         if w == 0 { continue }
+        m2 += w * f
         var h0 = 1.0, h1 = z
         acc[0] += w
         if n > 1 { acc[1] += w * z }
@@ -125,8 +159,12 @@ public struct MeanField: Sendable {
         }
       }
     }
-    return a.map { $0 * $0 }
+    let a2 = a.map { $0 * $0 }
+    return MehlerSeries(a2: a2, secondMoment: m2, tail: max(0, m2 - a2.reduce(0, +)), order: rule.nodes.count)
   }
+
+  /// The coefficients alone (K = n/2 terms of the rule for q).
+  func mehler(_ q: Double) -> [Double] { mehlerSeries(q).a2 }
 
   // MARK: - Maps
 
@@ -193,6 +231,35 @@ public struct MeanField: Sendable {
   public func analyze(sigmaW2: Double, sigmaB2: Double, qGuess: Double? = nil, correlation: Bool = true) -> Point {
     let inf = Double.infinity
     func xi(_ chi: Double) -> Double { chi == 1 ? inf : -1 / log(chi) }
+    if case .abRelu(let a, let b) = activation, sigmaB2 == 0 {
+      // Positive homogeneity: q^l = (σ_w²(a² + b²)/2)^{l−1} q¹ and the correlation map is the
+      // normalized dual, the same for every σ_w², with 𝒞′(1) = 1: c* = 1 is the only fixed point,
+      // marginal (χ_c = 1, ξ_c = ∞) yet attracting, 1 − c^l ≃ 9π²(a² + b²)²/(2(a − b)⁴l²). Not
+      // tanh's degenerate branch (there c freezes because φ becomes linear as q → 0).
+      let chi1 = sigmaW2 * (a * a + b * b) / 2
+      let inf = Double.infinity
+      if a == b {
+        return Point(
+          sigmaW2: sigmaW2, sigmaB2: 0, phase: abs(chi1 - 1) < 1e-12 ? .critical : (chi1 < 1 ? .ordered : .divergent),
+          qStar: chi1 <= 1 + 1e-12 ? (chi1 < 1 - 1e-12 ? 0 : nil) : nil, cStar: nil, chi1: chi1, chiC: 1, lengthSlope: chi1,
+          xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1), note: "linear network: 𝒞 is the identity, c^l = c⁰ at every depth (c* undefined)")
+      }
+      let critical = abs(chi1 - 1) < 1e-12
+      let lengths: String
+      let phase: Phase
+      let qStar: Double?
+      if critical {
+        (phase, qStar, lengths) = (.critical, nil, "the length map is the identity, every q is a neutral fixed point (q^l = q¹, q* input-dependent)")
+      } else if chi1 < 1 {
+        (phase, qStar, lengths) = (.ordered, 0, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ → 0 geometrically")
+      } else {
+        (phase, qStar, lengths) = (.divergent, nil, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ grows without bound")
+      }
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: 0, phase: phase, qStar: qStar, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: chi1,
+        xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1),
+        note: "ReLU family at σ_b² = 0: \(lengths); the correlation map does not depend on σ_w², c* = 1 is the only fixed point, marginal (χ_c = 1) and attracting: 1 − c^l ∝ 1/l²")
+    }
     guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2, guess: qGuess) else {
       let chi1 = sigmaW2 * derivativeMoment(1)
       return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .divergent, qStar: nil, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: nil, xiQ: nil, xiC: nil, xiGradient: xi(chi1), note: "no finite length fixed point: q grows without bound")
@@ -223,22 +290,52 @@ public struct MeanField: Sendable {
     if !correlation {
       return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: nil, xiGradient: xi(chi1), note: "c* not computed")
     }
-    let a2 = mehler(q)
-    let g = { (c: Double) in self.correlationMap(c, coefficients: a2, q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2).value - c }
+    let map = correlationMapFunction(q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2)
+    let g = { (c: Double) in map(c).value - c }
+    // g(1) = −σ_w²·tail/q* ≤ 0 and g′(1) = χ₁ − 1 > 0, so g(1 − δ) < 0 for δ small enough.
     var delta = 1e-3
     while g(1 - delta) >= 0 && delta > 1e-12 { delta /= 10 }
     // g(0) = σ_b²/q* ≥ 0 for odd φ, so the stable root lies in [0, 1); for odd φ with σ_b² = 0,
-    // c = −1 is also a root (𝒞 is odd), which a bracket starting at −1 would return.
+    // c = −1 is also a root (𝒞 is odd), which a bracket starting at −1 would return. For other φ,
+    // g(−1) = 𝒞(−1) + 1 ≥ 0 by Cauchy–Schwarz.
     let lower = g(0) >= 0 ? 0 : -1 + 1e-12
-    let c = RootFinding.brent(g, lower, 1 - delta, tolerance: 1e-15) ?? 1
-    let chiC = correlationMap(c, coefficients: a2, q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2).slope
+    guard g(1 - delta) < 0, let c = RootFinding.brent(g, lower, 1 - delta, tolerance: 1e-15) else {
+      // Never a silent c* = 1 (which would give χ_c = χ₁ > 1 and a negative ξ_c): say so.
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: slopeQ,
+        xiQ: slopeQ.map(xi), xiC: nil, xiGradient: xi(chi1),
+        note: "no stable fixed point c* < 1 found (g(c) = 𝒞(c) − c has no sign change on [\(lower), 1 − 1e-12]): c* and ξ_c not determined")
+    }
+    let chiC = map(c).slope
     return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: c, chi1: chi1, chiC: chiC, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: xi(chiC), xiGradient: xi(chi1), note: "")
+  }
+
+  /// The relative tail below which the Mehler series is used for 𝒞 (else 2-D quadrature).
+  static let seriesTolerance = 1e-13
+
+  /// c ↦ (𝒞(c), 𝒞′(c)) at q: the Mehler series on the rule for q (K = n/2 terms), on the
+  /// 2000-node rule (1000 terms) if that tail is too large, and 2-D adaptive quadrature (error
+  /// ≤ 1e-11) if neither series converges to `seriesTolerance`.
+  func correlationMapFunction(q: Double, sigmaW2: Double, sigmaB2: Double) -> (Double) -> (value: Double, slope: Double) {
+    var series = mehlerSeries(q)
+    if !series.converged(relativeTolerance: Self.seriesTolerance), series.order < 2000 {
+      series = mehlerSeries(q, rule: MeanFieldRules.r2000)
+    }
+    if series.converged(relativeTolerance: Self.seriesTolerance) {
+      let a2 = series.a2
+      return { c in self.correlationMap(c, coefficients: a2, q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2) }
+    }
+    let activation = self.activation
+    return { c in
+      let k = activation.kernel(q11: q, q22: q, q12: c * q)
+      return ((sigmaW2 * k.nngp + sigmaB2) / q, sigmaW2 * k.dot)
+    }
   }
 
   /// 𝒞(c) at q* for a given point (for tables and tests).
   public func correlationMap(_ c: Double, sigmaW2: Double, sigmaB2: Double) -> Double? {
     guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2), q > 0 else { return nil }
-    return correlationMap(c, coefficients: mehler(q), q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2).value
+    return correlationMapFunction(q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2)(c).value
   }
 
   /// 𝒞″(1) = σ_w² q* E[φ″(√q* z)²] (for the 1/l law on the edge of chaos).
@@ -288,9 +385,10 @@ public struct MeanField: Sendable {
 }
 
 /// E[φ(u₁)φ(u₂)] for equal variances q as a function of the correlation: the closed form when
-/// there is one; otherwise the Mehler series Σₖ aₖ²cᵏ, whose truncation error is bounded for
-/// |c| ≤ 1 by the tail E[φ²] − Σₖ aₖ² (E[φ²] by 1-D quadrature). If that bound exceeds 1e-13
-/// relative, 2-D adaptive quadrature is used instead. One set of coefficients serves a whole
+/// there is one; otherwise the Mehler series Σₖ aₖ²cᵏ with K = n/2 terms on the n-node rule that
+/// also gives E[φ²] (`MeanField.mehlerSeries`: no aliasing below index 3n/2), whose truncation
+/// error is bounded for |c| ≤ 1 by the tail Ẽ[φ²] − Σₖ ãₖ² on that rule. If that bound exceeds
+/// 1e-13 relative (also on the 2000-node rule), 2-D adaptive quadrature is used instead. One set of coefficients serves a whole
 /// curve or a whole layer of a trajectory.
 public struct EqualVarianceKernel: Sendable {
   public let activation: Activation
@@ -311,10 +409,12 @@ public struct EqualVarianceKernel: Sendable {
     }
     let field = MeanField(activation)
     variance = field.secondMoment(q)
-    let a2 = field.mehler(q, terms: 400)
-    let tail = max(0, variance - a2.reduce(0, +))
-    tailBound = tail
-    coefficients = tail <= 1e-13 * max(variance, 1e-300) ? a2 : nil
+    var series = field.mehlerSeries(q)
+    if !series.converged(relativeTolerance: MeanField.seriesTolerance), series.order < 2000 {
+      series = field.mehlerSeries(q, rule: MeanFieldRules.r2000)
+    }
+    tailBound = series.tail
+    coefficients = series.converged(relativeTolerance: MeanField.seriesTolerance) ? series.a2 : nil
   }
 
   /// Whether the fast series is used (false: closed form or 2-D quadrature).
@@ -340,20 +440,21 @@ public struct EqualVarianceKernel: Sendable {
 
 /// Gauss–Hermite rules are built once per order and shared.
 enum MeanFieldRules {
-  static let maxTerms = 400
+  static let maxTerms = 1000
   /// √k and 1/√(k+1) for the normalized Hermite recurrence.
   static let sqrtK: [Double] = (0..<maxTerms).map { Double($0).squareRoot() }
   static let invSqrtK1: [Double] = (0..<maxTerms).map { 1 / Double($0 + 1).squareRoot() }
-  static let r60 = GaussHermite(order: 60)
   static let r120 = GaussHermite(order: 120)
   static let r300 = GaussHermite(order: 300)
   static let r600 = GaussHermite(order: 600)
   static let r1200 = GaussHermite(order: 1200)
+  static let r2000 = GaussHermite(order: 2000)
   static func rule(_ order: Int) -> GaussHermite {
     switch order {
     case 300: return r300
     case 600: return r600
     case 1200: return r1200
+    case 2000: return r2000
     default: return GaussHermite(order: order)
     }
   }

@@ -70,24 +70,32 @@ public enum WeightLawKernel {
     return law.secondMomentFactor * ((1 - a) * (1 - a) / (2 * Double.pi) * j + a * cos(theta))
   }
 
+  /// Dense unit inputs at exactly the angle θ for every n ≥ 2: x = u = (1, …, 1)/√n and
+  /// y = cos θ u + sin θ v, where v is the alternating-sign vector (1, −1, 1, …) made orthogonal
+  /// to u and normalized (for odd n the alternating vector has u·v = 1/n; used as it was, the
+  /// inputs sat at arccos(cos θ + sin θ/n), e.g. n = 7, θ = 1.5: angle 1.357, kernel 0.1819
+  /// instead of 0.1276, issue 16 F5).
+  public static func denseInputs(theta: Double, dimension n: Int) -> (x: [Double], y: [Double]) {
+    let s = 1 / Double(n).squareRoot()
+    let alt = (0..<n).map { i in i % 2 == 0 ? s : -s }
+    let d = alt.reduce(0, +) * s  // u·alt: 0 for even n, 1/n for odd n
+    var v = alt.map { $0 - d * s }
+    let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    v = v.map { $0 / norm }
+    let x = [Double](repeating: s, count: n)
+    return (x, (0..<n).map { cos(theta) * s + sin(theta) * v[$0] })
+  }
+
   /// Monte-Carlo estimate of E[h(w·x) h(w·y)] for unit-norm inputs at angle θ in Rⁿ, with its
-  /// standard error. `dense`: x = u, y = cos θ u + sin θ v with u = (1, …, 1)/√n and v alternating
-  /// signs/√n (orthogonal for even n), mass spread over all coordinates, so the central limit
-  /// applies. Sparse: x = e₁, y = cos θ e₁ + sin θ e₂, the Rademacher counter-example of science.md §3(c).
+  /// standard error. `dense`: `denseInputs` (mass spread over all coordinates, so the central
+  /// limit applies). Sparse: x = e₁, y = cos θ e₁ + sin θ e₂, the Rademacher counter-example of science.md §3(c).
   public static func monteCarlo(
     _ law: WeightLaw, slope a: Double, theta: Double, dimension n: Int, samples m: Int, dense: Bool,
     generator g: inout SeededGenerator
   ) -> (mean: Double, standardError: Double) {
     var x = [Double](repeating: 0, count: n), y = [Double](repeating: 0, count: n)
     if dense && n >= 2 {
-      // two orthonormal dense directions: u = (1,…,1)/√n and v = alternating signs / √n
-      // (orthogonal for even n), then x = u, y = cos θ u + sin θ v
-      let s = 1 / Double(n).squareRoot()
-      for i in 0..<n {
-        let u = s, v = (i % 2 == 0 ? 1.0 : -1.0) * s
-        x[i] = u
-        y[i] = cos(theta) * u + sin(theta) * v
-      }
+      (x, y) = denseInputs(theta: theta, dimension: n)
     } else {
       x[0] = 1
       y[0] = cos(theta)

@@ -3,7 +3,8 @@ import SkelTestSupport
 import Testing
 
 /// science-meanfield.md §5: 40-digit references rounded to 15 digits; tolerance 1e-9 relative
-/// (the acceptance), with 300-node Gauss–Hermite and a 200-term Mehler expansion.
+/// (the acceptance), with the engine's q-dependent Gauss–Hermite rule (120–1200 nodes) and a Mehler
+/// expansion of n/2 terms on it.
 @Suite struct MeanFieldTests {
   let tanh = MeanField(.tanh)
 
