@@ -232,13 +232,25 @@ public struct SiteBuilder {
       let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path))
       problems += p
       var planned: [PlannedDirective] = []
+      // Generated labels (`dual-1`) skip every label written in the report and every one already
+      // generated: a label names files, so two directives must never share one.
+      var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
       for d in doc.directives where !d.kind.isEmpty {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
         if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
         guard let options, let schema = schemas[d.kind] else { continue }
-        let label = options.string("label").isEmpty ? "\(d.kind)-\(d.index + 1)" : options.string("label")
+        var label = options.string("label")
+        if label.isEmpty {
+          label = "\(d.kind)-\(d.index + 1)"
+          var n = 1
+          while takenLabels.contains(label) {
+            n += 1
+            label = "\(d.kind)-\(d.index + 1)-\(n)"
+          }
+          takenLabels.insert(label)
+        }
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
         let canonical = ([d.kind, String(seed)] + schema.options.map { "\($0.name)=\(options.texts[$0.name] ?? "")" })
           .filter { !$0.hasPrefix("label=") && !$0.hasPrefix("alt=") && !$0.hasPrefix("formats=") && !$0.hasPrefix("size=") }
