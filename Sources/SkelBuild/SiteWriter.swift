@@ -40,7 +40,7 @@ public struct SiteWriter {
       if hadOld { try? fm.removeItem(at: old) }
     } catch {
       try? fm.removeItem(at: staging)
-      throw BuildError.stage(name: "Write site", message: "\(error.localizedDescription)")
+      throw BuildError.io(error, stage: "Write site", doing: "cannot write the site into", path: output.path)
     }
   }
 }

@@ -352,7 +352,7 @@ public struct MathProtection: Sendable {
           m += 1
         }
         if end == nil {
-          calloutProblems.append(Diagnostic(at: SourceLocation(path: path, line: line, column: col), length: 6, "inline value is never closed: expected '`' after {val}`\(String(chars[start..<m]).trimmingCharacters())"))
+          calloutProblems.append(Diagnostic(at: SourceLocation(path: path, line: line, column: col), length: 6, "inline value is never closed: expected a '`' to end {val}`…` in its paragraph"))
         }
         if let end {
           let location = SourceLocation(path: path, line: line, column: col + 6)

@@ -381,7 +381,8 @@ public enum OptionTypeChecker {
       let points = name == "logspace"
         ? Grid.logspace(nums[0], nums[1], count: Int(n)) : Grid.linspace(nums[0], nums[1], count: Int(n))
       if let bad = points.first(where: { !$0.isFinite || (name == "logspace" && $0 == 0) }) {
-        return fail(node, "grid '\(node.text)': values overflow (\(name == "logspace" ? "10^a and 10^b must lie within about 1e-307 … 1e308" : "a and b must be finite numbers"); got \(bad))")
+        let what = bad.isNaN ? "nan" : bad == 0 ? "0" : bad > 0 ? "inf" : "-inf"
+        return fail(node, "grid '\(node.text)': values overflow (a point is \(what)\(name == "logspace" ? "; 10^a and 10^b must lie within 1e-307 … 1e308" : ""))")
       }
       return .success(points)
     default:
