@@ -90,7 +90,7 @@ struct ReportLinks {
     if let file = doc.frontMatter.bibliography {
       let url = URL(fileURLWithPath: doc.source.path).deletingLastPathComponent().appendingPathComponent(file)
       let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
-      if let text = try? String(contentsOf: url, encoding: .utf8) {
+      if let text = (try? String(contentsOf: url, encoding: .utf8)).map(SourceFile.normalized) {  // CRLF, no sentinel
         do { links.bibliography = try Bibliography(parsing: text) } catch {
           problems.append(Diagnostic(at: SourceLocation(path: SiteBuilder.displayPath(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
         }
