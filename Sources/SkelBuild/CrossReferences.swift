@@ -92,7 +92,7 @@ struct ReportLinks {
       let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
       if let outside = SiteBuilder.outside(url, folder: SiteBuilder.folder(of: reportsFolder)) {
         problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(SiteBuilder.displayPath(reportsFolder)); only files inside it are read"))
-      } else if let text = try? String(contentsOf: url, encoding: .utf8) {
+      } else if let text = (try? String(contentsOf: url, encoding: .utf8)).map(SourceFile.normalized) {  // CRLF, no sentinel
         do {
           let bib = try Bibliography(parsing: text)
           links.bibliography = bib

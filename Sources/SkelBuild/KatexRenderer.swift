@@ -58,7 +58,7 @@ public struct KatexRenderer: Sendable {
     process.standardOutput = output
     process.standardError = errors
     do { try process.run() } catch {
-      throw BuildError.stage(name: "Typeset math", message: "cannot start node for KaTeX (\(error)); run 'make site' to install it")
+      throw BuildError.stage(name: "Typeset math", message: "cannot start node for KaTeX (\(BuildError.describe(error, doing: "running", path: "/usr/bin/env \(nodePath)"))); run 'make site' to install it")
     }
     var payload = Data()
     for r in requests {

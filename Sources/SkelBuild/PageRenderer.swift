@@ -21,7 +21,10 @@ struct PageRenderer {
     }
     for name in names.sorted() where name.hasSuffix(".mustache") {
       let url = templates.appendingPathComponent(name)
-      let text = try String(contentsOf: url, encoding: .utf8)
+      let text: String
+      do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        throw BuildError.io(error, stage: "Render pages", doing: "cannot read the template", path: url.path)
+      }
       do {
         try lib.register(text, named: String(name.dropLast(".mustache".count)))
       } catch let error as MustacheTemplate.ParserError {

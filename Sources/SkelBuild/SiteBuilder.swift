@@ -66,6 +66,8 @@ public struct SiteBuilder {
   /// Progress lines (`[2/6] Validate directives`).
   public let log: @Sendable (String) -> Void
   let warningsFound = WarningBox()
+  /// Reports that could not be read as text (not UTF-8), reported with the plan's problems.
+  let readProblems = DiagnosticBox()
   let stageClock = StageClock()
 
   public init(
@@ -198,8 +200,13 @@ public struct SiteBuilder {
     }
     let urls: [URL]
     if isDir.boolValue {
-      urls = try fm.contentsOfDirectory(at: configuration.reports, includingPropertiesForKeys: nil)
-        .filter { $0.pathExtension == "md" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+      let listed: [URL]
+      do {
+        listed = try fm.contentsOfDirectory(at: configuration.reports, includingPropertiesForKeys: nil)
+      } catch {
+        throw BuildError.io(error, stage: Self.stages[0], doing: "cannot list the reports folder", path: configuration.reports.path)
+      }
+      urls = listed.filter { $0.pathExtension == "md" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
     } else {
       urls = [configuration.reports]
     }
@@ -212,12 +219,17 @@ public struct SiteBuilder {
       }
     }
     if !escapes.isEmpty { throw BuildError.diagnostics(escapes.sorted(), sources: [:]) }
-    return try urls.map { url in
-      do {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return SourceFile(path: Self.displayPath(url), text: text)
-      } catch {
-        throw BuildError.stage(name: Self.stages[0], message: "cannot read \(url.path) as UTF-8: \(error.localizedDescription)")
+    return try urls.compactMap { url in
+      let data: Data
+      do { data = try Data(contentsOf: url) } catch {
+        throw BuildError.io(error, stage: Self.stages[0], doing: "cannot read the report", path: url.path)
+      }
+      // Not UTF-8: an error at the first bad byte; the other reports are still checked.
+      switch SourceDecoding.decode(data, path: Self.displayPath(url)) {
+      case .success(let source): return source
+      case .failure(let problem):
+        readProblems.append(problem)
+        return nil
       }
     }
   }
@@ -261,13 +273,25 @@ public struct SiteBuilder {
       problems += p.filter { $0.severity == .error }
       warnings += p.filter { $0.severity == .warning }
       var planned: [PlannedDirective] = []
+      // Generated labels (`dual-1`) skip every label written in the report and every one already
+      // generated: a label names files, so two directives must never share one.
+      var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
       for d in doc.directives where !d.kind.isEmpty {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
         if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
         guard let options, let schema = schemas[d.kind] else { continue }
-        let label = options.string("label").isEmpty ? "\(d.kind)-\(d.index + 1)" : options.string("label")
+        var label = options.string("label")
+        if label.isEmpty {
+          label = "\(d.kind)-\(d.index + 1)"
+          var n = 1
+          while takenLabels.contains(label) {
+            n += 1
+            label = "\(d.kind)-\(d.index + 1)-\(n)"
+          }
+          takenLabels.insert(label)
+        }
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
         let canonical = ([d.kind, String(seed)] + schema.options.map { "\($0.name)=\(options.texts[$0.name] ?? "")" })
           .filter { !$0.hasPrefix("label=") && !$0.hasPrefix("alt=") && !$0.hasPrefix("formats=") && !$0.hasPrefix("size=") }
@@ -284,6 +308,7 @@ public struct SiteBuilder {
       warnings += linkWarnings
       plans.append(report)
     }
+    problems += readProblems.items
     let names = Dictionary(grouping: plans, by: { $0.document.name }).filter { $0.value.count > 1 }
     for (name, dupes) in names {
       problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
@@ -302,8 +327,11 @@ public struct SiteBuilder {
 
   func execute(_ d: PlannedDirective, report: PlannedReport) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
-    if let hit = cache.load(d.key) { return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true) }
     guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
+    if let hit = cache.load(d.key) {
+      try refuseNonFinite(hit.result, kind: kind, d, report: report)
+      return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
+    }
     let start = DispatchTime.now().uptimeNanoseconds
     let result: ExperimentResult
     do {
@@ -314,9 +342,21 @@ public struct SiteBuilder {
       let source = report.document.source
       throw BuildError.diagnostics([Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' failed: \(error)")], sources: [source.path: source])
     }
+    try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
+  }
+
+  /// No result is published with NaN or ±inf values unless its kind says why
+  /// (`ExperimentKind.nonFiniteReason`): the error names each series and how many of its
+  /// values are not finite, at the directive's kind.
+  func refuseNonFinite(_ result: ExperimentResult, kind: any ExperimentKind, _ d: PlannedDirective, report: PlannedReport) throws {
+    let bad = result.nonFiniteParts.filter { $0.all || kind.nonFiniteReason($0.name) == nil }
+    guard !bad.isEmpty else { return }
+    let list = bad.map { "'\($0.name)' (\($0.count) of \($0.of) points)" }.joined(separator: ", ")
+    let source = report.document.source
+    throw BuildError.diagnostics([Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' computed NaN or infinite values in series \(list); nothing is published with them (check the activation and the ranges of the options)")], sources: [source.path: source])
   }
 
   func typeset(_ plans: [PlannedReport], tables: [[MathProtection?]], sources: [SourceFile]) throws -> TypesetMath {
@@ -502,7 +542,9 @@ extension SiteBuilder {
     let plans = try plan(sources)
     stage(2)
     var written: [String] = []
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+      throw BuildError.io(error, stage: "Write figures", doing: "cannot create the figures folder", path: directory.path)
+    }
     var macros: [(String, String, String)] = []  // name, value, expression
     for report in plans {
       let results = try report.directives.map { try execute($0, report: report).0.result }
@@ -526,7 +568,9 @@ extension SiteBuilder {
       for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72)) {
         for (f, image) in zip(formats, images) {
           let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
-          try Data(try image.get()).write(to: url, options: .atomic)
+          do { try Data(try image.get()).write(to: url, options: .atomic) } catch {
+            throw BuildError.io(error, stage: "Write figures", doing: "cannot write the figure", path: url.path)
+          }
           written.append(url.lastPathComponent)
         }
       }
@@ -534,7 +578,10 @@ extension SiteBuilder {
     if !macros.isEmpty {
       let tex = "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
         + macros.map { "\\newcommand{\\\($0.0)}{\(ValuesTeX.escape($0.1))} % \($0.2)" }.joined(separator: "\n") + "\n"
-      try Data(tex.utf8).write(to: directory.appendingPathComponent("values.tex"), options: .atomic)
+      let url = directory.appendingPathComponent("values.tex")
+      do { try Data(tex.utf8).write(to: url, options: .atomic) } catch {
+        throw BuildError.io(error, stage: "Write figures", doing: "cannot write the inline values", path: url.path)
+      }
       written.append("values.tex")
     }
     return written
@@ -575,6 +622,14 @@ enum ValuesTeX {
   static func escape(_ v: String) -> String {
     v.replacingOccurrences(of: "−", with: "-").replacingOccurrences(of: " ± ", with: "\\pm").replacingOccurrences(of: "%", with: "\\%")
   }
+}
+
+/// Diagnostics found while reading (a class, so the builder's methods stay non-mutating).
+final class DiagnosticBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: [Diagnostic] = []
+  var items: [Diagnostic] { lock.withLock { stored } }
+  func append(_ d: Diagnostic) { lock.withLock { stored.append(d) } }
 }
 
 /// Warnings collected during a build (a class, so the builder's methods stay non-mutating).

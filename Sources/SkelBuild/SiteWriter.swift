@@ -13,7 +13,9 @@ public struct SiteWriter {
   public func publish(files: [String: [UInt8]], copies: [String: URL]) throws {
     let fm = FileManager.default
     let parent = output.deletingLastPathComponent()
-    try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+    do { try fm.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+      throw BuildError.io(error, stage: "Write site", doing: "cannot create the folder of the site", path: parent.path)
+    }
     let tag = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt64(Date().timeIntervalSince1970 * 1000))"
     let staging = parent.appendingPathComponent(".\(output.lastPathComponent).staging-\(tag)")
     let old = parent.appendingPathComponent(".\(output.lastPathComponent).old-\(tag)")
@@ -40,7 +42,7 @@ public struct SiteWriter {
       if hadOld { try? fm.removeItem(at: old) }
     } catch {
       try? fm.removeItem(at: staging)
-      throw BuildError.stage(name: "Write site", message: "\(error.localizedDescription)")
+      throw BuildError.io(error, stage: "Write site", doing: "cannot write the site into", path: output.path)
     }
   }
 }

@@ -102,6 +102,26 @@ public enum DirectiveReader {
       k += 1
     }
     while k < lines.count, lines[k].trimmedSpaces().isEmpty { k += 1 }
+    // An option line further down would silently become caption text.
+    var sawCaption = false
+    for m in k..<max(k, lines.count) {
+      let text = lines[m]
+      let lead = text.prefix(while: { $0 == " " }).count
+      let t = text.dropFirst(lead)
+      if t.first == ":", let close = t.dropFirst().firstIndex(of: ":"),
+        let f = t.dropFirst().first, f.isLetter,
+        t[t.index(after: t.startIndex)..<close].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+        t[t.index(after: close)...].first.map({ $0 == " " || $0 == "\t" }) ?? true
+      {
+        let lineNo = fenceLine + 1 + m
+        let offset = max(0, source.line(lineNo).count - text.count)
+        let key = String(t[t.index(after: t.startIndex)..<close])
+        let what = sawCaption ? "option line after the caption" : "option line after a blank line"
+        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 2), length: key.count, "\(what): options must come first, one per line right after the fence line, and the caption after a blank line; move ':\(key):' up"))
+      } else if !t.isEmpty {
+        sawCaption = true
+      }
+    }
     let caption = lines[k...].joined(separator: "\n").trimmingCharacters()
     let directive = Directive(
       name: name, kind: kind, location: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn),

@@ -74,6 +74,10 @@ public enum FrontMatterReader {
     do {
       root = try Yams.compose(yaml: yamlText)
     } catch let error as YamlError {
+      if let d = duplicateKey(error, yaml: yamlText, path: source.path, lineOffset: firstLine - 1) {
+        problems.append(d)
+        return (fm, problems)
+      }
       problems.append(yamlDiagnostic(error, path: source.path, lineOffset: firstLine - 1))
       return (fm, problems)
     } catch {
@@ -148,6 +152,31 @@ public enum FrontMatterReader {
       }
     }
     return (fm, problems)
+  }
+
+  /// Yams reports a duplicate key at the start of its mapping; the error belongs on the second
+  /// occurrence of the key (found in the YAML text: `key:` after a line start, `{` or `,`).
+  static func duplicateKey(_ error: YamlError, yaml: String, path: String, lineOffset: Int) -> Diagnostic? {
+    guard case .duplicatedKeysInMapping(let duplicates, let context) = error, let key = duplicates.first else { return nil }
+    var found: [(line: Int, column: Int)] = []
+    // from the mapping's first key on (Yams's mark is 0-based or 1-based by version: back one line)
+    for (n, line) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where n + 2 >= context.mark.line {
+      let chars = Array(line), k = Array(key)
+      var i = 0
+      while i + k.count <= chars.count {
+        let before = chars[..<i].last(where: { $0 != " " && $0 != "\t" })
+        if Array(chars[i..<(i + k.count)]) == k, before == nil || before == "{" || before == ",",
+          chars[(i + k.count)...].first(where: { $0 != " " }) == ":"
+        {
+          found.append((n + 1, i + 1))
+          i += k.count
+        } else {
+          i += 1
+        }
+      }
+    }
+    guard found.count >= 2 else { return nil }
+    return Diagnostic(at: SourceLocation(path: path, line: found[1].line + lineOffset, column: found[1].column), length: key.count, "front matter key '\(key)' is given twice (first on line \(found[0].line + lineOffset))")
   }
 
   static func yamlDiagnostic(_ error: YamlError, path: String, lineOffset: Int) -> Diagnostic {

@@ -66,13 +66,20 @@ public struct MathProtection: Sendable {
   public var values: [ValueSpan] = []
   public var sections: [SectionLabel] = []
   public var callouts: [CalloutSpan] = []
-  /// `:::` lines that close nothing, and callouts left open.
+  /// `:::` lines that close nothing, callouts left open, and inline values never closed.
   public var calloutProblems: [Diagnostic] = []
   /// `lineMap[k]` is the source line of line `k + 1` of `text` (multi-line formulas shrink to one line).
   public var lineMap: [Int]
 
   /// Placeholders are `<prefix><index>Q`; `substitutePlaceholders` takes the same prefixes.
-  public static let mathPrefix = "SKMATH", referencePrefix = "SKREF", citationPrefix = "SKCITE", valuePrefix = "SKVAL"
+  /// Every prefix starts with `sentinel`, U+FDD0, a Unicode noncharacter ("for internal use"):
+  /// `SourceFile` and `HTMLEscape` turn it into U+FFFD, so an author's literal `SKMATH0Q` (or
+  /// any other spelling) stays text and no input can forge a placeholder.
+  /// U+FDD0 (Swift rejects noncharacters in literals).
+  public static let sentinelScalar: Unicode.Scalar = Unicode.Scalar(0xFDD0 as UInt32) ?? "\u{FFFD}"
+  public static let sentinel = String(Character(sentinelScalar))
+  public static let mathPrefix = sentinel + "SKMATH", referencePrefix = sentinel + "SKREF"
+  public static let citationPrefix = sentinel + "SKCITE", valuePrefix = sentinel + "SKVAL"
   public static func placeholder(_ index: Int) -> String { "\(mathPrefix)\(index)Q" }
   public static func referencePlaceholder(_ index: Int) -> String { "\(referencePrefix)\(index)Q" }
   public static func citationPlaceholder(_ index: Int) -> String { "\(citationPrefix)\(index)Q" }
@@ -207,9 +214,13 @@ public struct MathProtection: Sendable {
                 continue
               }
             }
+            // CommonMark: a closing fence has the opening's character, at least its length
+            // and nothing but spaces after it (```` ```python ```` inside a block is code);
+            // a backtick fence's info string has no backtick (that line is prose).
+            let rest = chars[k..<(chars[k...].firstIndex(of: "\n") ?? chars.count)]
             if let f = fence {
-              if f.char == fc && n >= f.count { fence = nil }
-            } else {
+              if f.char == fc, n >= f.count, rest.allSatisfy({ $0 == " " || $0 == "\t" }) { fence = nil }
+            } else if fc == "~" || !rest.contains("`") {
               fence = (fc, n)
             }
             // a fence line is copied verbatim (its backticks are not an inline code span)
@@ -336,7 +347,21 @@ public struct MathProtection: Sendable {
       // {val}`expression`
       if c == "{", Self.matches(chars, at: i, "{val}`") {
         let start = i + 6
-        if let end = chars[start...].firstIndex(of: "`") {
+        // the closing backtick, within the paragraph (not across a blank line)
+        var end: Int?
+        var m = start
+        while m < chars.count {
+          if chars[m] == "`" {
+            end = m
+            break
+          }
+          if chars[m] == "\n", Self.blankLineFollows(chars, m) { break }
+          m += 1
+        }
+        if end == nil {
+          calloutProblems.append(Diagnostic(at: SourceLocation(path: path, line: line, column: col), length: 6, "inline value is never closed: expected a '`' to end {val}`…` in its paragraph"))
+        }
+        if let end {
           let location = SourceLocation(path: path, line: line, column: col + 6)
           values.append(ValueSpan(expression: String(chars[start..<end]), location: location))
           out += Self.valuePlaceholder(values.count - 1)
@@ -427,6 +452,13 @@ public struct MathProtection: Sendable {
     self.sections = sections
     self.callouts = callouts
     self.calloutProblems = calloutProblems
+  }
+
+  /// Whether the line after the newline at `i` is blank (or the text ends there).
+  static func blankLineFollows(_ chars: [Character], _ i: Int) -> Bool {
+    var k = i + 1
+    while k < chars.count, chars[k] == " " || chars[k] == "\t" { k += 1 }
+    return k >= chars.count || chars[k] == "\n"
   }
 
   static func matches(_ chars: [Character], at i: Int, _ word: String) -> Bool {

@@ -68,7 +68,7 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  static func fmt(_ x: Double) -> String {
+  public static func fmt(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
   }
 }
@@ -192,6 +192,11 @@ public struct ResolvedOptions: Sendable, Hashable {
 public enum OptionTypeChecker {
   /// Largest grid a directive may ask for (protects the build from a typo like 4e9).
   public static let maxGridPoints = 1_000_000
+  /// Longest label (labels become file names).
+  public static let maxLabelLength = 100
+  /// Smallest figure side in points (`SkelPlot`'s layout needs room for ticks, labels and a
+  /// plot area; below this, drawing fails).
+  public static let minFigureSide = 72.0
 
   public static func check(_ node: OptionNode, as type: OptionType, option: String) -> Result<TypedValue, OptionSyntaxError> {
     func fail(_ n: OptionNode, _ message: String) -> Result<TypedValue, OptionSyntaxError> {
@@ -203,6 +208,7 @@ public enum OptionTypeChecker {
     switch type {
     case .number(let lo, let hi):
       guard case .number(let x) = node.value else { return expected() }
+      guard x.isFinite else { return fail(node, "option '\(option)' must be a finite number, got \(node.text) = \(x)") }
       if let lo, x < lo { return fail(node, "option '\(option)' must be \(type), got \(node.text)") }
       if let hi, x > hi { return fail(node, "option '\(option)' must be \(type), got \(node.text)") }
       return .success(.number(x))
@@ -223,6 +229,10 @@ public enum OptionTypeChecker {
       guard case .string(let s) = node.value, let f = s.first, f.isLetter,
         s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
       else { return expected() }
+      // A label names the figure's files (`<label>.dark.png`): keep it well under NAME_MAX.
+      guard s.count <= maxLabelLength, s.utf8.count <= 2 * maxLabelLength else {
+        return fail(node, "option '\(option)' must be at most \(maxLabelLength) characters (it names the figure's files), got \(s.count)")
+      }
       return .success(.string(s))
     case .choice(let names):
       let word: String
@@ -255,6 +265,9 @@ public enum OptionTypeChecker {
       case .success(let p): points = p
       case .failure(let e): return .failure(e)
       }
+      if let bad = points.first(where: { !$0.isFinite }) {
+        return fail(node, "option '\(option)' has a point \(bad): grid values must be finite")
+      }
       for x in points where (lo.map { x < $0 - 1e-12 } ?? false) || (hi.map { x > $0 + 1e-12 } ?? false) {
         return fail(node, "option '\(option)' has a point \(x) outside \(OptionType.rangeText(lo, hi).dropFirst(4))")
       }
@@ -262,6 +275,9 @@ public enum OptionTypeChecker {
       return .success(.grid(points.map { x in min(hi ?? x, max(lo ?? x, x)) }))
     case .size:
       guard case .string(let s) = node.value, let size = parseSize(s) else { return expected() }
+      guard size.0 >= minFigureSide, size.1 >= minFigureSide else {
+        return fail(node, "option '\(option)' must be at least 1in x 1in (\(Int(minFigureSide))pt a side: smaller figures have no room for the axes, ticks and labels), got '\(s)'")
+      }
       return .success(.size(width: size.0, height: size.1))
     case .callable(let noun, let specs):
       let name: String, args: [OptionArgument]
@@ -352,15 +368,23 @@ public enum OptionTypeChecker {
         guard step > 0, (nums[1] - nums[0]) / step < Double(maxGridPoints) else {
           return fail(node, "malformed grid '\(node.text)': range needs a positive step and at most \(maxGridPoints) points")
         }
-        return .success(stride(from: nums[0], to: nums[1], by: step).map { $0 })
+        let points = stride(from: nums[0], to: nums[1], by: step).map { $0 }
+        guard !points.isEmpty else {
+          return fail(node, "empty grid '\(node.text)': range(a, b) runs from a up to but not including b, so it needs a < b")
+        }
+        return .success(points)
       }
       let n = nums[2]
       guard n >= 1, n == n.rounded(), n <= Double(maxGridPoints) else {
         return fail(args[2].value, "the number of points in \(name)(a, b, n) must be an integer in [1, \(maxGridPoints)], got \(args[2].value.text)")
       }
-      return .success(
-        name == "logspace"
-          ? Grid.logspace(nums[0], nums[1], count: Int(n)) : Grid.linspace(nums[0], nums[1], count: Int(n)))
+      let points = name == "logspace"
+        ? Grid.logspace(nums[0], nums[1], count: Int(n)) : Grid.linspace(nums[0], nums[1], count: Int(n))
+      if let bad = points.first(where: { !$0.isFinite || (name == "logspace" && $0 == 0) }) {
+        let what = bad.isNaN ? "nan" : bad == 0 ? "0" : bad > 0 ? "inf" : "-inf"
+        return fail(node, "grid '\(node.text)': values overflow (a point is \(what)\(name == "logspace" ? "; 10^a and 10^b must lie within 1e-307 … 1e308" : ""))")
+      }
+      return .success(points)
     default:
       return fail(node, "option '\(option)' expects a grid such as linspace(-1, 1, 401) or [0, 0.5, 1], got '\(node.text)'")
     }

@@ -6,12 +6,36 @@ public struct SourceFile: Sendable, Hashable {
   /// The lines, without their terminators.
   public let lines: [Substring]
 
+  /// `text` is normalized: CRLF and lone CR line endings become LF (Swift counts "\r\n" as one
+  /// character, so a CRLF file had no "\n" lines at all and lost its front matter), and the
+  /// placeholder sentinel `MathProtection.sentinel` (a Unicode noncharacter) becomes U+FFFD, so
+  /// no text of the author's can be taken for a placeholder. Both keep every line and column.
   public init(path: String, text: String) {
     self.path = path
-    self.text = text
-    lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-      line.last == "\r" ? line.dropLast() : line
+    self.text = Self.normalized(text)
+    lines = self.text.split(separator: "\n", omittingEmptySubsequences: false)
+  }
+
+  /// LF line endings and no placeholder sentinel (see `init`).
+  public static func normalized(_ text: String) -> String {
+    let needsWork = text.unicodeScalars.contains { $0 == "\r" || $0 == MathProtection.sentinelScalar }
+    guard needsWork else { return text }
+    var out = String.UnicodeScalarView()
+    var previousCR = false
+    for u in text.unicodeScalars {
+      if u == "\r" {
+        out.append("\n")
+        previousCR = true
+        continue
+      }
+      if u == "\n", previousCR {
+        previousCR = false
+        continue
+      }
+      previousCR = false
+      out.append(u == MathProtection.sentinelScalar ? "\u{FFFD}" : u)
     }
+    return String(out)
   }
 
   /// Line `n` (1-based), or an empty string past the end.

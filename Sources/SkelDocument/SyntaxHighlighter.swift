@@ -106,7 +106,9 @@ public enum HTMLEscape {
       case "<": r += "&lt;"
       case ">": r += "&gt;"
       case "\"": r += "&quot;"
-      default: r.append(c)
+      default:
+        // the placeholder sentinel never comes from text
+        if c.unicodeScalars.first == MathProtection.sentinelScalar { r += "\u{FFFD}" } else { r.append(c) }
       }
     }
     return r

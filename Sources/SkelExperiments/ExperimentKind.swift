@@ -30,10 +30,15 @@ public protocol ExperimentKind: Sendable {
   func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure?
   /// Science-aware checks beyond the option types, before anything runs (default: none).
   func check(_ directive: Directive) -> [Diagnostic]
+  /// Why the series (or grid) named `name` may hold NaN or ±inf values, or `nil` when it may
+  /// not (the default): the build refuses to publish a result with non-finite values that its
+  /// kind does not explain (a gap where a quantity diverges is a reason; a failed integral is not).
+  func nonFiniteReason(_ name: String) -> String?
 }
 
 extension ExperimentKind {
   public func check(_ directive: Directive) -> [Diagnostic] { [] }
+  public func nonFiniteReason(_ name: String) -> String? { nil }
 
   /// A line plot of every series, sized by the `size` option.
   public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {
@@ -62,4 +67,27 @@ public struct ExperimentRegistry: Sendable {
     NetworkKernelKind(ntk: true), PhaseDiagramKind(), DepthScalesKind(), WeightsKind(),
     ConcentrationKind(), SpectrumKind(), RegressionKind(), CLTKind(), NNPKKind(), RainbowKind(), RealizationKind(),
   ])
+}
+
+extension ExperimentResult {
+  /// Series and grids with NaN or ±inf values: name, how many points (a point counts when its
+  /// x, y or standard error is not finite; a grid counts cells and axis values), of how many,
+  /// and whether every y (or cell) is non-finite, which no reason excuses.
+  public var nonFiniteParts: [(name: String, count: Int, of: Int, all: Bool)] {
+    var out: [(String, Int, Int, Bool)] = []
+    for s in series {
+      let n = max(s.x.count, s.y.count)
+      let bad = (0..<n).count { i in
+        !(s.x.indices.contains(i) ? s.x[i] : 0).isFinite || !(s.y.indices.contains(i) ? s.y[i] : 0).isFinite
+          || !((s.yerr?.indices.contains(i) ?? false) ? s.yerr![i] : 0).isFinite
+      }
+      if bad > 0 { out.append((s.name, bad, n, s.y.allSatisfy { !$0.isFinite })) }
+    }
+    if let g = grid {
+      let cells = g.values.reduce(0) { $0 + $1.count(where: { !$0.isFinite }) }, total = g.values.reduce(0) { $0 + $1.count }
+      let bad = g.x.count(where: { !$0.isFinite }) + g.y.count(where: { !$0.isFinite }) + cells
+      if bad > 0 { out.append((g.name, bad, g.x.count + g.y.count + total, cells == total)) }
+    }
+    return out
+  }
 }

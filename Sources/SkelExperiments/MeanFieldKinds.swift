@@ -70,6 +70,12 @@ public struct PhaseDiagramKind: ExperimentKind {
       series: series, table: table, grid: grid)
   }
 
+  /// The heat map has holes (NaN) where its quantity does not exist: the divergent phase
+  /// (q* = ∞), ξ_c at χ₁ = 1, a fixed point that was not found; the figure leaves them blank.
+  public func nonFiniteReason(_ name: String) -> String? {
+    ["chi1", "xi_c", "c_star", "q_star"].contains(name) ? "the quantity does not exist in the divergent phase or at the edge of chaos; those cells are blank" : nil
+  }
+
   static func value(_ p: MeanField.Point, _ quantity: String) -> Double {
     switch quantity {
     case "xi_c": return p.xiC.map { $0.isFinite ? $0 : .nan } ?? .nan
@@ -144,6 +150,11 @@ public struct DepthScalesKind: ExperimentKind {
     var table = TableData(columns: ["sigma_b2", "sigma_w2_critical"], rows: [])
     if let wc = field.edgeOfChaos(sigmaB2: b) { table.rows.append([String(cFormat: "%.6g", b), String(cFormat: "%.12g", wc)]) }
     return ExperimentResult(xlabel: "sigma_w2", ylabel: "depth_scale", xlabelTeX: "$\\sigma_w^2$", ylabelTeX: "depth scale (layers)", series: series, table: table)
+  }
+
+  /// A depth scale diverges at the critical σ_w² (χ₁ = 1): the curves break there (NaN).
+  public func nonFiniteReason(_ name: String) -> String? {
+    ["xi_c", "xi_q", "|xi_grad|", "1/|chi1-1|"].contains(name) ? "a depth scale diverges at the edge of chaos; the curve breaks there" : nil
   }
 
   public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {

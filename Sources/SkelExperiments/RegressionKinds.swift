@@ -47,6 +47,28 @@ public struct SpectrumKind: ExperimentKind {
       ```
       """)
 
+  /// `fit` is an index range [from, to] with at least two indices in it, inside 1…points: a
+  /// reversed or empty range fitted nothing and published NaN as the exponent.
+  public func check(_ directive: Directive) -> [Diagnostic] {
+    guard let raw = directive.options.first(where: { $0.key == "fit" }), case .list(let items) = raw.value.value else { return [] }
+    let at = SourceLocation(path: directive.location.path, line: raw.line, column: raw.value.column)
+    let numbers = items.compactMap { item -> Double? in if case .number(let x) = item.value { return x } else { return nil } }
+    guard numbers.count == items.count else { return [] }  // the type check reports it
+    guard numbers.count == 2 else {
+      return [Diagnostic(at: at, length: raw.value.length, "option 'fit' is an index range [from, to] of two numbers, got \(numbers.count)")]
+    }
+    let (lo, hi) = (numbers[0], numbers[1])
+    guard lo.isFinite, hi.isFinite, lo.rounded(.up) + 1 <= hi.rounded(.down) else {
+      return [Diagnostic(at: at, length: raw.value.length, "option 'fit' must be an ordered index range [from, to] holding at least two indices (from < to), got \(raw.value.text)")]
+    }
+    var points = 1500.0
+    if let p = directive.options.first(where: { $0.key == "points" }), case .number(let n) = p.value.value { points = n }
+    if lo.rounded(.up) + 1 > points {
+      return [Diagnostic(at: at, length: raw.value.length, "option 'fit' starts at index \(OptionType.fmt(lo)), but there are only \(OptionType.fmt(points)) eigenvalues (':points:'); the range needs two indices in 1…\(OptionType.fmt(points))")]
+    }
+    return []
+  }
+
   /// The theory exponent of a series, when there is one.
   static func theory(_ what: String, d: Double) -> Double? {
     switch what {

@@ -74,6 +74,10 @@ struct BuildCommand: ParsableCommand {
     } catch let error as BuildError {
       Diagnostics.report(error)
       throw ExitCode(1)
+    } catch {
+      // a Foundation error that no stage wrapped: still with its path and what was being done
+      Diagnostics.report(BuildError.io(error, stage: "Build", doing: "cannot build the site into", path: out))
+      throw ExitCode(1)
     }
   }
 
@@ -127,6 +131,9 @@ struct FiguresCommand: ParsableCommand {
       print("wrote \(files.count) file\(files.count == 1 ? "" : "s") into \(out)/: \(files.joined(separator: ", "))")
     } catch let error as BuildError {
       Diagnostics.report(error, what: "no figure was written")
+      throw ExitCode(1)
+    } catch {
+      Diagnostics.report(BuildError.io(error, stage: "Figures", doing: "cannot write the figures into", path: out), what: "no figure was written")
       throw ExitCode(1)
     }
   }

@@ -137,9 +137,26 @@ func report(_ options: String, kind: String = "dual") -> String {
     #expect(m.spans.map(\.tex) == ["x_1 * y_2", "\\{a\\}"])
     #expect(m.spans.map(\.display) == [false, true])
     #expect(m.spans[1].location == SourceLocation(path: "p.md", line: 3, column: 1))
-    #expect(m.text == "a SKMATH0Q b\n\nSKMATH1Q\nc `$notmath$` \\$5 and $5\n")
+    #expect(m.text == "a \(MathProtection.placeholder(0)) b\n\n\(MathProtection.placeholder(1))\nc `$notmath$` \\$5 and $5\n")
     // the display formula spanned three lines; "c …" is line 4 of the text and line 6 of the file
     #expect(m.lineMap[3] == 6)
+  }
+
+  /// Placeholders start with the noncharacter sentinel, which no source text keeps.
+  @Test func placeholdersCannotBeForged() {
+    #expect(MathProtection.sentinelScalar.value == 0xFDD0 && MathProtection.sentinelScalar.properties.isNoncharacterCodePoint)
+    #expect(MathProtection.placeholder(3) == MathProtection.sentinel + "SKMATH3Q")
+    let source = SourceFile(path: "p.md", text: "x \(MathProtection.placeholder(0)) SKMATH0Q $y$\n")
+    #expect(!source.text.unicodeScalars.contains(MathProtection.sentinelScalar))
+    let m = MathProtection(source.text, path: "p.md")
+    #expect(m.text == "x \u{FFFD}SKMATH0Q SKMATH0Q \(MathProtection.placeholder(0))\n")
+    #expect(MathProtection.substitutePlaceholders(in: m.text, prefix: MathProtection.mathPrefix) { _ in "F" } == "x \u{FFFD}SKMATH0Q SKMATH0Q F\n")
+  }
+
+  /// A closing fence has the opening's character, at least its length and no info string.
+  @Test func closingFencesFollowCommonMark() {
+    let m = MathProtection("```md\n```python\n$a$\n```\n$b$\n````\n```\n$c$\n````\n$d$\n", path: "p.md")
+    #expect(m.spans.map(\.tex) == ["b", "d"])
   }
 
   @Test func codeFencesAreLeftAlone() {
