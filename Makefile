@@ -8,7 +8,7 @@ SITE ?= _site
 
 # Packages the build needs (stack.md). Fonts are pinned so figures are deterministic.
 BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-dejavu-extra \
-  fonts-stix libopenblas-dev liblapacke-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev \
+  fonts-stix libopenblas-dev liblapacke-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev libssl-dev \
   libjs-katex katex fonts-katex libc6-dev
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
 TEST_PKGS := chromium poppler-utils cmark-gfm

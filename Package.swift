@@ -5,7 +5,7 @@
 //   skelreport ─► SkelBuild ─► SkelExperiments ─► SkelKernels ─► SkelMath ─► CBLAS
 //        │            │               ├──────────► SkelPlot (figure model, no Cairo)
 //        │            │               └──────────► SkelDocument ─► CCmarkGFM, Yams
-//        │            └─► Mustache
+//        │            └─► Mustache, CCrypto (SHA-256 of cache entries)
 //        └─► SkelCairo ─► SkelPlot, CCairo   (the CLI injects the Cairo backend into SkelBuild)
 import PackageDescription
 
@@ -30,6 +30,8 @@ let package = Package(
       name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // SHA-256 of cache entries' payloads (SkelBuild).
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(
       name: "CBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
@@ -56,7 +58,7 @@ let package = Package(
     .target(
       name: "SkelBuild",
       dependencies: [
-        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath",
+        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath", "CCrypto",
         .product(name: "Mustache", package: "swift-mustache"),
       ],
       exclude: ["README.md"]),
