@@ -300,7 +300,7 @@ public struct SiteBuilder {
       }
     }
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
-    // Typeset formulas are cached (one JSON map); node starts only for formulas not seen before.
+    // Typeset formulas are cached (math.json); node starts only for formulas not seen before.
     // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
     var known = MathCache(file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex, warn: cacheWarning)
     let missing = unique.filter { known[$0] == nil }
