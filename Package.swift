@@ -5,7 +5,7 @@
 //   skelreport ─► SkelBuild ─► SkelExperiments ─► SkelKernels ─► SkelMath ─► CBLAS
 //        │            │               ├──────────► SkelPlot (figure model, no Cairo)
 //        │            │               └──────────► SkelDocument ─► CCmarkGFM, Yams
-//        │            └─► Mustache
+//        │            └─► Mustache, CCrypto (SHA-256 of cache entries)
 //        └─► SkelCairo ─► SkelPlot, CCairo   (the CLI injects the Cairo backend into SkelBuild)
 //   Tests: SkelTestSupport ─► SkelPlot, CLibXML2 (HTMLSafety parses built HTML/SVG)
 import PackageDescription
@@ -33,6 +33,8 @@ let package = Package(
     // The tests' HTML/SVG parser (SkelTestSupport.HTMLSafety).
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // SHA-256 of cache entries' payloads (SkelBuild).
+    .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(
       name: "CBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
@@ -59,7 +61,7 @@ let package = Package(
     .target(
       name: "SkelBuild",
       dependencies: [
-        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath",
+        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath", "CCrypto",
         .product(name: "Mustache", package: "swift-mustache"),
       ],
       exclude: ["README.md"]),

@@ -328,7 +328,7 @@ public struct SiteBuilder {
   func execute(_ d: PlannedDirective, report: PlannedReport) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
-    if let hit = cache.load(d.key) {
+    if let hit = cache.load(d.key, kind: d.directive.kind, warn: cacheWarning) {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
       return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
     }
@@ -344,7 +344,7 @@ public struct SiteBuilder {
     }
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key)
+    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
 
@@ -370,24 +370,18 @@ public struct SiteBuilder {
       }
     }
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
-    // Typeset formulas are cached (one JSON map); node starts only for formulas not seen before.
-    let mathCache = configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }
-    var known: [String: String] = mathCache.flatMap { try? Data(contentsOf: $0) }.flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
-    func key(_ r: KatexRenderer.Request) -> String {
-      ContentHash.hex(r.tex + "\u{1}" + (r.display ? "D" : "I") + "\u{1}" + r.macros.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "\u{2}"))
-    }
-    let missing = unique.filter { known[key($0)] == nil }
+    // Typeset formulas are cached (math.json); node starts only for formulas not seen before.
+    // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
+    var known = MathCache(file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex, warn: cacheWarning)
+    let missing = unique.filter { known[$0] == nil }
     let fresh = try configuration.katex.render(missing)
     var table: [KatexRenderer.Request: KatexRenderer.Output] = [:]
     for (r, o) in zip(missing, fresh) {
       table[r] = o
-      if case .html(let h) = o { known[key(r)] = h }
+      if case .html(let h) = o { known[r] = h }
     }
-    for r in unique where table[r] == nil { table[r] = .html(known[key(r)]!) }
-    if !missing.isEmpty, let mathCache, let data = try? JSONEncoder().encode(known) {
-      try? FileManager.default.createDirectory(at: mathCache.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try? data.write(to: mathCache, options: .atomic)
-    }
+    for r in unique where table[r] == nil { table[r] = known[r].map { .html($0) } }
+    if known.needsWrite { known.save() }
     var problems: [Diagnostic] = []
     for (s, r) in zip(spans, requests) {
       if case .error(let message)? = table[r] {
@@ -450,8 +444,8 @@ public struct SiteBuilder {
           for (isDark, format) in renders(d) where isDark == dark {
             let key = figureKey(d, dark: dark, format: format)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let url = figureCache?.appendingPathComponent(key + "." + format.rawValue), let data = try? Data(contentsOf: url) {
-              images[key] = Array(data)
+            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: cacheWarning) {
+              images[key] = bytes
               continue
             }
             request.formats.append(format)
@@ -465,14 +459,13 @@ public struct SiteBuilder {
       }
     }
     let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint)
-    if let cache = figureCache, !requests.isEmpty { try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true) }
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
         switch drawn[i][j] {
         case .success(let bytes):
           images[image.key] = bytes
-          if let url = figureCache?.appendingPathComponent(image.key + "." + format.rawValue) { try? Data(bytes).write(to: url, options: .atomic) }
+          FigureCache(directory: figureCache).store(bytes, key: image.key, format: format)
         case .failure(let error):
           if image.dark { continue }
           throw BuildError.stage(name: Self.stages[4], message: "\(image.directive.directive.location): cannot draw '\(image.directive.label)' as \(format.rawValue): \(error)")
