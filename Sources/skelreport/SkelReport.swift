@@ -15,6 +15,13 @@ struct SkelReport: ParsableCommand {
     version: Engine.version,
     subcommands: [BuildCommand.self, FiguresCommand.self, KindsCommand.self],
     defaultSubcommand: BuildCommand.self)
+
+  /// A helper process (node for KaTeX) that dies must be an error message, not SIGPIPE killing
+  /// this process when it writes to the closed pipe: writes then fail with EPIPE instead.
+  static func main() {
+    signal(SIGPIPE, SIG_IGN)
+    self.main(nil)
+  }
 }
 
 struct BuildCommand: ParsableCommand {
