@@ -15,7 +15,7 @@ import Foundation
 ///
 /// - `._site.lock`: the lock file. A build holds an exclusive `flock` on it from validation to
 ///   the end; a second build of the same output waits, saying so and naming the lock file.
-///   The file stays (deleting a lock file is racy); it is empty but for the holder's pid.
+///   The file stays (deleting a lock file is racy); it holds the last holder's pid.
 /// - `._site.staging-<pid>-<ms>`: the site being written; after the exchange it holds the old
 ///   site until that is removed.
 /// - `._site.old-<pid>-<ms>`: the old site, only on platforms without the exchange, between
@@ -25,7 +25,7 @@ import Foundation
 /// removed last), so a leftover of a killed build is recognized by its name and its marker
 /// (or by being empty) and removed by the next build (`recover`); if the output itself is
 /// missing and an `.old-*` with a marker exists, that old site is put back first.
-public struct SiteWriter {
+public struct SiteWriter: Sendable {
   /// The real path of the output (see `OutputSafety.check`).
   public let output: URL
   public var log: @Sendable (String) -> Void
@@ -103,8 +103,11 @@ public struct SiteWriter {
         }
       }
     }
-    let pid = Array("\(getpid())\n".utf8)
-    if ftruncate(fd, 0) == 0 { _ = pwrite(fd, pid, pid.count, 0) }
+    // The holder's pid, for the message of the next one that waits: a fixed width, written in
+    // place (never truncated), so a waiter reading it sees a whole number.
+    let number = "\(getpid())"
+    let pid = Array((String(repeating: " ", count: max(0, 11 - number.count)) + number + "\n").utf8)
+    _ = pwrite(fd, pid, pid.count, 0)
     return Lock(fd: fd, path: path)
   }
 
@@ -337,8 +340,10 @@ public enum FileErrorText {
   public static func reason(_ error: Error) -> String {
     let ns = error as NSError
     var text: String
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-      text = String(cString: strerror(Int32(underlying.code)))
+    if let posix = ns.userInfo[NSUnderlyingErrorKey] as? POSIXError {
+      text = String(cString: strerror(posix.code.rawValue))
+    } else if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? Error, (underlying as NSError).domain == NSPOSIXErrorDomain {
+      text = String(cString: strerror(Int32((underlying as NSError).code)))
     } else if ns.domain == NSPOSIXErrorDomain {
       text = String(cString: strerror(Int32(ns.code)))
     } else {
