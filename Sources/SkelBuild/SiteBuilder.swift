@@ -121,10 +121,14 @@ public struct SiteBuilder {
     let sources = try readReports()
     stage(1)
     let plans = try plan(sources)
-    let writer = SiteWriter(output: output, log: log)
+    // The writer's warnings (a leftover it could not remove) reach the summary, even with --quiet.
+    let log = self.log, warnings = warningsFound
+    let writer = SiteWriter(output: output, log: { line in
+      if line.hasPrefix("warning: ") { warnings.append(contentsOf: [line]) } else { log(line) }
+    })
     let lock = try writer.lock()
     defer { lock.release() }
-    try writer.recover()
+    writer.recover()
     stage(2)
     var hits = 0
     var results: [[ExperimentResultWithTime]] = []

@@ -131,8 +131,9 @@ public struct SiteWriter: Sendable {
 
   /// Removes what killed builds left beside the output, and puts the old site back if a build
   /// died between the two renames of the fallback. Call it holding the lock. Only folders with
-  /// our names that hold our marker (or are empty) are touched.
-  public func recover() throws {
+  /// our names that hold our marker (or are empty) are touched; what cannot be removed or
+  /// restored is logged as a `warning: …` line.
+  public func recover() {
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
     var found: [(path: String, kind: LeftoverKind, ms: UInt64)] = []
     for entry in entries.sorted() {
@@ -146,13 +147,22 @@ public struct SiteWriter: Sendable {
     if OutputSafety.state(outPath) == .missing,
       let old = found.filter({ $0.kind == .old && OutputSafety.hasMarker($0.path) }).max(by: { $0.ms < $1.ms })
     {
-      guard rename(old.path, outPath) == 0 else { throw Self.failure("restore the previous site from", old.path) }
-      log("restored the previous site \(outPath) from \(old.path) (a build was interrupted while swapping)")
-      found.removeAll { $0.path == old.path }
+      if rename(old.path, outPath) == 0 {
+        log("restored the previous site \(outPath) from \(old.path) (a build was interrupted while swapping)")
+        found.removeAll { $0.path == old.path }
+      } else {
+        log("warning: \(Self.text(Self.failure("restore the previous site from", old.path)))")
+      }
     }
+    // A leftover that cannot be removed (a read-only folder inside it) is a warning: it must
+    // not stop every later build.
     for f in found {
-      try removeSite(f.path)
-      log("removed \(f.path), left by an interrupted build")
+      do {
+        try removeSite(f.path)
+        log("removed \(f.path), left by an interrupted build")
+      } catch {
+        log("warning: \(Self.text(error))")
+      }
     }
   }
 
@@ -290,7 +300,7 @@ public struct SiteWriter: Sendable {
     }
     if let old {
       do { try removeSite(old) } catch {
-        log("warning: the new site is in place, but the previous one could not be removed: \(error); the next build removes it")
+        log("warning: the new site is in place, but the previous one could not be removed: \(Self.text(error)); the next build tries again")
       }
     }
   }
@@ -321,6 +331,12 @@ public struct SiteWriter: Sendable {
   }
 
   // MARK: - Messages
+
+  /// A stage error's message alone (for warning lines).
+  static func text(_ error: Error) -> String {
+    if case .stage(_, let message)? = error as? BuildError { return message }
+    return FileErrorText.reason(error)
+  }
 
   /// `cannot <what> <path>: <reason>` from an errno.
   static func failure(_ what: String, _ path: String, errno e: Int32 = errno) -> BuildError {

@@ -86,6 +86,11 @@ struct BuildCommand: ParsableCommand {
     } catch let error as BuildError {
       Diagnostics.report(error)
       throw ExitCode(1)
+    } catch {
+      // Anything else (a Foundation file error from a stage): its reason, not its domain code.
+      var err = StandardError()
+      print("error: \(FileErrorText.reason(error))\nthe site was not changed", to: &err)
+      throw ExitCode(1)
     }
   }
 

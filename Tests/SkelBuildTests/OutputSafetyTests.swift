@@ -165,13 +165,42 @@ import Testing
     try write(OutputSafety.markerText, dir.appendingPathComponent("._site.staging-x/" + OutputSafety.markerName))  // not our naming
     try write(OutputSafety.markerText, dir.appendingPathComponent("._site2.staging-1-2/" + OutputSafety.markerName))  // another output's
     let lock = try writer.lock()
-    try writer.recover()
+    writer.recover()
     lock.release()
     #expect(snapshot(out) == old)
     #expect(try fm.contentsOfDirectory(atPath: dir.path).sorted() == ["._site.lock", "._site.staging-1-2", "._site.staging-x", "._site2.staging-1-2", "_site"])
     #expect(lines.items.contains { $0.hasPrefix("restored the previous site") && $0.contains("._site.old-123-1000") })
     #expect(lines.items.contains { $0.contains("._site.staging-1-2") && $0.contains("left alone") })
     #expect(lines.items.filter { $0.hasPrefix("removed ") }.count == 3)
+  }
+
+  /// A leftover that cannot be removed (a read-only folder inside) is a warning, not an error:
+  /// it must not stop the build, nor every later one.
+  @Test func unremovableLeftoverIsAWarning() throws {
+    let dir = try temp("stuck")
+    let stuck = dir.appendingPathComponent("._site.staging-4-4/r")
+    try write(OutputSafety.markerText, dir.appendingPathComponent("._site.staging-4-4/" + OutputSafety.markerName))
+    try write("x", stuck.appendingPathComponent("a.svg"))
+    let root = getuid() == 0  // root ignores permissions; the immutable flag stops it too
+    func flag(_ on: Bool) -> Int32 {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: root ? "/usr/bin/chattr" : "/bin/chmod")
+      p.arguments = [root ? (on ? "+i" : "-i") : (on ? "0555" : "0755"), stuck.path]
+      try? p.run()
+      p.waitUntilExit()
+      return p.terminationStatus
+    }
+    defer {
+      _ = flag(false)
+      try? FileManager.default.removeItem(at: dir)
+    }
+    try #require(flag(true) == 0)
+    let lines = LogLines()
+    let writer = SiteWriter(output: dir.appendingPathComponent("_site"), log: { lines.append($0) })
+    writer.recover()
+    #expect(lines.items.count == 1 && lines.items[0].hasPrefix("warning: cannot remove \(stuck.path): "), "\(lines.items)")
+    try writer.publish(files: ["index.html": [1]], copies: [:])
+    #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("_site/index.html").path))
   }
 
   /// A second writer of the same output waits for the lock and says so, naming the lock file
