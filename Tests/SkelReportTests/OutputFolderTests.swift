@@ -208,7 +208,7 @@ func leftovers(_ dir: URL) -> [String] {
       // 14 kills spread over the build, then 6 that close in on the swap: between the latest
       // kill that left the old site and the earliest that found the new one.
       let u = Double.random(in: 0..<1, using: &rng)
-      if lo >= hi { (lo, hi) = (lo - writeStage, lo + writeStage) }
+      if hi - lo < 0.003 { (lo, hi) = (min(lo, hi) - writeStage, max(lo, hi) + 2 * writeStage) }  // jitter, or no "new" yet: widen
       let at = i < 14 ? duration * (Double(i) + u) / 14 : lo + (hi - lo) * (0.2 + 0.6 * u)
       let (p, out, err) = try launch(cold, in: dir, tag: "kill")
       usleep(useconds_t(at * 1e6))
