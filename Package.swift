@@ -58,10 +58,12 @@ let package = Package(
       name: "SkelExperiments",
       dependencies: ["SkelDocument", "SkelKernels", "SkelPlot"],
       exclude: ["README.md"]),
+    // renameat2(RENAME_EXCHANGE) and syncfs for the site swap (not exported by Swift's Glibc).
+    .target(name: "CSiteIO", exclude: ["README.md"]),
     .target(
       name: "SkelBuild",
       dependencies: [
-        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath", "CCrypto",
+        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath", "CCrypto", "CSiteIO",
         .product(name: "Mustache", package: "swift-mustache"),
       ],
       exclude: ["README.md"]),

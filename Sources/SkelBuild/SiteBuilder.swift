@@ -101,12 +101,39 @@ public struct SiteBuilder {
     public var warnings: [String]
   }
 
+  /// The cache folders and files a build reads and writes (results, drawn figures, typeset
+  /// math): the output must not hold any of them.
+  var cacheLocations: [URL] {
+    guard let cache = configuration.cache else { return [] }
+    return [cache, figureCache, cache.deletingLastPathComponent().appendingPathComponent("math.json")].compactMap { $0 }
+  }
+
+  /// Checks the output against the output-folder rule (`OutputSafety`) and returns its real path.
+  public func checkOutput() throws -> URL {
+    let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    let real = try OutputSafety.check(
+      output: configuration.output, reports: configuration.reports, templates: configuration.templates, caches: cacheLocations, cwd: cwd)
+    return URL(fileURLWithPath: real)
+  }
+
+  /// Builds the site. Throws `OutputSafety.Refusal` (before anything is written) when the output
+  /// breaks the output-folder rule, `BuildError` otherwise. From validation on it holds the
+  /// output's lock (`SiteWriter.lock`), and it first removes what interrupted builds left.
   @discardableResult
   public func build() throws -> Summary {
+    let output = try checkOutput()  // also checked by the CLI; here for every other caller
     stage(0)
     let sources = try readReports()
     stage(1)
     let plans = try plan(sources)
+    // The writer's warnings (a leftover it could not remove) reach the summary, even with --quiet.
+    let log = self.log, warnings = warningsFound
+    let writer = SiteWriter(output: output, log: { line in
+      if line.hasPrefix("warning: ") { warnings.append(contentsOf: [line]) } else { log(line) }
+    })
+    let lock = try writer.lock()
+    defer { lock.release() }
+    writer.recover()
     stage(2)
     var hits = 0
     var results: [[ExperimentResultWithTime]] = []
@@ -186,7 +213,7 @@ public struct SiteBuilder {
     stage(5)
     var copies = try assetCopies()
     copies["assets/style.css"] = configuration.templates.appendingPathComponent("style.css")
-    try SiteWriter(output: configuration.output).publish(files: files, copies: copies)
+    try writer.publish(files: files, copies: copies)
     return Summary(reports: plans.count, figures: figureCount, cacheHits: hits, files: files.count + copies.count, warnings: warningsFound.items)
   }
 
@@ -527,8 +554,13 @@ extension SiteBuilder {
   /// Writes the figures of the reports for a paper: print theme, width set (aspect kept), fonts
   /// embedded (PDF), into `directory` as `<label>.<format>`. Uses and fills the same cache.
   /// Each file is written atomically; nothing else in the folder is touched.
+  /// Throws `OutputSafety.Refusal` if `directory` is or lies inside the reports, templates or
+  /// cache folder, or is a file (`OutputSafety.checkFigures`).
   @discardableResult
   public func exportFigures(to directory: URL, width: Double, formats: [ImageFormat]) throws -> [String] {
+    try OutputSafety.checkFigures(
+      output: directory, reports: configuration.reports, templates: configuration.templates, caches: cacheLocations,
+      cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     stage(0)
     let sources = try readReports()
     stage(1)
@@ -561,7 +593,11 @@ extension SiteBuilder {
       for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72)) {
         for (f, image) in zip(formats, images) {
           let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
-          do { try Data(try image.get()).write(to: url, options: .atomic) } catch {
+          let bytes: [UInt8]
+          do { bytes = try image.get() } catch {
+            throw BuildError.stage(name: Self.stages[4], message: "cannot draw '\(label)' as \(f.rawValue): \(error)")
+          }
+          do { try Data(bytes).write(to: url, options: .atomic) } catch {
             throw BuildError.io(error, stage: "Write figures", doing: "cannot write the figure", path: url.path)
           }
           written.append(url.lastPathComponent)

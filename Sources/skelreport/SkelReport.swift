@@ -31,13 +31,15 @@ struct BuildCommand: ParsableCommand {
   @Argument(help: "A folder of reports (*.md) or one report.")
   var reports: String = "reports"
 
-  @Option(name: .shortAndLong, help: "Where the site is written (replaced atomically).")
+  @Option(
+    name: .shortAndLong,
+    help: "Where the site is written (replaced atomically): a missing path, an empty folder or a site a previous build wrote; anything else is refused (exit 2).")
   var out: String = "_site"
 
   @Option(help: "Folder with page.mustache, index.mustache and style.css (default: ./templates, else beside the reports folder).")
   var templates: String?
 
-  @Option(help: "Folder for cached experiment results.")
+  @Option(help: "Folder for cached experiment results (must not lie inside --out).")
   var cacheDir: String = ".skelcache"
 
   @Flag(help: "Recompute every experiment and do not touch the cache.")
@@ -61,8 +63,19 @@ struct BuildCommand: ParsableCommand {
   func run() throws {
     if let threads { Parallel.configure(threads: threads) }
     let reportsURL = URL(fileURLWithPath: reports)
+    let templatesURL = resolveTemplates(reportsURL)
+    // The output-folder rule, before anything is read or written (the builder checks it again).
+    // The cache folder is guarded even with --no-cache.
+    do {
+      try OutputSafety.check(
+        output: URL(fileURLWithPath: out), reports: reportsURL, templates: templatesURL, caches: [URL(fileURLWithPath: cacheDir)],
+        cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal)
+      throw ExitCode(2)
+    }
     var config = BuildConfiguration(
-      reports: reportsURL, output: URL(fileURLWithPath: out), templates: resolveTemplates(reportsURL),
+      reports: reportsURL, output: URL(fileURLWithPath: out), templates: templatesURL,
       cache: noCache ? nil : URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
     config.strict = strict
     config.reproducible = reproducible
@@ -78,6 +91,9 @@ struct BuildCommand: ParsableCommand {
         let ms = Int(Date().timeIntervalSince(start) * 1000)
         print("built \(summary.reports) report\(summary.reports == 1 ? "" : "s"), \(summary.figures) figure\(summary.figures == 1 ? "" : "s") (\(summary.cacheHits) from cache) into \(out)/ in \(ms) ms")
       }
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal)
+      throw ExitCode(2)
     } catch let error as BuildError {
       Diagnostics.report(error)
       throw ExitCode(1)
@@ -106,7 +122,9 @@ struct FiguresCommand: ParsableCommand {
   @Argument(help: "A report (or a folder of reports).")
   var report: String
 
-  @Option(name: .shortAndLong, help: "Folder for the figures.")
+  @Option(
+    name: .shortAndLong,
+    help: "Folder for the figures (only <label>.<format> and values.tex are written in it); not inside the reports, templates or cache folder.")
   var out: String = "figures"
 
   @Option(help: "Figure width, e.g. 3.4in (one column), 7in (two), 12cm.")
@@ -132,10 +150,21 @@ struct FiguresCommand: ParsableCommand {
     let config = BuildConfiguration(
       reports: URL(fileURLWithPath: report), output: URL(fileURLWithPath: out), templates: URL(fileURLWithPath: "templates"),
       cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
+    do {
+      try OutputSafety.checkFigures(
+        output: URL(fileURLWithPath: out), reports: config.reports, templates: config.templates, caches: [URL(fileURLWithPath: cacheDir)],
+        cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal, what: "no figure was written")
+      throw ExitCode(2)
+    }
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
     do {
       let files = try builder.exportFigures(to: URL(fileURLWithPath: out), width: points, formats: list)
       print("wrote \(files.count) file\(files.count == 1 ? "" : "s") into \(out)/: \(files.joined(separator: ", "))")
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal, what: "no figure was written")
+      throw ExitCode(2)
     } catch let error as BuildError {
       Diagnostics.report(error, what: "no figure was written")
       throw ExitCode(1)
@@ -174,6 +203,13 @@ struct KindsCommand: ParsableCommand {
 
 /// The one place build errors become text and an exit code.
 enum Diagnostics {
+  /// An output (or cache) folder refused by the output-folder rule: exit 2.
+  static func refuse(_ refusal: OutputSafety.Refusal, what: String = "nothing was changed") {
+    var err = StandardError()
+    print("error: \(refusal.message)", to: &err)
+    print(what, to: &err)
+  }
+
   static func report(_ error: BuildError, what: String = "the site was not changed") {
     var err = StandardError()
     switch error {
