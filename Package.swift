@@ -79,6 +79,10 @@ let package = Package(
       name: "skelbench",
       dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild", "SkelExperiments", "SkelDocument"]),
 
+    // MARK: - Fuzzing (`make fuzz`; the driver replays inputs when built without the fuzzer)
+    .target(name: "SkelFuzzing", dependencies: ["SkelDocument", "SkelExperiments", "SkelKernels"]),
+    .executableTarget(name: "SkelFuzz", dependencies: ["SkelFuzzing"]),
+
     // MARK: - Tests
     .target(name: "SkelTestSupport", dependencies: ["SkelPlot", "CLibXML2"]),
     .testTarget(name: "SkelMathTests", dependencies: ["SkelMath", "SkelTestSupport"]),
@@ -87,7 +91,7 @@ let package = Package(
     .testTarget(name: "SkelCairoTests", dependencies: ["SkelCairo", "SkelPlot", "SkelTestSupport"]),
     .testTarget(name: "SkelDocumentTests", dependencies: ["SkelDocument", "SkelTestSupport"]),
     .testTarget(
-      name: "SkelExperimentsTests", dependencies: ["SkelExperiments", "SkelDocument", "SkelKernels", "SkelTestSupport"]),
+      name: "SkelExperimentsTests", dependencies: ["SkelExperiments", "SkelFuzzing", "SkelDocument", "SkelKernels", "SkelTestSupport"]),
     .testTarget(
       name: "SkelBuildTests",
       dependencies: [
