@@ -94,6 +94,10 @@ public enum HTMLSafety {
     let before = url[..<colon]
     if before.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { return true }
     let scheme = String(before)
+    // a scheme is [a-z][a-z0-9+.-]*; anything else before the colon (e.g. %-escapes) makes a relative link
+    guard let f = scheme.unicodeScalars.first, ("a"..."z").contains(f),
+      scheme.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+.-".unicodeScalars.contains($0) })
+    else { return true }
     if ["http", "https", "mailto"].contains(scheme) { return true }
     if imageSource, scheme == "data" {
       let rest = url[url.index(after: colon)...]
