@@ -18,10 +18,40 @@ struct SkelReport: ParsableCommand {
 
   /// A helper process (node for KaTeX) that dies must be an error message, not SIGPIPE killing
   /// this process when it writes to the closed pipe: writes then fail with EPIPE instead.
+  /// Usage errors (an unknown flag, a malformed or repeated option) exit 2 like every other
+  /// refusal; report errors exit 1.
   static func main() {
     signal(SIGPIPE, SIG_IGN)
-    self.main(nil)
+    if let repeated = repeatedOption(Array(CommandLine.arguments.dropFirst())) {
+      FileHandle.standardError.write(Data("error: \(repeated) is given more than once; give it once\n".utf8))
+      exit(2)
+    }
+    do {
+      var command = try parseAsRoot(nil)
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .validationFailure {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        exit(2)
+      }
+      exit(withError: error)
+    }
   }
+}
+
+/// The first option given twice (`--out a --out b` would silently build into b), if any.
+func repeatedOption(_ args: [String]) -> String? {
+  let short = ["-o": "--out", "-q": "--quiet"]
+  var seen = Set<String>()
+  for arg in args {
+    if arg == "--" { break }
+    guard arg.hasPrefix("-"), arg.count > 1 else { continue }
+    let name = short[arg] ?? String(arg.split(separator: "=", maxSplits: 1)[0])
+    guard name.hasPrefix("--") else { continue }
+    if !seen.insert(name).inserted { return name }
+  }
+  return nil
 }
 
 struct BuildCommand: ParsableCommand {
@@ -61,7 +91,10 @@ struct BuildCommand: ParsableCommand {
   var threads: Int?
 
   func run() throws {
-    if let threads { Parallel.configure(threads: threads) }
+    if let threads {
+      guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
+      Parallel.configure(threads: threads)
+    }
     let reportsURL = URL(fileURLWithPath: reports)
     let templatesURL = resolveTemplates(reportsURL)
     // The output-folder rule, before anything is read or written (the builder checks it again).
