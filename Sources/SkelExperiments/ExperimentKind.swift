@@ -30,6 +30,9 @@ public protocol ExperimentKind: Sendable {
   func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure?
   /// Science-aware checks beyond the option types, before anything runs (default: none).
   func check(_ directive: Directive) -> [Diagnostic]
+  /// Memory and work of `run` on these options, estimated before anything runs from the loops of
+  /// `run` (no default: every kind states its own; the build refuses what exceeds the budget).
+  func cost(_ options: ResolvedOptions) -> Cost
 }
 
 extension ExperimentKind {

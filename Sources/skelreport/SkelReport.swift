@@ -45,6 +45,12 @@ struct BuildCommand: ParsableCommand {
   @Flag(help: "Byte-identical output for identical input: write provenance.seconds as 0.")
   var reproducible = false
 
+  @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
+  var maxMemory: String = "4GiB"
+
+  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
+  var maxMinutes: Double = 10
+
   @Option(help: "Threads for the engine and OpenBLAS (default: every core). Results do not depend on it.")
   var threads: Int?
 
@@ -56,6 +62,7 @@ struct BuildCommand: ParsableCommand {
       cache: noCache ? nil : URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
     config.strict = strict
     config.reproducible = reproducible
+    try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     let start = Date()
@@ -103,6 +110,12 @@ struct FiguresCommand: ParsableCommand {
   @Option(help: "Folder for cached experiment results.")
   var cacheDir: String = ".skelcache"
 
+  @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
+  var maxMemory: String = "4GiB"
+
+  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
+  var maxMinutes: Double = 10
+
   func run() throws {
     guard let points = OptionTypeChecker.length(width.trimmingCharacters(in: .whitespaces)), points > 0 else {
       throw ValidationError("--width expects a length such as 3.4in, 12cm or 245pt, got '\(width)'")
@@ -114,9 +127,10 @@ struct FiguresCommand: ParsableCommand {
       }
       list.append(format)
     }
-    let config = BuildConfiguration(
+    var config = BuildConfiguration(
       reports: URL(fileURLWithPath: report), output: URL(fileURLWithPath: out), templates: URL(fileURLWithPath: "templates"),
       cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
+    try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
     do {
       let files = try builder.exportFigures(to: URL(fileURLWithPath: out), width: points, formats: list)
@@ -173,4 +187,33 @@ enum Diagnostics {
 
 struct StandardError: TextOutputStream {
   mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+
+/// `--max-memory` and `--max-minutes` into the configuration.
+enum BudgetFlags {
+  static func apply(maxMemory: String, maxMinutes: Double, to config: inout BuildConfiguration) throws {
+    guard let bytes = bytes(maxMemory) else {
+      throw ValidationError("--max-memory expects a size such as 4GiB, 512MiB or 8GB, got '\(maxMemory)'")
+    }
+    guard maxMinutes.isFinite, maxMinutes > 0, maxMinutes <= 1e6 else {
+      throw ValidationError("--max-minutes expects a positive number of minutes, got \(maxMinutes)")
+    }
+    config.budget = Budget(bytes: bytes, seconds: maxMinutes * 60)
+    config.maxBuildSeconds = 6 * maxMinutes * 60
+  }
+
+  /// "8GiB", "512 MiB", "8GB", "1000000" (bytes).
+  static func bytes(_ text: String) -> Int? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    let units: [(String, Double)] = [("TiB", 1_099_511_627_776), ("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
+    var number = t, scale = 1.0
+    for (u, s) in units where t.hasSuffix(u) {
+      number = String(t.dropLast(u.count)).trimmingCharacters(in: .whitespaces)
+      scale = s
+      break
+    }
+    guard let v = Double(number), v.isFinite, v > 0 else { return nil }
+    let b = v * scale
+    return b < 9.2e18 ? Int(b) : nil
+  }
 }
