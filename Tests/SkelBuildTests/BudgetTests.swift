@@ -18,8 +18,8 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
 @Suite struct BudgetTests {
   /// One bomb per kind: (kind, options, the option the message must name, "memory" or "work").
   static let bombs: [(String, String, String, String)] = [
-    ("dual", ":method: quadrature\n:activations: [tanh, softplus, silu]\n:rho: linspace(-1, 1, 1000000)", "rho", "work"),
-    ("hermite-table", ":activations: [" + Array(repeating: "tanh", count: 2000).joined(separator: ", ") + "]\n:terms: 12", "activations", "work"),
+    ("dual", ":method: quadrature\n:activations: [tanh, softplus, silu, sigmoid, elu, gelu_tanh, tanh, softplus, silu, sigmoid, elu, gelu_tanh]\n:rho: linspace(-1, 1, 1000000)", "rho", "work"),
+    ("hermite-table", ":activations: [" + Array(repeating: "tanh", count: 1_000_000).joined(separator: ", ") + "]\n:terms: 12", "activations", "work"),
     ("depth", ":activation: tanh\n:depths: [100000]\n:rho: linspace(-1, 1, 1000000)", "rho", "work"),
     ("fixed-point", ":activation: tanh\n:starts: linspace(-1, 1, 1000000)\n:depth: 100000", "starts", "memory"),
     ("skeleton", ":architecture: fully-connected\n:correlations: [" + Array(repeating: "0.5", count: 20000).joined(separator: ", ") + "]\n:layers: 100\n:t: linspace(0, 1, 1000000)\n:activation: tanh", "t", "work"),
@@ -33,7 +33,7 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
     ("spectrum", ":points: 6000\n:dimensions: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]", "points", "work"),
     ("regression", ":sizes: [5000]\n:repetitions: 1000\n:test_points: 10000", "sizes", "memory"),
     ("clt", ":samples: 100000000\n:dimensions: linspace(2, 1000000, 1000)", "samples", "work"),
-    ("nnpk", ":networks: [100000]\n:width: 16384\n:depth: 64\n:points: 3000", "points", "memory"),
+    ("nnpk", ":networks: [100000]\n:width: 16384\n:depth: 64\n:points: 3000", "width", "memory"),
     ("rainbow", ":mode: kernel\n:samples: 100000000\n:anisotropy: linspace(1, 16, 1000000)", "samples", "work"),
   ]
 
