@@ -99,11 +99,11 @@ public enum UnitCost {
   /// One Gaussian draw and one activation (Monte-Carlo inner loops).
   public static let draw = 2.5e-8
   /// One multiply-add in BLAS (dgemm, dsyrk) or a LAPACK factorization.
-  public static let flop = 1.5e-10
+  public static let flop = 3e-10
   /// One mean-field point (q*, χ₁, c*, ξ_c) by quadrature and root finding.
-  public static let meanFieldPoint = 2e-3
+  public static let meanFieldPoint = 3e-4
   /// One edge-of-chaos root.
-  public static let edgeOfChaos = 0.05
+  public static let edgeOfChaos = 0.01
   /// One 1-D adaptive Gauss–Kronrod integral (a Hermite coefficient).
   public static let integral = 5e-5
 
