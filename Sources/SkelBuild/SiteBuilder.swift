@@ -239,6 +239,7 @@ public struct SiteBuilder {
       var planned: [PlannedDirective] = []
       for d in doc.directives where !d.kind.isEmpty {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
+        let before = problems.count
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
         if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
@@ -249,7 +250,8 @@ public struct SiteBuilder {
           .filter { !$0.hasPrefix("label=") && !$0.hasPrefix("alt=") && !$0.hasPrefix("formats=") && !$0.hasPrefix("size=") }
           .joined(separator: "\n")
         let key = ContentHash.hex(Engine.identity + "\n" + canonical)
-        if let kind = registry.kinds[d.kind] {
+        // the estimate reads the options as `run` would: only for a directive with no other error
+        if let kind = registry.kinds[d.kind], problems.count == before {
           let (cost, budgetProblems) = Self.checkBudget(d, kind: kind, options: options, label: label, budget: configuration.budget)
           problems += budgetProblems
           buildSeconds += cost.seconds
