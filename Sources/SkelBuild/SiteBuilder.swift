@@ -24,6 +24,10 @@ public struct BuildConfiguration: Sendable {
   /// `--allow-html`: publish every report's raw HTML as written, as `trust: html` does for
   /// one report. Link schemes and BibTeX URLs are filtered either way (README "Trust model").
   public var allowHTML = false
+  /// Per-directive resource budget (`--max-memory`, `--max-minutes`), checked before anything runs.
+  public var budget = Budget.standard
+  /// Budget of the whole build's estimated work (the directives run one after another).
+  public var maxBuildSeconds: Double = 3600
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -294,6 +298,7 @@ public struct SiteBuilder {
     var problems: [Diagnostic] = []
     var warnings: [Diagnostic] = []
     var plans: [PlannedReport] = []
+    var buildSeconds = 0.0, buildTotalReported = false
     let schemas = registry.schemas
     for source in sources {
       let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path), allowHTML: configuration.allowHTML)
@@ -305,6 +310,7 @@ public struct SiteBuilder {
       var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
       for d in doc.directives where !d.kind.isEmpty {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
+        let before = problems.count
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
         if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
@@ -324,6 +330,16 @@ public struct SiteBuilder {
           .filter { !$0.hasPrefix("label=") && !$0.hasPrefix("alt=") && !$0.hasPrefix("formats=") && !$0.hasPrefix("size=") }
           .joined(separator: "\n")
         let key = ContentHash.hex(Engine.identity + "\n" + canonical)
+        // the estimate reads the options as `run` would: only for a directive with no other error
+        if let kind = registry.kinds[d.kind], problems.count == before {
+          let (cost, budgetProblems) = Self.checkBudget(d, kind: kind, options: options, label: label, budget: configuration.budget)
+          problems += budgetProblems
+          buildSeconds += cost.seconds
+          if buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !buildTotalReported {
+            buildTotalReported = true
+            problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, "with directive '\(label)' (\(d.kind)) the build would need about \(Cost.formatSeconds(buildSeconds)) of work in total; the budget is \(Cost.formatSeconds(configuration.maxBuildSeconds)) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"))
+          }
+        }
         let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
         warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML), captionMath, path: source.path)
         planned.append(PlannedDirective(directive: d, schema: schema, options: options, label: label, seed: seed, key: key, captionMath: captionMath))
@@ -345,6 +361,31 @@ public struct SiteBuilder {
     if !problems.isEmpty { throw BuildError.diagnostics((problems + (configuration.strict ? [] : warnings)).sorted(), sources: sourceTable) }
     warningsFound.append(contentsOf: warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
     return plans
+  }
+
+  /// The kind's estimate against the budget: an error at the driving option (or the kind name)
+  /// stating the estimate and its driver. Memory is also capped by the machine's physical memory,
+  /// so no allocation of an absurd size is attempted whatever the flags say.
+  public static func checkBudget(_ d: Directive, kind: any ExperimentKind, options: ResolvedOptions, label: String, budget: Budget) -> (Cost, [Diagnostic]) {
+    let cost = kind.cost(options)
+    var out: [Diagnostic] = []
+    func at(_ driver: Cost.Driver) -> (SourceLocation, Int) {
+      for name in driver.options { if let raw = d.options.first(where: { $0.key == name }) { return (raw.keyLocation, name.count) } }
+      return (d.kindLocation, d.kind.count)
+    }
+    let physical = ProcessInfo.processInfo.physicalMemory
+    let machine = physical > 0 && physical < UInt64(Int.max) ? Int(physical) : Int.max
+    let limit = min(budget.bytes, machine)
+    if (cost.bytes ?? .max) > limit {
+      let (loc, len) = at(cost.memoryDriver)
+      let why = limit < budget.bytes ? "this machine has \(Cost.formatBytes(machine))" : "the budget is \(Cost.formatBytes(budget.bytes)) (--max-memory)"
+      out.append(Diagnostic(at: loc, length: len, "directive '\(label)' (\(d.kind)) would need about \(Cost.formatBytes(cost.bytes)) of memory (\(cost.memoryDriver.description)); \(why)"))
+    }
+    if !(cost.seconds <= budget.seconds) {
+      let (loc, len) = at(cost.workDriver)
+      out.append(Diagnostic(at: loc, length: len, "directive '\(label)' (\(d.kind)) would need about \(Cost.formatSeconds(cost.seconds)) of work (\(cost.workDriver.description)); the budget is \(Cost.formatSeconds(budget.seconds)) (--max-minutes)"))
+    }
+    return (cost, out)
   }
 
   struct ExperimentResultWithTime {

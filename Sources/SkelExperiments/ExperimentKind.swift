@@ -34,6 +34,9 @@ public protocol ExperimentKind: Sendable {
   /// not (the default): the build refuses to publish a result with non-finite values that its
   /// kind does not explain (a gap where a quantity diverges is a reason; a failed integral is not).
   func nonFiniteReason(_ name: String) -> String?
+  /// Memory and work of `run` on these options, estimated before anything runs from the loops of
+  /// `run` (no default: every kind states its own; the build refuses what exceeds the budget).
+  func cost(_ options: ResolvedOptions) -> Cost
 }
 
 extension ExperimentKind {

@@ -24,7 +24,7 @@ struct SkelReport: ParsableCommand {
     signal(SIGPIPE, SIG_IGN)
     if let repeated = repeatedOption(Array(CommandLine.arguments.dropFirst())) {
       FileHandle.standardError.write(Data("error: \(repeated) is given more than once; give it once\n".utf8))
-      exit(2)
+      Foundation.exit(2)
     }
     do {
       var command = try parseAsRoot(nil)
@@ -33,7 +33,7 @@ struct SkelReport: ParsableCommand {
       let code = exitCode(for: error)
       if code == .validationFailure {
         FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-        exit(2)
+        Foundation.exit(2)
       }
       exit(withError: error)
     }
@@ -86,6 +86,11 @@ struct BuildCommand: ParsableCommand {
 
   @Flag(help: "Trust the authors: publish raw HTML in the reports as written (link schemes and BibTeX URLs are still filtered).")
   var allowHTML = false
+  @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
+  var maxMemory: String = "4GiB"
+
+  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
+  var maxMinutes: Double = 10
 
   @Option(help: "Threads for the engine and OpenBLAS (default: every core). Results do not depend on it.")
   var threads: Int?
@@ -113,6 +118,7 @@ struct BuildCommand: ParsableCommand {
     config.strict = strict
     config.reproducible = reproducible
     config.allowHTML = allowHTML
+    try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     let start = Date()
@@ -169,6 +175,12 @@ struct FiguresCommand: ParsableCommand {
   @Option(help: "Folder for cached experiment results.")
   var cacheDir: String = ".skelcache"
 
+  @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
+  var maxMemory: String = "4GiB"
+
+  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
+  var maxMinutes: Double = 10
+
   func run() throws {
     guard let points = OptionTypeChecker.length(width.trimmingCharacters(in: .whitespaces)), points > 0 else {
       throw ValidationError("--width expects a length such as 3.4in, 12cm or 245pt, got '\(width)'")
@@ -180,7 +192,7 @@ struct FiguresCommand: ParsableCommand {
       }
       list.append(format)
     }
-    let config = BuildConfiguration(
+    var config = BuildConfiguration(
       reports: URL(fileURLWithPath: report), output: URL(fileURLWithPath: out), templates: URL(fileURLWithPath: "templates"),
       cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
     do {
@@ -191,6 +203,7 @@ struct FiguresCommand: ParsableCommand {
       Diagnostics.refuse(refusal, what: "no figure was written")
       throw ExitCode(2)
     }
+    try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
     do {
       let files = try builder.exportFigures(to: URL(fileURLWithPath: out), width: points, formats: list)
@@ -260,4 +273,33 @@ enum Diagnostics {
 
 struct StandardError: TextOutputStream {
   mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+
+/// `--max-memory` and `--max-minutes` into the configuration.
+enum BudgetFlags {
+  static func apply(maxMemory: String, maxMinutes: Double, to config: inout BuildConfiguration) throws {
+    guard let bytes = bytes(maxMemory) else {
+      throw ValidationError("--max-memory expects a size such as 4GiB, 512MiB or 8GB, got '\(maxMemory)'")
+    }
+    guard maxMinutes.isFinite, maxMinutes > 0, maxMinutes <= 1e6 else {
+      throw ValidationError("--max-minutes expects a positive number of minutes, got \(maxMinutes)")
+    }
+    config.budget = Budget(bytes: bytes, seconds: maxMinutes * 60)
+    config.maxBuildSeconds = 6 * maxMinutes * 60
+  }
+
+  /// "8GiB", "512 MiB", "8GB", "1000000" (bytes).
+  static func bytes(_ text: String) -> Int? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    let units: [(String, Double)] = [("TiB", 1_099_511_627_776), ("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
+    var number = t, scale = 1.0
+    for (u, s) in units where t.hasSuffix(u) {
+      number = String(t.dropLast(u.count)).trimmingCharacters(in: .whitespaces)
+      scale = s
+      break
+    }
+    guard let v = Double(number), v.isFinite, v > 0 else { return nil }
+    let b = v * scale
+    return b < 9.2e18 ? Int(b) : nil
+  }
 }

@@ -143,6 +143,12 @@ struct NonFiniteKind: ExperimentKind {
       series: [SeriesData(name: "fine", x: [0, 1, 2], y: [1, 2, 3]), SeriesData(name: "holes", x: [0, 1, 2], y: y)])
   }
   func nonFiniteReason(_ name: String) -> String? { name == "holes" ? reason : nil }
+  func cost(_ options: ResolvedOptions) -> Cost {
+    var b = CostBuilder()
+    b.doubles([6], "two series of 3 points", options: [])
+    b.work(6, each: UnitCost.closedKernel, "six values", options: [])
+    return b.cost
+  }
 }
 
 @Suite(.serialized) struct WrongOutputTests {
