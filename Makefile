@@ -57,10 +57,10 @@ clean:
 # Coverage-guided fuzzing (libFuzzer, not part of `make test`) of the report parser, option
 # values, activation expressions and BibTeX (Sources/SkelFuzzing). Seeds: Tests/Fuzz/corpus;
 # new inputs go to .build-fuzz/corpus; a crashing input is written to Tests/Fuzz/crashes, which
-# FuzzReplayTests replays in `make test`.
+# FuzzReplayTests replays in `make test`. Linked with lld (gold fails on the fuzzer's debug info).
 FUZZ_SECONDS ?= 600
 fuzz: deps
-	$(SWIFT) build --scratch-path .build-fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product SkelFuzz
+	$(SWIFT) build --scratch-path .build-fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING -Xswiftc -use-ld=lld --product SkelFuzz
 	mkdir -p .build-fuzz/corpus Tests/Fuzz/crashes
 	.build-fuzz/release/SkelFuzz .build-fuzz/corpus Tests/Fuzz/corpus -max_total_time=$(FUZZ_SECONDS) \
 	  -max_len=65536 -timeout=10 -rss_limit_mb=4096 -artifact_prefix=Tests/Fuzz/crashes/ -print_final_stats=1

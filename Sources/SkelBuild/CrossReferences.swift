@@ -92,6 +92,8 @@ struct ReportLinks {
       let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
       if let outside = SiteBuilder.outside(url, folder: SiteBuilder.folder(of: reportsFolder)) {
         problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(SiteBuilder.displayPath(reportsFolder)); only files inside it are read"))
+      } else if let data = try? Data(contentsOf: url), case .failure(let notUTF8) = SourceDecoding.decode(data, path: SiteBuilder.displayPath(url)) {
+        problems.append(notUTF8)  // at the first byte that is not UTF-8, in the .bib file
       } else if let text = (try? String(contentsOf: url, encoding: .utf8)).map(SourceFile.normalized) {  // CRLF, no sentinel
         do {
           let bib = try Bibliography(parsing: text)

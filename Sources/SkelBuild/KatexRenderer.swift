@@ -98,7 +98,12 @@ public struct KatexRenderer: Sendable {
       throw BuildError.stage(name: "Typeset math", message: "KaTeX answered \(lines.count) of \(requests.count) formulas")
     }
     return try lines.map { line in
-      let obj = try JSONSerialization.jsonObject(with: Data(line)) as? [String: String] ?? [:]
+      // A node on PATH that is not KaTeX's runner may answer anything: an error, not a crash.
+      guard let obj = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: String] else {
+        throw BuildError.stage(
+          name: "Typeset math",
+          message: "node (\(executable.path)) did not answer as KaTeX does: '\(String(decoding: line.prefix(80), as: UTF8.self))'; is Debian's 'nodejs' and 'katex' installed? run 'make site'")
+      }
       if let html = obj["html"] { return .html(html) }
       return .error(obj["error"] ?? "unknown KaTeX error")
     }

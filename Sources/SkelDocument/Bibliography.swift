@@ -114,6 +114,7 @@ public struct Bibliography: Sendable {
             value.append(chars[i])
             step()
           }
+          if value.isEmpty { throw ParseError(line: line, column: col, message: "expected a value for '\(name)' in entry '\(key)'") }
         }
         positions[name.lowercased()] = namePosition
         fields[name.lowercased()] = value.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")

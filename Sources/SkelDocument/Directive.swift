@@ -57,6 +57,14 @@ public enum DirectiveReader {
     if kind.isEmpty {
       problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn), length: fenceText.count, "directive '{\(name)}' needs a kind, as in '```{\(name)} dual'"))
     }
+    // `{kernel} dual extra words`: the words would be silently ignored.
+    let extra = rest.split(separator: " ", omittingEmptySubsequences: true).dropFirst()
+    if let first = extra.first {
+      let at = column(of: String(first), in: fenceText).map { max($0, kindColumn + kind.count) } ?? kindColumn
+      problems.append(Diagnostic(
+        at: SourceLocation(path: source.path, line: fenceLine, column: at), length: extra.joined(separator: " ").count,
+        "unexpected text '\(extra.joined(separator: " "))' after the kind '\(kind)'; options go on the lines below, as ':key: value'"))
+    }
     var lines = body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if lines.last == "" { lines.removeLast() }
     var options: [RawOption] = []

@@ -39,7 +39,10 @@ public enum DocumentParser {
         directives.append(d)
         indices.append(k)
       }
-      if d == nil, let (bracedName, _) = DirectiveReader.braced(block.info) {
+      if d == nil, let (bracedName, _) = DirectiveReader.braced(block.info), bracedName == "math" {
+        // A closed ```{math} block was typeset already; one cmark still sees never closed.
+        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fileLine, column: block.column), length: 9, "unclosed ```{math} block: expected a closing fence ``` after the formula"))
+      } else if d == nil, let (bracedName, _) = DirectiveReader.braced(block.info) {
         let known = DirectiveReader.fenceNames
         problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fileLine, column: block.column), length: bracedName.count + 5, "unknown directive '{\(bracedName)}'\(Suggestion.didYouMean(bracedName, among: known)); directives are written ```{kernel} KIND"))
       }
@@ -54,6 +57,16 @@ public enum DocumentParser {
         problems.append(Diagnostic(at: at, length: label.count, "label '\(label)' is already used on line \(first.line)"))
       } else {
         seen[label] = at
+      }
+    }
+    // Equation labels are referenced as @eq-x: `eq-` and then letters, digits, '-' or '_'.
+    for span in protected.spans {
+      guard let label = span.label else { continue }
+      let rest = label.hasPrefix("eq-") ? label.dropFirst(3) : ""
+      if rest.isEmpty || !rest.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+        problems.append(Diagnostic(
+          at: SourceLocation(path: source.path, line: span.location.line + 1, column: 1), length: label.count + 8,
+          "equation label '\(label)' must be 'eq-' followed by letters, digits, '-' or '_' (it is referenced as @eq-…)"))
       }
     }
     var doc = Document(

@@ -99,7 +99,9 @@ public enum FrontMatterReader {
       case "title":
         if let s = value.scalar?.string { fm.title = s } else { expect("a string") }
       case "date":
-        if let s = value.scalar?.string { fm.date = s } else { expect("a date such as 2026-11-23") }
+        if let s = value.scalar?.string {
+          if let why = FrontMatterReader.invalidISODate(s) { expect("a real date such as 2026-11-23 (\(why))") } else { fm.date = s }
+        } else { expect("a date such as 2026-11-23") }
       case "abstract":
         if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
       case "authors", "tags":
@@ -196,5 +198,21 @@ extension Substring {
     var s = self
     while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
     return s
+  }
+}
+
+extension FrontMatterReader {
+  /// Why a date written as YYYY-MM-DD is not a calendar date (month 13, 31 April, 29 February
+  /// of a common year), or `nil`; dates in other spellings are kept as text.
+  static func invalidISODate(_ s: String) -> String? {
+    let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+      let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), parts.allSatisfy({ $0.allSatisfy(\.isASCII) })
+    else { return nil }
+    guard (1...12).contains(m) else { return "there is no month \(m)" }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+    guard (1...days).contains(d) else { return "month \(m) of \(y) has \(days) days" }
+    return nil
   }
 }

@@ -125,8 +125,15 @@ public struct InlineValue: Sendable, Hashable {
       series = r.series[0]
     }
     switch field {
-    case "min": return fmt.format(series.y.filter(\.isFinite).min() ?? .nan)
-    case "max": return fmt.format(series.y.filter(\.isFinite).max() ?? .nan)
+    case "min", "max":
+      if let x = xValue {
+        throw EvaluationError(message: "\(field) is taken over the whole series, not at \(r.xlabel)=\(NumberFormat(".6g")!.format(x)); use \(label).y[…, \(r.xlabel)=…] for one point")
+      }
+      let finite = series.y.filter(\.isFinite)
+      guard let v = field == "min" ? finite.min() : finite.max() else {
+        throw EvaluationError(message: "series '\(series.name)' of '\(label)' has no finite value to take the \(field) of")
+      }
+      return fmt.format(v)
     default:
       guard let x = xValue else {
         throw EvaluationError(message: "which point? add \(r.xlabel)=VALUE, as in \(label).\(field)[\(seriesName.map { $0 + ", " } ?? "")\(r.xlabel)=\(series.x.first.map { NumberFormat(".4g")!.format($0) } ?? "0")]")

@@ -125,6 +125,12 @@ public enum HTMLSafety {
         if urlAttributes.contains(an) || bare == "href" {
           let urls = an == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
           for u in urls {
+            // Raster images inlined as data (cairo's SVG heat maps: <image xlink:href="data:image/png;…">)
+            // run no code; SVG or HTML as data would, so only PNG/JPEG/GIF/WebP on image elements pass.
+            if element == "image" || element == "img",
+              let s = scheme(u), s == "data",
+              ["data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp"].contains(where: { u.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix($0) })
+            { continue }
             if let s = scheme(u), !allowedSchemes.contains(s) { out.append("\(here): \(an)=\"\(value)\" has scheme '\(s):'") }
           }
         }

@@ -493,10 +493,15 @@ struct Harness {
       let name = lastComponent(key)
       let isNew = before[key] == nil
       let beside = parentPath(key) == outParent && isNew
+      // `figures` writes only its own files (`<label>.<format>`, values.tex) into its folder, which may be any
+      let figureFile = args.first == "figures" && outPath.map { parentPath(key) == $0 } == true && after[key] != .dir
+        && ["pdf", "svg", "png"].contains((name as NSString).pathExtension) || (args.first == "figures" && name == "values.tex")
       // the cache may grow on any run (results computed before a later failure), unless it lies in the site
       if let ownCache, isUnder(key, ownCache), success || !(ownOut.map { isUnder(ownCache, $0) } ?? false) { continue }
       // lock files beside the output may be left; staging/old names only by a successful build
-      if beside, name.lowercased().contains("lock") { continue }
+      // (a lock file is reused by later builds, so it may also be touched)
+      if parentPath(key) == outParent, name.lowercased().contains("lock") { continue }
+      if success, figureFile { continue }
       if success, beside, name.contains(outBase) { continue }
       if success, let ownOut, isUnder(key, ownOut) { continue }
       // missing parents of a new output folder
@@ -661,10 +666,13 @@ struct Harness {
       let shorter = raw.prefix(raw.count / 16 * 8).base64EncodedString().replacingOccurrences(of: "/", with: "\\/")
       d = Data((text[..<r.upperBound] + shorter + text[end...]).utf8)
     case "math-swap":
-      guard var dict = (try? JSONSerialization.jsonObject(with: d)) as? [String: String], dict.count >= 2 else { return ["math-swap: fewer than two formulas in \(first)"] }
-      let keys = dict.keys.sorted()
-      (dict[keys[0]], dict[keys[1]]) = (dict[keys[1]], dict[keys[0]])
-      d = (try? JSONSerialization.data(withJSONObject: dict)) ?? d
+      // math.json: {"format", "katex", "entries": [{"tex", "display", "macros", "html", "sha256"}]}: swap two formulas' HTML
+      guard var top = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any], var entries = top["entries"] as? [[String: Any]],
+        entries.count >= 2
+      else { return ["math-swap: fewer than two formulas in \(first)"] }
+      (entries[0]["html"], entries[1]["html"]) = (entries[1]["html"], entries[0]["html"])
+      top["entries"] = entries
+      d = (try? JSONSerialization.data(withJSONObject: top)) ?? d
     case "swap":
       guard matches.count >= 2, let d2 = try? Data(contentsOf: project.appendingPathComponent(matches[1])) else {
         return ["mutate swap: fewer than two matches of \(glob)"]
