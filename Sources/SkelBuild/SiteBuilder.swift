@@ -24,6 +24,12 @@ public struct BuildConfiguration: Sendable {
   /// `--allow-html`: publish every report's raw HTML as written, as `trust: html` does for
   /// one report. Link schemes and BibTeX URLs are filtered either way (README "Trust model").
   public var allowHTML = false
+  /// `--max-memory`: the most memory one directive may be estimated to need (README "Resource
+  /// budget"); 4 GiB by default.
+  public var maxMemoryBytes: Double = Cost.defaultMemory
+  /// `--max-minutes`, in seconds: the most work one directive may be estimated to need; 10
+  /// minutes by default.
+  public var maxSeconds: Double = Cost.defaultSeconds
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -291,6 +297,9 @@ public struct SiteBuilder {
             label = "\(d.kind)-\(d.index + 1)-\(n)"
           }
           takenLabels.insert(label)
+        }
+        if let kind = registry.kinds[d.kind], let refusal = ResourceBudget(memory: configuration.maxMemoryBytes, seconds: configuration.maxSeconds).check(kind.cost(options), label: label, kind: d.kind) {
+          problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, refusal))
         }
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
         let canonical = ([d.kind, String(seed)] + schema.options.map { "\($0.name)=\(options.texts[$0.name] ?? "")" })

@@ -34,6 +34,112 @@ public protocol ExperimentKind: Sendable {
   /// not (the default): the build refuses to publish a result with non-finite values that its
   /// kind does not explain (a gap where a quantity diverges is a reason; a failed integral is not).
   func nonFiniteReason(_ name: String) -> String?
+  /// What running these options would cost, estimated from the loops of `run` before anything
+  /// runs (README "Resource budget"): the build refuses a directive whose estimate is above the
+  /// budget. No default: every kind must count its own work.
+  func cost(_ options: ResolvedOptions) -> Cost
+}
+
+/// An estimate of a directive's peak memory and work, with the options that drive it. Double
+/// arithmetic throughout, so that products of option values never overflow.
+public struct Cost: Sendable, CustomStringConvertible {
+  /// Peak memory, in bytes.
+  public var bytes: Double
+  /// Work, in seconds on one core of the reference machine (README of SkelExperiments).
+  public var seconds: Double
+  /// What drives the estimate, in words naming the options, e.g. "grid 1000 × 1000 from
+  /// ':sigma_w2:' and ':sigma_b2:'".
+  public var drivers: String
+
+  public init(bytes: Double, seconds: Double, drivers: String) {
+    self.bytes = bytes
+    self.seconds = seconds
+    self.drivers = drivers
+  }
+
+  /// The sum of several parts, described by the part that weighs most against the default
+  /// budget (4 GiB, 10 minutes).
+  public static func sum(_ parts: [Cost]) -> Cost {
+    let weight = { (c: Cost) in c.bytes / Cost.defaultMemory + c.seconds / Cost.defaultSeconds }
+    let named = parts.filter { !$0.drivers.isEmpty }
+    let main = (named.isEmpty ? parts : named).max { weight($0) < weight($1) }
+    return Cost(bytes: parts.reduce(0) { $0 + $1.bytes }, seconds: parts.reduce(0) { $0 + $1.seconds }, drivers: main?.drivers ?? "")
+  }
+
+  public static let defaultMemory: Double = 4 * 1024 * 1024 * 1024
+  public static let defaultSeconds: Double = 600
+
+  /// The published part: x and y of every point in memory, in the result's JSON, cache entry and
+  /// figure (SVG path text, PNG raster work). Measured: ~300 bytes and ~2 µs per point.
+  public static func published(points: Double, drivers: String) -> Cost {
+    Cost(bytes: 300 * points, seconds: Unit.publishedPoint * points, drivers: drivers)
+  }
+
+  public var description: String { "\(Cost.format(bytes: bytes)), \(Cost.format(seconds: seconds)) (\(drivers))" }
+
+  /// "7.5 TiB", "512 MiB", "3 KiB", "12 bytes".
+  public static func format(bytes: Double) -> String {
+    guard bytes.isFinite else { return "an unbounded amount" }
+    let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    if bytes < 1024 { return "\(Int(bytes.rounded())) bytes" }
+    var v = bytes / 1024, k = 0
+    while v >= 1024 && k < units.count - 1 {
+      v /= 1024
+      k += 1
+    }
+    return "\(number(v)) \(units[k])"
+  }
+
+  /// "45 seconds", "12 minutes", "3.2 hours", "4.1 days", "2.3e+05 years".
+  public static func format(seconds: Double) -> String {
+    guard seconds.isFinite else { return "unbounded time" }
+    if seconds < 120 { return "\(number(seconds)) seconds" }
+    if seconds < 2 * 3600 { return "\(number(seconds / 60)) minutes" }
+    if seconds < 2 * 86400 { return "\(number(seconds / 3600)) hours" }
+    if seconds < 2 * 365 * 86400 { return "\(number(seconds / 86400)) days" }
+    return "\(number(seconds / (365 * 86400))) years"
+  }
+
+  /// Two significant digits at most, no trailing ".0"; large values in exponent form.
+  static func number(_ v: Double) -> String {
+    if v >= 1e6 { return String(cFormat: "%.2g", v) }
+    let s = v < 10 ? String(cFormat: "%.1f", v) : String(cFormat: "%.0f", v)
+    return s.hasSuffix(".0") ? String(s.dropLast(2)) : s
+  }
+
+  /// Time per unit of work, measured on this project's 2-core build machine with a release build
+  /// (Sources/SkelExperiments/README.md, "Cost estimates", gives the measurements).
+  public enum Unit {
+    /// One closed-form dual / kernel evaluation (relu, step, erf, …).
+    public static let closedFormDual = 5e-8
+    /// One dual evaluation without closed form (2-D Gauss–Hermite product rule).
+    public static let quadratureDual = 2e-5
+    /// One adaptive-quadrature dual evaluation.
+    public static let adaptiveDual = 5e-4
+    /// One mean-field analysis of a (σ_w², σ_b²) point (q*, c*, χ₁ by fixed-point iteration
+    /// with Gauss–Hermite moments).
+    public static let meanFieldPoint = 3e-3
+    /// One floating-point operation of BLAS-3 / LAPACK (dgemm, dsyevd, dpotrf).
+    public static let flop = 1e-9
+    /// One random number (normal or uniform) and the arithmetic that uses it.
+    public static let sample = 1e-8
+    /// One activation evaluation on a value (an `expr(…)` one costs 20× more).
+    public static let activation = 5e-9
+    /// One published point (JSON, cache, SVG, PNG).
+    public static let publishedPoint = 2e-6
+  }
+}
+
+/// Display helpers for cost drivers: "1000000", "1000 × 1000".
+public enum CostText {
+  public static func n(_ x: Double) -> String { x < 1e15 ? String(Int(x.rounded())) : String(cFormat: "%.3g", x) }
+  public static func n(_ x: Int) -> String { String(x) }
+  /// "':a:'", "':a:' and ':b:'", "':a:', ':b:' and ':c:'".
+  public static func options(_ names: [String]) -> String {
+    let q = names.map { "':\($0):'" }
+    if q.count <= 1 { return q.first ?? "" }
+    return q.dropLast().joined(separator: ", ") + " and " + q.last!
+  }
 }
 
 extension ExperimentKind {

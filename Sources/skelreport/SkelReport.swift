@@ -51,6 +51,8 @@ struct BuildCommand: ParsableCommand {
   @Option(help: "Threads for the engine and OpenBLAS (default: every core). Results do not depend on it.")
   var threads: Int?
 
+  @OptionGroup var budget: BudgetOptions
+
   func run() throws {
     if let threads { Parallel.configure(threads: threads) }
     let reportsURL = URL(fileURLWithPath: reports)
@@ -60,6 +62,7 @@ struct BuildCommand: ParsableCommand {
     config.strict = strict
     config.reproducible = reproducible
     config.allowHTML = allowHTML
+    try budget.apply(to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     let start = Date()
@@ -111,6 +114,8 @@ struct FiguresCommand: ParsableCommand {
   @Option(help: "Folder for cached experiment results.")
   var cacheDir: String = ".skelcache"
 
+  @OptionGroup var budget: BudgetOptions
+
   func run() throws {
     guard let points = OptionTypeChecker.length(width.trimmingCharacters(in: .whitespaces)), points > 0 else {
       throw ValidationError("--width expects a length such as 3.4in, 12cm or 245pt, got '\(width)'")
@@ -122,9 +127,10 @@ struct FiguresCommand: ParsableCommand {
       }
       list.append(format)
     }
-    let config = BuildConfiguration(
+    var config = BuildConfiguration(
       reports: URL(fileURLWithPath: report), output: URL(fileURLWithPath: out), templates: URL(fileURLWithPath: "templates"),
       cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
+    try budget.apply(to: &config)
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
     do {
       let files = try builder.exportFigures(to: URL(fileURLWithPath: out), width: points, formats: list)
@@ -136,6 +142,27 @@ struct FiguresCommand: ParsableCommand {
       Diagnostics.report(BuildError.io(error, stage: "Figures", doing: "cannot write the figures into", path: out), what: "no figure was written")
       throw ExitCode(1)
     }
+  }
+}
+
+/// `--max-memory` and `--max-minutes`: the resource budget of one directive (README "Resource
+/// budget"), shared by `build` and `figures`.
+struct BudgetOptions: ParsableArguments {
+  @Option(help: "Most memory one directive may be estimated to need, e.g. 8GiB, 512MiB (binary units B, KiB, MiB, GiB, TiB).")
+  var maxMemory: String = "4GiB"
+
+  @Option(help: "Most work one directive may be estimated to need, in minutes.")
+  var maxMinutes: String = "10"
+
+  func apply(to config: inout BuildConfiguration) throws {
+    guard let bytes = ResourceBudget.parseBytes(maxMemory) else {
+      throw ValidationError("--max-memory expects a size such as 8GiB, 512MiB or 2TiB, got '\(maxMemory)'")
+    }
+    guard let seconds = ResourceBudget.parseMinutes(maxMinutes) else {
+      throw ValidationError("--max-minutes expects a positive number of minutes such as 30, got '\(maxMinutes)'")
+    }
+    config.maxMemoryBytes = bytes
+    config.maxSeconds = seconds
   }
 }
 

@@ -143,6 +143,7 @@ struct NonFiniteKind: ExperimentKind {
       series: [SeriesData(name: "fine", x: [0, 1, 2], y: [1, 2, 3]), SeriesData(name: "holes", x: [0, 1, 2], y: y)])
   }
   func nonFiniteReason(_ name: String) -> String? { name == "holes" ? reason : nil }
+  func cost(_ options: ResolvedOptions) -> Cost { Cost(bytes: 8 * 12, seconds: 0, drivers: "6 points") }
 }
 
 @Suite(.serialized) struct WrongOutputTests {
