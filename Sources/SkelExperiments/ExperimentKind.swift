@@ -93,6 +93,7 @@ public struct Cost: Sendable, CustomStringConvertible {
   /// "45 seconds", "12 minutes", "3.2 hours", "4.1 days", "2.3e+05 years".
   public static func format(seconds: Double) -> String {
     guard seconds.isFinite else { return "unbounded time" }
+    if seconds < 1 { return "\(String(cFormat: "%.2g", seconds)) seconds" }
     if seconds < 120 { return "\(number(seconds)) seconds" }
     if seconds < 2 * 3600 { return "\(number(seconds / 60)) minutes" }
     if seconds < 2 * 86400 { return "\(number(seconds / 3600)) hours" }
