@@ -103,9 +103,12 @@ extension PhaseDiagramKind {
     let what = "grid \(CostText.n(w)) × \(CostText.n(b)) from \(CostText.options(["sigma_w2", "sigma_b2"]))"
     // each cell: one mean-field analysis; the grid is held as rows, flattened and reversed for
     // the heat map, and drawn as an image (PNG cells, color per cell): ~6 copies of 8 bytes
+    // measured wall time per cell on 2 threads: 2.5e-4 s for χ₁ and q* (no correlation map),
+    // 1.2e-3 s for ξ_c and c*
+    let correlation = ["xi_c", "c_star"].contains(o.string("quantity"))
     return .sum([
       CostModel.base,
-      Cost(bytes: 48 * w * b, seconds: w * b * U.meanFieldPoint, drivers: what),
+      Cost(bytes: 48 * w * b, seconds: w * b * (correlation ? 1.2e-3 : 2.5e-4), drivers: what),
       Cost(bytes: 0, seconds: eoc * 40 * U.meanFieldPoint, drivers: "\(CostText.n(eoc)) edge-of-chaos points from ':eoc_points:'"),
     ])
   }
@@ -181,7 +184,7 @@ extension ConcentrationKind {
     let count = CostModel.d(depths.count), w = CostModel.d(widths.count)
     let what = "depths \(CostText.n(sumDepth)) in all × widths \(CostText.n(sumWidth)) in all × \(CostText.n(seeds)) seeds from \(CostText.options(["depths", "widths", "seeds"]))"
     // per node and realization: r pairs of normals and two activation values each
-    let per = 2 * U.sample + 2 * CostModel.activation(call) + 3e-9
+    let per = 4 * U.sample + 2 * CostModel.activation(call) + 3e-9
     return .sum([
       CostModel.base,
       Cost(bytes: 8 * 2 * seeds, seconds: sumDepth * sumWidth * seeds * per + count * 0.01, drivers: what),
@@ -195,7 +198,7 @@ extension ConcentrationKind {
 /// arc-cosine duals; the state holds Σ, Θ and the diagonals.
 enum GramCost {
   static func seconds(points n: Double, depth: Double) -> Double { n * n * (depth + 1) * 4 * U.closedFormDual }
-  static func bytes(points n: Double) -> Double { 8 * 4 * n * n }
+  static func bytes(points n: Double) -> Double { 8 * 3 * n * n }
 }
 
 extension SpectrumKind {
@@ -205,12 +208,12 @@ extension SpectrumKind {
     let eigen = o.string("quantity") == "eigenvalues"
     let curves = CostModel.d(eigen ? o.strings("kernels").count : o.strings("targets").count)
     let what = "\(CostText.n(dims)) dimensions × \(CostText.n(curves)) \(eigen ? "kernels" : "targets") at n = \(CostText.n(n)) from \(CostText.options(["dimensions", eigen ? "kernels" : "targets", "points"]))"
-    // eigenvalues only (dsyevd, ~4n³/3 flops) or eigenvectors for the tail sums (~9n³), plus a
+    // eigenvalues only (dsyevd, ~4n³/3 flops) or eigenvectors for the tail sums (~4n³, divide and conquer), plus a
     // Cholesky (n³/3) for a GP sample; memory: the two Grams, the copy factored, eigenvectors
-    let perCurve = (eigen ? 4.0 / 3 : 9 + 1.0 / 3) * n * n * n * U.flop
+    let perCurve = (eigen ? 4.0 / 3 : 4 + 1.0 / 3) * n * n * n * U.flop
     return .sum([
       CostModel.base,
-      Cost(bytes: GramCost.bytes(points: n) + 8 * 3 * n * n, seconds: dims * (GramCost.seconds(points: n, depth: depth) + curves * perCurve), drivers: what),
+      Cost(bytes: GramCost.bytes(points: n) + 8 * (eigen ? 1 : 2) * n * n, seconds: dims * (GramCost.seconds(points: n, depth: depth) + curves * perCurve), drivers: what),
       .published(points: dims * curves * n, drivers: what),
     ])
   }
@@ -228,10 +231,10 @@ extension RegressionKind {
     var seconds = 0.0, bytes = 0.0
     for n in ns {
       let joint = n + m
-      // Grams on train ∪ test, eigendecomposition of the n × n block (~9n³), Θ(test, X)·U (2mn²),
+      // Grams on train ∪ test, eigendecomposition of the n × n block (~4n³), Θ(test, X)·U (2mn²),
       // a GP sample on n + m points (Cholesky (n+m)³/3, retried with growing jitter: ×2), and a
       // prediction per filter and initialization (2mn)
-      let one = GramCost.seconds(points: joint, depth: depth) + (9 * n * n * n + 2 * m * n * n + 2 * joint * joint * joint / 3) * U.flop
+      let one = GramCost.seconds(points: joint, depth: depth) + (4 * n * n * n + 2 * m * n * n + 2 * joint * joint * joint / 3) * U.flop
         + inits * filters * 2 * m * n * 1e-9
       seconds += reps * one
       bytes = max(bytes, GramCost.bytes(points: joint) + 8 * (2 * joint * joint + 3 * n * n + m * n))
@@ -272,11 +275,12 @@ extension NNPKKind {
     let outputs = CostModel.d(o.integer("outputs")), classes = CostModel.d(o.integer("classes"))
     let p = CostModel.d(max(1, o.integer("points") / o.integer("classes"))) * classes  // spiral points
     let sampled = o.string("readout") == "sample"
-    // per network: the weights (d × w, then w × w per layer), the features h = σ(h W) (2 p w² flops
+    // per network: a fixed 4.6 ms (measured: initializer, generator, the partial sums' bookkeeping),
+    // the weights (d × w, then w × w per layer), the features h = σ(h W) (2 p w² flops
     // per layer), the readout h·V (2 p w k), and its Gram added to the sum (p² w or p² k)
     let weights = 3 * width + (depth - 1) * width * width + (sampled ? width * outputs : 0)
     let perNetwork = weights * U.sample + (2 * p * 3 * width + (depth - 1) * 2 * p * width * width) * U.flop
-      + p * width * depth * 5e-9 + (sampled ? 2 * p * width * outputs + p * p * outputs : p * p * width) * U.flop
+      + 4.6e-3 + p * width * depth * 5e-9 + (sampled ? 2 * p * width * outputs + p * p * outputs : p * p * width) * U.flop
     // at each checkpoint: ridge (a p³/3 solve) or alignment / distance (p²)
     let perCheckpoint = o.string("quantity") == "accuracy" ? p * p * p / 3 * U.flop + p * p * classes * 2e-9 : 10 * p * p * 1e-9
     let what = "\(CostText.n(inits)) initializers × \(CostText.n(m)) networks of width \(CostText.n(width)) × depth \(CostText.n(depth)) from \(CostText.options(["inits", "networks", "width", "depth"]))"

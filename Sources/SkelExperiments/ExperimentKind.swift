@@ -70,9 +70,9 @@ public struct Cost: Sendable, CustomStringConvertible {
   public static let defaultSeconds: Double = 600
 
   /// The published part: x and y of every point in memory, in the result's JSON, cache entry and
-  /// figure (SVG path text, PNG raster work). Measured: ~300 bytes and ~2 µs per point.
+  /// figure (SVG path text, PNG raster work). Measured: ~350 bytes and ~4 µs per point.
   public static func published(points: Double, drivers: String) -> Cost {
-    Cost(bytes: 300 * points, seconds: Unit.publishedPoint * points, drivers: drivers)
+    Cost(bytes: 350 * points, seconds: Unit.publishedPoint * points, drivers: drivers)
   }
 
   public var description: String { "\(Cost.format(bytes: bytes)), \(Cost.format(seconds: seconds)) (\(drivers))" }
@@ -116,18 +116,18 @@ public struct Cost: Sendable, CustomStringConvertible {
     /// One dual evaluation without closed form (2-D Gauss–Hermite product rule).
     public static let quadratureDual = 2e-5
     /// One adaptive-quadrature dual evaluation.
-    public static let adaptiveDual = 5e-4
-    /// One mean-field analysis of a (σ_w², σ_b²) point (q*, c*, χ₁ by fixed-point iteration
-    /// with Gauss–Hermite moments).
-    public static let meanFieldPoint = 3e-3
-    /// One floating-point operation of BLAS-3 / LAPACK (dgemm, dsyevd, dpotrf).
-    public static let flop = 1e-9
+    public static let adaptiveDual = 8e-4
+    /// One mean-field analysis of a (σ_w², σ_b²) point (q*, c*, χ₁, ξ_c by fixed-point iteration
+    /// with Gauss–Hermite moments), on one core.
+    public static let meanFieldPoint = 2.4e-3
+    /// One floating-point operation of BLAS-3 / LAPACK (dgemm, dsyevd, dpotrf; OpenBLAS on 2 cores).
+    public static let flop = 2.5e-10
     /// One random number (normal or uniform) and the arithmetic that uses it.
-    public static let sample = 1e-8
+    public static let sample = 2e-8
     /// One activation evaluation on a value (an `expr(…)` one costs 20× more).
     public static let activation = 5e-9
     /// One published point (JSON, cache, SVG, PNG).
-    public static let publishedPoint = 2e-6
+    public static let publishedPoint = 4e-6
   }
 }
 
