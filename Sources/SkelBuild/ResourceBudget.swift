@@ -1,4 +1,5 @@
 import SkelExperiments
+import SkelMath
 
 /// The resource budget of one directive (README "Resource budget"): every kind estimates its
 /// memory and work from its resolved options (`ExperimentKind.cost`) before anything runs, and a
@@ -19,6 +20,11 @@ public struct ResourceBudget: Sendable {
     let head = "directive '\(label)' (\(kind)) would need about"
     if !(cost.bytes <= memory) {
       return "\(head) \(Cost.format(bytes: cost.bytes)) of memory (\(cost.drivers)); the budget is \(Cost.format(bytes: memory)) (--max-memory)"
+    }
+    // a raised budget still stops at the machine: above its memory the allocator would abort
+    let machine = AllocationGuard.physicalMemory
+    if !(cost.bytes <= machine) {
+      return "\(head) \(Cost.format(bytes: cost.bytes)) of memory (\(cost.drivers)); this machine has \(Cost.format(bytes: machine)) (--max-memory cannot go beyond it)"
     }
     if !(cost.seconds <= seconds) {
       return "\(head) \(Cost.format(seconds: cost.seconds)) of work (\(cost.drivers)); the budget is \(Cost.format(seconds: seconds)) (--max-minutes)"

@@ -102,6 +102,18 @@ func resolved(_ kind: String, _ options: String) throws -> ResolvedOptions {
     #expect(try budgetBuild(report) == nil, "passes at the default budget")
   }
 
+  /// A budget raised beyond the machine still refuses what the machine cannot hold, and the
+  /// kernel itself refuses the allocation instead of aborting in the allocator.
+  @Test func raisedBudgetStopsAtTheMachine() throws {
+    let realization = bombCases.first { $0.kind == "realization" }!
+    let errors = try #require(try budgetBuild(directive("realization", realization.options), memory: 1e15, seconds: 1e9))
+    #expect(errors.count == 1 && errors[0].message.contains("of memory (width 20000") && errors[0].message.contains("this machine has"), "\(errors.map(\.message))")
+    var g = SeededGenerator(seed: 1, label: "x")
+    #expect(throws: AllocationGuard.Refusal.self) {
+      _ = try ExplicitRealization.normalizedKernels(thetas: Array(repeating: 1, count: 1_000_000), width: 20000, depth: 1, slope: 0, law: .gaussian, generator: &g)
+    }
+  }
+
   @Test func budgetFlagsParse() {
     #expect(ResourceBudget.parseBytes("8GiB") == Double(8 << 30))
     #expect(ResourceBudget.parseBytes("512 MiB") == Double(512 << 20))
