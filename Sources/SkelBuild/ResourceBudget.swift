@@ -19,15 +19,15 @@ public struct ResourceBudget: Sendable {
   public func check(_ cost: Cost, label: String, kind: String) -> String? {
     let head = "directive '\(label)' (\(kind)) would need about"
     if !(cost.bytes <= memory) {
-      return "\(head) \(Cost.format(bytes: cost.bytes)) of memory (\(cost.drivers)); the budget is \(Cost.format(bytes: memory)) (--max-memory)"
+      return "\(head) \(Cost.format(bytes: cost.bytes)) of memory (\(cost.memoryDrivers)); the budget is \(Cost.format(bytes: memory)) (--max-memory)"
     }
     // a raised budget still stops at the machine: above its memory the allocator would abort
     let machine = AllocationGuard.physicalMemory
     if !(cost.bytes <= machine) {
-      return "\(head) \(Cost.format(bytes: cost.bytes)) of memory (\(cost.drivers)); this machine has \(Cost.format(bytes: machine)) (--max-memory cannot go beyond it)"
+      return "\(head) \(Cost.format(bytes: cost.bytes)) of memory (\(cost.memoryDrivers)); this machine has \(Cost.format(bytes: machine)) (--max-memory cannot go beyond it)"
     }
     if !(cost.seconds <= seconds) {
-      return "\(head) \(Cost.format(seconds: cost.seconds)) of work (\(cost.drivers)); the budget is \(Cost.format(seconds: seconds)) (--max-minutes)"
+      return "\(head) \(Cost.format(seconds: cost.seconds)) of work (\(cost.workDrivers)); the budget is \(Cost.format(seconds: seconds)) (--max-minutes)"
     }
     return nil
   }

@@ -289,7 +289,8 @@ extension NNPKKind {
     let bytes = 2 * 8 * (width * width + 2 * p * width) + 9 * 8 * p * p
     return .sum([
       CostModel.base,
-      Cost(bytes: bytes, seconds: inits * (m * perNetwork / 2 + checkpoints * perCheckpoint + GramCost.seconds(points: p, depth: depth)), drivers: what),
+      Cost(bytes: bytes, seconds: 0, drivers: "width \(CostText.n(width)) on \(CostText.n(p)) points from \(CostText.options(["width", "points"]))"),
+      Cost(bytes: 0, seconds: inits * (m * perNetwork / 2 + checkpoints * perCheckpoint + GramCost.seconds(points: p, depth: depth)), drivers: what),
       .published(points: 2 * inits * CostModel.d(ms.count), drivers: what),
     ])
   }
@@ -349,7 +350,8 @@ extension RealizationKind {
     let what = "width \(CostText.n(r)) × \(CostText.n(thetas)) angles × depth \(CostText.n(deepest)) from \(CostText.options(["width", "theta", "depths"]))"
     return .sum([
       CostModel.base,
-      Cost(bytes: Self.realizationBytes(thetas: thetas, width: r), seconds: first + (deepest - 1) * later + n * deepest * 1e-7, drivers: what),
+      Cost(bytes: Self.realizationBytes(thetas: thetas, width: r), seconds: 0, drivers: "width \(CostText.n(r)) × \(CostText.n(thetas)) angles from \(CostText.options(["width", "theta"]))"),
+      Cost(bytes: 0, seconds: first + (deepest - 1) * later + n * deepest * 1e-7, drivers: what),
       .published(points: 2 * count * thetas, drivers: "\(CostText.n(count)) depths × \(CostText.n(thetas)) angles from \(CostText.options(["depths", "theta"]))"),
     ])
   }

@@ -51,10 +51,17 @@ public struct Cost: Sendable, CustomStringConvertible {
   /// ':sigma_w2:' and ':sigma_b2:'".
   public var drivers: String
 
+  /// What drives the memory estimate, and the work estimate (`drivers` unless a sum of parts
+  /// says otherwise): the refusal names the options of the resource it refuses.
+  public var memoryDrivers: String
+  public var workDrivers: String
+
   public init(bytes: Double, seconds: Double, drivers: String) {
     self.bytes = bytes
     self.seconds = seconds
     self.drivers = drivers
+    memoryDrivers = drivers
+    workDrivers = drivers
   }
 
   /// The sum of several parts, described by the part that weighs most against the default
@@ -63,7 +70,11 @@ public struct Cost: Sendable, CustomStringConvertible {
     let weight = { (c: Cost) in c.bytes / Cost.defaultMemory + c.seconds / Cost.defaultSeconds }
     let named = parts.filter { !$0.drivers.isEmpty }
     let main = (named.isEmpty ? parts : named).max { weight($0) < weight($1) }
-    return Cost(bytes: parts.reduce(0) { $0 + $1.bytes }, seconds: parts.reduce(0) { $0 + $1.seconds }, drivers: main?.drivers ?? "")
+    var total = Cost(bytes: parts.reduce(0) { $0 + $1.bytes }, seconds: parts.reduce(0) { $0 + $1.seconds }, drivers: main?.drivers ?? "")
+    let pool = named.isEmpty ? parts : named
+    total.memoryDrivers = pool.max { $0.bytes < $1.bytes }?.memoryDrivers ?? total.drivers
+    total.workDrivers = pool.max { $0.seconds < $1.seconds }?.workDrivers ?? total.drivers
+    return total
   }
 
   public static let defaultMemory: Double = 4 * 1024 * 1024 * 1024
