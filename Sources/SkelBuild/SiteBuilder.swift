@@ -284,9 +284,11 @@ public struct SiteBuilder {
       var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
       for d in doc.directives where !d.kind.isEmpty {
         let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
+        let before = problems.count
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
         if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
+        let checked = !problems[before...].contains { $0.severity == .error }  // costs are estimated for directives without errors
         guard let options, let schema = schemas[d.kind] else { continue }
         var label = options.string("label")
         if label.isEmpty {
@@ -298,7 +300,7 @@ public struct SiteBuilder {
           }
           takenLabels.insert(label)
         }
-        if let kind = registry.kinds[d.kind], let refusal = ResourceBudget(memory: configuration.maxMemoryBytes, seconds: configuration.maxSeconds).check(kind.cost(options), label: label, kind: d.kind) {
+        if checked, let kind = registry.kinds[d.kind], let refusal = ResourceBudget(memory: configuration.maxMemoryBytes, seconds: configuration.maxSeconds).check(kind.cost(options), label: label, kind: d.kind) {
           problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, refusal))
         }
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
