@@ -114,6 +114,13 @@ func resolved(_ kind: String, _ options: String) throws -> ResolvedOptions {
     }
   }
 
+  /// A directive with another error is reported for that error; its cost is not estimated (an
+  /// estimate never parses an unchecked expression).
+  @Test func otherErrorsComeFirst() throws {
+    let errors = try #require(try budgetBuild(directive("dual", ":activations: [expr(x*tnah(x))]\n:method: quadrature\n:rho: linspace(-1, 1, 1000000)")))
+    #expect(errors.count == 1 && errors[0].message.hasPrefix("in expr(…): unknown function 'tnah'"), "\(errors.map(\.message))")
+  }
+
   @Test func budgetFlagsParse() {
     #expect(ResourceBudget.parseBytes("8GiB") == Double(8 << 30))
     #expect(ResourceBudget.parseBytes("512 MiB") == Double(512 << 20))
