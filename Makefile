@@ -8,13 +8,14 @@ SITE ?= _site
 
 # Packages the build needs (stack.md). Fonts are pinned so figures are deterministic.
 BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-dejavu-extra \
-  fonts-stix libopenblas-dev liblapacke-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev \
+  fonts-stix libopenblas-dev liblapacke-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev libssl-dev \
   libjs-katex katex fonts-katex libc6-dev libxml2-dev
-# (libxml2-dev: SkelTestSupport's HTML/SVG checker; a plain `swift build` compiles that target too.)
+# (libxml2-dev: SkelTestSupport's HTML/SVG checker; a plain `swift build` compiles that target too.
+#  libssl-dev: SHA-256 of cache entries, through the CCrypto system library.)
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
 TEST_PKGS := chromium poppler-utils cmark-gfm
 
-.PHONY: site test build release deps test-deps bench clean screenshot
+.PHONY: site test build release deps test-deps bench clean screenshot fuzz
 
 # Install only what is missing: dpkg -s is checked first, so a second run installs nothing.
 define apt_install
@@ -52,3 +53,14 @@ bench: deps
 
 clean:
 	rm -rf .build $(SITE) .skelcache
+
+# Coverage-guided fuzzing (libFuzzer, not part of `make test`) of the report parser, option
+# values, activation expressions and BibTeX (Sources/SkelFuzzing). Seeds: Tests/Fuzz/corpus;
+# new inputs go to .build-fuzz/corpus; a crashing input is written to Tests/Fuzz/crashes, which
+# FuzzReplayTests replays in `make test`.
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	$(SWIFT) build --scratch-path .build-fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product SkelFuzz
+	mkdir -p .build-fuzz/corpus Tests/Fuzz/crashes
+	.build-fuzz/release/SkelFuzz .build-fuzz/corpus Tests/Fuzz/corpus -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=65536 -timeout=10 -rss_limit_mb=4096 -artifact_prefix=Tests/Fuzz/crashes/ -print_final_stats=1

@@ -47,9 +47,14 @@ public struct KatexRenderer: Sendable {
   /// Renders every formula in one node process.
   public func render(_ requests: [Request]) throws -> [Output] {
     if requests.isEmpty { return [] }
+    guard let executable = Self.locate(nodePath) else {
+      throw BuildError.stage(
+        name: "Typeset math",
+        message: "cannot start node for KaTeX: '\(nodePath)' is not an executable file\(nodePath.contains("/") ? "" : " on PATH (\(ProcessInfo.processInfo.environment["PATH"] ?? "PATH is not set"))"); run 'make site' to install nodejs and katex")
+    }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [nodePath, "-e", Self.script]
+    process.executableURL = executable
+    process.arguments = ["-e", Self.script]
     var env = ProcessInfo.processInfo.environment
     env["NODE_PATH"] = modulePath + (env["NODE_PATH"].map { ":" + $0 } ?? "")
     process.environment = env
@@ -58,7 +63,7 @@ public struct KatexRenderer: Sendable {
     process.standardOutput = output
     process.standardError = errors
     do { try process.run() } catch {
-      throw BuildError.stage(name: "Typeset math", message: "cannot start node for KaTeX (\(BuildError.describe(error, doing: "running", path: "/usr/bin/env \(nodePath)"))); run 'make site' to install it")
+      throw BuildError.stage(name: "Typeset math", message: "cannot start node for KaTeX (\(BuildError.describe(error, doing: "running", path: executable.path))); run 'make site' to install it")
     }
     var payload = Data()
     for r in requests {
@@ -66,11 +71,14 @@ public struct KatexRenderer: Sendable {
       payload.append(line)
       payload.append(0x0A)
     }
+    // A child that dies early closes its stdin: the write fails with EPIPE (SIGPIPE is ignored
+    // by the CLI), which is reported below with the child's own message, never a signal.
     let writer = input.fileHandleForWriting
     let done = DispatchSemaphore(value: 0)
     let bytes = payload
+    let writeFailure = WriteFailure()
     DispatchQueue.global().async {
-      writer.write(bytes)
+      do { try writer.write(contentsOf: bytes) } catch { writeFailure.set(error) }
       try? writer.close()
       done.signal()
     }
@@ -79,7 +87,9 @@ public struct KatexRenderer: Sendable {
     done.wait()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      let firstLine = String(decoding: errData.collect(), as: UTF8.self).split(separator: "\n").first(where: { $0.contains("Error") }) ?? "unknown error"
+      let stderrLines = String(decoding: errData.collect(), as: UTF8.self).split(separator: "\n")
+      let firstLine = stderrLines.first(where: { $0.contains("Error") }) ?? stderrLines.first
+        ?? Substring("node exited with status \(process.terminationStatus)\(writeFailure.error.map { " (writing the formulas failed: \($0))" } ?? "")")
       // node dumps KaTeX's minified source on failure: report one line only (stack.md §7).
       throw BuildError.stage(name: "Typeset math", message: "KaTeX failed: \(firstLine.prefix(200)); is Debian's 'katex' package installed? run 'make site'")
     }
@@ -93,6 +103,31 @@ public struct KatexRenderer: Sendable {
       return .error(obj["error"] ?? "unknown KaTeX error")
     }
   }
+}
+
+extension KatexRenderer {
+  /// The node executable: a path as given, or the first executable match on PATH.
+  static func locate(_ name: String) -> URL? {
+    let fm = FileManager.default
+    if name.contains("/") { return fm.isExecutableFile(atPath: name) ? URL(fileURLWithPath: name) : nil }
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    for dir in path.split(separator: ":") where !dir.isEmpty {
+      let candidate = String(dir) + "/" + name
+      var isDir: ObjCBool = false
+      if fm.fileExists(atPath: candidate, isDirectory: &isDir), !isDir.boolValue, fm.isExecutableFile(atPath: candidate) {
+        return URL(fileURLWithPath: candidate)
+      }
+    }
+    return nil
+  }
+}
+
+/// The error of a background write, read after it finished.
+final class WriteFailure: @unchecked Sendable {
+  private let lock = NSLock()
+  private var stored: Error?
+  func set(_ e: Error) { lock.lock(); stored = e; lock.unlock() }
+  var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
 }
 
 /// Drains a pipe in the background so a chatty child never blocks on a full stderr.

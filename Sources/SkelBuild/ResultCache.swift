@@ -1,9 +1,15 @@
 import Foundation
 import SkelExperiments
 
-/// Experiment results stored by key (content-addressed: engine, kind, options, seed), one JSON
-/// file each, written atomically. Entries are never deleted by a build, so a failed or
+/// Experiment results stored by key (content-addressed: engine, kind, options, seed), one file
+/// each (`<key>.json`), written atomically. Entries are never deleted by a build, so a failed or
 /// interrupted build loses nothing it could reuse.
+///
+/// An entry is trusted only after it is verified (`CacheEntryFile`): its header names its key,
+/// kind, engine and format version, and the length and SHA-256 of its payload; the decoded
+/// payload must have the shape of a result (x and y of equal length, finite x, a full grid).
+/// Anything else is a warning naming the file and the reason, and the directive is recomputed
+/// and the entry overwritten; an entry written by an earlier version of the tool is a plain miss.
 public struct ResultCache: Sendable {
   public let directory: URL?
 
@@ -12,10 +18,17 @@ public struct ResultCache: Sendable {
   public struct Entry: Sendable {
     public var result: ExperimentResult
     public var seconds: Double
+    public init(result: ExperimentResult, seconds: Double) {
+      self.result = result
+      self.seconds = seconds
+    }
   }
 
-  /// The stored form: number arrays as raw little-endian float64 bytes (base64 in the JSON), so
-  /// a warm build decodes a 101 × 101 phase diagram in microseconds instead of parsing 10⁴ numbers.
+  /// The format version in every entry's header.
+  static let format = "skelreport-result/2"
+
+  /// The stored payload: number arrays as raw little-endian float64 bytes (base64 in the JSON),
+  /// so a warm build decodes a 101 × 101 phase diagram in microseconds instead of parsing 10⁴ numbers.
   struct Stored: Codable {
     struct Series: Codable {
       var name: String
@@ -36,41 +49,84 @@ public struct ResultCache: Sendable {
   }
 
   static func pack(_ xs: [Double]) -> Data { xs.withUnsafeBufferPointer { Data(buffer: $0) } }
-  static func unpack(_ d: Data) -> [Double] {
-    d.withUnsafeBytes { raw in Array(raw.bindMemory(to: Double.self)) }
+  /// Float64s from bytes (copied, so the bytes need no alignment); nil unless a whole number of them.
+  static func unpack(_ d: Data) -> [Double]? {
+    guard d.count % 8 == 0 else { return nil }
+    var out = [Double](repeating: 0, count: d.count / 8)
+    out.withUnsafeMutableBytes { _ = d.copyBytes(to: $0) }
+    return out
   }
 
-  public func load(_ key: String) -> Entry? {
-    guard let directory else { return nil }
-    let url = directory.appendingPathComponent(key + ".json")
-    guard let data = try? Data(contentsOf: url), let stored = try? JSONDecoder().decode(Stored.self, from: data) else { return nil }
+  public func url(_ key: String) -> URL? { directory?.appendingPathComponent(key + ".json") }
+
+  /// The verified entry for `key` and `kind`, or nil (a miss); a damaged entry also calls `warn`
+  /// with a message naming its path and what is wrong.
+  public func load(_ key: String, kind: String, warn: (String) -> Void = { _ in }) -> Entry? {
+    guard let url = url(key) else { return nil }
+    let read = CacheEntryFile.read(url, format: Self.format, key: key, kind: kind) { data in
+      (try? JSONDecoder().decode(Stored.self, from: data)) != nil  // the headerless JSON of format 1
+    }
+    switch read {
+    case .miss: return nil
+    case .damaged(let reason):
+      warn(CacheEntryFile.warning(url, reason, "recomputed and rewritten"))
+      return nil
+    case .payload(let payload):
+      switch Self.decode(payload) {
+      case .success(let entry): return entry
+      case .failure(let problem):
+        warn(CacheEntryFile.warning(url, problem.reason, "recomputed and rewritten"))
+        return nil
+      }
+    }
+  }
+
+  struct Problem: Error { var reason: String }
+
+  /// The result in a verified payload, checked for the shape every result has.
+  static func decode(_ payload: Data) -> Result<Entry, Problem> {
+    guard let stored = try? JSONDecoder().decode(Stored.self, from: payload) else { return .failure(Problem(reason: "payload is not a result")) }
     var result = stored.result
-    result.series = stored.series.map { SeriesData(name: $0.name, x: Self.unpack($0.x), y: Self.unpack($0.y), yerr: $0.yerr.map(Self.unpack)) }
+    result.series = []
+    for s in stored.series {
+      guard let x = unpack(s.x), let y = unpack(s.y) else { return .failure(Problem(reason: "series '\(s.name)': number data of a length not a multiple of 8 bytes")) }
+      guard x.count == y.count else { return .failure(Problem(reason: "series '\(s.name)': \(x.count) x values but \(y.count) y values")) }
+      guard x.allSatisfy(\.isFinite) else { return .failure(Problem(reason: "series '\(s.name)': non-finite x value")) }
+      var yerr: [Double]?
+      if let e = s.yerr {
+        guard let u = unpack(e), u.count == y.count else { return .failure(Problem(reason: "series '\(s.name)': standard errors do not match the \(y.count) y values")) }
+        yerr = u
+      }
+      result.series.append(SeriesData(name: s.name, x: x, y: y, yerr: yerr))
+    }
     if let g = stored.grid {
-      let xs = Self.unpack(g.x), ys = Self.unpack(g.y), flat = Self.unpack(g.values)
-      guard flat.count == xs.count * ys.count else { return nil }
+      guard let xs = unpack(g.x), let ys = unpack(g.y), let flat = unpack(g.values) else { return .failure(Problem(reason: "grid '\(g.name)': number data of a length not a multiple of 8 bytes")) }
+      guard flat.count == xs.count * ys.count else { return .failure(Problem(reason: "grid '\(g.name)': \(flat.count) values for \(ys.count) × \(xs.count)")) }
+      guard xs.allSatisfy(\.isFinite), ys.allSatisfy(\.isFinite) else { return .failure(Problem(reason: "grid '\(g.name)': non-finite axis value")) }
       result.grid = GridData(name: g.name, x: xs, y: ys, values: (0..<ys.count).map { Array(flat[($0 * xs.count)..<(($0 + 1) * xs.count)]) })
     }
-    return Entry(result: result, seconds: stored.seconds)
+    guard stored.seconds.isFinite, stored.seconds >= 0 else { return .failure(Problem(reason: "invalid run time")) }
+    return .success(Entry(result: result, seconds: stored.seconds))
   }
 
-  public func store(_ entry: Entry, key: String) {
-    guard let directory else { return }
-    do {
-      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-      var stripped = entry.result
-      stripped.series = []
-      stripped.grid = nil
-      let stored = Stored(
-        result: stripped,
-        series: entry.result.series.map { Stored.Series(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), yerr: $0.yerr.map(Self.pack)) },
-        grid: entry.result.grid.map { Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 })) },
-        seconds: entry.seconds)
-      let data = try JSONEncoder().encode(stored)
-      try data.write(to: directory.appendingPathComponent(key + ".json"), options: .atomic)
-    } catch {
-      // A cache that cannot be written only costs time on the next build.
-    }
+  /// The entry file's bytes: header and payload.
+  static func encode(_ entry: Entry, key: String, kind: String) -> Data? {
+    var stripped = entry.result
+    stripped.series = []
+    stripped.grid = nil
+    let stored = Stored(
+      result: stripped,
+      series: entry.result.series.map { Stored.Series(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), yerr: $0.yerr.map(Self.pack)) },
+      grid: entry.result.grid.map { Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 })) },
+      seconds: entry.seconds)
+    guard let payload = try? JSONEncoder().encode(stored) else { return nil }
+    return CacheEntryFile.encode(format: format, key: key, kind: kind, payload: payload)
+  }
+
+  /// Stores (or overwrites) the entry; a cache that cannot be written only costs time on the next build.
+  public func store(_ entry: Entry, key: String, kind: String) {
+    guard let url = url(key), let data = Self.encode(entry, key: key, kind: kind) else { return }
+    CacheEntryFile.write(data, to: url)
   }
 }
 

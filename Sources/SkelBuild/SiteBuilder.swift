@@ -24,12 +24,10 @@ public struct BuildConfiguration: Sendable {
   /// `--allow-html`: publish every report's raw HTML as written, as `trust: html` does for
   /// one report. Link schemes and BibTeX URLs are filtered either way (README "Trust model").
   public var allowHTML = false
-  /// `--max-memory`: the most memory one directive may be estimated to need (README "Resource
-  /// budget"); 4 GiB by default.
-  public var maxMemoryBytes: Double = Cost.defaultMemory
-  /// `--max-minutes`, in seconds: the most work one directive may be estimated to need; 10
-  /// minutes by default.
-  public var maxSeconds: Double = Cost.defaultSeconds
+  /// Per-directive resource budget (`--max-memory`, `--max-minutes`), checked before anything runs.
+  public var budget = Budget.standard
+  /// Budget of the whole build's estimated work (the directives run one after another).
+  public var maxBuildSeconds: Double = 3600
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -107,12 +105,39 @@ public struct SiteBuilder {
     public var warnings: [String]
   }
 
+  /// The cache folders and files a build reads and writes (results, drawn figures, typeset
+  /// math): the output must not hold any of them.
+  var cacheLocations: [URL] {
+    guard let cache = configuration.cache else { return [] }
+    return [cache, figureCache, cache.deletingLastPathComponent().appendingPathComponent("math.json")].compactMap { $0 }
+  }
+
+  /// Checks the output against the output-folder rule (`OutputSafety`) and returns its real path.
+  public func checkOutput() throws -> URL {
+    let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    let real = try OutputSafety.check(
+      output: configuration.output, reports: configuration.reports, templates: configuration.templates, caches: cacheLocations, cwd: cwd)
+    return URL(fileURLWithPath: real)
+  }
+
+  /// Builds the site. Throws `OutputSafety.Refusal` (before anything is written) when the output
+  /// breaks the output-folder rule, `BuildError` otherwise. From validation on it holds the
+  /// output's lock (`SiteWriter.lock`), and it first removes what interrupted builds left.
   @discardableResult
   public func build() throws -> Summary {
+    let output = try checkOutput()  // also checked by the CLI; here for every other caller
     stage(0)
     let sources = try readReports()
     stage(1)
     let plans = try plan(sources)
+    // The writer's warnings (a leftover it could not remove) reach the summary, even with --quiet.
+    let log = self.log, warnings = warningsFound
+    let writer = SiteWriter(output: output, log: { line in
+      if line.hasPrefix("warning: ") { warnings.append(contentsOf: [line]) } else { log(line) }
+    })
+    let lock = try writer.lock()
+    defer { lock.release() }
+    writer.recover()
     stage(2)
     var hits = 0
     var results: [[ExperimentResultWithTime]] = []
@@ -192,7 +217,7 @@ public struct SiteBuilder {
     stage(5)
     var copies = try assetCopies()
     copies["assets/style.css"] = configuration.templates.appendingPathComponent("style.css")
-    try SiteWriter(output: configuration.output).publish(files: files, copies: copies)
+    try writer.publish(files: files, copies: copies)
     return Summary(reports: plans.count, figures: figureCount, cacheHits: hits, files: files.count + copies.count, warnings: warningsFound.items)
   }
 
@@ -273,6 +298,7 @@ public struct SiteBuilder {
     var problems: [Diagnostic] = []
     var warnings: [Diagnostic] = []
     var plans: [PlannedReport] = []
+    var buildSeconds = 0.0, buildTotalReported = false
     let schemas = registry.schemas
     for source in sources {
       let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path), allowHTML: configuration.allowHTML)
@@ -288,7 +314,6 @@ public struct SiteBuilder {
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
         if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
-        let checked = !problems[before...].contains { $0.severity == .error }  // costs are estimated for directives without errors
         guard let options, let schema = schemas[d.kind] else { continue }
         var label = options.string("label")
         if label.isEmpty {
@@ -300,14 +325,21 @@ public struct SiteBuilder {
           }
           takenLabels.insert(label)
         }
-        if checked, let kind = registry.kinds[d.kind], let refusal = ResourceBudget(memory: configuration.maxMemoryBytes, seconds: configuration.maxSeconds).check(kind.cost(options), label: label, kind: d.kind) {
-          problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, refusal))
-        }
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
         let canonical = ([d.kind, String(seed)] + schema.options.map { "\($0.name)=\(options.texts[$0.name] ?? "")" })
           .filter { !$0.hasPrefix("label=") && !$0.hasPrefix("alt=") && !$0.hasPrefix("formats=") && !$0.hasPrefix("size=") }
           .joined(separator: "\n")
         let key = ContentHash.hex(Engine.identity + "\n" + canonical)
+        // the estimate reads the options as `run` would: only for a directive with no other error
+        if let kind = registry.kinds[d.kind], problems.count == before {
+          let (cost, budgetProblems) = Self.checkBudget(d, kind: kind, options: options, label: label, budget: configuration.budget)
+          problems += budgetProblems
+          buildSeconds += cost.seconds
+          if buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !buildTotalReported {
+            buildTotalReported = true
+            problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, "with directive '\(label)' (\(d.kind)) the build would need about \(Cost.formatSeconds(buildSeconds)) of work in total; the budget is \(Cost.formatSeconds(configuration.maxBuildSeconds)) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"))
+          }
+        }
         let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
         warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML), captionMath, path: source.path)
         planned.append(PlannedDirective(directive: d, schema: schema, options: options, label: label, seed: seed, key: key, captionMath: captionMath))
@@ -331,6 +363,31 @@ public struct SiteBuilder {
     return plans
   }
 
+  /// The kind's estimate against the budget: an error at the driving option (or the kind name)
+  /// stating the estimate and its driver. Memory is also capped by the machine's physical memory,
+  /// so no allocation of an absurd size is attempted whatever the flags say.
+  public static func checkBudget(_ d: Directive, kind: any ExperimentKind, options: ResolvedOptions, label: String, budget: Budget) -> (Cost, [Diagnostic]) {
+    let cost = kind.cost(options)
+    var out: [Diagnostic] = []
+    func at(_ driver: Cost.Driver) -> (SourceLocation, Int) {
+      for name in driver.options { if let raw = d.options.first(where: { $0.key == name }) { return (raw.keyLocation, name.count) } }
+      return (d.kindLocation, d.kind.count)
+    }
+    let physical = ProcessInfo.processInfo.physicalMemory
+    let machine = physical > 0 && physical < UInt64(Int.max) ? Int(physical) : Int.max
+    let limit = min(budget.bytes, machine)
+    if (cost.bytes ?? .max) > limit {
+      let (loc, len) = at(cost.memoryDriver)
+      let why = limit < budget.bytes ? "this machine has \(Cost.formatBytes(machine))" : "the budget is \(Cost.formatBytes(budget.bytes)) (--max-memory)"
+      out.append(Diagnostic(at: loc, length: len, "directive '\(label)' (\(d.kind)) would need about \(Cost.formatBytes(cost.bytes)) of memory (\(cost.memoryDriver.description)); \(why)"))
+    }
+    if !(cost.seconds <= budget.seconds) {
+      let (loc, len) = at(cost.workDriver)
+      out.append(Diagnostic(at: loc, length: len, "directive '\(label)' (\(d.kind)) would need about \(Cost.formatSeconds(cost.seconds)) of work (\(cost.workDriver.description)); the budget is \(Cost.formatSeconds(budget.seconds)) (--max-minutes)"))
+    }
+    return (cost, out)
+  }
+
   struct ExperimentResultWithTime {
     var result: ExperimentResult
     var seconds: Double
@@ -339,7 +396,7 @@ public struct SiteBuilder {
   func execute(_ d: PlannedDirective, report: PlannedReport) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
-    if let hit = cache.load(d.key) {
+    if let hit = cache.load(d.key, kind: d.directive.kind, warn: cacheWarning) {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
       return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
     }
@@ -355,7 +412,7 @@ public struct SiteBuilder {
     }
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key)
+    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
 
@@ -381,24 +438,18 @@ public struct SiteBuilder {
       }
     }
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
-    // Typeset formulas are cached (one JSON map); node starts only for formulas not seen before.
-    let mathCache = configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }
-    var known: [String: String] = mathCache.flatMap { try? Data(contentsOf: $0) }.flatMap { try? JSONDecoder().decode([String: String].self, from: $0) } ?? [:]
-    func key(_ r: KatexRenderer.Request) -> String {
-      ContentHash.hex(r.tex + "\u{1}" + (r.display ? "D" : "I") + "\u{1}" + r.macros.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "\u{2}"))
-    }
-    let missing = unique.filter { known[key($0)] == nil }
+    // Typeset formulas are cached (math.json); node starts only for formulas not seen before.
+    // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
+    var known = MathCache(file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex, warn: cacheWarning)
+    let missing = unique.filter { known[$0] == nil }
     let fresh = try configuration.katex.render(missing)
     var table: [KatexRenderer.Request: KatexRenderer.Output] = [:]
     for (r, o) in zip(missing, fresh) {
       table[r] = o
-      if case .html(let h) = o { known[key(r)] = h }
+      if case .html(let h) = o { known[r] = h }
     }
-    for r in unique where table[r] == nil { table[r] = .html(known[key(r)]!) }
-    if !missing.isEmpty, let mathCache, let data = try? JSONEncoder().encode(known) {
-      try? FileManager.default.createDirectory(at: mathCache.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try? data.write(to: mathCache, options: .atomic)
-    }
+    for r in unique where table[r] == nil { table[r] = known[r].map { .html($0) } }
+    if known.needsWrite { known.save() }
     var problems: [Diagnostic] = []
     for (s, r) in zip(spans, requests) {
       if case .error(let message)? = table[r] {
@@ -461,8 +512,8 @@ public struct SiteBuilder {
           for (isDark, format) in renders(d) where isDark == dark {
             let key = figureKey(d, dark: dark, format: format)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let url = figureCache?.appendingPathComponent(key + "." + format.rawValue), let data = try? Data(contentsOf: url) {
-              images[key] = Array(data)
+            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: cacheWarning) {
+              images[key] = bytes
               continue
             }
             request.formats.append(format)
@@ -476,14 +527,13 @@ public struct SiteBuilder {
       }
     }
     let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint)
-    if let cache = figureCache, !requests.isEmpty { try? FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true) }
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
         switch drawn[i][j] {
         case .success(let bytes):
           images[image.key] = bytes
-          if let url = figureCache?.appendingPathComponent(image.key + "." + format.rawValue) { try? Data(bytes).write(to: url, options: .atomic) }
+          FigureCache(directory: figureCache).store(bytes, key: image.key, format: format)
         case .failure(let error):
           if image.dark { continue }
           throw BuildError.stage(name: Self.stages[4], message: "\(image.directive.directive.location): cannot draw '\(image.directive.label)' as \(format.rawValue): \(error)")
@@ -545,8 +595,13 @@ extension SiteBuilder {
   /// Writes the figures of the reports for a paper: print theme, width set (aspect kept), fonts
   /// embedded (PDF), into `directory` as `<label>.<format>`. Uses and fills the same cache.
   /// Each file is written atomically; nothing else in the folder is touched.
+  /// Throws `OutputSafety.Refusal` if `directory` is or lies inside the reports, templates or
+  /// cache folder, or is a file (`OutputSafety.checkFigures`).
   @discardableResult
   public func exportFigures(to directory: URL, width: Double, formats: [ImageFormat]) throws -> [String] {
+    try OutputSafety.checkFigures(
+      output: directory, reports: configuration.reports, templates: configuration.templates, caches: cacheLocations,
+      cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
     stage(0)
     let sources = try readReports()
     stage(1)
@@ -579,7 +634,11 @@ extension SiteBuilder {
       for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72)) {
         for (f, image) in zip(formats, images) {
           let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
-          do { try Data(try image.get()).write(to: url, options: .atomic) } catch {
+          let bytes: [UInt8]
+          do { bytes = try image.get() } catch {
+            throw BuildError.stage(name: Self.stages[4], message: "cannot draw '\(label)' as \(f.rawValue): \(error)")
+          }
+          do { try Data(bytes).write(to: url, options: .atomic) } catch {
             throw BuildError.io(error, stage: "Write figures", doing: "cannot write the figure", path: url.path)
           }
           written.append(url.lastPathComponent)

@@ -340,7 +340,12 @@ public enum OptionTypeChecker {
       }
       // `[2^4 .. 2^12]` means powers of two; `[1 .. 5]` means the integers.
       if a.text.hasPrefix("2^"), b.text.hasPrefix("2^") {
-        let k0 = Int(log2(x0).rounded()), k1 = Int(log2(x1).rounded())
+        // Exponents of finite, normal doubles only: 2^-2000 is 0 and 2^2000 is infinite.
+        let l0 = log2(x0), l1 = log2(x1)
+        guard x0 > 0, l0.isFinite, l1.isFinite, l0 >= -1022, l1 <= 1023 else {
+          return fail(node, "malformed grid '\(node.text)' for option '\(option)': [2^a .. 2^b] needs exponents from -1022 to 1023")
+        }
+        let k0 = Int(l0.rounded()), k1 = Int(l1.rounded())
         return .success((k0...k1).map { pow(2, Double($0)) })
       }
       guard x0 == x0.rounded(), x1 == x1.rounded(), x1 - x0 < Double(maxGridPoints) else {

@@ -42,6 +42,17 @@ public struct OptionSyntaxError: Error, Sendable, Hashable {
   public var message: String
 }
 
+/// Bounds on option values, checked while parsing so that no value can exhaust the stack (the
+/// parser and every consumer of the tree recurse over it) or memory.
+public enum OptionLimits {
+  /// Lists, maps and calls nested at most this deep (`[[[…]]]`, `tanh(tanh(…))`).
+  public static let maxNesting = 64
+  /// Items in one list literal (`[1, 2, …]`); grids such as `linspace` have their own cap.
+  public static let maxListLength = 10_000
+  /// Characters of one option value.
+  public static let maxValueLength = 200_000
+}
+
 /// Parses one option value (the text after `:key:`); `column` is where the text starts.
 public struct OptionValueParser {
   /// Calls whose argument is kept as raw text (an expression in another language).
@@ -49,8 +60,12 @@ public struct OptionValueParser {
   let chars: [Character]
   var i = 0
   let base: Int
+  var nesting = 0
 
   public static func parse(_ text: String, column: Int) throws(OptionSyntaxError) -> OptionNode {
+    if text.count > OptionLimits.maxValueLength {
+      throw OptionSyntaxError(column: column, length: 1, message: "option value is \(text.count) characters long; at most \(OptionLimits.maxValueLength) are allowed")
+    }
     var p = OptionValueParser(chars: Array(text), base: column)
     p.skipSpaces()
     let startIndex = p.i
@@ -76,10 +91,20 @@ public struct OptionValueParser {
     OptionNode(value: v, text: String(chars[start..<i]).trimmedSpaces(), column: base + start)
   }
 
+  /// Enters a list, map or call; deeper than `OptionLimits.maxNesting` is an error at `start`.
+  mutating func enter(_ start: Int) throws(OptionSyntaxError) {
+    nesting += 1
+    if nesting > OptionLimits.maxNesting {
+      throw OptionSyntaxError(column: base + start, length: 1, message: "option value nested more than \(OptionLimits.maxNesting) levels deep")
+    }
+  }
+
   mutating func parseValue() throws(OptionSyntaxError) -> OptionNode {
     skipSpaces()
     let start = i
     guard i < chars.count else { throw OptionSyntaxError(column: base + i, length: 1, message: "expected a value") }
+    if chars[i] == "[" || chars[i] == "{" || chars[i].isLetter { try enter(start) }
+    defer { if chars[start] == "[" || chars[start] == "{" || chars[start].isLetter { nesting -= 1 } }
     switch chars[i] {
     case "[":
       i += 1
@@ -100,6 +125,9 @@ public struct OptionValueParser {
           return node(.span(from: item, to: upper), from: start)
         }
         items.append(item)
+        if items.count > OptionLimits.maxListLength {
+          throw OptionSyntaxError(column: base + start, length: 1, message: "list has more than \(OptionLimits.maxListLength) items")
+        }
         guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '[': expected ']'") }
         if chars[i] == "," {
           i += 1
@@ -249,7 +277,14 @@ enum ArithmeticParser {
   struct P {
     var s: [Character]
     var i = 0
+    var depth = 0
+    /// Parentheses, signs and exponents nested deeper than this are not a number (the text
+    /// stays a string, which the option's type check then reports at its position).
+    static let maxDepth = 64
     mutating func sum() -> Double? {
+      depth += 1
+      defer { depth -= 1 }
+      guard depth <= Self.maxDepth else { return nil }
       guard var v = product() else { return nil }
       while i < s.count, s[i] == "+" || s[i] == "-" {
         let op = s[i]
@@ -270,6 +305,9 @@ enum ArithmeticParser {
       return v
     }
     mutating func power() -> Double? {
+      depth += 1
+      defer { depth -= 1 }
+      guard depth <= Self.maxDepth else { return nil }
       guard let b = unary() else { return nil }
       if i < s.count, s[i] == "^" {
         i += 1

@@ -43,6 +43,10 @@ public enum ActivationOption {
 /// Science-aware checks that need the engine: expressions parse, and their errors point at the
 /// character in the report.
 public enum ActivationChecks {
+  /// The largest degree of the polynomial families: their duals and Hermite coefficients
+  /// involve (2k−1)!! and k-th Hermite polynomials, computed in double precision.
+  public static let degreeLimits = ["hermite": 60, "monomial": 30, "rectified_monomial": 30]
+
   public static func check(_ directive: Directive, schema: DirectiveSchema) -> [Diagnostic] {
     var problems: [Diagnostic] = []
     for raw in directive.options {
@@ -50,6 +54,17 @@ public enum ActivationChecks {
       var nodes: [OptionNode] = []
       if case .list(let items) = raw.value.value { nodes = items } else { nodes = [raw.value] }
       for node in nodes {
+        if case .call(let name, let args) = node.value, let maxDegree = degreeLimits[name] {
+          // Degrees become Int: they must be whole, non-negative and small enough to compute.
+          for arg in args where arg.name == nil || arg.name == "k" {
+            guard case .number(let k) = arg.value.value else { continue }
+            if k != k.rounded() || k < 0 || k > Double(maxDegree) {
+              problems.append(Diagnostic(
+                at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column), length: max(1, arg.value.length),
+                "the degree k of \(name)(k) must be an integer from 0 to \(maxDegree), got \(arg.value.text)"))
+            }
+          }
+        }
         guard case .call(let name, let args) = node.value, name == "expr", let arg = args.first else { continue }
         do {
           let e = try ActivationExpression(arg.value.text)

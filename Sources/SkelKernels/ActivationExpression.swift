@@ -14,11 +14,26 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
   public let source: String
   let root: Node
 
+  /// Limits that keep parsing and evaluation bounded (both recurse over the tree, on worker
+  /// threads with small stacks): parentheses, calls and signs nested at most `maxNesting` deep,
+  /// at most `maxNodes` operands and operators, and a tree at most `maxHeight` levels high
+  /// (`x+x+…` is a left-leaning chain as high as it is long).
+  public static let maxNesting = 64
+  public static let maxNodes = 2000
+  public static let maxHeight = 256
+
   public init(_ source: String) throws(ExpressionError) {
-    var p = Parser(chars: Array(source))
+    let chars = Array(source)
+    if chars.count > 20 * Self.maxNodes {
+      throw ExpressionError(offset: 0, message: "the expression is \(chars.count) characters long; at most \(20 * Self.maxNodes) are allowed")
+    }
+    var p = Parser(chars: chars)
     let node = try p.parseSum()
     p.skipSpaces()
     if p.i < p.chars.count { throw ExpressionError(offset: p.i, message: "unexpected '\(p.chars[p.i])' in the expression") }
+    if node.height > Self.maxHeight {
+      throw ExpressionError(offset: 0, message: "the expression is \(node.height) operations deep; at most \(Self.maxHeight) are allowed (group long sums with parentheses)")
+    }
     guard node.usesX else { throw ExpressionError(offset: 0, message: "the expression does not use x") }
     self.source = source
     root = node
@@ -49,6 +64,16 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
     case negate(Node)
     case binary(Character, Node, Node)
     case call(String, [Node])
+
+    /// Levels of the tree (≤ maxNodes, so this recursion is bounded by the parser's limits).
+    var height: Int {
+      switch self {
+      case .x, .number: return 1
+      case .negate(let a): return 1 + a.height
+      case .binary(_, let a, let b): return 1 + max(a.height, b.height)
+      case .call(_, let args): return 1 + (args.map(\.height).max() ?? 0)
+      }
+    }
 
     var usesX: Bool {
       switch self {
@@ -140,6 +165,24 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
   struct Parser {
     var chars: [Character]
     var i = 0
+    var nesting = 0
+    var nodes = 0
+
+    /// Counts a node; more than `maxNodes` is an error at the current offset.
+    mutating func count() throws(ExpressionError) {
+      nodes += 1
+      if nodes > ActivationExpression.maxNodes {
+        throw ExpressionError(offset: i, message: "the expression has more than \(ActivationExpression.maxNodes) terms and operators")
+      }
+    }
+
+    /// Enters a nested level (parenthesis, call, sign, exponent); deeper than `maxNesting` is an error here.
+    mutating func enter(at offset: Int) throws(ExpressionError) {
+      nesting += 1
+      if nesting > ActivationExpression.maxNesting {
+        throw ExpressionError(offset: offset, message: "the expression is nested more than \(ActivationExpression.maxNesting) levels deep")
+      }
+    }
 
     mutating func skipSpaces() { while i < chars.count, chars[i] == " " { i += 1 } }
 
@@ -150,6 +193,7 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
         guard i < chars.count, chars[i] == "+" || chars[i] == "-" else { return left }
         let op = chars[i]
         i += 1
+        try count()
         left = .binary(op, left, try parseProduct())
       }
     }
@@ -161,19 +205,21 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
         guard i < chars.count, chars[i] == "*" || chars[i] == "/" else { return left }
         let op = chars[i]
         i += 1
+        try count()
         left = .binary(op, left, try parseUnary())
       }
     }
 
     mutating func parseUnary() throws(ExpressionError) -> Node {
       skipSpaces()
-      if i < chars.count, chars[i] == "-" {
+      if i < chars.count, chars[i] == "-" || chars[i] == "+" {
+        let negative = chars[i] == "-"
         i += 1
-        return .negate(try parseUnary())
-      }
-      if i < chars.count, chars[i] == "+" {
-        i += 1
-        return try parseUnary()
+        try enter(at: i - 1)
+        defer { nesting -= 1 }
+        if negative { try count() }
+        let operand = try parseUnary()
+        return negative ? .negate(operand) : operand
       }
       return try parsePower()
     }
@@ -183,6 +229,9 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
       skipSpaces()
       if i < chars.count, chars[i] == "^" {
         i += 1
+        try count()
+        try enter(at: i - 1)
+        defer { nesting -= 1 }
         return .binary("^", base, try parseUnary())
       }
       return base
@@ -192,8 +241,11 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
       skipSpaces()
       guard i < chars.count else { throw ExpressionError(offset: i, message: "the expression ends early: expected a number, x, or a function") }
       let c = chars[i]
+      try count()
       if c == "(" {
         i += 1
+        try enter(at: i - 1)
+        defer { nesting -= 1 }
         let inner = try parseSum()
         skipSpaces()
         guard i < chars.count, chars[i] == ")" else { throw ExpressionError(offset: i, message: "expected ')'") }
@@ -222,6 +274,8 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
             throw ExpressionError(offset: start, message: "unknown function '\(name)'; known: \(Functions.arity.keys.sorted().joined(separator: ", "))")
           }
           i += 1
+          try enter(at: start)
+          defer { nesting -= 1 }
           var args: [Node] = [try parseSum()]
           skipSpaces()
           while i < chars.count, chars[i] == "," {

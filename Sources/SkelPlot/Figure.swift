@@ -4,6 +4,8 @@ public enum MarkerShape: String, Sendable, Hashable, CaseIterable {
 }
 
 /// A line series: y over x, drawn as a polyline, optionally with markers (or markers only).
+/// The marks' initializers never trap on their data: x and y of different lengths are cut to
+/// the shorter (a damaged or inconsistent result draws what it has instead of stopping the build).
 public struct LineSeries: Sendable, Hashable {
   /// Legend label (TeX subset allowed, e.g. `$L=16$`); empty: not in the legend.
   public var name: String
@@ -23,11 +25,11 @@ public struct LineSeries: Sendable, Hashable {
     name: String, x: [Double], y: [Double], color: Color? = nil, dash: [Double] = [], marker: MarkerShape? = nil,
     markersOnly: Bool = false, lineWidth: Double? = nil, colorSlot: Int? = nil
   ) {
-    precondition(x.count == y.count, "series '\(name)': \(x.count) x values but \(y.count) y values")
+    let n = min(x.count, y.count)
     self.colorSlot = colorSlot
     self.name = name
-    self.x = x
-    self.y = y
+    self.x = Array(x.prefix(n))
+    self.y = Array(y.prefix(n))
     self.color = color
     self.dash = dash
     self.marker = marker
@@ -47,12 +49,12 @@ public struct ErrorBarSeries: Sendable, Hashable {
   /// Also join the points by a line (matplotlib's `errorbar(fmt="-o")`).
   public var connected: Bool
   public init(name: String, x: [Double], y: [Double], error: [Double], color: Color? = nil, marker: MarkerShape = .circle, connected: Bool = false) {
-    precondition(x.count == y.count && y.count == error.count, "error bars '\(name)': lengths differ")
+    let n = min(x.count, y.count, error.count)  // lengths that differ are cut to the shortest
     self.connected = connected
     self.name = name
-    self.x = x
-    self.y = y
-    self.error = error
+    self.x = Array(x.prefix(n))
+    self.y = Array(y.prefix(n))
+    self.error = Array(error.prefix(n))
     self.color = color
     self.marker = marker
   }
@@ -67,11 +69,11 @@ public struct BandSeries: Sendable, Hashable {
   public var color: Color?
   public var opacity: Double
   public init(name: String, x: [Double], lower: [Double], upper: [Double], color: Color? = nil, opacity: Double = 0.25) {
-    precondition(x.count == lower.count && x.count == upper.count, "band '\(name)': lengths differ")
+    let n = min(x.count, lower.count, upper.count)  // lengths that differ are cut to the shortest
     self.name = name
-    self.x = x
-    self.lower = lower
-    self.upper = upper
+    self.x = Array(x.prefix(n))
+    self.lower = Array(lower.prefix(n))
+    self.upper = Array(upper.prefix(n))
     self.color = color
     self.opacity = opacity
   }
@@ -93,20 +95,22 @@ public struct Histogram: Sendable, Hashable {
   public var color: Color?
 
   public init(name: String, edges: [Double], heights: [Double], color: Color? = nil) {
-    precondition(edges.count == heights.count + 1, "histogram '\(name)': \(edges.count) edges for \(heights.count) bins")
+    let bins = max(0, min(heights.count, edges.count - 1))  // one more edge than bins, cut to fit
     self.name = name
-    self.edges = edges
-    self.heights = heights
+    self.edges = bins == 0 ? [] : Array(edges.prefix(bins + 1))
+    self.heights = Array(heights.prefix(bins))
     self.color = color
   }
 
   /// Bins `values` into `bins` equal bins over [lower, upper]; `density` normalizes the area to 1.
   public init(name: String, values: [Double], bins: Int, lower: Double, upper: Double, density: Bool = true, color: Color? = nil) {
+    let bins = max(1, bins)
     let width = (upper - lower) / Double(bins)
     var counts = [Double](repeating: 0, count: bins)
     var inside = 0
     for v in values where v >= lower && v <= upper {
-      counts[min(bins - 1, Int((v - lower) / width))] += 1
+      let t = (v - lower) / width  // NaN or infinite for an empty range: the first bin
+      counts[t.isFinite ? min(bins - 1, max(0, Int(min(t, Double(bins))))) : 0] += 1
       inside += 1
     }
     let scale = density ? 1 / (Double(values.count) * width) : 1
@@ -133,12 +137,15 @@ public struct Heatmap: Sendable, Hashable {
     values: [Double], rows: Int, columns: Int, x: ClosedRange<Double>? = nil, y: ClosedRange<Double>? = nil,
     colormap: Colormap = .viridis, limits: ClosedRange<Double>? = nil, colorbarLabel: String = "", colorbar: Bool = true
   ) {
-    precondition(values.count == rows * columns, "heat map: \(values.count) values for \(rows)×\(columns)")
-    self.values = values
-    self.rows = rows
-    self.columns = columns
-    self.x = x ?? 0...Double(columns)
-    self.y = y ?? 0...Double(rows)
+    // rows × columns values: extra values are dropped, missing ones are NaN (drawn transparent).
+    let (cells, overflow) = max(0, rows).multipliedReportingOverflow(by: max(0, columns))
+    let fits = !overflow && cells <= values.count + (1 << 24)  // no padding bomb from a wrong shape: empty instead
+    self.rows = fits ? max(0, rows) : 0
+    self.columns = fits ? max(0, columns) : 0
+    let n = fits ? cells : 0
+    self.values = values.count >= n ? Array(values.prefix(n)) : values + [Double](repeating: .nan, count: n - values.count)
+    self.x = x ?? 0...Double(max(0, columns))
+    self.y = y ?? 0...Double(max(0, rows))
     self.colormap = colormap
     self.limits = limits
     self.colorbarLabel = colorbarLabel

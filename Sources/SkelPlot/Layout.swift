@@ -335,7 +335,7 @@ public struct FigureLayout {
       case .histogram(let h):
         let c = color(h.color, seriesIndex)
         seriesIndex += 1
-        for (k, height) in h.heights.enumerated() where height > 0 {
+        for (k, height) in h.heights.enumerated() where height > 0 && k + 1 < h.edges.count {
           let p0 = toPoint(h.edges[k], 0, l), p1 = toPoint(h.edges[k + 1], height, l)
           let r = Rect(x: p0.x, y: p1.y, width: p1.x - p0.x, height: p0.y - p1.y)
           items.append(.path(rectPath(r), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
@@ -348,7 +348,7 @@ public struct FigureLayout {
         seriesIndex += 1
         let stroke = StrokeStyle(color: c, width: 1)
         if s.connected { items += drawLine(LineSeries(name: "", x: s.x, y: s.y), color: c, l) }
-        for i in s.x.indices where l.xScale.accepts(s.x[i]) && l.yScale.accepts(s.y[i]) {
+        for i in 0..<min(s.x.count, s.y.count, s.error.count) where l.xScale.accepts(s.x[i]) && l.yScale.accepts(s.y[i]) {
           let lo = toPoint(s.x[i], s.y[i] - s.error[i], l), hi = toPoint(s.x[i], s.y[i] + s.error[i], l)
           let loY = l.yScale.accepts(s.y[i] - s.error[i]) ? lo.y : a.maxY
           items.append(.path([.move(Point(hi.x, loY)), .line(hi), .move(Point(hi.x - 2.5, loY)), .line(Point(hi.x + 2.5, loY)), .move(Point(hi.x - 2.5, hi.y)), .line(Point(hi.x + 2.5, hi.y))], stroke: stroke, fill: nil))
@@ -470,10 +470,14 @@ public struct FigureLayout {
     let lut = h.colormap.lookupTable
     let range = h.range
     let span = range.upperBound - range.lowerBound
-    var rgba = [UInt8](repeating: 0, count: h.rows * h.columns * 4)
+    // The shape Heatmap.init ensures (its fields are variables, so checked again, without trapping).
+    let (cells, overflow) = h.rows.multipliedReportingOverflow(by: h.columns)
+    let shaped = !overflow && h.rows >= 0 && h.columns >= 0 && cells == h.values.count
+    let rows = shaped ? h.rows : 0, columns = shaped ? h.columns : 0
+    var rgba = [UInt8](repeating: 0, count: rows * columns * 4)
     rgba.withUnsafeMutableBufferPointer { out in
       h.values.withUnsafeBufferPointer { v in
-        for i in 0..<v.count {
+        for i in 0..<(rows * columns) {
           let x = v[i]
           guard x.isFinite else { continue }  // transparent
           let k = Int(min(255, max(0, ((x - range.lowerBound) / span * 255).rounded())))
@@ -485,7 +489,7 @@ public struct FigureLayout {
       }
     }
     let p0 = toPoint(h.x.lowerBound, h.y.upperBound, l), p1 = toPoint(h.x.upperBound, h.y.lowerBound, l)
-    return [.image(RasterImage(width: h.columns, height: h.rows, rgba: rgba), in: Rect(x: p0.x, y: p0.y, width: p1.x - p0.x, height: p1.y - p0.y))]
+    return [.image(RasterImage(width: columns, height: rows, rgba: rgba), in: Rect(x: p0.x, y: p0.y, width: p1.x - p0.x, height: p1.y - p0.y))]
   }
 
   func drawColorbar(_ cb: ColorbarLayout, _ h: Heatmap) -> [SceneItem] {

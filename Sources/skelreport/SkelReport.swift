@@ -15,6 +15,43 @@ struct SkelReport: ParsableCommand {
     version: Engine.version,
     subcommands: [BuildCommand.self, FiguresCommand.self, KindsCommand.self],
     defaultSubcommand: BuildCommand.self)
+
+  /// A helper process (node for KaTeX) that dies must be an error message, not SIGPIPE killing
+  /// this process when it writes to the closed pipe: writes then fail with EPIPE instead.
+  /// Usage errors (an unknown flag, a malformed or repeated option) exit 2 like every other
+  /// refusal; report errors exit 1.
+  static func main() {
+    signal(SIGPIPE, SIG_IGN)
+    if let repeated = repeatedOption(Array(CommandLine.arguments.dropFirst())) {
+      FileHandle.standardError.write(Data("error: \(repeated) is given more than once; give it once\n".utf8))
+      Foundation.exit(2)
+    }
+    do {
+      var command = try parseAsRoot(nil)
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .validationFailure {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
+}
+
+/// The first option given twice (`--out a --out b` would silently build into b), if any.
+func repeatedOption(_ args: [String]) -> String? {
+  let short = ["-o": "--out", "-q": "--quiet"]
+  var seen = Set<String>()
+  for arg in args {
+    if arg == "--" { break }
+    guard arg.hasPrefix("-"), arg.count > 1 else { continue }
+    let name = short[arg] ?? String(arg.split(separator: "=", maxSplits: 1)[0])
+    guard name.hasPrefix("--") else { continue }
+    if !seen.insert(name).inserted { return name }
+  }
+  return nil
 }
 
 struct BuildCommand: ParsableCommand {
@@ -24,13 +61,15 @@ struct BuildCommand: ParsableCommand {
   @Argument(help: "A folder of reports (*.md) or one report.")
   var reports: String = "reports"
 
-  @Option(name: .shortAndLong, help: "Where the site is written (replaced atomically).")
+  @Option(
+    name: .shortAndLong,
+    help: "Where the site is written (replaced atomically): a missing path, an empty folder or a site a previous build wrote; anything else is refused (exit 2).")
   var out: String = "_site"
 
   @Option(help: "Folder with page.mustache, index.mustache and style.css (default: ./templates, else beside the reports folder).")
   var templates: String?
 
-  @Option(help: "Folder for cached experiment results.")
+  @Option(help: "Folder for cached experiment results (must not lie inside --out).")
   var cacheDir: String = ".skelcache"
 
   @Flag(help: "Recompute every experiment and do not touch the cache.")
@@ -47,22 +86,39 @@ struct BuildCommand: ParsableCommand {
 
   @Flag(help: "Trust the authors: publish raw HTML in the reports as written (link schemes and BibTeX URLs are still filtered).")
   var allowHTML = false
+  @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
+  var maxMemory: String = "4GiB"
+
+  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
+  var maxMinutes: Double = 10
 
   @Option(help: "Threads for the engine and OpenBLAS (default: every core). Results do not depend on it.")
   var threads: Int?
 
-  @OptionGroup var budget: BudgetOptions
-
   func run() throws {
-    if let threads { Parallel.configure(threads: threads) }
+    if let threads {
+      guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
+      Parallel.configure(threads: threads)
+    }
     let reportsURL = URL(fileURLWithPath: reports)
+    let templatesURL = resolveTemplates(reportsURL)
+    // The output-folder rule, before anything is read or written (the builder checks it again).
+    // The cache folder is guarded even with --no-cache.
+    do {
+      try OutputSafety.check(
+        output: URL(fileURLWithPath: out), reports: reportsURL, templates: templatesURL, caches: [URL(fileURLWithPath: cacheDir)],
+        cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal)
+      throw ExitCode(2)
+    }
     var config = BuildConfiguration(
-      reports: reportsURL, output: URL(fileURLWithPath: out), templates: resolveTemplates(reportsURL),
+      reports: reportsURL, output: URL(fileURLWithPath: out), templates: templatesURL,
       cache: noCache ? nil : URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
     config.strict = strict
     config.reproducible = reproducible
     config.allowHTML = allowHTML
-    try budget.apply(to: &config)
+    try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     let start = Date()
@@ -74,6 +130,9 @@ struct BuildCommand: ParsableCommand {
         let ms = Int(Date().timeIntervalSince(start) * 1000)
         print("built \(summary.reports) report\(summary.reports == 1 ? "" : "s"), \(summary.figures) figure\(summary.figures == 1 ? "" : "s") (\(summary.cacheHits) from cache) into \(out)/ in \(ms) ms")
       }
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal)
+      throw ExitCode(2)
     } catch let error as BuildError {
       Diagnostics.report(error)
       throw ExitCode(1)
@@ -102,7 +161,9 @@ struct FiguresCommand: ParsableCommand {
   @Argument(help: "A report (or a folder of reports).")
   var report: String
 
-  @Option(name: .shortAndLong, help: "Folder for the figures.")
+  @Option(
+    name: .shortAndLong,
+    help: "Folder for the figures (only <label>.<format> and values.tex are written in it); not inside the reports, templates or cache folder.")
   var out: String = "figures"
 
   @Option(help: "Figure width, e.g. 3.4in (one column), 7in (two), 12cm.")
@@ -114,7 +175,11 @@ struct FiguresCommand: ParsableCommand {
   @Option(help: "Folder for cached experiment results.")
   var cacheDir: String = ".skelcache"
 
-  @OptionGroup var budget: BudgetOptions
+  @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
+  var maxMemory: String = "4GiB"
+
+  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
+  var maxMinutes: Double = 10
 
   func run() throws {
     guard let points = OptionTypeChecker.length(width.trimmingCharacters(in: .whitespaces)), points > 0 else {
@@ -130,11 +195,22 @@ struct FiguresCommand: ParsableCommand {
     var config = BuildConfiguration(
       reports: URL(fileURLWithPath: report), output: URL(fileURLWithPath: out), templates: URL(fileURLWithPath: "templates"),
       cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
-    try budget.apply(to: &config)
+    do {
+      try OutputSafety.checkFigures(
+        output: URL(fileURLWithPath: out), reports: config.reports, templates: config.templates, caches: [URL(fileURLWithPath: cacheDir)],
+        cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal, what: "no figure was written")
+      throw ExitCode(2)
+    }
+    try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
     do {
       let files = try builder.exportFigures(to: URL(fileURLWithPath: out), width: points, formats: list)
       print("wrote \(files.count) file\(files.count == 1 ? "" : "s") into \(out)/: \(files.joined(separator: ", "))")
+    } catch let refusal as OutputSafety.Refusal {
+      Diagnostics.refuse(refusal, what: "no figure was written")
+      throw ExitCode(2)
     } catch let error as BuildError {
       Diagnostics.report(error, what: "no figure was written")
       throw ExitCode(1)
@@ -142,27 +218,6 @@ struct FiguresCommand: ParsableCommand {
       Diagnostics.report(BuildError.io(error, stage: "Figures", doing: "cannot write the figures into", path: out), what: "no figure was written")
       throw ExitCode(1)
     }
-  }
-}
-
-/// `--max-memory` and `--max-minutes`: the resource budget of one directive (README "Resource
-/// budget"), shared by `build` and `figures`.
-struct BudgetOptions: ParsableArguments {
-  @Option(help: "Most memory one directive may be estimated to need, e.g. 8GiB, 512MiB (binary units B, KiB, MiB, GiB, TiB).")
-  var maxMemory: String = "4GiB"
-
-  @Option(help: "Most work one directive may be estimated to need, in minutes.")
-  var maxMinutes: String = "10"
-
-  func apply(to config: inout BuildConfiguration) throws {
-    guard let bytes = ResourceBudget.parseBytes(maxMemory) else {
-      throw ValidationError("--max-memory expects a size such as 8GiB, 512MiB or 2TiB, got '\(maxMemory)'")
-    }
-    guard let seconds = ResourceBudget.parseMinutes(maxMinutes) else {
-      throw ValidationError("--max-minutes expects a positive number of minutes such as 30, got '\(maxMinutes)'")
-    }
-    config.maxMemoryBytes = bytes
-    config.maxSeconds = seconds
   }
 }
 
@@ -194,6 +249,13 @@ struct KindsCommand: ParsableCommand {
 
 /// The one place build errors become text and an exit code.
 enum Diagnostics {
+  /// An output (or cache) folder refused by the output-folder rule: exit 2.
+  static func refuse(_ refusal: OutputSafety.Refusal, what: String = "nothing was changed") {
+    var err = StandardError()
+    print("error: \(refusal.message)", to: &err)
+    print(what, to: &err)
+  }
+
   static func report(_ error: BuildError, what: String = "the site was not changed") {
     var err = StandardError()
     switch error {
@@ -211,4 +273,33 @@ enum Diagnostics {
 
 struct StandardError: TextOutputStream {
   mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+
+/// `--max-memory` and `--max-minutes` into the configuration.
+enum BudgetFlags {
+  static func apply(maxMemory: String, maxMinutes: Double, to config: inout BuildConfiguration) throws {
+    guard let bytes = bytes(maxMemory) else {
+      throw ValidationError("--max-memory expects a size such as 4GiB, 512MiB or 8GB, got '\(maxMemory)'")
+    }
+    guard maxMinutes.isFinite, maxMinutes > 0, maxMinutes <= 1e6 else {
+      throw ValidationError("--max-minutes expects a positive number of minutes, got \(maxMinutes)")
+    }
+    config.budget = Budget(bytes: bytes, seconds: maxMinutes * 60)
+    config.maxBuildSeconds = 6 * maxMinutes * 60
+  }
+
+  /// "8GiB", "512 MiB", "8GB", "1000000" (bytes).
+  static func bytes(_ text: String) -> Int? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    let units: [(String, Double)] = [("TiB", 1_099_511_627_776), ("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
+    var number = t, scale = 1.0
+    for (u, s) in units where t.hasSuffix(u) {
+      number = String(t.dropLast(u.count)).trimmingCharacters(in: .whitespaces)
+      scale = s
+      break
+    }
+    guard let v = Double(number), v.isFinite, v > 0 else { return nil }
+    let b = v * scale
+    return b < 9.2e18 ? Int(b) : nil
+  }
 }

@@ -63,4 +63,16 @@ import Testing
     #expect(abs(k[0][0] - (1 + 3.0.squareRoot()) / 4) < 0.03, "\(k[0][0])")
     #expect(abs(k[0][0] - 0.609) > 0.04)
   }
+
+  /// 20000 × 20000 weights and 10⁶ × 20000 hidden values (~480 GB): refused before allocating,
+  /// never an abort in the allocator; a small realization passes the same guard.
+  @Test func oversizedRealizationIsRefused() throws {
+    var g = SeededGenerator(seed: 1, label: "x")
+    #expect(throws: AllocationGuard.Refusal.self) {
+      _ = try ExplicitRealization.normalizedKernels(thetas: Array(repeating: 1, count: 1_000_000), width: 20000, depth: 1, slope: 0, law: .gaussian, generator: &g)
+    }
+    #expect(AllocationGuard.physicalMemory > 1e8)
+    #expect(throws: AllocationGuard.Refusal.self) { try AllocationGuard.check(doubles: .infinity, "inf") }
+    #expect(throws: Never.self) { try AllocationGuard.check(doubles: 1e6, "8 MB") }
+  }
 }

@@ -1,0 +1,45 @@
+import SkelDocument
+import SkelExperiments
+import SkelKernels
+
+/// One fuzzing input through the parsers a report reaches before anything runs. The first byte
+/// picks the target, the rest is its text:
+/// - 0: a whole report (front matter, prose scanner, directives, math, references), every
+///   directive validated against the standard kinds with their science checks;
+/// - 1: one option value, put into a directive of the kind and option picked by the second byte;
+/// - 2: an activation expression, parsed and evaluated with its derivative;
+/// - 3: a BibTeX database.
+/// Every target must return (an error is fine); a trap, a stack overflow or a hang is a finding.
+public enum FuzzEntry {
+  static let schemas = ExperimentRegistry.standard.schemas
+  static let kinds = schemas.keys.sorted()
+
+  public static func run(_ bytes: [UInt8]) {
+    guard let first = bytes.first else { return }
+    switch first % 4 {
+    case 0: report(String(decoding: bytes.dropFirst(), as: UTF8.self))
+    case 1:
+      guard bytes.count >= 2 else { return }
+      let kind = kinds[Int(bytes[1]) % kinds.count]
+      let options = schemas[kind]!.options
+      let option = options[Int(bytes[1] / UInt8(kinds.count)) % options.count].name
+      let value = String(decoding: bytes.dropFirst(2), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+      report("---\ntitle: F\n---\n\n```{kernel} \(kind)\n:\(option): \(value)\n\nCaption.\n```\n")
+    case 2:
+      if let e = try? ActivationExpression(String(decoding: bytes.dropFirst(), as: UTF8.self)) {
+        _ = e.value(0.3) + e.derivative(-1.7)
+      }
+    default:
+      _ = try? Bibliography(parsing: String(decoding: bytes.dropFirst(), as: UTF8.self))
+    }
+  }
+
+  static func report(_ text: String) {
+    let (doc, _) = DocumentParser.parse(SourceFile(path: "fuzz.md", text: text), name: "fuzz")
+    for d in doc.directives where !d.kind.isEmpty {
+      _ = DirectiveValidator.validate(d, schemas: schemas)
+      if let schema = schemas[d.kind] { _ = ActivationChecks.check(d, schema: schema) }
+      if let kind = ExperimentRegistry.standard.kinds[d.kind] { _ = kind.check(d) }
+    }
+  }
+}
