@@ -44,7 +44,12 @@ public struct RealizationKind: ExperimentKind {
     let law = WeightsKind.law(call.name, call.arguments)
     let depths = options.integers("depths"), a = options.number("slope"), thetas = options.grid("theta")
     var g = SeededGenerator(seed: context.seed, label: law.description)
-    let empirical = ExplicitRealization.normalizedKernels(thetas: thetas, width: options.integer("width"), depth: depths.max()!, slope: a, law: law, generator: &g)
+    let empirical: [[Double]]
+    do {
+      empirical = try ExplicitRealization.normalizedKernels(thetas: thetas, width: options.integer("width"), depth: depths.max()!, slope: a, law: law, generator: &g)
+    } catch {
+      throw ExperimentError("\(error)")
+    }
     let exact = thetas.map { AngleMap.angles(from: $0, a: a, depth: depths.max()!).map(cos) }
     var series: [SeriesData] = []
     for l in depths {

@@ -54,8 +54,10 @@ public enum ExplicitRealization {
   /// for one random network of width r: `result[l − 1][i]`.
   public static func normalizedKernels(
     thetas: [Double], width r: Int, depth: Int, slope a: Double, law: WeightLaw, generator g: inout SeededGenerator
-  ) -> [[Double]] {
+  ) throws(AllocationGuard.Refusal) -> [[Double]] {
     let n = thetas.count + 1
+    // the weights (fan-in × r) and the hidden values before and after a layer (n × r each)
+    try AllocationGuard.check(doubles: Double(max(2, r)) * Double(r) + 3 * Double(n) * Double(r), "a width-\(r) realization on \(n) inputs")
     var h = Matrix(rows: n, columns: 2)
     h[0, 0] = 1
     for (i, t) in thetas.enumerated() {

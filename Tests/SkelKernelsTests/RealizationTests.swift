@@ -47,9 +47,9 @@ import Testing
   /// Width 2000, θ₀ = π/2: cos θ^(l) = 0.318310, 0.493731, 0.680954, 0.834416 at l = 1, 2, 4, 8 for
   /// Gaussian and multivariate-t(ν = 5) rows alike (finite-width spread ≈ 0.02: tolerance 0.05).
   @Test(arguments: [WeightLaw.gaussian, .studentT(nu: 5)])
-  func followsTheAngleMap(law: WeightLaw) {
+  func followsTheAngleMap(law: WeightLaw) throws {
     var g = SeededGenerator(seed: 31, label: law.description)
-    let k = ExplicitRealization.normalizedKernels(thetas: [Double.pi / 2], width: 2000, depth: 8, slope: 0, law: law, generator: &g)
+    let k = try ExplicitRealization.normalizedKernels(thetas: [Double.pi / 2], width: 2000, depth: 8, slope: 0, law: law, generator: &g)
     for (l, expected) in [(1, 0.318310), (2, 0.493731), (4, 0.680954), (8, 0.834416)] {
       #expect(abs(k[l - 1][0] - expected) < 0.05, "\(law) l = \(l): \(k[l - 1][0]) vs \(expected)")
     }
@@ -57,10 +57,22 @@ import Testing
 
   /// i.i.d. Rademacher weights on the sparse 2-D inputs break the theorem at the first layer:
   /// cos θ^(1) = (1 + √3)/4 = 0.683 at θ₀ = π/3, not the Gaussian 0.609.
-  @Test func rademacherFirstLayer() {
+  @Test func rademacherFirstLayer() throws {
     var g = SeededGenerator(seed: 32)
-    let k = ExplicitRealization.normalizedKernels(thetas: [Double.pi / 3], width: 4000, depth: 1, slope: 0, law: .rademacher, generator: &g)
+    let k = try ExplicitRealization.normalizedKernels(thetas: [Double.pi / 3], width: 4000, depth: 1, slope: 0, law: .rademacher, generator: &g)
     #expect(abs(k[0][0] - (1 + 3.0.squareRoot()) / 4) < 0.03, "\(k[0][0])")
     #expect(abs(k[0][0] - 0.609) > 0.04)
+  }
+
+  /// 20000 × 20000 weights and 10⁶ × 20000 hidden values (~480 GB): refused before allocating,
+  /// never an abort in the allocator; a small realization passes the same guard.
+  @Test func oversizedRealizationIsRefused() throws {
+    var g = SeededGenerator(seed: 1, label: "x")
+    #expect(throws: AllocationGuard.Refusal.self) {
+      _ = try ExplicitRealization.normalizedKernels(thetas: Array(repeating: 1, count: 1_000_000), width: 20000, depth: 1, slope: 0, law: .gaussian, generator: &g)
+    }
+    #expect(AllocationGuard.physicalMemory > 1e8)
+    #expect(throws: AllocationGuard.Refusal.self) { try AllocationGuard.check(doubles: .infinity, "inf") }
+    #expect(throws: Never.self) { try AllocationGuard.check(doubles: 1e6, "8 MB") }
   }
 }
