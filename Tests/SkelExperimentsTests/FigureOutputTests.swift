@@ -118,4 +118,22 @@ import Testing
   @Test func mapNeedsMeanField() throws {
     #expect(throws: (any Error).self) { try run("fixed-point", ":activation: tanh\n:output: length-map") }
   }
+
+  /// Rank 7: the parity table passes every cell with an NT value except the exact-tanh row, which
+  /// differs from NT's 25-point rule by up to 2.4e-4 (science.md §7.3), while the engine's copy of
+  /// that rule reproduces NT's row; NaN cells of NT show the engine's limits 1/2.
+  @Test func parityTable() throws {
+    let r = try run("parity", "")
+    let rows = try #require(r.table?.rows)
+    #expect(rows.count == 17)
+    for row in rows.dropLast() {
+      for cell in row[1...5] { #expect(cell.hasSuffix(" ✓") || cell.hasSuffix("(NT: NaN)"), "\(row[0]): \(cell)") }
+    }
+    let exact = rows.last!
+    #expect(exact[4].hasSuffix(" ✗") && exact[5].hasSuffix(" ✗"))
+    let worst = try #require(Double(exact[6]))
+    #expect(worst > 2.3e-4 && worst < 2.5e-4)
+    let rm1 = try #require(rows.first { $0[0] == "RectifiedMonomial(1)" })
+    #expect(rm1[4] == "0.5 (NT: NaN)" && rm1[5] == "0.5 (NT: NaN)")
+  }
 }
