@@ -136,4 +136,16 @@ import Testing
     let rm1 = try #require(rows.first { $0[0] == "RectifiedMonomial(1)" })
     #expect(rm1[4] == "0.5 (NT: NaN)" && rm1[5] == "0.5 (NT: NaN)")
   }
+
+  /// Rank 22: the realization N(S, r, k) of the 4-input convolutional skeleton (window 2, stride 1,
+  /// 3 hidden nodes, pooling output) with r = 3, d = 2, k = 1: 4·2 + 3·3 + 1 = 18 neurons and
+  /// 3·2·(2·3) + 3·(3·1) = 45 edges; the kernel is the skeleton's (0.4815406211 at t = 1).
+  @Test func realizationGraph() throws {
+    let r = try run("skeleton", ":architecture: convolutional\n:correlations: [1, 0.5, 0, -0.5]\n:window: 2\n:realization: 3\n:input_width: 2\n:t: [1]")
+    let g = try #require(r.graph)
+    #expect(g.levels.count == 18 && g.edges.count == 45)
+    #expect(g.roles.filter { $0 == "input" }.count == 8 && g.roles.filter { $0 == "hidden" }.count == 9)
+    #expect(g.roles.last == "pooling" && g.labels[1] == "$x^{1}_{2}$")
+    expectClose(r.series[0].y[0], 0.4815406211, absolute: 1e-10)
+  }
 }
