@@ -12,6 +12,7 @@ public struct ParityKind: ExperimentKind {
     kind: "parity",
     summary: "Parity table against neural-tangents 0.6.5 (stored float64 values): nngp(0), nngp(0.5), ntk(0.5), nngp and ntk on the diagonal, pass/fail per cell",
     options: [
+      OptionSpec("table", .choice(["single-layer", "deep-relu"]), default: "single-layer", "single-layer: 17 activations after serial(Dense(1, W_std=1), act); deep-relu: serial([Dense(1, W_std=√2), Relu()]×L, Dense(1, W_std=1)) at ρ = 0.5 for L = 1, 2, 3, 5"),
       OptionSpec("relative", .number(min: 0, max: 1), default: "1e-12", "relative tolerance of a cell"),
       OptionSpec("absolute", .number(min: 0, max: 1), default: "6e-13", "absolute tolerance of a cell (NT's values are printed with 12 decimals)"),
     ],
@@ -68,8 +69,40 @@ public struct ParityKind: ExperimentKind {
     return [k0.nngp, k5.nngp, 0.5 * k5.dot, k1.nngp, k1.dot]
   }
 
+  /// science.md §7.3, deep ReLU MLP without bias, q = 1, ρ = 0.5: L, NNGP, NTK, NTK diagonal.
+  static let deep: [(Int, [Double])] = [
+    (1, [0.608997781044, 0.942331114378, 2]), (2, [0.683905650899, 1.351479561123, 3]),
+    (3, [0.738128192301, 1.737844679215, 4]), (5, [0.810454201005, 2.462893132458, 6]),
+  ]
+
+  static func cell(_ g: Double, _ e: Double, rel: Double, abs0: Double, worst: inout Double) -> String {
+    let d = abs(g - e)
+    worst = max(worst, d)
+    return String(cFormat: "%.12g", g) + (d <= max(abs0, rel * abs(e)) ? " ✓" : " ✗")
+  }
+
+  func deepTable(rel: Double, abs0: Double) throws -> TableData {
+    var rows: [[String]] = []
+    let hidden = LayerSpec.serial([.dense(2.0.squareRoot(), bias: nil), .activation(.relu)])
+    for (L, nt) in Self.deep {
+      let state = try LayerSpec.dense(1, bias: nil).kernel(
+        LayerSpec.repeated(hidden, count: L).kernel(KernelState.pairs(correlations: [0.5, 1], q11: 1, q22: 1, computeNTK: true)))
+      guard let ntkState = state.ntk else { throw ExperimentError("the deep ReLU kernel has no NTK") }
+      let nngp = state.nngp.storage, ntk = ntkState.storage
+      var worst = 0.0
+      let cells = [Self.cell(nngp[0], nt[0], rel: rel, abs0: abs0, worst: &worst), Self.cell(ntk[0], nt[1], rel: rel, abs0: abs0, worst: &worst), Self.cell(ntk[1], nt[2], rel: rel, abs0: abs0, worst: &worst)]
+      rows.append([String(L)] + cells + [String(cFormat: "%.1e", worst)])
+    }
+    return TableData(columns: ["L", "nngp(0.5)", "ntk(0.5)", "ntk(x,x)", "max |engine − NT|"], rows: rows)
+  }
+
   public func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
     let rel = options.number("relative"), abs0 = options.number("absolute")
+    if options.string("table") == "deep-relu" {
+      do {
+        return ExperimentResult(xlabel: "", ylabel: "", xlabelTeX: "", ylabelTeX: "", series: [], table: try deepTable(rel: rel, abs0: abs0))
+      } catch let e as ExperimentError { throw e } catch { throw ExperimentError("\(error)") }
+    }
     var rows: [[String]] = []
     for r in Self.rows {
       let got = Self.cells(r)

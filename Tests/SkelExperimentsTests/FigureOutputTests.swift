@@ -148,4 +148,13 @@ import Testing
     #expect(g.roles.last == "pooling" && g.labels[1] == "$x^{1}_{2}$")
     expectClose(r.series[0].y[0], 0.4815406211, absolute: 1e-10)
   }
+
+  /// Rank 7, deep rows: every cell of the deep ReLU table passes (NTK diagonal L + 1 exactly).
+  @Test func parityDeepTable() throws {
+    let r = try run("parity", ":table: deep-relu")
+    let rows = try #require(r.table?.rows)
+    #expect(rows.map { $0[0] } == ["1", "2", "3", "5"])
+    for row in rows { for cell in row[1...3] { #expect(cell.hasSuffix(" ✓"), "L = \(row[0]): \(cell)") } }
+    #expect(rows.map { $0[3] } == ["2 ✓", "3 ✓", "4 ✓", "6 ✓"])
+  }
 }
