@@ -68,7 +68,7 @@ public struct ExperimentRegistry: Sendable {
   public static let standard = ExperimentRegistry([
     DualKind(), HermiteTableKind(), DepthKind(), FixedPointKind(), SkeletonKind(), NetworkKernelKind(ntk: false),
     NetworkKernelKind(ntk: true), PhaseDiagramKind(), DepthScalesKind(), WeightsKind(),
-    ConcentrationKind(), SpectrumKind(), RegressionKind(), CLTKind(), NNPKKind(), RainbowKind(), RealizationKind(),
+    ConcentrationKind(), SpectrumKind(), RegressionKind(), CLTKind(), NNPKKind(), RainbowKind(), RealizationKind(), ParityKind(),
   ])
 }
 

@@ -55,10 +55,14 @@ extension FixedPointKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
     let starts = o.grid("starts").count, depth = o.integer("depth")
-    c.doubles([starts, depth + 1, 2], "\(starts) starts × depth \(depth)", options: ["starts", "depth"])
+    // mean field: one set of curves per σ_w²; the length outputs iterate q_starts, the maps are drawn on q or c
+    let widths = o.string("mode") == "mean-field" ? o.grid("sigma_w2").count : 1
+    let lengths = max(starts, o.grid("q_starts").count), mapPoints = max(o.grid("q").count, o.grid("c").count)
+    c.doubles([widths, lengths, depth + 1, 2], "\(widths) × \(lengths) trajectories × depth \(depth)", options: ["starts", "q_starts", "sigma_w2", "depth"])
     let each = o.string("mode") == "mean-field" ? 4 * UnitCost.integral : UnitCost.kernel(closedForm: o.closedForm("activation"))
-    c.work(Double(starts) * Double(depth), each: each, "\(starts) starts × depth \(depth)", options: ["starts", "depth"])
-    c.work(1, each: UnitCost.meanFieldPoint * 10, "fixed points", options: [])
+    c.work(Double(widths) * Double(lengths) * Double(depth), each: each, "\(widths) × \(lengths) trajectories × depth \(depth)", options: ["starts", "q_starts", "sigma_w2", "depth"])
+    c.work(Double(widths) * Double(mapPoints), each: each, "\(widths) × \(mapPoints) map points", options: ["q", "c", "sigma_w2"])
+    c.work(Double(widths), each: UnitCost.meanFieldPoint * 10, "fixed points", options: ["sigma_w2"])
     return c.cost
   }
 }
@@ -262,6 +266,16 @@ extension RainbowKind {
       c.work(draws, each: UnitCost.draw, "weights of \(widths.count) widths up to \(rMax)", options: ["widths", "depth"])
       c.work(Double(widths.count) * Double(depth) * 30 * nnn, each: UnitCost.flop, "\(widths.count * depth) alignments of \(n) points", options: ["points", "widths", "depth"])
     }
+    return c.cost
+  }
+}
+
+extension ParityKind {
+  /// Fixed work: 17 single-layer activations (a few by quadrature) or 4 deep ReLU depths.
+  public func cost(_ o: ResolvedOptions) -> Cost {
+    var c = CostBuilder()
+    c.doubles([17, 8], "the parity table", options: ["table"])
+    c.work(17 * 3, each: UnitCost.quadratureKernel, "17 activations × 3 kernels", options: ["table"])
     return c.cost
   }
 }

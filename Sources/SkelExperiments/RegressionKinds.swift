@@ -126,13 +126,18 @@ public struct SpectrumKind: ExperimentKind {
   public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {
     let size = options.size("size")
     let fit = options.numbers("fit")
+    let tails = options.string("quantity") == "tail_sums"
     // one color per dimension, one dash per kernel/target
     let names = Array(Set(result.series.map { String($0.name.split(separator: " ")[0]) })).sorted()
     let dims = Array(Set(result.series.map { String($0.name.split(separator: " ")[1]) })).sorted()
     let dashes: [[Double]] = [[], [5, 3], [1.5, 2.5], [6, 2, 1.5, 2]]
     var marks: [Mark] = result.series.map { s in
       let parts = s.name.split(separator: " ").map(String.init)
-      let positive = zip(s.x, s.y).filter { $0.1 > 0 }
+      // tail sums: the last ones are the squared coefficients of the smallest, rounding-level
+      // eigenvalues and drop to 1e-24, crushing the axis; they are drawn up to i = n/2 only (the
+      // data file keeps all n)
+      let half = tails ? Double(s.x.count) / 2 : .infinity
+      let positive = zip(s.x, s.y).filter { $0.1 > 0 && $0.0 <= half }
       return .line(
         LineSeries(
           name: "\(parts[0].replacingOccurrences(of: "_", with: " ")), $\(parts[1])$", x: positive.map(\.0), y: positive.map(\.1),

@@ -18,6 +18,9 @@ public struct SkeletonKind: ExperimentKind {
       OptionSpec("stride", .integer(min: 1, max: 10_000), default: "1", "convolution stride (convolutional only)"),
       OptionSpec("layers", .integer(min: 1, max: 100), default: "1", "convolution layers (nested) or fully connected layers"),
       OptionSpec("t", .grid(min: 0, max: 1), default: "linspace(0, 1, 101)", "scale t of the input correlations"),
+      OptionSpec("realization", .integer(min: 0, max: 12), default: "0", "draw the realization N(S, r) instead of the skeleton: every hidden node replicated r times, edges between all replicas (Daniely et al.'s Fig. 2); 0: the skeleton"),
+      OptionSpec("input_width", .integer(min: 1, max: 8), default: "2", "realization: neurons d per input node"),
+      OptionSpec("outputs", .integer(min: 1, max: 12), default: "1", "realization: neurons k of the output node"),
     ],
     example: """
       ```{kernel} skeleton
@@ -56,7 +59,40 @@ public struct SkeletonKind: ExperimentKind {
       ])
     return ExperimentResult(
       xlabel: "t", ylabel: "kappa", xlabelTeX: "$t$", ylabelTeX: "$\\kappa_S$", series: series, table: table,
-      graph: Self.graphData(skeleton))
+      graph: options.integer("realization") > 0
+        ? Self.realizationData(skeleton, r: options.integer("realization"), d: options.integer("input_width"), k: options.integer("outputs"))
+        : Self.graphData(skeleton))
+  }
+
+  /// The realization N(S, r, k) as a graph: each input node becomes d neurons, each hidden node r,
+  /// the output node k, and every skeleton edge (u, v) joins every neuron of u to every neuron of v.
+  static func realizationData(_ s: Skeleton, r: Int, d: Int, k: Int) -> GraphData {
+    var levels: [Int] = [], labels: [String] = [], roles: [String] = []
+    var neurons: [[Int]] = []
+    for (index, node) in s.nodes.enumerated() {
+      var ids: [Int] = []
+      let count: Int
+      switch node {
+      case .input: count = d
+      case .hidden: count = index == s.output ? k : r
+      }
+      for j in 0..<count {
+        ids.append(levels.count)
+        levels.append(s.levels[index])
+        switch node {
+        case .input(let c):
+          labels.append("$x^{\(c + 1)}_{\(j + 1)}$")
+          roles.append("input")
+        case .hidden(let a, _):
+          labels.append("")
+          roles.append(index == s.output ? (a == .identity ? "pooling" : "output") : "hidden")
+        }
+      }
+      neurons.append(ids)
+    }
+    var edges: [[Int]] = []
+    for (u, v) in s.edges { for i in neurons[u] { for j in neurons[v] { edges.append([i, j]) } } }
+    return GraphData(levels: levels, labels: labels, roles: roles, edges: edges)
   }
 
   /// The skeleton as a drawable graph: inputs x¹…xⁿ, hidden nodes, the output (or pooling) node.

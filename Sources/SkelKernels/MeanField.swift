@@ -338,6 +338,30 @@ public struct MeanField: Sendable {
     return correlationMapFunction(q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2)(c).value
   }
 
+  /// The 𝒞-map of Poole et al.'s Fig. 2A: 𝒞(c) = (σ_w² E[φ(u₁)φ(u₂)] + σ_b²)/q* at the length
+  /// fixed point, at each c (closed form for the ReLU family, else the Mehler series or 2-D
+  /// quadrature of `correlationMapFunction`). For the ReLU family at σ_b² = 0 the map does not
+  /// depend on q or σ_w² (positive homogeneity): it is the normalized dual, also where q* is not
+  /// finite (the edge of chaos (2, 0), where every q is fixed), and qStar is reported as 1. nil when there is no q* > 0 otherwise
+  /// (lengths diverge, or q* = 0 where 𝒞 is undefined).
+  public func correlationMapCurve(_ cs: [Double], sigmaW2: Double, sigmaB2: Double) -> (qStar: Double, values: [Double])? {
+    var q: Double
+    if case .abRelu = activation, sigmaB2 == 0 {
+      // c^l = E[φ(u₁)φ(u₂)]/E[φ²] whatever σ_w² (q^l = σ_w² E[φ²] scales out)
+      let a = activation, v = a.kernel(q11: 1, q22: 1, q12: 1).nngp
+      return (1, cs.map { c in a.kernel(q11: 1, q22: 1, q12: min(1, max(-1, c))).nngp / v })
+    } else {
+      guard let qs = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2), qs > 0 else { return nil }
+      q = qs
+    }
+    if activation.hasClosedForm {
+      let a = activation
+      return (q, cs.map { c in (sigmaW2 * a.kernel(q11: q, q22: q, q12: min(1, max(-1, c)) * q).nngp + sigmaB2) / q })
+    }
+    let map = correlationMapFunction(q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2)
+    return (q, cs.map { map(min(1, max(-1, $0))).value })
+  }
+
   /// 𝒞″(1) = σ_w² q* E[φ″(√q* z)²] (for the 1/l law on the edge of chaos).
   public func curvatureAtOne(sigmaW2: Double, sigmaB2: Double) -> Double? {
     guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2), let m = secondDerivativeMoment(q) else { return nil }
