@@ -37,8 +37,21 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
     ("rainbow", ":mode: kernel\n:samples: 100000000\n:anisotropy: linspace(1, 16, 1000000)", "samples", "work"),
   ]
 
+  /// Kinds whose work does not grow with any option (a fixed table), so no option makes a bomb.
+  static let fixedCost: Set<String> = ["parity"]
+
   @Test func everyKindHasABomb() {
-    #expect(Set(Self.bombs.map(\.0)) == Set(ExperimentRegistry.standard.kinds.keys))
+    #expect(Set(Self.bombs.map(\.0)).union(Self.fixedCost) == Set(ExperimentRegistry.standard.kinds.keys))
+    // …and a fixed-cost kind really is cheap at its defaults.
+    for kind in Self.fixedCost {
+      let schema = ExperimentRegistry.standard.schemas[kind]!
+      let d = DirectiveReader.read(
+        info: "{kernel} \(kind)", body: ":label: tbl-x\n", fenceLine: 1, fenceColumn: 1,
+        source: SourceFile(path: "a.md", text: "```{kernel} \(kind)\n:label: tbl-x\n```\n"), index: 0).0!
+      let options = DirectiveValidator.validate(d, schemas: [kind: schema]).0!
+      let cost = ExperimentRegistry.standard.kinds[kind]!.cost(options)
+      #expect(cost.seconds < 1 && (cost.bytes ?? .max) < 1 << 20, "\(kind): \(cost)")
+    }
   }
 
   @Test(arguments: bombs.indices) func bombIsRefusedWithItsEstimateAndDriver(_ i: Int) {

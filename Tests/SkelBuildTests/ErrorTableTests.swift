@@ -19,7 +19,7 @@ func directive(_ kind: String, _ options: String) -> String {
 }
 
 let errorCases: [ErrorCase] = [
-  ErrorCase(id: "unknown kind", report: directive("duel", ""), expected: "e.md:7:13: error: unknown directive kind 'duel'; did you mean 'dual'?; known kinds: clt, concentration, depth, depth-scales, dual, fixed-point, hermite-table, nngp, nnpk, ntk, phase-diagram, rainbow, realization, regression, skeleton, spectrum, weights"),
+  ErrorCase(id: "unknown kind", report: directive("duel", ""), expected: "e.md:7:13: error: unknown directive kind 'duel'; did you mean 'dual'?; known kinds: clt, concentration, depth, depth-scales, dual, fixed-point, hermite-table, nngp, nnpk, ntk, parity, phase-diagram, rainbow, realization, regression, skeleton, spectrum, weights"),
   ErrorCase(id: "unknown option", report: directive("dual", ":activation: [relu]"), expected: "e.md:9:2: error: unknown option 'activation' for directive 'dual'; did you mean 'activations'?"),
   ErrorCase(id: "unknown activation", report: directive("dual", ":activations: [relu, tahn]"), expected: "e.md:9:22: error: unknown activation 'tahn' for option 'activations'; did you mean 'tanh'?"),
   ErrorCase(id: "correlation outside [-1, 1]", report: directive("dual", ":rho: linspace(-1, 1.5, 11)"), expected: "e.md:9:7: error: option 'rho' has a point 1.25 outside [-1, 1]"),
