@@ -13,7 +13,7 @@ BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-d
 # (libxml2-dev: SkelTestSupport's HTML/SVG checker; a plain `swift build` compiles that target too.
 #  libssl-dev: SHA-256 of cache entries, through the CCrypto system library.)
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
-TEST_PKGS := chromium poppler-utils cmark-gfm
+TEST_PKGS := chromium poppler-utils cmark-gfm util-linux e2fsprogs
 
 .PHONY: site test build release deps test-deps bench clean screenshot fuzz
 
