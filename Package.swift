@@ -80,7 +80,7 @@ let package = Package(
       dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild", "SkelExperiments", "SkelDocument"]),
 
     // MARK: - Fuzzing (`make fuzz`; the driver replays inputs when built without the fuzzer)
-    .target(name: "SkelFuzzing", dependencies: ["SkelDocument", "SkelExperiments", "SkelKernels"]),
+    .target(name: "SkelFuzzing", dependencies: ["SkelDocument", "SkelExperiments", "SkelKernels"], exclude: ["README.md"]),
     .executableTarget(name: "SkelFuzz", dependencies: ["SkelFuzzing"]),
 
     // MARK: - Tests
