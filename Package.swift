@@ -10,6 +10,10 @@
 //   Tests: SkelTestSupport ─► SkelPlot, CLibXML2 (HTMLSafety parses built HTML/SVG)
 import PackageDescription
 
+// The numerical modules are optimized in debug builds too: the tests build the bundled reports
+// (42 figures), which an unoptimized engine takes ~10× longer to compute and draw.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
   name: "skelreport",
   platforms: [.macOS(.v13)],
@@ -42,12 +46,12 @@ let package = Package(
     // MARK: - Pure math and kernels (know no files)
     // The vectorized hot loop of deep ReLU-family kernels (AVX2 + libmvec, scalar fallback).
     .target(name: "CFastKernels", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
-    .target(name: "SkelMath", dependencies: ["CBLAS"], exclude: ["README.md"]),
-    .target(name: "SkelKernels", dependencies: ["SkelMath", "CFastKernels"], exclude: ["README.md"]),
+    .target(name: "SkelMath", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: optimized),
+    .target(name: "SkelKernels", dependencies: ["SkelMath", "CFastKernels"], exclude: ["README.md"], swiftSettings: optimized),
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
-    .target(name: "SkelPlot", exclude: ["README.md"]),
-    .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo", "CZlib"], exclude: ["README.md"]),
+    .target(name: "SkelPlot", exclude: ["README.md"], swiftSettings: optimized),
+    .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo", "CZlib"], exclude: ["README.md"], swiftSettings: optimized),
 
     // MARK: - Documents, experiments, the build pipeline (know no CLI)
     .target(
@@ -57,7 +61,7 @@ let package = Package(
     .target(
       name: "SkelExperiments",
       dependencies: ["SkelDocument", "SkelKernels", "SkelPlot"],
-      exclude: ["README.md"]),
+      exclude: ["README.md"], swiftSettings: optimized),
     // renameat2(RENAME_EXCHANGE) and syncfs for the site swap (not exported by Swift's Glibc).
     .target(name: "CSiteIO", exclude: ["README.md"]),
     .target(
