@@ -35,17 +35,6 @@ import Testing
     return total
   }
 
-  static func bisect(_ f: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
-    var (lo, hi) = (a, b)
-    let flo = f(lo)
-    for _ in 0..<200 {
-      let mid = (lo + hi) / 2
-      if mid == lo || mid == hi { break }
-      if (f(mid) > 0) == (flo > 0) { lo = mid } else { hi = mid }
-    }
-    return (lo + hi) / 2
-  }
-
   static func sech2(_ u: Double) -> Double { let c = cosh(u); return 1 / (c * c) }
 
   /// tanh q* by bisection on the 500-node rule.
@@ -63,7 +52,7 @@ import Testing
     expectClose(try #require(p.qStar), q, relative: 1e-11, "q*")
     #expect(p.phase == .chaotic)
     let g = { (c: Double) in (w * Self.e2(tanh, tanh, q: q, c: c) + b) / q - c }
-    let c = Self.bisect(g, 0, 1 - 1e-3)
+    let c = bisect(g, 0, 1 - 1e-3)
     let chiC = w * Self.e2(Self.sech2, Self.sech2, q: q, c: c)
     expectClose(try #require(p.cStar), c, relative: 1e-10, "c*")
     expectClose(try #require(p.chiC), chiC, relative: 1e-11, "χ_c")

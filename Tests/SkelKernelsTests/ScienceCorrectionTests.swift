@@ -9,17 +9,6 @@ import Testing
 
 /// Issue 16 F3–F5, each against an independent closed form (not the engine's routine).
 @Suite struct ScienceCorrectionTests {
-  static func bisect(_ f: (Double) -> Double, _ a: Double, _ b: Double) -> Double {
-    var (lo, hi) = (a, b)
-    let flo = f(lo)
-    for _ in 0..<200 {
-      let mid = (lo + hi) / 2
-      if mid == lo || mid == hi { break }
-      if (f(mid) > 0) == (flo > 0) { lo = mid } else { hi = mid }
-    }
-    return (lo + hi) / 2
-  }
-
   /// F3: each fixed point once, ρ* = 0 exactly; tanh (series) and erf (closed form), two grids.
   @Test(arguments: [(Activation.tanh, 2001), (.tanh, 400), (.erf(a: 1, b: 1, c: 0), 2001), (.erf(a: 1, b: 2, c: 0), 777)])
   func oddFixedPointsListedOnce(a: Activation, grid: Int) {
@@ -30,7 +19,7 @@ import Testing
   /// The normalized step dual 1/2 + arcsin(ρ)/π has the stable interior fixed point 0.7898326
   /// (slope 1/(π√(1 − ρ²)) = 0.519) and ρ = 1 unstable (issue 16, claim 1).
   @Test func stepInteriorFixedPoint() throws {
-    let exact = Self.bisect({ 0.5 + asin($0) / Double.pi - $0 }, 0.1, 0.99)
+    let exact = bisect({ 0.5 + asin($0) / Double.pi - $0 }, 0.1, 0.99)
     expectClose(exact, 0.7898326, absolute: 5e-8, "the issue's value")
     let points = DepthMap.fixedPoints(.step)
     let interior = try #require(points.first { abs($0.rho - exact) < 1e-6 })
