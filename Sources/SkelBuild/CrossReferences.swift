@@ -46,7 +46,7 @@ struct ReportLinks {
     links.authorYear = doc.frontMatter.citationStyle == "author-year"
     var figure = 0, table = 0
     for d in report.directives {
-      let isTable = d.directive.kind == "hermite-table"
+      let isTable = d.configured.presentation == .table
       if isTable { table += 1 } else { figure += 1 }
       let at = d.directive.options.first { $0.key == "label" }.map { SourceLocation(path: doc.source.path, line: $0.line, column: $0.value.column) } ?? d.directive.location
       links.labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
@@ -128,7 +128,7 @@ struct ReportLinks {
     }
     // Warnings: figures without alt text, labels nobody references.
     for d in report.directives {
-      if d.options.string("alt").isEmpty, d.directive.kind != "hermite-table" {
+      if d.configured.common.alt.isEmpty, d.configured.presentation == .figure {
         warnings.append(Diagnostic(.warning, at: d.directive.kindLocation, length: d.directive.kind.count, "figure '\(d.label)' has no :alt: text; a description is generated from its data"))
       }
       if d.options.explicit.contains("label"), !referenced.contains(d.label) {

@@ -47,7 +47,11 @@ public struct BuildConfiguration: Sendable {
 struct PlannedDirective {
   var directive: Directive
   var schema: DirectiveSchema
+  /// The options as validated (their texts are the JSON's provenance; `explicit` says which
+  /// the author wrote).
   var options: ResolvedOptions
+  /// The typed options and everything the build asks of the kind.
+  var configured: ConfiguredDirective
   var label: String
   var seed: UInt64
   var key: String
@@ -171,7 +175,7 @@ public struct SiteBuilder {
     let math = try typeset(plans, tables: tables, sources: sources)
     stage(4)
     let figures = plans.enumerated().map { (r, report) in
-      report.directives.enumerated().map { (k, d) in registry.kinds[d.directive.kind]?.figure(for: results[r][k].result, options: d.options) }
+      report.directives.enumerated().map { (k, d) in d.configured.figure(for: results[r][k].result) }
     }
     let images = try drawFigures(plans, figures: figures)
     var files: [String: [UInt8]] = [:]
@@ -188,7 +192,10 @@ public struct SiteBuilder {
         thumbnail = thumbnail ?? written.thumbnail
         let caption = math.captionHTML(report: r, directive: k, values: valueTexts[r][k + 1])
         let tableHTML = tables[r][k].map { math.restore(MarkdownTree($0.text).html(), spans: $0.spans, report: r) }
-        if written.hasImage {
+        if d.configured.presentation == .figure {
+          guard written.hasImage else {
+            throw BuildError.stage(name: Self.stages[4], message: "\(d.directive.location): directive '\(d.label)' (\(d.directive.kind)) is declared a figure but its kind drew none from this result; please report this")
+          }
           figureCount += 1
           figureNumber += 1
           figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.figureHTML(
@@ -313,9 +320,11 @@ public struct SiteBuilder {
         let before = problems.count
         problems += vp
         if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
-        if let kind = registry.kinds[d.kind] { problems += kind.check(d) }
-        guard let options, let schema = schemas[d.kind] else { continue }
-        var label = options.string("label")
+        guard let options, let kind = registry.kinds[d.kind] else { continue }
+        let (typed, kindProblems) = kind.configure(options, directive: d)
+        problems += kindProblems
+        guard let configured = typed else { continue }
+        var label = configured.common.label
         if label.isEmpty {
           label = "\(d.kind)-\(d.index + 1)"
           var n = 1
@@ -326,13 +335,10 @@ public struct SiteBuilder {
           takenLabels.insert(label)
         }
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
-        let canonical = ([d.kind, String(seed)] + schema.options.map { "\($0.name)=\(options.texts[$0.name] ?? "")" })
-          .filter { !$0.hasPrefix("label=") && !$0.hasPrefix("alt=") && !$0.hasPrefix("formats=") && !$0.hasPrefix("size=") }
-          .joined(separator: "\n")
-        let key = ContentHash.hex(Engine.identity + "\n" + canonical)
+        let key = CacheKey(configured, seed: seed).hex
         // the estimate reads the options as `run` would: only for a directive with no other error
-        if let kind = registry.kinds[d.kind], problems.count == before {
-          let (cost, budgetProblems) = Self.checkBudget(d, kind: kind, options: options, label: label, budget: configuration.budget)
+        if problems.count == before {
+          let (cost, budgetProblems) = Self.checkBudget(d, configured, label: label, budget: configuration.budget)
           problems += budgetProblems
           buildSeconds += cost.seconds
           if buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !buildTotalReported {
@@ -342,7 +348,7 @@ public struct SiteBuilder {
         }
         let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
         warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML), captionMath, path: source.path)
-        planned.append(PlannedDirective(directive: d, schema: schema, options: options, label: label, seed: seed, key: key, captionMath: captionMath))
+        planned.append(PlannedDirective(directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key, captionMath: captionMath))
       }
       var report = PlannedReport(document: doc, directives: planned)
       let (links, linkProblems, linkWarnings) = ReportLinks.check(report, reportsFolder: configuration.reports)
@@ -366,8 +372,8 @@ public struct SiteBuilder {
   /// The kind's estimate against the budget: an error at the driving option (or the kind name)
   /// stating the estimate and its driver. Memory is also capped by the machine's physical memory,
   /// so no allocation of an absurd size is attempted whatever the flags say.
-  public static func checkBudget(_ d: Directive, kind: any ExperimentKind, options: ResolvedOptions, label: String, budget: Budget) -> (Cost, [Diagnostic]) {
-    let cost = kind.cost(options)
+  public static func checkBudget(_ d: Directive, _ configured: ConfiguredDirective, label: String, budget: Budget) -> (Cost, [Diagnostic]) {
+    let cost = configured.cost()
     var out: [Diagnostic] = []
     func at(_ driver: Cost.Driver) -> (SourceLocation, Int) {
       for name in driver.options { if let raw = d.options.first(where: { $0.key == name }) { return (raw.keyLocation, name.count) } }
@@ -395,7 +401,7 @@ public struct SiteBuilder {
 
   func execute(_ d: PlannedDirective, report: PlannedReport) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
-    guard let kind = registry.kinds[d.directive.kind] else { preconditionFailure("validated kind") }
+    let kind = d.configured
     if let hit = cache.load(d.key, kind: d.directive.kind, warn: cacheWarning) {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
       return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
@@ -404,7 +410,7 @@ public struct SiteBuilder {
     let result: ExperimentResult
     do {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
-      result = try kind.run(d.options, context: RunContext(seed: d.seed, progress: { line.report($0) }))
+      result = try kind.run(context: RunContext(seed: d.seed, progress: { line.report($0) }))
       line.finish()
     } catch {
       let source = report.document.source
@@ -419,7 +425,7 @@ public struct SiteBuilder {
   /// No result is published with NaN or ±inf values unless its kind says why
   /// (`ExperimentKind.nonFiniteReason`): the error names each series and how many of its
   /// values are not finite, at the directive's kind.
-  func refuseNonFinite(_ result: ExperimentResult, kind: any ExperimentKind, _ d: PlannedDirective, report: PlannedReport) throws {
+  func refuseNonFinite(_ result: ExperimentResult, kind: ConfiguredDirective, _ d: PlannedDirective, report: PlannedReport) throws {
     let bad = result.nonFiniteParts.filter { $0.all || kind.nonFiniteReason($0.name) == nil }
     guard !bad.isEmpty else { return }
     let list = bad.map { "'\($0.name)' (\($0.count) of \($0.of) points)" }.joined(separator: ", ")
@@ -475,7 +481,7 @@ public struct SiteBuilder {
   /// The images a directive's figure is drawn as: its formats in the page theme, and its first
   /// screen format (SVG or PNG) in the dark theme, which `<picture>` offers to dark browsers.
   func renders(_ d: PlannedDirective) -> [(dark: Bool, format: ImageFormat)] {
-    let formats = d.options.strings("formats").compactMap(ImageFormat.init(rawValue:))
+    let formats = d.configured.common.formats.compactMap { ImageFormat(rawValue: $0.rawValue) }
     var out = formats.map { (dark: false, format: $0) }
     if let main = formats.first(where: { $0 == .svg || $0 == .png }) {
       out.append((dark: true, format: main))
@@ -486,7 +492,7 @@ public struct SiteBuilder {
   /// Rendered figures are cached by what determines their bytes: the result's key, the size, the
   /// theme, the format and the resolution. A warm rebuild draws nothing.
   func figureKey(_ d: PlannedDirective, dark: Bool, format: ImageFormat) -> String {
-    ContentHash.hex([d.key, d.options.texts["size"] ?? "", "\(dark ? darkTheme : theme)", format.rawValue, "\(configuration.pngPixelsPerPoint)"].joined(separator: "|"))
+    ContentHash.hex([d.key, d.configured.common.size.typed.canonical, "\(dark ? darkTheme : theme)", format.rawValue, "\(configuration.pngPixelsPerPoint)"].joined(separator: "|"))
   }
 
   var figureCache: URL? { configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") } }
@@ -550,14 +556,14 @@ public struct SiteBuilder {
     guard let figure else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }
-    let formats = d.options.strings("formats")
+    let formats = d.configured.common.formats.map(\.rawValue)
     var dark = false
     for (isDark, format) in renders(d) {
       guard let bytes = images[figureKey(d, dark: isDark, format: format)] else { continue }
       files[dir + d.label + (isDark ? ".dark." : ".") + format.rawValue] = bytes
       dark = dark || isDark
     }
-    let alt = d.options.string("alt").isEmpty ? FigureData.alt(r.result) : d.options.string("alt")
+    let alt = d.configured.common.alt.isEmpty ? FigureData.alt(r.result) : d.configured.common.alt
     return WrittenFigure(
       alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
       thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil), hasImage: true)
@@ -624,7 +630,7 @@ extension SiteBuilder {
       var labels: [String] = []
       var requests: [FigureDrawing.Request] = []
       for (d, result) in zip(report.directives, results) {  // each result computed (or loaded) once
-        guard let kind = registry.kinds[d.directive.kind], var figure = kind.figure(for: result, options: d.options) else { continue }
+        guard var figure = d.configured.figure(for: result) else { continue }
         let scale = width / figure.width
         figure.width = width
         figure.height *= scale

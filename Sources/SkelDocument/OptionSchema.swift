@@ -98,6 +98,8 @@ public struct OptionSpec: Sendable, Hashable {
   public var type: OptionType
   /// The default as it would be written, or `nil` when the option is required.
   public var defaultText: String?
+  /// The default as a value (typed declarations give it; the text is then for docs only).
+  public var defaultValue: TypedValue?
   public var summary: String
   public init(_ name: String, _ type: OptionType, default defaultText: String?, _ summary: String) {
     self.name = name

@@ -28,6 +28,36 @@ public enum ActivationOption {
     return a
   }
 
+  /// A call of the activation `name` with its default parameters overridden by `arguments`.
+  public static func call(_ name: String, _ arguments: [String: Double] = [:]) -> CallValue {
+    CallValue(name, arguments, specs: specs)
+  }
+
+  /// The activation a validated call names. Validation checked names, parameters and
+  /// expressions, so this throws only if a declaration bypassed it.
+  public static func activation(_ call: CallValue) throws -> Activation {
+    if call.name == "expr", let text = call.text {
+      do { return .expression(try ActivationExpression(text)) } catch {
+        throw ExperimentError("activation expr(\(text)): \(error)")
+      }
+    }
+    guard let a = Activation(name: call.name, parameters: call.arguments) else {
+      throw ExperimentError("unknown activation '\(call.name)' with parameters \(call.arguments)")
+    }
+    return a
+  }
+
+  /// Whether every activation has a closed-form kernel (cost estimates; an activation that does
+  /// not resolve counts as not closed).
+  public static func closedForm(_ calls: [CallValue]) -> Bool {
+    calls.allSatisfy { (try? activation($0))?.hasClosedForm ?? false }
+  }
+
+  /// A series name: the bare name with default parameters, `name(k=v, …)` otherwise.
+  public static func seriesName(_ call: CallValue) -> String {
+    seriesName((call.name, call.arguments, call.text))
+  }
+
   /// A series name: the bare name with default parameters, `name(k=v, …)` otherwise.
   public static func seriesName(_ call: (name: String, arguments: [String: Double], text: String?)) -> String {
     if let text = call.text { return call.name + "(" + text + ")" }

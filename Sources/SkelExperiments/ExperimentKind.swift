@@ -56,20 +56,43 @@ extension ExperimentKind {
 
 /// Every kind the engine knows, by name.
 public struct ExperimentRegistry: Sendable {
-  public var kinds: [String: any ExperimentKind]
+  public var kinds: [String: AnyKind]
 
-  public init(_ kinds: [any ExperimentKind]) {
-    self.kinds = Dictionary(uniqueKeysWithValues: kinds.map { ($0.schema.kind, $0) })
+  public init(_ kinds: [AnyKind]) {
+    self.kinds = Dictionary(uniqueKeysWithValues: kinds.map { ($0.name, $0) })
   }
 
   public var schemas: [String: DirectiveSchema] { kinds.mapValues(\.schema) }
 
   /// The kinds shipped with skelreport.
   public static let standard = ExperimentRegistry([
-    DualKind(), HermiteTableKind(), DepthKind(), FixedPointKind(), SkeletonKind(), NetworkKernelKind(ntk: false),
-    NetworkKernelKind(ntk: true), PhaseDiagramKind(), DepthScalesKind(), WeightsKind(),
-    ConcentrationKind(), SpectrumKind(), RegressionKind(), CLTKind(), NNPKKind(), RainbowKind(), RealizationKind(), ParityKind(),
+    AnyKind(DualKind()), AnyKind(legacy: HermiteTableKind()), AnyKind(DepthKind()), AnyKind(legacy: FixedPointKind()),
+    AnyKind(legacy: SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
+    AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(legacy: WeightsKind()),
+    AnyKind(legacy: ConcentrationKind()), AnyKind(legacy: SpectrumKind()), AnyKind(legacy: RegressionKind()), AnyKind(legacy: CLTKind()),
+    AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(legacy: ParityKind()),
   ])
+}
+
+extension AnyKind {
+  /// A kind still written against `ExperimentKind` (options read by name), until it is a
+  /// `DirectiveKind`: its key hashes the option texts.
+  public init(legacy kind: any ExperimentKind) {
+    var full = kind.schema
+    full.options = CommonOptions.fields.map(\.spec) + full.options
+    let schema = full
+    let presentation: Presentation = kind.schema.kind == "hermite-table" || kind.schema.kind == "parity" ? .table : .figure
+    self.init(name: schema.kind, schema: schema) { resolved, directive in
+      var common = CommonOptions()
+      for f in CommonOptions.fields { _ = Self.apply(f, resolved, to: &common) }
+      let canonical = kind.schema.options.map { "\($0.name)=\(resolved.values[$0.name]?.canonical ?? "")" }.joined(separator: "\n")
+      let configured = ConfiguredDirective(
+        kind: schema.kind, common: common, canonicalOptions: canonical, presentation: presentation,
+        runBody: { try kind.run(resolved, context: $0) }, figureBody: { kind.figure(for: $0, options: resolved) },
+        costBody: { kind.cost(resolved) }, reasonBody: { kind.nonFiniteReason($0) })
+      return (configured, directive.map { kind.check($0) } ?? [])
+    }
+  }
 }
 
 extension ExperimentResult {

@@ -11,42 +11,12 @@ extension ResolvedOptions {
   }
 }
 
-extension DualKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let acts = o.calls("activations").count, rho = o.grid("rho").count
-    c.doubles([acts, rho, 2], "\(acts) activations × \(rho) correlations", options: ["activations", "rho"])
-    let each: Double
-    switch o.string("method") {
-    case "hermite":
-      each = 80 * UnitCost.closedKernel / 20  // an 80-term sum per point
-      c.work(Double(acts) * 161, each: UnitCost.integral, "Hermite coefficients", options: ["activations"])
-    case "quadrature": each = UnitCost.quadratureKernel
-    default: each = UnitCost.kernel(closedForm: o.closedForm("activations"))
-    }
-    c.work(Double(acts) * Double(rho), each: each, "\(acts) activations × \(rho) correlations", options: ["activations", "rho"])
-    return c.cost
-  }
-}
-
 extension HermiteTableKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
     let acts = o.calls("activations").count, terms = o.integer("terms")
     c.doubles([acts, terms + 4], "\(acts) rows", options: ["activations"])
     c.work(Double(acts) * Double(terms + 2), each: UnitCost.integral, "\(acts) activations × \(terms) coefficients", options: ["activations", "terms"])
-    return c.cost
-  }
-}
-
-extension DepthKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let rho = o.grid("rho").count, depths = o.integers("depths"), deepest = depths.max() ?? 1
-    c.doubles([depths.count, rho, 2], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
-    c.doubles([deepest], "path of depth \(deepest)", options: ["depths"])
-    c.work(Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: o.closedForm("activation")), "\(rho) correlations × depth \(deepest)", options: ["rho", "depths"])
-    c.work(Double(rho) * Double(depths.count), each: 1e-8, "\(rho) correlations × \(depths.count) depths", options: ["rho", "depths"])
     return c.cost
   }
 }

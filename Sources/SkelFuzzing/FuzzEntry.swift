@@ -37,9 +37,12 @@ public enum FuzzEntry {
   static func report(_ text: String) {
     let (doc, _) = DocumentParser.parse(SourceFile(path: "fuzz.md", text: text), name: "fuzz")
     for d in doc.directives where !d.kind.isEmpty {
-      _ = DirectiveValidator.validate(d, schemas: schemas)
+      let (options, _) = DirectiveValidator.validate(d, schemas: schemas)
       if let schema = schemas[d.kind] { _ = ActivationChecks.check(d, schema: schema) }
-      if let kind = ExperimentRegistry.standard.kinds[d.kind] { _ = kind.check(d) }
+      // typed options, the kind's own checks and its cost estimate (all run before any experiment)
+      if let options, let kind = ExperimentRegistry.standard.kinds[d.kind], case let (typed?, _) = kind.configure(options, directive: d) {
+        _ = typed.cost()
+      }
     }
   }
 }

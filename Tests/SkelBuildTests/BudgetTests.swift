@@ -11,7 +11,8 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
   let d = doc.directives[0]
   let (resolved, vp) = DirectiveValidator.validate(d, schemas: ExperimentRegistry.standard.schemas)
   guard let resolved else { return vp.map { "invalid: \($0.message)" } }
-  let (_, problems) = SiteBuilder.checkBudget(d, kind: ExperimentRegistry.standard.kinds[kind]!, options: resolved, label: "fig-b", budget: budget)
+  guard let typed = ExperimentRegistry.standard.kinds[kind]!.configure(resolved, directive: d).0 else { return ["not typed"] }
+  let (_, problems) = SiteBuilder.checkBudget(d, typed, label: "fig-b", budget: budget)
   return problems.map { "\($0.location.line):\($0.location.column): \($0.message)" }
 }
 
@@ -40,7 +41,7 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
   /// Kinds whose work does not grow with any option (a fixed table), so no option makes a bomb.
   static let fixedCost: Set<String> = ["parity"]
 
-  @Test func everyKindHasABomb() {
+  @Test func everyKindHasABomb() throws {
     #expect(Set(Self.bombs.map(\.0)).union(Self.fixedCost) == Set(ExperimentRegistry.standard.kinds.keys))
     // …and a fixed-cost kind really is cheap at its defaults.
     for kind in Self.fixedCost {
@@ -49,7 +50,7 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
         info: "{kernel} \(kind)", body: ":label: tbl-x\n", fenceLine: 1, fenceColumn: 1,
         source: SourceFile(path: "a.md", text: "```{kernel} \(kind)\n:label: tbl-x\n```\n"), index: 0).0!
       let options = DirectiveValidator.validate(d, schemas: [kind: schema]).0!
-      let cost = ExperimentRegistry.standard.kinds[kind]!.cost(options)
+      let cost = try ExperimentRegistry.standard.kinds[kind]!.cost(options)
       #expect(cost.seconds < 1 && (cost.bytes ?? .max) < 1 << 20, "\(kind): \(cost)")
     }
   }
@@ -98,7 +99,8 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
         guard let kind = ExperimentRegistry.standard.kinds[d.kind] else { continue }
         let (resolved, _) = DirectiveValidator.validate(d, schemas: ExperimentRegistry.standard.schemas)
         guard let resolved else { continue }
-        let (cost, problems) = SiteBuilder.checkBudget(d, kind: kind, options: resolved, label: d.label ?? "x", budget: .standard)
+        let typed = try #require(kind.configure(resolved, directive: d).0)
+        let (cost, problems) = SiteBuilder.checkBudget(d, typed, label: d.label ?? "x", budget: .standard)
         #expect(problems.isEmpty, "\(f): \(problems.map(\.message))")
         total += cost.seconds
         checked += 1

@@ -129,21 +129,23 @@ func buildErrors(_ files: [String: [UInt8]], registry: ExperimentRegistry = .sta
   }
 }
 
-/// A kind that returns what it is given: NaN where asked, optionally excused.
-struct NonFiniteKind: ExperimentKind {
+/// A kind that returns what it is given: NaN where asked, optionally excused. Declared here, in
+/// the test target only: a kind is one declaration plus a registry entry.
+struct NonFiniteKind: DirectiveKind {
+  struct Options: KindOptions {}
   var name: String
   var reason: String?
   var y: [Double]
-  var schema: DirectiveSchema {
-    DirectiveSchema(kind: name, summary: "test", options: [], example: "")
-  }
-  func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
+  var summary: String { "test" }
+  var fields: [Field<Options>] { [] }
+  var example: String { "" }
+  func run(_ options: Options, context: RunContext) throws -> ExperimentResult {
     ExperimentResult(
       xlabel: "x", ylabel: "y", xlabelTeX: "x", ylabelTeX: "y",
       series: [SeriesData(name: "fine", x: [0, 1, 2], y: [1, 2, 3]), SeriesData(name: "holes", x: [0, 1, 2], y: y)])
   }
   func nonFiniteReason(_ name: String) -> String? { name == "holes" ? reason : nil }
-  func cost(_ options: ResolvedOptions) -> Cost {
+  func cost(_ options: Options) -> Cost {
     var b = CostBuilder()
     b.doubles([6], "two series of 3 points", options: [])
     b.work(6, each: UnitCost.closedKernel, "six values", options: [])
@@ -170,18 +172,18 @@ struct NonFiniteKind: ExperimentKind {
   @Test func nonFiniteResultsAreRefused() throws {
     let report = Array("```{kernel} probe\n:alt: x\n```\n".utf8)
     let nan = NonFiniteKind(name: "probe", reason: nil, y: [1, .nan, .infinity])
-    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([nan])) == [
+    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(nan)])) == [
       "e.md:1:13: error: directive 'probe-1' computed NaN or infinite values in series 'holes' (2 of 3 points); nothing is published with them (check the activation and the ranges of the options)"
     ])
     let minusInf = NonFiniteKind(name: "probe", reason: nil, y: [-.infinity, 1, 2])
-    #expect(try buildErrors(["e.md": Array("Text.\n\n```{kernel}  probe\n```\n".utf8)], registry: ExperimentRegistry([minusInf])) == [
+    #expect(try buildErrors(["e.md": Array("Text.\n\n```{kernel}  probe\n```\n".utf8)], registry: ExperimentRegistry([AnyKind(minusInf)])) == [
       "e.md:3:14: error: directive 'probe-1' computed NaN or infinite values in series 'holes' (1 of 3 points); nothing is published with them (check the activation and the ranges of the options)"
     ])
     // excused by the kind: published (gaps); all NaN is never excused
     let excused = NonFiniteKind(name: "probe", reason: "a gap at the pole", y: [1, .nan, 3])
-    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([excused])) == nil)
+    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(excused)])) == nil)
     let allNaN = NonFiniteKind(name: "probe", reason: "a gap at the pole", y: [.nan, .nan, .nan])
-    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([allNaN]))?.first?.contains("'holes' (3 of 3 points)") == true)
+    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(allNaN)]))?.first?.contains("'holes' (3 of 3 points)") == true)
   }
 
   /// The standard kinds that may leave holes say why; others do not.

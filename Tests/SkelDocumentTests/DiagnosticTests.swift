@@ -1,16 +1,24 @@
 import SkelDocument
 import Testing
 
+/// The options every kind has (SkelExperiments' `CommonOptions` declares them for real kinds).
+let commonSpecs: [OptionSpec] = [
+  OptionSpec("label", .label, default: "", "label"),
+  OptionSpec("formats", .list(.choice(["svg", "png", "pdf"]), minCount: 1), default: "[svg, png, pdf]", "formats"),
+  OptionSpec("size", .size, default: "5in x 3.4in", "size"),
+  OptionSpec("alt", .string, default: "", "alt"),
+]
+
 /// A small schema like the `dual` kind's, so these tests need no kernels.
 let testSchemas: [String: DirectiveSchema] = [
   "dual": DirectiveSchema(
     kind: "dual", summary: "test",
-    options: [
+    options: commonSpecs + [
       OptionSpec("activations", .list(.choice(["relu", "step", "exp"]), minCount: 1), default: "[relu]", "activations"),
       OptionSpec("rho", .grid(min: -1, max: 1), default: "linspace(-1, 1, 5)", "correlations"),
       OptionSpec("depth", .integer(min: 1, max: 1000), default: "1", "depth"),
     ], example: ""),
-  "depth": DirectiveSchema(kind: "depth", summary: "test", options: [OptionSpec("depths", .list(.integer(min: 1, max: nil), minCount: 1), default: "[1]", "depths")], example: ""),
+  "depth": DirectiveSchema(kind: "depth", summary: "test", options: commonSpecs + [OptionSpec("depths", .list(.integer(min: 1, max: nil), minCount: 1), default: "[1]", "depths")], example: ""),
 ]
 
 /// Parses and validates a report; returns every diagnostic formatted as the CLI prints it.

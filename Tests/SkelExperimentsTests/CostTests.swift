@@ -26,15 +26,15 @@ func resultBytes(_ r: ExperimentResult) -> Int {
     let o = resolved(kind, options)
     let k = ExperimentRegistry.standard.kinds[kind]!
     let actual = resultBytes(try k.run(o, context: RunContext(seed: 1)))
-    let estimate = try #require(k.cost(o).bytes)
+    let estimate = try #require(try k.cost(o).bytes)
     #expect(estimate >= actual && estimate <= 3 * actual, "\(kind): estimate \(estimate) vs actual \(actual)")
   }
 
-  @Test func workGrowsWithTheDrivingOptions() {
+  @Test func workGrowsWithTheDrivingOptions() throws {
     let k = ExperimentRegistry.standard.kinds["weights"]!
-    let a = k.cost(resolved("weights", ":samples: 1000")).seconds, b = k.cost(resolved("weights", ":samples: 10000")).seconds
+    let a = try k.cost(resolved("weights", ":samples: 1000")).seconds, b = try k.cost(resolved("weights", ":samples: 10000")).seconds
     #expect(abs(b / a - 10) < 1e-9)
-    let c = k.cost(resolved("weights", ":samples: 10000000\n:dimension: 4096\n:theta: linspace(0, pi, 1000000)"))
+    let c = try k.cost(resolved("weights", ":samples: 10000000\n:dimension: 4096\n:theta: linspace(0, pi, 1000000)"))
     #expect(c.workDriver.options.contains("samples"))
     #expect(c.seconds > 1e9)
   }

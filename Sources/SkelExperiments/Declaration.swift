@@ -1,0 +1,218 @@
+import SkelDocument
+import SkelPlot
+
+/// The typed options of a directive kind: a struct whose property initializers are the
+/// defaults (the compiler checks them; nothing is parsed to get a default).
+public protocol KindOptions: Sendable, Hashable {
+  init()
+}
+
+/// Whether an option changes what is computed (part of the cache key) or only how the result is
+/// shown (never part of it).
+public enum FieldRole: Sendable, Hashable {
+  case compute
+  case presentation
+}
+
+/// One option of a kind: its name, type (and so its range), help, role and the key path of the
+/// `Options` property it sets. One list of fields drives validation, `skelreport kinds`, the
+/// docs and the cache key.
+public struct Field<Options: KindOptions>: Sendable {
+  public let spec: OptionSpec
+  public let role: FieldRole
+  let set: @Sendable (inout Options, TypedValue) -> Bool
+  let get: @Sendable (Options) -> TypedValue
+
+  /// A field whose default is the property's initial value in `Options()`; `required` fields
+  /// have no default (the initial value is a placeholder `run` never sees).
+  public init<V: OptionConvertible>(
+    _ name: String, _ path: WritableKeyPath<Options, V>, _ type: OptionType, role: FieldRole = .compute,
+    required: Bool = false, _ help: String
+  ) {
+    nonisolated(unsafe) let path = path  // key paths are immutable values
+    let initial = Options()[keyPath: path]
+    var spec = OptionSpec(name, type, default: required ? nil : initial.spelling, help)
+    if !required { spec.defaultValue = initial.typed }
+    self.spec = spec
+    self.role = role
+    set = { options, value in
+      guard let v = V(typed: value) else { return false }
+      options[keyPath: path] = v
+      return true
+    }
+    get = { $0[keyPath: path].typed }
+  }
+
+  /// A choice among the cases of an enum.
+  public static func choice<V: OptionChoice>(
+    _ name: String, _ path: WritableKeyPath<Options, V>, role: FieldRole = .compute, _ help: String
+  ) -> Field {
+    Field(name, path, V.optionType, role: role, help)
+  }
+
+  public var name: String { spec.name }
+}
+
+/// How a kind's result appears on the page: a numbered figure (which may carry a table under
+/// its image) or a numbered table. Decided from the options, before anything runs, so
+/// numbering and the alt-text check need no result.
+public enum Presentation: Sendable, Hashable {
+  case figure
+  case table
+}
+
+/// Image files of a figure.
+public enum FigureFormat: String, OptionChoice {
+  case svg, png, pdf
+}
+
+/// The options every kind has: all of them presentation (none is in the cache key).
+public struct CommonOptions: KindOptions {
+  public var label = ""
+  public var formats: [FigureFormat] = [.svg, .png, .pdf]
+  public var size = FigureSize.inches(5, 3.4)
+  public var alt = ""
+  public init() {}
+
+  public static let fields: [Field<CommonOptions>] = [
+    Field("label", \.label, .label, role: .presentation, "name of the figure, its files and its references (default: the kind and its number)"),
+    Field("formats", \.formats, .list(FigureFormat.optionType, minCount: 1), role: .presentation, "figure files to write"),
+    Field("size", \.size, .size, role: .presentation, "figure size"),
+    Field("alt", \.alt, .string, role: .presentation, "alt text for readers who cannot see the figure"),
+  ]
+}
+
+/// A directive kind as one typed declaration: options (a struct and its fields), the
+/// computation, its cost and how the result is presented. `ExperimentRegistry` erases the
+/// types once (`AnyKind`); the build asks the erased declaration, never a kind's name.
+public protocol DirectiveKind: Sendable {
+  associatedtype Options: KindOptions
+  /// The name written after `{kernel}`.
+  var name: String { get }
+  var summary: String { get }
+  var fields: [Field<Options>] { get }
+  /// A complete example directive, as a user would write it.
+  var example: String { get }
+  /// Figure or table (default: figure).
+  func presentation(_ options: Options) -> Presentation
+  /// Science-aware checks beyond the option types, before anything runs (default: none).
+  func check(_ options: Options, directive: Directive) -> [Diagnostic]
+  /// Memory and work of `run`, estimated before anything runs from the loops of `run` (no
+  /// default: every kind states its own; the build refuses what exceeds the budget).
+  func cost(_ options: Options) -> Cost
+  /// Runs the experiment. Pure: the same options and seed give the same result.
+  func run(_ options: Options, context: RunContext) throws -> ExperimentResult
+  /// The figure of a result (default: a line plot of every series), or `nil` for a table.
+  func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure?
+  /// Why the series (or grid) named `name` may hold NaN or ±inf values, or `nil` when it may
+  /// not (the default): a gap where a quantity diverges is a reason; a failed integral is not.
+  func nonFiniteReason(_ name: String) -> String?
+}
+
+extension DirectiveKind {
+  public func presentation(_ options: Options) -> Presentation { .figure }
+  public func check(_ options: Options, directive: Directive) -> [Diagnostic] { [] }
+  public func nonFiniteReason(_ name: String) -> String? { nil }
+
+  public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
+    Self.linePlot(result, size: size)
+  }
+
+  /// A line plot of every series of `result`.
+  public static func linePlot(_ result: ExperimentResult, size: FigureSize) -> Figure? {
+    if result.series.isEmpty { return nil }
+    let lines = result.series.map { LineSeries(name: $0.name, x: $0.x, y: $0.y) }
+    let axes = Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), lines: lines)
+    return Figure(width: size.width, height: size.height, panels: [axes])
+  }
+}
+
+/// A directive's options once typed, with everything the build asks of them. The closures hold
+/// the kind's own `Options` value; nothing here is read by name.
+public struct ConfiguredDirective: Sendable {
+  public let kind: String
+  public let common: CommonOptions
+  /// The compute options as one canonical text (`name=value` lines in field order, values by
+  /// `TypedValue.canonical`): what the cache key hashes. Presentation options are not in it.
+  public let canonicalOptions: String
+  public let presentation: Presentation
+  let runBody: @Sendable (RunContext) throws -> ExperimentResult
+  let figureBody: @Sendable (ExperimentResult) -> Figure?
+  let costBody: @Sendable () -> Cost
+  let reasonBody: @Sendable (String) -> String?
+
+  public func run(context: RunContext) throws -> ExperimentResult { try runBody(context) }
+  public func figure(for result: ExperimentResult) -> Figure? { figureBody(result) }
+  public func cost() -> Cost { costBody() }
+  public func nonFiniteReason(_ name: String) -> String? { reasonBody(name) }
+}
+
+/// A kind with its types erased, once, for the registry.
+public struct AnyKind: Sendable {
+  public let name: String
+  /// Every option (common ones first) for validation, `skelreport kinds` and the docs.
+  public let schema: DirectiveSchema
+  let configureBody: @Sendable (ResolvedOptions, Directive?) -> (ConfiguredDirective?, [Diagnostic])
+
+  init(name: String, schema: DirectiveSchema, configure: @escaping @Sendable (ResolvedOptions, Directive?) -> (ConfiguredDirective?, [Diagnostic])) {
+    self.name = name
+    self.schema = schema
+    configureBody = configure
+  }
+
+  public init<K: DirectiveKind>(_ kind: K) {
+    name = kind.name
+    let fields = kind.fields
+    schema = DirectiveSchema(
+      kind: kind.name, summary: kind.summary, options: CommonOptions.fields.map(\.spec) + fields.map(\.spec), example: kind.example)
+    configureBody = { resolved, directive in
+      var common = CommonOptions(), options = K.Options()
+      var missing: [String] = []
+      for f in CommonOptions.fields where !Self.apply(f, resolved, to: &common) { missing.append(f.name) }
+      for f in fields where !Self.apply(f, resolved, to: &options) { missing.append(f.name) }
+      guard missing.isEmpty else {
+        return (nil, [Self.declarationError(kind.name, missing, at: directive)])
+      }
+      let typed = options
+      let canonical = fields.filter { $0.role == .compute }.map { "\($0.name)=\($0.get(typed).canonical)" }.joined(separator: "\n")
+      let size = common.size
+      let configured = ConfiguredDirective(
+        kind: kind.name, common: common, canonicalOptions: canonical, presentation: kind.presentation(typed),
+        runBody: { try kind.run(typed, context: $0) }, figureBody: { kind.figure(for: $0, options: typed, size: size) },
+        costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) })
+      return (configured, directive.map { kind.check(typed, directive: $0) } ?? [])
+    }
+  }
+
+  static func apply<O>(_ f: Field<O>, _ resolved: ResolvedOptions, to options: inout O) -> Bool {
+    guard let v = resolved.values[f.name] else { return f.spec.defaultText == nil }  // required and missing: validation said so
+    return f.set(&options, v)
+  }
+
+  /// The typed options of a validated directive (and the kind's own checks), or the problems.
+  public func configure(_ resolved: ResolvedOptions, directive: Directive) -> (ConfiguredDirective?, [Diagnostic]) {
+    configureBody(resolved, directive)
+  }
+
+  /// The typed options of validated options with no report around them (tests, tools); the
+  /// kind's own checks need a directive and are not run.
+  public func configured(_ resolved: ResolvedOptions) throws -> ConfiguredDirective {
+    let (typed, problems) = configureBody(resolved, nil)
+    guard let typed else { throw ExperimentError(problems.map(\.message).joined(separator: "; ")) }
+    return typed
+  }
+
+  /// Runs validated options (tests, tools).
+  public func run(_ resolved: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
+    try configured(resolved).run(context: context)
+  }
+
+  /// The cost estimate of validated options (tests, tools).
+  public func cost(_ resolved: ResolvedOptions) throws -> Cost { try configured(resolved).cost() }
+
+  static func declarationError(_ kind: String, _ missing: [String], at directive: Directive?) -> Diagnostic {
+    let message = "internal error: kind '\(kind)' declares option(s) \(missing.joined(separator: ", ")) with a type its Options field does not hold; please report this"
+    guard let directive else { return Diagnostic(at: SourceLocation(path: "", line: 1, column: 1), message) }
+    return Diagnostic(at: directive.kindLocation, length: directive.kind.count, message)
+  }
+}
