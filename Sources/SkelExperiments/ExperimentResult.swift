@@ -1,22 +1,52 @@
-/// One named series of a result: what varies between series is in its name (`relu`, `L=16`).
+/// What a series is, for the figure (its colour, marker, legend) — never read from its name.
+public enum SeriesRole: String, Codable, Sendable, Hashable {
+  /// A Monte-Carlo or finite-width estimate (points, error bars).
+  case estimate
+  /// The exact value the estimates are compared with (a curve in the estimates' colour).
+  case exact
+  /// An infinite-width or asymptotic limit drawn for reference.
+  case limit
+}
+
+/// One series of a result. `name` is its published name (the CSV's `series` column, the
+/// legend); what the figure needs to know about it is typed: `role`, `family`, `parameters`.
 public struct SeriesData: Codable, Sendable, Hashable {
   public var name: String
   public var x: [Double]
   public var y: [Double]
   /// Standard errors of Monte-Carlo values, when there are any.
   public var yerr: [Double]?
-  public init(name: String, x: [Double], y: [Double], yerr: [Double]? = nil) {
+  /// What the series is (plain curve when `nil`).
+  public var role: SeriesRole?
+  /// The family of curves it belongs to where several share a plot (a kernel, an activation).
+  public var family: String?
+  /// The parameters that tell it from its siblings (`L` = 16, `d` = 1).
+  public var parameters: [String: Double]?
+  public init(
+    name: String, x: [Double], y: [Double], yerr: [Double]? = nil, role: SeriesRole? = nil, family: String? = nil,
+    parameters: [String: Double]? = nil
+  ) {
     self.name = name
     self.x = x
     self.y = y
     self.yerr = yerr
+    self.role = role
+    self.family = family
+    self.parameters = parameters
   }
 }
 
-/// A table result: column names and rows of cells.
+/// A table result: column keys (the CSV's header, plain text), rows of cells, and the titles the
+/// page shows over the columns (Markdown with math, e.g. `$\\chi_c$`; the keys when `nil`).
 public struct TableData: Codable, Sendable, Hashable {
   public var columns: [String]
   public var rows: [[String]]
+  public var titles: [String]?
+  public init(columns: [String], rows: [[String]], titles: [String]? = nil) {
+    self.columns = columns
+    self.rows = rows
+    self.titles = titles
+  }
 }
 
 /// An independent check that ran with the experiment.
@@ -31,14 +61,18 @@ public struct CheckResult: Codable, Sendable, Hashable {
   }
 }
 
+/// The role of a node of a computation skeleton.
+public enum NodeRole: String, Codable, Sendable, Hashable {
+  case input, hidden, output, pooling
+}
+
 /// A graph to draw (a computation skeleton): nodes by level, labels, roles, edges.
 public struct GraphData: Codable, Sendable, Hashable {
   public var levels: [Int]
   public var labels: [String]
-  /// input, hidden, output or pooling.
-  public var roles: [String]
+  public var roles: [NodeRole]
   public var edges: [[Int]]
-  public init(levels: [Int], labels: [String], roles: [String], edges: [[Int]]) {
+  public init(levels: [Int], labels: [String], roles: [NodeRole], edges: [[Int]]) {
     self.levels = levels
     self.labels = labels
     self.roles = roles

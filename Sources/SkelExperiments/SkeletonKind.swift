@@ -67,7 +67,7 @@ public struct SkeletonKind: ExperimentKind {
   /// The realization N(S, r, k) as a graph: each input node becomes d neurons, each hidden node r,
   /// the output node k, and every skeleton edge (u, v) joins every neuron of u to every neuron of v.
   static func realizationData(_ s: Skeleton, r: Int, d: Int, k: Int) -> GraphData {
-    var levels: [Int] = [], labels: [String] = [], roles: [String] = []
+    var levels: [Int] = [], labels: [String] = [], roles: [NodeRole] = []
     var neurons: [[Int]] = []
     for (index, node) in s.nodes.enumerated() {
       var ids: [Int] = []
@@ -82,10 +82,10 @@ public struct SkeletonKind: ExperimentKind {
         switch node {
         case .input(let c):
           labels.append("$x^{\(c + 1)}_{\(j + 1)}$")
-          roles.append("input")
+          roles.append(.input)
         case .hidden(let a, _):
           labels.append("")
-          roles.append(index == s.output ? (a == .identity ? "pooling" : "output") : "hidden")
+          roles.append(index == s.output ? (a == .identity ? .pooling : .output) : .hidden)
         }
       }
       neurons.append(ids)
@@ -97,18 +97,27 @@ public struct SkeletonKind: ExperimentKind {
 
   /// The skeleton as a drawable graph: inputs x¹…xⁿ, hidden nodes, the output (or pooling) node.
   static func graphData(_ s: Skeleton) -> GraphData {
-    var labels: [String] = [], roles: [String] = []
+    var labels: [String] = [], roles: [NodeRole] = []
     for (k, node) in s.nodes.enumerated() {
       switch node {
       case .input(let c):
         labels.append("$x^{\(c + 1)}$")
-        roles.append("input")
+        roles.append(.input)
       case .hidden(let a, _):
         labels.append("")
-        roles.append(k == s.output ? (a == .identity ? "pooling" : "output") : "hidden")
+        roles.append(k == s.output ? (a == .identity ? .pooling : .output) : .hidden)
       }
     }
     return GraphData(levels: s.levels, labels: labels, roles: roles, edges: s.edges.map { [$0.0, $0.1] })
+  }
+
+  static func style(_ role: NodeRole) -> GraphDrawing.Style {
+    switch role {
+    case .input: return .input
+    case .hidden: return .hidden
+    case .output: return .output
+    case .pooling: return .pooling
+    }
   }
 
   /// Two panels: the skeleton drawn layer by layer, and its kernel against the fully connected one.
@@ -118,7 +127,7 @@ public struct SkeletonKind: ExperimentKind {
     let curve = Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), lines: lines)
     guard let g = result.graph else { return Figure(width: size.width, height: size.height, panels: [curve]) }
     let drawing = GraphDrawing.layered(
-      levels: g.levels, labels: g.labels, styles: g.roles.map { GraphDrawing.Style(rawValue: $0) ?? .hidden },
+      levels: g.levels, labels: g.labels, styles: g.roles.map(Self.style),
       edges: g.edges.map { ($0[0], $0[1]) })
     return Figure(width: size.width * 1.5, height: size.height, panels: [Axes(marks: [.graph(drawing)]), curve], columns: 2)
   }

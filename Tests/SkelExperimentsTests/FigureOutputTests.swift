@@ -144,8 +144,8 @@ import Testing
     let r = try run("skeleton", ":architecture: convolutional\n:correlations: [1, 0.5, 0, -0.5]\n:window: 2\n:realization: 3\n:input_width: 2\n:t: [1]")
     let g = try #require(r.graph)
     #expect(g.levels.count == 18 && g.edges.count == 45)
-    #expect(g.roles.filter { $0 == "input" }.count == 8 && g.roles.filter { $0 == "hidden" }.count == 9)
-    #expect(g.roles.last == "pooling" && g.labels[1] == "$x^{1}_{2}$")
+    #expect(g.roles.filter { $0 == .input }.count == 8 && g.roles.filter { $0 == .hidden }.count == 9)
+    #expect(g.roles.last == .pooling && g.labels[1] == "$x^{1}_{2}$")
     expectClose(r.series[0].y[0], 0.4815406211, absolute: 1e-10)
   }
 
