@@ -66,7 +66,7 @@ public struct ExperimentRegistry: Sendable {
 
   /// The kinds shipped with skelreport.
   public static let standard = ExperimentRegistry([
-    AnyKind(DualKind()), AnyKind(legacy: HermiteTableKind()), AnyKind(DepthKind()), AnyKind(legacy: FixedPointKind()),
+    AnyKind(DualKind()), AnyKind(HermiteTableKind()), AnyKind(DepthKind()), AnyKind(legacy: FixedPointKind()),
     AnyKind(legacy: SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
     AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(legacy: WeightsKind()),
     AnyKind(legacy: ConcentrationKind()), AnyKind(legacy: SpectrumKind()), AnyKind(legacy: RegressionKind()), AnyKind(legacy: CLTKind()),
@@ -81,7 +81,7 @@ extension AnyKind {
     var full = kind.schema
     full.options = CommonOptions.fields.map(\.spec) + full.options
     let schema = full
-    let presentation: Presentation = kind.schema.kind == "hermite-table" || kind.schema.kind == "parity" ? .table : .figure
+    let presentation: Presentation = kind.schema.kind == "parity" ? .table : .figure
     self.init(name: schema.kind, schema: schema) { resolved, directive in
       var common = CommonOptions()
       for f in CommonOptions.fields { _ = Self.apply(f, resolved, to: &common) }

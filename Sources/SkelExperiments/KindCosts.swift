@@ -11,16 +11,6 @@ extension ResolvedOptions {
   }
 }
 
-extension HermiteTableKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let acts = o.calls("activations").count, terms = o.integer("terms")
-    c.doubles([acts, terms + 4], "\(acts) rows", options: ["activations"])
-    c.work(Double(acts) * Double(terms + 2), each: UnitCost.integral, "\(acts) activations × \(terms) coefficients", options: ["activations", "terms"])
-    return c.cost
-  }
-}
-
 extension FixedPointKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
