@@ -70,24 +70,23 @@ public struct ExperimentRegistry: Sendable {
     AnyKind(legacy: SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
     AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(legacy: WeightsKind()),
     AnyKind(legacy: ConcentrationKind()), AnyKind(legacy: SpectrumKind()), AnyKind(legacy: RegressionKind()), AnyKind(legacy: CLTKind()),
-    AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(legacy: ParityKind()),
+    AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(ParityKind()),
   ])
 }
 
 extension AnyKind {
   /// A kind still written against `ExperimentKind` (options read by name), until it is a
-  /// `DirectiveKind`: its key hashes the option texts.
+  /// `DirectiveKind`: its key hashes the option texts (every kind still legacy is a figure).
   public init(legacy kind: any ExperimentKind) {
     var full = kind.schema
     full.options = CommonOptions.fields.map(\.spec) + full.options
     let schema = full
-    let presentation: Presentation = kind.schema.kind == "parity" ? .table : .figure
     self.init(name: schema.kind, schema: schema) { resolved, directive in
       var common = CommonOptions()
       for f in CommonOptions.fields { _ = Self.apply(f, resolved, to: &common) }
       let canonical = kind.schema.options.map { "\($0.name)=\(resolved.values[$0.name]?.canonical ?? "")" }.joined(separator: "\n")
       let configured = ConfiguredDirective(
-        kind: schema.kind, common: common, canonicalOptions: canonical, presentation: presentation,
+        kind: schema.kind, common: common, canonicalOptions: canonical, presentation: .figure,
         runBody: { try kind.run(resolved, context: $0) }, figureBody: { kind.figure(for: $0, options: resolved) },
         costBody: { kind.cost(resolved) }, reasonBody: { kind.nonFiniteReason($0) })
       return (configured, directive.map { kind.check($0) } ?? [])

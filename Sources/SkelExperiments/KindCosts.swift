@@ -229,13 +229,3 @@ extension RainbowKind {
     return c.cost
   }
 }
-
-extension ParityKind {
-  /// Fixed work: 17 single-layer activations (a few by quadrature) or 4 deep ReLU depths.
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    c.doubles([17, 8], "the parity table", options: ["table"])
-    c.work(17 * 3, each: UnitCost.quadratureKernel, "17 activations × 3 kernels", options: ["table"])
-    return c.cost
-  }
-}

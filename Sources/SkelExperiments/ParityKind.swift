@@ -5,24 +5,44 @@ import SkelPlot
 /// `{kernel} parity`: the engine's single-layer kernels against values printed by neural-tangents
 /// 0.6.5 in float64 (science.md §7.3), cell by cell with pass/fail. The stored values are NT's
 /// output, kept here as reference data; every engine value is computed when the directive runs.
-public struct ParityKind: ExperimentKind {
+public struct ParityKind: DirectiveKind {
   public init() {}
 
-  public let schema = DirectiveSchema(
-    kind: "parity",
-    summary: "Parity table against neural-tangents 0.6.5 (stored float64 values): nngp(0), nngp(0.5), ntk(0.5), nngp and ntk on the diagonal, pass/fail per cell",
-    options: [
-      OptionSpec("table", .choice(["single-layer", "deep-relu"]), default: "single-layer", "single-layer: 17 activations after serial(Dense(1, W_std=1), act); deep-relu: serial([Dense(1, W_std=√2), Relu()]×L, Dense(1, W_std=1)) at ρ = 0.5 for L = 1, 2, 3, 5"),
-      OptionSpec("relative", .number(min: 0, max: 1), default: "1e-12", "relative tolerance of a cell"),
-      OptionSpec("absolute", .number(min: 0, max: 1), default: "6e-13", "absolute tolerance of a cell (NT's values are printed with 12 decimals)"),
-    ],
-    example: """
-      ```{kernel} parity
-      :label: tbl-parity
+  public enum Table: String, OptionChoice {
+    case singleLayer = "single-layer", deepRelu = "deep-relu"
+  }
 
-      The engine against neural-tangents.
-      ```
-      """)
+  public struct Options: KindOptions {
+    public var table = Table.singleLayer
+    public var relative = 1e-12
+    public var absolute = 6e-13
+    public init() {}
+  }
+
+  public let name = "parity"
+  public let summary = "Parity table against neural-tangents 0.6.5 (stored float64 values): nngp(0), nngp(0.5), ntk(0.5), nngp and ntk on the diagonal, pass/fail per cell"
+  public let fields: [Field<Options>] = [
+    .choice("table", \.table, "single-layer: 17 activations after serial(Dense(1, W_std=1), act); deep-relu: serial([Dense(1, W_std=√2), Relu()]×L, Dense(1, W_std=1)) at ρ = 0.5 for L = 1, 2, 3, 5"),
+    Field("relative", \.relative, .number(min: 0, max: 1), "relative tolerance of a cell"),
+    Field("absolute", \.absolute, .number(min: 0, max: 1), "absolute tolerance of a cell (NT's values are printed with 12 decimals)"),
+  ]
+  public let example = """
+    ```{kernel} parity
+    :label: tbl-parity
+
+    The engine against neural-tangents.
+    ```
+    """
+
+  public func presentation(_ options: Options) -> Presentation { .table }
+
+  /// Fixed work: 17 single-layer activations (a few by quadrature) or 4 deep ReLU depths.
+  public func cost(_ o: Options) -> Cost {
+    var c = CostBuilder()
+    c.doubles([17, 8], "the parity table", options: ["table"])
+    c.work(17 * 3, each: UnitCost.quadratureKernel, "17 activations × 3 kernels", options: ["table"])
+    return c.cost
+  }
 
   /// One row: NT's layer name, the engine's activation (or NT's own 25-point rule), NT's values;
   /// nil where NT 0.6.5 prints NaN (a bug of `RectifiedMonomial` on the diagonal).
@@ -96,34 +116,34 @@ public struct ParityKind: ExperimentKind {
     return TableData(columns: ["L", "nngp(0.5)", "ntk(0.5)", "ntk(x,x)", "max |engine − NT|"], rows: rows)
   }
 
-  public func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
-    let rel = options.number("relative"), abs0 = options.number("absolute")
-    if options.string("table") == "deep-relu" {
-      do {
-        return ExperimentResult(xlabel: "", ylabel: "", xlabelTeX: "", ylabelTeX: "", series: [], table: try deepTable(rel: rel, abs0: abs0))
-      } catch let e as ExperimentError { throw e } catch { throw ExperimentError("\(error)") }
-    }
+  /// The single-layer table: one row per activation, NaN cells of NT shown with the engine's value.
+  func singleTable(rel: Double, abs0: Double) -> TableData {
     var rows: [[String]] = []
     for r in Self.rows {
-      let got = Self.cells(r)
       var row = [r.name]
       var worst = 0.0
-      for (g, e) in zip(got, r.nt) {
+      for (g, e) in zip(Self.cells(r), r.nt) {
         guard let e else {
           row.append(String(cFormat: "%.12g", g) + " (NT: NaN)")
           continue
         }
-        let d = abs(g - e)
-        worst = max(worst, d)
-        let ok = d <= max(abs0, rel * abs(e))
-        row.append(String(cFormat: "%.12g", g) + (ok ? " ✓" : " ✗"))
+        row.append(Self.cell(g, e, rel: rel, abs0: abs0, worst: &worst))
       }
       row.append(String(cFormat: "%.1e", worst))
       rows.append(row)
     }
-    let table = TableData(columns: ["NT layer"] + Self.columns + ["max |engine − NT|"], rows: rows)
+    return TableData(columns: ["NT layer"] + Self.columns + ["max |engine − NT|"], rows: rows)
+  }
+
+  public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
+    let table: TableData
+    switch o.table {
+    case .singleLayer: table = singleTable(rel: o.relative, abs0: o.absolute)
+    case .deepRelu:
+      do { table = try deepTable(rel: o.relative, abs0: o.absolute) } catch let e as ExperimentError { throw e } catch { throw ExperimentError("\(error)") }
+    }
     return ExperimentResult(xlabel: "", ylabel: "", xlabelTeX: "", ylabelTeX: "", series: [], table: table)
   }
 
-  public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? { nil }
+  public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? { nil }
 }
