@@ -11,22 +11,6 @@ extension ResolvedOptions {
   }
 }
 
-extension FixedPointKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let starts = o.grid("starts").count, depth = o.integer("depth")
-    // mean field: one set of curves per σ_w²; the length outputs iterate q_starts, the maps are drawn on q or c
-    let widths = o.string("mode") == "mean-field" ? o.grid("sigma_w2").count : 1
-    let lengths = max(starts, o.grid("q_starts").count), mapPoints = max(o.grid("q").count, o.grid("c").count)
-    c.doubles([widths, lengths, depth + 1, 2], "\(widths) × \(lengths) trajectories × depth \(depth)", options: ["starts", "q_starts", "sigma_w2", "depth"])
-    let each = o.string("mode") == "mean-field" ? 4 * UnitCost.integral : UnitCost.kernel(closedForm: o.closedForm("activation"))
-    c.work(Double(widths) * Double(lengths) * Double(depth), each: each, "\(widths) × \(lengths) trajectories × depth \(depth)", options: ["starts", "q_starts", "sigma_w2", "depth"])
-    c.work(Double(widths) * Double(mapPoints), each: each, "\(widths) × \(mapPoints) map points", options: ["q", "c", "sigma_w2"])
-    c.work(Double(widths), each: UnitCost.meanFieldPoint * 10, "fixed points", options: ["sigma_w2"])
-    return c.cost
-  }
-}
-
 extension SkeletonKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
