@@ -68,7 +68,7 @@ public struct ExperimentRegistry: Sendable {
   public static let standard = ExperimentRegistry([
     AnyKind(DualKind()), AnyKind(HermiteTableKind()), AnyKind(DepthKind()), AnyKind(FixedPointKind()),
     AnyKind(legacy: SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
-    AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(legacy: WeightsKind()),
+    AnyKind(PhaseDiagramKind()), AnyKind(DepthScalesKind()), AnyKind(legacy: WeightsKind()),
     AnyKind(legacy: ConcentrationKind()), AnyKind(legacy: SpectrumKind()), AnyKind(legacy: RegressionKind()), AnyKind(legacy: CLTKind()),
     AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(ParityKind()),
   ])

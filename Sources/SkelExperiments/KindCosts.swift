@@ -37,28 +37,6 @@ extension NetworkKernelKind {
   }
 }
 
-extension PhaseDiagramKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let w = o.grid("sigma_w2").count, b = o.grid("sigma_b2").count, eoc = o.integer("eoc_points")
-    c.doubles([w, b, 2], "grid \(w) × \(b)", options: ["sigma_w2", "sigma_b2"])
-    c.work(Double(w) * Double(b), each: UnitCost.meanFieldPoint, "grid \(w) × \(b)", options: ["sigma_w2", "sigma_b2"])
-    c.work(Double(eoc), each: UnitCost.edgeOfChaos, "\(eoc) edge-of-chaos roots", options: ["eoc_points"])
-    return c.cost
-  }
-}
-
-extension DepthScalesKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let w = o.grid("sigma_w2").count
-    c.doubles([w, 8], "\(w) weight variances", options: ["sigma_w2"])
-    c.work(Double(w), each: UnitCost.meanFieldPoint, "\(w) weight variances", options: ["sigma_w2"])
-    c.work(1, each: UnitCost.edgeOfChaos, "edge of chaos", options: [])
-    return c.cost
-  }
-}
-
 extension WeightsKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()

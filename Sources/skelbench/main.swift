@@ -281,7 +281,7 @@ struct SkelBench {
 
     if only == nil || only == "meanfield" {
     // Mean field: the 101 × 101 tanh phase diagram (χ₁, q*, c*, ξ_c at every point), 2 threads.
-    let phase = PhaseDiagramKind()
+    let phase = AnyKind(PhaseDiagramKind())
     for quantity in ["chi1", "xi_c"] {
       let (phaseOptions, _) = DirectiveValidator.validate(
         DocumentParser.parse(SourceFile(path: "bench.md", text: "```{kernel} phase-diagram\n:eoc_points: 0\n:quantity: \(quantity)\n```\n"), name: "bench").0.directives[0],
