@@ -67,7 +67,7 @@ public struct ExperimentRegistry: Sendable {
   /// The kinds shipped with skelreport.
   public static let standard = ExperimentRegistry([
     AnyKind(DualKind()), AnyKind(HermiteTableKind()), AnyKind(DepthKind()), AnyKind(FixedPointKind()),
-    AnyKind(legacy: SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
+    AnyKind(SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
     AnyKind(PhaseDiagramKind()), AnyKind(DepthScalesKind()), AnyKind(legacy: WeightsKind()),
     AnyKind(legacy: ConcentrationKind()), AnyKind(legacy: SpectrumKind()), AnyKind(legacy: RegressionKind()), AnyKind(legacy: CLTKind()),
     AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(ParityKind()),

@@ -11,21 +11,6 @@ extension ResolvedOptions {
   }
 }
 
-extension SkeletonKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let coords = o.numbers("correlations").count, layers = o.integer("layers"), t = o.grid("t").count
-    let window = o.string("architecture") == "fully-connected" ? coords : o.integer("window")
-    // nodes ≤ coordinates per layer; edges ≤ window per node
-    let nodes = Double(coords) * Double(layers + 1) + 1, edges = Double(coords) * Double(layers) * Double(window) + Double(coords)
-    c.doubles([coords, layers + 1, 8], "skeleton of \(coords) inputs × \(layers) layers", options: ["correlations", "layers"])
-    c.doubles([coords, layers, min(window, coords)], "edges", options: ["correlations", "window"])
-    c.work(2 * Double(t + 2) * nodes, each: UnitCost.kernel(closedForm: o.closedForm("activation")), "\(t) points × \(Int(nodes)) nodes", options: ["t", "correlations", "layers"])
-    c.work(2 * Double(t + 2) * edges, each: 1e-8, "\(t) points × \(Int(edges)) edges", options: ["t", "correlations", "window"])
-    return c.cost
-  }
-}
-
 extension NetworkKernelKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
