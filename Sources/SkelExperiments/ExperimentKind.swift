@@ -70,7 +70,7 @@ public struct ExperimentRegistry: Sendable {
     AnyKind(SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
     AnyKind(PhaseDiagramKind()), AnyKind(DepthScalesKind()), AnyKind(legacy: WeightsKind()),
     AnyKind(legacy: ConcentrationKind()), AnyKind(legacy: SpectrumKind()), AnyKind(legacy: RegressionKind()), AnyKind(legacy: CLTKind()),
-    AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(ParityKind()),
+    AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(RealizationKind()), AnyKind(ParityKind()),
   ])
 }
 

@@ -34,22 +34,6 @@ extension WeightsKind {
   }
 }
 
-extension RealizationKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let depths = o.integers("depths"), deepest = depths.max() ?? 1, r = o.integer("width"), t = o.grid("theta").count
-    // h (inputs × r) and its product, the weights (fan-in × r), the kernels per layer
-    c.doubles([t + 1, r, 2], "activations \(t + 1) × width \(r)", options: ["theta", "width"])
-    c.doubles([r, r], "weights \(r) × \(r)", options: ["width"])
-    c.doubles([deepest, t, 3], "depth \(deepest) × \(t) angles", options: ["depths", "theta"])
-    c.work(Double(deepest) * Double(t + 1) * Double(r) * Double(r), each: UnitCost.flop,
-      "depth \(deepest) × \(t + 1) inputs × width \(r)²", options: ["width", "theta", "depths"])
-    c.work(Double(deepest) * Double(r) * Double(r), each: UnitCost.draw, "depth \(deepest) × width \(r)² weights", options: ["width", "depths"])
-    c.work(Double(deepest) * Double(t) * Double(deepest), each: UnitCost.closedKernel, "exact angle maps", options: ["theta", "depths"])
-    return c.cost
-  }
-}
-
 extension ConcentrationKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
