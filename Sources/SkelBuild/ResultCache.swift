@@ -61,7 +61,7 @@ public struct ResultCache: Sendable {
 
   /// The verified entry for `key` and `kind`, or nil (a miss); a damaged entry also calls `warn`
   /// with a message naming its path and what is wrong.
-  public func load(_ key: String, kind: String, warn: (String) -> Void = { _ in }) -> Entry? {
+  public func load(_ key: String, kind: String, warn: (CacheWarning) -> Void = { _ in }) -> Entry? {
     guard let url = url(key) else { return nil }
     let read = CacheEntryFile.read(url, format: Self.format, key: key, kind: kind) { data in
       (try? JSONDecoder().decode(Stored.self, from: data)) != nil  // the headerless JSON of format 1

@@ -233,7 +233,7 @@ enum Damage: String, CaseIterable, Sendable {
     entry.result.series[0].x.removeLast()
     cache.store(entry, key: key, kind: "dual")
     var warnings: [String] = []
-    #expect(cache.load(key, kind: "dual", warn: { warnings.append($0) }) == nil)
+    #expect(cache.load(key, kind: "dual", warn: { warnings.append($0.description) }) == nil)
     #expect(warnings.count == 1 && warnings[0].contains("series 'relu': 4 x values but 5 y values"))
     try expectRepaired(dir, master, path: a, reason: "series 'relu': 4 x values but 5 y values")
   }
