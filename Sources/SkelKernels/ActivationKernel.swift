@@ -77,6 +77,7 @@ extension Activation {
         nngp: GaussianMoments.cross(k, k, q11: q11, q22: q22, q12: q12),
         dot: k == 0 ? 0 : Double(k * k) * GaussianMoments.cross(k - 1, k - 1, q11: q11, q22: q22, q12: q12))
     case .rectifiedMonomial(let k):
+      guard k <= ArcCosine.maxDegree else { return nil }
       let (_, theta) = Angle.of(q11: q11, q22: q22, q12: q12)
       let nngp = Libm.pow(prod, Double(k) / 2) * ArcCosine.j(k, theta) / (2 * Double.pi)
       let dot = k == 0 ? 0 : Double(k * k) * Libm.pow(prod, Double(k - 1) / 2) * ArcCosine.j(k - 1, theta) / (2 * Double.pi)
@@ -114,6 +115,9 @@ enum Angle {
 /// Cho & Saul's angular functions Jₖ(θ) of the arc-cosine kernels, k ≤ 5:
 /// E[(u)₊ᵏ(v)₊ᵏ] = (q₁₁q₂₂)^{k/2} Jₖ(θ)/(2π). Derived from
 /// Jₙ = (−1)ⁿ sin^{2n+1}θ (1/sinθ · d/dθ)ⁿ ((π − θ)/sinθ) with sympy; Jₖ(0) = π(2k − 1)!!.
+/// Higher degrees (up to 30 are accepted) go to quadrature: the upward recurrence
+/// Jₙ = (2n − 1) cos θ Jₙ₋₁ + (n − 1)² sin²θ Jₙ₋₂ cancels catastrophically for cos θ < 0
+/// (8 digits lost at k = 8, ρ = −0.9).
 public enum ArcCosine {
   public static let maxDegree = 5
 
@@ -126,7 +130,7 @@ public enum ArcCosine {
     case 3: return s * (4 + 11 * c * c) + t * c * (9 + 6 * c * c)
     case 4: return s * c * (55 + 50 * c * c) + t * (9 + 72 * c * c + 24 * c * c * c * c)
     case 5: return s * (64 + 607 * c * c + 274 * c * c * c * c) + t * c * (225 + 600 * c * c + 120 * c * c * c * c)
-    default: preconditionFailure("arc-cosine kernels are implemented for degree ≤ \(maxDegree)")
+    default: return .nan  // no closed form above degree 5: `closedFormKernel` is nil there
     }
   }
 }
