@@ -232,22 +232,24 @@ struct KindsCommand: ParsableCommand {
   @Argument(help: "A kind to describe.")
   var kind: String?
 
+  @Flag(help: "Print the reference of every kind as Markdown (docs/kinds.md).")
+  var markdown = false
+
   func run() throws {
-    let schemas = ExperimentRegistry.standard.schemas
-    guard let kind else {
-      for name in schemas.keys.sorted() { print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(schemas[name]!.summary)") }
+    let registry = ExperimentRegistry.standard
+    if markdown {
+      print(KindReference.markdown(registry), terminator: "")
       return
     }
-    guard let schema = schemas[kind] else {
-      FileHandle.standardError.write(Data("error: unknown directive kind '\(kind)'\(Suggestion.didYouMean(kind, among: schemas.keys.sorted()))\n".utf8))
+    guard let kind else {
+      print(KindReference.list(registry))
+      return
+    }
+    guard let schema = registry.schemas[kind] else {
+      FileHandle.standardError.write(Data("error: unknown directive kind '\(kind)'\(Suggestion.didYouMean(kind, among: registry.schemas.keys.sorted()))\n".utf8))
       throw ExitCode(1)
     }
-    print("\(schema.kind): \(schema.summary)\n\noptions:")
-    for o in schema.options {
-      let def = o.defaultText.map { $0.isEmpty ? "(none)" : $0 } ?? "(required)"
-      print("  :\(o.name):  \(o.type)\n      default \(def). \(o.summary)")
-    }
-    print("\nexample:\n\(schema.example)")
+    print(KindReference.text(schema))
   }
 }
 
