@@ -224,7 +224,7 @@ public struct SiteBuilder {
       problems += p.filter { $0.severity == .error }
       warnings += p.filter { $0.severity == .warning }
       var planned: [PlannedDirective] = []
-      // Generated labels (`dual-1`) skip every label written in the report and every one already
+      // Generated labels (`<kind>-1`) skip every label written in the report and every one already
       // generated: a label names files, so two directives must never share one.
       var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
       for d in doc.directives where !d.kind.isEmpty {
@@ -616,7 +616,7 @@ enum ValuesTeX {
 
 
 /// The progress line of a long-running directive: silent for the first second, then at most
-/// one line every two seconds (`  fig-x (regression) 40% after 3.1 s`), and a last line when
+/// one line every two seconds (`  fig-x (<kind>) 40% after 3.1 s`), and a last line when
 /// it ends if it printed any.
 final class ProgressLine: @unchecked Sendable {
   let label: String, kind: String, start: UInt64
