@@ -31,6 +31,9 @@ public struct BuildConfiguration: Sendable {
   /// The folder relative paths are read against and shown from in messages (the CLI's working
   /// folder; the builder itself never asks the process for it).
   public var workingDirectory: URL
+  /// The engine's identity in cache keys and provenance (`Engine.identity`: the version and the
+  /// hash of the engine's sources; a test may name another engine).
+  public var engine = Engine.identity
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -247,7 +250,7 @@ public struct SiteBuilder {
           takenLabels.insert(label)
         }
         let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
-        let key = CacheKey(configured, seed: seed).hex
+        let key = CacheKey(configured, seed: seed, engine: configuration.engine).hex
         // the estimate reads the options as `run` would: only for a directive with no other error
         if problems.count == before {
           let (cost, budgetProblems) = Self.checkBudget(d, configured, label: label, budget: configuration.budget)

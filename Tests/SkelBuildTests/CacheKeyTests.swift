@@ -7,7 +7,7 @@ import Testing
 
 /// Plans `files` (name → text; `refs.bib` is copied beside them) and returns each directive's
 /// key by label.
-func plannedKeys(_ files: [String: String]) throws -> [String: String] {
+func plannedKeys(_ files: [String: String], engine: String? = nil) throws -> [String: String] {
   let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
   let reports = dir.appendingPathComponent("reports")
   try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
@@ -15,8 +15,9 @@ func plannedKeys(_ files: [String: String]) throws -> [String: String] {
   for (name, text) in files { try Data(text.utf8).write(to: reports.appendingPathComponent(name)) }
   let bib = packageRoot.appendingPathComponent("reports/refs.bib")
   try FileManager.default.copyItem(at: bib, to: reports.appendingPathComponent("refs.bib"))
-  let config = BuildConfiguration(
+  var config = BuildConfiguration(
     reports: reports, output: dir.appendingPathComponent("_site"), templates: packageRoot.appendingPathComponent("templates"), cache: nil)
+  if let engine { config.engine = engine }
   let plan = try SiteBuilder(configuration: config, backend: CairoBackend()).plan()
   return Dictionary(uniqueKeysWithValues: plan.map { ("\($0.report)/\($0.label)", $0.key) })
 }
@@ -98,6 +99,14 @@ func rewriteDirectives(_ text: String, respace: (String) -> String) -> String {
     var seeded = Self.report(":rho: [0, 0.5]")
     seeded["a.md"] = "---\ntitle: A\nseed: 7\n---\n" + (seeded["a.md"] ?? "")
     #expect(try plannedKeys(seeded) != base)
+  }
+
+  /// Another engine (its sources changed) changes every key of the bundled reports.
+  @Test func anotherEngineChangesEveryKey() throws {
+    let reports = try bundledReports()
+    let ours = try plannedKeys(reports), other = try plannedKeys(reports, engine: Engine.identity + "-changed")
+    #expect(ours.keys.sorted() == other.keys.sorted())
+    #expect(Set(ours.values).isDisjoint(with: Set(other.values)))
   }
 
   /// The key is a SHA-256 of a text that names the kind, the engine, the seed and the options.
