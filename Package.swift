@@ -75,7 +75,7 @@ let package = Package(
 
     // MARK: - The engine stamp (Engine.identity): SHA-256 of the engine's sources, made at build time
     // The plugin runs SkelStampTool over SkelMath, SkelKernels, SkelExperiments, SkelDocument,
-    // CFastKernels and this file, and writes EngineStamp.swift into SkelEngineStamp.
+    // CFastKernels, SkelPlot, SkelCairo and this file, and writes EngineStamp.swift into SkelEngineStamp.
     .target(name: "SkelStampHashing", swiftSettings: optimized),
     .executableTarget(name: "SkelStampTool", dependencies: ["SkelStampHashing"]),
     .plugin(name: "EngineStampPlugin", capability: .buildTool(), dependencies: ["SkelStampTool"]),

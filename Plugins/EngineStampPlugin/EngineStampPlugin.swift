@@ -3,14 +3,16 @@ import PackagePlugin
 
 /// Generates `EngineStamp.swift` (`engineSourceHash`) for the target it is applied to
 /// (SkelEngineStamp): the SHA-256 of every `.swift`, `.c` and `.h` file of the targets that
-/// compute results, and of Package.swift. Every one of those files is an input of the build
+/// compute results and draw figures, and of Package.swift. Every one of those files is an input of the build
 /// command, so `swift build` (debug or release) re-runs the tool when any of them changes, and
 /// SwiftPM re-plans (re-running this plugin) when a file is added or removed.
 @main
 struct EngineStampPlugin: BuildToolPlugin {
-  /// The targets whose sources determine results: math, kernels, the kinds and option parsing.
+  /// The targets whose sources determine cached results and images: math, kernels, the kinds,
+  /// option parsing, and the figure model and its Cairo backend (a figure cache entry's key is
+  /// its result's key with the drawing options, so drawing code must be in the stamp too).
   /// Tests/SkelBuildTests/EngineStampTests.swift keeps an independent copy of this list.
-  static let engineTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels"]
+  static let engineTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo"]
   static let extensions: Set<String> = ["swift", "c", "h"]
 
   func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {

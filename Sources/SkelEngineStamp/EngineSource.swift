@@ -2,5 +2,5 @@
 // EngineStamp.swift by Plugins/EngineStampPlugin (see README.md); this file only keeps the
 // target non-empty for SwiftPM, which drops a target without a source file of its own.
 
-/// What `engineSourceHash` covers: the targets whose sources determine results.
-public let engineSourceTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels"]
+/// What `engineSourceHash` covers: the targets whose sources determine cached results and images.
+public let engineSourceTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo"]

@@ -6,13 +6,14 @@ import Testing
 
 /// The engine stamp (`Engine.identity`), made at build time by Plugins/EngineStampPlugin.
 @Suite struct EngineStampTests {
-  /// The targets that compute results (an independent copy of the plugin's list).
-  static let engineTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels"]
+  /// The targets that compute results and draw figures (an independent copy of the plugin's list).
+  static let engineTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo"]
 
   /// Every `.swift`, `.c` and `.h` file of the engine targets, and Package.swift, found by `find`.
   static func engineFiles() throws -> [String] {
     let dirs = engineTargets.map { "Sources/\($0)" }.joined(separator: " ")
-    let out = try shell("{ echo Package.swift; find \(dirs) -type f \\( -name '*.swift' -o -name '*.c' -o -name '*.h' \\); } | LC_ALL=C sort")
+    let out = try shell(
+      "{ echo Package.swift; find \(dirs) -type f \\( -name '*.swift' -o -name '*.c' -o -name '*.h' \\); } | LC_ALL=C sort")
     return out.split(separator: "\n").map(String.init)
   }
 
@@ -45,7 +46,9 @@ import Testing
 
   /// The stamp compiled into this binary is `sha256sum` of the sources piped through `sha256sum`.
   @Test func stampIsTheSha256sumOfTheSources() throws {
-    let out = try Self.shell("{ echo Package.swift; find \(Self.engineTargets.map { "Sources/\($0)" }.joined(separator: " ")) -type f \\( -name '*.swift' -o -name '*.c' -o -name '*.h' \\); } | LC_ALL=C sort | xargs sha256sum | sha256sum")
+    let out = try Self.shell(
+      "{ echo Package.swift; find \(Self.engineTargets.map { "Sources/\($0)" }.joined(separator: " ")) -type f \\( -name '*.swift' -o -name '*.c' -o -name '*.h' \\); } | LC_ALL=C sort | xargs sha256sum | sha256sum"
+    )
     #expect(out.split(separator: " ").first.map(String.init) == engineSourceHash)
   }
 
@@ -79,10 +82,12 @@ import Testing
   @Test func sha256MatchesKnownAnswersAndOpenSSL() {
     #expect(SHA256Digest.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     #expect(SHA256Digest.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    #expect(SHA256Digest.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
-      == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-    #expect(SHA256Digest.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
-      == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    #expect(
+      SHA256Digest.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    #expect(
+      SHA256Digest.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+        == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     for n in 0...200 {
       let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
       #expect(SHA256Digest.hex(bytes) == SHA256Hash.hex(Data(bytes)), "\(n) bytes")

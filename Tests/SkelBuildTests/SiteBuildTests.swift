@@ -1,9 +1,10 @@
 import Foundation
-@testable import SkelBuild
 import SkelCairo
 import SkelDocument
 import SkelTestSupport
 import Testing
+
+@testable import SkelBuild
 
 #if canImport(Glibc)
   import Glibc

@@ -18,10 +18,19 @@ import Testing
     let offenders = try CodeShape.longFunctions(under: root.appendingPathComponent("Sources"), root: root)
     let allow = try CodeShape.AllowList(contentsOf: root.appendingPathComponent("Tests/code-shape-allow.txt"))
     let new = offenders.filter { !$0.excused && !allow.keys.contains($0.key) }
-    print("code shape: \(offenders.filter { !$0.excused }.count) functions over \(CodeShape.limit) lines (\(new.count) not in Tests/code-shape-allow.txt; enforce: \(allow.enforce ? "on" : "off"))")
-    for f in offenders { print("  \(f.path):\(f.line): \(f.name) is \(f.lines) lines\(f.excused ? " (excused: long:)" : allow.keys.contains(f.key) ? " (allowed)" : "")") }
+    print(
+      "code shape: \(offenders.filter { !$0.excused }.count) functions over \(CodeShape.limit) lines (\(new.count) not in Tests/code-shape-allow.txt; enforce: \(allow.enforce ? "on" : "off"))"
+    )
+    for f in offenders {
+      print(
+        "  \(f.path):\(f.line): \(f.name) is \(f.lines) lines\(f.excused ? " (excused: long:)" : allow.keys.contains(f.key) ? " (allowed)" : "")"
+      )
+    }
     if allow.enforce {
-      #expect(new.isEmpty, "new functions over \(CodeShape.limit) lines without a `long:` comment: \(new.map { "\($0.path):\($0.line) \($0.name) (\($0.lines) lines)" })")
+      #expect(
+        new.isEmpty,
+        "new functions over \(CodeShape.limit) lines without a `long:` comment: \(new.map { "\($0.path):\($0.line) \($0.name) (\($0.lines) lines)" })"
+      )
     }
   }
 
@@ -112,10 +121,15 @@ enum CodeShape {
   }
 
   static let declaration = try? NSRegularExpression(
-    pattern: #"^\s*(?:(?:@\w+(?:\([^)]*\))?|public|private|fileprivate|internal|open|package|static|class|final|override|mutating|nonmutating|nonisolated|convenience|required|dynamic|optional|prefix|postfix|infix|(?:private|fileprivate|internal|public)\(set\))\s+)*(func\s+([^\s(<]+)|init[?!]?(?=\s*[(<])|deinit\b|subscript(?=\s*[(<]))"#)
+    pattern:
+      #"^\s*(?:(?:@\w+(?:\([^)]*\))?|public|private|fileprivate|internal|open|package|static|class|final|override|mutating|nonmutating|nonisolated|convenience|required|dynamic|optional|prefix|postfix|infix|(?:private|fileprivate|internal|public)\(set\))\s+)*(func\s+([^\s(<]+)|init[?!]?(?=\s*[(<])|deinit\b|subscript(?=\s*[(<]))"#
+  )
 
   /// Lines (from the next one on) that end a bodiless signature: another member or the type's end.
-  static let memberStart = ["func ", "var ", "let ", "init", "case ", "static ", "public ", "private ", "@", "}", "subscript", "associatedtype ", "typealias ", "mutating ", "nonisolated "]
+  static let memberStart = [
+    "func ", "var ", "let ", "init", "case ", "static ", "public ", "private ", "@", "}", "subscript", "associatedtype ", "typealias ",
+    "mutating ", "nonisolated ",
+  ]
 
   /// Every function with a body in `text`, measured.
   static func functions(in text: String, path: String) -> [MeasuredFunction] {
@@ -178,7 +192,10 @@ enum CodeShape {
   /// `text` with comments blanked to spaces and the contents of string literals replaced by `_`
   /// (newlines kept, interpolated code kept), so braces and parentheses can be counted.
   static func mask(_ text: String) -> String {
-    enum Context { case code(parens: Int, interpolation: Bool), string(multiline: Bool, hashes: Int) }
+    enum Context {
+      case code(parens: Int, interpolation: Bool)
+      case string(multiline: Bool, hashes: Int)
+    }
     let s = Array(text.utf8)
     var out = s
     var stack: [Context] = [.code(parens: 0, interpolation: false)]
@@ -192,7 +209,10 @@ enum CodeShape {
       switch stack[stack.count - 1] {
       case .code(let parens, let interpolation):
         if at(i, "//") {
-          while i < s.count, s[i] != UInt8(ascii: "\n") { blank(i, UInt8(ascii: " ")); i += 1 }
+          while i < s.count, s[i] != UInt8(ascii: "\n") {
+            blank(i, UInt8(ascii: " "))
+            i += 1
+          }
           continue
         }
         if at(i, "/*") {
