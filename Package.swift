@@ -11,8 +11,8 @@
 //   Tests: SkelTestSupport ─► SkelPlot, CLibXML2 (HTMLSafety parses built HTML/SVG)
 import PackageDescription
 
-// The numerical modules are optimized in debug builds too: the tests build the bundled reports
-// (42 figures), which an unoptimized engine takes ~10× longer to compute and draw.
+// The numerical modules are optimized in debug builds too: the tests build reports (two of the
+// bundled ones in full), which an unoptimized engine takes ~10× longer to compute and draw.
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
