@@ -120,20 +120,18 @@ struct FigureJSON: Decodable {
     config.reports = packageRoot.appendingPathComponent("reports")
     config.strict = true  // the bundled reports are clean: alt text everywhere, every label referenced
     let site = SiteBuilder(configuration: config, backend: CairoBackend())
-    let plans = try site.plan(try site.readReports())
+    let run = BuildRun()
+    try site.execute(Pipeline.plan, run)  // what `SiteBuilder.plan()` runs: read and validate
+    let plans = run.plans
     let files = try FileManager.default.contentsOfDirectory(atPath: config.reports.path).filter { $0.hasSuffix(".md") }
     #expect(files.count >= 5)
     #expect(Set(plans.map(\.document.name)) == Set(files.map { String($0.dropLast(3)) }))
-    #expect(site.warningsFound.items.isEmpty)
+    #expect(run.context.warnings.isEmpty)
     var seconds: [String: Double] = [:]
     for report in plans {
       #expect(report.directives.count == report.document.directives.filter { !$0.kind.isEmpty }.count, "\(report.document.name): every directive planned")
       for d in report.directives {
-        guard let kind = site.registry.kinds[d.directive.kind] else {
-          Issue.record("\(report.document.name): unknown kind \(d.directive.kind)")
-          continue
-        }
-        let (cost, problems) = SiteBuilder.checkBudget(d.directive, kind: kind, options: d.options, label: d.label, budget: config.budget)
+        let (cost, problems) = SiteBuilder.checkBudget(d.directive, d.configured, label: d.label, budget: config.budget)
         #expect(problems.isEmpty, "\(report.document.name) \(d.label): \(problems.map(\.message))")
         seconds[report.document.name, default: 0] += cost.seconds
       }

@@ -26,6 +26,8 @@ import Testing
         "  \(f.path):\(f.line): \(f.name) is \(f.lines) lines\(f.excused ? " (excused: long:)" : allow.keys.contains(f.key) ? " (allowed)" : "")"
       )
     }
+    let stale = allow.keys.subtracting(offenders.map(\.key)).sorted()
+    if !stale.isEmpty { print("  no longer over the limit (remove from Tests/code-shape-allow.txt): \(stale.joined(separator: ", "))") }
     if allow.enforce {
       #expect(
         new.isEmpty,
