@@ -216,73 +216,98 @@ public struct SiteBuilder {
     return file.hasSuffix(".md") ? String(file.dropLast(3)) : file
   }
 
-  func plan(_ sources: [SourceFile], _ context: BuildContext) throws -> [PlannedReport] {
+  /// What planning found so far: problems, warnings, and the running total of estimated work.
+  struct PlanTally {
     var problems: [Diagnostic] = []
     var warnings: [Diagnostic] = []
-    var plans: [PlannedReport] = []
-    var buildSeconds = 0.0, buildTotalReported = false
-    let schemas = registry.schemas
-    for source in sources {
-      let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path), allowHTML: configuration.allowHTML)
-      problems += p.filter { $0.severity == .error }
-      warnings += p.filter { $0.severity == .warning }
-      var planned: [PlannedDirective] = []
-      // Generated labels (`<kind>-1`) skip every label written in the report and every one already
-      // generated: a label names files, so two directives must never share one.
-      var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
-      for d in doc.directives where !d.kind.isEmpty {
-        let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
-        let before = problems.count
-        problems += vp
-        if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
-        guard let options, let kind = registry.kinds[d.kind] else { continue }
-        let (typed, kindProblems) = kind.configure(options, directive: d)
-        problems += kindProblems
-        guard let configured = typed else { continue }
-        var label = configured.common.label
-        if label.isEmpty {
-          label = "\(d.kind)-\(d.index + 1)"
-          var n = 1
-          while takenLabels.contains(label) {
-            n += 1
-            label = "\(d.kind)-\(d.index + 1)-\(n)"
-          }
-          takenLabels.insert(label)
-        }
-        let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
-        let key = CacheKey(configured, seed: seed, engine: configuration.engine).hex
-        // the estimate reads the options as `run` would: only for a directive with no other error
-        if problems.count == before {
-          let (cost, budgetProblems) = Self.checkBudget(d, configured, label: label, budget: configuration.budget)
-          problems += budgetProblems
-          buildSeconds += cost.seconds
-          if buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !buildTotalReported {
-            buildTotalReported = true
-            problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, "with directive '\(label)' (\(d.kind)) the build would need about \(Cost.formatSeconds(buildSeconds)) of work in total; the budget is \(Cost.formatSeconds(configuration.maxBuildSeconds)) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"))
-          }
-        }
-        let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
-        warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML), captionMath, path: source.path)
-        planned.append(PlannedDirective(directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key, captionMath: captionMath))
-      }
-      var report = PlannedReport(document: doc, directives: planned)
-      let (links, linkProblems, linkWarnings) = ReportLinks.check(report, reportsFolder: configuration.reports, root: configuration.workingDirectory, display: displayPath)
-      report.links = links
-      problems += linkProblems
-      warnings += linkWarnings
-      plans.append(report)
-    }
-    problems += context.readProblems
+    var buildSeconds = 0.0
+    var totalReported = false
+  }
+
+  /// Parses and validates every report: typed options, labels, seeds, keys and cost estimates of
+  /// its directives, its references. Every problem of every report at once, or the plans.
+  func plan(_ sources: [SourceFile], _ context: BuildContext) throws -> [PlannedReport] {
+    var tally = PlanTally()
+    let plans = sources.map { planReport($0, &tally) }
+    tally.problems += context.readProblems
     let names = Dictionary(grouping: plans, by: { $0.document.name }).filter { $0.value.count > 1 }
     for (name, dupes) in names {
-      problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
+      tally.problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
     }
     let sourceTable = Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })
-    if configuration.strict { problems += warnings.map { var d = $0; d.severity = .error; d.message += " (--strict)"; return d } }
-    if !problems.isEmpty { throw BuildError.diagnostics((problems + (configuration.strict ? [] : warnings)).sorted(), sources: sourceTable) }
-    context.warn(contentsOf: warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
+    var problems = tally.problems
+    if configuration.strict { problems += tally.warnings.map { var d = $0; d.severity = .error; d.message += " (--strict)"; return d } }
+    if !problems.isEmpty { throw BuildError.diagnostics((problems + (configuration.strict ? [] : tally.warnings)).sorted(), sources: sourceTable) }
+    context.warn(contentsOf: tally.warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
     return plans
   }
+
+  func planReport(_ source: SourceFile, _ tally: inout PlanTally) -> PlannedReport {
+    let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path), allowHTML: configuration.allowHTML)
+    tally.problems += p.filter { $0.severity == .error }
+    tally.warnings += p.filter { $0.severity == .warning }
+    // Generated labels (`<kind>-1`) skip every label written in the report and every one already
+    // generated: a label names files, so two directives must never share one.
+    var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
+    let planned = doc.directives.filter { !$0.kind.isEmpty }.compactMap { planDirective($0, in: doc, taken: &takenLabels, &tally) }
+    var report = PlannedReport(document: doc, directives: planned)
+    let (links, linkProblems, linkWarnings) = ReportLinks.check(
+      report, reportsFolder: configuration.reports, root: configuration.workingDirectory, display: displayPath)
+    report.links = links
+    tally.problems += linkProblems
+    tally.warnings += linkWarnings
+    return report
+  }
+
+  /// One directive: validated, typed, labelled, seeded, keyed and estimated (`nil` when invalid).
+  func planDirective(_ d: Directive, in doc: Document, taken: inout Set<String>, _ tally: inout PlanTally) -> PlannedDirective? {
+    let schemas = registry.schemas
+    let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
+    let before = tally.problems.count
+    tally.problems += vp
+    if let schema = schemas[d.kind] { tally.problems += ActivationChecks.check(d, schema: schema) }
+    guard let options, let kind = registry.kinds[d.kind] else { return nil }
+    let (typed, kindProblems) = kind.configure(options, directive: d)
+    tally.problems += kindProblems
+    guard let configured = typed else { return nil }
+    let label = configured.common.label.isEmpty ? Self.generatedLabel(d, taken: &taken) : configured.common.label
+    let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
+    let key = CacheKey(configured, seed: seed, engine: configuration.engine).hex
+    // the estimate reads the options as `run` would: only for a directive with no other error
+    if tally.problems.count == before { estimate(d, configured, label: label, &tally) }
+    let path = doc.source.path
+    let captionMath = MathProtection(d.caption, path: path, firstLine: d.captionLine)
+    let captionTree = MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML)
+    tally.warnings += DocumentParser.markupWarnings(captionTree, captionMath, path: path)
+    return PlannedDirective(
+      directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key, captionMath: captionMath)
+  }
+
+  /// `<kind>-<n>`, or `<kind>-<n>-<m>` when that is taken.
+  static func generatedLabel(_ d: Directive, taken: inout Set<String>) -> String {
+    var label = "\(d.kind)-\(d.index + 1)"
+    var n = 1
+    while taken.contains(label) {
+      n += 1
+      label = "\(d.kind)-\(d.index + 1)-\(n)"
+    }
+    taken.insert(label)
+    return label
+  }
+
+  /// The directive's estimate against its budget, and the build's running total against its own.
+  func estimate(_ d: Directive, _ configured: ConfiguredDirective, label: String, _ tally: inout PlanTally) {
+    let (cost, budgetProblems) = Self.checkBudget(d, configured, label: label, budget: configuration.budget)
+    tally.problems += budgetProblems
+    tally.buildSeconds += cost.seconds
+    guard tally.buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !tally.totalReported else { return }
+    tally.totalReported = true
+    let total = Cost.formatSeconds(tally.buildSeconds), limit = Cost.formatSeconds(configuration.maxBuildSeconds)
+    tally.problems.append(Diagnostic(
+      at: d.kindLocation, length: d.kind.count,
+      "with directive '\(label)' (\(d.kind)) the build would need about \(total) of work in total; the budget is \(limit) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"))
+  }
+
 
   /// The kind's estimate against the budget: an error at the driving option (or the kind name)
   /// stating the estimate and its driver. Memory is also capped by the machine's physical memory,
