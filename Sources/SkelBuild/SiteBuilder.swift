@@ -28,6 +28,8 @@ public struct BuildConfiguration: Sendable {
   public var budget = Budget.standard
   /// Budget of the whole build's estimated work (the directives run one after another).
   public var maxBuildSeconds: Double = 3600
+  /// Threads for the experiments, OpenBLAS and figure drawing (`--threads`); results do not depend on it.
+  public var compute = Compute.allCores
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -404,7 +406,9 @@ public struct SiteBuilder {
     let result: ExperimentResult
     do {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
-      result = try kind.run(d.options, context: RunContext(seed: d.seed, progress: { line.report($0) }))
+      var context = RunContext(seed: d.seed, progress: { line.report($0) })
+      context.compute = configuration.compute
+      result = try configuration.compute.blas { try kind.run(d.options, context: context) }
       line.finish()
     } catch {
       let source = report.document.source
@@ -526,7 +530,7 @@ public struct SiteBuilder {
         }
       }
     }
-    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint)
+    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
@@ -631,7 +635,7 @@ extension SiteBuilder {
         labels.append(d.label)
         requests.append(FigureDrawing.Request(figure: figure, theme: .print, formats: formats))
       }
-      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72)) {
+      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72, compute: configuration.compute)) {
         for (f, image) in zip(formats, images) {
           let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
           let bytes: [UInt8]
