@@ -34,6 +34,8 @@ public struct BuildConfiguration: Sendable {
   /// The engine's identity in cache keys and provenance (`Engine.identity`: the version and the
   /// hash of the engine's sources; a test may name another engine).
   public var engine = Engine.identity
+  /// Threads for the experiments, OpenBLAS and figure drawing (`--threads`); results do not depend on it.
+  public var compute = Compute.allCores
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -350,7 +352,9 @@ public struct SiteBuilder {
     let result: ExperimentResult
     do {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
-      result = try kind.run(context: RunContext(seed: d.seed, progress: { line.report($0) }))
+      var run = RunContext(seed: d.seed, progress: { line.report($0) })
+      run.compute = configuration.compute
+      result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {
       let source = report.document.source
@@ -472,7 +476,7 @@ public struct SiteBuilder {
         }
       }
     }
-    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint)
+    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
@@ -576,7 +580,7 @@ extension SiteBuilder {
         labels.append(d.label)
         requests.append(FigureDrawing.Request(figure: figure, theme: .print, formats: formats))
       }
-      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72)) {
+      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72, compute: configuration.compute)) {
         for (f, image) in zip(formats, images) {
           let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
           let bytes: [UInt8]

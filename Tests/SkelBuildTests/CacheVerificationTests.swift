@@ -43,7 +43,7 @@ let cacheReport = """
 struct RefusingBackend: FigureBackend {
   let measurer = CairoBackend()
   struct Refused: Error {}
-  func measure(markup: String, font: FontSpec) -> TextExtent { measurer.measure(markup: markup, font: font) }
+  func measure(runs: [TextRun], font: FontSpec) -> TextExtent { measurer.measure(runs: runs, font: font) }
   func render(_ scene: Scene, as format: ImageFormat, pixelsPerPoint: Double) throws -> [UInt8] { throw Refused() }
 }
 
