@@ -40,7 +40,7 @@ public struct CLTKind: ExperimentKind {
     let laws = options.strings("laws")
     for (k, name) in laws.enumerated() {
       let law: WeightLaw = name == "uniform" ? .uniform : name == "rademacher" ? .rademacher : .laplace
-      let values = Parallel.map(ns.count) { i -> (Double, Double) in
+      let values = context.compute.map(ns.count) { i -> (Double, Double) in
         let n = ns[i]
         if law == .rademacher {
           return ((dense ? CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n) : CentralLimit.rademacherSparse(slope: a, theta: theta)) - gauss, 0)

@@ -15,11 +15,14 @@ public struct FixedPointKind: DirectiveKind {
   public init() {}
 
   public enum Mode: String, OptionChoice {
-    case dual, meanField = "mean-field"
+    case dual
+    case meanField = "mean-field"
   }
 
   public enum Output: String, OptionChoice {
-    case correlation, gap, angle, length, lengthMap = "length-map", correlationMap = "correlation-map"
+    case correlation, gap, angle, length
+    case lengthMap = "length-map"
+    case correlationMap = "correlation-map"
     /// The outputs of the mean-field length and correlation maps (they need σ_w² and σ_b²).
     var needsMeanField: Bool { self == .length || self == .lengthMap || self == .correlationMap }
   }
@@ -40,16 +43,21 @@ public struct FixedPointKind: DirectiveKind {
   }
 
   public let name = "fixed-point"
-  public let summary = "Trajectories ρ_l = σ̂(ρ_{l−1}) from several starts, and the fixed points ρ* = σ̂(ρ*) with their stability; also 1 − ρ_l, l·θ_l, and the mean-field length and correlation maps"
+  public let summary =
+    "Trajectories ρ_l = σ̂(ρ_{l−1}) from several starts, and the fixed points ρ* = σ̂(ρ*) with their stability; also 1 − ρ_l, l·θ_l, and the mean-field length and correlation maps"
   public let fields: [Field<Options>] = [
     Field("activation", \.activation, ActivationOption.type, "the activation of every layer"),
     Field("starts", \.starts, .grid(min: -1, max: 1), "initial correlations ρ₀, one series each"),
     Field("depth", \.depth, .integer(min: 1, max: 100_000), "number of layers"),
-    .choice("mode", \.mode, "iterate the normalized dual (no bias), or the mean-field maps of a network with (σ_w², σ_b²): pre-activation correlations c^l"),
+    .choice(
+      "mode", \.mode,
+      "iterate the normalized dual (no bias), or the mean-field maps of a network with (σ_w², σ_b²): pre-activation correlations c^l"),
     .choice(
       "output", \.output,
-      "correlation: ρ_l (c^l) against l; gap: 1 − ρ_l on log–log axes with the asymptote 9π²(1+a²)²/(2(1−a)⁴l²) of the (leaky) ReLU family, or 2/(𝒞″(1)l) for a smooth φ on the edge of chaos; angle: l·θ_l, θ_l = arccos ρ_l, on a log l axis with the limit 3π(1+a²)/(1−a)² (leaky ReLU); mean-field only: length (q^l from q_starts, q* dashed), length-map (q^{l−1} ↦ q^l with q* marked), correlation-map (c^{l−1} ↦ c^l at q* with c* marked), one curve per σ_w²"),
-    Field("sigma_w2", \.sigmaW2, .grid(min: 0, max: 100), "weight variance σ_w² (mean-field mode); several values give one set of curves each"),
+      "correlation: ρ_l (c^l) against l; gap: 1 − ρ_l on log–log axes with the asymptote 9π²(1+a²)²/(2(1−a)⁴l²) of the (leaky) ReLU family, or 2/(𝒞″(1)l) for a smooth φ on the edge of chaos; angle: l·θ_l, θ_l = arccos ρ_l, on a log l axis with the limit 3π(1+a²)/(1−a)² (leaky ReLU); mean-field only: length (q^l from q_starts, q* dashed), length-map (q^{l−1} ↦ q^l with q* marked), correlation-map (c^{l−1} ↦ c^l at q* with c* marked), one curve per σ_w²"
+    ),
+    Field(
+      "sigma_w2", \.sigmaW2, .grid(min: 0, max: 100), "weight variance σ_w² (mean-field mode); several values give one set of curves each"),
     Field("sigma_b2", \.sigmaB2, .number(min: 0, max: 100), "bias variance σ_b² (mean-field mode)"),
     Field("q0", \.q0, .number(min: 0, max: 1e6), "input length x·x/d (mean-field mode)"),
     Field("q_starts", \.qStarts, .grid(min: 0, max: 1e6), "input lengths q⁰ = x·x/d, one series each (output: length)"),
@@ -74,9 +82,13 @@ public struct FixedPointKind: DirectiveKind {
     let meanField = o.mode == .meanField
     let widths = meanField ? o.sigmaW2.points.count : 1
     let lengths = max(starts, o.qStarts.points.count), mapPoints = max(o.q.points.count, o.c.points.count)
-    c.doubles([widths, lengths, depth + 1, 2], "\(widths) × \(lengths) trajectories × depth \(depth)", options: ["starts", "q_starts", "sigma_w2", "depth"])
+    c.doubles(
+      [widths, lengths, depth + 1, 2], "\(widths) × \(lengths) trajectories × depth \(depth)",
+      options: ["starts", "q_starts", "sigma_w2", "depth"])
     let each = meanField ? 4 * UnitCost.integral : UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation]))
-    c.work(Double(widths) * Double(lengths) * Double(depth), each: each, "\(widths) × \(lengths) trajectories × depth \(depth)", options: ["starts", "q_starts", "sigma_w2", "depth"])
+    c.work(
+      Double(widths) * Double(lengths) * Double(depth), each: each, "\(widths) × \(lengths) trajectories × depth \(depth)",
+      options: ["starts", "q_starts", "sigma_w2", "depth"])
     c.work(Double(widths) * Double(mapPoints), each: each, "\(widths) × \(mapPoints) map points", options: ["q", "c", "sigma_w2"])
     c.work(Double(widths), each: UnitCost.meanFieldPoint * 10, "fixed points", options: ["sigma_w2"])
     return c.cost
@@ -86,7 +98,9 @@ public struct FixedPointKind: DirectiveKind {
     let a = try ActivationOption.activation(o.activation)
     let meanField = o.mode == .meanField
     if o.output.needsMeanField {
-      guard meanField else { throw ExperimentError("output '\(o.output.rawValue)' needs mode: mean-field (a length map needs σ_w² and σ_b²)") }
+      guard meanField else {
+        throw ExperimentError("output '\(o.output.rawValue)' needs mode: mean-field (a length map needs σ_w² and σ_b²)")
+      }
       switch o.output {
       case .length: return lengths(a, o)
       case .lengthMap: return lengthMap(a, o)
@@ -166,9 +180,11 @@ public struct FixedPointKind: DirectiveKind {
   /// gap and angle outputs. A guide series is `.limit` with its guide's raw value as `family`.
   enum Guide: String, CaseIterable {
     case diagonal
-    case gapReLU = "asymptote 9pi^2/(2l^2)", gapLeaky = "asymptote 9pi^2(1+a^2)^2/(2(1-a)^4 l^2)"
+    case gapReLU = "asymptote 9pi^2/(2l^2)"
+    case gapLeaky = "asymptote 9pi^2(1+a^2)^2/(2(1-a)^4 l^2)"
     case gapSmooth = "asymptote 2/(C''(1) l)"
-    case angleReLU = "limit 3pi", angleLeaky = "limit 3pi(1+a^2)/(1-a)^2"
+    case angleReLU = "limit 3pi"
+    case angleLeaky = "limit 3pi(1+a^2)/(1-a)^2"
 
     /// The series name (plain text, as in the JSON and CSV).
     var name: String { rawValue }
@@ -264,7 +280,9 @@ public struct FixedPointKind: DirectiveKind {
       }
       let p = field.analyze(sigmaW2: w, sigmaB2: b, correlation: false)
       rows.append(Array(Self.row(p).prefix(2)) + [Self.cell(p.lengthSlope), Self.cell(p.xiQ)])
-      if let q = p.qStar { series.append(Self.fixedPoint(Self.prefix(w, ws) + "q*", w, ws, x: [1, Double(depth)], y: [q, q], always: false)) }
+      if let q = p.qStar {
+        series.append(Self.fixedPoint(Self.prefix(w, ws) + "q*", w, ws, x: [1, Double(depth)], y: [q, q], always: false))
+      }
     }
     return ExperimentResult(
       xlabel: "layer", ylabel: "q", xlabelTeX: "layer $l$", ylabelTeX: "$q^l$", series: series,
@@ -288,8 +306,13 @@ public struct FixedPointKind: DirectiveKind {
     for w in ws {
       series.append(Self.mapCurve(w, x: qs, y: qs.map { field.lengthMap($0, sigmaW2: w, sigmaB2: b) }))
       let p = field.analyze(sigmaW2: w, sigmaB2: b, correlation: false)
-      rows.append(Array(Self.row(p).prefix(2)) + [Self.cell(p.lengthSlope), Self.cell(p.qStar.map { field.lengthMap($0, sigmaW2: w, sigmaB2: b) - $0 })])
-      if let q = p.qStar { series.append(Self.fixedPoint("sigma_w2=\(ActivationOption.format(w)) q*", w, ws, x: [q], y: [q], always: true)) }
+      rows.append(
+        Array(Self.row(p).prefix(2)) + [
+          Self.cell(p.lengthSlope), Self.cell(p.qStar.map { field.lengthMap($0, sigmaW2: w, sigmaB2: b) - $0 }),
+        ])
+      if let q = p.qStar {
+        series.append(Self.fixedPoint("sigma_w2=\(ActivationOption.format(w)) q*", w, ws, x: [q], y: [q], always: true))
+      }
     }
     series.append(Self.diagonal(qs))
     return ExperimentResult(
@@ -307,7 +330,9 @@ public struct FixedPointKind: DirectiveKind {
       rows.append(Self.row(p))
       guard let curve = field.correlationMapCurve(cs, sigmaW2: w, sigmaB2: b) else { continue }
       series.append(Self.mapCurve(w, x: cs, y: curve.values))
-      if let c = p.cStar { series.append(Self.fixedPoint("sigma_w2=\(ActivationOption.format(w)) c*", w, ws, x: [c], y: [c], always: true)) }
+      if let c = p.cStar {
+        series.append(Self.fixedPoint("sigma_w2=\(ActivationOption.format(w)) c*", w, ws, x: [c], y: [c], always: true))
+      }
     }
     series.append(Self.diagonal(cs))
     return ExperimentResult(
@@ -335,14 +360,18 @@ public struct FixedPointKind: DirectiveKind {
     }
     for s in result.series {
       if let guide = s.family.flatMap(Guide.init(rawValue:)) {
-        marks.append(.line(guide == .diagonal
-          ? LineSeries(name: "", x: s.x, y: s.y, color: .black, dash: [2, 2], lineWidth: 0.8)
-          : LineSeries(name: guide.legend, x: s.x, y: s.y, color: .black, dash: [5, 3], lineWidth: 1)))
+        marks.append(
+          .line(
+            guide == .diagonal
+              ? LineSeries(name: "", x: s.x, y: s.y, color: .black, dash: [2, 2], lineWidth: 0.8)
+              : LineSeries(name: guide.legend, x: s.x, y: s.y, color: .black, dash: [5, 3], lineWidth: 1)))
       } else if s.role == .limit, maps {
         marks.append(.line(LineSeries(name: "", x: s.x, y: s.y, marker: .circle, markersOnly: true, colorSlot: slot(s))))
       } else if s.role == .limit {  // the q* level of the length trajectories
         let prefix = Self.legend(s.parameters)
-        marks.append(.line(LineSeries(name: (prefix.isEmpty ? "" : prefix + ", ") + "$q^*$", x: s.x, y: s.y, color: .black, dash: [4, 3], lineWidth: 1)))
+        marks.append(
+          .line(
+            LineSeries(name: (prefix.isEmpty ? "" : prefix + ", ") + "$q^*$", x: s.x, y: s.y, color: .black, dash: [4, 3], lineWidth: 1)))
       } else {
         marks.append(.line(LineSeries(name: Self.legend(s.parameters), x: s.x, y: s.y, colorSlot: slot(s))))
       }

@@ -15,7 +15,8 @@ public struct HermiteTableKind: DirectiveKind {
   }
 
   public let name = "hermite-table"
-  public let summary = "Table of activations, their normalized duals, Hermite/Taylor coefficients aₖ² and kernel names (Daniely et al. 2016, Table 1)"
+  public let summary =
+    "Table of activations, their normalized duals, Hermite/Taylor coefficients aₖ² and kernel names (Daniely et al. 2016, Table 1)"
   public let fields: [Field<Options>] = [
     Field("activations", \.activations, ActivationOption.listType, "rows of the table"),
     Field("terms", \.terms, .integer(min: 1, max: 12), "how many coefficients a₀² … to show"),
@@ -36,7 +37,9 @@ public struct HermiteTableKind: DirectiveKind {
     var c = CostBuilder()
     let acts = o.activations.count, terms = o.terms
     c.doubles([acts, terms + 4], "\(acts) rows", options: ["activations"])
-    c.work(Double(acts) * Double(terms + 2), each: UnitCost.integral, "\(acts) activations × \(terms) coefficients", options: ["activations", "terms"])
+    c.work(
+      Double(acts) * Double(terms + 2), each: UnitCost.integral, "\(acts) activations × \(terms) coefficients",
+      options: ["activations", "terms"])
     return c.cost
   }
 
@@ -62,7 +65,8 @@ public struct HermiteTableKind: DirectiveKind {
       let variance = Dual.variance(activation)
       let coefficients = series.coefficients.prefix(terms).map { $0 * $0 / variance }
       let k = Self.known[name]
-      rows.append([name, k?.activation ?? "`\(name)`", k?.dual ?? "—"] + coefficients.map { Self.format($0, digits: o.digits) } + [k?.kernel ?? "—"])
+      rows.append(
+        [name, k?.activation ?? "`\(name)`", k?.dual ?? "—"] + coefficients.map { Self.format($0, digits: o.digits) } + [k?.kernel ?? "—"])
     }
     let columns = ["name", "activation", "dual"] + (0..<terms).map { "a\($0)^2" } + ["kernel"]
     let titles = ["name", "activation", "dual"] + (0..<terms).map { "$a_{\($0)}^2$" } + ["kernel"]

@@ -11,7 +11,10 @@ public struct PhaseDiagramKind: DirectiveKind {
   public init() {}
 
   public enum Quantity: String, OptionChoice {
-    case chi1, xiC = "xi_c", cStar = "c_star", qStar = "q_star"
+    case chi1
+    case xiC = "xi_c"
+    case cStar = "c_star"
+    case qStar = "q_star"
     /// The colour bar's label.
     var tex: String {
       switch self {
@@ -70,7 +73,7 @@ public struct PhaseDiagramKind: DirectiveKind {
     let field = MeanField(try ActivationOption.activation(o.activation))
     let ws = o.sigmaW2.points, bs = o.sigmaB2.points
     let correlation = o.quantity == .xiC || o.quantity == .cStar
-    let rows = Parallel.map(bs.count) { i in
+    let rows = context.compute.map(bs.count) { i in
       var guess: Double?  // q* moves smoothly along a row: warm-start each point from the last
       return ws.map { w in
         let p = field.analyze(sigmaW2: w, sigmaB2: bs[i], qGuess: guess, correlation: correlation)
@@ -115,7 +118,8 @@ public struct PhaseDiagramKind: DirectiveKind {
   /// The heat map has holes (NaN) where its quantity does not exist: the divergent phase
   /// (q* = ∞), ξ_c at χ₁ = 1, a fixed point that was not found; the figure leaves them blank.
   public func nonFiniteReason(_ name: String) -> String? {
-    Quantity(rawValue: name) != nil ? "the quantity does not exist in the divergent phase or at the edge of chaos; those cells are blank" : nil
+    Quantity(rawValue: name) != nil
+      ? "the quantity does not exist in the divergent phase or at the edge of chaos; those cells are blank" : nil
   }
 
   static func value(_ p: MeanField.Point, _ quantity: Quantity) -> Double {
@@ -145,12 +149,17 @@ public struct PhaseDiagramKind: DirectiveKind {
     case .cStar, .qStar: break
     }
     var marks: [Mark] = [
-      .heatmap(Heatmap(values: flat, rows: g.y.count, columns: g.x.count, x: (g.x.first ?? 0)...(g.x.last ?? 1), y: (g.y.first ?? 0)...(g.y.last ?? 1), colormap: map, limits: limits, colorbarLabel: o.quantity.tex))
+      .heatmap(
+        Heatmap(
+          values: flat, rows: g.y.count, columns: g.x.count, x: (g.x.first ?? 0)...(g.x.last ?? 1), y: (g.y.first ?? 0)...(g.y.last ?? 1),
+          colormap: map, limits: limits, colorbarLabel: o.quantity.tex))
     ]
     for s in result.series { marks.append(.line(LineSeries(name: s.name, x: s.x, y: s.y, color: .black, dash: [5, 3], lineWidth: 1.6))) }
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperLeft, grid: false)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperLeft, grid: false)
+      ])
   }
 }
 
@@ -169,7 +178,10 @@ public struct DepthScalesKind: DirectiveKind {
   /// The curves: three depth scales and the guide 1/|χ₁ − 1| (`.limit`); the raw value is the
   /// series name and its `family`.
   enum Scale: String, CaseIterable {
-    case xiC = "xi_c", xiQ = "xi_q", gradient = "|xi_grad|", guide = "1/|chi1-1|"
+    case xiC = "xi_c"
+    case xiQ = "xi_q"
+    case gradient = "|xi_grad|"
+    case guide = "1/|chi1-1|"
     var tex: String {
       switch self {
       case .xiC: return "$\\xi_c$"
@@ -220,7 +232,9 @@ public struct DepthScalesKind: DirectiveKind {
     }
     var table = PhaseDiagramKind.criticalTable([])
     if let wc = field.edgeOfChaos(sigmaB2: b) { table.rows.append([String(cFormat: "%.6g", b), String(cFormat: "%.12g", wc)]) }
-    return ExperimentResult(xlabel: "sigma_w2", ylabel: "depth_scale", xlabelTeX: "$\\sigma_w^2$", ylabelTeX: "depth scale (layers)", series: series, table: table)
+    return ExperimentResult(
+      xlabel: "sigma_w2", ylabel: "depth_scale", xlabelTeX: "$\\sigma_w^2$", ylabelTeX: "depth scale (layers)", series: series, table: table
+    )
   }
 
   /// A depth scale diverges at the critical σ_w² (χ₁ = 1): the curves break there (NaN).
@@ -231,15 +245,22 @@ public struct DepthScalesKind: DirectiveKind {
   public func figure(for result: ExperimentResult, options o: Options, size: FigureSize) -> Figure? {
     var marks: [Mark] = result.series.map { s in
       let guide = s.role == .limit
-      return .line(LineSeries(name: s.family.flatMap(Scale.init(rawValue:))?.tex ?? s.name, x: s.x, y: s.y, dash: guide ? [4, 3] : [], lineWidth: guide ? 1 : nil))
+      return .line(
+        LineSeries(
+          name: s.family.flatMap(Scale.init(rawValue:))?.tex ?? s.name, x: s.x, y: s.y, dash: guide ? [4, 3] : [],
+          lineWidth: guide ? 1 : nil))
     }
     // the critical σ_w² as the table prints it (12 digits)
-    if let t = result.table, let k = t.columns.firstIndex(of: "sigma_w2_critical"), let row = t.rows.first, k < row.count, let wc = Double(row[k]) {
+    if let t = result.table, let k = t.columns.firstIndex(of: "sigma_w2_critical"), let row = t.rows.first, k < row.count,
+      let wc = Double(row[k])
+    {
       marks.append(.reference(.vertical(x: wc, label: "$\\sigma^2_{w,c}$")))
     }
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks)
+      ])
   }
 }
 

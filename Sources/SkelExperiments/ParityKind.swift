@@ -9,7 +9,8 @@ public struct ParityKind: DirectiveKind {
   public init() {}
 
   public enum Table: String, OptionChoice {
-    case singleLayer = "single-layer", deepRelu = "deep-relu"
+    case singleLayer = "single-layer"
+    case deepRelu = "deep-relu"
   }
 
   public struct Options: KindOptions {
@@ -20,9 +21,13 @@ public struct ParityKind: DirectiveKind {
   }
 
   public let name = "parity"
-  public let summary = "Parity table against neural-tangents 0.6.5 (stored float64 values): nngp(0), nngp(0.5), ntk(0.5), nngp and ntk on the diagonal, pass/fail per cell"
+  public let summary =
+    "Parity table against neural-tangents 0.6.5 (stored float64 values): nngp(0), nngp(0.5), ntk(0.5), nngp and ntk on the diagonal, pass/fail per cell"
   public let fields: [Field<Options>] = [
-    .choice("table", \.table, "single-layer: 17 activations after serial(Dense(1, W_std=1), act); deep-relu: serial([Dense(1, W_std=√2), Relu()]×L, Dense(1, W_std=1)) at ρ = 0.5 for L = 1, 2, 3, 5"),
+    .choice(
+      "table", \.table,
+      "single-layer: 17 activations after serial(Dense(1, W_std=1), act); deep-relu: serial([Dense(1, W_std=√2), Relu()]×L, Dense(1, W_std=1)) at ρ = 0.5 for L = 1, 2, 3, 5"
+    ),
     Field("relative", \.relative, .number(min: 0, max: 1), "relative tolerance of a cell"),
     Field("absolute", \.absolute, .number(min: 0, max: 1), "absolute tolerance of a cell (NT's values are printed with 12 decimals)"),
   ]
@@ -61,17 +66,26 @@ public struct ParityKind: DirectiveKind {
     Row(name: "Erf", activation: .erf(a: 1, b: 1, c: 0), nt: [0, 0.216346895939, 0.225079079039, 0.464559054398, 0.569410034734]),
     Row(name: "Gelu", activation: .gelu, nt: [0.079577471546, 0.227294915022, 0.171133621230, 0.425221482570, 0.455850865649]),
     Row(name: "Sin", activation: .sin(a: 1, b: 1, c: 0), nt: [0, 0.191700249782, 0.207415204965, 0.432332358382, 0.567667641618]),
-    Row(name: "Cos", activation: .sin(a: 1, b: 1, c: Double.pi / 2), nt: [0.367879441171, 0.414830409931, 0.095850124891, 0.567667641618, 0.432332358382]),
+    Row(
+      name: "Cos", activation: .sin(a: 1, b: 1, c: Double.pi / 2),
+      nt: [0.367879441171, 0.414830409931, 0.095850124891, 0.567667641618, 0.432332358382]),
     Row(name: "Rbf(1)", activation: .rbf(gamma: 1), nt: [0.135335283237, 0.367879441171, 0.367879441171, 1, 2]),
     Row(name: "Sign", activation: .sign, nt: [0, 0.333333333333, 0, 1, 0]),
     Row(name: "Exp", activation: .exp(a: 1, b: 1), nt: [2.718281828459, 4.481689070338, 2.240844535169, 7.389056098931, 7.389056098931]),
-    Row(name: "Gaussian", activation: .gaussian(a: 1, b: -1), nt: [0.333333333333, 0.353553390593, 0.044194173824, 0.447213595500, 0.357770876400]),
+    Row(
+      name: "Gaussian", activation: .gaussian(a: 1, b: -1),
+      nt: [0.333333333333, 0.353553390593, 0.044194173824, 0.447213595500, 0.357770876400]),
     Row(name: "Hermite(2)", activation: .hermite(degree: 2), nt: [0, 0.25, 0.5, 1, 2]),
     Row(name: "Monomial(2)", activation: .monomial(degree: 2), nt: [1, 1.5, 1, 3, 4]),
     Row(name: "RectifiedMonomial(0)", activation: .rectifiedMonomial(degree: 0), nt: [0.25, 0.333333333333, 0, nil, 0]),
-    Row(name: "RectifiedMonomial(1)", activation: .rectifiedMonomial(degree: 1), nt: [0.159154943092, 0.304498890522, 0.166666666667, nil, nil]),
-    Row(name: "ElementwiseNumerical(tanh, deg=25)", activation: .tanh, ntRule: true, nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
-    Row(name: "tanh (exact engine) vs NT deg=25", activation: .tanh, nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
+    Row(
+      name: "RectifiedMonomial(1)", activation: .rectifiedMonomial(degree: 1),
+      nt: [0.159154943092, 0.304498890522, 0.166666666667, nil, nil]),
+    Row(
+      name: "ElementwiseNumerical(tanh, deg=25)", activation: .tanh, ntRule: true,
+      nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
+    Row(
+      name: "tanh (exact engine) vs NT deg=25", activation: .tanh, nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
   ]
 
   static let columns = ["nngp(0)", "nngp(0.5)", "ntk(0.5)", "nngp(x,x)", "ntk(x,x)"]
@@ -110,7 +124,10 @@ public struct ParityKind: DirectiveKind {
       guard let ntkState = state.ntk else { throw ExperimentError("the deep ReLU kernel has no NTK") }
       let nngp = state.nngp.storage, ntk = ntkState.storage
       var worst = 0.0
-      let cells = [Self.cell(nngp[0], nt[0], rel: rel, abs0: abs0, worst: &worst), Self.cell(ntk[0], nt[1], rel: rel, abs0: abs0, worst: &worst), Self.cell(ntk[1], nt[2], rel: rel, abs0: abs0, worst: &worst)]
+      let cells = [
+        Self.cell(nngp[0], nt[0], rel: rel, abs0: abs0, worst: &worst), Self.cell(ntk[0], nt[1], rel: rel, abs0: abs0, worst: &worst),
+        Self.cell(ntk[1], nt[2], rel: rel, abs0: abs0, worst: &worst),
+      ]
       rows.append([String(L)] + cells + [String(cFormat: "%.1e", worst)])
     }
     return TableData(columns: ["L", "nngp(0.5)", "ntk(0.5)", "ntk(x,x)", "max |engine − NT|"], rows: rows)
@@ -140,7 +157,9 @@ public struct ParityKind: DirectiveKind {
     switch o.table {
     case .singleLayer: table = singleTable(rel: o.relative, abs0: o.absolute)
     case .deepRelu:
-      do { table = try deepTable(rel: o.relative, abs0: o.absolute) } catch let e as ExperimentError { throw e } catch { throw ExperimentError("\(error)") }
+      do { table = try deepTable(rel: o.relative, abs0: o.absolute) } catch let e as ExperimentError { throw e } catch {
+        throw ExperimentError("\(error)")
+      }
     }
     return ExperimentResult(xlabel: "", ylabel: "", xlabelTeX: "", ylabelTeX: "", series: [], table: table)
   }

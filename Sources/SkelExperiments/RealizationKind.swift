@@ -27,9 +27,12 @@ public struct RealizationKind: DirectiveKind {
   }
 
   public let name = "realization"
-  public let summary = "Normalized kernel cos θ^(l) of a finite random deep (leaky) ReLU network with explicit weights of any law, against the infinite-width angle map"
+  public let summary =
+    "Normalized kernel cos θ^(l) of a finite random deep (leaky) ReLU network with explicit weights of any law, against the infinite-width angle map"
   public let fields: [Field<Options>] = [
-    Field("law", \.law, .callable(noun: "weight law", WeightsKind.lawSpecs), "law of each neuron's weight vector (scaled to variance 2/(n(1+a²)) per entry)"),
+    Field(
+      "law", \.law, .callable(noun: "weight law", WeightsKind.lawSpecs),
+      "law of each neuron's weight vector (scaled to variance 2/(n(1+a²)) per entry)"),
     Field("depths", \.depths, .list(.integer(min: 1, max: 1000), minCount: 1), "depths l shown, one series each"),
     Field("width", \.width, .integer(min: 1, max: 20000), "width r of every layer"),
     Field("slope", \.slope, .number(min: 0, max: 1), "negative slope a (0: ReLU)"),
@@ -55,9 +58,11 @@ public struct RealizationKind: DirectiveKind {
     c.doubles([t + 1, r, 2], "activations \(t + 1) × width \(r)", options: ["theta", "width"])
     c.doubles([r, r], "weights \(r) × \(r)", options: ["width"])
     c.doubles([deepest, t, 3], "depth \(deepest) × \(t) angles", options: ["depths", "theta"])
-    c.work(Double(deepest) * Double(t + 1) * Double(r) * Double(r), each: UnitCost.flop,
+    c.work(
+      Double(deepest) * Double(t + 1) * Double(r) * Double(r), each: UnitCost.flop,
       "depth \(deepest) × \(t + 1) inputs × width \(r)²", options: ["width", "theta", "depths"])
-    c.work(Double(deepest) * Double(r) * Double(r), each: UnitCost.draw, "depth \(deepest) × width \(r)² weights", options: ["width", "depths"])
+    c.work(
+      Double(deepest) * Double(r) * Double(r), each: UnitCost.draw, "depth \(deepest) × width \(r)² weights", options: ["width", "depths"])
     c.work(Double(deepest) * Double(t) * Double(deepest), each: UnitCost.closedKernel, "exact angle maps", options: ["theta", "depths"])
     return c.cost
   }
@@ -69,7 +74,8 @@ public struct RealizationKind: DirectiveKind {
     var g = SeededGenerator(seed: context.seed, label: law.description)
     let empirical: [[Double]]
     do {
-      empirical = try ExplicitRealization.normalizedKernels(thetas: thetas, width: o.width, depth: deepest, slope: a, law: law, generator: &g)
+      empirical = try ExplicitRealization.normalizedKernels(
+        thetas: thetas, width: o.width, depth: deepest, slope: a, law: law, generator: &g)
     } catch {
       throw ExperimentError("\(error)")
     }
@@ -80,7 +86,8 @@ public struct RealizationKind: DirectiveKind {
       series.append(SeriesData(name: "L=\(l)", x: thetas, y: empirical[l - 1], role: .estimate, parameters: depth))
       series.append(SeriesData(name: "angle map L=\(l)", x: thetas, y: exact.map { $0[l - 1] }, role: .limit, parameters: depth))
     }
-    return ExperimentResult(xlabel: "theta", ylabel: "cos_theta", xlabelTeX: "input angle $\\theta_0$", ylabelTeX: "$\\cos\\theta^{(l)}$", series: series)
+    return ExperimentResult(
+      xlabel: "theta", ylabel: "cos_theta", xlabelTeX: "input angle $\\theta_0$", ylabelTeX: "$\\cos\\theta^{(l)}$", series: series)
   }
 
   /// Markers of the finite network per depth, each over its angle map (a line in its colour).
@@ -94,8 +101,10 @@ public struct RealizationKind: DirectiveKind {
         marks.append(.line(LineSeries(name: "", x: e.x, y: e.y, lineWidth: 1.1, colorSlot: i)))
       }
     }
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .lowerLeft)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .lowerLeft)
+      ])
   }
 }

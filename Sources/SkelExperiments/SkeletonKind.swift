@@ -8,7 +8,8 @@ public struct SkeletonKind: DirectiveKind {
   public init() {}
 
   public enum Architecture: String, OptionChoice {
-    case convolutional, fullyConnected = "fully-connected"
+    case convolutional
+    case fullyConnected = "fully-connected"
   }
 
   public struct Options: KindOptions {
@@ -30,12 +31,17 @@ public struct SkeletonKind: DirectiveKind {
   public let fields: [Field<Options>] = [
     .choice("architecture", \.architecture, "the skeleton"),
     Field("activation", \.activation, ActivationOption.type, "activation of the hidden nodes"),
-    Field("correlations", \.correlations, .list(.number(min: -1, max: 1), minCount: 1), "per-coordinate correlations cᵢ = ⟨xⁱ, yⁱ⟩ at t = 1; their count is the number of input coordinates"),
+    Field(
+      "correlations", \.correlations, .list(.number(min: -1, max: 1), minCount: 1),
+      "per-coordinate correlations cᵢ = ⟨xⁱ, yⁱ⟩ at t = 1; their count is the number of input coordinates"),
     Field("window", \.window, .integer(min: 1, max: 10_000), "convolution window (convolutional only)"),
     Field("stride", \.stride, .integer(min: 1, max: 10_000), "convolution stride (convolutional only)"),
     Field("layers", \.layers, .integer(min: 1, max: 100), "convolution layers (nested) or fully connected layers"),
     Field("t", \.t, .grid(min: 0, max: 1), "scale t of the input correlations"),
-    Field("realization", \.realization, .integer(min: 0, max: 12), "draw the realization N(S, r) instead of the skeleton: every hidden node replicated r times, edges between all replicas (Daniely et al.'s Fig. 2); 0: the skeleton"),
+    Field(
+      "realization", \.realization, .integer(min: 0, max: 12),
+      "draw the realization N(S, r) instead of the skeleton: every hidden node replicated r times, edges between all replicas (Daniely et al.'s Fig. 2); 0: the skeleton"
+    ),
     Field("input_width", \.inputWidth, .integer(min: 1, max: 8), "realization: neurons d per input node"),
     Field("outputs", \.outputs, .integer(min: 1, max: 12), "realization: neurons k of the output node"),
   ]
@@ -70,7 +76,8 @@ public struct SkeletonKind: DirectiveKind {
     let fc = try Skeleton.fullyConnected(activations: Array(repeating: a, count: o.layers), coordinates: c.count)
     let skeleton: Skeleton
     do {
-      skeleton = o.architecture == .fullyConnected
+      skeleton =
+        o.architecture == .fullyConnected
         ? fc
         : try Skeleton.convolutional(coordinates: c.count, layers: Array(repeating: (o.window, o.stride, a), count: o.layers))
     } catch {
