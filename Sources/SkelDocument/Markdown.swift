@@ -250,11 +250,6 @@ public final class MarkdownTree {
       line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
   }
 
-  /// Every fenced code block, in document order.
-  public func codeBlocks() -> [CodeBlock] {
-    allNodes().filter(Self.isFenced).map(Self.codeBlock)
-  }
-
   /// HTML of the whole tree (or of the subtree at `node`).
   func renderHTML(_ node: OpaquePointer? = nil) -> String {
     guard let out = cmark_render_html(node ?? root, Self.options, cmark_parser_get_syntax_extensions(parser)) else { return "" }
