@@ -73,7 +73,7 @@ public struct MathProtection: Sendable {
   /// `lineMap[k]` is the source line of line `k + 1` of `text` (multi-line formulas shrink to one line).
   public var lineMap: [Int]
 
-  /// Placeholders are `<prefix><index>Q`; `substitutePlaceholders` takes the same prefixes.
+  /// Placeholders are `<prefix><index>Q` (`PageTree.pieces` reads them back as nodes).
   /// Every prefix starts with `sentinel`, U+FDD0, a Unicode noncharacter ("for internal use"):
   /// `SourceFile` and `HTMLEscape` turn it into U+FFFD, so an author's literal `SKMATH0Q` (or
   /// any other spelling) stays text and no input can forge a placeholder.
@@ -96,7 +96,8 @@ public struct MathProtection: Sendable {
   /// `replacingOccurrences` per placeholder was quadratic: 10⁴ formulas on a page cost most of a
   /// warm rebuild). `replacement(k)` nil leaves the placeholder as it is. Where
   /// `unwrapsParagraph(k)`, a placeholder that is a paragraph of its own, `<p>…</p>`, loses the
-  /// paragraph tags (display math is a block).
+  /// paragraph tags (display math is a block). The build no longer uses it (`PageTree` turns
+  /// placeholders into nodes); kept for tools that render `text` with another Markdown parser.
   public static func substitutePlaceholders(
     in text: String, prefix: String, unwrapsParagraph: (Int) -> Bool = { _ in false }, _ replacement: (Int) -> String?
   ) -> String {

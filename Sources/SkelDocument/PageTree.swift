@@ -77,7 +77,8 @@ public final class PageTree: @unchecked Sendable {
   /// What the safe rendering changed, at positions in the parsed text (`DocumentParser.markupWarnings`).
   public var findings: [MarkupFinding] { markdown.findings }
 
-  /// - Parameter source: the file, for directive positions; nil reads no directives (captions, tables).
+  /// - Parameter source: the file, for directive positions; nil reads no directives and leaves
+  ///   fenced code to cmark (captions and result tables, rendered as before).
   public init(_ protected: MathProtection, trustHTML: Bool, source: SourceFile? = nil) {
     self.protected = protected
     markdown = MarkdownTree(protected.text, trustHTML: trustHTML)

@@ -7,8 +7,8 @@ extension PageTree {
   func visit(_ node: OpaquePointer, source: SourceFile?, skipped: inout Set<OpaquePointer>) {
     let type = cmark_node_get_type(node)
     switch type {
-    case CMARK_NODE_CODE_BLOCK where MarkdownTree.isFenced(node):
-      codeBlock(node, source: source)
+    case CMARK_NODE_CODE_BLOCK where source != nil && MarkdownTree.isFenced(node):
+      if let source { codeBlock(node, source: source) }
     case CMARK_NODE_TEXT:
       text(node)
     case CMARK_NODE_HTML_BLOCK, CMARK_NODE_CODE_BLOCK:
@@ -31,12 +31,8 @@ extension PageTree {
 
   /// A fenced code block: a directive when its info string names one (read here, from the
   /// block cmark parsed), else code; `{name}` that names no directive is an error.
-  func codeBlock(_ node: OpaquePointer, source: SourceFile?) {
+  func codeBlock(_ node: OpaquePointer, source: SourceFile) {
     let block = MarkdownTree.codeBlock(node)
-    guard let source else {
-      replace(node, with: .code(block), block: true)
-      return
-    }
     let line = fileLine(block.line)
     let (d, p) = DirectiveReader.read(
       info: block.info, body: block.literal, fenceLine: line, fenceColumn: block.column, source: source, index: directives.count)
@@ -168,15 +164,16 @@ extension PageTree {
 
   /// The node a placeholder `\u{FDD0}<name><k>Q` stands for, if `p` has one at `k`.
   static func inlineNode(_ name: String, _ k: Int, _ p: MathProtection) -> InlineNode? {
-    switch name {
-    case "SKMATH": p.spans.indices.contains(k) ? .math(k) : nil
-    case "SKREF": p.references.indices.contains(k) ? .reference(k) : nil
-    case "SKCITE": p.citations.indices.contains(k) ? .citation(k) : nil
-    case "SKVAL": p.values.indices.contains(k) ? .value(k) : nil
-    case "SKSEC": p.sections.indices.contains(k) ? .anchor(k) : nil
-    case "SKBOX": p.callouts.indices.contains(k) ? .calloutOpen(k) : nil
-    case "SKEND": p.callouts.indices.contains(k) ? .calloutClose(k) : nil
-    default: nil
+    typealias M = MathProtection
+    switch M.sentinel + name {
+    case M.mathPrefix: return p.spans.indices.contains(k) ? .math(k) : nil
+    case M.referencePrefix: return p.references.indices.contains(k) ? .reference(k) : nil
+    case M.citationPrefix: return p.citations.indices.contains(k) ? .citation(k) : nil
+    case M.valuePrefix: return p.values.indices.contains(k) ? .value(k) : nil
+    case M.sectionPrefix: return p.sections.indices.contains(k) ? .anchor(k) : nil
+    case M.calloutPrefix: return p.callouts.indices.contains(k) ? .calloutOpen(k) : nil
+    case M.calloutEndPrefix: return p.callouts.indices.contains(k) ? .calloutClose(k) : nil
+    default: return nil
     }
   }
 }
