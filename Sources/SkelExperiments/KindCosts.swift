@@ -52,17 +52,6 @@ extension SkeletonKind {
   }
 }
 
-extension NetworkKernelKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let rho = o.grid("rho").count, depths = o.integers("depths"), deepest = depths.max() ?? 1
-    c.doubles([depths.count + 6, rho], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
-    c.work(Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: o.closedForm("activation")) + 2e-8, "\(rho) correlations × depth \(deepest)", options: ["rho", "depths"])
-    c.work(Double(rho) * Double(depths.count) * 3, each: 1e-8, "\(rho) correlations × \(depths.count) depths", options: ["rho", "depths"])
-    return c.cost
-  }
-}
-
 extension PhaseDiagramKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
