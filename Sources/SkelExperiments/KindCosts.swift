@@ -74,18 +74,6 @@ extension DepthScalesKind {
   }
 }
 
-extension WeightsKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let laws = o.calls("laws").count, n = o.integer("dimension"), m = o.integer("samples"), t = o.grid("theta").count
-    c.doubles([laws + 1, t, 3], "\(laws) laws × \(t) angles", options: ["laws", "theta"])
-    c.doubles([n, 4], "weight vectors of dimension \(n)", options: ["dimension"])
-    c.work(Double(laws) * Double(t) * Double(m) * Double(n), each: UnitCost.draw,
-      "\(laws) laws × \(t) angles × \(m) samples × dimension \(n)", options: ["samples", "dimension", "theta", "laws"])
-    return c.cost
-  }
-}
-
 extension RealizationKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
