@@ -90,18 +90,6 @@ extension RealizationKind {
   }
 }
 
-extension ConcentrationKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let depths = o.integers("depths"), widths = o.grid("widths"), seeds = o.integer("seeds")
-    let totalDepth = Double(depths.reduce(0, +)), totalWidth = widths.reduce(0) { $0 + max(1, $1.rounded()) }
-    c.doubles([depths.count, widths.count, 4], "\(depths.count) depths × \(widths.count) widths", options: ["depths", "widths"])
-    c.work(totalDepth * totalWidth * Double(seeds) * 2, each: UnitCost.draw,
-      "depths \(Int(totalDepth)) × widths \(Int(totalWidth)) × \(seeds) seeds", options: ["widths", "seeds", "depths"])
-    return c.cost
-  }
-}
-
 extension SpectrumKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
