@@ -90,48 +90,6 @@ extension RealizationKind {
   }
 }
 
-extension SpectrumKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let n = o.integer("points"), dims = o.integers("dimensions").count, depth = o.integer("depth")
-    let curves = o.string("quantity") == "eigenvalues" ? o.strings("kernels").count : o.strings("targets").count
-    // Σ, Θ, a copy, eigenvectors and LAPACK workspace: about 6 n × n matrices at once
-    c.doubles([6, n, n], "6 Gram matrices of \(n) × \(n)", options: ["points"])
-    c.doubles([dims * curves + 1, n], "\(dims * curves) curves × \(n) points", options: ["dimensions", "points"])
-    let nn = Double(n) * Double(n)
-    c.work(Double(dims) * nn * Double(depth + 1) * 2, each: UnitCost.closedKernel / 4, "\(dims) dimensions × Gram \(n)² × depth \(depth)", options: ["points", "dimensions", "depth"])
-    c.work(Double(dims) * Double(curves) * 10 * nn * Double(n), each: UnitCost.flop, "\(dims * curves) eigendecompositions of \(n) × \(n)", options: ["points", "dimensions"])
-    return c.cost
-  }
-}
-
-extension RegressionKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let dynamics = o.string("mode") == "dynamics"
-    let sizes = o.grid("sizes").map { Int($0.rounded()) }
-    let ns = dynamics ? [sizes.max() ?? 2] : sizes
-    let reps = o.integer("repetitions"), m = o.integer("test_points"), depth = o.integer("depth")
-    let inits = o.strings("initializations").count
-    let filters = (dynamics || o.string("regularization") == "flow" ? o.grid("times") : o.grid("ridges")).count
-    let top = (ns.max() ?? 2) + m
-    // Σ, Θ on train ∪ test, their copy for the Cholesky, the eigenvectors and Θ(test, X)·U
-    c.doubles([6, top, top], "Gram matrices of \(top) × \(top) (n = \(top - m) plus \(m) test points)", options: ["sizes", "test_points"])
-    var flops = 0.0, kernels = 0.0, filtering = 0.0
-    for n in ns {
-      let nm = Double(n + m)
-      kernels += nm * nm * Double(depth + 1) * 2
-      flops += 10 * Double(n) * Double(n) * Double(n) + 2 * Double(m) * Double(n) * Double(n) + nm * nm * nm / 3 * Double(inits)
-      filtering += Double(inits) * Double(filters) * Double(n) * Double(m) * 2
-    }
-    let r = Double(reps)
-    c.work(r * flops, each: UnitCost.flop, "\(reps) repetitions × \(ns.count) sizes up to n = \(ns.max() ?? 0)", options: ["sizes", "repetitions"])
-    c.work(r * kernels, each: UnitCost.closedKernel / 4, "\(reps) repetitions × Gram matrices up to \(top)²", options: ["sizes", "test_points", "repetitions"])
-    c.work(r * filtering, each: 1e-9, "\(reps) repetitions × \(filters) filters × \(m) test points", options: ["repetitions", "ridges", "test_points"])
-    return c.cost
-  }
-}
-
 extension CLTKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
