@@ -69,7 +69,7 @@ public struct ExperimentRegistry: Sendable {
     AnyKind(DualKind()), AnyKind(legacy: HermiteTableKind()), AnyKind(DepthKind()), AnyKind(legacy: FixedPointKind()),
     AnyKind(legacy: SkeletonKind()), AnyKind(NetworkKernelKind(ntk: false)), AnyKind(NetworkKernelKind(ntk: true)),
     AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(WeightsKind()),
-    AnyKind(ConcentrationKind()), AnyKind(SpectrumKind()), AnyKind(RegressionKind()), AnyKind(legacy: CLTKind()),
+    AnyKind(ConcentrationKind()), AnyKind(SpectrumKind()), AnyKind(RegressionKind()), AnyKind(CLTKind()),
     AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(legacy: ParityKind()),
   ])
 }

@@ -90,21 +90,6 @@ extension RealizationKind {
   }
 }
 
-extension CLTKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let laws = o.strings("laws"), dims = o.grid("dimensions").map { max(2, $0.rounded()) }, m = Double(o.integer("samples"))
-    let dense = o.string("inputs") == "dense"
-    let mc = Double(laws.filter { $0 != "rademacher" }.count), exact = Double(laws.count) - mc
-    let total = dims.reduce(0, +)
-    c.doubles([laws.count, dims.count, 3], "\(laws.count) laws × \(dims.count) dimensions", options: ["laws", "dimensions"])
-    c.doubles([Int(min(1e15, dims.max() ?? 2)), 4], "weight vectors of dimension \(Int(min(1e15, dims.max() ?? 2)))", options: ["dimensions"])
-    c.work(mc * m * (dense ? total : 2 * Double(dims.count)), each: UnitCost.draw, "\(Int(mc)) laws × \(Int(m)) samples × dimensions summing to \(Int(min(1e15, total)))", options: ["samples", "dimensions", "laws"])
-    c.work(exact * total, each: 1e-6, "exact Rademacher sums", options: ["dimensions"])
-    return c.cost
-  }
-}
-
 extension NNPKKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
