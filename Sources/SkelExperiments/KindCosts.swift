@@ -90,27 +90,6 @@ extension RealizationKind {
   }
 }
 
-extension NNPKKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let inits = o.strings("inits").count, width = o.integer("width"), depth = o.integer("depth"), k = o.integer("outputs")
-    let classes = o.integer("classes"), points = max(1, o.integer("points") / classes) * classes
-    let ms = Set(o.grid("networks").map { max(1, Int($0.rounded())) })
-    let mMax = Double(ms.max() ?? 1)
-    // the running sum, the batch's partial sums, the checkpoint copy; features of each network
-    c.doubles([points, points, 8 + 2 * 4], "kernel matrices \(points) × \(points)", options: ["points"])
-    c.doubles([points, width, 3 * 8], "features \(points) × width \(width)", options: ["points", "width"])
-    c.doubles([width, width, 8], "weights \(width) × \(width)", options: ["width"])
-    let perNetwork = Double(points) * (3 * Double(width) + Double(depth - 1) * Double(width) * Double(width) + Double(width) * Double(k))
-      + Double(points) * Double(points) * Double(min(k, width)) / 2
-    c.work(Double(inits) * mMax * perNetwork * 2, each: UnitCost.flop, "\(inits) inits × \(Int(mMax)) networks of width \(width) on \(points) points", options: ["networks", "width", "points", "inits"])
-    c.work(Double(inits) * mMax * (Double(width) * Double(width) * Double(depth)), each: UnitCost.draw, "\(inits) inits × \(Int(mMax)) networks × width \(width)² weights", options: ["networks", "width"])
-    c.work(Double(inits) * Double(points) * Double(points) * Double(depth + 1) * 2, each: UnitCost.kernel(closedForm: o.closedForm("activation")), "matched NNGP on \(points)² pairs", options: ["points"])
-    c.work(Double(inits) * Double(ms.count + 1) * Double(points) * Double(points) * Double(points), each: UnitCost.flop, "\(ms.count) checkpoints × ridge on \(points) points", options: ["networks", "points"])
-    return c.cost
-  }
-}
-
 extension RainbowKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
