@@ -70,7 +70,7 @@ public struct ExperimentRegistry: Sendable {
     AnyKind(legacy: SkeletonKind()), AnyKind(NetworkKernelKind(ntk: false)), AnyKind(NetworkKernelKind(ntk: true)),
     AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(WeightsKind()),
     AnyKind(ConcentrationKind()), AnyKind(SpectrumKind()), AnyKind(RegressionKind()), AnyKind(CLTKind()),
-    AnyKind(NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(legacy: ParityKind()),
+    AnyKind(NNPKKind()), AnyKind(RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(legacy: ParityKind()),
   ])
 }
 

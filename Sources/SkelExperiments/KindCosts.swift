@@ -90,43 +90,6 @@ extension RealizationKind {
   }
 }
 
-extension RainbowKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    switch o.string("mode") {
-    case "kernel":
-      let s = o.grid("anisotropy").count, m = o.integer("samples")
-      c.doubles([s, 4], "\(s) anisotropies", options: ["anisotropy"])
-      c.work(Double(s) * Double(m) * 2, each: UnitCost.draw, "\(s) anisotropies × \(m) samples", options: ["samples", "anisotropy"])
-    case "spectrum":
-      let n = o.integer("atoms"), d = o.integer("dimension"), rank = min(o.integer("rank"), d), nets = o.integer("networks")
-      c.doubles([4, n, d], "4 atom matrices \(n) × \(d)", options: ["atoms", "dimension"])
-      c.doubles([10, d, d], "10 covariance matrices \(d) × \(d)", options: ["dimension"])
-      let dd = Double(d) * Double(d)
-      c.work(Double(max(1, rank)) * dd * 2, each: 2e-9, "covariance of rank \(rank) in dimension \(d)", options: ["rank", "dimension"])
-      c.work(Double(nets + 1) * Double(n) * Double(d) * (2 * Double(d) + 1), each: UnitCost.flop, "\(nets + 1) draws of \(n) × \(d) atoms", options: ["networks", "atoms", "dimension"])
-      c.work(Double(nets + 1) * Double(n) * Double(d), each: UnitCost.draw, "\(nets + 1) × \(n) × \(d) normals", options: ["networks", "atoms", "dimension"])
-      c.work(40 * dd * Double(d) + 4 * Double(n) * dd, each: UnitCost.flop, "eigendecompositions in dimension \(d)", options: ["dimension"])
-    default:
-      let widths = o.grid("widths").map { max(1, $0.rounded()) }, depth = o.integer("depth"), n = o.integer("points"), d = o.integer("dimension")
-      let rMax = Int(widths.max() ?? 1)
-      c.doubles([n, rMax, 4], "activations \(n) × width \(rMax)", options: ["points", "widths"])
-      c.doubles([max(d, rMax), rMax, 2], "weights \(max(d, rMax)) × \(rMax)", options: ["widths", "dimension"])
-      c.doubles([2 * depth + 4, n, n], "\(2 * depth) Gram matrices \(n) × \(n)", options: ["depth", "points"])
-      var flops = 0.0, draws = 0.0
-      for r in widths {
-        flops += 2 * (Double(n) * Double(d) * r + Double(depth - 1) * Double(n) * r * r + Double(depth) * Double(n) * Double(n) * r)
-        draws += 2 * (Double(d) * r + Double(depth - 1) * r * r)
-      }
-      let nnn = Double(n) * Double(n) * Double(n)
-      c.work(flops * 2, each: UnitCost.flop, "\(widths.count) widths up to \(rMax) × depth \(depth) on \(n) points", options: ["widths", "depth", "points"])
-      c.work(draws, each: UnitCost.draw, "weights of \(widths.count) widths up to \(rMax)", options: ["widths", "depth"])
-      c.work(Double(widths.count) * Double(depth) * 30 * nnn, each: UnitCost.flop, "\(widths.count * depth) alignments of \(n) points", options: ["points", "widths", "depth"])
-    }
-    return c.cost
-  }
-}
-
 extension ParityKind {
   /// Fixed work: 17 single-layer activations (a few by quadrature) or 4 deep ReLU depths.
   public func cost(_ o: ResolvedOptions) -> Cost {
