@@ -1,6 +1,6 @@
 # skelreport — two commands on a fresh machine:
 #   make site   installs missing Debian packages, builds release, builds _site/ from reports/
-#   make test   installs what tests need too, builds, runs swift test
+#   make test   installs what tests need too, lints (make lint), builds, runs swift test
 SHELL := /bin/bash
 SWIFT ?= swift
 REPORTS ?= reports
@@ -15,7 +15,7 @@ BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-d
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
 TEST_PKGS := chromium poppler-utils cmark-gfm util-linux e2fsprogs
 
-.PHONY: site test build release deps test-deps bench clean screenshot fuzz
+.PHONY: site test lint build release deps test-deps bench clean screenshot fuzz
 
 # Install only what is missing: dpkg -s is checked first, so a second run installs nothing.
 define apt_install
@@ -43,7 +43,14 @@ build: deps
 site: release
 	.build/release/skelreport build $(REPORTS) --out $(SITE)
 
-test: test-deps
+# swift format ships with the toolchain. Configuration: .swift-format (Sources, Plugins,
+# Package.swift) and Tests/.swift-format (the same, with force try and implicitly unwrapped
+# optionals allowed). `swift format -i --recursive --parallel Sources Plugins Tests Package.swift`
+# fixes everything but the rules that need a person (doc comments, end-of-line comments).
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel Sources Plugins Tests Package.swift
+
+test: test-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --parallel 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 

@@ -108,8 +108,8 @@ enum CacheEntryFile {
   }
 
   /// The warning for a damaged entry: the file's path and the reason.
-  static func warning(_ url: URL, _ reason: String, _ action: String) -> String {
-    "\(SiteBuilder.displayPath(url)): warning: damaged cache entry not used: \(reason); \(action)"
+  static func warning(_ url: URL, _ reason: String, _ action: String) -> CacheWarning {
+    CacheWarning(url: url, reason: reason, action: action)
   }
 
   /// Writes `data` to `url` atomically, creating the folder; a cache that cannot be written only
@@ -122,7 +122,17 @@ enum CacheEntryFile {
   }
 }
 
-extension SiteBuilder {
-  /// Records a cache warning (the build goes on, having recomputed the entry).
-  func cacheWarning(_ text: String) { warningsFound.append(contentsOf: [text]) }
+/// A damaged cache entry that was not used: where, why, and what the build did instead.
+public struct CacheWarning: Sendable, CustomStringConvertible {
+  public var url: URL
+  public var reason: String
+  public var action: String
+
+  /// `path: warning: …`, the path as `display` shows it (the builder's: relative to the working
+  /// folder).
+  public func formatted(_ display: (URL) -> String) -> String {
+    "\(display(url)): warning: damaged cache entry not used: \(reason); \(action)"
+  }
+
+  public var description: String { formatted(\.path) }
 }

@@ -39,7 +39,7 @@ struct ReportLinks {
   }
 
   /// Builds the label table and checks every reference, citation and value: problems, warnings.
-  static func check(_ report: PlannedReport, reportsFolder: URL) -> (ReportLinks, [Diagnostic], [Diagnostic]) {
+  static func check(_ report: PlannedReport, reportsFolder: URL, root: URL, display: (URL) -> String) -> (ReportLinks, [Diagnostic], [Diagnostic]) {
     var links = ReportLinks()
     var problems: [Diagnostic] = [], warnings: [Diagnostic] = []
     let doc = report.document
@@ -88,27 +88,27 @@ struct ReportLinks {
     // Bibliography
     let citations = protections(report).flatMap(\.citations)
     if let file = doc.frontMatter.bibliography {
-      let url = URL(fileURLWithPath: doc.source.path).deletingLastPathComponent().appendingPathComponent(file)
+      let url = URL(fileURLWithPath: doc.source.path, relativeTo: root).deletingLastPathComponent().appendingPathComponent(file)
       let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
       if let outside = SiteBuilder.outside(url, folder: SiteBuilder.folder(of: reportsFolder)) {
-        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(SiteBuilder.displayPath(reportsFolder)); only files inside it are read"))
-      } else if let data = try? Data(contentsOf: url), case .failure(let notUTF8) = SourceDecoding.decode(data, path: SiteBuilder.displayPath(url)) {
+        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(display(reportsFolder)); only files inside it are read"))
+      } else if let data = try? Data(contentsOf: url), case .failure(let notUTF8) = SourceDecoding.decode(data, path: display(url)) {
         problems.append(notUTF8)  // at the first byte that is not UTF-8, in the .bib file
       } else if let text = (try? String(contentsOf: url, encoding: .utf8)).map(SourceFile.normalized) {  // CRLF, no sentinel
         do {
           let bib = try Bibliography(parsing: text)
           links.bibliography = bib
-          let bibPath = SiteBuilder.displayPath(url)
+          let bibPath = display(url)
           for e in bib.entries.values.sorted(by: { $0.line < $1.line }) {
             for d in bib.link(e).dropped {
               warnings.append(Diagnostic(.warning, at: SourceLocation(path: bibPath, line: d.position.line, column: d.position.column), length: d.field.count, d.message))
             }
           }
         } catch {
-          problems.append(Diagnostic(at: SourceLocation(path: SiteBuilder.displayPath(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
+          problems.append(Diagnostic(at: SourceLocation(path: display(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
         }
       } else {
-        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' not found (looked for \(SiteBuilder.displayPath(url)))"))
+        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' not found (looked for \(display(url)))"))
       }
     }
     for c in citations {

@@ -14,7 +14,7 @@ struct FigureCache {
   func url(_ key: String, _ format: ImageFormat) -> URL? { directory?.appendingPathComponent(key + "." + format.rawValue) }
 
   /// The verified image bytes, or nil (a miss); a damaged entry also calls `warn`.
-  func load(_ key: String, format: ImageFormat, warn: (String) -> Void) -> [UInt8]? {
+  func load(_ key: String, format: ImageFormat, warn: (CacheWarning) -> Void) -> [UInt8]? {
     guard let url = url(key, format) else { return nil }
     switch CacheEntryFile.read(url, format: Self.format, key: key, kind: format.rawValue, isOlderFormat: { Self.isBareImage($0, format) }) {
     case .payload(let bytes): return Array(bytes)

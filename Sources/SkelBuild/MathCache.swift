@@ -31,7 +31,7 @@ struct MathCache {
 
   /// Reads and verifies `file` (nil: no cache); damaged entries are left out and reported once
   /// through `warn`, naming the file.
-  init(file: URL?, renderer: KatexRenderer, warn: (String) -> Void) {
+  init(file: URL?, renderer: KatexRenderer, warn: (CacheWarning) -> Void) {
     self.file = file
     self.katex = Self.identity(renderer)
     guard let file, FileManager.default.fileExists(atPath: file.path) else { return }

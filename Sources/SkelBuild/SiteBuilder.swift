@@ -28,11 +28,21 @@ public struct BuildConfiguration: Sendable {
   public var budget = Budget.standard
   /// Budget of the whole build's estimated work (the directives run one after another).
   public var maxBuildSeconds: Double = 3600
+  /// The folder relative paths are read against and shown from in messages (the CLI's working
+  /// folder; the builder itself never asks the process for it).
+  public var workingDirectory: URL
+  /// The engine's identity in cache keys and provenance (`Engine.identity`: the version and the
+  /// hash of the engine's sources; a test may name another engine).
+  public var engine = Engine.identity
+  /// Threads for the experiments, OpenBLAS and figure drawing (`--threads`); results do not depend on it.
+  public var compute = Compute.allCores
 
   public init(
     reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
-    katexAssets: URL = URL(fileURLWithPath: "/usr/share/javascript/katex"), pngPixelsPerPoint: Double = 2 * 96 / 72
+    katexAssets: URL = URL(fileURLWithPath: "/usr/share/javascript/katex"), pngPixelsPerPoint: Double = 2 * 96 / 72,
+    workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
   ) {
+    self.workingDirectory = workingDirectory
     self.reports = reports
     self.output = output
     self.templates = templates
@@ -64,19 +74,15 @@ struct PlannedReport {
   var links = ReportLinks()
 }
 
-/// Builds the site: the pipeline of named stages (Publish's steps, pandoc's chain).
+/// Builds the site: pipelines of named steps (`BuildPipeline.swift`; Publish's steps, pandoc's chain).
 public struct SiteBuilder {
   public let configuration: BuildConfiguration
   public let registry: ExperimentRegistry
   public let backend: FigureBackend
   public let theme: Theme
   public let darkTheme: Theme
-  /// Progress lines (`[2/6] Validate directives`).
+  /// Progress lines (`[2/8] Validate directives`).
   public let log: @Sendable (String) -> Void
-  let warningsFound = WarningBox()
-  /// Reports that could not be read as text (not UTF-8), reported with the plan's problems.
-  let readProblems = DiagnosticBox()
-  let stageClock = StageClock()
 
   public init(
     configuration: BuildConfiguration, registry: ExperimentRegistry = .standard, backend: FigureBackend,
@@ -90,15 +96,6 @@ public struct SiteBuilder {
     self.log = log
   }
 
-  static let stages = ["Read reports", "Validate directives", "Run experiments", "Typeset math", "Draw figures", "Write site"]
-
-  func stage(_ k: Int) {
-    let now = DispatchTime.now().uptimeNanoseconds
-    let previous = stageClock.swap(now)
-    let took = previous == 0 || k == 0 ? "" : String(format: " (previous stage %.0f ms)", Double(now - previous) / 1e6)
-    log("[\(k + 1)/\(Self.stages.count)] \(Self.stages[k])\(took)")
-  }
-
   /// Summary of a finished build.
   public struct Summary: Sendable {
     public var reports: Int
@@ -107,6 +104,8 @@ public struct SiteBuilder {
     public var files: Int
     /// Warnings, formatted (the build went on).
     public var warnings: [String]
+    /// Each step's time, in order.
+    public var timings: [StepTiming]
   }
 
   /// The cache folders and files a build reads and writes (results, drawn figures, typeset
@@ -118,7 +117,7 @@ public struct SiteBuilder {
 
   /// Checks the output against the output-folder rule (`OutputSafety`) and returns its real path.
   public func checkOutput() throws -> URL {
-    let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    let cwd = configuration.workingDirectory
     let real = try OutputSafety.check(
       output: configuration.output, reports: configuration.reports, templates: configuration.templates, caches: cacheLocations, cwd: cwd)
     return URL(fileURLWithPath: real)
@@ -129,112 +128,30 @@ public struct SiteBuilder {
   /// output's lock (`SiteWriter.lock`), and it first removes what interrupted builds left.
   @discardableResult
   public func build() throws -> Summary {
-    let output = try checkOutput()  // also checked by the CLI; here for every other caller
-    stage(0)
-    let sources = try readReports()
-    stage(1)
-    let plans = try plan(sources)
-    // The writer's warnings (a leftover it could not remove) reach the summary, even with --quiet.
-    let log = self.log, warnings = warningsFound
-    let writer = SiteWriter(output: output, log: { line in
-      if line.hasPrefix("warning: ") { warnings.append(contentsOf: [line]) } else { log(line) }
-    })
-    let lock = try writer.lock()
-    defer { lock.release() }
-    writer.recover()
-    stage(2)
-    var hits = 0
-    var results: [[ExperimentResultWithTime]] = []
-    for report in plans {
-      var rs: [ExperimentResultWithTime] = []
-      for d in report.directives {
-        let (r, hit) = try execute(d, report: report)
-        if hit { hits += 1 }
-        rs.append(r)
-      }
-      results.append(rs)
-    }
-    // Inline values read the results: evaluated now, errors at their positions.
-    var valueTexts: [[[String]]] = []
-    var valueProblems: [Diagnostic] = []
-    for (r, report) in plans.enumerated() {
-      let (texts, problems) = ReportLinks.values(report, results: results[r].map(\.result))
-      valueTexts.append(texts)
-      valueProblems += problems
-    }
-    if !valueProblems.isEmpty {
-      throw BuildError.diagnostics(valueProblems.sorted(), sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) }))
-    }
-    // Tables are Markdown (their cells may hold math), typeset with the rest.
-    let tables = plans.enumerated().map { (r, report) in
-      report.directives.indices.map { k in
-        results[r][k].result.table.map { MathProtection(TableMarkdown.markdown($0), path: report.document.source.path) }
-      }
-    }
-    stage(3)
-    let math = try typeset(plans, tables: tables, sources: sources)
-    stage(4)
-    let figures = plans.enumerated().map { (r, report) in
-      report.directives.enumerated().map { (k, d) in d.configured.figure(for: results[r][k].result) }
-    }
-    let images = try drawFigures(plans, figures: figures)
-    var files: [String: [UInt8]] = [:]
-    var figureCount = 0
-    var pages: [PageRenderer.ReportPage] = []
-    let renderer = try PageRenderer(templates: configuration.templates)
-    for (r, report) in plans.enumerated() {
-      var figureHTML: [Int: String] = [:]
-      var thumbnail: String?
-      var figureNumber = 0, tableNumber = 0
-      for (k, d) in report.directives.enumerated() {
-        let result = results[r][k]
-        let written = try writeFigure(d, figure: figures[r][k], result: result, report: report, images: images, into: &files)
-        thumbnail = thumbnail ?? written.thumbnail
-        let caption = math.captionHTML(report: r, directive: k, values: valueTexts[r][k + 1])
-        let tableHTML = tables[r][k].map { math.restore(MarkdownTree($0.text).html(), spans: $0.spans, report: r) }
-        if d.configured.presentation == .figure {
-          guard written.hasImage else {
-            throw BuildError.stage(name: Self.stages[4], message: "\(d.directive.location): directive '\(d.label)' (\(d.directive.kind)) is declared a figure but its kind drew none from this result; please report this")
-          }
-          figureCount += 1
-          figureNumber += 1
-          figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.figureHTML(
-            label: d.label, number: figureNumber, caption: caption, alt: written.alt, width: written.width,
-            height: written.height, formats: written.formats, dark: written.dark, table: tableHTML)
-        } else {
-          tableNumber += 1
-          figureHTML[report.document.directiveBlockIndices[k]] = PageRenderer.tableHTML(
-            label: d.label, number: tableNumber, caption: caption, table: tableHTML ?? "")
-        }
-      }
-      // Ordinary code blocks (not directives) are highlighted.
-      let tree = MarkdownTree(report.document.protected.text, trustHTML: report.document.trustsHTML, builtHTML: report.document.protected.builtHTML)
-      for (k, block) in tree.codeBlocks().enumerated() where figureHTML[k] == nil {
-        let language = block.info.split(separator: " ").first.map(String.init) ?? ""
-        let code = SyntaxHighlighter.html(block.literal, language: language)
-        let cls = language.isEmpty ? "" : " class=\"language-\(HTMLText.escape(language))\""
-        figureHTML[k] = "<pre><code\(cls)>\(code)</code></pre>\n"
-      }
-      let body = math.bodyHTML(report: r, tree: tree, replacing: figureHTML, values: valueTexts[r][0])
-      let page = PageRenderer.ReportPage(document: report.document, body: body, thumbnail: thumbnail)
-      pages.append(page)
-      files[report.document.name + "/index.html"] = Array(renderer.page(page).utf8)
-    }
-    files["index.html"] = Array(renderer.index(pages).utf8)
-    stage(5)
-    var copies = try assetCopies()
-    copies["assets/style.css"] = configuration.templates.appendingPathComponent("style.css")
-    try writer.publish(files: files, copies: copies)
-    return Summary(reports: plans.count, figures: figureCount, cacheHits: hits, files: files.count + copies.count, warnings: warningsFound.items)
+    let run = BuildRun()
+    run.output = try checkOutput()  // also checked by the CLI; here for every other caller
+    defer { run.lock?.release() }
+    try execute(Pipeline.site, run)
+    return Summary(
+      reports: run.plans.count, figures: run.figureCount, cacheHits: run.hits, files: run.fileCount,
+      warnings: run.context.warnings, timings: run.context.timings)
+  }
+
+  /// The reports read and validated, nothing run: each directive's label, kind and cache key
+  /// (what `build` would compute or find in the cache), or the problems as `BuildError`.
+  public func plan() throws -> [(report: String, label: String, kind: String, key: String)] {
+    let run = BuildRun()
+    try execute(Pipeline.plan, run)
+    return run.plans.flatMap { r in r.directives.map { (r.document.name, $0.label, $0.directive.kind, $0.key) } }
   }
 
   // MARK: - Stages
 
-  func readReports() throws -> [SourceFile] {
+  func readReports(_ context: BuildContext) throws -> [SourceFile] {
     let fm = FileManager.default
     var isDir: ObjCBool = false
     guard fm.fileExists(atPath: configuration.reports.path, isDirectory: &isDir) else {
-      throw BuildError.stage(name: Self.stages[0], message: "no such folder or file: \(configuration.reports.path)")
+      throw BuildError.stage(name: "", message: "no such folder or file: \(configuration.reports.path)")
     }
     let urls: [URL]
     if isDir.boolValue {
@@ -242,31 +159,31 @@ public struct SiteBuilder {
       do {
         listed = try fm.contentsOfDirectory(at: configuration.reports, includingPropertiesForKeys: nil)
       } catch {
-        throw BuildError.io(error, stage: Self.stages[0], doing: "cannot list the reports folder", path: configuration.reports.path)
+        throw BuildError.io(error, stage: "", doing: "cannot list the reports folder", path: configuration.reports.path)
       }
       urls = listed.filter { $0.pathExtension == "md" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
     } else {
       urls = [configuration.reports]
     }
-    if urls.isEmpty { throw BuildError.stage(name: Self.stages[0], message: "no reports (*.md) in \(configuration.reports.path)") }
+    if urls.isEmpty { throw BuildError.stage(name: "", message: "no reports (*.md) in \(configuration.reports.path)") }
     // A report is read only if it resolves (symlinks, `..`) inside the reports folder.
     let folder = Self.folder(of: configuration.reports)
     let escapes = urls.compactMap { url in
       Self.outside(url, folder: folder).map {
-        Diagnostic(at: SourceLocation(path: Self.displayPath(url), line: 1, column: 1), "report resolves to \($0), outside the reports folder \(Self.displayPath(folder)); it is not read or published")
+        Diagnostic(at: SourceLocation(path: displayPath(url), line: 1, column: 1), "report resolves to \($0), outside the reports folder \(displayPath(folder)); it is not read or published")
       }
     }
     if !escapes.isEmpty { throw BuildError.diagnostics(escapes.sorted(), sources: [:]) }
     return try urls.compactMap { url in
       let data: Data
       do { data = try Data(contentsOf: url) } catch {
-        throw BuildError.io(error, stage: Self.stages[0], doing: "cannot read the report", path: url.path)
+        throw BuildError.io(error, stage: "", doing: "cannot read the report", path: url.path)
       }
       // Not UTF-8: an error at the first bad byte; the other reports are still checked.
-      switch SourceDecoding.decode(data, path: Self.displayPath(url)) {
+      switch SourceDecoding.decode(data, path: displayPath(url)) {
       case .success(let source): return source
       case .failure(let problem):
-        readProblems.append(problem)
+        context.readProblem(problem)
         return nil
       }
     }
@@ -290,8 +207,8 @@ public struct SiteBuilder {
   }
 
   /// Paths in messages are relative to the working folder when possible.
-  static func displayPath(_ url: URL) -> String {
-    let cwd = FileManager.default.currentDirectoryPath + "/"
+  func displayPath(_ url: URL) -> String {
+    let cwd = configuration.workingDirectory.standardizedFileURL.path + "/"
     let p = url.standardizedFileURL.path
     return p.hasPrefix(cwd) ? String(p.dropFirst(cwd.count)) : p
   }
@@ -301,73 +218,98 @@ public struct SiteBuilder {
     return file.hasSuffix(".md") ? String(file.dropLast(3)) : file
   }
 
-  func plan(_ sources: [SourceFile]) throws -> [PlannedReport] {
+  /// What planning found so far: problems, warnings, and the running total of estimated work.
+  struct PlanTally {
     var problems: [Diagnostic] = []
     var warnings: [Diagnostic] = []
-    var plans: [PlannedReport] = []
-    var buildSeconds = 0.0, buildTotalReported = false
-    let schemas = registry.schemas
-    for source in sources {
-      let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path), allowHTML: configuration.allowHTML)
-      problems += p.filter { $0.severity == .error }
-      warnings += p.filter { $0.severity == .warning }
-      var planned: [PlannedDirective] = []
-      // Generated labels (`dual-1`) skip every label written in the report and every one already
-      // generated: a label names files, so two directives must never share one.
-      var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
-      for d in doc.directives where !d.kind.isEmpty {
-        let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
-        let before = problems.count
-        problems += vp
-        if let schema = schemas[d.kind] { problems += ActivationChecks.check(d, schema: schema) }
-        guard let options, let kind = registry.kinds[d.kind] else { continue }
-        let (typed, kindProblems) = kind.configure(options, directive: d)
-        problems += kindProblems
-        guard let configured = typed else { continue }
-        var label = configured.common.label
-        if label.isEmpty {
-          label = "\(d.kind)-\(d.index + 1)"
-          var n = 1
-          while takenLabels.contains(label) {
-            n += 1
-            label = "\(d.kind)-\(d.index + 1)-\(n)"
-          }
-          takenLabels.insert(label)
-        }
-        let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
-        let key = CacheKey(configured, seed: seed).hex
-        // the estimate reads the options as `run` would: only for a directive with no other error
-        if problems.count == before {
-          let (cost, budgetProblems) = Self.checkBudget(d, configured, label: label, budget: configuration.budget)
-          problems += budgetProblems
-          buildSeconds += cost.seconds
-          if buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !buildTotalReported {
-            buildTotalReported = true
-            problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, "with directive '\(label)' (\(d.kind)) the build would need about \(Cost.formatSeconds(buildSeconds)) of work in total; the budget is \(Cost.formatSeconds(configuration.maxBuildSeconds)) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"))
-          }
-        }
-        let captionMath = MathProtection(d.caption, path: source.path, firstLine: d.captionLine)
-        warnings += DocumentParser.markupWarnings(MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML), captionMath, path: source.path)
-        planned.append(PlannedDirective(directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key, captionMath: captionMath))
-      }
-      var report = PlannedReport(document: doc, directives: planned)
-      let (links, linkProblems, linkWarnings) = ReportLinks.check(report, reportsFolder: configuration.reports)
-      report.links = links
-      problems += linkProblems
-      warnings += linkWarnings
-      plans.append(report)
-    }
-    problems += readProblems.items
+    var buildSeconds = 0.0
+    var totalReported = false
+  }
+
+  /// Parses and validates every report: typed options, labels, seeds, keys and cost estimates of
+  /// its directives, its references. Every problem of every report at once, or the plans.
+  func plan(_ sources: [SourceFile], _ context: BuildContext) throws -> [PlannedReport] {
+    var tally = PlanTally()
+    let plans = sources.map { planReport($0, &tally) }
+    tally.problems += context.readProblems
     let names = Dictionary(grouping: plans, by: { $0.document.name }).filter { $0.value.count > 1 }
     for (name, dupes) in names {
-      problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
+      tally.problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
     }
     let sourceTable = Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })
-    if configuration.strict { problems += warnings.map { var d = $0; d.severity = .error; d.message += " (--strict)"; return d } }
-    if !problems.isEmpty { throw BuildError.diagnostics((problems + (configuration.strict ? [] : warnings)).sorted(), sources: sourceTable) }
-    warningsFound.append(contentsOf: warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
+    var problems = tally.problems
+    if configuration.strict { problems += tally.warnings.map { var d = $0; d.severity = .error; d.message += " (--strict)"; return d } }
+    if !problems.isEmpty { throw BuildError.diagnostics((problems + (configuration.strict ? [] : tally.warnings)).sorted(), sources: sourceTable) }
+    context.warn(contentsOf: tally.warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
     return plans
   }
+
+  func planReport(_ source: SourceFile, _ tally: inout PlanTally) -> PlannedReport {
+    let (doc, p) = DocumentParser.parse(source, name: Self.reportName(source.path), allowHTML: configuration.allowHTML)
+    tally.problems += p.filter { $0.severity == .error }
+    tally.warnings += p.filter { $0.severity == .warning }
+    // Generated labels (`<kind>-1`) skip every label written in the report and every one already
+    // generated: a label names files, so two directives must never share one.
+    var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
+    let planned = doc.directives.filter { !$0.kind.isEmpty }.compactMap { planDirective($0, in: doc, taken: &takenLabels, &tally) }
+    var report = PlannedReport(document: doc, directives: planned)
+    let (links, linkProblems, linkWarnings) = ReportLinks.check(
+      report, reportsFolder: configuration.reports, root: configuration.workingDirectory, display: displayPath)
+    report.links = links
+    tally.problems += linkProblems
+    tally.warnings += linkWarnings
+    return report
+  }
+
+  /// One directive: validated, typed, labelled, seeded, keyed and estimated (`nil` when invalid).
+  func planDirective(_ d: Directive, in doc: Document, taken: inout Set<String>, _ tally: inout PlanTally) -> PlannedDirective? {
+    let schemas = registry.schemas
+    let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
+    let before = tally.problems.count
+    tally.problems += vp
+    if let schema = schemas[d.kind] { tally.problems += ActivationChecks.check(d, schema: schema) }
+    guard let options, let kind = registry.kinds[d.kind] else { return nil }
+    let (typed, kindProblems) = kind.configure(options, directive: d)
+    tally.problems += kindProblems
+    guard let configured = typed else { return nil }
+    let label = configured.common.label.isEmpty ? Self.generatedLabel(d, taken: &taken) : configured.common.label
+    let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
+    let key = CacheKey(configured, seed: seed, engine: configuration.engine).hex
+    // the estimate reads the options as `run` would: only for a directive with no other error
+    if tally.problems.count == before { estimate(d, configured, label: label, &tally) }
+    let path = doc.source.path
+    let captionMath = MathProtection(d.caption, path: path, firstLine: d.captionLine)
+    let captionTree = MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML)
+    tally.warnings += DocumentParser.markupWarnings(captionTree, captionMath, path: path)
+    return PlannedDirective(
+      directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key, captionMath: captionMath)
+  }
+
+  /// `<kind>-<n>`, or `<kind>-<n>-<m>` when that is taken.
+  static func generatedLabel(_ d: Directive, taken: inout Set<String>) -> String {
+    var label = "\(d.kind)-\(d.index + 1)"
+    var n = 1
+    while taken.contains(label) {
+      n += 1
+      label = "\(d.kind)-\(d.index + 1)-\(n)"
+    }
+    taken.insert(label)
+    return label
+  }
+
+  /// The directive's estimate against its budget, and the build's running total against its own.
+  func estimate(_ d: Directive, _ configured: ConfiguredDirective, label: String, _ tally: inout PlanTally) {
+    let (cost, budgetProblems) = Self.checkBudget(d, configured, label: label, budget: configuration.budget)
+    tally.problems += budgetProblems
+    tally.buildSeconds += cost.seconds
+    guard tally.buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !tally.totalReported else { return }
+    tally.totalReported = true
+    let total = Cost.formatSeconds(tally.buildSeconds), limit = Cost.formatSeconds(configuration.maxBuildSeconds)
+    tally.problems.append(Diagnostic(
+      at: d.kindLocation, length: d.kind.count,
+      "with directive '\(label)' (\(d.kind)) the build would need about \(total) of work in total; the budget is \(limit) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"))
+  }
+
 
   /// The kind's estimate against the budget: an error at the driving option (or the kind name)
   /// stating the estimate and its driver. Memory is also capped by the machine's physical memory,
@@ -399,10 +341,10 @@ public struct SiteBuilder {
     var seconds: Double
   }
 
-  func execute(_ d: PlannedDirective, report: PlannedReport) throws -> (ExperimentResultWithTime, Bool) {
+  func compute(_ d: PlannedDirective, report: PlannedReport, context: BuildContext) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     let kind = d.configured
-    if let hit = cache.load(d.key, kind: d.directive.kind, warn: cacheWarning) {
+    if let hit = cache.load(d.key, kind: d.directive.kind, warn: { context.warn($0.formatted(displayPath)) }) {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
       return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
     }
@@ -410,7 +352,9 @@ public struct SiteBuilder {
     let result: ExperimentResult
     do {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
-      result = try kind.run(context: RunContext(seed: d.seed, progress: { line.report($0) }))
+      var run = RunContext(seed: d.seed, progress: { line.report($0) })
+      run.compute = configuration.compute
+      result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {
       let source = report.document.source
@@ -433,7 +377,7 @@ public struct SiteBuilder {
     throw BuildError.diagnostics([Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' computed NaN or infinite values in series \(list); nothing is published with them (check the activation and the ranges of the options)")], sources: [source.path: source])
   }
 
-  func typeset(_ plans: [PlannedReport], tables: [[MathProtection?]], sources: [SourceFile]) throws -> TypesetMath {
+  func typeset(_ plans: [PlannedReport], tables: [[MathProtection?]], sources: [SourceFile], context: BuildContext) throws -> TypesetMath {
     var requests: [KatexRenderer.Request] = []
     var spans: [MathSpan] = []
     for (r, report) in plans.enumerated() {
@@ -446,7 +390,7 @@ public struct SiteBuilder {
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
     // Typeset formulas are cached (math.json); node starts only for formulas not seen before.
     // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
-    var known = MathCache(file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex, warn: cacheWarning)
+    var known = MathCache(file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex, warn: { context.warn($0.formatted(displayPath)) })
     let missing = unique.filter { known[$0] == nil }
     let fresh = try configuration.katex.render(missing)
     var table: [KatexRenderer.Request: KatexRenderer.Output] = [:]
@@ -499,7 +443,7 @@ public struct SiteBuilder {
 
   /// Draws every image the site needs that the figure cache does not hold (`FigureDrawing`, on
   /// all cores) and returns the bytes of every image by its key; a failed dark variant is left out.
-  func drawFigures(_ plans: [PlannedReport], figures: [[Figure?]]) throws -> [String: [UInt8]] {
+  func drawImages(_ plans: [PlannedReport], figures: [[Figure?]], context: BuildContext) throws -> [String: [UInt8]] {
     struct Image {
       var key: String
       var dark: Bool
@@ -518,7 +462,7 @@ public struct SiteBuilder {
           for (isDark, format) in renders(d) where isDark == dark {
             let key = figureKey(d, dark: dark, format: format)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: cacheWarning) {
+            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) }) {
               images[key] = bytes
               continue
             }
@@ -532,7 +476,7 @@ public struct SiteBuilder {
         }
       }
     }
-    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint)
+    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
@@ -542,7 +486,7 @@ public struct SiteBuilder {
           FigureCache(directory: figureCache).store(bytes, key: image.key, format: format)
         case .failure(let error):
           if image.dark { continue }
-          throw BuildError.stage(name: Self.stages[4], message: "\(image.directive.directive.location): cannot draw '\(image.directive.label)' as \(format.rawValue): \(error)")
+          throw BuildError.stage(name: "", message: "\(image.directive.directive.location): cannot draw '\(image.directive.label)' as \(format.rawValue): \(error)")
         }
       }
     }
@@ -573,7 +517,7 @@ public struct SiteBuilder {
     let fm = FileManager.default
     let css = configuration.katexAssets.appendingPathComponent("katex.min.css")
     guard fm.fileExists(atPath: css.path) else {
-      throw BuildError.stage(name: Self.stages[5], message: "KaTeX's CSS is missing at \(css.path); run 'make site' to install libjs-katex")
+      throw BuildError.stage(name: "", message: "KaTeX's CSS is missing at \(css.path); run 'make site' to install libjs-katex")
     }
     var copies: [String: URL] = ["assets/katex/katex.min.css": css]
     let fonts = configuration.katexAssets.appendingPathComponent("fonts").resolvingSymlinksInPath()
@@ -607,29 +551,28 @@ extension SiteBuilder {
   public func exportFigures(to directory: URL, width: Double, formats: [ImageFormat]) throws -> [String] {
     try OutputSafety.checkFigures(
       output: directory, reports: configuration.reports, templates: configuration.templates, caches: cacheLocations,
-      cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-    stage(0)
-    let sources = try readReports()
-    stage(1)
-    let plans = try plan(sources)
-    stage(2)
-    var written: [String] = []
+      cwd: configuration.workingDirectory)
+    let run = BuildRun()
+    try execute(Pipeline.paperFigures(to: directory, width: width, formats: formats), run)
+    return run.written
+  }
+
+  /// The `Write figures` step: every figure in the print theme at `width` (aspect kept), and
+  /// `values.tex` with the inline values as TeX macros; each file written atomically.
+  func writeFigures(_ run: BuildRun, to directory: URL, width: Double, formats: [ImageFormat]) throws {
     do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-      throw BuildError.io(error, stage: "Write figures", doing: "cannot create the figures folder", path: directory.path)
+      throw BuildError.io(error, stage: "", doing: "cannot create the figures folder", path: directory.path)
     }
     var macros: [(String, String, String)] = []  // name, value, expression
-    for report in plans {
-      let results = try report.directives.map { try execute($0, report: report).0.result }
-      let (texts, problems) = ReportLinks.values(report, results: results)
-      if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })) }
-      for (p, values) in zip(ReportLinks.protections(report), texts) {
+    for (r, report) in run.plans.enumerated() {
+      for (p, values) in zip(ReportLinks.protections(report), run.valueTexts[r]) {
         for (v, text) in zip(p.values, values) where !macros.contains(where: { $0.2 == v.expression }) {
           macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text, v.expression))
         }
       }
       var labels: [String] = []
       var requests: [FigureDrawing.Request] = []
-      for (d, result) in zip(report.directives, results) {  // each result computed (or loaded) once
+      for (d, result) in zip(report.directives, run.results[r].map(\.result)) {  // each result computed (or loaded) once
         guard var figure = d.configured.figure(for: result) else { continue }
         let scale = width / figure.width
         figure.width = width
@@ -637,30 +580,32 @@ extension SiteBuilder {
         labels.append(d.label)
         requests.append(FigureDrawing.Request(figure: figure, theme: .print, formats: formats))
       }
-      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72)) {
+      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72, compute: configuration.compute)) {
         for (f, image) in zip(formats, images) {
           let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
           let bytes: [UInt8]
           do { bytes = try image.get() } catch {
-            throw BuildError.stage(name: Self.stages[4], message: "cannot draw '\(label)' as \(f.rawValue): \(error)")
+            throw BuildError.stage(name: "", message: "cannot draw '\(label)' as \(f.rawValue): \(error)")
           }
           do { try Data(bytes).write(to: url, options: .atomic) } catch {
-            throw BuildError.io(error, stage: "Write figures", doing: "cannot write the figure", path: url.path)
+            throw BuildError.io(error, stage: "", doing: "cannot write the figure", path: url.path)
           }
-          written.append(url.lastPathComponent)
+          run.written.append(url.lastPathComponent)
         }
       }
     }
-    if !macros.isEmpty {
-      let tex = "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
-        + macros.map { "\\newcommand{\\\($0.0)}{\(ValuesTeX.escape($0.1))} % \($0.2)" }.joined(separator: "\n") + "\n"
-      let url = directory.appendingPathComponent("values.tex")
-      do { try Data(tex.utf8).write(to: url, options: .atomic) } catch {
-        throw BuildError.io(error, stage: "Write figures", doing: "cannot write the inline values", path: url.path)
-      }
-      written.append("values.tex")
+    try writeValues(macros, to: directory, run)
+  }
+
+  func writeValues(_ macros: [(String, String, String)], to directory: URL, _ run: BuildRun) throws {
+    guard !macros.isEmpty else { return }
+    let tex = "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
+      + macros.map { "\\newcommand{\\\($0.0)}{\(ValuesTeX.escape($0.1))} % \($0.2)" }.joined(separator: "\n") + "\n"
+    let url = directory.appendingPathComponent("values.tex")
+    do { try Data(tex.utf8).write(to: url, options: .atomic) } catch {
+      throw BuildError.io(error, stage: "", doing: "cannot write the inline values", path: url.path)
     }
-    return written
+    run.written.append("values.tex")
   }
 }
 
@@ -700,22 +645,10 @@ enum ValuesTeX {
   }
 }
 
-/// Diagnostics found while reading (a class, so the builder's methods stay non-mutating).
-final class DiagnosticBox: @unchecked Sendable {
-  private let lock = NSLock()
-  private var stored: [Diagnostic] = []
-  var items: [Diagnostic] { lock.withLock { stored } }
-  func append(_ d: Diagnostic) { lock.withLock { stored.append(d) } }
-}
 
-/// Warnings collected during a build (a class, so the builder's methods stay non-mutating).
-final class WarningBox: @unchecked Sendable {
-  private(set) var items: [String] = []
-  func append(contentsOf xs: [String]) { items += xs }
-}
 
 /// The progress line of a long-running directive: silent for the first second, then at most
-/// one line every two seconds (`  fig-x (regression) 40% after 3.1 s`), and a last line when
+/// one line every two seconds (`  fig-x (<kind>) 40% after 3.1 s`), and a last line when
 /// it ends if it printed any.
 final class ProgressLine: @unchecked Sendable {
   let label: String, kind: String, start: UInt64
@@ -748,11 +681,3 @@ final class ProgressLine: @unchecked Sendable {
   }
 }
 
-/// When the last stage started (for the progress line's timing).
-final class StageClock: @unchecked Sendable {
-  private var last: UInt64 = 0
-  func swap(_ now: UInt64) -> UInt64 {
-    defer { last = now }
-    return last
-  }
-}

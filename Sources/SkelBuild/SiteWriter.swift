@@ -141,6 +141,7 @@ public struct SiteWriter: Sendable {
       let path = parent + "/" + entry
       switch OutputSafety.state(path) {
       case .site, .empty: found.append((path, kind, ms))
+      case .foreign where Self.holdsOnlyAPartialMarker(path): found.append((path, kind, ms))  // killed while writing it
       default: log("warning: \(path) looks like a leftover of an interrupted build but is not ours (no \(OutputSafety.markerName)); left alone")
       }
     }
@@ -166,11 +167,22 @@ public struct SiteWriter: Sendable {
     }
   }
 
+  /// Whether `folder` holds nothing but a marker cut short: the marker file, with a prefix of
+  /// the marker's text (a build killed between creating the marker and finishing its write).
+  static func holdsOnlyAPartialMarker(_ folder: String) -> Bool {
+    guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder), names == [OutputSafety.markerName] else { return false }
+    let path = folder + "/" + OutputSafety.markerName
+    var st = stat()
+    guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size < 4096, let data = FileManager.default.contents(atPath: path)
+    else { return false }
+    return Array(OutputSafety.markerText.utf8).starts(with: Array(data))
+  }
+
   /// Removes a site folder of ours: everything but the marker, then the marker, then the
   /// folder, so a removal cut short is still recognized (and finished) by the next build.
   func removeSite(_ path: String) throws {
     let fm = FileManager.default
-    guard OutputSafety.hasMarker(path) || OutputSafety.state(path) == .empty else {
+    guard OutputSafety.hasMarker(path) || OutputSafety.state(path) == .empty || Self.holdsOnlyAPartialMarker(path) else {
       throw BuildError.stage(name: "Write site", message: "will not remove \(path): it has no \(OutputSafety.markerName) marker")
     }
     let names: [String]

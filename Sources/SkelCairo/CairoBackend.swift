@@ -50,10 +50,10 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
 
   // MARK: - TextMeasurer
 
-  public func measure(markup: String, font: FontSpec) -> TextExtent {
+  public func measure(runs: [TextRun], font: FontSpec) -> TextExtent {
     lock.lock()
     defer { lock.unlock() }
-    let layout = Self.makeLayout(measureContext, markup: markup, font: font)
+    let layout = Self.makeLayout(measureContext, runs: runs, font: font)
     defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
     return Self.extent(of: layout)
   }
@@ -176,7 +176,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
           if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT) }
         }
       case .text(let t):
-        let layout = Self.makeLayout(cr, markup: t.markup, font: t.font)
+        let layout = Self.makeLayout(cr, runs: t.runs, font: t.font)
         defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
         let e = Self.extent(of: layout)
         let dx: Double = t.horizontal == .left ? 0 : (t.horizontal == .center ? -e.width / 2 : -e.width)
@@ -293,7 +293,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
 
   // MARK: - Pango
 
-  static func makeLayout(_ cr: OpaquePointer, markup: String, font: FontSpec) -> OpaquePointer {
+  /// A Pango layout of `runs` (`PangoMarkup`) in `font`, with the metrics every surface shares.
+  static func makeLayout(_ cr: OpaquePointer, runs: [TextRun], font: FontSpec) -> OpaquePointer {
     let layout = pango_cairo_create_layout(cr)!
     let context = pango_layout_get_context(layout)
     pango_cairo_context_set_resolution(context, 72)
@@ -311,11 +312,12 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     // The size is also given in the markup: Pango sizes <sub>/<sup> relative to the markup's
     // own font attributes and would otherwise blow them up (seen with pango 1.50).
     let family = font.family.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+    let markup = PangoMarkup.markup(runs)
     let wrapped = "<span font_family=\"\(family)\" size=\"\(Int((font.size * 1024).rounded()))\">\(scripts(markup, size: font.size))</span>"
     if pango_parse_markup(wrapped, -1, 0, nil, nil, nil, nil) != 0 {
       pango_layout_set_markup(layout, wrapped, -1)
     } else {
-      pango_layout_set_text(layout, markup, -1)
+      pango_layout_set_text(layout, runs.plainText, -1)  // a character GMarkup refuses (a control character)
     }
     return layout
   }

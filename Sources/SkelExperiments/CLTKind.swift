@@ -78,7 +78,7 @@ public struct CLTKind: DirectiveKind {
     var series: [SeriesData] = []
     for (k, choice) in o.laws.enumerated() {
       let law = choice.weightLaw, name = choice.rawValue
-      let values = Parallel.map(ns.count) { i -> (Double, Double) in
+      let values = context.compute.map(ns.count) { i -> (Double, Double) in
         let n = ns[i]
         if law == .rademacher {
           return ((dense ? CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n) : CentralLimit.rademacherSparse(slope: a, theta: theta)) - gauss, 0)

@@ -1,4 +1,5 @@
 import SkelDocument
+import SkelMath
 import SkelPlot
 
 /// What an experiment may use besides its options.
@@ -8,6 +9,8 @@ public struct RunContext: Sendable {
   /// Reports the fraction of the work done, in [0, 1] (heavy kinds call it; the build prints a
   /// progress line for directives that run long).
   public var progress: @Sendable (Double) -> Void
+  /// Threads for the kind's parallel loops (the build sets it from `BuildConfiguration.compute`).
+  public var compute = Compute.allCores
   public init(seed: UInt64, progress: @escaping @Sendable (Double) -> Void = { _ in }) {
     self.seed = seed
     self.progress = progress

@@ -82,24 +82,61 @@ public struct InlineValue: Sendable, Hashable {
 
   /// The formatted value from a result.
   public func evaluate(_ r: ExperimentResult) throws(EvaluationError) -> String {
-    let fmt = NumberFormat(format)!
+    guard let fmt = NumberFormat(format) else { throw EvaluationError(message: "unknown number format '\(format)'") }
     if field == "table" {
       guard let t = r.table else { throw EvaluationError(message: "'\(label)' has no table") }
-      guard selectors.count == 2 else { throw EvaluationError(message: "table values need [ROW, COLUMN], as in \(label).table[0, \(t.columns.first ?? "name")]") }
-      let row: [String]
-      if let k = Int(selectors[0]), k >= 0, k < t.rows.count { row = t.rows[k] } else if let match = t.rows.first(where: { $0.first == selectors[0] }) { row = match } else {
-        throw EvaluationError(message: "no row '\(selectors[0])' in the table of '\(label)' (\(t.rows.count) rows; first column: \(t.rows.map { $0.first ?? "" }.prefix(6).joined(separator: ", ")))")
-      }
-      let col: Int
-      if let k = t.columns.firstIndex(of: selectors[1]) { col = k } else if let k = Int(selectors[1]), k >= 0, k < t.columns.count { col = k } else {
-        throw EvaluationError(message: "no column '\(selectors[1])' in the table of '\(label)'; columns: \(t.columns.joined(separator: ", "))")
-      }
-      guard col < row.count else { throw EvaluationError(message: "the row has no column \(col)") }
-      let cell = row[col]
-      if let x = Double(cell.replacingOccurrences(of: "−", with: "-")) { return fmt.format(x) }
-      return cell
+      return try tableValue(t, fmt)
     }
-    // series selection
+    let (series, xValue, seriesName) = try selectSeries(r)
+    switch field {
+    case "min", "max":
+      if let x = xValue {
+        throw EvaluationError(message: "\(field) is taken over the whole series, not at \(r.xlabel)=\(NumberFormat.g6.format(x)); use \(label).y[…, \(r.xlabel)=…] for one point")
+      }
+      let finite = series.y.filter(\.isFinite)
+      guard let v = field == "min" ? finite.min() : finite.max() else {
+        throw EvaluationError(message: "series '\(series.name)' of '\(label)' has no finite value to take the \(field) of")
+      }
+      return fmt.format(v)
+    default:
+      guard let x = xValue else {
+        let first = series.x.first.map { NumberFormat.g4.format($0) } ?? "0"
+        throw EvaluationError(message: "which point? add \(r.xlabel)=VALUE, as in \(label).\(field)[\(seriesName.map { $0 + ", " } ?? "")\(r.xlabel)=\(first)]")
+      }
+      return try pointValue(series, at: x, xlabel: r.xlabel, fmt)
+    }
+  }
+
+  /// `.table[ROW, COLUMN]`: a row by index or first cell, a column by name or index.
+  func tableValue(_ t: TableData, _ fmt: NumberFormat) throws(EvaluationError) -> String {
+    guard selectors.count == 2 else {
+      throw EvaluationError(message: "table values need [ROW, COLUMN], as in \(label).table[0, \(t.columns.first ?? "name")]")
+    }
+    let row: [String]
+    if let k = Int(selectors[0]), k >= 0, k < t.rows.count {
+      row = t.rows[k]
+    } else if let match = t.rows.first(where: { $0.first == selectors[0] }) {
+      row = match
+    } else {
+      let firsts = t.rows.map { $0.first ?? "" }.prefix(6).joined(separator: ", ")
+      throw EvaluationError(message: "no row '\(selectors[0])' in the table of '\(label)' (\(t.rows.count) rows; first column: \(firsts))")
+    }
+    let col: Int
+    if let k = t.columns.firstIndex(of: selectors[1]) {
+      col = k
+    } else if let k = Int(selectors[1]), k >= 0, k < t.columns.count {
+      col = k
+    } else {
+      throw EvaluationError(message: "no column '\(selectors[1])' in the table of '\(label)'; columns: \(t.columns.joined(separator: ", "))")
+    }
+    guard col < row.count else { throw EvaluationError(message: "the row has no column \(col)") }
+    let cell = row[col]
+    if let x = Double(cell.replacingOccurrences(of: "−", with: "-")) { return fmt.format(x) }
+    return cell
+  }
+
+  /// The series the selectors name (or the only one), and the x value they ask for, if any.
+  func selectSeries(_ r: ExperimentResult) throws(EvaluationError) -> (SeriesData, Double?, String?) {
     var seriesName: String?
     var xValue: Double?
     for s in selectors {
@@ -112,44 +149,31 @@ public struct InlineValue: Sendable, Hashable {
         seriesName = s
       }
     }
-    let series: SeriesData
     if let name = seriesName {
       guard let s = r.series.first(where: { $0.name == name }) else {
         throw EvaluationError(message: "no series '\(name)' in '\(label)'; series: \(r.series.map(\.name).joined(separator: ", "))")
       }
-      series = s
-    } else {
-      guard r.series.count == 1 else {
-        throw EvaluationError(message: "'\(label)' has \(r.series.count) series; name one, as in \(label).\(field)[\(r.series.first?.name ?? "name")]")
-      }
-      series = r.series[0]
+      return (s, xValue, seriesName)
     }
-    switch field {
-    case "min", "max":
-      if let x = xValue {
-        throw EvaluationError(message: "\(field) is taken over the whole series, not at \(r.xlabel)=\(NumberFormat(".6g")!.format(x)); use \(label).y[…, \(r.xlabel)=…] for one point")
-      }
-      let finite = series.y.filter(\.isFinite)
-      guard let v = field == "min" ? finite.min() : finite.max() else {
-        throw EvaluationError(message: "series '\(series.name)' of '\(label)' has no finite value to take the \(field) of")
-      }
-      return fmt.format(v)
-    default:
-      guard let x = xValue else {
-        throw EvaluationError(message: "which point? add \(r.xlabel)=VALUE, as in \(label).\(field)[\(seriesName.map { $0 + ", " } ?? "")\(r.xlabel)=\(series.x.first.map { NumberFormat(".4g")!.format($0) } ?? "0")]")
-      }
-      let tolerance = 1e-9 * max(1, abs(x))
-      guard let k = series.x.firstIndex(where: { abs($0 - x) <= tolerance }) else {
-        let nearest = series.x.min { abs($0 - x) < abs($1 - x) }
-        throw EvaluationError(message: "\(r.xlabel)=\(NumberFormat(".6g")!.format(x)) is not a point of '\(label)'\(nearest.map { " (nearest: \(NumberFormat(".6g")!.format($0)))" } ?? "")")
-      }
-      if field == "yerr" {
-        guard let e = series.yerr else { throw EvaluationError(message: "'\(label)' has no standard errors") }
-        return fmt.format(e[k])
-      }
-      if let e = series.yerr { return fmt.format(series.y[k]) + " ± " + fmt.format(e[k]) }
-      return fmt.format(series.y[k])
+    guard r.series.count == 1 else {
+      throw EvaluationError(message: "'\(label)' has \(r.series.count) series; name one, as in \(label).\(field)[\(r.series.first?.name ?? "name")]")
     }
+    return (r.series[0], xValue, nil)
+  }
+
+  /// `y` (± its standard error when there is one) or `yerr` at the point x.
+  func pointValue(_ series: SeriesData, at x: Double, xlabel: String, _ fmt: NumberFormat) throws(EvaluationError) -> String {
+    let tolerance = 1e-9 * max(1, abs(x))
+    guard let k = series.x.firstIndex(where: { abs($0 - x) <= tolerance }) else {
+      let nearest = series.x.min { abs($0 - x) < abs($1 - x) }
+      throw EvaluationError(message: "\(xlabel)=\(NumberFormat.g6.format(x)) is not a point of '\(label)'\(nearest.map { " (nearest: \(NumberFormat.g6.format($0)))" } ?? "")")
+    }
+    if field == "yerr" {
+      guard let e = series.yerr else { throw EvaluationError(message: "'\(label)' has no standard errors") }
+      return fmt.format(e[k])
+    }
+    if let e = series.yerr { return fmt.format(series.y[k]) + " ± " + fmt.format(e[k]) }
+    return fmt.format(series.y[k])
   }
 }
 
@@ -157,6 +181,13 @@ public struct InlineValue: Sendable, Hashable {
 public struct NumberFormat: Sendable {
   let precision: Int
   let style: Character
+  /// `.6g` and `.4g`, for numbers in messages.
+  static let g6 = NumberFormat(precision: 6, style: "g"), g4 = NumberFormat(precision: 4, style: "g")
+
+  init(precision: Int, style: Character) {
+    self.precision = precision
+    self.style = style
+  }
 
   public init?(_ spec: String) {
     if spec == "d" {

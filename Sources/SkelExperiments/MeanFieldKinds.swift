@@ -36,7 +36,7 @@ public struct PhaseDiagramKind: ExperimentKind {
     let field = MeanField(a)
     let ws = options.grid("sigma_w2"), bs = options.grid("sigma_b2")
     let quantity = options.string("quantity")
-    let rows = Parallel.map(bs.count) { i in
+    let rows = context.compute.map(bs.count) { i in
       var guess: Double?  // q* moves smoothly along a row: warm-start each point from the last
       return ws.map { w in
         let p = field.analyze(sigmaW2: w, sigmaB2: bs[i], qGuess: guess, correlation: quantity == "xi_c" || quantity == "c_star")

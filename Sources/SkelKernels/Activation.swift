@@ -148,6 +148,7 @@ public enum Activation: Hashable, Sendable, Codable, CustomStringConvertible {
   public var hasClosedForm: Bool {
     switch self {
     case .tanh, .softplus, .elu, .silu, .geluTanh, .sigmoid, .expression: return false
+    case .rectifiedMonomial(let k): return k <= ArcCosine.maxDegree
     default: return true
     }
   }

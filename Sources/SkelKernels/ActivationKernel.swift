@@ -42,12 +42,7 @@ extension Activation {
       return KernelValue(
         nngp: a * a * 2 / Double.pi * atan2(2 * B * q12, r) + c * c, dot: a * a * 4 * B / Double.pi / r)
     case .gelu:
-      let plus = (1 + q11) * (1 + q22)
-      let delta2 = plus - q12 * q12, delta = delta2.squareRoot()
-      let angle = atan2(q12, delta)
-      let nngp = ((q12 * q12 + prod * delta2) / (plus * delta) + q12 * angle) / (2 * Double.pi) + q12 / 4
-      let dot = 0.25 + angle / (2 * Double.pi) + q12 / delta / (2 * Double.pi) * (1 / delta2 + (1 - prod) / plus + 1)
-      return KernelValue(nngp: nngp, dot: dot)
+      return Self.geluKernel(q11: q11, q22: q22, q12: q12)
     case .sin(let a, let b, let c):
       let B = b * b, half = (q11 + q22) / 2
       let s1 = Libm.exp(B * (-half + q12)), s2 = Libm.exp(B * (-half - q12)) * Libm.cos(2 * c)
@@ -77,26 +72,47 @@ extension Activation {
         nngp: GaussianMoments.cross(k, k, q11: q11, q22: q22, q12: q12),
         dot: k == 0 ? 0 : Double(k * k) * GaussianMoments.cross(k - 1, k - 1, q11: q11, q22: q22, q12: q12))
     case .rectifiedMonomial(let k):
-      let (_, theta) = Angle.of(q11: q11, q22: q22, q12: q12)
-      let nngp = Libm.pow(prod, Double(k) / 2) * ArcCosine.j(k, theta) / (2 * Double.pi)
-      let dot = k == 0 ? 0 : Double(k * k) * Libm.pow(prod, Double(k - 1) / 2) * ArcCosine.j(k - 1, theta) / (2 * Double.pi)
-      return KernelValue(nngp: nngp, dot: dot)
+      return Self.rectifiedMonomialKernel(k, q11: q11, q22: q22, q12: q12)
     case .polynomial(let c):
-      var nngp = 0.0, dot = 0.0
-      for i in c.indices {
-        for j in c.indices {
-          nngp += c[i] * c[j] * GaussianMoments.cross(i, j, q11: q11, q22: q22, q12: q12)
-          if i > 0, j > 0 {
-            dot += Double(i * j) * c[i] * c[j] * GaussianMoments.cross(i - 1, j - 1, q11: q11, q22: q22, q12: q12)
-          }
-        }
-      }
-      return KernelValue(nngp: nngp, dot: dot)
+      return Self.polynomialKernel(c, q11: q11, q22: q22, q12: q12)
     case .gabor:
       return GaborKernel.value(q11: q11, q22: q22, q12: q12)
     case .tanh, .softplus, .elu, .silu, .geluTanh, .sigmoid, .expression:
       return nil
     }
+  }
+
+  static func geluKernel(q11: Double, q22: Double, q12: Double) -> KernelValue {
+    let prod = q11 * q22, plus = (1 + q11) * (1 + q22)
+    let delta2 = plus - q12 * q12, delta = delta2.squareRoot()
+    let angle = atan2(q12, delta)
+    let nngp = ((q12 * q12 + prod * delta2) / (plus * delta) + q12 * angle) / (2 * Double.pi) + q12 / 4
+    let dot = 0.25 + angle / (2 * Double.pi) + q12 / delta / (2 * Double.pi) * (1 / delta2 + (1 - prod) / plus + 1)
+    return KernelValue(nngp: nngp, dot: dot)
+  }
+
+  /// Arc-cosine kernels of degree ≤ 5 (`nil` above: quadrature, see `ArcCosine`).
+  static func rectifiedMonomialKernel(_ k: Int, q11: Double, q22: Double, q12: Double) -> KernelValue? {
+    guard k <= ArcCosine.maxDegree else { return nil }
+    let prod = q11 * q22
+    let (_, theta) = Angle.of(q11: q11, q22: q22, q12: q12)
+    let nngp = Libm.pow(prod, Double(k) / 2) * ArcCosine.j(k, theta) / (2 * Double.pi)
+    let dot = k == 0 ? 0 : Double(k * k) * Libm.pow(prod, Double(k - 1) / 2) * ArcCosine.j(k - 1, theta) / (2 * Double.pi)
+    return KernelValue(nngp: nngp, dot: dot)
+  }
+
+  /// Σᵢⱼ cᵢcⱼ E[uⁱvʲ] by Isserlis' theorem, and the same for the derivative.
+  static func polynomialKernel(_ c: [Double], q11: Double, q22: Double, q12: Double) -> KernelValue {
+    var nngp = 0.0, dot = 0.0
+    for i in c.indices {
+      for j in c.indices {
+        nngp += c[i] * c[j] * GaussianMoments.cross(i, j, q11: q11, q22: q22, q12: q12)
+        if i > 0, j > 0 {
+          dot += Double(i * j) * c[i] * c[j] * GaussianMoments.cross(i - 1, j - 1, q11: q11, q22: q22, q12: q12)
+        }
+      }
+    }
+    return KernelValue(nngp: nngp, dot: dot)
   }
 }
 
@@ -114,6 +130,9 @@ enum Angle {
 /// Cho & Saul's angular functions Jₖ(θ) of the arc-cosine kernels, k ≤ 5:
 /// E[(u)₊ᵏ(v)₊ᵏ] = (q₁₁q₂₂)^{k/2} Jₖ(θ)/(2π). Derived from
 /// Jₙ = (−1)ⁿ sin^{2n+1}θ (1/sinθ · d/dθ)ⁿ ((π − θ)/sinθ) with sympy; Jₖ(0) = π(2k − 1)!!.
+/// Higher degrees (up to 30 are accepted) go to quadrature: the upward recurrence
+/// Jₙ = (2n − 1) cos θ Jₙ₋₁ + (n − 1)² sin²θ Jₙ₋₂ cancels catastrophically for cos θ < 0
+/// (8 digits lost at k = 8, ρ = −0.9).
 public enum ArcCosine {
   public static let maxDegree = 5
 
@@ -126,7 +145,7 @@ public enum ArcCosine {
     case 3: return s * (4 + 11 * c * c) + t * c * (9 + 6 * c * c)
     case 4: return s * c * (55 + 50 * c * c) + t * (9 + 72 * c * c + 24 * c * c * c * c)
     case 5: return s * (64 + 607 * c * c + 274 * c * c * c * c) + t * c * (225 + 600 * c * c + 120 * c * c * c * c)
-    default: preconditionFailure("arc-cosine kernels are implemented for degree ≤ \(maxDegree)")
+    default: return .nan  // no closed form above degree 5: `closedFormKernel` is nil there
     }
   }
 }

@@ -39,8 +39,11 @@ public enum FastMLPKernel {
     return Shape(depth: flat.count / 2, w2: w * w, b2: (b ?? 0) * (b ?? 0), wOut2: wo * wo, bOut2: (bo ?? 0) * (bo ?? 0), a: sa, b: sb)
   }
 
-  /// NNGP (and NTK) Gram matrices from the input Gram `k0` (symmetric n × n, NT's ⟨x, x′⟩/d).
-  public static func run(_ shape: Shape, inputGram k0: Matrix, computeNTK: Bool, tile: Int = 64, forceScalar: Bool = false) -> (nngp: Matrix, ntk: Matrix?) {
+  /// NNGP (and NTK) Gram matrices from the input Gram `k0` (symmetric n × n, NT's ⟨x, x′⟩/d),
+  /// tiles on `compute`'s threads.
+  public static func run(
+    _ shape: Shape, inputGram k0: Matrix, computeNTK: Bool, tile: Int = 64, forceScalar: Bool = false, compute: Compute
+  ) -> (nngp: Matrix, ntk: Matrix?) {
     let n = k0.rows
     let q = (0..<n).map { k0[$0, $0] }
     let (vb, ivb) = variances(shape, diagonal: q, tile: tile)
@@ -51,7 +54,7 @@ public enum FastMLPKernel {
     func tiles(_ kp: SendablePointer<Double>, _ tp: SendablePointer<Double>?) {
       k0.storage.withUnsafeBufferPointer { inb in
         let ip = SendablePointer(UnsafeMutablePointer(mutating: inb.baseAddress!))
-        Parallel.forEach(pairs.count) { p in
+        compute.forEach(pairs.count) { p in
           let (bi, bj) = pairs[p]
           runTile(
             shape, bi, bj, n: n, tile: tile, input: ip.pointer + bi * tile * n + bj * tile, inputStride: n, nngp: kp, ntk: tp,
@@ -79,10 +82,12 @@ public enum FastMLPKernel {
   /// bytes do not depend on the thread count; diagonal blocks by `dsyrk`, half the flops); its
   /// tiles then run all layers while they sit in cache and write their results and mirror images
   /// into the outputs, which are written once (non-temporal stores) and never read. Blocks run on
-  /// all threads. At L = 1 the whole job costs little more than the Gram: at N = 4000 blocks of
+  /// `compute`'s threads. At L = 1 the whole job costs little more than the Gram: at N = 4000 blocks of
   /// 256–512 measured within noise of each other, 320 the fastest median, and the fresh outputs
   /// are on huge pages (`HugePages`).
-  public static func run(_ shape: Shape, inputs x: Matrix, computeNTK: Bool, tile: Int = 64, block: Int = 320) -> (nngp: Matrix, ntk: Matrix?) {
+  public static func run(
+    _ shape: Shape, inputs x: Matrix, computeNTK: Bool, tile: Int = 64, block: Int = 320, compute: Compute
+  ) -> (nngp: Matrix, ntk: Matrix?) {
     let n = x.rows, d = x.columns
     precondition(block % tile == 0, "blocks are whole tiles")
     var q = [Double](repeating: 0, count: n)
@@ -100,8 +105,8 @@ public enum FastMLPKernel {
         let kp = SendablePointer(kb.baseAddress!)
         x.storage.withUnsafeBufferPointer { xb in
           let xp = SendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
-          Parallel.singleThreadedBLAS {
-            Parallel.forEach(pairs.count) { p in
+          Compute.singleThreadedBLAS {
+            compute.forEach(pairs.count) { p in
               let (bi, bj) = pairs[p]
               let r0 = bi * block, c0 = bj * block
               let rows = min(block, n - r0), cols = min(block, n - c0)

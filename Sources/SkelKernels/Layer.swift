@@ -41,12 +41,12 @@ public indirect enum LayerSpec: Hashable, Sendable, Codable, CustomStringConvert
 
   /// The layer's kernel on the inputs X (rows), from NT's input kernel ⟨x, x′⟩/d. A deep ab-ReLU
   /// MLP takes the fused path of `FastMLPKernel` (Gram strips and layers in one pass); anything
-  /// else starts from `KernelState.inputs`.
-  public func kernel(inputs x: Matrix, computeNTK: Bool = true) throws(KernelError) -> KernelState {
+  /// else starts from `KernelState.inputs`. The fast path runs on `compute`'s threads.
+  public func kernel(inputs x: Matrix, computeNTK: Bool = true, compute: Compute = .allCores) throws(KernelError) -> KernelState {
     guard x.rows >= 32, let shape = FastMLPKernel.shape(of: self) else {
-      return try kernel(.inputs(x, computeNTK: computeNTK))
+      return try kernel(.inputs(x, computeNTK: computeNTK), compute: compute)
     }
-    let (nngp, ntk) = FastMLPKernel.run(shape, inputs: x, computeNTK: computeNTK)
+    let (nngp, ntk) = FastMLPKernel.run(shape, inputs: x, computeNTK: computeNTK, compute: compute)
     let variances = (0..<x.rows).map { nngp[$0, $0] }
     return KernelState(nngp: nngp, ntk: ntk, cov1: variances, cov2: variances, isGaussian: true)
   }
@@ -54,12 +54,13 @@ public indirect enum LayerSpec: Hashable, Sendable, Codable, CustomStringConvert
   /// Applies the layer to a kernel state. Pure: returns a new state.
   ///
   /// A deep ab-ReLU MLP on a symmetric input state (one batch with itself, larger than a few
-  /// entries) takes the tiled, vectorized path of `FastMLPKernel`; everything else the generic one.
-  public func kernel(_ k: KernelState) throws(KernelError) -> KernelState {
+  /// entries) takes the tiled, vectorized path of `FastMLPKernel` on `compute`'s threads;
+  /// everything else the generic one.
+  public func kernel(_ k: KernelState, compute: Compute = .allCores) throws(KernelError) -> KernelState {
     if k.nngp.rows == k.nngp.columns, k.nngp.rows >= 32, !k.isGaussian, k.cov1 == k.cov2,
       k.ntk.map({ $0.storage.allSatisfy { $0 == 0 } }) ?? true, let shape = FastMLPKernel.shape(of: self)
     {
-      let (nngp, ntk) = FastMLPKernel.run(shape, inputGram: k.nngp, computeNTK: k.ntk != nil)
+      let (nngp, ntk) = FastMLPKernel.run(shape, inputGram: k.nngp, computeNTK: k.ntk != nil, compute: compute)
       let half = (shape.a * shape.a + shape.b * shape.b) / 2
       var variances = k.cov1
       for i in variances.indices {

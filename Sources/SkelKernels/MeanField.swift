@@ -231,35 +231,7 @@ public struct MeanField: Sendable {
   public func analyze(sigmaW2: Double, sigmaB2: Double, qGuess: Double? = nil, correlation: Bool = true) -> Point {
     let inf = Double.infinity
     func xi(_ chi: Double) -> Double { chi == 1 ? inf : -1 / log(chi) }
-    if case .abRelu(let a, let b) = activation, sigmaB2 == 0 {
-      // Positive homogeneity: q^l = (σ_w²(a² + b²)/2)^{l−1} q¹ and the correlation map is the
-      // normalized dual, the same for every σ_w², with 𝒞′(1) = 1: c* = 1 is the only fixed point,
-      // marginal (χ_c = 1, ξ_c = ∞) yet attracting, 1 − c^l ≃ 9π²(a² + b²)²/(2(a − b)⁴l²). Not
-      // tanh's degenerate branch (there c freezes because φ becomes linear as q → 0).
-      let chi1 = sigmaW2 * (a * a + b * b) / 2
-      let inf = Double.infinity
-      if a == b {
-        return Point(
-          sigmaW2: sigmaW2, sigmaB2: 0, phase: abs(chi1 - 1) < 1e-12 ? .critical : (chi1 < 1 ? .ordered : .divergent),
-          qStar: chi1 <= 1 + 1e-12 ? (chi1 < 1 - 1e-12 ? 0 : nil) : nil, cStar: nil, chi1: chi1, chiC: 1, lengthSlope: chi1,
-          xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1), note: "linear network: 𝒞 is the identity, c^l = c⁰ at every depth (c* undefined)")
-      }
-      let critical = abs(chi1 - 1) < 1e-12
-      let lengths: String
-      let phase: Phase
-      let qStar: Double?
-      if critical {
-        (phase, qStar, lengths) = (.critical, nil, "the length map is the identity, every q is a neutral fixed point (q^l = q¹, q* input-dependent)")
-      } else if chi1 < 1 {
-        (phase, qStar, lengths) = (.ordered, 0, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ → 0 geometrically")
-      } else {
-        (phase, qStar, lengths) = (.divergent, nil, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ grows without bound")
-      }
-      return Point(
-        sigmaW2: sigmaW2, sigmaB2: 0, phase: phase, qStar: qStar, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: chi1,
-        xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1),
-        note: "ReLU family at σ_b² = 0: \(lengths); the correlation map does not depend on σ_w², c* = 1 is the only fixed point, marginal (χ_c = 1) and attracting: 1 − c^l ∝ 1/l²")
-    }
+    if case .abRelu(let a, let b) = activation, sigmaB2 == 0 { return homogeneousPoint(a: a, b: b, sigmaW2: sigmaW2) }
     guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2, guess: qGuess) else {
       let chi1 = sigmaW2 * derivativeMoment(1)
       return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .divergent, qStar: nil, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: nil, xiQ: nil, xiC: nil, xiGradient: xi(chi1), note: "no finite length fixed point: q grows without bound")
@@ -290,6 +262,44 @@ public struct MeanField: Sendable {
     if !correlation {
       return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: nil, xiGradient: xi(chi1), note: "c* not computed")
     }
+    return chaoticPoint(q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2, chi1: chi1, slopeQ: slopeQ)
+  }
+
+  /// The ReLU family at σ_b² = 0. Positive homogeneity: q^l = (σ_w²(a² + b²)/2)^{l−1} q¹ and
+  /// the correlation map is the normalized dual, the same for every σ_w², with 𝒞′(1) = 1: c* = 1
+  /// is the only fixed point, marginal (χ_c = 1, ξ_c = ∞) yet attracting,
+  /// 1 − c^l ≃ 9π²(a² + b²)²/(2(a − b)⁴l²). Not tanh's degenerate branch (there c freezes
+  /// because φ becomes linear as q → 0).
+  func homogeneousPoint(a: Double, b: Double, sigmaW2: Double) -> Point {
+    func xi(_ chi: Double) -> Double { chi == 1 ? .infinity : -1 / log(chi) }
+    let chi1 = sigmaW2 * (a * a + b * b) / 2
+    let inf = Double.infinity
+    if a == b {
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: 0, phase: abs(chi1 - 1) < 1e-12 ? .critical : (chi1 < 1 ? .ordered : .divergent),
+        qStar: chi1 <= 1 + 1e-12 ? (chi1 < 1 - 1e-12 ? 0 : nil) : nil, cStar: nil, chi1: chi1, chiC: 1, lengthSlope: chi1,
+        xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1), note: "linear network: 𝒞 is the identity, c^l = c⁰ at every depth (c* undefined)")
+    }
+    let critical = abs(chi1 - 1) < 1e-12
+    let lengths: String
+    let phase: Phase
+    let qStar: Double?
+    if critical {
+      (phase, qStar, lengths) = (.critical, nil, "the length map is the identity, every q is a neutral fixed point (q^l = q¹, q* input-dependent)")
+    } else if chi1 < 1 {
+      (phase, qStar, lengths) = (.ordered, 0, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ → 0 geometrically")
+    } else {
+      (phase, qStar, lengths) = (.divergent, nil, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ grows without bound")
+    }
+    return Point(
+      sigmaW2: sigmaW2, sigmaB2: 0, phase: phase, qStar: qStar, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: chi1,
+      xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1),
+      note: "ReLU family at σ_b² = 0: \(lengths); the correlation map does not depend on σ_w², c* = 1 is the only fixed point, marginal (χ_c = 1) and attracting: 1 − c^l ∝ 1/l²")
+  }
+
+  /// The chaotic phase (χ₁ > 1): the stable correlation fixed point c* < 1 by Brent's method.
+  func chaoticPoint(q: Double, sigmaW2: Double, sigmaB2: Double, chi1: Double, slopeQ: Double?) -> Point {
+    func xi(_ chi: Double) -> Double { chi == 1 ? .infinity : -1 / log(chi) }
     let map = correlationMapFunction(q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2)
     let g = { (c: Double) in map(c).value - c }
     // g(1) = −σ_w²·tail/q* ≤ 0 and g′(1) = χ₁ − 1 > 0, so g(1 − δ) < 0 for δ small enough.

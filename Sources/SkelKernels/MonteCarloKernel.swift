@@ -20,8 +20,13 @@ public enum MonteCarloKernel {
   public enum Route: Sendable { case cheaper, forward, gram }
 
   /// One draw of the empirical NNGP K = H Hᵀ / r of a depth-`depth` ReLU MLP of width r,
-  /// H_l = relu(H_{l−1} W_l · √(2/fan_in)), on inputs X (N × d).
-  public static func reluMLP(_ x: Matrix, width r: Int, depth: Int, seed: UInt64, route: Route = .cheaper) -> Matrix {
+  /// H_l = relu(H_{l−1} W_l · √(2/fan_in)), on inputs X (N × d); normals and OpenBLAS on
+  /// `compute`'s threads.
+  public static func reluMLP(_ x: Matrix, width r: Int, depth: Int, seed: UInt64, route: Route = .cheaper, compute: Compute) -> Matrix {
+    compute.blas { reluMLPLayers(x, width: r, depth: depth, seed: seed, route: route, compute: compute) }
+  }
+
+  static func reluMLPLayers(_ x: Matrix, width r: Int, depth: Int, seed: UInt64, route: Route, compute: Compute) -> Matrix {
     let n = x.rows
     var h = x
     for l in 0..<depth {
@@ -30,13 +35,13 @@ public enum MonteCarloKernel {
       let gramFlops = Double(n * n) * Double(fanIn) + Double(n * n * n) / 3 + Double(n * n) * Double(r)
       let tryGram = route == .gram || (route == .cheaper && gramFlops < forwardFlops)
       if tryGram, fanIn >= n {
-        if let pre = choleskyPreactivations(h.gram(), scale: 2 / Double(fanIn), width: r, seed: seed, label: "layer \(l) gram") {
+        if let pre = choleskyPreactivations(h.gram(), scale: 2 / Double(fanIn), width: r, seed: seed, label: "layer \(l) gram", compute: compute) {
           h = pre
           h.storage.withUnsafeMutableBufferPointer { p in for i in 0..<p.count where p[i] < 0 { p[i] = 0 } }
           continue
         }
       }
-      let w = gaussianMatrix(rows: fanIn, columns: r, seed: seed, label: "layer \(l)")
+      let w = gaussianMatrix(rows: fanIn, columns: r, seed: seed, label: "layer \(l)", compute: compute)
       var next = Matrix(rows: h.rows, columns: r)
       let scale = (2 / Double(fanIn)).squareRoot()
       h.storage.withUnsafeBufferPointer { ph in
@@ -56,7 +61,7 @@ public enum MonteCarloKernel {
 
   /// L·Z with L Lᵀ = scale · G (G symmetric N × N) and Z ~ N(0, 1)^{N × r}: r i.i.d. columns
   /// N(0, scale · G). Nil when `dpotrf` finds G not positive definite.
-  static func choleskyPreactivations(_ g: Matrix, scale: Double, width r: Int, seed: UInt64, label: String) -> Matrix? {
+  static func choleskyPreactivations(_ g: Matrix, scale: Double, width r: Int, seed: UInt64, label: String, compute: Compute) -> Matrix? {
     let n = g.rows
     var a = g.storage
     for i in a.indices { a[i] *= scale }
@@ -64,9 +69,9 @@ public enum MonteCarloKernel {
     // Row-major storage of a symmetric matrix is its column-major storage. LAPACK's lower factor L
     // (column-major) is, read row-major, Lᵀ in the upper triangle.
     var uplo = CChar(UInt8(ascii: "L"))
-    Parallel.singleThreadedBLAS { dpotrf_(&uplo, &order, &a, &lda, &info) }
+    Compute.singleThreadedBLAS { dpotrf_(&uplo, &order, &a, &lda, &info) }
     guard info == 0 else { return nil }
-    var z = gaussianMatrix(rows: n, columns: r, seed: seed, label: label)
+    var z = gaussianMatrix(rows: n, columns: r, seed: seed, label: label, compute: compute)
     a.withUnsafeBufferPointer { pa in
       z.storage.withUnsafeMutableBufferPointer { pz in
         // Z ← (Lᵀ)ᵀ Z = L Z
@@ -78,13 +83,13 @@ public enum MonteCarloKernel {
 
   /// A rows × columns matrix of standard normals, filled in parallel: each chunk of rows has its
   /// own stream (seed, label, chunk), so the bytes do not depend on the number of threads.
-  public static func gaussianMatrix(rows: Int, columns: Int, seed: UInt64, label: String) -> Matrix {
+  public static func gaussianMatrix(rows: Int, columns: Int, seed: UInt64, label: String, compute: Compute = .allCores) -> Matrix {
     var m = Matrix(rows: rows, columns: columns)
     let chunk = 64
     let chunks = (rows + chunk - 1) / chunk
     m.storage.withUnsafeMutableBufferPointer { p in
       let out = SendablePointer(p.baseAddress!)
-      Parallel.forEach(chunks) { c in
+      compute.forEach(chunks) { c in
         var g = SeededGenerator(seed: seed, label: "\(label) rows \(c)")
         let start = c * chunk * columns, end = min(rows, (c + 1) * chunk) * columns
         for i in start..<end { out.pointer[i] = g.nextNormal() }

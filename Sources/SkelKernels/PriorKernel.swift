@@ -108,10 +108,11 @@ public enum PriorKernel {
   }
 
   /// Runs m random networks on the rows of x and calls `checkpoint(m′, K_{m′})` after each m′ in
-  /// `checkpoints` (ascending). Each network's weights come from its own stream (seed, label, s).
+  /// `checkpoints` (ascending). Each network's weights come from its own stream (seed, label, s);
+  /// networks run on `compute`'s threads.
   public static func estimate(
     _ net: RandomNetwork, inputs x: Matrix, checkpoints: [Int], readout: Readout, seed: UInt64, label: String,
-    checkpoint: (Int, Matrix) throws -> Void
+    compute: Compute = .allCores, checkpoint: (Int, Matrix) throws -> Void
   ) throws {
     let n = x.rows
     var sum = Matrix(rows: n, columns: n)
@@ -119,13 +120,13 @@ public enum PriorKernel {
     // threaded inside), then added to the running sum in chunk order: the same additions in the
     // same order for any number of threads.
     let chunk = 4
-    let batch = 4 * max(1, Parallel.threads)
+    let batch = 4 * max(1, compute.threads)
     var s = 0
-    try Parallel.singleThreadedBLAS {
+    try Compute.singleThreadedBLAS {
       for target in checkpoints {
         while s < target {
           let starts = Array(stride(from: s, to: target, by: chunk).prefix(batch))
-          let partials = Parallel.map(starts.count) { c -> Result<Matrix, LinearAlgebraError> in
+          let partials = compute.map(starts.count) { c -> Result<Matrix, LinearAlgebraError> in
             Result { () throws(LinearAlgebraError) -> Matrix in
               var part = Matrix(rows: n, columns: n)
               for net0 in starts[c]..<min(starts[c] + chunk, target) {
@@ -146,7 +147,7 @@ public enum PriorKernel {
             let part = try p.get()
             for i in sum.storage.indices { sum.storage[i] += part.storage[i] }
           }
-          s = min(target, starts.last! + chunk)
+          s = min(target, (starts.last ?? s) + chunk)
         }
         var k = sum
         k.mirrorUpperTriangle()

@@ -19,7 +19,7 @@ extension Matrix {
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
-          Parallel.singleThreadedBLAS {
+          Compute.singleThreadedBLAS {
             cblas_dgemm(
               CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(a.rows), Int32(b.columns), Int32(a.columns), 1,
               pa.baseAddress, Int32(a.columns), pb.baseAddress, Int32(b.columns), 0, pc.baseAddress, Int32(b.columns))
@@ -63,12 +63,12 @@ extension Matrix {
     var lwork: Int32 = -1, liwork: Int32 = -1
     var workSize = 0.0
     var iworkSize: Int32 = 0
-    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info) }
+    Compute.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &workSize, &lwork, &iworkSize, &liwork, &info) }
     lwork = Int32(workSize)
     liwork = iworkSize
     var work = [Double](repeating: 0, count: Int(lwork))
     var iwork = [Int32](repeating: 0, count: Int(max(1, liwork)))
-    Parallel.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
+    Compute.singleThreadedBLAS { dsyevd_(&jobz, &uplo, &n, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
     return (w, a)
   }
@@ -88,7 +88,7 @@ extension Matrix {
   private func gemv(_ trans: CBLAS_TRANSPOSE, _ x: [Double], outputs: Int) -> [Double] {
     var y = [Double](repeating: 0, count: outputs)
     storage.withUnsafeBufferPointer { pa in
-      Parallel.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
+      Compute.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
     }
     return y
   }
@@ -118,17 +118,17 @@ extension Matrix {
     var tau = [Double](repeating: 0, count: n)
     var lwork: Int32 = -1
     var size = 0.0
-    Parallel.singleThreadedBLAS { dgeqrf_(&mm, &nn, &a, &lda, &tau, &size, &lwork, &info) }
+    Compute.singleThreadedBLAS { dgeqrf_(&mm, &nn, &a, &lda, &tau, &size, &lwork, &info) }
     lwork = Int32(max(1, size))
     var work = [Double](repeating: 0, count: Int(lwork))
-    Parallel.singleThreadedBLAS { dgeqrf_(&mm, &nn, &a, &lda, &tau, &work, &lwork, &info) }
+    Compute.singleThreadedBLAS { dgeqrf_(&mm, &nn, &a, &lda, &tau, &work, &lwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dgeqrf", info: Int(info)) }
     let signs = (0..<n).map { a[$0 * m + $0] < 0 ? -1.0 : 1.0 }
     lwork = -1
-    Parallel.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &size, &lwork, &info) }
+    Compute.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &size, &lwork, &info) }
     lwork = Int32(max(1, size))
     work = [Double](repeating: 0, count: Int(lwork))
-    Parallel.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &work, &lwork, &info) }
+    Compute.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &work, &lwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dorgqr", info: Int(info)) }
     var q = Matrix(rows: m, columns: n)
     for j in 0..<n { for i in 0..<m { q.storage[i * n + j] = a[j * m + i] * signs[j] } }
@@ -142,12 +142,12 @@ extension Matrix {
     var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
     var a = storage
     var uplo = CChar(UInt8(ascii: "U"))
-    Parallel.singleThreadedBLAS { dpotrf_(&uplo, &n, &a, &lda, &info) }
+    Compute.singleThreadedBLAS { dpotrf_(&uplo, &n, &a, &lda, &info) }
     if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
     // B column-major = Bᵀ row-major
     var x = b.transposed.storage
     var nrhs = Int32(b.columns), ldb = Int32(rows)
-    Parallel.singleThreadedBLAS { dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info) }
+    Compute.singleThreadedBLAS { dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info) }
     guard info == 0 else { throw .lapack(routine: "dpotrs", info: Int(info)) }
     return Matrix(rows: b.columns, columns: rows, storage: x).transposed
   }
@@ -159,7 +159,7 @@ extension Matrix {
     var a = storage
     // column-major upper factor U (A = UᵀU) of A read column-major (= A, symmetric): Uᵀ = L row-major
     var uplo = CChar(UInt8(ascii: "U"))
-    Parallel.singleThreadedBLAS { dpotrf_(&uplo, &n, &a, &lda, &info) }
+    Compute.singleThreadedBLAS { dpotrf_(&uplo, &n, &a, &lda, &info) }
     if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
     guard info == 0 else { throw .lapack(routine: "dpotrf", info: Int(info)) }
     var l = Matrix(rows: rows, columns: rows)
@@ -181,10 +181,10 @@ extension Matrix {
     var iwork = [Int32](repeating: 0, count: 8 * k)
     var lwork: Int32 = -1
     var workSize = 0.0
-    Parallel.singleThreadedBLAS { dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &workSize, &lwork, &iwork, &info) }
+    Compute.singleThreadedBLAS { dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &workSize, &lwork, &iwork, &info) }
     lwork = Int32(workSize)
     var work = [Double](repeating: 0, count: Int(lwork))
-    Parallel.singleThreadedBLAS { dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &work, &lwork, &iwork, &info) }
+    Compute.singleThreadedBLAS { dgesdd_(&jobz, &mm, &nn, &a, &lda, &s, &up, &ldu, &vtp, &ldvt, &work, &lwork, &iwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dgesdd", info: Int(info)) }
     // U′ (n×k, column-major): U′[i, c] = up[c*n + i]; V′ᵀ (k×m, column-major): V′ᵀ[r, j] = vtp[j*k + r]
     var u = Matrix(rows: m, columns: k), vt = Matrix(rows: k, columns: n)

@@ -48,7 +48,7 @@ public struct Color: Hashable, Sendable, Codable {
   public static let black = Color(hex: 0x000000)
   public static let white = Color(hex: 0xFFFFFF)
   public func withAlpha(_ a: Double) -> Color { Color(red: red, green: green, blue: blue, alpha: a) }
-  /// `#rrggbb` for HTML and Pango markup.
+  /// `#rrggbb` for HTML and the backends.
   public var hexString: String {
     func c(_ v: Double) -> String {
       let s = String(Int((v * 255).rounded()), radix: 16)

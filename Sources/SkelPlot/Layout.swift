@@ -12,8 +12,8 @@ public struct PanelLayout: Sendable, Hashable {
   public var yScale: Scale
   public var xTicks: [Double]
   public var yTicks: [Double]
-  public var xTickLabels: [String]
-  public var yTickLabels: [String]
+  public var xTickLabels: [[TextRun]]
+  public var yTickLabels: [[TextRun]]
   public var legendBox: Rect?
   /// The colorbar of a heat map: its bar, value range and ticks.
   public var colorbar: ColorbarLayout?
@@ -25,7 +25,7 @@ public struct ColorbarLayout: Sendable, Hashable {
   public var bar: Rect
   public var range: ClosedRange<Double>
   public var ticks: [Double]
-  public var labels: [String]
+  public var labels: [[TextRun]]
 }
 
 /// Resolves a figure into a scene: limits, ticks, margins from measured text, legend placement,
@@ -84,7 +84,7 @@ public struct FigureLayout {
     return (Scale.inverse(a - pad, spec.scale), Scale.inverse(b + pad, spec.scale))
   }
 
-  static func ticks(for scale: Scale) -> ([Double], [String]) {
+  static func ticks(for scale: Scale) -> ([Double], [[TextRun]]) {
     let lo = min(scale.lower, scale.upper), hi = max(scale.lower, scale.upper)
     switch scale.kind {
     case .linear:
@@ -132,19 +132,19 @@ public struct FigureLayout {
     let (yt, yl) = Self.ticks(for: yScale)
 
     let pad = 4.0
-    let textHeight = measurer.measure(markup: "0", font: tickFont).height
-    let yLabelWidth = showYLabels ? (yl.map { measurer.measure(markup: $0, font: tickFont).width }.max() ?? 0) : 0
-    let xLabelHeight = showXLabels ? (xl.map { measurer.measure(markup: $0, font: tickFont).height }.max() ?? 0) : 0
-    let xAxisLabel = axes.x.label.isEmpty || !showXLabels ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.x.label), font: labelFont)
-    let yAxisLabel = axes.y.label.isEmpty || !showYLabels ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.y.label), font: labelFont)
-    let title = axes.title.isEmpty ? nil : measurer.measure(markup: MathMarkup.pango(fromTeX: axes.title), font: titleFont)
-    let letterHeight = letter == nil ? 0 : measurer.measure(markup: letter!, font: titleFont).height
+    let textHeight = measurer.measure(runs: .plain("0"), font: tickFont).height
+    let yLabelWidth = showYLabels ? (yl.map { measurer.measure(runs: $0, font: tickFont).width }.max() ?? 0) : 0
+    let xLabelHeight = showXLabels ? (xl.map { measurer.measure(runs: $0, font: tickFont).height }.max() ?? 0) : 0
+    let xAxisLabel = axes.x.label.isEmpty || !showXLabels ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.x.label), font: labelFont)
+    let yAxisLabel = axes.y.label.isEmpty || !showYLabels ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.y.label), font: labelFont)
+    let title = axes.title.isEmpty ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.title), font: titleFont)
+    let letterHeight = letter.map { measurer.measure(runs: .plain($0), font: titleFont).height } ?? 0
 
     var left = frame.x + pad + (yAxisLabel.map { $0.height + pad } ?? 0) + yLabelWidth + theme.tickLength + 3
     if letter != nil, title == nil { left = max(left, frame.x + pad) }
     let bottom = frame.maxY - pad - (xAxisLabel.map { $0.height + pad } ?? 0) - xLabelHeight - theme.tickLength - 3
     // room for half the last x tick label, and a gutter so neighbouring panels' labels never touch
-    var right = frame.maxX - max(pad, (xl.last.map { measurer.measure(markup: $0, font: tickFont).width / 2 } ?? 0) + 2) - (frame.maxX < figureWidth - 1 ? 10 : 0)
+    var right = frame.maxX - max(pad, (xl.last.map { measurer.measure(runs: $0, font: tickFont).width / 2 } ?? 0) + 2) - (frame.maxX < figureWidth - 1 ? 10 : 0)
     let top = frame.y + pad + max(title.map { $0.height + pad } ?? textHeight / 2, letterHeight > 0 ? letterHeight + 2 : 0)
 
     // A heat map's colorbar takes a strip on the right.
@@ -153,8 +153,8 @@ public struct FigureLayout {
       let range = h.range
       let t = TickLocator.linearTicks(lower: range.lowerBound, upper: range.upperBound, maxTicks: 5)
       let labels = TickFormatter.linearLabels(t)
-      let labelWidth = labels.map { measurer.measure(markup: $0, font: tickFont).width }.max() ?? 0
-      let barLabel = h.colorbarLabel.isEmpty ? 0 : measurer.measure(markup: MathMarkup.pango(fromTeX: h.colorbarLabel), font: labelFont).height + pad
+      let labelWidth = labels.map { measurer.measure(runs: $0, font: tickFont).width }.max() ?? 0
+      let barLabel = h.colorbarLabel.isEmpty ? 0 : measurer.measure(runs: MathText.runs(fromTeX: h.colorbarLabel), font: labelFont).height + pad
       let barWidth = 10.0
       right = frame.maxX - pad - barLabel - labelWidth - theme.tickLength - 3 - barWidth - 12
       colorbar = ColorbarLayout(
@@ -219,7 +219,7 @@ public struct FigureLayout {
   func legendMetrics(_ axes: Axes) -> LegendMetrics? {
     let entries = legendEntries(axes)
     guard axes.legend != .none, !entries.isEmpty else { return nil }
-    let ext = entries.map { measurer.measure(markup: MathMarkup.pango(fromTeX: $0.0.legendName), font: legendFont) }
+    let ext = entries.map { measurer.measure(runs: MathText.runs(fromTeX: $0.0.legendName), font: legendFont) }
     let rowHeight = (ext.map(\.height).max() ?? 10) + 1
     let swatch = 16.0
     let w = (ext.map(\.width).max() ?? 0) + swatch + 4 + 10
@@ -296,7 +296,7 @@ public struct FigureLayout {
         items += draw(axes, l)
       }
       if figure.panelLetters && figure.panels.count > 1 {
-        items.append(.text(TextItem(markup: "<b>\(Self.letter(k))</b>", position: Point(l.frame.x + 4, l.frame.y + 3), font: titleFont, color: theme.foreground, horizontal: .left, vertical: .top)))
+        items.append(.text(TextItem(runs: [TextRun(Self.letter(k), style: .bold)], position: Point(l.frame.x + 4, l.frame.y + 3), font: titleFont, color: theme.foreground, horizontal: .left, vertical: .top)))
       }
     }
     return Scene(width: figure.width, height: figure.height, background: theme.background, items: items)
@@ -367,24 +367,24 @@ public struct FigureLayout {
       let x = toPoint(t, l.yScale.lower, l).x
       items.append(.path([.move(Point(x, a.maxY)), .line(Point(x, a.maxY + theme.tickLength))], stroke: tickStroke, fill: nil))
       if l.showXLabels {
-        items.append(.text(TextItem(markup: label, position: Point(x, a.maxY + theme.tickLength + 2), font: tf, color: fg, horizontal: .center, vertical: .top)))
+        items.append(.text(TextItem(runs: label, position: Point(x, a.maxY + theme.tickLength + 2), font: tf, color: fg, horizontal: .center, vertical: .top)))
       }
     }
     for (t, label) in zip(l.yTicks, l.yTickLabels) {
       let y = toPoint(l.xScale.lower, t, l).y
       items.append(.path([.move(Point(a.minX - theme.tickLength, y)), .line(Point(a.minX, y))], stroke: tickStroke, fill: nil))
       if l.showYLabels {
-        items.append(.text(TextItem(markup: label, position: Point(a.minX - theme.tickLength - 3, y), font: tf, color: fg, horizontal: .right, vertical: .center)))
+        items.append(.text(TextItem(runs: label, position: Point(a.minX - theme.tickLength - 3, y), font: tf, color: fg, horizontal: .right, vertical: .center)))
       }
     }
     if !axes.x.label.isEmpty && l.showXLabels {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.x.label), position: Point(a.x + a.width / 2, l.frame.maxY - 4), font: labelFont, color: fg, horizontal: .center, vertical: .bottom)))
+      items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.x.label), position: Point(a.x + a.width / 2, l.frame.maxY - 4), font: labelFont, color: fg, horizontal: .center, vertical: .bottom)))
     }
     if !axes.y.label.isEmpty && l.showYLabels {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.y.label), position: Point(l.frame.x + 4, a.y + a.height / 2), font: labelFont, color: fg, horizontal: .center, vertical: .top, rotation: 90)))
+      items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.y.label), position: Point(l.frame.x + 4, a.y + a.height / 2), font: labelFont, color: fg, horizontal: .center, vertical: .top, rotation: 90)))
     }
     if !axes.title.isEmpty {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: axes.title), position: Point(a.x + a.width / 2, l.frame.y + 4), font: titleFont, color: fg, horizontal: .center, vertical: .top)))
+      items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.title), position: Point(a.x + a.width / 2, l.frame.y + 4), font: titleFont, color: fg, horizontal: .center, vertical: .top)))
     }
     if let box = l.legendBox, let m = legendMetrics(axes) { items += drawLegend(axes, box: box, metrics: m) }
     if let cb = l.colorbar, let h = axes.heatmap { items += drawColorbar(cb, h) }
@@ -461,7 +461,7 @@ public struct FigureLayout {
     }
     var items: [SceneItem] = [.path(path, stroke: stroke, fill: nil)]
     if !label.isEmpty {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75), horizontal: labelAnchor.0, vertical: labelAnchor.1)))
+      items.append(.text(TextItem(runs: MathText.runs(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75), horizontal: labelAnchor.0, vertical: labelAnchor.1)))
     }
     return items
   }
@@ -504,11 +504,11 @@ public struct FigureLayout {
     for (t, label) in zip(cb.ticks, cb.labels) {
       let y = cb.bar.maxY - (t - cb.range.lowerBound) / span * cb.bar.height
       items.append(.path([.move(Point(cb.bar.maxX, y)), .line(Point(cb.bar.maxX + theme.tickLength, y))], stroke: stroke, fill: nil))
-      items.append(.text(TextItem(markup: label, position: Point(cb.bar.maxX + theme.tickLength + 2, y), font: tickFont, color: theme.foreground, horizontal: .left, vertical: .center)))
-      labelRight = max(labelRight, cb.bar.maxX + theme.tickLength + 2 + measurer.measure(markup: label, font: tickFont).width)
+      items.append(.text(TextItem(runs: label, position: Point(cb.bar.maxX + theme.tickLength + 2, y), font: tickFont, color: theme.foreground, horizontal: .left, vertical: .center)))
+      labelRight = max(labelRight, cb.bar.maxX + theme.tickLength + 2 + measurer.measure(runs: label, font: tickFont).width)
     }
     if !h.colorbarLabel.isEmpty {
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: h.colorbarLabel), position: Point(labelRight + 4, cb.bar.y + cb.bar.height / 2), font: labelFont, color: theme.foreground, horizontal: .center, vertical: .top, rotation: 90)))
+      items.append(.text(TextItem(runs: MathText.runs(fromTeX: h.colorbarLabel), position: Point(labelRight + 4, cb.bar.y + cb.bar.height / 2), font: labelFont, color: theme.foreground, horizontal: .center, vertical: .top, rotation: 90)))
     }
     return items
   }
@@ -548,7 +548,7 @@ public struct FigureLayout {
         items.append(.path(rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
       default: break
       }
-      items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: mark.legendName), position: Point(x1 + 4, cy), font: legendFont, color: theme.foreground, horizontal: .left, vertical: .center)))
+      items.append(.text(TextItem(runs: MathText.runs(fromTeX: mark.legendName), position: Point(x1 + 4, cy), font: legendFont, color: theme.foreground, horizontal: .left, vertical: .center)))
     }
     return items
   }
@@ -580,7 +580,7 @@ public struct FigureLayout {
       }
       items.append(.path([.circle(center: p, radius: radius)], stroke: StrokeStyle(color: theme.foreground, width: 0.7), fill: fill))
       if !n.label.isEmpty {
-        items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: n.label), position: p, font: FontSpec(family: theme.mathFamily, size: min(theme.legendFontSize, radius * 0.95)), color: n.style == .input ? theme.foreground : Color.white, horizontal: .center, vertical: .center)))
+        items.append(.text(TextItem(runs: MathText.runs(fromTeX: n.label), position: p, font: FontSpec(family: theme.mathFamily, size: min(theme.legendFontSize, radius * 0.95)), color: n.style == .input ? theme.foreground : Color.white, horizontal: .center, vertical: .center)))
       }
     }
     return items
@@ -590,7 +590,7 @@ public struct FigureLayout {
   public func tableColumnWidths(_ t: TableFigure) -> [Double] {
     let font = FontSpec(family: theme.mathFamily, size: theme.legendFontSize)
     return t.columns.indices.map { c in
-      ([t.columns[c]] + t.rows.map { c < $0.count ? $0[c] : "" }).map { measurer.measure(markup: MathMarkup.pango(fromTeX: $0), font: font).width }.max() ?? 0
+      ([t.columns[c]] + t.rows.map { c < $0.count ? $0[c] : "" }).map { measurer.measure(runs: MathText.runs(fromTeX: $0), font: font).width }.max() ?? 0
     }
   }
 
@@ -599,7 +599,7 @@ public struct FigureLayout {
     let font = FontSpec(family: theme.mathFamily, size: theme.legendFontSize)
     let bold = FontSpec(family: theme.mathFamily, size: theme.legendFontSize, bold: true)
     let widths = tableColumnWidths(t)
-    let gap = 12.0, rowHeight = measurer.measure(markup: "0", font: font).height + 4
+    let gap = 12.0, rowHeight = measurer.measure(runs: .plain("0"), font: font).height + 4
     let total = widths.reduce(0, +) + gap * Double(max(0, widths.count - 1))
     var x0 = f.x + max(4, (f.width - total) / 2)
     let height = rowHeight * Double(t.rows.count + 1) + 6
@@ -615,7 +615,7 @@ public struct FigureLayout {
       func place(_ text: String, row: Int, font: FontSpec) {
         let y = y0 + 2 + rowHeight * (Double(row) + 0.5) + (row > 0 ? 3 : 0)
         let x = numeric ? x0 + w : x0
-        items.append(.text(TextItem(markup: MathMarkup.pango(fromTeX: text), position: Point(x, y), font: font, color: theme.foreground, horizontal: numeric ? .right : .left, vertical: .center)))
+        items.append(.text(TextItem(runs: MathText.runs(fromTeX: text), position: Point(x, y), font: font, color: theme.foreground, horizontal: numeric ? .right : .left, vertical: .center)))
       }
       place(t.columns[c], row: 0, font: bold)
       for (r, row) in t.rows.enumerated() where c < row.count {

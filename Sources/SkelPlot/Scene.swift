@@ -71,9 +71,9 @@ public struct FontSpec: Hashable, Sendable {
   }
 }
 
-/// Text given as Pango-style markup (`<i>`, `<sub>`, `<sup>`, `<b>`), anchored at a point.
+/// Text as runs (`TextRun`: style, script, characters), anchored at a point.
 public struct TextItem: Hashable, Sendable {
-  public var markup: String
+  public var runs: [TextRun]
   public var position: Point
   public var font: FontSpec
   public var color: Color
@@ -82,10 +82,10 @@ public struct TextItem: Hashable, Sendable {
   /// Rotation in degrees, counter-clockwise (90 for a vertical y label).
   public var rotation: Double
   public init(
-    markup: String, position: Point, font: FontSpec, color: Color,
+    runs: [TextRun], position: Point, font: FontSpec, color: Color,
     horizontal: HorizontalAnchor = .left, vertical: VerticalAnchor = .baseline, rotation: Double = 0
   ) {
-    self.markup = markup
+    self.runs = runs
     self.position = position
     self.font = font
     self.color = color
@@ -119,7 +119,7 @@ public struct TextExtent: Hashable, Sendable {
 
 /// Measures text for layout. Only a backend knows real glyph metrics.
 public protocol TextMeasurer {
-  func measure(markup: String, font: FontSpec) -> TextExtent
+  func measure(runs: [TextRun], font: FontSpec) -> TextExtent
 }
 
 /// Raster and vector formats a figure is written in.

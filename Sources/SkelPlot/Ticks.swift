@@ -82,8 +82,8 @@ public enum TickLocator {
 /// Tick label formatting.
 public enum TickFormatter {
   /// Labels for linear ticks with a common number of decimals, a true minus sign (U+2212).
-  public static func linearLabels(_ ticks: [Double]) -> [String] {
-    guard ticks.count > 1 else { return ticks.map { format($0, decimals: 2) } }
+  public static func linearLabels(_ ticks: [Double]) -> [[TextRun]] {
+    guard ticks.count > 1 else { return ticks.map { .plain(format($0, decimals: 2)) } }
     let step = abs(ticks[1] - ticks[0])
     var decimals = max(0, -Int(floor(log10(step) + 1e-9)))
     // steps like 0.25 or 2.5·10^k need one more digit
@@ -91,26 +91,35 @@ public enum TickFormatter {
     if abs(mantissa - 2.5) < 1e-6 { decimals += 1 }
     let big = ticks.map { abs($0) }.max() ?? 0
     if big >= 1e5 || (big > 0 && big < 1e-4) { return ticks.map(scientific) }
-    return ticks.map { format($0, decimals: decimals) }
+    return ticks.map { .plain(format($0, decimals: decimals)) }
   }
 
-  /// Labels 10^k as markup with a superscript exponent (and ±10^k, 0 for symlog).
-  public static func logLabels(_ ticks: [Double]) -> [String] {
+  /// Labels 10^k with a superscript exponent (and ±10^k, 0 for symlog).
+  public static func logLabels(_ ticks: [Double]) -> [[TextRun]] {
     ticks.map { t in
-      if t == 0 { return "0" }
-      if t < 0 { return "\u{2212}" + logLabels([-t])[0] }
+      if t == 0 { return .plain("0") }
+      if t < 0 {
+        var minus: [TextRun] = .plain("\u{2212}")
+        minus.appendRuns(logLabels([-t])[0])
+        return minus
+      }
       let k = Int(log10(t).rounded())
       switch k {
-      case 0: return "1"
-      case 1: return "10"
-      default: return "10<sup>\(k < 0 ? "\u{2212}" : "")\(abs(k))</sup>"
+      case 0: return .plain("1")
+      case 1: return .plain("10")
+      default: return [TextRun("10"), exponent(k)]
       }
     }
   }
 
   /// Each value with the decimals it needs (0.02, 0.5, 20), for 1-2-5 log ticks.
-  public static func plainLabels(_ ticks: [Double]) -> [String] {
-    ticks.map { t in format(t, decimals: max(0, -Int(floor(log10(abs(t)) + 1e-9)))) }
+  public static func plainLabels(_ ticks: [Double]) -> [[TextRun]] {
+    ticks.map { t in .plain(format(t, decimals: max(0, -Int(floor(log10(abs(t)) + 1e-9))))) }
+  }
+
+  /// The exponent k of 10^k as a superscript run, with a true minus sign.
+  static func exponent(_ k: Int) -> TextRun {
+    TextRun("\(k < 0 ? "\u{2212}" : "")\(abs(k))", scripts: [.superscript])
   }
 
   public static func format(_ v: Double, decimals: Int) -> String {
@@ -119,12 +128,12 @@ public enum TickFormatter {
     return s
   }
 
-  static func scientific(_ v: Double) -> String {
-    if v == 0 { return "0" }
+  static func scientific(_ v: Double) -> [TextRun] {
+    if v == 0 { return .plain("0") }
     let k = Int(floor(log10(abs(v))))
     let m = v / pow(10, Double(k))
     let ms = format(m, decimals: abs(m.rounded() - m) < 1e-9 ? 0 : 1)
-    return "\(ms)×10<sup>\(k < 0 ? "\u{2212}" : "")\(abs(k))</sup>"
+    return [TextRun("\(ms)×10"), exponent(k)]
   }
 
   /// Fixed-point formatting without Foundation (deterministic, locale-free).

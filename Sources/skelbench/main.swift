@@ -102,7 +102,7 @@ for L in (1, 3, 10, 100):
     np.asarray(ref.ntk).tofile(sys.argv[1] + f"/ntk{L}.bin")
 """#
 
-func verifyAgainstNeuralTangents(python: String) throws -> [(String, Double)] {
+func verifyAgainstNeuralTangents(python: String, compute: Compute) throws -> [(String, Double)] {
   let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skelbench-verify-\(getpid())")
   try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
   defer { try? FileManager.default.removeItem(at: dir) }
@@ -120,7 +120,7 @@ func verifyAgainstNeuralTangents(python: String) throws -> [(String, Double)] {
   var out: [(String, Double)] = []
   for L in [1, 3, 10, 100] {
     let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: L), .dense(1)])
-    let k = try spec.kernel(inputs: x)
+    let k = try spec.kernel(inputs: x, compute: compute)
     for (name, ours) in [("nngp", k.nngp.storage), ("ntk", k.ntk!.storage)] {
       let ref = try load("\(name)\(L).bin")
       let scale = ref.map(abs).max() ?? 1
@@ -133,13 +133,13 @@ func verifyAgainstNeuralTangents(python: String) throws -> [(String, Double)] {
 }
 
 /// Gram-matrix workloads (a, b): N inputs in R^784, standard normal, W_std = √2, no bias.
-func gramWorkload(n: Int, layers: Int, ntk: Bool, repeats: Int) throws -> Double {
+func gramWorkload(n: Int, layers: Int, ntk: Bool, repeats: Int, compute: Compute) throws -> Double {
   var rng = SeededGenerator(seed: 0)
   let x = Matrix(rows: n, columns: 784, storage: (0..<(n * 784)).map { _ in normal(&rng) })
   let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: layers), .dense(1)])
   var sink = 0.0
   let t = try best(repeats) {
-    let k = try spec.kernel(inputs: x, computeNTK: ntk)
+    let k = try spec.kernel(inputs: x, computeNTK: ntk, compute: compute)
     sink += ntk ? k.ntk![1, 2] : k.nngp[1, 2]
   }
   if sink.isNaN { print("") }
@@ -159,12 +159,14 @@ struct SkelBench {
     let workload = args.firstIndex(of: "--workload").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
     // `--repeats K`: best of K for the Gram workloads instead of their defaults (2–3)
     let repeats = args.firstIndex(of: "--repeats").flatMap { $0 + 1 < args.count ? Int(args[$0 + 1]) : nil }
+    // `--threads N`: threads for the engine and OpenBLAS (default: every core)
+    let compute = args.firstIndex(of: "--threads").flatMap { $0 + 1 < args.count ? Int(args[$0 + 1]) : nil }.map { Compute(threads: $0) } ?? .allCores
 
     if only == nil || only == "gram", workload == nil {
       // Machine limits in the same run: GEMM and arccos.
       var rng0 = SeededGenerator(seed: 0)
       let g = Matrix(rows: 4000, columns: 784, storage: (0..<(4000 * 784)).map { _ in normal(&rng0) })
-      let tGemm = best(3) { sink += g.gram()[1, 2] }
+      let tGemm = best(3) { sink += compute.blas { g.gram() }[1, 2] }
       results.append(Measurement(name: "limit_syrk_4000x784", seconds: tGemm, detail: String(format: "%.1f GFLOP/s effective (dsyrk, 2·N²·d flops counted)", 2 * 4000.0 * 4000 * 784 / tGemm / 1e9)))
       // 10⁷ arccos in chunks of 4096 (in cache: the rate of the function, not of memory)
       let cs = (0..<4096).map { _ in rng0.nextUniform() * 2 - 1 }
@@ -175,7 +177,7 @@ struct SkelBench {
     }
     if only == nil || only == "gram" {
       for (name, n, layers, ntk, reps) in [("nngp_N4000_L1", 4000, 1, false, 3), ("nngp_N4000_L10", 4000, 10, false, 3), ("nngp_N4000_L100", 4000, 100, false, 2), ("ntk_N1000_L100", 1000, 100, true, 3)] where workload == nil || workload == name {
-        let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: repeats ?? reps)
+        let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: repeats ?? reps, compute: compute)
         results.append(Measurement(name: name, seconds: t, detail: String(format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers), FastMLPKernel.usesAVX2 ? "AVX2, polynomial arccos" : "scalar")))
       }
     }
@@ -193,7 +195,7 @@ struct SkelBench {
       ] {
         let t = best(3) {
           draw += 1
-          sink += MonteCarloKernel.reluMLP(xs, width: 4096, depth: 3, seed: UInt64(draw), route: route)[1, 2]
+          sink += MonteCarloKernel.reluMLP(xs, width: 4096, depth: 3, seed: UInt64(draw), route: route, compute: compute)[1, 2]
         }
         results.append(Measurement(name: name, seconds: t, detail: "N=1000, d=784, depth 3, one draw: " + detail))
       }
@@ -265,15 +267,13 @@ struct SkelBench {
     }
     // The three files of the lines figure as a build writes them (FigureDrawing: one layout, the
     // formats side by side on all threads), and on one thread.
-    for threads in [Parallel.threads, 1] {
-      let saved = Parallel.threads
-      Parallel.configure(threads: threads)
+    for threads in [compute.threads, 1] {
       let t = best(5) {
-        for r in FigureDrawing.draw([.init(figure: linesFigure, theme: .light, formats: [.png, .svg, .pdf])], backend: backend, pixelsPerPoint: 150.0 / 72)[0] {
+        let requests = [FigureDrawing.Request(figure: linesFigure, theme: .light, formats: [.png, .svg, .pdf])]
+        for r in FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 150.0 / 72, compute: Compute(threads: threads))[0] {
           sink += Double((try? r.get().count) ?? 0)
         }
       }
-      Parallel.configure(threads: saved)
       results.append(Measurement(name: "plot_lines_png_svg_pdf" + (threads == 1 ? "_1thread" : ""), seconds: t, detail: "layout once + PNG, SVG, PDF, \(threads) thread(s), as the build draws"))
     }
 
@@ -282,11 +282,13 @@ struct SkelBench {
     if only == nil || only == "meanfield" {
     // Mean field: the 101 × 101 tanh phase diagram (χ₁, q*, c*, ξ_c at every point), 2 threads.
     let phase = PhaseDiagramKind()
+    var context = RunContext(seed: 0)
+    context.compute = compute
     for quantity in ["chi1", "xi_c"] {
       let (phaseOptions, _) = DirectiveValidator.validate(
         DocumentParser.parse(SourceFile(path: "bench.md", text: "```{kernel} phase-diagram\n:eoc_points: 0\n:quantity: \(quantity)\n```\n"), name: "bench").0.directives[0],
         schemas: ["phase-diagram": phase.schema])
-      let tPhase = try best(3) { sink += Double(try phase.run(phaseOptions!, context: RunContext(seed: 0)).grid!.values.count) }
+      let tPhase = try best(3) { sink += Double(try phase.run(phaseOptions!, context: context).grid!.values.count) }
       results.append(Measurement(name: "phase_diagram_101x101_tanh_\(quantity)", seconds: tPhase, detail: quantity == "chi1" ? "q*, chi1 at 10201 points" : "q*, chi1, c*, chi_c at 10201 points"))
     }
     let tEOC = best(3) { for b in Grid.linspace(0.01, 0.3, count: 30) { sink += MeanField(.tanh).edgeOfChaos(sigmaB2: b) ?? 0 } }
@@ -321,7 +323,7 @@ struct SkelBench {
         func build(_ extra: [String]) -> Double {
           let p = Process()
           p.executableURL = URL(fileURLWithPath: exe)
-          p.arguments = ["build", "reports", "--out", out.appendingPathComponent("site").path, "--cache-dir", out.appendingPathComponent("cache").path, "--quiet"] + extra
+          p.arguments = ["build", "reports", "--out", out.appendingPathComponent("site").path, "--cache-dir", out.appendingPathComponent("cache").path, "--quiet", "--threads", "\(compute.threads)"] + extra
           p.standardOutput = FileHandle.nullDevice
           p.standardError = FileHandle.nullDevice
           let t0 = DispatchTime.now().uptimeNanoseconds
@@ -354,7 +356,7 @@ struct SkelBench {
           results.append(Measurement(name: "ratio_\(m.name)_vs_\(impl)", seconds: t / m.seconds, detail: String(format: "%.2f× (peer best %.3f s / ours best %.3f s; peer median %.3f s)", t / m.seconds, t, m.seconds, median)))
         }
       }
-      for (name, err) in try verifyAgainstNeuralTangents(python: python) where measured.contains("nngp_N4000_L1") {
+      for (name, err) in try verifyAgainstNeuralTangents(python: python, compute: compute) where measured.contains("nngp_N4000_L1") {
         results.append(Measurement(name: "verify_nt_\(name)", seconds: err, detail: "max relative error off the diagonal vs neural-tangents"))
       }
     }

@@ -92,14 +92,11 @@ struct BuildCommand: ParsableCommand {
   @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
   var maxMinutes: Double = 10
 
-  @Option(help: "Threads for the engine and OpenBLAS (default: every core). Results do not depend on it.")
+  @Option(help: "Threads for the engine and OpenBLAS (default: $SKELREPORT_THREADS, else every core). Results do not depend on it.")
   var threads: Int?
 
   func run() throws {
-    if let threads {
-      guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
-      Parallel.configure(threads: threads)
-    }
+    let compute = try ThreadsFlag.compute(threads)
     let reportsURL = URL(fileURLWithPath: reports)
     let templatesURL = resolveTemplates(reportsURL)
     // The output-folder rule, before anything is read or written (the builder checks it again).
@@ -122,6 +119,7 @@ struct BuildCommand: ParsableCommand {
     config.strict = strict
     config.reproducible = reproducible
     config.allowHTML = allowHTML
+    config.compute = compute
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
@@ -185,7 +183,11 @@ struct FiguresCommand: ParsableCommand {
   @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
   var maxMinutes: Double = 10
 
+  @Option(help: "Threads for the engine and OpenBLAS (default: $SKELREPORT_THREADS, else every core). Results do not depend on it.")
+  var threads: Int?
+
   func run() throws {
+    let compute = try ThreadsFlag.compute(threads)
     guard let points = OptionTypeChecker.length(width.trimmingCharacters(in: .whitespaces)), points > 0 else {
       throw ValidationError("--width expects a length such as 3.4in, 12cm or 245pt, got '\(width)'")
     }
@@ -207,6 +209,7 @@ struct FiguresCommand: ParsableCommand {
       Diagnostics.refuse(refusal, what: "no figure was written")
       throw ExitCode(2)
     }
+    config.compute = compute
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
     do {
@@ -232,22 +235,24 @@ struct KindsCommand: ParsableCommand {
   @Argument(help: "A kind to describe.")
   var kind: String?
 
+  @Flag(help: "Print the reference of every kind as Markdown (docs/kinds.md).")
+  var markdown = false
+
   func run() throws {
-    let schemas = ExperimentRegistry.standard.schemas
-    guard let kind else {
-      for name in schemas.keys.sorted() { print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(schemas[name]!.summary)") }
+    let registry = ExperimentRegistry.standard
+    if markdown {
+      print(KindReference.markdown(registry), terminator: "")
       return
     }
-    guard let schema = schemas[kind] else {
-      FileHandle.standardError.write(Data("error: unknown directive kind '\(kind)'\(Suggestion.didYouMean(kind, among: schemas.keys.sorted()))\n".utf8))
+    guard let kind else {
+      print(KindReference.list(registry))
+      return
+    }
+    guard let schema = registry.schemas[kind] else {
+      FileHandle.standardError.write(Data("error: unknown directive kind '\(kind)'\(Suggestion.didYouMean(kind, among: registry.schemas.keys.sorted()))\n".utf8))
       throw ExitCode(1)
     }
-    print("\(schema.kind): \(schema.summary)\n\noptions:")
-    for o in schema.options {
-      let def = o.defaultText.map { $0.isEmpty ? "(none)" : $0 } ?? "(required)"
-      print("  :\(o.name):  \(o.type)\n      default \(def). \(o.summary)")
-    }
-    print("\nexample:\n\(schema.example)")
+    print(KindReference.text(schema))
   }
 }
 
@@ -277,6 +282,22 @@ enum Diagnostics {
 
 struct StandardError: TextOutputStream {
   mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
+}
+
+/// `--threads` into the engine's `Compute` value. The environment is read here, in the CLI, and
+/// nowhere in the libraries: without `--threads`, `SKELREPORT_THREADS` (a whole number from 1 to
+/// 256; anything else is ignored) is the fallback, then every core.
+enum ThreadsFlag {
+  static let range = 1...256
+
+  static func compute(_ threads: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Compute {
+    if let threads {
+      guard range.contains(threads) else { throw ValidationError("--threads must be between 1 and 256, got \(threads)") }
+      return Compute(threads: threads)
+    }
+    if let text = environment["SKELREPORT_THREADS"], let n = Int(text), range.contains(n) { return Compute(threads: n) }
+    return .allCores
+  }
 }
 
 /// `--max-memory` and `--max-minutes` into the configuration.

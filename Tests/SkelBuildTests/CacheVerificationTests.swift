@@ -43,7 +43,7 @@ let cacheReport = """
 struct RefusingBackend: FigureBackend {
   let measurer = CairoBackend()
   struct Refused: Error {}
-  func measure(markup: String, font: FontSpec) -> TextExtent { measurer.measure(markup: markup, font: font) }
+  func measure(runs: [TextRun], font: FontSpec) -> TextExtent { measurer.measure(runs: runs, font: font) }
   func render(_ scene: Scene, as format: ImageFormat, pixelsPerPoint: Double) throws -> [UInt8] { throw Refused() }
 }
 
@@ -233,7 +233,7 @@ enum Damage: String, CaseIterable, Sendable {
     entry.result.series[0].x.removeLast()
     cache.store(entry, key: key, kind: "dual")
     var warnings: [String] = []
-    #expect(cache.load(key, kind: "dual", warn: { warnings.append($0) }) == nil)
+    #expect(cache.load(key, kind: "dual", warn: { warnings.append($0.description) }) == nil)
     #expect(warnings.count == 1 && warnings[0].contains("series 'relu': 4 x values but 5 y values"))
     try expectRepaired(dir, master, path: a, reason: "series 'relu': 4 x values but 5 y values")
   }

@@ -174,6 +174,24 @@ import Testing
     #expect(lines.items.filter { $0.hasPrefix("removed ") }.count == 3)
   }
 
+  /// A build killed between creating the staging folder's marker and finishing its write leaves
+  /// a marker that is empty or cut short: that folder is ours and is removed; a marker file with
+  /// other text, or anything beside it, is not (a flaky kill test found the empty marker).
+  @Test func recoverRemovesAStagingFolderWithAPartialMarker() throws {
+    let dir = try temp("partial")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let marker = OutputSafety.markerName
+    try write("", dir.appendingPathComponent("._site.staging-8-1/" + marker))
+    try write(String(OutputSafety.markerText.prefix(5)), dir.appendingPathComponent("._site.staging-8-2/" + marker))
+    try write("hello", dir.appendingPathComponent("._site.staging-8-3/" + marker))  // not our text
+    try write("", dir.appendingPathComponent("._site.staging-8-4/" + marker))
+    try write("x", dir.appendingPathComponent("._site.staging-8-4/a.html"))  // more than a marker
+    let lines = LogLines()
+    SiteWriter(output: dir.appendingPathComponent("_site"), log: { lines.append($0) }).recover()
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["._site.staging-8-3", "._site.staging-8-4"])
+    #expect(lines.items.filter { $0.hasPrefix("removed ") }.count == 2)
+  }
+
   /// A leftover that cannot be removed (a read-only folder inside) is a warning, not an error:
   /// it must not stop the build, nor every later one.
   @Test func unremovableLeftoverIsAWarning() throws {

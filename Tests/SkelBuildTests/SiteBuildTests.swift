@@ -1,9 +1,10 @@
 import Foundation
-import SkelBuild
 import SkelCairo
 import SkelDocument
 import SkelTestSupport
 import Testing
+
+@testable import SkelBuild
 
 #if canImport(Glibc)
   import Glibc
@@ -105,15 +106,55 @@ struct FigureJSON: Decodable {
     #expect(csv.hasPrefix("series,x,y\nrelu,-1.0,0.0\n"))
   }
 
-  /// The bundled report builds and its 401-point grid holds the exact duals.
-  @Test func bundledReportsBuild() throws {
+  /// The bundled reports built in full by `cheapestBundledReportsBuild`: the two cheapest (debug
+  /// build, 2026-12-02: guide 0.65 s, duals 0.71 s, depth 3.6 s, meanfield 18 s, random 30 s).
+  static let builtReports = ["duals", "guide"]
+
+  /// Every bundled report validates and fits the budget with nothing run: the plan of the whole
+  /// folder (read, validate, cost estimates) with `--strict`, so a warning anywhere (missing alt
+  /// text, an unreferenced label, …) fails it.
+  @Test func bundledReportsPlan() throws {
     let dir = try scratch([:])
     defer { try? FileManager.default.removeItem(at: dir) }
     var config = builder(dir).configuration
     config.reports = packageRoot.appendingPathComponent("reports")
     config.strict = true  // the bundled reports are clean: alt text everywhere, every label referenced
+    let site = SiteBuilder(configuration: config, backend: CairoBackend())
+    let run = BuildRun()
+    try site.execute(Pipeline.plan, run)  // what `SiteBuilder.plan()` runs: read and validate
+    let plans = run.plans
+    let files = try FileManager.default.contentsOfDirectory(atPath: config.reports.path).filter { $0.hasSuffix(".md") }
+    #expect(files.count >= 5)
+    #expect(Set(plans.map(\.document.name)) == Set(files.map { String($0.dropLast(3)) }))
+    #expect(run.context.warnings.isEmpty)
+    var seconds: [String: Double] = [:]
+    for report in plans {
+      #expect(report.directives.count == report.document.directives.filter { !$0.kind.isEmpty }.count, "\(report.document.name): every directive planned")
+      for d in report.directives {
+        let (cost, problems) = SiteBuilder.checkBudget(d.directive, d.configured, label: d.label, budget: config.budget)
+        #expect(problems.isEmpty, "\(report.document.name) \(d.label): \(problems.map(\.message))")
+        seconds[report.document.name, default: 0] += cost.seconds
+      }
+    }
+    #expect(seconds.values.reduce(0, +) < config.maxBuildSeconds)
+    // The two reports built in full stay the cheapest by the estimates, so the suite stays fast.
+    let cheapest = seconds.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.prefix(2).map(\.key)
+    #expect(Set(cheapest) == Set(Self.builtReports), "estimated seconds: \(seconds)")
+  }
+
+  /// The two cheapest bundled reports build in full with `--strict`, and the 401-point grid of
+  /// `duals` holds the exact duals.
+  @Test func cheapestBundledReportsBuild() throws {
+    let dir = try scratch([:])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for f in Self.builtReports.map({ $0 + ".md" }) + ["refs.bib"] {
+      try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("reports/\(f)"), to: dir.appendingPathComponent("reports/\(f)"))
+    }
+    var config = builder(dir).configuration
+    config.strict = true
     let summary = try SiteBuilder(configuration: config, backend: CairoBackend()).build()
-    #expect(summary.reports >= 1)
+    #expect(summary.reports == Self.builtReports.count)
+    #expect(summary.warnings.isEmpty)
     let fig = try JSONDecoder().decode(FigureJSON.self, from: Data(contentsOf: dir.appendingPathComponent("_site/duals/fig-duals.json")))
     #expect(fig.series[0].x.count == 401)
     for (x, y) in zip(fig.series[0].x, fig.series[0].y) {

@@ -76,9 +76,9 @@ let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appe
   /// Pango measures real text: a wider string is wider, sizes scale linearly.
   @Test func pangoMeasures() {
     let f = FontSpec(family: "DejaVu Sans", size: 10)
-    let a = backend.measure(markup: "0.5", font: f), b = backend.measure(markup: "0.555", font: f)
+    let a = backend.measure(runs: .plain("0.5"), font: f), b = backend.measure(runs: .plain("0.555"), font: f)
     #expect(b.width > a.width && a.width > 5)
-    let big = backend.measure(markup: "0.5", font: FontSpec(family: "DejaVu Sans", size: 20))
+    let big = backend.measure(runs: .plain("0.5"), font: FontSpec(family: "DejaVu Sans", size: 20))
     #expect(abs(big.width - 2 * a.width) < 0.5)
     #expect(a.height > 10 && a.height < 14, "DejaVu Sans at 10 pt has a line height of about 11.6 pt")
   }

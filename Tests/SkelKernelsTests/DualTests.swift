@@ -107,6 +107,25 @@ import SkelMath
     expectClose(Dual.normalized(.erf(a: 1, b: 2, c: 0), at: 0.3), asin(8 * 0.3 / 9) / asin(8.0 / 9), relative: 1e-14)
   }
 
+  /// Degrees above the closed forms (k > 5 go to quadrature; k = 8 used to trap) against
+  /// independent values: at ρ = 0 the squared half moment (E|u|ᵏ/2)², at ρ = 1 the half moment
+  /// E|u|^{2k}/2, and for ρ > 0 Cho & Saul's recurrence Jₙ = (2n−1)cosθ Jₙ₋₁ + (n−1)² sin²θ Jₙ₋₂
+  /// (all terms positive there, so no cancellation).
+  @Test(arguments: [6, 7, 8, 12, 30])
+  func rectifiedMonomialsOfHighDegree(k: Int) {
+    let a = Activation.rectifiedMonomial(degree: k)
+    #expect(!a.hasClosedForm)
+    func halfMoment(_ p: Int) -> Double { Glibc.pow(2, Double(p) / 2) * tgamma(Double(p + 1) / 2) / Double.pi.squareRoot() / 2 }
+    expectClose(a.kernel(q11: 1, q22: 1, q12: 0).nngp, halfMoment(k) * halfMoment(k), relative: 1e-9, "k = \(k), ρ = 0")
+    expectClose(a.kernel(q11: 1, q22: 1, q12: 1).nngp, halfMoment(2 * k), relative: 1e-9, "k = \(k), ρ = 1")
+    for rho in [0.4, 0.95] {
+      let theta = acos(rho), c = rho, s = sin(theta)
+      var (j0, j1) = (Double.pi - theta, s + (Double.pi - theta) * c)
+      for n in stride(from: 2, through: k, by: 1) { (j0, j1) = (j1, Double(2 * n - 1) * c * j1 + Double((n - 1) * (n - 1)) * s * s * j0) }
+      expectClose(a.kernel(q11: 1, q22: 1, q12: rho).nngp, j1 / (2 * Double.pi), relative: 1e-9, "k = \(k), ρ = \(rho)")
+    }
+  }
+
   static let all: [Activation] = [
     .relu, .step, .exponential(scale: 1), .sign, .abRelu(a: -1, b: 1), .leakyRelu(0.2), .erf(a: 1, b: 1, c: 0), .gelu,
     .sin(a: 1, b: 1, c: 0), .sin(a: 1, b: 1, c: Double.pi / 2), .rbf(gamma: 1), .gaussian(a: 1, b: -1), .hermite(degree: 3),

@@ -39,7 +39,7 @@ import Testing
     var slow = KernelState.inputs(x)
     for _ in 0..<depth { slow = try hidden.generic(slow) }
     slow = try LayerSpec.dense(1.1, bias: bias == 0 ? nil : bias).generic(slow)
-    let scalar = FastMLPKernel.run(shape, inputGram: KernelState.inputs(x).nngp, computeNTK: true, tile: 16, forceScalar: true)
+    let scalar = FastMLPKernel.run(shape, inputGram: KernelState.inputs(x).nngp, computeNTK: true, tile: 16, forceScalar: true, compute: .allCores)
     for i in 0..<70 {
       for j in 0..<70 {
         expectClose(fast.nngp[i, j], slow.nngp[i, j], relative: 1e-12, absolute: 1e-14, "nngp[\(i),\(j)]")
@@ -60,7 +60,7 @@ import Testing
     let shape = try #require(FastMLPKernel.shape(of: spec))
     let gram = try spec.kernel(.inputs(x))
     let fused = try spec.kernel(inputs: x)
-    let small = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, block: 64)
+    let small = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, block: 64, compute: Compute(threads: 2))
     for i in 0..<203 {
       for j in 0..<203 {
         expectClose(fused.nngp[i, j], gram.nngp[i, j], relative: 1e-12, absolute: 1e-14, "nngp[\(i),\(j)]")
@@ -71,10 +71,7 @@ import Testing
     for (u, v) in zip(fused.cov1, gram.cov1) { expectClose(u, v, relative: 1e-14, "variances (a dot product vs dsyrk's)") }
     let nngpOnly = try spec.kernel(inputs: x, computeNTK: false)
     #expect(nngpOnly.nngp == fused.nngp && nngpOnly.ntk == nil)
-    let saved = Parallel.threads
-    Parallel.configure(threads: 1)
-    let one = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, block: 64)
-    Parallel.configure(threads: saved)
+    let one = FastMLPKernel.run(shape, inputs: x, computeNTK: true, tile: 32, block: 64, compute: .serial)
     #expect(one.nngp == small.nngp && one.ntk == small.ntk, "same bytes for any thread count")
   }
 

@@ -13,7 +13,7 @@ import Testing
     let draws = 8, r = 4096
     var mean = Matrix(rows: 3, columns: 3)
     for s in 0..<draws {
-      let k = MonteCarloKernel.reluMLP(x, width: r, depth: 1, seed: UInt64(100 + s))
+      let k = MonteCarloKernel.reluMLP(x, width: r, depth: 1, seed: UInt64(100 + s), compute: .allCores)
       for i in mean.storage.indices { mean.storage[i] += k.storage[i] / Double(draws) }
     }
     // NNGP of relu(√2 ·) with NT's input kernel x·x′/d: post-activation 2·relu kernel
@@ -41,7 +41,7 @@ import Testing
     func moments(_ route: MonteCarloKernel.Route, seed0: UInt64) -> [(mean: Double, variance: Double)] {
       var sum = [Double](repeating: 0, count: entries.count), sq = sum
       for s in 0..<draws {
-        let k = MonteCarloKernel.reluMLP(x, width: 12, depth: 2, seed: seed0 + UInt64(s), route: route)
+        let k = MonteCarloKernel.reluMLP(x, width: 12, depth: 2, seed: seed0 + UInt64(s), route: route, compute: .allCores)
         for (e, (i, j)) in entries.enumerated() {
           sum[e] += k[i, j]
           sq[e] += k[i, j] * k[i, j]
@@ -58,7 +58,9 @@ import Testing
       #expect(abs(a.mean - b.mean) < 5 * se, "mean of K\(entries[e]): \(a.mean) vs \(b.mean) (s.e. \(se))")
       expectClose(b.variance.squareRoot(), a.variance.squareRoot(), relative: 0.1, "std of K\(entries[e])")
     }
-    #expect(MonteCarloKernel.reluMLP(x, width: 12, depth: 2, seed: 7, route: .gram) != MonteCarloKernel.reluMLP(x, width: 12, depth: 2, seed: 7, route: .forward))
+    #expect(
+      MonteCarloKernel.reluMLP(x, width: 12, depth: 2, seed: 7, route: .gram, compute: .allCores)
+        != MonteCarloKernel.reluMLP(x, width: 12, depth: 2, seed: 7, route: .forward, compute: .allCores))
   }
 
   /// The route chosen for N = 200 inputs in R^300 at width 400 is the Gram one (fewer flops), and
@@ -66,19 +68,16 @@ import Testing
   @Test func gramRouteIsThreadIndependent() {
     var g = SeededGenerator(seed: 8)
     let x = Matrix(rows: 200, columns: 300, storage: (0..<60_000).map { _ in g.nextNormal() })
-    let two = MonteCarloKernel.reluMLP(x, width: 400, depth: 2, seed: 3)
-    #expect(two == MonteCarloKernel.reluMLP(x, width: 400, depth: 2, seed: 3, route: .gram))
-    let saved = Parallel.threads
-    Parallel.configure(threads: 1)
-    let one = MonteCarloKernel.reluMLP(x, width: 400, depth: 2, seed: 3)
-    Parallel.configure(threads: saved)
+    let two = MonteCarloKernel.reluMLP(x, width: 400, depth: 2, seed: 3, compute: Compute(threads: 2))
+    #expect(two == MonteCarloKernel.reluMLP(x, width: 400, depth: 2, seed: 3, route: .gram, compute: Compute(threads: 2)))
+    let one = MonteCarloKernel.reluMLP(x, width: 400, depth: 2, seed: 3, compute: .serial)
     #expect(one == two)
   }
 
   /// The same seed gives the same bytes whatever the scheduling (chunked streams).
   @Test func deterministic() {
-    let a = MonteCarloKernel.gaussianMatrix(rows: 300, columns: 17, seed: 3, label: "w")
-    let b = MonteCarloKernel.gaussianMatrix(rows: 300, columns: 17, seed: 3, label: "w")
+    let a = MonteCarloKernel.gaussianMatrix(rows: 300, columns: 17, seed: 3, label: "w", compute: Compute(threads: 2))
+    let b = MonteCarloKernel.gaussianMatrix(rows: 300, columns: 17, seed: 3, label: "w", compute: .serial)
     #expect(a == b)
   }
 }

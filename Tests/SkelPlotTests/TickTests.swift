@@ -22,13 +22,18 @@ import Testing
   func niceTicks(c: Case) {
     let t = TickLocator.linearTicks(lower: c.lower, upper: c.upper)
     expectClose(t, c.ticks, absolute: 1e-12, "ticks")
-    #expect(TickFormatter.linearLabels(t) == c.labels)
+    #expect(TickFormatter.linearLabels(t) == c.labels.map { .plain($0) })
   }
 
   @Test func logTicksAreDecades() {
     let t = TickLocator.logTicks(lower: 16, upper: 4096)
     expectClose(t, [100, 1000], relative: 1e-15)
-    #expect(TickFormatter.logLabels([0.01, 1, 10, 1000]) == ["10<sup>\u{2212}2</sup>", "1", "10", "10<sup>3</sup>"])
+    let up = [TextRun.Script.superscript]
+    #expect(
+      TickFormatter.logLabels([0.01, 1, 10, 1000])
+        == [[TextRun("10"), TextRun("\u{2212}2", scripts: up)], [TextRun("1")], [TextRun("10")], [TextRun("10"), TextRun("3", scripts: up)]])
+    #expect(TickFormatter.logLabels([-100]) == [[TextRun("\u{2212}10"), TextRun("2", scripts: up)]])
+    #expect(TickFormatter.linearLabels([0, 2e5]) == [[TextRun("0")], [TextRun("2×10"), TextRun("5", scripts: up)]])
   }
 
   @Test func degenerateRangesWiden() {
@@ -37,16 +42,41 @@ import Testing
   }
 }
 
-@Suite struct MathMarkupTests {
-  @Test(arguments: [
-    ("$\\hat\\sigma(\\rho)$", "<i>σ\u{0302}</i>(<i>ρ</i>)"),
-    ("$x_1^2$", "<i>x</i><sub>1</sub><sup>2</sup>"),
-    ("$\\mathbb{R}$ and <b>", "ℝ and &lt;b&gt;"),
-    ("depth $L=16$", "depth <i>L</i>=16"),
-    ("relu", "relu"),
-  ])
-  func texToPango(tex: String, markup: String) {
-    #expect(MathMarkup.pango(fromTeX: tex) == markup)
+/// TeX → runs: styles, nested scripts, accents inside a run, characters never escaped.
+@Suite struct MathTextTests {
+  static let up = TextRun.Script.superscript, down = TextRun.Script.subscript
+  static func i(_ s: String, _ scripts: [TextRun.Script] = []) -> TextRun { TextRun(s, style: .italic, scripts: scripts) }
+  static func r(_ s: String, _ scripts: [TextRun.Script] = []) -> TextRun { TextRun(s, scripts: scripts) }
+
+  static let cases: [(String, [TextRun])] = [
+    ("relu", [r("relu")]),
+    ("", []),
+    ("$\\hat\\sigma(\\rho)$", [i("σ\u{0302}"), r("("), i("ρ"), r(")")]),
+    ("$x_1^2$", [i("x"), r("1", [down]), r("2", [up])]),
+    ("$\\mathbb{R}$ and <b>", [r("ℝ and <b>")]),
+    ("depth $L=16$", [r("depth "), i("L"), r("=16")]),
+    ("$xy$", [i("x"), i("y")]),  // one run per math letter, as TeX sets them
+    ("$e^{-x^2}$", [i("e"), r("\u{2212}", [up]), i("x", [up]), r("2", [up, up])]),
+    ("$x^{a_b c}$", [i("x"), i("a", [up]), i("b", [up, down]), i("c", [up])]),
+    ("$\\hat{x}_1$", [i("x\u{0302}"), r("1", [down])]),
+    ("$\\mathbf{v}\\cdot w$", [TextRun("v", style: .bold), r("·"), i("w")]),
+    ("$\\mathrm{sign}(x)$", [r("sign("), i("x"), r(")")]),
+    ("$\\sqrt{2}\\,\\sqrt{1-\\rho^2}$", [r("√2\u{2009}√(1\u{2212}"), i("ρ"), r("2", [up]), r(")")]),
+    // A radicand of more than one character is parenthesized unless it is a number (the old
+    // markup converter decided by the length of its markup and wrote √2π).
+    ("$\\sqrt{2\\pi}\\sqrt{12}$", [r("√(2"), i("π"), r(")√12")]),
+    ("$a < b$ & c", [i("a"), r("<"), i("b"), r(" & c")]),
+    ("unclosed $x^2", [r("unclosed $"), i("x"), r("2", [up])]),
+    ("$x^$", [i("x")]),
+  ]
+
+  @Test(arguments: cases)
+  func texToRuns(tex: String, runs: [TextRun]) {
+    #expect(MathText.runs(fromTeX: tex) == runs)
+  }
+
+  @Test func plainTextDropsStyles() {
+    #expect(MathText.plain(fromTeX: "$\\sigma_w^2 < 1$ & more") == "σw2<1 & more")
   }
 }
 
@@ -96,7 +126,7 @@ import Testing
     let scene = layout.scene(for: fig)
     let clips = scene.items.filter { if case .pushClip = $0 { return true } else { return false } }
     #expect(clips.count == 1)
-    let texts = scene.items.compactMap { if case .text(let t) = $0 { return t.markup } else { return nil } }
+    let texts = scene.items.compactMap { if case .text(let t) = $0 { return t.runs.plainText } else { return nil } }
     #expect(texts.contains("a") && texts.contains("b"), "legend entries")
     #expect(texts.contains("0.0") && texts.contains("1.0"), "tick labels")
   }
@@ -125,7 +155,7 @@ import Testing
     expectClose(l.xTicks, [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000], relative: 1e-12)
     let narrow = Axes(y: AxisSpec(scale: .log), lines: [LineSeries(name: "", x: [0, 1], y: [0.015, 0.45])])
     let n = layout.layoutPanel(narrow, in: Rect(x: 0, y: 0, width: 400, height: 300))
-    #expect(n.yTickLabels == ["0.02", "0.05", "0.1", "0.2", "0.5"], "5 % margin in log space takes the top to 0.53")
+    #expect(n.yTickLabels == ["0.02", "0.05", "0.1", "0.2", "0.5"].map { .plain($0) }, "5 % margin in log space takes the top to 0.53")
   }
 
   /// Symlog: 0 and ±10^k, linear near zero.

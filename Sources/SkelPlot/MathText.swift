@@ -1,11 +1,12 @@
 import Foundation
 
-/// A small TeX-subset → Pango-markup converter for labels and legends.
+/// A small TeX subset → text runs, for labels and legends.
 ///
 /// Handles `$…$` spans: Greek letters and common symbols, `\hat`, `\bar`, `\tilde` (combining
 /// marks), `_x`/`^x` and braced groups (sub/superscripts), `\mathrm{…}`, `\mathbb{R}`; letters in
-/// math are set in italics as TeX does. Text outside `$…$` is escaped and kept as it is.
-public enum MathMarkup {
+/// math are set in italics as TeX does, each letter its own run. Text outside `$…$` is kept as it
+/// is: runs carry characters, never markup, so nothing here escapes anything.
+public enum MathText {
   static let symbols: [String: String] = [
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
     "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
@@ -32,48 +33,30 @@ public enum MathMarkup {
   static let accents: [String: String] = ["hat": "\u{0302}", "bar": "\u{0304}", "tilde": "\u{0303}"]
   static let blackboard: [Character: String] = ["R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼"]
 
-  /// Converts a label with optional `$…$` math into Pango markup.
-  public static func pango(fromTeX text: String) -> String {
-    var out = ""
+  /// The runs of a label with optional `$…$` math.
+  public static func runs(fromTeX text: String) -> [TextRun] {
+    var out: [TextRun] = []
     var inMath = false
     var buffer = ""
     for ch in text {
       if ch == "$" {
-        out += inMath ? convertMath(buffer) : escape(buffer)
+        out.appendRuns(inMath ? convertMath(buffer) : .plain(buffer))
         buffer = ""
         inMath.toggle()
       } else {
         buffer.append(ch)
       }
     }
-    out += inMath ? convertMath("$" + buffer) : escape(buffer)
+    out.appendRuns(inMath ? convertMath("$" + buffer) : .plain(buffer))
     return out
   }
 
-  /// Plain text of a label (for alt text and CSV headers): the markup without tags.
+  /// Plain text of a label (for alt text and CSV headers): the characters of its runs.
   public static func plain(fromTeX text: String) -> String {
-    var s = pango(fromTeX: text)
-    while let open = s.firstIndex(of: "<"), let close = s[open...].firstIndex(of: ">") {
-      s.removeSubrange(open...close)
-    }
-    return s.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-      .replacingOccurrences(of: "&amp;", with: "&")
+    runs(fromTeX: text).plainText
   }
 
-  public static func escape(_ s: String) -> String {
-    var r = ""
-    for c in s {
-      switch c {
-      case "&": r += "&amp;"
-      case "<": r += "&lt;"
-      case ">": r += "&gt;"
-      default: r.append(c)
-      }
-    }
-    return r
-  }
-
-  static func convertMath(_ tex: String) -> String {
+  static func convertMath(_ tex: String) -> [TextRun] {
     var p = Parser(chars: Array(tex))
     return p.parseSequence(until: nil)
   }
@@ -82,21 +65,21 @@ public enum MathMarkup {
     var chars: [Character]
     var i = 0
 
-    mutating func parseSequence(until terminator: Character?) -> String {
-      var out = ""
+    mutating func parseSequence(until terminator: Character?) -> [TextRun] {
+      var out: [TextRun] = []
       while i < chars.count {
         let c = chars[i]
         if let t = terminator, c == t {
           i += 1
           return out
         }
-        out += parseAtom()
+        out.appendRuns(parseAtom())
       }
       return out
     }
 
     /// One atom: a group, a command, a script, or a character.
-    mutating func parseAtom() -> String {
+    mutating func parseAtom() -> [TextRun] {
       let c = chars[i]
       switch c {
       case "{":
@@ -106,23 +89,21 @@ public enum MathMarkup {
         return parseCommand()
       case "_", "^":
         i += 1
-        guard i < chars.count else { return "" }
-        let arg = parseAtom()
-        return c == "_" ? "<sub>\(arg)</sub>" : "<sup>\(arg)</sup>"
+        guard i < chars.count else { return [] }
+        return parseAtom().inScript(c == "_" ? .subscript : .superscript)
       case " ":
         i += 1
-        return ""
+        return []
       default:
         i += 1
-        if c.isLetter { return "<i>\(escape(String(c)))</i>" }
-        if c == "-" { return "\u{2212}" }
-        return escape(String(c))
+        if c.isLetter { return [TextRun(String(c), style: .italic)] }
+        return .plain(c == "-" ? "\u{2212}" : String(c))
       }
     }
 
-    mutating func parseCommand() -> String {
+    mutating func parseCommand() -> [TextRun] {
       i += 1  // backslash
-      guard i < chars.count else { return "\\" }
+      guard i < chars.count else { return .plain("\\") }
       var name = ""
       if chars[i].isLetter {
         while i < chars.count, chars[i].isLetter {
@@ -133,41 +114,50 @@ public enum MathMarkup {
         name = String(chars[i])
         i += 1
       }
-      if let mark = MathMarkup.accents[name] {
+      if let mark = MathText.accents[name] {
         skipSpaces()
-        guard i < chars.count else { return "" }
-        let base = parseAtom()
-        return insertMark(mark, into: base)
+        guard i < chars.count else { return [] }
+        return Self.insertMark(mark, into: parseAtom())
       }
-      if name == "mathrm" || name == "text" || name == "operatorname" {
+      switch name {
+      case "mathrm", "text", "operatorname":
         skipSpaces()
-        return escape(readGroupText())
-      }
-      if name == "mathbb" {
+        return .plain(readGroupText())
+      case "mathbb":
+        skipSpaces()
+        return .plain(readGroupText().map { MathText.blackboard[$0] ?? String($0) }.joined())
+      case "mathcal":
+        skipSpaces()
+        return .plain(readGroupText().map { MathText.script[$0] ?? String($0) }.joined())
+      case "mathbf", "boldsymbol":
         skipSpaces()
         let t = readGroupText()
-        return t.map { MathMarkup.blackboard[$0] ?? String($0) }.joined()
-      }
-      if name == "mathcal" {
+        return t.isEmpty ? [] : [TextRun(t, style: .bold)]
+      case "sqrt":
         skipSpaces()
-        let t = readGroupText()
-        return t.map { MathMarkup.script[$0] ?? String($0) }.joined()
+        return Self.root(of: parseAtom())
+      case "left", "right":
+        return []
+      default:
+        break
       }
-      if name == "mathbf" || name == "boldsymbol" {
-        skipSpaces()
-        return "<b>" + escape(readGroupText()) + "</b>"
-      }
-      if name == "sqrt" {
-        skipSpaces()
-        let inner = parseAtom()
-        return "√" + (inner.count > 12 ? "(" + inner + ")" : inner)
-      }
-      if name == "left" || name == "right" { return "" }
-      if let sym = MathMarkup.symbols[name] {
+      if let sym = MathText.symbols[name] {
         let isGreekLower = sym.unicodeScalars.first.map { $0.value >= 0x3B1 && $0.value <= 0x3C9 } ?? false
-        return isGreekLower ? "<i>\(sym)</i>" : sym
+        return isGreekLower ? [TextRun(sym, style: .italic)] : .plain(sym)
       }
-      return escape(name)  // unknown command: its name, upright (better than a stray backslash)
+      return .plain(name)  // unknown command: its name, upright (better than a stray backslash)
+    }
+
+    /// √ and its radicand, in parentheses unless it is one character or a number (√2, √x, √(xy),
+    /// √(1 − ρ²)): without a vinculum the parentheses say how far the root reaches.
+    static func root(of inner: [TextRun]) -> [TextRun] {
+      let text = inner.plainText
+      let bare = text.count <= 1 || text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+      var out: [TextRun] = .plain("√")
+      if !bare { out.appendRun(TextRun("(")) }
+      out.appendRuns(inner)
+      if !bare { out.appendRun(TextRun(")")) }
+      return out
     }
 
     mutating func skipSpaces() { while i < chars.count, chars[i] == " " { i += 1 } }
@@ -192,18 +182,12 @@ public enum MathMarkup {
       return s
     }
 
-    /// Puts a combining mark after the first visible character of `markup` (inside its tags).
-    func insertMark(_ mark: String, into markup: String) -> String {
-      var out = "", inTag = false, done = false
-      for c in markup {
-        out.append(c)
-        if c == "<" { inTag = true } else if c == ">" { inTag = false } else if !inTag && !done {
-          out += mark
-          done = true
-        }
-      }
+    /// Puts a combining mark after the first character of the first non-empty run.
+    static func insertMark(_ mark: String, into runs: [TextRun]) -> [TextRun] {
+      var out = runs
+      guard let k = out.firstIndex(where: { !$0.text.isEmpty }), let first = out[k].text.first else { return out }
+      out[k].text = String(first) + mark + out[k].text.dropFirst()
       return out
     }
   }
 }
-

@@ -1,0 +1,117 @@
+import Dispatch
+import Foundation
+import SkelDocument
+import SkelExperiments
+import SkelPlot
+import Synchronization
+
+/// How long one step of a build took.
+public struct StepTiming: Sendable, Hashable {
+  public var step: String
+  public var seconds: Double
+}
+
+/// What one build found besides its products: warnings, reports that could not be read, and
+/// the time of each step. Every build makes a new one, so a second build on the same builder
+/// starts clean; it is locked because drawing and caching report from several threads.
+public final class BuildContext: Sendable {
+  struct State {
+    var warnings: [String] = []
+    var readProblems: [Diagnostic] = []
+    var timings: [StepTiming] = []
+  }
+  private let state = Mutex(State())
+
+  public init() {}
+
+  public var warnings: [String] { state.withLock { $0.warnings } }
+  public var timings: [StepTiming] { state.withLock { $0.timings } }
+  var readProblems: [Diagnostic] { state.withLock { $0.readProblems } }
+
+  func warn(_ text: String) { state.withLock { $0.warnings.append(text) } }
+  func warn(contentsOf texts: [String]) { state.withLock { $0.warnings += texts } }
+  func readProblem(_ d: Diagnostic) { state.withLock { $0.readProblems.append(d) } }
+  func record(_ step: String, seconds: Double) { state.withLock { $0.timings.append(StepTiming(step: step, seconds: seconds)) } }
+}
+
+/// The products of one build so far: each step reads what the steps before it left here.
+final class BuildRun {
+  let context = BuildContext()
+  var sources: [SourceFile] = []
+  var plans: [PlannedReport] = []
+  var output: URL?
+  var writer: SiteWriter?
+  var lock: SiteWriter.Lock?
+  var results: [[SiteBuilder.ExperimentResultWithTime]] = []
+  var hits = 0
+  /// Inline values by report, then by protection (body first, then each caption).
+  var valueTexts: [[[String]]] = []
+  var tables: [[MathProtection?]] = []
+  var math: TypesetMath?
+  var figures: [[Figure?]] = []
+  var images: [String: [UInt8]] = [:]
+  var files: [String: [UInt8]] = [:]
+  var figureCount = 0
+  /// Files published (pages, data, images, assets).
+  var fileCount = 0
+  /// Files `skelreport figures` wrote.
+  var written: [String] = []
+
+  var sourceTable: [String: SourceFile] { Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) }) }
+}
+
+/// One named step of a pipeline (Publish's `PublishingStep`): `build`, `figures` and `plan` are
+/// different lists of the same steps, run by one executor (`SiteBuilder.execute`).
+struct BuildStep: Sendable {
+  let name: String
+  let body: @Sendable (SiteBuilder, BuildRun) throws -> Void
+
+  static let readReports = BuildStep(name: "Read reports") { b, run in run.sources = try b.readReports(run.context) }
+  static let validate = BuildStep(name: "Validate directives") { b, run in run.plans = try b.plan(run.sources, run.context) }
+  static let lockOutput = BuildStep(name: "Lock the output") { b, run in try b.lockOutput(run) }
+  static let runExperiments = BuildStep(name: "Run experiments") { b, run in try b.runExperiments(run) }
+  static let typesetMath = BuildStep(name: "Typeset math") { b, run in try b.typesetMath(run) }
+  static let drawFigures = BuildStep(name: "Draw figures") { b, run in try b.drawFigures(run) }
+  static let renderPages = BuildStep(name: "Render pages") { b, run in try b.renderPages(run) }
+  static let writeSite = BuildStep(name: "Write site") { b, run in try b.writeSite(run) }
+  static func writeFigures(to directory: URL, width: Double, formats: [ImageFormat]) -> BuildStep {
+    BuildStep(name: "Write figures") { b, run in try b.writeFigures(run, to: directory, width: width, formats: formats) }
+  }
+}
+
+/// The pipelines a builder runs.
+enum Pipeline {
+  /// `skelreport build`.
+  static let site: [BuildStep] = [
+    .readReports, .validate, .lockOutput, .runExperiments, .typesetMath, .drawFigures, .renderPages, .writeSite,
+  ]
+  /// `skelreport figures`.
+  static func paperFigures(to directory: URL, width: Double, formats: [ImageFormat]) -> [BuildStep] {
+    [.readReports, .validate, .runExperiments, .writeFigures(to: directory, width: width, formats: formats)]
+  }
+  /// Everything before the first experiment (`SiteBuilder.plan()`).
+  static let plan: [BuildStep] = [.readReports, .validate]
+}
+
+extension SiteBuilder {
+  /// The names of the site pipeline's steps, in order.
+  public static var siteSteps: [String] { Pipeline.site.map(\.name) }
+
+  /// Runs `steps` in order on `run`: prints `[i/n] name` (with the previous step's time), times
+  /// each step into the build's context, and tags a step's failure with the step's name.
+  func execute(_ steps: [BuildStep], _ run: BuildRun) throws {
+    var previous: (start: UInt64, name: String)?
+    for (i, step) in steps.enumerated() {
+      let start = DispatchTime.now().uptimeNanoseconds
+      let took = previous.map { String(format: " (previous stage %.0f ms)", Double(start - $0.start) / 1e6) } ?? ""
+      log("[\(i + 1)/\(steps.count)] \(step.name)\(took)")
+      do {
+        try step.body(self, run)
+      } catch BuildError.stage(_, let message) {
+        throw BuildError.stage(name: step.name, message: message)
+      }
+      run.context.record(step.name, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+      previous = (start, step.name)
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import SkelBuild
+import SkelCairo
+import Testing
+
+@Suite struct PipelineTests {
+  func project() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
+    let reports = dir.appendingPathComponent("reports")
+    try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
+    let text = "# P\n\n```{kernel} dual\n:label: fig-p\n:activations: [relu]\n:rho: [0, 0.5, 1]\n\nDuals (@fig-p).\n```\n"
+    try Data(text.utf8).write(to: reports.appendingPathComponent("p.md"))
+    return dir
+  }
+
+  func builder(_ dir: URL, templates: URL = packageRoot.appendingPathComponent("templates")) -> SiteBuilder {
+    let config = BuildConfiguration(
+      reports: dir.appendingPathComponent("reports"), output: dir.appendingPathComponent("_site"), templates: templates,
+      cache: dir.appendingPathComponent(".skelcache/results"))
+    return SiteBuilder(configuration: config, backend: CairoBackend())
+  }
+
+  /// Warnings and timings belong to one build: a second build on the same builder reports its
+  /// own (before, it returned the first build's warnings as well).
+  @Test func eachBuildHasItsOwnWarningsAndTimings() throws {
+    let dir = try project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let b = builder(dir)
+    let first = try b.build(), second = try b.build()
+    #expect(first.warnings.count == 1 && first.warnings[0].contains("has no :alt: text"))
+    #expect(second.warnings == first.warnings)
+    #expect(first.cacheHits == 0 && second.cacheHits == 1)
+    #expect(first.timings.map(\.step) == SiteBuilder.siteSteps && second.timings.map(\.step) == SiteBuilder.siteSteps)
+    #expect(SiteBuilder.siteSteps == [
+      "Read reports", "Validate directives", "Lock the output", "Run experiments", "Typeset math", "Draw figures", "Render pages",
+      "Write site",
+    ])
+  }
+
+  /// The executor prints `[i/n] name` for every step and tags a step's failure with its name.
+  @Test func stepsArePrintedAndFailuresTagged() throws {
+    let dir = try project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    final class Lines: @unchecked Sendable {
+      var items: [String] = []
+      let lock = NSLock()
+      func add(_ s: String) { lock.withLock { items.append(s) } }
+    }
+    let lines = Lines()
+    let config = builder(dir, templates: dir.appendingPathComponent("no-templates")).configuration
+    let b = SiteBuilder(configuration: config, backend: CairoBackend(), log: { lines.add($0) })
+    do {
+      try b.build()
+      Issue.record("the build should fail without templates")
+    } catch BuildError.stage(let name, let message) {
+      #expect(name == "Render pages" && message.contains("no templates folder"), "\(name): \(message)")
+    }
+    #expect(lines.items.filter { $0.hasPrefix("[") }.map { String($0.prefix(while: { $0 != "(" })).trimmingCharacters(in: .whitespaces) } == [
+      "[1/8] Read reports", "[2/8] Validate directives", "[3/8] Lock the output", "[4/8] Run experiments", "[5/8] Typeset math",
+      "[6/8] Draw figures", "[7/8] Render pages",
+    ])
+  }
+}
