@@ -39,7 +39,8 @@ public struct CLTKind: DirectiveKind {
   }
 
   public let name = "clt"
-  public let summary = "Central limit for i.i.d. weights: kernel error against the Gaussian kernel vs input dimension n (dense or sparse inputs)"
+  public let summary =
+    "Central limit for i.i.d. weights: kernel error against the Gaussian kernel vs input dimension n (dense or sparse inputs)"
   public let fields: [Field<Options>] = [
     Field("laws", \.laws, .list(Law.optionType, minCount: 1), "i.i.d. weight laws (unit variance), one series each"),
     Field("dimensions", \.dimensions, .grid(min: 2, max: 1_000_000), "input dimensions n (odd n are rounded up to even for dense inputs)"),
@@ -64,8 +65,11 @@ public struct CLTKind: DirectiveKind {
     let mc = Double(laws.filter { $0 != .rademacher }.count), exact = Double(laws.count) - mc
     let total = dims.reduce(0, +)
     c.doubles([laws.count, dims.count, 3], "\(laws.count) laws × \(dims.count) dimensions", options: ["laws", "dimensions"])
-    c.doubles([Int(min(1e15, dims.max() ?? 2)), 4], "weight vectors of dimension \(Int(min(1e15, dims.max() ?? 2)))", options: ["dimensions"])
-    c.work(mc * m * (dense ? total : 2 * Double(dims.count)), each: UnitCost.draw, "\(Int(mc)) laws × \(Int(m)) samples × dimensions summing to \(Int(min(1e15, total)))", options: ["samples", "dimensions", "laws"])
+    c.doubles(
+      [Int(min(1e15, dims.max() ?? 2)), 4], "weight vectors of dimension \(Int(min(1e15, dims.max() ?? 2)))", options: ["dimensions"])
+    c.work(
+      mc * m * (dense ? total : 2 * Double(dims.count)), each: UnitCost.draw,
+      "\(Int(mc)) laws × \(Int(m)) samples × dimensions summing to \(Int(min(1e15, total)))", options: ["samples", "dimensions", "laws"])
     c.work(exact * total, each: 1e-6, "exact Rademacher sums", options: ["dimensions"])
     return c.cost
   }
@@ -81,19 +85,26 @@ public struct CLTKind: DirectiveKind {
       let values = context.compute.map(ns.count) { i -> (Double, Double) in
         let n = ns[i]
         if law == .rademacher {
-          return ((dense ? CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n) : CentralLimit.rademacherSparse(slope: a, theta: theta)) - gauss, 0)
+          return (
+            (dense
+              ? CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n) : CentralLimit.rademacherSparse(slope: a, theta: theta))
+              - gauss, 0
+          )
         }
         var g = SeededGenerator(seed: context.seed, label: "\(name) n=\(n)")
-        let mc = dense
+        // sparse: only w₁, w₂ meet the inputs
+        let mc =
+          dense
           ? CentralLimit.denseMonteCarlo(law, slope: a, theta: theta, dimension: n, samples: samples, generator: &g)
-          : WeightLawKernel.monteCarlo(law, slope: a, theta: theta, dimension: 2, samples: samples, dense: false, generator: &g)  // sparse: only w₁, w₂ meet the inputs
+          : WeightLawKernel.monteCarlo(law, slope: a, theta: theta, dimension: 2, samples: samples, dense: false, generator: &g)
         return (mc.mean - gauss, mc.standardError)
       }
       series.append(SeriesData(name: name, x: ns.map(Double.init), y: values.map(\.0), yerr: law == .rademacher ? nil : values.map(\.1)))
       context.progress(Double(k + 1) / Double(o.laws.count))
     }
     return ExperimentResult(
-      xlabel: "n", ylabel: "signed_error", xlabelTeX: "input dimension $n$", ylabelTeX: "$|k_{\\mathrm{iid}} - k_{\\mathrm{Gauss}}|$", series: series)
+      xlabel: "n", ylabel: "signed_error", xlabelTeX: "input dimension $n$", ylabelTeX: "$|k_{\\mathrm{iid}} - k_{\\mathrm{Gauss}}|$",
+      series: series)
   }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
@@ -111,8 +122,12 @@ public struct CLTKind: DirectiveKind {
     {
       marks.append(.reference(.slope(-1, throughX: s.x[k], y: abs(s.y[k]) * 2, label: "slope $-1$")))
     }
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks, legend: .lowerLeft)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(
+          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
+          legend: .lowerLeft)
+      ])
   }
 }

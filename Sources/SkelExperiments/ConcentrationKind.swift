@@ -24,7 +24,8 @@ public struct ConcentrationKind: DirectiveKind {
   }
 
   public let name = "concentration"
-  public let summary = "Spread of the empirical kernel k_w of width-r random networks around the compositional kernel, against r (exact Gram sampling)"
+  public let summary =
+    "Spread of the empirical kernel k_w of width-r random networks around the compositional kernel, against r (exact Gram sampling)"
   public let fields: [Field<Options>] = [
     Field("activation", \.activation, ActivationOption.type, "activation of the hidden layers (normalized)"),
     Field("depths", \.depths, .list(.integer(min: 1, max: 100), minCount: 1), "depths of the fully connected chains, one series each"),
@@ -47,7 +48,8 @@ public struct ConcentrationKind: DirectiveKind {
     let depths = o.depths, widths = o.widths.points, seeds = o.seeds
     let totalDepth = Double(depths.reduce(0, +)), totalWidth = widths.reduce(0) { $0 + max(1, $1.rounded()) }
     c.doubles([depths.count, widths.count, 4], "\(depths.count) depths × \(widths.count) widths", options: ["depths", "widths"])
-    c.work(totalDepth * totalWidth * Double(seeds) * 2, each: UnitCost.draw,
+    c.work(
+      totalDepth * totalWidth * Double(seeds) * 2, each: UnitCost.draw,
       "depths \(Int(totalDepth)) × widths \(Int(totalWidth)) × \(seeds) seeds", options: ["widths", "seeds", "depths"])
     return c.cost
   }
@@ -64,7 +66,8 @@ public struct ConcentrationKind: DirectiveKind {
       var stds: [Double] = [], errs: [Double] = []
       var boot = SeededGenerator(seed: context.seed, label: "bootstrap depth=\(depth)")
       for r in widths {
-        let errors = (0..<seeds).map { _ in Realization.empiricalKernel(skeleton, inputCorrelations: [rho], width: r, generator: &g) - kappa }
+        let errors = (0..<seeds).map { _ in Realization.empiricalKernel(skeleton, inputCorrelations: [rho], width: r, generator: &g) - kappa
+        }
         let std = Self.sampleStd(errors)
         stds.append(std)
         // Bootstrap standard error of the std (200 seeded resamples). std/√(2(n−1)) assumed a
@@ -77,7 +80,8 @@ public struct ConcentrationKind: DirectiveKind {
         }
         errs.append(Self.sampleStd(resampled))
       }
-      series.append(SeriesData(name: "depth=\(depth)", x: widths.map(Double.init), y: stds, yerr: errs, parameters: ["depth": Double(depth)]))
+      series.append(
+        SeriesData(name: "depth=\(depth)", x: widths.map(Double.init), y: stds, yerr: errs, parameters: ["depth": Double(depth)]))
     }
     return ExperimentResult(xlabel: "r", ylabel: "std", xlabelTeX: "width $r$", ylabelTeX: "std of $k_w - \\kappa_S$", series: series)
   }
@@ -93,12 +97,18 @@ public struct ConcentrationKind: DirectiveKind {
   static func legend(_ s: SeriesData) -> String { s.parameters?["depth"].map { "depth \(Int($0))" } ?? s.name }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
-    var marks: [Mark] = result.series.map { .errorBars(ErrorBarSeries(name: Self.legend($0), x: $0.x, y: $0.y, error: $0.yerr ?? $0.y.map { _ in 0 })) }
+    var marks: [Mark] = result.series.map {
+      .errorBars(ErrorBarSeries(name: Self.legend($0), x: $0.x, y: $0.y, error: $0.yerr ?? $0.y.map { _ in 0 }))
+    }
     if let s = result.series.first, let x0 = s.x.first, let y0 = s.y.first {
       marks.append(.reference(.slope(-0.5, throughX: x0, y: y0 * 1.6, label: "slope $-1/2$")))
     }
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks, legend: .lowerLeft)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(
+          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
+          legend: .lowerLeft)
+      ])
   }
 }

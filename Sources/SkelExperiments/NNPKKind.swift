@@ -34,7 +34,8 @@ public struct NNPKKind: DirectiveKind {
   }
 
   public let name = "nnpk"
-  public let summary = "Neural-network prior kernel from m random networks (any initializer, activation): ridge accuracy, alignment or distance to the NNGP vs m"
+  public let summary =
+    "Neural-network prior kernel from m random networks (any initializer, activation): ridge accuracy, alignment or distance to the NNGP vs m"
   public let fields: [Field<Options>] = [
     .choice("quantity", \.quantity, "test accuracy of kernel ridge, kernel–target alignment, or ‖K_m − K_NNGP‖_F/‖K_NNGP‖_F"),
     Field("networks", \.networks, .grid(min: 1, max: 100_000), "numbers m of random networks"),
@@ -45,7 +46,8 @@ public struct NNPKKind: DirectiveKind {
     Field("outputs", \.outputs, .integer(min: 1, max: 1000), "outputs k of each network (the readout)"),
     .choice("readout", \.readout, "draw the readout weights (the literal estimator) or average over them exactly"),
     Field("classes", \.classes, .integer(min: 2, max: 10), "spiral arms (classes)"),
-    Field("points", \.points, .integer(min: 30, max: 3000), "points in the data set; every third point of each arm is held out for testing"),
+    Field(
+      "points", \.points, .integer(min: 30, max: 3000), "points in the data set; every third point of each arm is held out for testing"),
     Field("noise", \.noise, .number(min: 0, max: 10), "noise added to the spiral points"),
     Field("ridge", \.ridge, .number(min: 0, max: 1e6), "ridge ℓ, relative to the mean diagonal of the training kernel"),
   ]
@@ -69,12 +71,22 @@ public struct NNPKKind: DirectiveKind {
     c.doubles([points, points, 8 + 2 * 4], "kernel matrices \(points) × \(points)", options: ["points"])
     c.doubles([points, width, 3 * 8], "features \(points) × width \(width)", options: ["points", "width"])
     c.doubles([width, width, 8], "weights \(width) × \(width)", options: ["width"])
-    let perNetwork = Double(points) * (3 * Double(width) + Double(depth - 1) * Double(width) * Double(width) + Double(width) * Double(k))
+    let perNetwork =
+      Double(points) * (3 * Double(width) + Double(depth - 1) * Double(width) * Double(width) + Double(width) * Double(k))
       + Double(points) * Double(points) * Double(min(k, width)) / 2
-    c.work(Double(inits) * mMax * perNetwork * 2, each: UnitCost.flop, "\(inits) inits × \(Int(mMax)) networks of width \(width) on \(points) points", options: ["networks", "width", "points", "inits"])
-    c.work(Double(inits) * mMax * (Double(width) * Double(width) * Double(depth)), each: UnitCost.draw, "\(inits) inits × \(Int(mMax)) networks × width \(width)² weights", options: ["networks", "width"])
-    c.work(Double(inits) * Double(points) * Double(points) * Double(depth + 1) * 2, each: UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation])), "matched NNGP on \(points)² pairs", options: ["points"])
-    c.work(Double(inits) * Double(ms.count + 1) * Double(points) * Double(points) * Double(points), each: UnitCost.flop, "\(ms.count) checkpoints × ridge on \(points) points", options: ["networks", "points"])
+    c.work(
+      Double(inits) * mMax * perNetwork * 2, each: UnitCost.flop,
+      "\(inits) inits × \(Int(mMax)) networks of width \(width) on \(points) points", options: ["networks", "width", "points", "inits"])
+    c.work(
+      Double(inits) * mMax * (Double(width) * Double(width) * Double(depth)), each: UnitCost.draw,
+      "\(inits) inits × \(Int(mMax)) networks × width \(width)² weights", options: ["networks", "width"])
+    c.work(
+      Double(inits) * Double(points) * Double(points) * Double(depth + 1) * 2,
+      each: UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation])), "matched NNGP on \(points)² pairs",
+      options: ["points"])
+    c.work(
+      Double(inits) * Double(ms.count + 1) * Double(points) * Double(points) * Double(points), each: UnitCost.flop,
+      "\(ms.count) checkpoints × ridge on \(points) points", options: ["networks", "points"])
     return c.cost
   }
 
@@ -108,7 +120,8 @@ public struct NNPKKind: DirectiveKind {
       }
       return (num / den).squareRoot()
     case .accuracy:
-      return try PriorKernel.ridgeAccuracy(k, train: data.train, test: data.test, labels: data.labels, classes: data.classes, ridge: o.ridge)
+      return try PriorKernel.ridgeAccuracy(
+        k, train: data.train, test: data.test, labels: data.labels, classes: data.classes, ridge: o.ridge)
     }
   }
 
@@ -120,17 +133,20 @@ public struct NNPKKind: DirectiveKind {
     var series: [SeriesData] = [], references: [SeriesData] = []
     for (k, initializer) in o.inits.enumerated() {
       let net = RandomNetwork(
-        inputDimension: data.x.columns, width: o.width, depth: o.depth, outputs: o.outputs, activation: activation, initializer: initializer)
+        inputDimension: data.x.columns, width: o.width, depth: o.depth, outputs: o.outputs, activation: activation, initializer: initializer
+      )
       let nngp = try net.matchedNNGP(data.x)
       var ys: [Double] = []
-      try PriorKernel.estimate(net, inputs: data.x, checkpoints: ms, readout: o.readout, seed: context.seed, label: initializer.rawValue) { m, km in
+      try PriorKernel.estimate(net, inputs: data.x, checkpoints: ms, readout: o.readout, seed: context.seed, label: initializer.rawValue) {
+        m, km in
         ys.append(try Self.measure(km, reference: nngp, o, data))
         context.progress((Double(k) + Double(m) / mLast) / Double(o.inits.count))
       }
       series.append(SeriesData(name: initializer.rawValue, x: xs, y: ys, family: initializer.rawValue))
       if o.quantity != .distance {
         let value = try Self.measure(nngp, reference: nngp, o, data)
-        references.append(SeriesData(name: "nngp " + initializer.rawValue, x: xs, y: ms.map { _ in value }, role: .limit, family: initializer.rawValue))
+        references.append(
+          SeriesData(name: "nngp " + initializer.rawValue, x: xs, y: ms.map { _ in value }, role: .limit, family: initializer.rawValue))
       }
     }
     let ylabel: String
@@ -146,16 +162,24 @@ public struct NNPKKind: DirectiveKind {
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
     let estimates = result.series.filter { $0.role != .limit }
     var marks: [Mark] = estimates.enumerated().map { i, s in
-      .line(LineSeries(name: s.name.replacingOccurrences(of: "_", with: " "), x: s.x, y: s.y, marker: .circle, lineWidth: 1.4, colorSlot: i))
+      .line(
+        LineSeries(name: s.name.replacingOccurrences(of: "_", with: " "), x: s.x, y: s.y, marker: .circle, lineWidth: 1.4, colorSlot: i))
     }
     for s in result.series where s.role == .limit {
       let slot = estimates.firstIndex { $0.family == s.family } ?? 0
-      marks.append(.line(LineSeries(name: slot == 0 ? "Gaussian NNGP (matched variances)" : "", x: s.x, y: s.y, dash: [5, 3], lineWidth: 1, colorSlot: slot)))
+      marks.append(
+        .line(
+          LineSeries(
+            name: slot == 0 ? "Gaussian NNGP (matched variances)" : "", x: s.x, y: s.y, dash: [5, 3], lineWidth: 1, colorSlot: slot)))
     }
     let log = options.quantity == .distance
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: log ? .log : .linear), marks: marks, legend: log ? .upperRight : .lowerRight)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(
+          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: log ? .log : .linear),
+          marks: marks, legend: log ? .upperRight : .lowerRight)
+      ])
   }
 }
 

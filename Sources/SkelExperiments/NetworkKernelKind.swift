@@ -54,7 +54,9 @@ public struct NetworkKernelKind: DirectiveKind {
     var c = CostBuilder()
     let rho = o.rho.points.count, depths = o.depths, deepest = depths.max() ?? 1
     c.doubles([depths.count + 6, rho], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
-    c.work(Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation])) + 2e-8, "\(rho) correlations × depth \(deepest)", options: ["rho", "depths"])
+    c.work(
+      Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation])) + 2e-8,
+      "\(rho) correlations × depth \(deepest)", options: ["rho", "depths"])
     c.work(Double(rho) * Double(depths.count) * 3, each: 1e-8, "\(rho) correlations × \(depths.count) depths", options: ["rho", "depths"])
     return c.cost
   }

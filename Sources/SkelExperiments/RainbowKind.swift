@@ -37,7 +37,8 @@ public struct RainbowKind: DirectiveKind {
   }
 
   public let name = "rainbow"
-  public let summary = "Rainbow networks: Gaussian rainbow ReLU kernel vs anisotropy, colored vs whitened weight spectra against Marchenko–Pastur, or alignment error vs width"
+  public let summary =
+    "Rainbow networks: Gaussian rainbow ReLU kernel vs anisotropy, colored vs whitened weight spectra against Marchenko–Pastur, or alignment error vs width"
   public let fields: [Field<Options>] = [
     .choice("mode", \.mode, "what to show"),
     Field("anisotropy", \.anisotropy, .grid(min: 0, max: 1e6), "kernel: s in C = diag(s, 1)"),
@@ -74,8 +75,12 @@ public struct RainbowKind: DirectiveKind {
       c.doubles([10, d, d], "10 covariance matrices \(d) × \(d)", options: ["dimension"])
       let dd = Double(d) * Double(d)
       c.work(Double(max(1, rank)) * dd * 2, each: 2e-9, "covariance of rank \(rank) in dimension \(d)", options: ["rank", "dimension"])
-      c.work(Double(nets + 1) * Double(n) * Double(d) * (2 * Double(d) + 1), each: UnitCost.flop, "\(nets + 1) draws of \(n) × \(d) atoms", options: ["networks", "atoms", "dimension"])
-      c.work(Double(nets + 1) * Double(n) * Double(d), each: UnitCost.draw, "\(nets + 1) × \(n) × \(d) normals", options: ["networks", "atoms", "dimension"])
+      c.work(
+        Double(nets + 1) * Double(n) * Double(d) * (2 * Double(d) + 1), each: UnitCost.flop, "\(nets + 1) draws of \(n) × \(d) atoms",
+        options: ["networks", "atoms", "dimension"])
+      c.work(
+        Double(nets + 1) * Double(n) * Double(d), each: UnitCost.draw, "\(nets + 1) × \(n) × \(d) normals",
+        options: ["networks", "atoms", "dimension"])
       c.work(40 * dd * Double(d) + 4 * Double(n) * dd, each: UnitCost.flop, "eigendecompositions in dimension \(d)", options: ["dimension"])
     case .alignment:
       alignmentCost(o, &c)
@@ -95,9 +100,13 @@ public struct RainbowKind: DirectiveKind {
       draws += 2 * (Double(d) * r + Double(depth - 1) * r * r)
     }
     let nnn = Double(n) * Double(n) * Double(n)
-    c.work(flops * 2, each: UnitCost.flop, "\(widths.count) widths up to \(rMax) × depth \(depth) on \(n) points", options: ["widths", "depth", "points"])
+    c.work(
+      flops * 2, each: UnitCost.flop, "\(widths.count) widths up to \(rMax) × depth \(depth) on \(n) points",
+      options: ["widths", "depth", "points"])
     c.work(draws, each: UnitCost.draw, "weights of \(widths.count) widths up to \(rMax)", options: ["widths", "depth"])
-    c.work(Double(widths.count) * Double(depth) * 30 * nnn, each: UnitCost.flop, "\(widths.count * depth) alignments of \(n) points", options: ["points", "widths", "depth"])
+    c.work(
+      Double(widths.count) * Double(depth) * 30 * nnn, each: UnitCost.flop, "\(widths.count * depth) alignments of \(n) points",
+      options: ["points", "widths", "depth"])
   }
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
@@ -186,11 +195,13 @@ public struct RainbowKind: DirectiveKind {
         SeriesData(name: "whitened", x: index, y: white.reversed(), role: .estimate),
         SeriesData(name: "marchenko-pastur", x: grid, y: grid.map { Rainbow.marchenkoPastur($0, q: q) }, role: .limit),
       ],
-      table: TableData(columns: ["atoms", "fraction outside the MP bulk (±2 %)", "largest eigenvalue"], rows: [
-        ["colored W", formatted(outside(colored), ".1%"), formatted(colored.last ?? .nan, ".3g")],
-        ["whitened G = W Ĉ^{-1/2}", formatted(outside(white), ".1%"), formatted(white.last ?? .nan, ".3g")],
-        ["Marchenko–Pastur, q = d/N = \(formatted(q, ".3g"))", "bulk [\(formatted(lo, ".3f")), \(formatted(hi, ".3f"))]", ""],
-      ]))
+      table: TableData(
+        columns: ["atoms", "fraction outside the MP bulk (±2 %)", "largest eigenvalue"],
+        rows: [
+          ["colored W", formatted(outside(colored), ".1%"), formatted(colored.last ?? .nan, ".3g")],
+          ["whitened G = W Ĉ^{-1/2}", formatted(outside(white), ".1%"), formatted(white.last ?? .nan, ".3g")],
+          ["Marchenko–Pastur, q = d/N = \(formatted(q, ".3g"))", "bulk [\(formatted(lo, ".3f")), \(formatted(hi, ".3f"))]", ""],
+        ]))
   }
 
   /// The alignment error of every layer (rows) at every width (columns).
@@ -224,13 +235,15 @@ public struct RainbowKind: DirectiveKind {
     var rows: [[String]] = []
     let series = errors.enumerated().map { l, e -> SeriesData in
       let tail = Array(xs.indices.suffix(max(2, xs.count / 2)))
-      let slope = xs.count >= 2 ? LeastSquares.powerLawExponent(x: tail.map { xs[$0] }, y: tail.map { e[$0] }, from: 0, to: .infinity) : .nan
+      let slope =
+        xs.count >= 2 ? LeastSquares.powerLawExponent(x: tail.map { xs[$0] }, y: tail.map { e[$0] }, from: 0, to: .infinity) : .nan
       rows.append(["layer=\(l + 1)", formatted(e.first ?? .nan, ".3g"), formatted(e.last ?? .nan, ".3g"), formatted(slope, ".3f")])
       return SeriesData(name: "layer=\(l + 1)", x: xs, y: e, parameters: ["layer": Double(l + 1)])
     }
     let first = widths.first.map(String.init) ?? "", last = widths.last.map(String.init) ?? ""
     return ExperimentResult(
-      xlabel: "r", ylabel: "alignment_error", xlabelTeX: "width $r$", ylabelTeX: "alignment error $\\|A\\varphi' - \\varphi\\|^2 / \\|\\varphi\\|^2$",
+      xlabel: "r", ylabel: "alignment_error", xlabelTeX: "width $r$",
+      ylabelTeX: "alignment error $\\|A\\varphi' - \\varphi\\|^2 / \\|\\varphi\\|^2$",
       series: series,
       table: TableData(columns: ["layer", "error at r = \(first)", "error at r = \(last)", "fitted exponent (wider half)"], rows: rows))
   }
@@ -245,18 +258,23 @@ public struct RainbowKind: DirectiveKind {
         let name = s.parameters?["layer"].map { "layer \(Int($0))" } ?? s.name
         return .line(LineSeries(name: name, x: s.x, y: s.y, marker: .circle, lineWidth: 1.4))
       }
-      axes = Axes(x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks, legend: .upperRight)
+      axes = Axes(
+        x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
+        legend: .upperRight)
     }
     return axes.map { Figure(width: size.width, height: size.height, panels: [$0]) }
   }
 
   /// The closed form as a line, the Monte-Carlo estimate with its error bars.
   static func kernelAxes(_ result: ExperimentResult) -> Axes? {
-    guard let exact = result.series.first(where: { $0.role == .exact }), let mc = result.series.first(where: { $0.role == .estimate }) else { return nil }
-    return Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: [
-      .line(LineSeries(name: exact.name, x: exact.x, y: exact.y, lineWidth: 1.4)),
-      .errorBars(ErrorBarSeries(name: mc.name, x: mc.x, y: mc.y, error: mc.yerr ?? [])),
-    ], legend: .upperLeft)
+    guard let exact = result.series.first(where: { $0.role == .exact }), let mc = result.series.first(where: { $0.role == .estimate })
+    else { return nil }
+    return Axes(
+      x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX),
+      marks: [
+        .line(LineSeries(name: exact.name, x: exact.x, y: exact.y, lineWidth: 1.4)),
+        .errorBars(ErrorBarSeries(name: mc.name, x: mc.x, y: mc.y, error: mc.yerr ?? [])),
+      ], legend: .upperLeft)
   }
 
   /// Histograms of the colored and whitened spectra (in that order) under the Marchenko–Pastur density.
@@ -279,4 +297,4 @@ public struct RainbowKind: DirectiveKind {
 }
 
 /// `x` in the format `spec` (the specs here are literals that parse; the fallback never shows).
-fileprivate func formatted(_ x: Double, _ spec: String) -> String { NumberFormat(spec)?.format(x) ?? String(x) }
+private func formatted(_ x: Double, _ spec: String) -> String { NumberFormat(spec)?.format(x) ?? String(x) }

@@ -26,7 +26,7 @@ public struct ChenNetworkOptions: Sendable, Hashable {
 }
 
 /// `x` in the format `spec` (the specs here are literals that parse; the fallback never shows).
-fileprivate func formatted(_ x: Double, _ spec: String) -> String { NumberFormat(spec)?.format(x) ?? String(x) }
+private func formatted(_ x: Double, _ spec: String) -> String { NumberFormat(spec)?.format(x) ?? String(x) }
 
 /// `{kernel} spectrum`: eigenvalue decay of the NTK and NNGP Gram matrices on Unif[−1, 1]^d, or
 /// tail sums of target coefficients in the NTK eigenbasis (Chen et al. 2024, science.md §4),
@@ -62,14 +62,18 @@ public struct SpectrumKind: DirectiveKind {
   }
 
   public let name = "spectrum"
-  public let summary = "Eigenvalue decay of NTK/NNGP Gram matrices on Unif[-1,1]^d, or tail sums of targets in the NTK eigenbasis, with fitted exponents"
+  public let summary =
+    "Eigenvalue decay of NTK/NNGP Gram matrices on Unif[-1,1]^d, or tail sums of targets in the NTK eigenbasis, with fitted exponents"
   public let fields: [Field<Options>] =
     [
       .choice("quantity", \.quantity, "eigenvalues λᵢ of K/n, or tail sums Tᵢ = Σ_{j≥i} c_j²/n of targets"),
       Field("dimensions", \.dimensions, .list(.integer(min: 1, max: 64), minCount: 1), "input dimensions d, series per d"),
       Field("points", \.points, .integer(min: 20, max: 6000), "sample size n"),
       Field("kernels", \.kernels, .list(Kernel.optionType, minCount: 1), "kernels whose eigenvalues are shown (quantity: eigenvalues)"),
-      Field("targets", \.targets, .list(Target.optionType, minCount: 1), "targets expanded in the NTK eigenbasis (quantity: tail_sums): gp = a sample of the NNGP prior, ntk_gp = of GP(0, NTK), or a named function"),
+      Field(
+        "targets", \.targets, .list(Target.optionType, minCount: 1),
+        "targets expanded in the NTK eigenbasis (quantity: tail_sums): gp = a sample of the NNGP prior, ntk_gp = of GP(0, NTK), or a named function"
+      ),
       Field("fit", \.fit, .list(.number(min: 1, max: nil), minCount: 2), "index range [from, to] of the power-law fit"),
     ] + ChenNetworkOptions.fields(\.network)
   public let example = """
@@ -90,15 +94,26 @@ public struct SpectrumKind: DirectiveKind {
     let numbers = o.fit
     guard numbers.count == items.count else { return [] }  // the type check reports it
     guard numbers.count == 2 else {
-      return [Diagnostic(at: at, length: raw.value.length, "option 'fit' is an index range [from, to] of two numbers, got \(numbers.count)")]
+      return [
+        Diagnostic(at: at, length: raw.value.length, "option 'fit' is an index range [from, to] of two numbers, got \(numbers.count)")
+      ]
     }
     let (lo, hi) = (numbers[0], numbers[1])
     guard lo.isFinite, hi.isFinite, lo.rounded(.up) + 1 <= hi.rounded(.down) else {
-      return [Diagnostic(at: at, length: raw.value.length, "option 'fit' must be an ordered index range [from, to] holding at least two indices (from < to), got \(raw.value.text)")]
+      return [
+        Diagnostic(
+          at: at, length: raw.value.length,
+          "option 'fit' must be an ordered index range [from, to] holding at least two indices (from < to), got \(raw.value.text)")
+      ]
     }
     let points = Double(o.points)
     if lo.rounded(.up) + 1 > points {
-      return [Diagnostic(at: at, length: raw.value.length, "option 'fit' starts at index \(OptionType.fmt(lo)), but there are only \(OptionType.fmt(points)) eigenvalues (':points:'); the range needs two indices in 1…\(OptionType.fmt(points))")]
+      return [
+        Diagnostic(
+          at: at, length: raw.value.length,
+          "option 'fit' starts at index \(OptionType.fmt(lo)), but there are only \(OptionType.fmt(points)) eigenvalues (':points:'); the range needs two indices in 1…\(OptionType.fmt(points))"
+        )
+      ]
     }
     return []
   }
@@ -128,8 +143,12 @@ public struct SpectrumKind: DirectiveKind {
     c.doubles([6, n, n], "6 Gram matrices of \(n) × \(n)", options: ["points"])
     c.doubles([dims * curves + 1, n], "\(dims * curves) curves × \(n) points", options: ["dimensions", "points"])
     let nn = Double(n) * Double(n)
-    c.work(Double(dims) * nn * Double(depth + 1) * 2, each: UnitCost.closedKernel / 4, "\(dims) dimensions × Gram \(n)² × depth \(depth)", options: ["points", "dimensions", "depth"])
-    c.work(Double(dims) * Double(curves) * 10 * nn * Double(n), each: UnitCost.flop, "\(dims * curves) eigendecompositions of \(n) × \(n)", options: ["points", "dimensions"])
+    c.work(
+      Double(dims) * nn * Double(depth + 1) * 2, each: UnitCost.closedKernel / 4, "\(dims) dimensions × Gram \(n)² × depth \(depth)",
+      options: ["points", "dimensions", "depth"])
+    c.work(
+      Double(dims) * Double(curves) * 10 * nn * Double(n), each: UnitCost.flop, "\(dims * curves) eigendecompositions of \(n) × \(n)",
+      options: ["points", "dimensions"])
     return c.cost
   }
 
@@ -147,7 +166,9 @@ public struct SpectrumKind: DirectiveKind {
     let (sigma, theta) = try KernelRegression.grams(o.network.network, x)
     if o.quantity == .eigenvalues {
       return try o.kernels.map { kernel in
-        Curve(what: kernel.rawValue, values: try KernelRegression.normalizedEigenvalues(kernel == .ntk ? theta : sigma), theory: Self.theory(kernel, d: Double(d)))
+        Curve(
+          what: kernel.rawValue, values: try KernelRegression.normalizedEigenvalues(kernel == .ntk ? theta : sigma),
+          theory: Self.theory(kernel, d: Double(d)))
       }
     }
     return try o.targets.map { target in
@@ -160,7 +181,8 @@ public struct SpectrumKind: DirectiveKind {
       case .oscillating: y = RegressionTarget.oscillating.values(x)
       case .step: y = RegressionTarget.step.values(x)
       }
-      return Curve(what: target.rawValue, values: try KernelRegression.tailSums(y, kernel: theta), theory: Self.theory(target, d: Double(d)))
+      return Curve(
+        what: target.rawValue, values: try KernelRegression.tailSums(y, kernel: theta), theory: Self.theory(target, d: Double(d)))
     }
   }
 
@@ -206,9 +228,13 @@ public struct SpectrumKind: DirectiveKind {
       marks.append(.reference(.vertical(x: options.fit[0], label: "")))
       marks.append(.reference(.vertical(x: options.fit[1], label: "fit")))
     }
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks, legend: .lowerLeft)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(
+          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
+          legend: .lowerLeft)
+      ])
   }
 }
 
@@ -219,7 +245,8 @@ public struct RegressionKind: DirectiveKind {
   public init() {}
 
   public enum Mode: String, OptionChoice {
-    case learningCurve = "learning_curve", dynamics
+    case learningCurve = "learning_curve"
+    case dynamics
   }
 
   public enum Regularization: String, OptionChoice {
@@ -252,7 +279,8 @@ public struct RegressionKind: DirectiveKind {
   }
 
   public let name = "regression"
-  public let summary = "NTK regression with standard vs mirrored initialization: test MSE vs n (oracle ridge or stopping time) or vs gradient-flow time"
+  public let summary =
+    "NTK regression with standard vs mirrored initialization: test MSE vs n (oracle ridge or stopping time) or vs gradient-flow time"
   public let fields: [Field<Options>] =
     [
       .choice("mode", \.mode, "test error against n, or against training time t at the largest n"),
@@ -265,7 +293,9 @@ public struct RegressionKind: DirectiveKind {
       .choice("regularization", \.regularization, "oracle over a ridge grid, or over gradient-flow stopping times"),
       Field("ridges", \.ridges, .grid(min: 0, max: nil), "ridge values ℓ (K + nℓI)"),
       Field("times", \.times, .grid(min: 0, max: nil), "gradient-flow times t"),
-      Field("initializations", \.initializations, .list(KernelRegression.Initialization.optionType, minCount: 1), "initializations, one series each"),
+      Field(
+        "initializations", \.initializations, .list(KernelRegression.Initialization.optionType, minCount: 1),
+        "initializations, one series each"),
     ] + ChenNetworkOptions.fields(\.network)
   public let example = """
     ```{kernel} regression
@@ -294,9 +324,15 @@ public struct RegressionKind: DirectiveKind {
       filtering += Double(inits) * Double(filters) * Double(n) * Double(m) * 2
     }
     let r = Double(reps)
-    c.work(r * flops, each: UnitCost.flop, "\(reps) repetitions × \(ns.count) sizes up to n = \(ns.max() ?? 0)", options: ["sizes", "repetitions"])
-    c.work(r * kernels, each: UnitCost.closedKernel / 4, "\(reps) repetitions × Gram matrices up to \(top)²", options: ["sizes", "test_points", "repetitions"])
-    c.work(r * filtering, each: 1e-9, "\(reps) repetitions × \(filters) filters × \(m) test points", options: ["repetitions", "ridges", "test_points"])
+    c.work(
+      r * flops, each: UnitCost.flop, "\(reps) repetitions × \(ns.count) sizes up to n = \(ns.max() ?? 0)",
+      options: ["sizes", "repetitions"])
+    c.work(
+      r * kernels, each: UnitCost.closedKernel / 4, "\(reps) repetitions × Gram matrices up to \(top)²",
+      options: ["sizes", "test_points", "repetitions"])
+    c.work(
+      r * filtering, each: 1e-9, "\(reps) repetitions × \(filters) filters × \(m) test points",
+      options: ["repetitions", "ridges", "test_points"])
     return c.cost
   }
 
@@ -316,7 +352,8 @@ public struct RegressionKind: DirectiveKind {
         let test = KernelRegression.uniformInputs(o.testPoints, dimension: o.dimension, generator: &g)
         let y = o.target.values(train).map { $0 + o.noise * g.nextNormal() }
         let errors = try KernelRegression.testErrors(
-          network: o.network.network, train: train, test: test, y: y, truth: o.target.values(test), filters: filters, initializations: inits,
+          network: o.network.network, train: train, test: test, y: y, truth: o.target.values(test), filters: filters,
+          initializations: inits,
           generator: &g)
         for (i, e) in errors {
           for slot in inits.indices where inits[slot] == i {
@@ -353,7 +390,9 @@ public struct RegressionKind: DirectiveKind {
       series.append(SeriesData(name: initialization.rawValue, x: xs, y: means, yerr: o.repetitions > 1 ? stats.map(\.1) : nil))
       if !o.dynamics {
         let slope = ns.count >= 2 ? LeastSquares.powerLawExponent(x: xs, y: means, from: xs.first ?? 0, to: xs.last ?? 0) : .nan
-        rows.append([initialization.rawValue, formatted(means.first ?? .nan, ".3g"), formatted(means.last ?? .nan, ".3g"), formatted(slope, ".3f")])
+        rows.append([
+          initialization.rawValue, formatted(means.first ?? .nan, ".3g"), formatted(means.last ?? .nan, ".3g"), formatted(slope, ".3f"),
+        ])
       } else if let best = means.indices.min(by: { means[$0] < means[$1] }) {
         rows.append([initialization.rawValue, formatted(means[best], ".3g"), formatted(grid[best], ".3g")])
       }
@@ -367,18 +406,24 @@ public struct RegressionKind: DirectiveKind {
   static func table(_ o: Options, rows: [[String]]) -> TableData {
     if o.dynamics { return TableData(columns: ["initialization", "best test MSE", "at time t"], rows: rows) }
     let dd = Double(o.dimension), ns = o.runSizes
-    let theory = "standard −3/(d+3) = \(formatted(-3 / (dd + 3), ".3f")); mirrored, f* ∈ H: −(d+1)/(2d+1) = \(formatted(-(dd + 1) / (2 * dd + 1), ".3f"))"
+    let theory =
+      "standard −3/(d+3) = \(formatted(-3 / (dd + 3), ".3f")); mirrored, f* ∈ H: −(d+1)/(2d+1) = \(formatted(-(dd + 1) / (2 * dd + 1), ".3f"))"
     let first = ns.first.map(String.init) ?? "", last = ns.last.map(String.init) ?? ""
-    return TableData(columns: ["initialization", "MSE at n = \(first)", "MSE at n = \(last)", "fitted exponent"], rows: rows + [["theory (n → ∞)", "", "", theory]])
+    return TableData(
+      columns: ["initialization", "MSE at n = \(first)", "MSE at n = \(last)", "fitted exponent"],
+      rows: rows + [["theory (n → ∞)", "", "", theory]])
   }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
     let marks: [Mark] = result.series.map { s in
       .errorBars(ErrorBarSeries(name: s.name, x: s.x, y: s.y, error: s.yerr ?? s.y.map { _ in 0 }, connected: true))
     }
-    return Figure(width: size.width, height: size.height, panels: [
-      Axes(x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks, legend: .best)
-    ])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [
+        Axes(
+          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks, legend: .best)
+      ])
   }
 }
 

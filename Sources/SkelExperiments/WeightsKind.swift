@@ -29,7 +29,8 @@ public struct WeightsKind: DirectiveKind {
   }
 
   public let name = "weights"
-  public let summary = "Single-layer leaky-ReLU kernels under weight laws (Gaussian, Student-t, sphere, i.i.d. uniform/Rademacher/Laplace), Monte Carlo ± s.e. against the exact kernel"
+  public let summary =
+    "Single-layer leaky-ReLU kernels under weight laws (Gaussian, Student-t, sphere, i.i.d. uniform/Rademacher/Laplace), Monte Carlo ± s.e. against the exact kernel"
   public let fields: [Field<Options>] = [
     Field("laws", \.laws, .list(.callable(noun: "weight law", WeightsKind.lawSpecs), minCount: 1), "weight laws, one series each"),
     Field("slope", \.slope, .number(min: 0, max: 1), "negative slope a of the leaky ReLU (0: ReLU)"),
@@ -59,8 +60,13 @@ public struct WeightsKind: DirectiveKind {
       let items: [OptionNode]
       if case .list(let xs) = raw.value.value { items = xs } else { items = [raw.value] }
       for item in items {
-        guard case .call("student_t", let args) = item.value, let arg = args.first, case .number(let nu) = arg.value.value, nu <= 2 else { continue }
-        out.append(Diagnostic(at: SourceLocation(path: d.location.path, line: raw.line, column: arg.value.column), length: arg.value.length, "a Student-t law needs nu > 2 (its variance is infinite for nu <= 2), got \(arg.value.text)"))
+        guard case .call("student_t", let args) = item.value, let arg = args.first, case .number(let nu) = arg.value.value, nu <= 2 else {
+          continue
+        }
+        out.append(
+          Diagnostic(
+            at: SourceLocation(path: d.location.path, line: raw.line, column: arg.value.column), length: arg.value.length,
+            "a Student-t law needs nu > 2 (its variance is infinite for nu <= 2), got \(arg.value.text)"))
       }
     }
     return out
@@ -83,7 +89,8 @@ public struct WeightsKind: DirectiveKind {
     let laws = o.laws.count, n = o.dimension, m = o.samples, t = o.theta.points.count
     c.doubles([laws + 1, t, 3], "\(laws) laws × \(t) angles", options: ["laws", "theta"])
     c.doubles([n, 4], "weight vectors of dimension \(n)", options: ["dimension"])
-    c.work(Double(laws) * Double(t) * Double(m) * Double(n), each: UnitCost.draw,
+    c.work(
+      Double(laws) * Double(t) * Double(m) * Double(n), each: UnitCost.draw,
       "\(laws) laws × \(t) angles × \(m) samples × dimension \(n)", options: ["samples", "dimension", "theta", "laws"])
     return c.cost
   }
@@ -98,7 +105,8 @@ public struct WeightsKind: DirectiveKind {
       // each law's stream derives from the directive's seed and the law's name
       var g = SeededGenerator(seed: context.seed, label: law.description)
       let mc = thetas.map { WeightLawKernel.monteCarlo(law, slope: a, theta: $0, dimension: n, samples: m, dense: dense, generator: &g) }
-      series.append(SeriesData(name: law.description, x: thetas, y: mc.map(\.mean), yerr: mc.map(\.standardError), role: .estimate, family: call.name))
+      series.append(
+        SeriesData(name: law.description, x: thetas, y: mc.map(\.mean), yerr: mc.map(\.standardError), role: .estimate, family: call.name))
       if law.isRotationInvariant {
         let exact = thetas.map { WeightLawKernel.exact(law, slope: a, theta: $0) }
         series.append(SeriesData(name: "exact " + law.description, x: thetas, y: exact, role: .exact, family: call.name))
@@ -123,6 +131,8 @@ public struct WeightsKind: DirectiveKind {
         marks.append(.line(LineSeries(name: s.name, x: s.x, y: s.y, dash: Self.isGaussianKernel(s) ? [] : [4, 3], lineWidth: 1.2)))
       }
     }
-    return Figure(width: size.width, height: size.height, panels: [Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperRight)])
+    return Figure(
+      width: size.width, height: size.height,
+      panels: [Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperRight)])
   }
 }
