@@ -15,7 +15,7 @@ BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-d
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
 TEST_PKGS := chromium poppler-utils cmark-gfm util-linux e2fsprogs
 
-.PHONY: site test lint build release deps test-deps bench clean screenshot fuzz
+.PHONY: site test lint docs build release deps test-deps bench clean screenshot fuzz
 
 # Install only what is missing: dpkg -s is checked first, so a second run installs nothing.
 define apt_install
@@ -49,6 +49,11 @@ site: release
 # fixes everything but the rules that need a person (doc comments, end-of-line comments).
 lint:
 	$(SWIFT) format lint --strict --recursive --parallel Sources Plugins Tests Package.swift
+
+# docs/kinds.md is generated from the kinds' declarations (DocumentationTests checks it is current).
+docs: build
+	mkdir -p docs
+	.build/debug/skelreport kinds --markdown > docs/kinds.md
 
 test: test-deps lint
 	$(SWIFT) build --build-tests

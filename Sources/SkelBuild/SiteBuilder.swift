@@ -367,7 +367,7 @@ public struct SiteBuilder {
   }
 
   /// No result is published with NaN or ±inf values unless its kind says why
-  /// (`ExperimentKind.nonFiniteReason`): the error names each series and how many of its
+  /// (`DirectiveKind.nonFiniteReason`): the error names each series and how many of its
   /// values are not finite, at the directive's kind.
   func refuseNonFinite(_ result: ExperimentResult, kind: ConfiguredDirective, _ d: PlannedDirective, report: PlannedReport) throws {
     let bad = result.nonFiniteParts.filter { $0.all || kind.nonFiniteReason($0.name) == nil }

@@ -136,58 +136,6 @@ public struct ResolvedOptions: Sendable, Hashable {
     self.texts = texts
     self.explicit = explicit
   }
-
-  public func number(_ name: String) -> Double {
-    switch values[name] {
-    case .number(let x)?: return x
-    case .integer(let n)?: return Double(n)
-    default: preconditionFailure("option '\(name)' is not a number in the schema")
-    }
-  }
-  public func integer(_ name: String) -> Int {
-    guard case .integer(let n)? = values[name] else { preconditionFailure("option '\(name)' is not an integer") }
-    return n
-  }
-  public func bool(_ name: String) -> Bool {
-    guard case .boolean(let b)? = values[name] else { preconditionFailure("option '\(name)' is not a boolean") }
-    return b
-  }
-  public func integers(_ name: String) -> [Int] {
-    guard case .list(let items)? = values[name] else { preconditionFailure("option '\(name)' is not a list") }
-    return items.compactMap { if case .integer(let n) = $0 { return n } else { return nil } }
-  }
-  public func numbers(_ name: String) -> [Double] {
-    guard case .list(let items)? = values[name] else { preconditionFailure("option '\(name)' is not a list") }
-    return items.compactMap { if case .number(let x) = $0 { return x } else { return nil } }
-  }
-  public func string(_ name: String) -> String {
-    guard case .string(let s)? = values[name] else { preconditionFailure("option '\(name)' is not a string") }
-    return s
-  }
-  public func strings(_ name: String) -> [String] {
-    guard case .list(let items)? = values[name] else { preconditionFailure("option '\(name)' is not a list") }
-    return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
-  }
-  /// A callable option, or each item of a list of them.
-  public func calls(_ name: String) -> [(name: String, arguments: [String: Double], text: String?)] {
-    func one(_ v: TypedValue) -> (String, [String: Double], String?)? {
-      if case .call(let n, let a, let t) = v { return (n, a, t) } else { return nil }
-    }
-    switch values[name] {
-    case .list(let items)?: return items.compactMap(one)
-    case let v?: return one(v).map { [$0] } ?? []
-    default: preconditionFailure("option '\(name)' is not callable")
-    }
-  }
-
-  public func grid(_ name: String) -> [Double] {
-    guard case .grid(let g)? = values[name] else { preconditionFailure("option '\(name)' is not a grid") }
-    return g
-  }
-  public func size(_ name: String) -> (width: Double, height: Double) {
-    guard case .size(let w, let h)? = values[name] else { preconditionFailure("option '\(name)' is not a size") }
-    return (w, h)
-  }
 }
 
 /// Checks option values against their types and turns them into `TypedValue`s.

@@ -14,23 +14,11 @@ public enum ActivationOption {
   public static let type = OptionType.callable(noun: "activation", specs)
   public static let listType = OptionType.list(type, minCount: 1)
 
-  typealias Call = (name: String, arguments: [String: Double], text: String?)
-
-  /// The activation a validated call names (expressions were checked by `check`).
-  public static func activation(_ call: (name: String, arguments: [String: Double], text: String?)) -> Activation {
-    if call.name == "expr", let text = call.text {
-      guard let e = try? ActivationExpression(text) else { preconditionFailure("checked expression \(text)") }
-      return .expression(e)
-    }
-    guard let a = Activation(name: call.name, parameters: call.arguments) else {
-      preconditionFailure("validated activation \(call.name)")
-    }
-    return a
-  }
-
   /// A call of the activation `name` with its default parameters overridden by `arguments`.
   public static func call(_ name: String, _ arguments: [String: Double] = [:]) -> CallValue {
-    CallValue(name, arguments, specs: specs)
+    var value = CallValue(name, arguments, specs: specs)
+    value.written = seriesName(value)  // docs show `relu`, `leaky_relu(alpha=0.1)`: only what differs
+    return value
   }
 
   /// The activation a validated call names. Validation checked names, parameters and
@@ -55,11 +43,6 @@ public enum ActivationOption {
 
   /// A series name: the bare name with default parameters, `name(k=v, …)` otherwise.
   public static func seriesName(_ call: CallValue) -> String {
-    seriesName((call.name, call.arguments, call.text))
-  }
-
-  /// A series name: the bare name with default parameters, `name(k=v, …)` otherwise.
-  public static func seriesName(_ call: (name: String, arguments: [String: Double], text: String?)) -> String {
     if let text = call.text { return call.name + "(" + text + ")" }
     guard let spec = specs.first(where: { $0.name == call.name }) else { return call.name }
     let changed = zip(spec.parameters, spec.defaults).filter { call.arguments[$0.0] != $0.1 }

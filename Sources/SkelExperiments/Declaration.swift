@@ -154,12 +154,6 @@ public struct AnyKind: Sendable {
   public let schema: DirectiveSchema
   let configureBody: @Sendable (ResolvedOptions, Directive?) -> (ConfiguredDirective?, [Diagnostic])
 
-  init(name: String, schema: DirectiveSchema, configure: @escaping @Sendable (ResolvedOptions, Directive?) -> (ConfiguredDirective?, [Diagnostic])) {
-    self.name = name
-    self.schema = schema
-    configureBody = configure
-  }
-
   public init<K: DirectiveKind>(_ kind: K) {
     name = kind.name
     let fields = kind.fields

@@ -24,39 +24,6 @@ public struct ExperimentError: Error, Sendable, CustomStringConvertible {
   public var description: String { message }
 }
 
-/// A directive kind: schema, computation and figure.
-public protocol ExperimentKind: Sendable {
-  var schema: DirectiveSchema { get }
-  /// Runs the experiment. Pure: the same options and seed give the same result.
-  func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult
-  /// The figure of a result, or `nil` for a table-only result.
-  func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure?
-  /// Science-aware checks beyond the option types, before anything runs (default: none).
-  func check(_ directive: Directive) -> [Diagnostic]
-  /// Why the series (or grid) named `name` may hold NaN or ±inf values, or `nil` when it may
-  /// not (the default): the build refuses to publish a result with non-finite values that its
-  /// kind does not explain (a gap where a quantity diverges is a reason; a failed integral is not).
-  func nonFiniteReason(_ name: String) -> String?
-  /// Memory and work of `run` on these options, estimated before anything runs from the loops of
-  /// `run` (no default: every kind states its own; the build refuses what exceeds the budget).
-  func cost(_ options: ResolvedOptions) -> Cost
-}
-
-extension ExperimentKind {
-  public func check(_ directive: Directive) -> [Diagnostic] { [] }
-  public func nonFiniteReason(_ name: String) -> String? { nil }
-
-  /// A line plot of every series, sized by the `size` option.
-  public func figure(for result: ExperimentResult, options: ResolvedOptions) -> Figure? {
-    if result.series.isEmpty { return nil }
-    let size = options.size("size")
-    let lines = result.series.map { LineSeries(name: $0.name, x: $0.x, y: $0.y) }
-    return Figure(
-      width: size.width, height: size.height,
-      panels: [Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), lines: lines)])
-  }
-}
-
 /// Every kind the engine knows, by name.
 public struct ExperimentRegistry: Sendable {
   public var kinds: [String: AnyKind]
@@ -77,25 +44,6 @@ public struct ExperimentRegistry: Sendable {
   ])
 }
 
-extension AnyKind {
-  /// A kind still written against `ExperimentKind` (options read by name), until it is a
-  /// `DirectiveKind`: its key hashes the option texts (every kind still legacy is a figure).
-  public init(legacy kind: any ExperimentKind) {
-    var full = kind.schema
-    full.options = CommonOptions.fields.map(\.spec) + full.options
-    let schema = full
-    self.init(name: schema.kind, schema: schema) { resolved, directive in
-      var common = CommonOptions()
-      for f in CommonOptions.fields { _ = Self.apply(f, resolved, to: &common) }
-      let canonical = kind.schema.options.map { "\($0.name)=\(resolved.values[$0.name]?.canonical ?? "")" }.joined(separator: "\n")
-      let configured = ConfiguredDirective(
-        kind: schema.kind, common: common, canonicalOptions: canonical, presentation: .figure,
-        runBody: { try kind.run(resolved, context: $0) }, figureBody: { kind.figure(for: $0, options: resolved) },
-        costBody: { kind.cost(resolved) }, reasonBody: { kind.nonFiniteReason($0) })
-      return (configured, directive.map { kind.check($0) } ?? [])
-    }
-  }
-}
 
 extension ExperimentResult {
   /// Series and grids with NaN or ±inf values: name, how many points (a point counts when its

@@ -141,6 +141,8 @@ public struct CallValue: OptionConvertible {
   public var arguments: [String: Double]
   /// The raw argument of a text callable (`expr`).
   public var text: String?
+  /// How a default is written in the docs (not part of the value).
+  public var written: String?
 
   public init(name: String, arguments: [String: Double] = [:], text: String? = nil) {
     self.name = name
@@ -160,7 +162,14 @@ public struct CallValue: OptionConvertible {
     self.init(name: n, arguments: a, text: t)
   }
   public var typed: TypedValue { .call(name: name, arguments: arguments, text: text) }
+  public static func == (a: CallValue, b: CallValue) -> Bool { a.name == b.name && a.arguments == b.arguments && a.text == b.text }
+  public func hash(into h: inout Hasher) {
+    h.combine(name)
+    h.combine(arguments)
+    h.combine(text)
+  }
   public var spelling: String {
+    if let written { return written }
     if let text { return "\(name)(\(text))" }
     return arguments.isEmpty ? name : name + "(" + arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\(OptionType.fmt($0.value))" }.joined(separator: ", ") + ")"
   }
