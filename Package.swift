@@ -48,7 +48,7 @@ let package = Package(
     // The vectorized hot loop of deep ReLU-family kernels (AVX2 + libmvec, scalar fallback).
     .target(name: "CFastKernels", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
     .target(name: "SkelMath", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: optimized),
-    .target(name: "SkelKernels", dependencies: ["SkelMath", "CFastKernels"], exclude: ["README.md"], swiftSettings: optimized),
+    .target(name: "SkelKernels", dependencies: ["SkelMath", "CBLAS", "CFastKernels"], exclude: ["README.md"], swiftSettings: optimized),
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"], swiftSettings: optimized),
@@ -61,7 +61,7 @@ let package = Package(
       exclude: ["README.md"]),
     .target(
       name: "SkelExperiments",
-      dependencies: ["SkelDocument", "SkelKernels", "SkelPlot"],
+      dependencies: ["SkelDocument", "SkelKernels", "SkelMath", "SkelPlot"],
       exclude: ["README.md"], swiftSettings: optimized),
     // renameat2(RENAME_EXCHANGE) and syncfs for the site swap (not exported by Swift's Glibc).
     .target(name: "CSiteIO", exclude: ["README.md"]),
@@ -76,8 +76,8 @@ let package = Package(
     // MARK: - The engine stamp (Engine.identity): SHA-256 of the engine's sources, made at build time
     // The plugin runs SkelStampTool over SkelMath, SkelKernels, SkelExperiments, SkelDocument,
     // CFastKernels, SkelPlot, SkelCairo and this file, and writes EngineStamp.swift into SkelEngineStamp.
-    .target(name: "SkelStampHashing", swiftSettings: optimized),
-    .executableTarget(name: "SkelStampTool", dependencies: ["SkelStampHashing"]),
+    .target(name: "SkelStampHashing", exclude: ["README.md"], swiftSettings: optimized),
+    .executableTarget(name: "SkelStampTool", dependencies: ["SkelStampHashing"], exclude: ["README.md"]),
     .plugin(name: "EngineStampPlugin", capability: .buildTool(), dependencies: ["SkelStampTool"]),
     .target(name: "SkelEngineStamp", exclude: ["README.md"], plugins: ["EngineStampPlugin"]),
 
@@ -87,17 +87,18 @@ let package = Package(
       dependencies: [
         "SkelBuild", "SkelCairo", "SkelDocument", "SkelExperiments", "SkelMath", "SkelPlot",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ], exclude: ["README.md"]),
     .executableTarget(
       name: "skelbench",
-      dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild", "SkelExperiments", "SkelDocument"]),
+      dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild", "SkelExperiments", "SkelDocument"],
+      exclude: ["README.md"]),
 
     // MARK: - Fuzzing (`make fuzz`; the driver replays inputs when built without the fuzzer)
     .target(name: "SkelFuzzing", dependencies: ["SkelDocument", "SkelExperiments", "SkelKernels"], exclude: ["README.md"]),
-    .executableTarget(name: "SkelFuzz", dependencies: ["SkelFuzzing"]),
+    .executableTarget(name: "SkelFuzz", dependencies: ["SkelFuzzing"], exclude: ["README.md"]),
 
     // MARK: - Tests
-    .target(name: "SkelTestSupport", dependencies: ["SkelPlot", "CLibXML2"]),
+    .target(name: "SkelTestSupport", dependencies: ["SkelPlot", "CLibXML2"], exclude: ["README.md"]),
     .testTarget(name: "SkelMathTests", dependencies: ["SkelMath", "SkelTestSupport"]),
     .testTarget(name: "SkelKernelsTests", dependencies: ["SkelKernels", "SkelTestSupport"]),
     .testTarget(name: "SkelPlotTests", dependencies: ["SkelPlot", "SkelTestSupport"]),
