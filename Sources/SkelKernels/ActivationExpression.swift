@@ -267,53 +267,59 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
         i += 1
         return inner
       }
-      if c.isNumber || c == "." {
-        let start = i
-        while i < chars.count, chars[i].isNumber || chars[i] == "." { i += 1 }
-        if i < chars.count, chars[i] == "e" || chars[i] == "E", i + 1 < chars.count,
-          chars[i + 1].isNumber || ((chars[i + 1] == "-" || chars[i + 1] == "+") && i + 2 < chars.count && chars[i + 2].isNumber)
-        {
-          i += 2
-          while i < chars.count, chars[i].isNumber { i += 1 }
-        }
-        guard let v = Double(String(chars[start..<i])) else { throw ExpressionError(offset: start, message: "malformed number") }
-        return .number(v)
-      }
-      if c.isLetter {
-        let start = i
-        while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
-        let name = String(chars[start..<i])
-        skipSpaces()
-        if i < chars.count, chars[i] == "(" {
-          let unary = Function(rawValue: name), pair = PairFunction(rawValue: name)
-          guard unary != nil || pair != nil else {
-            throw ExpressionError(offset: start, message: "unknown function '\(name)'; known: \(knownFunctions.joined(separator: ", "))")
-          }
-          let n = unary != nil ? 1 : 2
-          i += 1
-          try enter(at: start)
-          defer { nesting -= 1 }
-          var args: [Node] = [try parseSum()]
-          skipSpaces()
-          while i < chars.count, chars[i] == "," {
-            i += 1
-            args.append(try parseSum())
-            skipSpaces()
-          }
-          guard i < chars.count, chars[i] == ")" else { throw ExpressionError(offset: i, message: "expected ')' after the arguments of \(name)") }
-          i += 1
-          if let f = unary, args.count == 1 { return .unary(f, args[0]) }
-          if let f = pair, args.count == 2 { return .pair(f, args[0], args[1]) }
-          throw ExpressionError(offset: start, message: "\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)")
-        }
-        switch name {
-        case "x": return .x
-        case "pi": return .number(Double.pi)
-        case "e": return .number(M_E)
-        default: throw ExpressionError(offset: start, message: "unknown name '\(name)': the variable is x")
-        }
-      }
+      if c.isNumber || c == "." { return try parseNumber() }
+      if c.isLetter { return try parseName() }
       throw ExpressionError(offset: i, message: "unexpected '\(c)' in the expression")
+    }
+
+    /// A number: digits and a point, then an exponent (`1e-3`) if one follows.
+    mutating func parseNumber() throws(ExpressionError) -> Node {
+      let start = i
+      while i < chars.count, chars[i].isNumber || chars[i] == "." { i += 1 }
+      if i < chars.count, chars[i] == "e" || chars[i] == "E", i + 1 < chars.count,
+        chars[i + 1].isNumber || ((chars[i + 1] == "-" || chars[i + 1] == "+") && i + 2 < chars.count && chars[i + 2].isNumber)
+      {
+        i += 2
+        while i < chars.count, chars[i].isNumber { i += 1 }
+      }
+      guard let v = Double(String(chars[start..<i])) else { throw ExpressionError(offset: start, message: "malformed number") }
+      return .number(v)
+    }
+
+    /// A name: a call of a known function (its arguments checked against its arity), `x`, `pi` or `e`.
+    mutating func parseName() throws(ExpressionError) -> Node {
+      let start = i
+      while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
+      let name = String(chars[start..<i])
+      skipSpaces()
+      if i < chars.count, chars[i] == "(" {
+        let unary = Function(rawValue: name), pair = PairFunction(rawValue: name)
+        guard unary != nil || pair != nil else {
+          throw ExpressionError(offset: start, message: "unknown function '\(name)'; known: \(knownFunctions.joined(separator: ", "))")
+        }
+        let n = unary != nil ? 1 : 2
+        i += 1
+        try enter(at: start)
+        defer { nesting -= 1 }
+        var args: [Node] = [try parseSum()]
+        skipSpaces()
+        while i < chars.count, chars[i] == "," {
+          i += 1
+          args.append(try parseSum())
+          skipSpaces()
+        }
+        guard i < chars.count, chars[i] == ")" else { throw ExpressionError(offset: i, message: "expected ')' after the arguments of \(name)") }
+        i += 1
+        if let f = unary, args.count == 1 { return .unary(f, args[0]) }
+        if let f = pair, args.count == 2 { return .pair(f, args[0], args[1]) }
+        throw ExpressionError(offset: start, message: "\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)")
+      }
+      switch name {
+      case "x": return .x
+      case "pi": return .number(Double.pi)
+      case "e": return .number(M_E)
+      default: throw ExpressionError(offset: start, message: "unknown name '\(name)': the variable is x")
+      }
     }
   }
 }
