@@ -75,8 +75,7 @@ extension SiteBuilder {
         let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, images: run.images, into: &run.files)
         thumbnail = thumbnail ?? written.thumbnail
         let caption = math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1])
-        let tableHTML = run.tables[r][k].map { math.restore(MarkdownTree($0.text).html(), spans: $0.spans, report: r) }
-        let block = report.document.directiveBlockIndices[k]
+        let tableHTML = run.tables[r][k].map { math.tableHTML(report: r, $0) }
         switch d.configured.presentation {
         case .figure:
           guard written.hasImage else {
@@ -86,34 +85,20 @@ extension SiteBuilder {
           }
           run.figureCount += 1
           figureNumber += 1
-          figureHTML[block] = PageRenderer.figureHTML(
+          figureHTML[k] = PageRenderer.figureHTML(
             label: d.label, number: figureNumber, caption: caption, alt: written.alt, width: written.width,
             height: written.height, formats: written.formats, dark: written.dark, table: tableHTML)
         case .table:
           tableNumber += 1
-          figureHTML[block] = PageRenderer.tableHTML(label: d.label, number: tableNumber, caption: caption, table: tableHTML ?? "")
+          figureHTML[k] = PageRenderer.tableHTML(label: d.label, number: tableNumber, caption: caption, table: tableHTML ?? "")
         }
       }
-      let body = pageBody(report, index: r, math: math, values: run.valueTexts[r][0], replacing: figureHTML)
+      let body = math.bodyHTML(report: r, figures: figureHTML, values: run.valueTexts[r][0])
       let page = PageRenderer.ReportPage(document: report.document, body: body, thumbnail: thumbnail)
       pages.append(page)
       run.files[report.document.name + "/index.html"] = Array(renderer.page(page).utf8)
     }
     run.files["index.html"] = Array(renderer.index(pages).utf8)
-  }
-
-  /// A page's body: the Markdown with its directives replaced by their figures and tables, and
-  /// ordinary code blocks highlighted.
-  func pageBody(_ report: PlannedReport, index r: Int, math: TypesetMath, values: [String], replacing blocks: [Int: String]) -> String {
-    var figureHTML = blocks
-    let tree = MarkdownTree(report.document.protected.text, trustHTML: report.document.trustsHTML, builtHTML: report.document.protected.builtHTML)
-    for (k, block) in tree.codeBlocks().enumerated() where figureHTML[k] == nil {
-      let language = block.info.split(separator: " ").first.map(String.init) ?? ""
-      let code = SyntaxHighlighter.html(block.literal, language: language)
-      let cls = language.isEmpty ? "" : " class=\"language-\(HTMLText.escape(language))\""
-      figureHTML[k] = "<pre><code\(cls)>\(code)</code></pre>\n"
-    }
-    return math.bodyHTML(report: r, tree: tree, replacing: figureHTML, values: values)
   }
 
   /// Publishes the pages, data files, images and assets atomically (`SiteWriter.publish`).

@@ -156,25 +156,19 @@ struct ReportLinks {
     return (texts, problems)
   }
 
-  /// Replaces reference, citation and value placeholders in rendered HTML.
-  func resolve(_ html: String, _ p: MathProtection, values: [String]) -> String {
-    var out = MathProtection.substitutePlaceholders(in: html, prefix: MathProtection.referencePrefix) { k in
-      guard p.references.indices.contains(k) else { return nil }
-      let r = p.references[k]
-      let t = labels.targets[r.label]
-      return t.map { "<a class=\"xref\" href=\"#\(HTMLText.escape($0.anchor))\">\(HTMLText.escape($0.text))</a>" } ?? "@" + r.label
+  /// `@label`: a link to its target, or the text as written when the label is unknown.
+  func referenceHTML(_ r: ReferenceSpan) -> String {
+    let t = labels.targets[r.label]
+    return t.map { "<a class=\"xref\" href=\"#\(HTMLText.escape($0.anchor))\">\(HTMLText.escape($0.text))</a>" } ?? "@" + r.label
+  }
+
+  /// `[@a; @b]`: numbered `[1, 2]` or author-year `(A 2020; B 2021)`, each linked to its entry.
+  func citationHTML(_ c: CitationSpan) -> String {
+    let parts = c.keys.map { key -> String in
+      let text = authorYear ? (bibliography?.authorYear(key) ?? key) : String((citationOrder.firstIndex(of: key) ?? 0) + 1)
+      return "<a class=\"citation\" href=\"#ref-\(HTMLText.escape(key))\">\(HTMLText.escape(text))</a>"
     }
-    out = MathProtection.substitutePlaceholders(in: out, prefix: MathProtection.citationPrefix) { k in
-      guard p.citations.indices.contains(k) else { return nil }
-      let parts = p.citations[k].keys.map { key -> String in
-        let text = authorYear ? (bibliography?.authorYear(key) ?? key) : String((citationOrder.firstIndex(of: key) ?? 0) + 1)
-        return "<a class=\"citation\" href=\"#ref-\(HTMLText.escape(key))\">\(HTMLText.escape(text))</a>"
-      }
-      return authorYear ? "(" + parts.joined(separator: "; ") + ")" : "[" + parts.joined(separator: ", ") + "]"
-    }
-    return MathProtection.substitutePlaceholders(in: out, prefix: MathProtection.valuePrefix) { k in
-      values.indices.contains(k) ? "<span class=\"value\">\(HTMLText.escape(values[k]))</span>" : nil
-    }
+    return authorYear ? "(" + parts.joined(separator: "; ") + ")" : "[" + parts.joined(separator: ", ") + "]"
   }
 
   /// The reference list, in citation order.

@@ -36,6 +36,10 @@ public struct ResultCache: Sendable {
       var x: Data
       var y: Data
       var yerr: Data?
+      // the typed parts a kind's figure reads (absent in entries of plain series)
+      var role: SeriesRole?
+      var family: String?
+      var parameters: [String: Double]?
     }
     struct Grid: Codable {
       var name: String
@@ -98,7 +102,7 @@ public struct ResultCache: Sendable {
         guard let u = unpack(e), u.count == y.count else { return .failure(Problem(reason: "series '\(s.name)': standard errors do not match the \(y.count) y values")) }
         yerr = u
       }
-      result.series.append(SeriesData(name: s.name, x: x, y: y, yerr: yerr))
+      result.series.append(SeriesData(name: s.name, x: x, y: y, yerr: yerr, role: s.role, family: s.family, parameters: s.parameters))
     }
     if let g = stored.grid {
       guard let xs = unpack(g.x), let ys = unpack(g.y), let flat = unpack(g.values) else { return .failure(Problem(reason: "grid '\(g.name)': number data of a length not a multiple of 8 bytes")) }
@@ -117,7 +121,9 @@ public struct ResultCache: Sendable {
     stripped.grid = nil
     let stored = Stored(
       result: stripped,
-      series: entry.result.series.map { Stored.Series(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), yerr: $0.yerr.map(Self.pack)) },
+      series: entry.result.series.map {
+        Stored.Series(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), yerr: $0.yerr.map(Self.pack), role: $0.role, family: $0.family, parameters: $0.parameters)
+      },
       grid: entry.result.grid.map { Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 })) },
       seconds: entry.seconds)
     guard let payload = try? JSONEncoder().encode(stored) else { return nil }

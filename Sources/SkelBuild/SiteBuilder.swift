@@ -279,7 +279,7 @@ public struct SiteBuilder {
     if tally.problems.count == before { estimate(d, configured, label: label, &tally) }
     let path = doc.source.path
     let captionMath = MathProtection(d.caption, path: path, firstLine: d.captionLine)
-    let captionTree = MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML, builtHTML: captionMath.builtHTML)
+    let captionTree = MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML)
     tally.warnings += DocumentParser.markupWarnings(captionTree, captionMath, path: path)
     return PlannedDirective(
       directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key, captionMath: captionMath)

@@ -1,6 +1,6 @@
 import SkelDocument
 
-/// Rendered formulas, and the HTML of bodies and captions with the placeholders restored.
+/// Rendered formulas, and the HTML of bodies, captions and tables written from their trees.
 struct TypesetMath {
   let plans: [PlannedReport]
   let rendered: [KatexRenderer.Request: String]
@@ -19,33 +19,33 @@ struct TypesetMath {
     return "<div class=\"math display\"\(id)>\(html)</div>"
   }
 
-  /// Replaces placeholders in `html` by typeset math. A display formula alone in a paragraph
-  /// replaces the paragraph.
-  func restore(_ html: String, spans: [MathSpan], report r: Int) -> String {
-    let display = { (k: Int) in spans.indices.contains(k) && spans[k].display }
-    return MathProtection.substitutePlaceholders(in: html, prefix: MathProtection.mathPrefix, unwrapsParagraph: display) { k in
-      spans.indices.contains(k) ? self.html(for: spans[k], report: r) : nil
-    }
+  /// The renderer of report `r`'s pages, with the inline values `values`.
+  func assembly(report r: Int, values: [String], figures: [Int: String] = [:]) -> PageAssembly {
+    PageAssembly(math: { self.html(for: $0, report: r) }, links: plans[r].links, values: values, figures: figures)
   }
 
-  func bodyHTML(report r: Int, tree: MarkdownTree, replacing figures: [Int: String], values: [String]) -> String {
-    let p = plans[r].document.protected
-    let html = restore(tree.html(replacing: figures), spans: p.spans, report: r)
-    return plans[r].links.resolve(html, p, values: values) + plans[r].links.referenceList()
+  /// The page body of report `r` from its tree (parsed once, by `DocumentParser`): `figures`
+  /// by directive index, and the reference list.
+  func bodyHTML(report r: Int, figures: [Int: String], values: [String]) -> String {
+    assembly(report: r, values: values, figures: figures).html(plans[r].document.tree) + plans[r].links.referenceList()
+  }
+
+  /// A result table's HTML (Markdown: its cells may hold math).
+  func tableHTML(report r: Int, _ table: MathProtection) -> String {
+    assembly(report: r, values: []).html(PageTree(table, trustHTML: false))
   }
 
   /// A caption's HTML without its enclosing paragraph.
   func captionHTML(report r: Int, directive k: Int, values: [String]) -> String {
     let math = plans[r].directives[k].captionMath
-    var html = MarkdownTree(math.text, trustHTML: plans[r].document.trustsHTML, builtHTML: math.builtHTML).html().trimmingCharacters(in: .whitespacesAndNewlines)
+    var html = assembly(report: r, values: values).html(PageTree(math, trustHTML: plans[r].document.trustsHTML))
+    html = html.trimmingCharacters(in: .whitespacesAndNewlines)
     if html.hasPrefix("<p>"), html.hasSuffix("</p>"), html.components(separatedBy: "<p>").count == 2 {
       html = String(html.dropFirst(3).dropLast(4))
     }
-    return plans[r].links.resolve(restore(html, spans: math.spans, report: r), math, values: values)
+    return html
   }
 }
-
-import Foundation
 
 enum HTMLText {
   static func escape(_ s: String) -> String { HTMLEscape.text(s) }

@@ -1,14 +1,17 @@
-/// A parsed report: front matter, directives and formulas, every one with its position.
+/// A parsed report: front matter, its page tree (parsed once), directives and formulas, every
+/// one with its position.
 public struct Document: Sendable {
   public var source: SourceFile
   /// The report's name: its file name without `.md` (the folder it is published in).
   public var name: String
   public var frontMatter: FrontMatter
-  /// The body with formulas replaced by placeholders (what cmark sees).
+  /// The body's formulas, references, citations, values, labelled sections and callouts (and
+  /// the text cmark parsed).
   public var protected: MathProtection
+  /// The body, parsed once: the page renderer writes the page from it.
+  public var tree: PageTree
+  /// The directives, in the order of the tree's `.directive` nodes.
   public var directives: [Directive]
-  /// Indices of the code blocks that are directives, in the order of `directives`.
-  public var directiveBlockIndices: [Int]
   /// Whether the author's raw HTML is published (front matter `trust: html` or the build's
   /// `--allow-html`); otherwise it is shown as text. Render every tree of this report with it.
   public var trustsHTML = false
@@ -25,28 +28,10 @@ public enum DocumentParser {
     let (_, _, body) = FrontMatterReader.split(source)
     let protected = MathProtection(body, path: source.path)
     let trustsHTML = allowHTML || frontMatter.trustHTML
-    let tree = MarkdownTree(protected.text, trustHTML: trustsHTML, builtHTML: protected.builtHTML)
-    problems += markupWarnings(tree, protected, path: source.path)
-    var directives: [Directive] = []
-    var indices: [Int] = []
-    for (k, block) in tree.codeBlocks().enumerated() {
-      let fileLine = block.line >= 1 && block.line <= protected.lineMap.count ? protected.lineMap[block.line - 1] : block.line
-      let (d, p) = DirectiveReader.read(
-        info: block.info, body: block.literal, fenceLine: fileLine, fenceColumn: block.column, source: source,
-        index: directives.count)
-      problems += p
-      if let d {
-        directives.append(d)
-        indices.append(k)
-      }
-      if d == nil, let (bracedName, _) = DirectiveReader.braced(block.info), bracedName == "math" {
-        // A closed ```{math} block was typeset already; one cmark still sees never closed.
-        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fileLine, column: block.column), length: 9, "unclosed ```{math} block: expected a closing fence ``` after the formula"))
-      } else if d == nil, let (bracedName, _) = DirectiveReader.braced(block.info) {
-        let known = DirectiveReader.fenceNames
-        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fileLine, column: block.column), length: bracedName.count + 5, "unknown directive '{\(bracedName)}'\(Suggestion.didYouMean(bracedName, among: known)); directives are written ```{kernel} KIND"))
-      }
-    }
+    let tree = PageTree(protected, trustHTML: trustsHTML, source: source)
+    problems += markupWarnings(tree)
+    problems += tree.problems
+    let directives = tree.directives
     unterminatedFence(source, body: body, into: &problems)
     // Labels must be unique within a report.
     var seen: [String: SourceLocation] = [:]
@@ -69,11 +54,14 @@ public enum DocumentParser {
           "equation label '\(label)' must be 'eq-' followed by letters, digits, '-' or '_' (it is referenced as @eq-…)"))
       }
     }
-    var doc = Document(
-      source: source, name: name, frontMatter: frontMatter, protected: protected, directives: directives,
-      directiveBlockIndices: indices)
+    var doc = Document(source: source, name: name, frontMatter: frontMatter, protected: protected, tree: tree, directives: directives)
     doc.trustsHTML = trustsHTML
     return (doc, problems)
+  }
+
+  /// The safe rendering's findings in `tree` as warnings at the file's lines.
+  public static func markupWarnings(_ tree: PageTree) -> [Diagnostic] {
+    markupWarnings(tree.markdown, tree.protected, path: tree.protected.path)
   }
 
   /// The safe rendering's findings in `tree` (parsed from `protected.text`) as warnings at

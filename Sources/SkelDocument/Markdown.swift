@@ -107,26 +107,26 @@ public enum HTMLEntities {
 }
 
 /// cmark-gfm, wrapped: parse with the GFM extensions (tables, strikethrough, autolinks, task
-/// lists, footnotes), list the fenced code blocks, and render HTML with some of them replaced.
+/// lists, footnotes), sanitize, list the fenced code blocks, render HTML. `PageTree` builds
+/// the page's tree on it.
 /// The C tree lives in this final class and is freed in `deinit`.
 ///
 /// Trust model (README "Trust model"): unless `trustHTML`, the author's raw HTML (blocks and
 /// inline) becomes text, so it is shown escaped; always, every link and image whose URL fails
 /// `URLPolicy.allowsMarkdown` loses its URL (a link keeps its text, an image its alt text).
 /// Both are done on the tree right after parsing and listed in `findings`. The build's own
-/// HTML (figures, tables, highlighted code) enters later, in `html(replacing:)`, as HTML nodes
-/// cmark renders as they are.
+/// HTML (figures, tables, highlighted code, math, callout boxes) enters later, through the
+/// custom nodes of `PageTree`, after the check.
 public final class MarkdownTree {
   private let parser: OpaquePointer
   private let root: OpaquePointer
-  private static let options = CMARK_OPT_DEFAULT | CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE | CMARK_OPT_SMART
+  static let options = CMARK_OPT_DEFAULT | CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE | CMARK_OPT_SMART
   /// What the safe rendering changed, in document order.
   public private(set) var findings: [MarkupFinding] = []
 
-  /// `builtHTML`: raw HTML tags the build itself wrote into `text` (`MathProtection.builtHTML`),
-  /// kept even when the author's HTML is not trusted; a node matches only if its whole
-  /// literal (whitespace trimmed) is one of them.
-  public init(_ text: String, trustHTML: Bool = false, builtHTML: Set<String> = []) {
+  /// Every raw HTML node in `text` is the author's: the build writes none into the text it
+  /// parses (its own HTML is written by the page renderer into the nodes of `PageTree`).
+  public init(_ text: String, trustHTML: Bool = false) {
     cmark_gfm_core_extensions_ensure_registered()
     let p = cmark_parser_new(Self.options)!
     for name in ["table", "strikethrough", "autolink", "tasklist"] {
@@ -136,7 +136,7 @@ public final class MarkdownTree {
     bytes.withUnsafeBufferPointer { cmark_parser_feed(p, $0.baseAddress, $0.count - 1) }
     parser = p
     root = cmark_parser_finish(p)
-    sanitize(trustHTML: trustHTML, builtHTML: builtHTML)
+    sanitize(trustHTML: trustHTML)
   }
 
   deinit {
@@ -145,9 +145,12 @@ public final class MarkdownTree {
   }
 
   /// Nodes of the tree in document order (collected first: the walk then edits freely).
-  private func allNodes() -> [OpaquePointer] {
+  func allNodes() -> [OpaquePointer] { subtree(root) }
+
+  /// `node` and the nodes under it, in document order.
+  func subtree(_ node: OpaquePointer) -> [OpaquePointer] {
     var nodes: [OpaquePointer] = []
-    let iter = cmark_iter_new(root)
+    let iter = cmark_iter_new(node)
     defer { cmark_iter_free(iter) }
     while true {
       let ev = cmark_iter_next(iter)
@@ -169,14 +172,13 @@ public final class MarkdownTree {
     return (1, 1)
   }
 
-  private func sanitize(trustHTML: Bool, builtHTML: Set<String>) {
+  private func sanitize(trustHTML: Bool) {
     for node in allNodes() {
       let type = cmark_node_get_type(node)
       switch type {
       case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
         let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
         let shown = literal.trimmingCharacters(in: .whitespacesAndNewlines)
-        if builtHTML.contains(shown) { continue }
         if trustHTML {
           // Trusted HTML is published, but its URL attributes obey the same allowlist.
           let (filtered, removed) = TrustedHTML.filterURLs(literal)
@@ -229,37 +231,34 @@ public final class MarkdownTree {
     }
   }
 
-  private func codeBlockNodes() -> [OpaquePointer] {
-    allNodes().filter { node in
-      var length: Int32 = 0, offset: Int32 = 0
-      var fenceChar: CChar = 0
-      return cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK && cmark_node_get_fenced(node, &length, &offset, &fenceChar) != 0
-    }
+  static func isFenced(_ node: OpaquePointer) -> Bool {
+    var length: Int32 = 0, offset: Int32 = 0
+    var fenceChar: CChar = 0
+    return cmark_node_get_type(node) == CMARK_NODE_CODE_BLOCK && cmark_node_get_fenced(node, &length, &offset, &fenceChar) != 0
   }
 
-  /// Every fenced code block, in document order.
-  public func codeBlocks() -> [CodeBlock] {
-    codeBlockNodes().map { node in
-      CodeBlock(
-        info: cmark_node_get_fence_info(node).map { String(cString: $0) } ?? "",
-        literal: cmark_node_get_literal(node).map { String(cString: $0) } ?? "",
-        line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
-    }
+  static func literal(_ node: OpaquePointer) -> String { cmark_node_get_literal(node).map { String(cString: $0) } ?? "" }
+
+  /// A link's or image's URL and title.
+  static func attributes(_ node: OpaquePointer) -> String {
+    (cmark_node_get_url(node).map { String(cString: $0) } ?? "") + (cmark_node_get_title(node).map { String(cString: $0) } ?? "")
   }
 
-  /// HTML of the whole tree, with the fenced code block number `k` replaced by `replacements[k]`
-  /// (raw HTML, the build's own) where present.
-  public func html(replacing replacements: [Int: String] = [:]) -> String {
-    for (k, node) in codeBlockNodes().enumerated() {
-      guard let html = replacements[k], let block = cmark_node_new(CMARK_NODE_HTML_BLOCK) else { continue }
-      cmark_node_set_literal(block, html)
-      cmark_node_replace(node, block)
-      cmark_node_free(node)
-    }
-    guard let out = cmark_render_html(root, Self.options, cmark_parser_get_syntax_extensions(parser)) else { return "" }
+  static func codeBlock(_ node: OpaquePointer) -> CodeBlock {
+    CodeBlock(
+      info: cmark_node_get_fence_info(node).map { String(cString: $0) } ?? "", literal: literal(node),
+      line: Int(cmark_node_get_start_line(node)), column: Int(cmark_node_get_start_column(node)))
+  }
+
+  /// HTML of the whole tree (or of the subtree at `node`).
+  func renderHTML(_ node: OpaquePointer? = nil) -> String {
+    guard let out = cmark_render_html(node ?? root, Self.options, cmark_parser_get_syntax_extensions(parser)) else { return "" }
     defer { free(out) }
     return String(cString: out)
   }
+
+  /// HTML of the whole tree.
+  public func html() -> String { renderHTML() }
 }
 
 /// URL attributes in trusted raw HTML: each tag's `href`, `src`, `action`, `formaction`,

@@ -43,13 +43,18 @@ public struct SectionLabel: Sendable, Hashable {
 public struct CalloutSpan: Sendable, Hashable {
   public var kind: String
   public var location: SourceLocation
+  /// The title after `:::{kind}`; empty when none was written.
+  public var title: String = ""
 }
 
 /// Hides `$…$` and `$$…$$` from cmark, which would otherwise eat backslashes and turn `*` and
 /// `_` into emphasis (stack.md §3), and records where each formula was. The same pass, which
 /// knows what is prose and what is code, finds the other inline constructs of the report
 /// language: `@label` references, `[@key]` citations, `` {val}`…` `` inline values, `{#label}` on
-/// headings and `:::{kind}` callouts. Each becomes a placeholder token with its exact position.
+/// headings and `:::{kind}` callouts. Each is read by its own reader (`ProseReaders`), recorded
+/// with its exact position and replaced by a placeholder token in `text`, the text cmark parses.
+/// The placeholders never leave `SkelDocument`: `PageTree` turns each into a node of the tree
+/// right after the parse (README "Page tree").
 ///
 /// Rules follow pandoc's `tex_math_dollars`: an opening `$` must be followed by a non-space, a
 /// closing `$` preceded by a non-space and not followed by a digit; `\$` is a literal dollar;
@@ -58,20 +63,17 @@ public struct MathProtection: Sendable {
   /// The text with each formula replaced by a placeholder token.
   public var text: String
   public var spans: [MathSpan]
-  /// The raw HTML this protection wrote into `text` itself (section anchors, callout boxes),
-  /// tag by tag: the only raw HTML a safe `MarkdownTree` keeps (README "Trust model").
-  public var builtHTML: Set<String> = []
   public var references: [ReferenceSpan] = []
   public var citations: [CitationSpan] = []
   public var values: [ValueSpan] = []
   public var sections: [SectionLabel] = []
   public var callouts: [CalloutSpan] = []
-  /// `:::` lines that close nothing, callouts left open, and inline values never closed.
+  /// `:::` lines that close nothing, unknown and unclosed callouts, and inline values never closed.
   public var calloutProblems: [Diagnostic] = []
   /// `lineMap[k]` is the source line of line `k + 1` of `text` (multi-line formulas shrink to one line).
   public var lineMap: [Int]
 
-  /// Placeholders are `<prefix><index>Q`; `substitutePlaceholders` takes the same prefixes.
+  /// Placeholders are `<prefix><index>Q` (`PageTree.pieces` reads them back as nodes).
   /// Every prefix starts with `sentinel`, U+FDD0, a Unicode noncharacter ("for internal use"):
   /// `SourceFile` and `HTMLEscape` turn it into U+FFFD, so an author's literal `SKMATH0Q` (or
   /// any other spelling) stays text and no input can forge a placeholder.
@@ -84,12 +86,18 @@ public struct MathProtection: Sendable {
   public static func referencePlaceholder(_ index: Int) -> String { "\(referencePrefix)\(index)Q" }
   public static func citationPlaceholder(_ index: Int) -> String { "\(citationPrefix)\(index)Q" }
   public static func valuePlaceholder(_ index: Int) -> String { "\(valuePrefix)\(index)Q" }
+  /// A callout's opening and closing fences (`k` the callout's index) and a labelled heading's anchor.
+  public static let calloutPrefix = sentinel + "SKBOX", calloutEndPrefix = sentinel + "SKEND", sectionPrefix = sentinel + "SKSEC"
+  public static func calloutPlaceholder(_ index: Int) -> String { "\(calloutPrefix)\(index)Q" }
+  public static func calloutEndPlaceholder(_ index: Int) -> String { "\(calloutEndPrefix)\(index)Q" }
+  public static func sectionPlaceholder(_ index: Int) -> String { "\(sectionPrefix)\(index)Q" }
 
   /// Replaces every placeholder `<prefix><k>Q` of `text` in one pass over its bytes (one
   /// `replacingOccurrences` per placeholder was quadratic: 10⁴ formulas on a page cost most of a
   /// warm rebuild). `replacement(k)` nil leaves the placeholder as it is. Where
   /// `unwrapsParagraph(k)`, a placeholder that is a paragraph of its own, `<p>…</p>`, loses the
-  /// paragraph tags (display math is a block).
+  /// paragraph tags (display math is a block). The build no longer uses it (`PageTree` turns
+  /// placeholders into nodes); kept for tools that render `text` with another Markdown parser.
   public static func substitutePlaceholders(
     in text: String, prefix: String, unwrapsParagraph: (Int) -> Bool = { _ in false }, _ replacement: (Int) -> String?
   ) -> String {
@@ -128,385 +136,286 @@ public struct MathProtection: Sendable {
   /// Callout kinds (MyST admonitions).
   public static let calloutKinds = ["note", "tip", "important", "warning", "caution"]
 
+  /// The file the body comes from.
+  public var path: String
+
   public init(_ body: String, path: String, firstLine: Int = 1) {
-    let chars = Array(body)
-    var out = ""
-    var spans: [MathSpan] = []
-    var builtHTML = Set<String>()
-    var lineMap: [Int] = [firstLine]
-    var line = firstLine, col = 1
-    var i = 0
-    var fence: (char: Character, count: Int)?
-    var atLineStart = true
-    var references: [ReferenceSpan] = [], citations: [CitationSpan] = [], values: [ValueSpan] = []
-    var sections: [SectionLabel] = [], callouts: [CalloutSpan] = [], calloutProblems: [Diagnostic] = []
-    var openCallouts: [CalloutSpan] = []
-    var headingCounters = [Int](repeating: 0, count: 7)
+    self.path = path
+    var scanner = ProseScanner(body, path: path, firstLine: firstLine)
+    scanner.run()
+    text = scanner.out
+    spans = scanner.spans
+    lineMap = scanner.lineMap
+    references = scanner.references
+    citations = scanner.citations
+    values = scanner.values
+    sections = scanner.sections
+    callouts = scanner.callouts
+    calloutProblems = scanner.problems
+  }
+}
 
-    func advance(_ c: Character, emit: Bool) {
-      if c == "\n" {
-        line += 1
-        col = 1
-        if emit { lineMap.append(line) }
-      } else {
-        col += 1
-      }
-      if emit { out.append(c) }
+/// The scan behind `MathProtection`: walks the body once, tracking fenced code, inline code
+/// spans and positions, and hands each construct to its reader (`ProseReaders`). What a reader
+/// finds is recorded with its position and replaced by a placeholder token in `out`.
+struct ProseScanner {
+  let chars: [Character]
+  let path: String
+  var out = ""
+  var lineMap: [Int]
+  var line: Int
+  var col = 1, i = 0
+  var fence: (char: Character, count: Int)?
+  var atLineStart = true
+  var spans: [MathSpan] = [], references: [ReferenceSpan] = [], citations: [CitationSpan] = [], values: [ValueSpan] = []
+  var sections: [SectionLabel] = [], callouts: [CalloutSpan] = [], problems: [Diagnostic] = []
+  var openCallouts: [Int] = []
+  var headingCounters = [Int](repeating: 0, count: 7)
+
+  init(_ body: String, path: String, firstLine: Int) {
+    chars = Array(body)
+    self.path = path
+    line = firstLine
+    lineMap = [firstLine]
+  }
+
+  var here: SourceLocation { SourceLocation(path: path, line: line, column: col) }
+
+  mutating func advance(_ c: Character, emit: Bool) {
+    if c == "\n" {
+      line += 1
+      col = 1
+      if emit { lineMap.append(line) }
+    } else {
+      col += 1
     }
+    if emit { out.append(c) }
+  }
 
+  /// Consumes `chars[i..<end]` without copying it.
+  mutating func skip(to end: Int) {
+    while i < end {
+      advance(chars[i], emit: false)
+      i += 1
+    }
+  }
+
+  /// Writes generated text: each newline in it is a line of `out` at the current source line.
+  mutating func emitGenerated(_ s: String) {
+    for piece in s {
+      out.append(piece)
+      if piece == "\n" { lineMap.append(line) }
+    }
+  }
+
+  mutating func run() {
     while i < chars.count {
-      let c = chars[i]
       if atLineStart {
-        // fence detection on the line's first non-space characters
-        var j = i
-        while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
-        if j < chars.count, chars[j] == "`" || chars[j] == "~" {
-          let fc = chars[j]
-          var k = j
-          while k < chars.count, chars[k] == fc { k += 1 }
-          let n = k - j
-          if n >= 3 {
-            if fence == nil, String(chars[k..<(chars[k...].firstIndex(of: "\n") ?? chars.count)]).trimmingCharacters() == "{math}" {
-              // ```{math} with optional `:label: x`: a display formula, numbered when labelled.
-              let location = SourceLocation(path: path, line: line, column: col + (j - i))
-              var lines: [String] = []
-              var e = chars[k...].firstIndex(of: "\n") ?? chars.count
-              var closed = false
-              while e < chars.count {
-                let start = e + 1
-                let end = start < chars.count ? (chars[start...].firstIndex(of: "\n") ?? chars.count) : chars.count
-                let text = start < chars.count ? String(chars[start..<end]) : ""
-                e = end
-                let t = text.trimmingCharacters()
-                if t.count >= n, t.allSatisfy({ $0 == fc }) {
-                  closed = true
-                  break
-                }
-                lines.append(text)
-                if end >= chars.count { break }
-              }
-              var label: String?
-              while let first = lines.first, first.trimmingCharacters().hasPrefix(":label:") {
-                label = String(first.trimmingCharacters().dropFirst(7)).trimmingCharacters()
-                lines.removeFirst()
-              }
-              if closed {
-                out += Self.placeholder(spans.count)
-                spans.append(MathSpan(tex: lines.joined(separator: "\n").trimmingCharacters(), display: true, location: location, label: label))
-                // keep the line count: the fence's lines become blank lines
-                for q in i..<e {
-                  if chars[q] == "\n" {
-                    out.append("\n")
-                    line += 1
-                    col = 1
-                    lineMap.append(line)
-                  } else {
-                    col += 1
-                  }
-                }
-                // the closing fence line itself
-                while e < chars.count, chars[e] == "\n" || chars[e] == fc || chars[e] == " " {
-                  if chars[e] == "\n" { break }
-                  e += 1
-                }
-                i = e
-                atLineStart = false
-                continue
-              }
-            }
-            // CommonMark: a closing fence has the opening's character, at least its length
-            // and nothing but spaces after it (```` ```python ```` inside a block is code);
-            // a backtick fence's info string has no backtick (that line is prose).
-            let rest = chars[k..<(chars[k...].firstIndex(of: "\n") ?? chars.count)]
-            if let f = fence {
-              if f.char == fc, n >= f.count, rest.allSatisfy({ $0 == " " || $0 == "\t" }) { fence = nil }
-            } else if fc == "~" || !rest.contains("`") {
-              fence = (fc, n)
-            }
-            // a fence line is copied verbatim (its backticks are not an inline code span)
-            while i < chars.count, chars[i] != "\n" {
-              advance(chars[i], emit: true)
-              i += 1
-            }
-            atLineStart = false
-            continue
-          }
-        }
+        if fenceLine() { continue }
         atLineStart = false
-        if fence == nil {
-          // the whole line, for line-level constructs
-          var e = i
-          while e < chars.count, chars[e] != "\n" { e += 1 }
-          let lineText = String(chars[i..<e])
-          let trimmed = lineText.trimmingCharacters()
-          if trimmed.hasPrefix(":::") {
-            let rest = String(trimmed.dropFirst(3)).trimmingCharacters()
-            let location = SourceLocation(path: path, line: line, column: col + (lineText.count - lineText.drop(while: { $0 == " " }).count))
-            var replacement: String
-            if rest.isEmpty {
-              if openCallouts.popLast() != nil {
-                replacement = "\n</div>\n"  // blank lines around: the HTML block is this tag alone
-              } else {
-                calloutProblems.append(Diagnostic(at: location, length: 3, "':::' closes no callout"))
-                replacement = ""
-              }
-            } else if rest.hasPrefix("{"), let close = rest.firstIndex(of: "}") {
-              let kind = String(rest[rest.index(after: rest.startIndex)..<close])
-              let title = String(rest[rest.index(after: close)...]).trimmingCharacters()
-              if !Self.calloutKinds.contains(kind) {
-                calloutProblems.append(Diagnostic(at: SourceLocation(path: path, line: location.line, column: location.column + 4), length: kind.count, "unknown callout '\(kind)'\(Suggestion.didYouMean(kind, among: Self.calloutKinds)); expected one of \(Self.calloutKinds.joined(separator: ", "))"))
-              }
-              let callout = CalloutSpan(kind: kind, location: location)
-              openCallouts.append(callout)
-              callouts.append(callout)
-              let heading = title.isEmpty ? kind.prefix(1).uppercased() + kind.dropFirst() : title
-              replacement = "<div class=\"callout callout-\(Self.escapeHTML(kind))\"><p class=\"callout-title\">\(Self.escapeHTML(heading))</p>\n"
-              builtHTML.insert(replacement.trimmingCharacters(in: .whitespacesAndNewlines))
-            } else {
-              replacement = lineText
-            }
-            for q in i..<e { advance(chars[q], emit: false) }
-            // an extra blank line lets cmark parse the Markdown inside the raw HTML block
-            for piece in replacement {
-              if piece == "\n" {
-                out.append("\n")
-                lineMap.append(line)
-              } else {
-                out.append(piece)
-              }
-            }
-            i = e
-            continue
-          }
-          let hashCount = trimmed.prefix(while: { $0 == "#" }).count
-          if hashCount >= 1, hashCount <= 6, trimmed.count > hashCount, trimmed[trimmed.index(trimmed.startIndex, offsetBy: hashCount)] == " " {
-            headingCounters[hashCount] += 1
-            for deeper in (hashCount + 1)..<7 { headingCounters[deeper] = 0 }
-          }
-          if trimmed.hasPrefix("#"), trimmed.hasSuffix("}"), let open = trimmed.range(of: "{#", options: .backwards) {
-            let label = String(trimmed[open.upperBound..<trimmed.index(before: trimmed.endIndex)])
-            let hashes = trimmed.prefix(while: { $0 == "#" }).count
-            if hashes <= 6, !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ":" }) {
-              let title = String(trimmed[trimmed.index(trimmed.startIndex, offsetBy: hashes)..<open.lowerBound]).trimmingCharacters()
-              let labelColumn = col + lineText.count - (label.count + 1)
-              let number = (2...max(2, hashes)).map { String(headingCounters[$0]) }.joined(separator: ".")
-              sections.append(SectionLabel(label: label, title: title, level: hashes, number: hashes == 1 ? "" : number, location: SourceLocation(path: path, line: line, column: labelColumn)))
-              // keep the heading, drop the attribute, add an anchor
-              let headingText = String(repeating: "#", count: hashes) + " <a id=\"" + Self.escapeHTML(label) + "\"></a>"
-              builtHTML.insert("<a id=\"" + Self.escapeHTML(label) + "\">")
-              builtHTML.insert("</a>")
-              for q in i..<e { advance(chars[q], emit: false) }
-              out += headingText
-              out += title
-              i = e
-              continue
-            }
-          }
-        }
+        if fence == nil, lineConstruct() { continue }
       }
+      let c = chars[i]
       if c == "\n" {
         atLineStart = true
         advance(c, emit: true)
         i += 1
         continue
       }
-      if fence != nil {
+      if fence != nil || !inlineConstruct() {
         advance(c, emit: true)
         i += 1
-        continue
       }
-      if c == "\\", i + 1 < chars.count, chars[i + 1] == "$" {
-        advance(c, emit: true)
-        advance("$", emit: true)
-        i += 2
-        continue
+    }
+    for k in openCallouts {
+      let open = callouts[k]
+      problems.append(Diagnostic(at: open.location, length: 3, "callout '\(open.kind)' is never closed: expected a line ':::'"))
+    }
+  }
+
+  /// At a line start: a fence line (copied verbatim, opening or closing a fence) or a closed
+  /// ```` ```{math} ```` block (a display formula). True when it consumed the line.
+  mutating func fenceLine() -> Bool {
+    var j = i
+    while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+    guard j < chars.count, chars[j] == "`" || chars[j] == "~" else { return false }
+    let fc = chars[j]
+    var k = j
+    while k < chars.count, chars[k] == fc { k += 1 }
+    let n = k - j
+    guard n >= 3 else { return false }
+    let lineEnd = chars[k...].firstIndex(of: "\n") ?? chars.count
+    if fence == nil, String(chars[k..<lineEnd]).trimmingCharacters() == "{math}",
+      let block = ProseReaders.mathBlock(chars, infoStart: k, fence: fc, count: n)
+    {
+      let location = SourceLocation(path: path, line: line, column: col + (j - i))
+      out += MathProtection.placeholder(spans.count)
+      spans.append(MathSpan(tex: block.tex, display: true, location: location, label: block.label))
+      // keep the line count: the fence's lines become blank lines
+      while i < block.end {
+        if chars[i] == "\n" { out.append("\n") }
+        advance(chars[i], emit: false)
+        if chars[i] == "\n" { lineMap.append(line) }
+        i += 1
       }
-      if c == "`" {  // inline code span: copy through the matching backtick run
-        var k = i
-        while k < chars.count, chars[k] == "`" { k += 1 }
-        let run = k - i
-        var m = k, close: Int?
-        while m < chars.count {
-          if chars[m] == "`" {
-            var e = m
-            while e < chars.count, chars[e] == "`" { e += 1 }
-            if e - m == run {
-              close = e
-              break
-            }
-            m = e
-          } else {
-            m += 1
-          }
-        }
-        let end = close ?? k
-        for q in i..<end { advance(chars[q], emit: true) }
-        i = end
-        continue
-      }
-      // {val}`expression`
-      if c == "{", Self.matches(chars, at: i, "{val}`") {
-        let start = i + 6
-        // the closing backtick, within the paragraph (not across a blank line)
-        var end: Int?
-        var m = start
-        while m < chars.count {
-          if chars[m] == "`" {
-            end = m
-            break
-          }
-          if chars[m] == "\n", Self.blankLineFollows(chars, m) { break }
-          m += 1
-        }
-        if end == nil {
-          calloutProblems.append(Diagnostic(at: SourceLocation(path: path, line: line, column: col), length: 6, "inline value is never closed: expected a '`' to end {val}`…` in its paragraph"))
-        }
-        if let end {
-          let location = SourceLocation(path: path, line: line, column: col + 6)
-          values.append(ValueSpan(expression: String(chars[start..<end]), location: location))
-          out += Self.valuePlaceholder(values.count - 1)
-          for q in i...end { advance(chars[q], emit: false) }
-          i = end + 1
-          continue
-        }
-      }
-      // [@key] or [@a; @b]
-      if c == "[", i + 1 < chars.count, chars[i + 1] == "@", let close = chars[i...].firstIndex(of: "]"),
-        !chars[i..<close].contains("\n")
-      {
-        var keys: [String] = [], locations: [SourceLocation] = []
-        var k = i + 1, valid = true
-        while k < close {
-          while k < close, chars[k] == " " || chars[k] == ";" || chars[k] == "," { k += 1 }
-          guard k < close, chars[k] == "@" else {
-            valid = k >= close
-            break
-          }
-          let keyStart = k + 1
-          var e = keyStart
-          while e < close, Self.isKeyCharacter(chars[e]) { e += 1 }
-          if e == keyStart {
-            valid = false
-            break
-          }
-          keys.append(String(chars[keyStart..<e]))
-          locations.append(SourceLocation(path: path, line: line, column: col + (keyStart - i)))
-          k = e
-        }
-        if valid, !keys.isEmpty {
-          citations.append(CitationSpan(keys: keys, locations: locations))
-          out += Self.citationPlaceholder(citations.count - 1)
-          for q in i...close { advance(chars[q], emit: false) }
-          i = close + 1
-          continue
-        }
-      }
-      // @label (not inside a word or an e-mail address)
-      if c == "@", i + 1 < chars.count, chars[i + 1].isLetter, i == 0 || !(chars[i - 1].isLetter || chars[i - 1].isNumber || chars[i - 1] == "@" || chars[i - 1] == "." || chars[i - 1] == "_") {
-        var e = i + 1
-        while e < chars.count, Self.isKeyCharacter(chars[e]) { e += 1 }
-        while e > i + 1, chars[e - 1] == "." || chars[e - 1] == ":" { e -= 1 }  // sentence punctuation
-        references.append(ReferenceSpan(label: String(chars[(i + 1)..<e]), location: SourceLocation(path: path, line: line, column: col)))
-        out += Self.referencePlaceholder(references.count - 1)
-        for q in i..<e { advance(chars[q], emit: false) }
-        i = e
-        continue
-      }
-      if c == "$" {
-        let display = i + 1 < chars.count && chars[i + 1] == "$"
-        if var (end, tex) = Self.findClose(chars, from: i, display: display) {
-          let location = SourceLocation(path: path, line: line, column: col)
-          var label: String?
-          if display {  // `$$ … $$ (label)` numbers the equation
-            var k = end
-            while k < chars.count, chars[k] == " " { k += 1 }
-            if k < chars.count, chars[k] == "(", let close = chars[k...].firstIndex(of: ")") {
-              let name = String(chars[(k + 1)..<close])
-              if let f = name.first, f.isLetter, name.allSatisfy(Self.isKeyCharacter) {
-                label = name
-                end = close + 1
-              }
-            }
-          }
-          out += Self.placeholder(spans.count)
-          spans.append(MathSpan(tex: tex, display: display, location: location, label: label))
-          for q in i..<end { advance(chars[q], emit: false) }
-          i = end
-          continue
-        }
-      }
-      advance(c, emit: true)
+      atLineStart = false
+      return true
+    }
+    // CommonMark: a closing fence has the opening's character, at least its length and
+    // nothing but spaces after it (```` ```python ```` inside a block is code); a backtick
+    // fence's info string has no backtick (that line is prose).
+    let rest = chars[k..<lineEnd]
+    if let f = fence {
+      if f.char == fc, n >= f.count, rest.allSatisfy({ $0 == " " || $0 == "\t" }) { fence = nil }
+    } else if fc == "~" || !rest.contains("`") {
+      fence = (fc, n)
+    }
+    // a fence line is copied verbatim (its backticks are not an inline code span)
+    while i < chars.count, chars[i] != "\n" {
+      advance(chars[i], emit: true)
       i += 1
     }
-    for open in openCallouts {
-      calloutProblems.append(Diagnostic(at: open.location, length: 3, "callout '\(open.kind)' is never closed: expected a line ':::'"))
+    atLineStart = false
+    return true
+  }
+
+  /// At a line start outside code: a callout fence or a labelled heading. True when it
+  /// consumed the line.
+  mutating func lineConstruct() -> Bool {
+    var e = i
+    while e < chars.count, chars[e] != "\n" { e += 1 }
+    let lineText = String(chars[i..<e])
+    let trimmed = lineText.trimmingCharacters()
+    if let callout = ProseReaders.calloutLine(trimmed) {
+      let indent = lineText.count - lineText.drop(while: { $0 == " " }).count
+      let location = SourceLocation(path: path, line: line, column: col + indent)
+      skip(to: e)
+      calloutLine(callout, lineText: lineText, at: location)
+      return true
     }
-    text = out
-    self.spans = spans
-    self.lineMap = lineMap
-    self.builtHTML = builtHTML
-    if !callouts.isEmpty { self.builtHTML.insert("</div>") }
-    self.references = references
-    self.citations = citations
-    self.values = values
-    self.sections = sections
-    self.callouts = callouts
-    self.calloutProblems = calloutProblems
+    if let level = ProseReaders.headingLevel(trimmed) {
+      headingCounters[level] += 1
+      for deeper in (level + 1)..<7 { headingCounters[deeper] = 0 }
+    }
+    guard let heading = ProseReaders.headingLabel(trimmed) else { return false }
+    let labelColumn = col + lineText.count - (heading.label.count + 1)
+    let number = (2...max(2, heading.level)).map { String(headingCounters[$0]) }.joined(separator: ".")
+    sections.append(
+      SectionLabel(
+        label: heading.label, title: heading.title, level: heading.level, number: heading.level == 1 ? "" : number,
+        location: SourceLocation(path: path, line: line, column: labelColumn)))
+    // keep the heading, drop the attribute; the anchor is an inline node of the page tree
+    skip(to: e)
+    out += String(repeating: "#", count: heading.level) + " " + MathProtection.sectionPlaceholder(sections.count - 1) + heading.title
+    return true
   }
 
-  /// Whether the line after the newline at `i` is blank (or the text ends there).
-  static func blankLineFollows(_ chars: [Character], _ i: Int) -> Bool {
-    var k = i + 1
-    while k < chars.count, chars[k] == " " || chars[k] == "\t" { k += 1 }
-    return k >= chars.count || chars[k] == "\n"
-  }
-
-  static func matches(_ chars: [Character], at i: Int, _ word: String) -> Bool {
-    let w = Array(word)
-    return i + w.count <= chars.count && Array(chars[i..<(i + w.count)]) == w
-  }
-
-  static func isKeyCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "-" || c == "_" || c == ":" || c == "." }
-
-  static func escapeHTML(_ s: String) -> String { HTMLEscape.text(s) }
-
-  /// The index just past the closing delimiter, and the TeX between the delimiters.
-  static func findClose(_ s: [Character], from start: Int, display: Bool) -> (Int, String)? {
-    if display {
-      var k = start + 2
-      while k + 1 < s.count {
-        if s[k] == "\\" {
-          k += 2
-          continue
-        }
-        if s[k] == "$" && s[k + 1] == "$" {
-          let tex = String(s[(start + 2)..<k]).trimmingCharacters()
-          return tex.isEmpty ? nil : (k + 2, tex)
-        }
-        k += 1
+  /// A `:::` line (already consumed): a callout opens or closes; the marker is a paragraph of
+  /// its own (blank lines around it), which the page tree turns into a callout node.
+  mutating func calloutLine(_ callout: ProseReaders.CalloutLine, lineText: String, at location: SourceLocation) {
+    switch callout {
+    case .close:
+      if let k = openCallouts.popLast() {
+        emitGenerated("\n" + MathProtection.calloutEndPlaceholder(k) + "\n")
+      } else {
+        problems.append(Diagnostic(at: location, length: 3, "':::' closes no callout"))
       }
-      return nil
+    case .open(let kind, let title):
+      let kinds = MathProtection.calloutKinds
+      if !kinds.contains(kind) {
+        problems.append(Diagnostic(at: SourceLocation(path: path, line: location.line, column: location.column + 4), length: kind.count, "unknown callout '\(kind)'\(Suggestion.didYouMean(kind, among: kinds)); expected one of \(kinds.joined(separator: ", "))"))
+      }
+      openCallouts.append(callouts.count)
+      emitGenerated("\n" + MathProtection.calloutPlaceholder(callouts.count) + "\n")
+      callouts.append(CalloutSpan(kind: kind, location: location, title: title))
+    case .other:
+      emitGenerated(lineText)
     }
-    let first = start + 1
-    guard first < s.count, !s[first].isWhitespace else { return nil }
-    var k = first
-    while k < s.count {
-      let c = s[k]
-      if c == "\\" {
-        k += 2
+  }
+
+  /// At `i` in prose: an escaped dollar, an inline code span (copied through), an inline value,
+  /// a citation, a reference or a formula. True when it consumed something.
+  mutating func inlineConstruct() -> Bool {
+    let c = chars[i]
+    if c == "\\", i + 1 < chars.count, chars[i + 1] == "$" {
+      advance(c, emit: true)
+      advance("$", emit: true)
+      i += 2
+      return true
+    }
+    if c == "`" {
+      copyCodeSpan()
+      return true
+    }
+    if c == "{", let read = ProseReaders.value(chars, at: i) {
+      switch read {
+      case .unclosed:
+        problems.append(Diagnostic(at: here, length: 6, "inline value is never closed: expected a '`' to end {val}`…` in its paragraph"))
+        return false
+      case .value(let expression, let end):
+        values.append(ValueSpan(expression: expression, location: SourceLocation(path: path, line: line, column: col + 6)))
+        out += MathProtection.valuePlaceholder(values.count - 1)
+        skip(to: end)
+        return true
+      }
+    }
+    if c == "[", let cite = ProseReaders.citation(chars, at: i) {
+      citations.append(CitationSpan(keys: cite.keys, locations: cite.offsets.map { SourceLocation(path: path, line: line, column: col + $0) }))
+      out += MathProtection.citationPlaceholder(citations.count - 1)
+      skip(to: cite.end)
+      return true
+    }
+    if c == "@", let ref = ProseReaders.reference(chars, at: i) {
+      references.append(ReferenceSpan(label: ref.label, location: here))
+      out += MathProtection.referencePlaceholder(references.count - 1)
+      skip(to: ref.end)
+      return true
+    }
+    if c == "$" { return formula() }
+    return false
+  }
+
+  /// `$…$` or `$$…$$ (label)` at `i`.
+  mutating func formula() -> Bool {
+    let display = i + 1 < chars.count && chars[i + 1] == "$"
+    let found: (end: Int, tex: String, label: String?)?
+    if display {
+      found = ProseReaders.displayMath(chars, at: i)
+    } else {
+      found = ProseReaders.inlineMath(chars, at: i).map { ($0.end, $0.tex, nil) }
+    }
+    guard let found else { return false }
+    out += MathProtection.placeholder(spans.count)
+    spans.append(MathSpan(tex: found.tex, display: display, location: here, label: found.label))
+    skip(to: found.end)
+    return true
+  }
+
+  /// An inline code span: copied through the matching backtick run (or just the run, unmatched).
+  mutating func copyCodeSpan() {
+    var k = i
+    while k < chars.count, chars[k] == "`" { k += 1 }
+    let run = k - i
+    var m = k, close: Int?
+    while m < chars.count {
+      guard chars[m] == "`" else {
+        m += 1
         continue
       }
-      if c == "\n", k + 1 < s.count, s[k + 1] == "\n" { return nil }  // blank line
-      if c == "$" {
-        if s[k - 1].isWhitespace { return nil }
-        if k + 1 < s.count, s[k + 1].isNumber { return nil }
-        return (k + 1, String(s[first..<k]))
+      var e = m
+      while e < chars.count, chars[e] == "`" { e += 1 }
+      if e - m == run {
+        close = e
+        break
       }
-      k += 1
+      m = e
     }
-    return nil
-  }
-}
+    let end = close ?? k
+    while i < end {
+      advance(chars[i], emit: true)
+      i += 1
+    }
+  }}
 
 extension String {
   func trimmingCharacters() -> String {

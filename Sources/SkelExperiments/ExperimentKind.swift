@@ -70,10 +70,10 @@ public struct ExperimentRegistry: Sendable {
   /// The kinds shipped with skelreport.
   public static let standard = ExperimentRegistry([
     AnyKind(DualKind()), AnyKind(legacy: HermiteTableKind()), AnyKind(DepthKind()), AnyKind(legacy: FixedPointKind()),
-    AnyKind(legacy: SkeletonKind()), AnyKind(legacy: NetworkKernelKind(ntk: false)), AnyKind(legacy: NetworkKernelKind(ntk: true)),
-    AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(legacy: WeightsKind()),
-    AnyKind(legacy: ConcentrationKind()), AnyKind(legacy: SpectrumKind()), AnyKind(legacy: RegressionKind()), AnyKind(legacy: CLTKind()),
-    AnyKind(legacy: NNPKKind()), AnyKind(legacy: RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(legacy: ParityKind()),
+    AnyKind(legacy: SkeletonKind()), AnyKind(NetworkKernelKind(ntk: false)), AnyKind(NetworkKernelKind(ntk: true)),
+    AnyKind(legacy: PhaseDiagramKind()), AnyKind(legacy: DepthScalesKind()), AnyKind(WeightsKind()),
+    AnyKind(ConcentrationKind()), AnyKind(SpectrumKind()), AnyKind(RegressionKind()), AnyKind(CLTKind()),
+    AnyKind(NNPKKind()), AnyKind(RainbowKind()), AnyKind(legacy: RealizationKind()), AnyKind(legacy: ParityKind()),
   ])
 }
 

@@ -52,17 +52,6 @@ extension SkeletonKind {
   }
 }
 
-extension NetworkKernelKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let rho = o.grid("rho").count, depths = o.integers("depths"), deepest = depths.max() ?? 1
-    c.doubles([depths.count + 6, rho], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
-    c.work(Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: o.closedForm("activation")) + 2e-8, "\(rho) correlations × depth \(deepest)", options: ["rho", "depths"])
-    c.work(Double(rho) * Double(depths.count) * 3, each: 1e-8, "\(rho) correlations × \(depths.count) depths", options: ["rho", "depths"])
-    return c.cost
-  }
-}
-
 extension PhaseDiagramKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
@@ -85,18 +74,6 @@ extension DepthScalesKind {
   }
 }
 
-extension WeightsKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let laws = o.calls("laws").count, n = o.integer("dimension"), m = o.integer("samples"), t = o.grid("theta").count
-    c.doubles([laws + 1, t, 3], "\(laws) laws × \(t) angles", options: ["laws", "theta"])
-    c.doubles([n, 4], "weight vectors of dimension \(n)", options: ["dimension"])
-    c.work(Double(laws) * Double(t) * Double(m) * Double(n), each: UnitCost.draw,
-      "\(laws) laws × \(t) angles × \(m) samples × dimension \(n)", options: ["samples", "dimension", "theta", "laws"])
-    return c.cost
-  }
-}
-
 extension RealizationKind {
   public func cost(_ o: ResolvedOptions) -> Cost {
     var c = CostBuilder()
@@ -109,133 +86,6 @@ extension RealizationKind {
       "depth \(deepest) × \(t + 1) inputs × width \(r)²", options: ["width", "theta", "depths"])
     c.work(Double(deepest) * Double(r) * Double(r), each: UnitCost.draw, "depth \(deepest) × width \(r)² weights", options: ["width", "depths"])
     c.work(Double(deepest) * Double(t) * Double(deepest), each: UnitCost.closedKernel, "exact angle maps", options: ["theta", "depths"])
-    return c.cost
-  }
-}
-
-extension ConcentrationKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let depths = o.integers("depths"), widths = o.grid("widths"), seeds = o.integer("seeds")
-    let totalDepth = Double(depths.reduce(0, +)), totalWidth = widths.reduce(0) { $0 + max(1, $1.rounded()) }
-    c.doubles([depths.count, widths.count, 4], "\(depths.count) depths × \(widths.count) widths", options: ["depths", "widths"])
-    c.work(totalDepth * totalWidth * Double(seeds) * 2, each: UnitCost.draw,
-      "depths \(Int(totalDepth)) × widths \(Int(totalWidth)) × \(seeds) seeds", options: ["widths", "seeds", "depths"])
-    return c.cost
-  }
-}
-
-extension SpectrumKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let n = o.integer("points"), dims = o.integers("dimensions").count, depth = o.integer("depth")
-    let curves = o.string("quantity") == "eigenvalues" ? o.strings("kernels").count : o.strings("targets").count
-    // Σ, Θ, a copy, eigenvectors and LAPACK workspace: about 6 n × n matrices at once
-    c.doubles([6, n, n], "6 Gram matrices of \(n) × \(n)", options: ["points"])
-    c.doubles([dims * curves + 1, n], "\(dims * curves) curves × \(n) points", options: ["dimensions", "points"])
-    let nn = Double(n) * Double(n)
-    c.work(Double(dims) * nn * Double(depth + 1) * 2, each: UnitCost.closedKernel / 4, "\(dims) dimensions × Gram \(n)² × depth \(depth)", options: ["points", "dimensions", "depth"])
-    c.work(Double(dims) * Double(curves) * 10 * nn * Double(n), each: UnitCost.flop, "\(dims * curves) eigendecompositions of \(n) × \(n)", options: ["points", "dimensions"])
-    return c.cost
-  }
-}
-
-extension RegressionKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let dynamics = o.string("mode") == "dynamics"
-    let sizes = o.grid("sizes").map { Int($0.rounded()) }
-    let ns = dynamics ? [sizes.max() ?? 2] : sizes
-    let reps = o.integer("repetitions"), m = o.integer("test_points"), depth = o.integer("depth")
-    let inits = o.strings("initializations").count
-    let filters = (dynamics || o.string("regularization") == "flow" ? o.grid("times") : o.grid("ridges")).count
-    let top = (ns.max() ?? 2) + m
-    // Σ, Θ on train ∪ test, their copy for the Cholesky, the eigenvectors and Θ(test, X)·U
-    c.doubles([6, top, top], "Gram matrices of \(top) × \(top) (n = \(top - m) plus \(m) test points)", options: ["sizes", "test_points"])
-    var flops = 0.0, kernels = 0.0, filtering = 0.0
-    for n in ns {
-      let nm = Double(n + m)
-      kernels += nm * nm * Double(depth + 1) * 2
-      flops += 10 * Double(n) * Double(n) * Double(n) + 2 * Double(m) * Double(n) * Double(n) + nm * nm * nm / 3 * Double(inits)
-      filtering += Double(inits) * Double(filters) * Double(n) * Double(m) * 2
-    }
-    let r = Double(reps)
-    c.work(r * flops, each: UnitCost.flop, "\(reps) repetitions × \(ns.count) sizes up to n = \(ns.max() ?? 0)", options: ["sizes", "repetitions"])
-    c.work(r * kernels, each: UnitCost.closedKernel / 4, "\(reps) repetitions × Gram matrices up to \(top)²", options: ["sizes", "test_points", "repetitions"])
-    c.work(r * filtering, each: 1e-9, "\(reps) repetitions × \(filters) filters × \(m) test points", options: ["repetitions", "ridges", "test_points"])
-    return c.cost
-  }
-}
-
-extension CLTKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let laws = o.strings("laws"), dims = o.grid("dimensions").map { max(2, $0.rounded()) }, m = Double(o.integer("samples"))
-    let dense = o.string("inputs") == "dense"
-    let mc = Double(laws.filter { $0 != "rademacher" }.count), exact = Double(laws.count) - mc
-    let total = dims.reduce(0, +)
-    c.doubles([laws.count, dims.count, 3], "\(laws.count) laws × \(dims.count) dimensions", options: ["laws", "dimensions"])
-    c.doubles([Int(min(1e15, dims.max() ?? 2)), 4], "weight vectors of dimension \(Int(min(1e15, dims.max() ?? 2)))", options: ["dimensions"])
-    c.work(mc * m * (dense ? total : 2 * Double(dims.count)), each: UnitCost.draw, "\(Int(mc)) laws × \(Int(m)) samples × dimensions summing to \(Int(min(1e15, total)))", options: ["samples", "dimensions", "laws"])
-    c.work(exact * total, each: 1e-6, "exact Rademacher sums", options: ["dimensions"])
-    return c.cost
-  }
-}
-
-extension NNPKKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    let inits = o.strings("inits").count, width = o.integer("width"), depth = o.integer("depth"), k = o.integer("outputs")
-    let classes = o.integer("classes"), points = max(1, o.integer("points") / classes) * classes
-    let ms = Set(o.grid("networks").map { max(1, Int($0.rounded())) })
-    let mMax = Double(ms.max() ?? 1)
-    // the running sum, the batch's partial sums, the checkpoint copy; features of each network
-    c.doubles([points, points, 8 + 2 * 4], "kernel matrices \(points) × \(points)", options: ["points"])
-    c.doubles([points, width, 3 * 8], "features \(points) × width \(width)", options: ["points", "width"])
-    c.doubles([width, width, 8], "weights \(width) × \(width)", options: ["width"])
-    let perNetwork = Double(points) * (3 * Double(width) + Double(depth - 1) * Double(width) * Double(width) + Double(width) * Double(k))
-      + Double(points) * Double(points) * Double(min(k, width)) / 2
-    c.work(Double(inits) * mMax * perNetwork * 2, each: UnitCost.flop, "\(inits) inits × \(Int(mMax)) networks of width \(width) on \(points) points", options: ["networks", "width", "points", "inits"])
-    c.work(Double(inits) * mMax * (Double(width) * Double(width) * Double(depth)), each: UnitCost.draw, "\(inits) inits × \(Int(mMax)) networks × width \(width)² weights", options: ["networks", "width"])
-    c.work(Double(inits) * Double(points) * Double(points) * Double(depth + 1) * 2, each: UnitCost.kernel(closedForm: o.closedForm("activation")), "matched NNGP on \(points)² pairs", options: ["points"])
-    c.work(Double(inits) * Double(ms.count + 1) * Double(points) * Double(points) * Double(points), each: UnitCost.flop, "\(ms.count) checkpoints × ridge on \(points) points", options: ["networks", "points"])
-    return c.cost
-  }
-}
-
-extension RainbowKind {
-  public func cost(_ o: ResolvedOptions) -> Cost {
-    var c = CostBuilder()
-    switch o.string("mode") {
-    case "kernel":
-      let s = o.grid("anisotropy").count, m = o.integer("samples")
-      c.doubles([s, 4], "\(s) anisotropies", options: ["anisotropy"])
-      c.work(Double(s) * Double(m) * 2, each: UnitCost.draw, "\(s) anisotropies × \(m) samples", options: ["samples", "anisotropy"])
-    case "spectrum":
-      let n = o.integer("atoms"), d = o.integer("dimension"), rank = min(o.integer("rank"), d), nets = o.integer("networks")
-      c.doubles([4, n, d], "4 atom matrices \(n) × \(d)", options: ["atoms", "dimension"])
-      c.doubles([10, d, d], "10 covariance matrices \(d) × \(d)", options: ["dimension"])
-      let dd = Double(d) * Double(d)
-      c.work(Double(max(1, rank)) * dd * 2, each: 2e-9, "covariance of rank \(rank) in dimension \(d)", options: ["rank", "dimension"])
-      c.work(Double(nets + 1) * Double(n) * Double(d) * (2 * Double(d) + 1), each: UnitCost.flop, "\(nets + 1) draws of \(n) × \(d) atoms", options: ["networks", "atoms", "dimension"])
-      c.work(Double(nets + 1) * Double(n) * Double(d), each: UnitCost.draw, "\(nets + 1) × \(n) × \(d) normals", options: ["networks", "atoms", "dimension"])
-      c.work(40 * dd * Double(d) + 4 * Double(n) * dd, each: UnitCost.flop, "eigendecompositions in dimension \(d)", options: ["dimension"])
-    default:
-      let widths = o.grid("widths").map { max(1, $0.rounded()) }, depth = o.integer("depth"), n = o.integer("points"), d = o.integer("dimension")
-      let rMax = Int(widths.max() ?? 1)
-      c.doubles([n, rMax, 4], "activations \(n) × width \(rMax)", options: ["points", "widths"])
-      c.doubles([max(d, rMax), rMax, 2], "weights \(max(d, rMax)) × \(rMax)", options: ["widths", "dimension"])
-      c.doubles([2 * depth + 4, n, n], "\(2 * depth) Gram matrices \(n) × \(n)", options: ["depth", "points"])
-      var flops = 0.0, draws = 0.0
-      for r in widths {
-        flops += 2 * (Double(n) * Double(d) * r + Double(depth - 1) * Double(n) * r * r + Double(depth) * Double(n) * Double(n) * r)
-        draws += 2 * (Double(d) * r + Double(depth - 1) * r * r)
-      }
-      let nnn = Double(n) * Double(n) * Double(n)
-      c.work(flops * 2, each: UnitCost.flop, "\(widths.count) widths up to \(rMax) × depth \(depth) on \(n) points", options: ["widths", "depth", "points"])
-      c.work(draws, each: UnitCost.draw, "weights of \(widths.count) widths up to \(rMax)", options: ["widths", "depth"])
-      c.work(Double(widths.count) * Double(depth) * 30 * nnn, each: UnitCost.flop, "\(widths.count * depth) alignments of \(n) points", options: ["points", "widths", "depth"])
-    }
     return c.cost
   }
 }

@@ -3,63 +3,93 @@ import SkelKernels
 
 /// `{kernel} nngp` and `{kernel} ntk`: the infinite-width NNGP or NTK of a fully connected
 /// network, serial([Dense(W_std, b_std), σ] × L, Dense(W_std_out, b_std)), between two inputs of
-/// variance q (x·x/d = q) at correlation ρ; one series per depth.
-public struct NetworkKernelKind: ExperimentKind {
+/// variance q (x·x/d = q) at correlation ρ; one series per depth. One declaration, registered
+/// twice (`ntk: false` and `ntk: true`).
+public struct NetworkKernelKind: DirectiveKind {
   public let ntk: Bool
   public init(ntk: Bool) { self.ntk = ntk }
 
-  public var schema: DirectiveSchema {
-    DirectiveSchema(
-      kind: ntk ? "ntk" : "nngp",
-      summary: ntk
-        ? "Neural tangent kernel Θ(ρ) of a deep fully connected network (NT 'ntk' parameterization)"
-        : "NNGP kernel Σ(ρ) of a deep fully connected network (NT 'ntk' parameterization)",
-      options: [
-        OptionSpec("activation", ActivationOption.type, default: "relu", "activation of the hidden layers"),
-        OptionSpec("depths", .list(.integer(min: 1, max: 10_000), minCount: 1), default: "[1, 2, 4, 8]", "numbers of hidden layers L, one series each"),
-        OptionSpec("w_std", .number(min: 0, max: 100), default: "1.4142135623730951", "weight standard deviation W_std of the hidden layers"),
-        OptionSpec("b_std", .number(min: 0, max: 100), default: "0", "bias standard deviation b_std (0: no bias)"),
-        OptionSpec("w_std_out", .number(min: 0, max: 100), default: "1", "W_std of the readout layer"),
-        OptionSpec("q", .number(min: 0, max: 1e6), default: "1", "input variance x·x/d"),
-        OptionSpec("rho", .grid(min: -1, max: 1), default: "linspace(-1, 1, 201)", "input correlations ρ"),
-      ],
-      example: """
-        ```{kernel} \(ntk ? "ntk" : "nngp")
-        :label: fig-\(ntk ? "ntk" : "nngp")
-        :activation: relu
-        :depths: [1, 2, 4, 8]
-        :b_std: 0.1
-
-        The \(ntk ? "NTK" : "NNGP") of deep ReLU networks.
-        ```
-        """)
+  public struct Options: KindOptions {
+    public var activation = ActivationOption.call("relu")
+    public var depths = [1, 2, 4, 8]
+    public var wStd = 2.0.squareRoot()
+    public var bStd = 0.0
+    public var wStdOut = 1.0
+    public var q = 1.0
+    public var rho = GridPoints.linspace(-1, 1, 201)
+    public init() {}
   }
 
-  public func run(_ options: ResolvedOptions, context: RunContext) throws -> ExperimentResult {
-    let a = ActivationOption.activation(options.calls("activation")[0])
-    let w = options.number("w_std"), b = options.number("b_std"), wOut = options.number("w_std_out")
-    let q = options.number("q"), rho = options.grid("rho")
-    let bias: Double? = b == 0 ? nil : b
-    let hidden = LayerSpec.serial([.dense(w, bias: bias), .activation(a)])
-    var series: [SeriesData] = []
+  public var name: String { ntk ? "ntk" : "nngp" }
+  public var summary: String {
+    ntk
+      ? "Neural tangent kernel Θ(ρ) of a deep fully connected network (NT 'ntk' parameterization)"
+      : "NNGP kernel Σ(ρ) of a deep fully connected network (NT 'ntk' parameterization)"
+  }
+  public var fields: [Field<Options>] {
+    [
+      Field("activation", \.activation, ActivationOption.type, "activation of the hidden layers"),
+      Field("depths", \.depths, .list(.integer(min: 1, max: 10_000), minCount: 1), "numbers of hidden layers L, one series each"),
+      Field("w_std", \.wStd, .number(min: 0, max: 100), "weight standard deviation W_std of the hidden layers"),
+      Field("b_std", \.bStd, .number(min: 0, max: 100), "bias standard deviation b_std (0: no bias)"),
+      Field("w_std_out", \.wStdOut, .number(min: 0, max: 100), "W_std of the readout layer"),
+      Field("q", \.q, .number(min: 0, max: 1e6), "input variance x·x/d"),
+      Field("rho", \.rho, .grid(min: -1, max: 1), "input correlations ρ"),
+    ]
+  }
+  public var example: String {
+    """
+    ```{kernel} \(name)
+    :label: fig-\(name)
+    :activation: relu
+    :depths: [1, 2, 4, 8]
+    :b_std: 0.1
+
+    The \(ntk ? "NTK" : "NNGP") of deep ReLU networks.
+    ```
+    """
+  }
+
+  public func cost(_ o: Options) -> Cost {
+    var c = CostBuilder()
+    let rho = o.rho.points.count, depths = o.depths, deepest = depths.max() ?? 1
+    c.doubles([depths.count + 6, rho], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
+    c.work(
+      Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation])) + 2e-8,
+      "\(rho) correlations × depth \(deepest)", options: ["rho", "depths"])
+    c.work(Double(rho) * Double(depths.count) * 3, each: 1e-8, "\(rho) correlations × \(depths.count) depths", options: ["rho", "depths"])
+    return c.cost
+  }
+
+  public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
+    let a = try ActivationOption.activation(o.activation)
+    let rho = o.rho.points
+    let bias: Double? = o.bStd == 0 ? nil : o.bStd
+    let hidden = LayerSpec.serial([.dense(o.wStd, bias: bias), .activation(a)])
     // deepest network once, reading the kernels after each block, so depths share the work
-    let depths = options.integers("depths")
-    var state = KernelState.pairs(correlations: rho, q11: q, q22: q, computeNTK: ntk)
+    var state = KernelState.pairs(correlations: rho, q11: o.q, q22: o.q, computeNTK: ntk)
     var done = 0
     var byDepth: [Int: [Double]] = [:]
     do {
-      for L in depths.sorted() {
+      for L in o.depths.sorted() {
         state = try LayerSpec.repeated(hidden, count: L - done).kernel(state)
         done = L
-        let out = try LayerSpec.dense(wOut, bias: bias).kernel(state)
-        byDepth[L] = ntk ? out.ntk!.storage : out.nngp.storage
+        let out = try LayerSpec.dense(o.wStdOut, bias: bias).kernel(state)
+        if ntk {
+          guard let theta = out.ntk else { throw ExperimentError("the NTK of depth \(L) was not computed") }
+          byDepth[L] = theta.storage
+        } else {
+          byDepth[L] = out.nngp.storage
+        }
       }
+    } catch let error as ExperimentError {
+      throw error
     } catch {
       throw ExperimentError("\(error)")
     }
-    for L in depths { series.append(SeriesData(name: "L=\(L)", x: rho, y: byDepth[L]!)) }
+    let series = o.depths.map { L in SeriesData(name: "L=\(L)", x: rho, y: byDepth[L] ?? []) }
     return ExperimentResult(
-      xlabel: "rho", ylabel: ntk ? "ntk" : "nngp", xlabelTeX: "$\\rho$",
+      xlabel: "rho", ylabel: name, xlabelTeX: "$\\rho$",
       ylabelTeX: ntk ? "$\\Theta^{(L)}(\\rho)$" : "$\\Sigma^{(L)}(\\rho)$", series: series)
   }
 }

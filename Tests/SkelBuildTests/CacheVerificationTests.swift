@@ -238,6 +238,24 @@ enum Damage: String, CaseIterable, Sendable {
     try expectRepaired(dir, master, path: a, reason: "series 'relu': 4 x values but 5 y values")
   }
 
+  /// What a figure reads besides the numbers (role, family, parameters) survives the cache: a
+  /// warm build draws the same figure as a cold one.
+  @Test func typedSeriesPartsRoundTrip() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("typed-series-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let series = [
+      SeriesData(name: "he_normal", x: [1, 2], y: [0.5, 0.7], family: "he_normal"),
+      SeriesData(name: "nngp he_normal", x: [1, 2], y: [0.9, 0.9], role: .limit, family: "he_normal", parameters: ["d": 3]),
+    ]
+    let result = ExperimentResult(xlabel: "m", ylabel: "accuracy", xlabelTeX: "m", ylabelTeX: "accuracy", series: series)
+    let cache = ResultCache(directory: dir)
+    let key = String(repeating: "ab", count: 32)
+    cache.store(ResultCache.Entry(result: result, seconds: 1), key: key, kind: "nnpk")
+    let loaded = try #require(cache.load(key, kind: "nnpk"))
+    #expect(loaded.result.series == series)
+  }
+
   /// A result file of the headerless format 1 is recomputed without a warning.
   @Test func olderResultFormatIsAMiss() throws {
     let master = try CacheMaster.shared.get()

@@ -280,7 +280,7 @@ func leftovers(_ dir: URL) -> [String] {
     try #require(lock.terminationStatus == 0, "cannot make \(ro.path) read-only here")
     let r = try run(["build", "-q", "--out", "ro/site"], in: dir)
     #expect(r.status != 0 && r.status != 2, "\(r.status) \(r.stderr)")
-    #expect(r.stderr.contains(ro.path) && r.stderr.contains("error: Write site: cannot"), "\(r.stderr)")
+    #expect(r.stderr.contains(ro.path) && r.stderr.contains("error: Lock the output: cannot"), "\(r.stderr)")
     #expect(!r.stderr.contains("NSCocoaErrorDomain"))
     #expect((try? FileManager.default.contentsOfDirectory(atPath: ro.path)) == [])
   }
