@@ -53,7 +53,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   public func measure(runs: [TextRun], font: FontSpec) -> TextExtent {
     lock.lock()
     defer { lock.unlock() }
-    let layout = Self.makeLayout(measureContext, runs: runs, font: font)
+    // Pango makes no layout only when out of memory; the text then measures as empty.
+    guard let layout = Self.makeLayout(measureContext, runs: runs, font: font) else { return TextExtent(width: 0, height: 0, baseline: 0) }
     defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
     return Self.extent(of: layout)
   }
@@ -126,11 +127,15 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         while end < n, b[end] >= 0x30, b[end] <= 0x39 { end += 1 }
         guard end > digits, end < n, b[end] == quote || b[end] == paren else { continue }
         let old = Array(b[i..<end])
-        if mapping[old] == nil {
-          counters[k, default: 0] += 1
-          mapping[old] = kinds[k] + Array(String(counters[k]!).utf8)
+        if let renamed = mapping[old] {
+          out += renamed
+        } else {
+          let number = counters[k, default: 0] + 1
+          counters[k] = number
+          let renamed = kinds[k] + Array(String(number).utf8)
+          mapping[old] = renamed
+          out += renamed
         }
-        out += mapping[old]!
         i = end
       }
     }
@@ -148,53 +153,9 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     for item in scene.items {
       switch item {
       case .path(let elements, let stroke, let fill):
-        cairo_new_path(cr)
-        for e in elements {
-          switch e {
-          case .move(let p): cairo_move_to(cr, p.x, p.y)
-          case .line(let p): cairo_line_to(cr, p.x, p.y)
-          case .circle(let c, let r):
-            cairo_new_sub_path(cr)
-            cairo_arc(cr, c.x, c.y, r, 0, 2 * Double.pi)
-            cairo_close_path(cr)
-          case .close: cairo_close_path(cr)
-          }
-        }
-        if let fill {
-          setColor(cr, fill)
-          if stroke != nil { cairo_fill_preserve(cr) } else { cairo_fill(cr) }
-        }
-        if let stroke {
-          setColor(cr, stroke.color)
-          cairo_set_line_width(cr, stroke.width)
-          cairo_set_line_cap(cr, stroke.cap == .round ? CAIRO_LINE_CAP_ROUND : stroke.cap == .square ? CAIRO_LINE_CAP_SQUARE : CAIRO_LINE_CAP_BUTT)
-          cairo_set_line_join(cr, stroke.join == .round ? CAIRO_LINE_JOIN_ROUND : stroke.join == .bevel ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_MITER)
-          stroke.dash.withUnsafeBufferPointer { cairo_set_dash(cr, $0.baseAddress, Int32($0.count), 0) }
-          let fast = fastDenseStrokes && imageDensity == nil && elements.count >= Self.denseStrokeVertices  // rasters only
-          if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_FAST) }
-          cairo_stroke(cr)
-          if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT) }
-        }
+        drawPath(cr, elements, stroke: stroke, fill: fill, raster: imageDensity == nil)
       case .text(let t):
-        let layout = Self.makeLayout(cr, runs: t.runs, font: t.font)
-        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
-        let e = Self.extent(of: layout)
-        let dx: Double = t.horizontal == .left ? 0 : (t.horizontal == .center ? -e.width / 2 : -e.width)
-        let dy: Double
-        switch t.vertical {
-        case .top: dy = 0
-        case .center: dy = -e.height / 2
-        case .baseline: dy = -e.baseline
-        case .bottom: dy = -e.height
-        }
-        cairo_save(cr)
-        cairo_translate(cr, t.position.x, t.position.y)
-        if t.rotation != 0 { cairo_rotate(cr, -t.rotation * Double.pi / 180) }
-        cairo_move_to(cr, dx, dy)
-        setColor(cr, t.color)
-        pango_cairo_update_layout(cr, layout)
-        pango_cairo_show_layout(cr, layout)
-        cairo_restore(cr)
+        try drawText(cr, t)
       case .image(let image, let rect):
         try drawImage(cr, Self.fit(image, to: rect, pixelsPerPoint: imageDensity ?? scale), in: rect)
       case .pushClip(let r):
@@ -205,6 +166,60 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         cairo_restore(cr)
       }
     }
+  }
+
+  /// One path: filled, then stroked (dense polylines on rasters with fast antialiasing).
+  private func drawPath(_ cr: OpaquePointer, _ elements: [PathElement], stroke: StrokeStyle?, fill: SkelPlot.Color?, raster: Bool) {
+    cairo_new_path(cr)
+    for e in elements {
+      switch e {
+      case .move(let p): cairo_move_to(cr, p.x, p.y)
+      case .line(let p): cairo_line_to(cr, p.x, p.y)
+      case .circle(let c, let r):
+        cairo_new_sub_path(cr)
+        cairo_arc(cr, c.x, c.y, r, 0, 2 * Double.pi)
+        cairo_close_path(cr)
+      case .close: cairo_close_path(cr)
+      }
+    }
+    if let fill {
+      setColor(cr, fill)
+      if stroke != nil { cairo_fill_preserve(cr) } else { cairo_fill(cr) }
+    }
+    if let stroke {
+      setColor(cr, stroke.color)
+      cairo_set_line_width(cr, stroke.width)
+      cairo_set_line_cap(cr, stroke.cap == .round ? CAIRO_LINE_CAP_ROUND : stroke.cap == .square ? CAIRO_LINE_CAP_SQUARE : CAIRO_LINE_CAP_BUTT)
+      cairo_set_line_join(cr, stroke.join == .round ? CAIRO_LINE_JOIN_ROUND : stroke.join == .bevel ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_MITER)
+      stroke.dash.withUnsafeBufferPointer { cairo_set_dash(cr, $0.baseAddress, Int32($0.count), 0) }
+      let fast = fastDenseStrokes && raster && elements.count >= Self.denseStrokeVertices  // rasters only
+      if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_FAST) }
+      cairo_stroke(cr)
+      if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT) }
+    }
+  }
+
+  /// One text item, anchored and rotated about its position.
+  private func drawText(_ cr: OpaquePointer, _ t: TextItem) throws {
+    guard let layout = Self.makeLayout(cr, runs: t.runs, font: t.font) else { throw CairoError.surface("cannot create a Pango layout") }
+    defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
+    let e = Self.extent(of: layout)
+    let dx: Double = t.horizontal == .left ? 0 : (t.horizontal == .center ? -e.width / 2 : -e.width)
+    let dy: Double
+    switch t.vertical {
+    case .top: dy = 0
+    case .center: dy = -e.height / 2
+    case .baseline: dy = -e.baseline
+    case .bottom: dy = -e.height
+    }
+    cairo_save(cr)
+    cairo_translate(cr, t.position.x, t.position.y)
+    if t.rotation != 0 { cairo_rotate(cr, -t.rotation * Double.pi / 180) }
+    cairo_move_to(cr, dx, dy)
+    setColor(cr, t.color)
+    pango_cairo_update_layout(cr, layout)
+    pango_cairo_show_layout(cr, layout)
+    cairo_restore(cr)
   }
 
   /// Bitmaps in SVG and PDF are kept at up to 2 pixels per point (144 dpi, as matplotlib keeps
@@ -294,8 +309,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   // MARK: - Pango
 
   /// A Pango layout of `runs` (`PangoMarkup`) in `font`, with the metrics every surface shares.
-  static func makeLayout(_ cr: OpaquePointer, runs: [TextRun], font: FontSpec) -> OpaquePointer {
-    let layout = pango_cairo_create_layout(cr)!
+  static func makeLayout(_ cr: OpaquePointer, runs: [TextRun], font: FontSpec) -> OpaquePointer? {
+    guard let layout = pango_cairo_create_layout(cr) else { return nil }
     let context = pango_layout_get_context(layout)
     pango_cairo_context_set_resolution(context, 72)
     pango_context_set_round_glyph_positions(context, 0)  // fractional advances: same layout at every scale

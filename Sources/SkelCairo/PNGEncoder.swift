@@ -20,6 +20,14 @@ enum PNGEncoder {
   /// Encodes `height` rows of `width` native-endian premultiplied ARGB32 pixels, `stride` bytes
   /// apart. `pixelsPerPoint` sets the resolution chunk (72 points per inch).
   static func encode(argb32 data: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, pixelsPerPoint: Double) throws -> [UInt8] {
+    let opaque = isOpaque(data, width: width, height: height, stride: stride)
+    let filtered = filteredRows(data, width: width, height: height, stride: stride, opaque: opaque)
+    let compressed = try deflateRLE(filtered)
+    return container(width: width, height: height, opaque: opaque, pixelsPerPoint: pixelsPerPoint, compressed: compressed)
+  }
+
+  /// Whether every pixel has alpha 255 (the image is then written as RGB).
+  private static func isOpaque(_ data: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int) -> Bool {
     var opaque = true
     for y in 0..<height where opaque {
       let row = UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self)
@@ -28,34 +36,47 @@ enum PNGEncoder {
         break
       }
     }
+    return opaque
+  }
+
+  /// The rows unpacked (RGB or straight RGBA) and filtered by Paeth, each after its filter byte.
+  private static func filteredRows(_ data: UnsafePointer<UInt8>, width: Int, height: Int, stride: Int, opaque: Bool) -> [UInt8] {
     let channels = opaque ? 3 : 4
     let rowBytes = width * channels
-    // Unfiltered rows (the current and the previous, as the filters need), then filtered rows.
-    var current = [UInt8](repeating: 0, count: rowBytes)
-    var previous = [UInt8](repeating: 0, count: rowBytes)
+    // Unfiltered rows (the current and the previous, as the filters need; the one above the
+    // first row is zeros), then filtered rows.
+    var cur = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, rowBytes))
+    var prev = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, rowBytes))
+    cur.initialize(repeating: 0, count: max(1, rowBytes))
+    prev.initialize(repeating: 0, count: max(1, rowBytes))
+    defer {
+      cur.deallocate()
+      prev.deallocate()
+    }
     var filtered = [UInt8](repeating: 0, count: (rowBytes + 1) * height)
     filtered.withUnsafeMutableBufferPointer { out in
-      current.withUnsafeMutableBufferPointer { cur in
-        previous.withUnsafeMutableBufferPointer { prev in
-          var cur = cur, prev = prev
-          for y in 0..<height {
-            unpack(row: UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self), width: width, opaque: opaque, into: cur.baseAddress!)
-            filterRow(cur.baseAddress!, previous: prev.baseAddress!, count: rowBytes, bytesPerPixel: channels, into: out.baseAddress! + y * (rowBytes + 1))
-            swap(&cur, &prev)
-          }
-        }
+      guard let base = out.baseAddress else { return }  // no rows
+      for y in 0..<height {
+        unpack(row: UnsafeRawPointer(data + y * stride).assumingMemoryBound(to: UInt32.self), width: width, opaque: opaque, into: cur)
+        filterRow(cur, previous: prev, count: rowBytes, bytesPerPixel: channels, into: base + y * (rowBytes + 1))
+        swap(&cur, &prev)
       }
     }
+    return filtered
+  }
+
+  /// zlib's deflate with the run-length strategy.
+  private static func deflateRLE(_ filtered: [UInt8]) throws -> [UInt8] {
     var compressed = [UInt8](repeating: 0, count: Int(compressBound(UInt(filtered.count))))
     var length = 0
     let status = compressed.withUnsafeMutableBufferPointer { c in
-      filtered.withUnsafeMutableBufferPointer { f -> Int32 in
+      filtered.withUnsafeBufferPointer { f -> Int32 in
         var z = z_stream()
         // (with Z_RLE the level only matters as 0, stored)
         let initialised = deflateInit2_(&z, 1, Z_DEFLATED, 15, 8, Z_RLE, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard initialised == Z_OK else { return initialised }
         defer { deflateEnd(&z) }
-        z.next_in = f.baseAddress
+        z.next_in = UnsafeMutablePointer(mutating: f.baseAddress)  // deflate only reads the input
         z.avail_in = UInt32(f.count)
         z.next_out = c.baseAddress
         z.avail_out = UInt32(c.count)
@@ -66,7 +87,11 @@ enum PNGEncoder {
     }
     guard status == Z_OK else { throw Failure.deflate(status) }
     compressed.removeLast(compressed.count - length)
+    return compressed
+  }
 
+  /// The PNG file: signature, IHDR, pHYs (the resolution), IDAT, IEND.
+  private static func container(width: Int, height: Int, opaque: Bool, pixelsPerPoint: Double, compressed: [UInt8]) -> [UInt8] {
     var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
     png.reserveCapacity(compressed.count + 128)
     var header: [UInt8] = []
@@ -160,10 +185,13 @@ public struct DecodedPNG: Equatable, Sendable {
     let reader = Reader(bytes)
     let surface = withExtendedLifetime(reader) {
       cairo_image_surface_create_from_png_stream({ closure, data, length in
-        let r = Unmanaged<Reader>.fromOpaque(closure!).takeUnretainedValue()
+        guard let closure, let data else { return CAIRO_STATUS_READ_ERROR }
+        let r = Unmanaged<Reader>.fromOpaque(closure).takeUnretainedValue()
         let n = Int(length)
-        guard r.offset + n <= r.bytes.count, let data else { return CAIRO_STATUS_READ_ERROR }
-        r.bytes.withUnsafeBufferPointer { data.update(from: $0.baseAddress! + r.offset, count: n) }
+        guard r.offset + n <= r.bytes.count else { return CAIRO_STATUS_READ_ERROR }
+        r.bytes.withUnsafeBufferPointer { b in
+          if let base = b.baseAddress { data.update(from: base + r.offset, count: n) }  // nil: no bytes, n = 0
+        }
         r.offset += n
         return CAIRO_STATUS_SUCCESS
       }, Unmanaged.passUnretained(reader).toOpaque())

@@ -23,104 +23,14 @@ public struct Bibliography: Sendable {
   }
 
   public init(parsing text: String) throws(ParseError) {
-    let chars = Array(text)
-    var i = 0, line = 1, col = 1
+    var scanner = BibTeXScanner(chars: Array(text))
     var entries: [String: Entry] = [:]
-    func step() {
-      if chars[i] == "\n" {
-        line += 1
-        col = 1
-      } else {
-        col += 1
-      }
-      i += 1
-    }
-    func skipSpace() { while i < chars.count, chars[i].isWhitespace { step() } }
-    while i < chars.count {
-      guard chars[i] == "@" else {
-        step()
+    while let c = scanner.current {
+      guard c == "@" else {
+        scanner.step()
         continue
       }
-      let entryLine = line
-      step()
-      var type = ""
-      while i < chars.count, chars[i].isLetter {
-        type.append(chars[i])
-        step()
-      }
-      skipSpace()
-      guard i < chars.count, chars[i] == "{" || chars[i] == "(" else { throw ParseError(line: line, column: col, message: "expected '{' after @\(type)") }
-      step()
-      if ["comment", "preamble", "string"].contains(type.lowercased()) {  // skip balanced
-        var depth = 1
-        while i < chars.count, depth > 0 {
-          if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
-          step()
-        }
-        continue
-      }
-      skipSpace()
-      let keyLine = line, keyColumn = col
-      var key = ""
-      while i < chars.count, chars[i] != ",", chars[i] != "}", !chars[i].isWhitespace {
-        key.append(chars[i])
-        step()
-      }
-      guard !key.isEmpty else { throw ParseError(line: line, column: col, message: "expected a citation key after @\(type){") }
-      if let first = entries[key] {
-        throw ParseError(line: keyLine, column: keyColumn, message: "duplicate citation key '\(key)': already defined on line \(first.line)")
-      }
-      var fields: [String: String] = [:]
-      var positions: [String: Position] = [:]
-      while true {
-        skipSpace()
-        guard i < chars.count else { throw ParseError(line: entryLine, column: 1, message: "entry '\(key)' is not closed: expected '}'") }
-        if chars[i] == "}" || chars[i] == ")" {
-          step()
-          break
-        }
-        if chars[i] == "," {
-          step()
-          continue
-        }
-        var name = ""
-        let namePosition = Position(line: line, column: col)
-        while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" || chars[i] == "-" {
-          name.append(chars[i])
-          step()
-        }
-        skipSpace()
-        guard !name.isEmpty, i < chars.count, chars[i] == "=" else { throw ParseError(line: line, column: col, message: "expected 'field = value' in entry '\(key)'") }
-        step()
-        skipSpace()
-        guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value for '\(name)'") }
-        var value = ""
-        if chars[i] == "{" {
-          var depth = 0
-          repeat {
-            if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
-            if depth > 0, !(chars[i] == "{" && depth == 1) { value.append(chars[i]) }
-            step()
-          } while i < chars.count && depth > 0
-        } else if chars[i] == "\"" {
-          step()
-          while i < chars.count, chars[i] != "\"" {
-            value.append(chars[i])
-            step()
-          }
-          if i < chars.count { step() }
-        } else {
-          while i < chars.count, chars[i] != ",", chars[i] != "}", !chars[i].isWhitespace {
-            value.append(chars[i])
-            step()
-          }
-          if value.isEmpty { throw ParseError(line: line, column: col, message: "expected a value for '\(name)' in entry '\(key)'") }
-        }
-        positions[name.lowercased()] = namePosition
-        fields[name.lowercased()] = value.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
-          .split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
-      }
-      entries[key] = Entry(type: type.lowercased(), key: key, fields: fields, line: entryLine, positions: positions)
+      if let entry = try scanner.entry(known: entries) { entries[entry.key] = entry }
     }
     self.entries = entries
   }
@@ -131,8 +41,8 @@ public struct Bibliography: Sendable {
       let parts = n.split(separator: ",", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
       return parts.count == 2 ? parts[1] + " " + parts[0] : n.trimmingCharacters(in: .whitespaces)
     }
-    if names.count <= 2 { return names.joined(separator: " and ") }
-    return names.dropLast().joined(separator: ", ") + " and " + names.last!
+    guard names.count > 2, let last = names.last else { return names.joined(separator: " and ") }
+    return names.dropLast().joined(separator: ", ") + " and " + last
   }
 
   /// "Daniely et al., 2016": first author's last name, "and" for two, "et al." beyond.
@@ -202,3 +112,114 @@ public struct Bibliography: Sendable {
 }
 
 import Foundation
+
+/// The BibTeX reader of `Bibliography(parsing:)`: a cursor over the characters with its line and
+/// column (1-based), which every error reports.
+private struct BibTeXScanner {
+  typealias ParseError = Bibliography.ParseError
+  let chars: [Character]
+  var i = 0, line = 1, col = 1
+
+  var current: Character? { i < chars.count ? chars[i] : nil }
+
+  mutating func step() {
+    if chars[i] == "\n" {
+      line += 1
+      col = 1
+    } else {
+      col += 1
+    }
+    i += 1
+  }
+
+  mutating func skipSpace() { while i < chars.count, chars[i].isWhitespace { step() } }
+
+  /// The characters from here while `accept` holds.
+  mutating func take(while accept: (Character) -> Bool) -> String {
+    var s = ""
+    while i < chars.count, accept(chars[i]) {
+      s.append(chars[i])
+      step()
+    }
+    return s
+  }
+
+  /// One entry, from its `@`; nil for `@comment`, `@preamble` and `@string`, whose balanced
+  /// body is skipped. A key among `known` is an error.
+  mutating func entry(known: [String: Bibliography.Entry]) throws(ParseError) -> Bibliography.Entry? {
+    let entryLine = line
+    step()
+    let type = take(while: \.isLetter)
+    skipSpace()
+    guard i < chars.count, chars[i] == "{" || chars[i] == "(" else { throw ParseError(line: line, column: col, message: "expected '{' after @\(type)") }
+    step()
+    if ["comment", "preamble", "string"].contains(type.lowercased()) {  // skip balanced
+      var depth = 1
+      while i < chars.count, depth > 0 {
+        if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
+        step()
+      }
+      return nil
+    }
+    skipSpace()
+    let keyLine = line, keyColumn = col
+    let key = take { $0 != "," && $0 != "}" && !$0.isWhitespace }
+    guard !key.isEmpty else { throw ParseError(line: line, column: col, message: "expected a citation key after @\(type){") }
+    if let first = known[key] {
+      throw ParseError(line: keyLine, column: keyColumn, message: "duplicate citation key '\(key)': already defined on line \(first.line)")
+    }
+    let (fields, positions) = try fields(of: key, entryLine: entryLine)
+    return Bibliography.Entry(type: type.lowercased(), key: key, fields: fields, line: entryLine, positions: positions)
+  }
+
+  /// The `name = value` fields up to the entry's closing brace, by lowercased name, with where
+  /// each name stands. Values lose their braces and runs of white space.
+  mutating func fields(of key: String, entryLine: Int) throws(ParseError) -> ([String: String], [String: Bibliography.Position]) {
+    var fields: [String: String] = [:]
+    var positions: [String: Bibliography.Position] = [:]
+    while true {
+      skipSpace()
+      guard i < chars.count else { throw ParseError(line: entryLine, column: 1, message: "entry '\(key)' is not closed: expected '}'") }
+      if chars[i] == "}" || chars[i] == ")" {
+        step()
+        return (fields, positions)
+      }
+      if chars[i] == "," {
+        step()
+        continue
+      }
+      let namePosition = Bibliography.Position(line: line, column: col)
+      let name = take { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+      skipSpace()
+      guard !name.isEmpty, i < chars.count, chars[i] == "=" else { throw ParseError(line: line, column: col, message: "expected 'field = value' in entry '\(key)'") }
+      step()
+      skipSpace()
+      guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value for '\(name)'") }
+      let value = try value(of: name, in: key)
+      positions[name.lowercased()] = namePosition
+      fields[name.lowercased()] = value.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
+        .split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
+    }
+  }
+
+  /// A field's value: `{braced}` (nested braces kept inside), `"quoted"`, or a bare word.
+  mutating func value(of name: String, in key: String) throws(ParseError) -> String {
+    var value = ""
+    if chars[i] == "{" {
+      var depth = 0
+      repeat {
+        if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
+        if depth > 0, !(chars[i] == "{" && depth == 1) { value.append(chars[i]) }
+        step()
+      } while i < chars.count && depth > 0
+    } else if chars[i] == "\"" {
+      step()
+      value = take { $0 != "\"" }
+      if i < chars.count { step() }
+    } else {
+      value = take { $0 != "," && $0 != "}" && !$0.isWhitespace }
+      if value.isEmpty { throw ParseError(line: line, column: col, message: "expected a value for '\(name)' in entry '\(key)'") }
+    }
+    return value
+  }
+}

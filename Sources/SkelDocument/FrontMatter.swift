@@ -58,102 +58,128 @@ public enum FrontMatterReader {
   /// Decodes the front matter. `fallbackTitle` is used when there is no `title`.
   public static func decode(_ source: SourceFile, fallbackTitle: String) -> (FrontMatter, [Diagnostic]) {
     var fm = FrontMatter(title: fallbackTitle)
-    var problems: [Diagnostic] = []
     if source.lines.first?.trimmingTrailingSpaces() == "---",
       !source.lines.dropFirst().contains(where: { $0.trimmingTrailingSpaces() == "---" || $0.trimmingTrailingSpaces() == "..." })
     {
-      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: 1, column: 1), length: 3, "front matter is not closed: expected a line '---' after the YAML"))
-      return (fm, problems)
+      return (fm, [Diagnostic(at: SourceLocation(path: source.path, line: 1, column: 1), length: 3, "front matter is not closed: expected a line '---' after the YAML")])
     }
     let (yamlText, firstLine, _) = split(source)
     guard let yamlText else { return (fm, []) }
-    func loc(_ mark: Mark?) -> SourceLocation {
-      SourceLocation(path: source.path, line: (mark?.line ?? 1) + firstLine - 1, column: mark?.column ?? 1)
+    let loc = YAMLPlace(path: source.path, firstLine: firstLine)
+    let mapping: Node.Mapping
+    switch compose(yamlText, loc) {
+    case .empty: return (fm, [])
+    case .problem(let d): return (fm, [d])
+    case .mapping(let m): mapping = m
     }
+    var problems: [Diagnostic] = []
+    for (keyNode, value) in mapping { decodeEntry(keyNode, value, into: &fm, problems: &problems, loc) }
+    return (fm, problems)
+  }
+
+  /// Where a YAML mark stands in the report (the front matter starts at `firstLine`).
+  struct YAMLPlace {
+    var path: String
+    var firstLine: Int
+    func callAsFunction(_ mark: Mark?) -> SourceLocation {
+      SourceLocation(path: path, line: (mark?.line ?? 1) + firstLine - 1, column: mark?.column ?? 1)
+    }
+  }
+
+  /// The composed YAML: nothing, the top-level mapping, or the one problem that stops decoding.
+  enum Composed {
+    case empty
+    case mapping(Node.Mapping)
+    case problem(Diagnostic)
+  }
+
+  static func compose(_ yamlText: String, _ loc: YAMLPlace) -> Composed {
     let root: Node?
     do {
       root = try Yams.compose(yaml: yamlText)
     } catch let error as YamlError {
-      if let d = duplicateKey(error, yaml: yamlText, path: source.path, lineOffset: firstLine - 1) {
-        problems.append(d)
-        return (fm, problems)
-      }
-      problems.append(yamlDiagnostic(error, path: source.path, lineOffset: firstLine - 1))
-      return (fm, problems)
+      return .problem(
+        duplicateKey(error, yaml: yamlText, path: loc.path, lineOffset: loc.firstLine - 1)
+          ?? yamlDiagnostic(error, path: loc.path, lineOffset: loc.firstLine - 1))
     } catch {
-      problems.append(Diagnostic(at: loc(nil), "front matter: \(error)"))
-      return (fm, problems)
+      return .problem(Diagnostic(at: loc(nil), "front matter: \(error)"))
     }
-    guard let root else { return (fm, []) }
-    guard let mapping = root.mapping else {
-      problems.append(Diagnostic(at: loc(root.mark), "front matter must be a mapping of keys to values"))
-      return (fm, problems)
-    }
-    for (keyNode, value) in mapping {
-      let key = keyNode.string ?? ""
-      let at = loc(keyNode.mark), vat = loc(value.mark)
-      func expect(_ what: String) {
-        problems.append(Diagnostic(at: vat, length: max(1, value.string?.count ?? 1), "front matter '\(key)' must be \(what)"))
+    guard let root else { return .empty }
+    guard let mapping = root.mapping else { return .problem(Diagnostic(at: loc(root.mark), "front matter must be a mapping of keys to values")) }
+    return .mapping(mapping)
+  }
+
+  /// One `key: value` of the front matter into `fm`, or a problem at the key or the value.
+  static func decodeEntry(_ keyNode: Node, _ value: Node, into fm: inout FrontMatter, problems: inout [Diagnostic], _ loc: YAMLPlace) {
+    let key = keyNode.string ?? ""
+    let vat = loc(value.mark)
+    var expected: String?
+    func expect(_ what: String) { expected = what }
+    switch key {
+    case "title":
+      if let s = value.scalar?.string { fm.title = s } else { expect("a string") }
+    case "date":
+      if let s = value.scalar?.string {
+        if let why = FrontMatterReader.invalidISODate(s) { expect("a real date such as 2026-11-23 (\(why))") } else { fm.date = s }
+      } else { expect("a date such as 2026-11-23") }
+    case "abstract":
+      if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
+    case "authors", "tags":
+      let list = stringList(value, key: key, problems: &problems, loc)
+      if list == nil { expect("a list of strings") }
+      if key == "authors" { fm.authors = list ?? [] } else { fm.tags = list ?? [] }
+    case "seed":
+      if let s = value.scalar?.string, let n = UInt64(s) { fm.seed = n } else { expect("a non-negative integer") }
+    case "bibliography":
+      if let s = value.scalar?.string {
+        fm.bibliography = s
+        fm.bibliographyLocation = vat
+      } else {
+        expect("a file name such as refs.bib")
       }
-      switch key {
-      case "title":
-        if let s = value.scalar?.string { fm.title = s } else { expect("a string") }
-      case "date":
-        if let s = value.scalar?.string {
-          if let why = FrontMatterReader.invalidISODate(s) { expect("a real date such as 2026-11-23 (\(why))") } else { fm.date = s }
-        } else { expect("a date such as 2026-11-23") }
-      case "abstract":
-        if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
-      case "authors", "tags":
-        var list: [String] = []
-        if let seq = value.sequence {
-          for item in seq {
-            if let s = item.scalar?.string { list.append(s) } else {
-              problems.append(Diagnostic(at: loc(item.mark), "front matter '\(key)' must be a list of strings"))
-            }
-          }
-        } else if let s = value.scalar?.string {
-          list = [s]
-        } else {
-          expect("a list of strings")
-        }
-        if key == "authors" { fm.authors = list } else { fm.tags = list }
-      case "seed":
-        if let s = value.scalar?.string, let n = UInt64(s) { fm.seed = n } else { expect("a non-negative integer") }
-      case "bibliography":
-        if let s = value.scalar?.string {
-          fm.bibliography = s
-          fm.bibliographyLocation = vat
-        } else {
-          expect("a file name such as refs.bib")
-        }
-      case "citation-style":
-        if let s = value.scalar?.string, ["numbered", "author-year"].contains(s) { fm.citationStyle = s } else {
-          expect("'numbered' or 'author-year'")
-        }
-      case "macros":
-        guard let map = value.mapping else {
-          expect("a map of TeX macros, as in {\\R: \\mathbb{R}}")
-          continue
-        }
-        for (k, v) in map {
-          guard let name = k.string, name.hasPrefix("\\"), name.count > 1, let body = v.scalar?.string else {
-            problems.append(Diagnostic(at: loc(k.mark), "macro names start with a backslash and map to TeX, as in \\R: \\mathbb{R}"))
-            continue
-          }
-          fm.macros[name] = body
-        }
-      case "trust":
-        if let s = value.scalar?.string, ["html", "safe"].contains(s) { fm.trustHTML = s == "html" } else {
-          expect("'safe' (the default: raw HTML is shown as text) or 'html' (raw HTML is published as written)")
-        }
-      case "draft":
-        if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }
-      default:
-        problems.append(Diagnostic(at: at, length: key.count, "unknown front matter key '\(key)'\(Suggestion.didYouMean(key, among: FrontMatter.keys))"))
+    case "citation-style":
+      if let s = value.scalar?.string, ["numbered", "author-year"].contains(s) { fm.citationStyle = s } else { expect("'numbered' or 'author-year'") }
+    case "macros":
+      if let map = value.mapping { decodeMacros(map, into: &fm.macros, problems: &problems, loc) } else { expect("a map of TeX macros, as in {\\R: \\mathbb{R}}") }
+    case "trust":
+      if let s = value.scalar?.string, ["html", "safe"].contains(s) { fm.trustHTML = s == "html" } else {
+        expect("'safe' (the default: raw HTML is shown as text) or 'html' (raw HTML is published as written)")
       }
+    case "draft":
+      if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }
+    default:
+      problems.append(Diagnostic(at: loc(keyNode.mark), length: key.count, "unknown front matter key '\(key)'\(Suggestion.didYouMean(key, among: FrontMatter.keys))"))
     }
-    return (fm, problems)
+    if let expected {
+      problems.append(Diagnostic(at: vat, length: max(1, value.string?.count ?? 1), "front matter '\(key)' must be \(expected)"))
+    }
+  }
+
+  /// A list of strings (one string is a list of one), with a problem at each item that is not a
+  /// string; nil when the value is neither a list nor a string.
+  static func stringList(_ value: Node, key: String, problems: inout [Diagnostic], _ loc: YAMLPlace) -> [String]? {
+    if let seq = value.sequence {
+      var list: [String] = []
+      for item in seq {
+        if let s = item.scalar?.string { list.append(s) } else {
+          problems.append(Diagnostic(at: loc(item.mark), "front matter '\(key)' must be a list of strings"))
+        }
+      }
+      return list
+    }
+    if let s = value.scalar?.string { return [s] }
+    return nil
+  }
+
+  /// `macros`: TeX macro names (a backslash and a name) mapped to their TeX.
+  static func decodeMacros(_ map: Node.Mapping, into macros: inout [String: String], problems: inout [Diagnostic], _ loc: YAMLPlace) {
+    for (k, v) in map {
+      guard let name = k.string, name.hasPrefix("\\"), name.count > 1, let body = v.scalar?.string else {
+        problems.append(Diagnostic(at: loc(k.mark), "macro names start with a backslash and map to TeX, as in \\R: \\mathbb{R}"))
+        continue
+      }
+      macros[name] = body
+    }
   }
 
   /// Yams reports a duplicate key at the start of its mapping; the error belongs on the second

@@ -149,12 +149,7 @@ public enum OptionTypeChecker {
   public static let minFigureSide = 72.0
 
   public static func check(_ node: OptionNode, as type: OptionType, option: String) -> Result<TypedValue, OptionSyntaxError> {
-    func fail(_ n: OptionNode, _ message: String) -> Result<TypedValue, OptionSyntaxError> {
-      .failure(OptionSyntaxError(column: n.column, length: n.length, message: message))
-    }
-    func expected(_ n: OptionNode = node) -> Result<TypedValue, OptionSyntaxError> {
-      fail(n, "option '\(option)' expects \(type), got '\(n.text)'")
-    }
+    func expected() -> Result<TypedValue, OptionSyntaxError> { fail(node, "option '\(option)' expects \(type), got '\(node.text)'") }
     switch type {
     case .number(let lo, let hi):
       guard case .number(let x) = node.value else { return expected() }
@@ -175,104 +170,137 @@ public enum OptionTypeChecker {
       // Free text (alt text, titles): commas and brackets are part of it, not YAML structure.
       if case .string(let s) = node.value { return .success(.string(s)) }
       return .success(.string(node.text))
-    case .label:
-      guard case .string(let s) = node.value, let f = s.first, f.isLetter,
-        s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
-      else { return expected() }
-      // A label names the figure's files (`<label>.dark.png`): keep it well under NAME_MAX.
-      guard s.count <= maxLabelLength, s.utf8.count <= 2 * maxLabelLength else {
-        return fail(node, "option '\(option)' must be at most \(maxLabelLength) characters (it names the figure's files), got \(s.count)")
-      }
-      return .success(.string(s))
-    case .choice(let names):
-      let word: String
-      switch node.value {
-      case .string(let s): word = s
-      case .number, .bool: word = node.text
-      default: return expected()
-      }
-      guard names.contains(word) else {
-        return fail(node, "unknown value '\(word)' for option '\(option)'\(Suggestion.didYouMean(word, among: names)); expected \(type)")
-      }
-      return .success(.string(word))
-    case .list(let itemType, let minCount):
-      let items: [OptionNode]
-      if case .list(let xs) = node.value { items = xs } else { items = [node] }
-      if items.count < minCount {
-        return fail(node, "option '\(option)' needs at least \(minCount) item\(minCount == 1 ? "" : "s")")
-      }
-      var out: [TypedValue] = []
-      for item in items {
-        switch check(item, as: itemType, option: option) {
-        case .success(let v): out.append(v)
-        case .failure(let e): return .failure(e)
-        }
-      }
-      return .success(.list(out))
-    case .grid(let lo, let hi):
-      let points: [Double]
-      switch gridPoints(node, option: option) {
-      case .success(let p): points = p
-      case .failure(let e): return .failure(e)
-      }
-      if let bad = points.first(where: { !$0.isFinite }) {
-        return fail(node, "option '\(option)' has a point \(bad): grid values must be finite")
-      }
-      for x in points where (lo.map { x < $0 - 1e-12 } ?? false) || (hi.map { x > $0 + 1e-12 } ?? false) {
-        return fail(node, "option '\(option)' has a point \(x) outside \(OptionType.rangeText(lo, hi).dropFirst(4))")
-      }
-      // clamp rounding slop at the ends (linspace endpoints are exact anyway)
-      return .success(.grid(points.map { x in min(hi ?? x, max(lo ?? x, x)) }))
-    case .size:
-      guard case .string(let s) = node.value, let size = parseSize(s) else { return expected() }
-      guard size.0 >= minFigureSide, size.1 >= minFigureSide else {
-        return fail(node, "option '\(option)' must be at least 1in x 1in (\(Int(minFigureSide))pt a side: smaller figures have no room for the axes, ticks and labels), got '\(s)'")
-      }
-      return .success(.size(width: size.0, height: size.1))
-    case .callable(let noun, let specs):
-      let name: String, args: [OptionArgument]
-      switch node.value {
-      case .string(let s): (name, args) = (s, [])
-      case .call(let n, let a): (name, args) = (n, a)
-      default: return expected()
-      }
-      guard let spec = specs.first(where: { $0.name == name }) else {
-        return fail(node, "unknown \(noun) '\(name)' for option '\(option)'\(Suggestion.didYouMean(name, among: specs.map(\.name)))")
-      }
-      if spec.takesText {
-        guard args.count == 1, case .string(let text) = args[0].value.value, !text.trimmedSpaces().isEmpty else {
-          return fail(node, "\(noun) '\(name)' takes one expression, as in \(name)(x*tanh(x))")
-        }
-        return .success(.call(name: name, arguments: [:], text: text))
-      }
-      var values = Dictionary(uniqueKeysWithValues: zip(spec.parameters, spec.defaults))
-      for (k, arg) in args.enumerated() {
-        guard case .number(let x) = arg.value.value else {
-          return fail(arg.value, "parameters of \(noun) '\(name)' are numbers, got '\(arg.value.text)'")
-        }
-        let key: String
-        if let n = arg.name {
-          guard spec.parameters.contains(n) else {
-            let known = spec.parameters.isEmpty ? "it takes none" : "it takes " + spec.parameters.joined(separator: ", ")
-            return fail(arg.value, "\(noun) '\(name)' has no parameter '\(n)'; \(known)")
-          }
-          key = n
-        } else {
-          guard k < spec.parameters.count else {
-            return fail(arg.value, "\(noun) '\(name)' takes \(spec.parameters.count) parameter\(spec.parameters.count == 1 ? "" : "s"): \(spec.signature)")
-          }
-          key = spec.parameters[k]
-        }
-        values[key] = x
-      }
-      return .success(.call(name: name, arguments: values, text: nil))
+    case .label: return checkLabel(node, option: option) ?? expected()
+    case .choice(let names): return checkChoice(node, names, as: type, option: option) ?? expected()
+    case .list(let itemType, let minCount): return checkList(node, of: itemType, minCount: minCount, option: option)
+    case .grid(let lo, let hi): return checkGrid(node, lo: lo, hi: hi, option: option)
+    case .size: return checkSize(node, option: option) ?? expected()
+    case .callable(let noun, let specs): return checkCallable(node, noun: noun, specs: specs, option: option) ?? expected()
     }
   }
 
-  static func gridPoints(_ node: OptionNode, option: String) -> Result<[Double], OptionSyntaxError> {
-    func fail(_ n: OptionNode, _ m: String) -> Result<[Double], OptionSyntaxError> {
-      .failure(OptionSyntaxError(column: n.column, length: n.length, message: m))
+  /// A failure at `n`.
+  static func fail<T>(_ n: OptionNode, _ message: String) -> Result<T, OptionSyntaxError> {
+    .failure(OptionSyntaxError(column: n.column, length: n.length, message: message))
+  }
+
+  /// A label (a letter, then letters, digits, `-`, `_`; it names files); nil when it is not one.
+  static func checkLabel(_ node: OptionNode, option: String) -> Result<TypedValue, OptionSyntaxError>? {
+    guard case .string(let s) = node.value, let f = s.first, f.isLetter,
+      s.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    else { return nil }
+    // A label names the figure's files (`<label>.dark.png`): keep it well under NAME_MAX.
+    guard s.count <= maxLabelLength, s.utf8.count <= 2 * maxLabelLength else {
+      return fail(node, "option '\(option)' must be at most \(maxLabelLength) characters (it names the figure's files), got \(s.count)")
     }
+    return .success(.string(s))
+  }
+
+  /// One of `names` (a number or a boolean is taken as its text); nil when the value is no word.
+  static func checkChoice(_ node: OptionNode, _ names: [String], as type: OptionType, option: String) -> Result<TypedValue, OptionSyntaxError>? {
+    let word: String
+    switch node.value {
+    case .string(let s): word = s
+    case .number, .bool: word = node.text
+    default: return nil
+    }
+    guard names.contains(word) else {
+      return fail(node, "unknown value '\(word)' for option '\(option)'\(Suggestion.didYouMean(word, among: names)); expected \(type)")
+    }
+    return .success(.string(word))
+  }
+
+  /// A list (one value is a list of one) of at least `minCount` items, each checked as `itemType`.
+  static func checkList(_ node: OptionNode, of itemType: OptionType, minCount: Int, option: String) -> Result<TypedValue, OptionSyntaxError> {
+    let items: [OptionNode]
+    if case .list(let xs) = node.value { items = xs } else { items = [node] }
+    if items.count < minCount {
+      return fail(node, "option '\(option)' needs at least \(minCount) item\(minCount == 1 ? "" : "s")")
+    }
+    var out: [TypedValue] = []
+    for item in items {
+      switch check(item, as: itemType, option: option) {
+      case .success(let v): out.append(v)
+      case .failure(let e): return .failure(e)
+      }
+    }
+    return .success(.list(out))
+  }
+
+  /// A grid of finite points within [lo, hi] (rounding slop at the ends clamped).
+  static func checkGrid(_ node: OptionNode, lo: Double?, hi: Double?, option: String) -> Result<TypedValue, OptionSyntaxError> {
+    let points: [Double]
+    switch gridPoints(node, option: option) {
+    case .success(let p): points = p
+    case .failure(let e): return .failure(e)
+    }
+    if let bad = points.first(where: { !$0.isFinite }) {
+      return fail(node, "option '\(option)' has a point \(bad): grid values must be finite")
+    }
+    for x in points where (lo.map { x < $0 - 1e-12 } ?? false) || (hi.map { x > $0 + 1e-12 } ?? false) {
+      return fail(node, "option '\(option)' has a point \(x) outside \(OptionType.rangeText(lo, hi).dropFirst(4))")
+    }
+    // clamp rounding slop at the ends (linspace endpoints are exact anyway)
+    return .success(.grid(points.map { x in min(hi ?? x, max(lo ?? x, x)) }))
+  }
+
+  /// A figure size of at least `minFigureSide` a side; nil when the text is no size.
+  static func checkSize(_ node: OptionNode, option: String) -> Result<TypedValue, OptionSyntaxError>? {
+    guard case .string(let s) = node.value, let size = parseSize(s) else { return nil }
+    guard size.0 >= minFigureSide, size.1 >= minFigureSide else {
+      return fail(node, "option '\(option)' must be at least 1in x 1in (\(Int(minFigureSide))pt a side: smaller figures have no room for the axes, ticks and labels), got '\(s)'")
+    }
+    return .success(.size(width: size.0, height: size.1))
+  }
+
+  /// A name among `specs` with its parameters (or its one text argument); nil when the value is
+  /// neither a name nor a call.
+  static func checkCallable(_ node: OptionNode, noun: String, specs: [CallableSpec], option: String) -> Result<TypedValue, OptionSyntaxError>? {
+    let name: String, args: [OptionArgument]
+    switch node.value {
+    case .string(let s): (name, args) = (s, [])
+    case .call(let n, let a): (name, args) = (n, a)
+    default: return nil
+    }
+    guard let spec = specs.first(where: { $0.name == name }) else {
+      return fail(node, "unknown \(noun) '\(name)' for option '\(option)'\(Suggestion.didYouMean(name, among: specs.map(\.name)))")
+    }
+    if spec.takesText {
+      guard args.count == 1, case .string(let text) = args[0].value.value, !text.trimmedSpaces().isEmpty else {
+        return fail(node, "\(noun) '\(name)' takes one expression, as in \(name)(x*tanh(x))")
+      }
+      return .success(.call(name: name, arguments: [:], text: text))
+    }
+    return callArguments(args, of: spec, noun: noun).map { .call(name: name, arguments: $0, text: nil) }
+  }
+
+  /// The parameters of a call, by position or by name, over the spec's defaults.
+  static func callArguments(_ args: [OptionArgument], of spec: CallableSpec, noun: String) -> Result<[String: Double], OptionSyntaxError> {
+    let name = spec.name
+    var values = Dictionary(uniqueKeysWithValues: zip(spec.parameters, spec.defaults))
+    for (k, arg) in args.enumerated() {
+      guard case .number(let x) = arg.value.value else {
+        return fail(arg.value, "parameters of \(noun) '\(name)' are numbers, got '\(arg.value.text)'")
+      }
+      let key: String
+      if let n = arg.name {
+        guard spec.parameters.contains(n) else {
+          let known = spec.parameters.isEmpty ? "it takes none" : "it takes " + spec.parameters.joined(separator: ", ")
+          return fail(arg.value, "\(noun) '\(name)' has no parameter '\(n)'; \(known)")
+        }
+        key = n
+      } else {
+        guard k < spec.parameters.count else {
+          return fail(arg.value, "\(noun) '\(name)' takes \(spec.parameters.count) parameter\(spec.parameters.count == 1 ? "" : "s"): \(spec.signature)")
+        }
+        key = spec.parameters[k]
+      }
+      values[key] = x
+    }
+    return .success(values)
+  }
+
+  static func gridPoints(_ node: OptionNode, option: String) -> Result<[Double], OptionSyntaxError> {
     switch node.value {
     case .number(let x):
       return .success([x])
@@ -285,64 +313,76 @@ public enum OptionTypeChecker {
       if xs.isEmpty { return fail(node, "option '\(option)' needs at least one point") }
       return .success(xs)
     case .span(let a, let b):
-      guard case .number(let x0) = a.value, case .number(let x1) = b.value, x0 <= x1 else {
-        return fail(node, "malformed grid '\(node.text)' for option '\(option)': expected [a .. b] with numbers a ≤ b")
-      }
-      // `[2^4 .. 2^12]` means powers of two; `[1 .. 5]` means the integers.
-      if a.text.hasPrefix("2^"), b.text.hasPrefix("2^") {
-        // Exponents of finite, normal doubles only: 2^-2000 is 0 and 2^2000 is infinite.
-        let l0 = log2(x0), l1 = log2(x1)
-        guard x0 > 0, l0.isFinite, l1.isFinite, l0 >= -1022, l1 <= 1023 else {
-          return fail(node, "malformed grid '\(node.text)' for option '\(option)': [2^a .. 2^b] needs exponents from -1022 to 1023")
-        }
-        let k0 = Int(l0.rounded()), k1 = Int(l1.rounded())
-        return .success((k0...k1).map { pow(2, Double($0)) })
-      }
-      guard x0 == x0.rounded(), x1 == x1.rounded(), x1 - x0 < Double(maxGridPoints) else {
-        return fail(node, "malformed grid '\(node.text)' for option '\(option)': [a .. b] needs integers or powers 2^k")
-      }
-      return .success(stride(from: x0, through: x1, by: 1).map { $0 })
+      return spanPoints(node, a, b, option: option)
     case .call(let name, let args):
-      let known = ["linspace", "logspace", "range"]
-      guard known.contains(name) else {
-        return fail(node, "unknown grid function '\(name)'\(Suggestion.didYouMean(name, among: known)); expected linspace(a, b, n), logspace(a, b, n) or range(a, b)")
-      }
-      var nums: [Double] = []
-      for arg in args {
-        guard arg.name == nil, case .number(let x) = arg.value.value else {
-          return fail(arg.value, "\(name)(…) takes numbers, got '\(arg.value.text)'")
-        }
-        nums.append(x)
-      }
-      let arity = name == "range" ? [2, 3] : [3]
-      guard arity.contains(nums.count) else {
-        return fail(node, "malformed grid '\(node.text)': \(name) takes \(name == "range" ? "(a, b) or (a, b, step)" : "(a, b, n)")")
-      }
-      if name == "range" {
-        let step = nums.count == 3 ? nums[2] : 1
-        guard step > 0, (nums[1] - nums[0]) / step < Double(maxGridPoints) else {
-          return fail(node, "malformed grid '\(node.text)': range needs a positive step and at most \(maxGridPoints) points")
-        }
-        let points = stride(from: nums[0], to: nums[1], by: step).map { $0 }
-        guard !points.isEmpty else {
-          return fail(node, "empty grid '\(node.text)': range(a, b) runs from a up to but not including b, so it needs a < b")
-        }
-        return .success(points)
-      }
-      let n = nums[2]
-      guard n >= 1, n == n.rounded(), n <= Double(maxGridPoints) else {
-        return fail(args[2].value, "the number of points in \(name)(a, b, n) must be an integer in [1, \(maxGridPoints)], got \(args[2].value.text)")
-      }
-      let points = name == "logspace"
-        ? Grid.logspace(nums[0], nums[1], count: Int(n)) : Grid.linspace(nums[0], nums[1], count: Int(n))
-      if let bad = points.first(where: { !$0.isFinite || (name == "logspace" && $0 == 0) }) {
-        let what = bad.isNaN ? "nan" : bad == 0 ? "0" : bad > 0 ? "inf" : "-inf"
-        return fail(node, "grid '\(node.text)': values overflow (a point is \(what)\(name == "logspace" ? "; 10^a and 10^b must lie within 1e-307 … 1e308" : ""))")
-      }
-      return .success(points)
+      return gridFunctionPoints(node, name, args, option: option)
     default:
       return fail(node, "option '\(option)' expects a grid such as linspace(-1, 1, 401) or [0, 0.5, 1], got '\(node.text)'")
     }
+  }
+
+  /// `[a .. b]`: the integers from a to b, or `[2^j .. 2^k]` the powers of two.
+  static func spanPoints(_ node: OptionNode, _ a: OptionNode, _ b: OptionNode, option: String) -> Result<[Double], OptionSyntaxError> {
+    guard case .number(let x0) = a.value, case .number(let x1) = b.value, x0 <= x1 else {
+      return fail(node, "malformed grid '\(node.text)' for option '\(option)': expected [a .. b] with numbers a ≤ b")
+    }
+    // `[2^4 .. 2^12]` means powers of two; `[1 .. 5]` means the integers.
+    if a.text.hasPrefix("2^"), b.text.hasPrefix("2^") {
+      // Exponents of finite, normal doubles only: 2^-2000 is 0 and 2^2000 is infinite.
+      let l0 = log2(x0), l1 = log2(x1)
+      guard x0 > 0, l0.isFinite, l1.isFinite, l0 >= -1022, l1 <= 1023 else {
+        return fail(node, "malformed grid '\(node.text)' for option '\(option)': [2^a .. 2^b] needs exponents from -1022 to 1023")
+      }
+      let k0 = Int(l0.rounded()), k1 = Int(l1.rounded())
+      return .success((k0...k1).map { pow(2, Double($0)) })
+    }
+    guard x0 == x0.rounded(), x1 == x1.rounded(), x1 - x0 < Double(maxGridPoints) else {
+      return fail(node, "malformed grid '\(node.text)' for option '\(option)': [a .. b] needs integers or powers 2^k")
+    }
+    return .success(stride(from: x0, through: x1, by: 1).map { $0 })
+  }
+
+  /// `linspace(a, b, n)`, `logspace(a, b, n)`, `range(a, b)` or `range(a, b, step)`.
+  static func gridFunctionPoints(_ node: OptionNode, _ name: String, _ args: [OptionArgument], option: String) -> Result<[Double], OptionSyntaxError> {
+    let known = ["linspace", "logspace", "range"]
+    guard known.contains(name) else {
+      return fail(node, "unknown grid function '\(name)'\(Suggestion.didYouMean(name, among: known)); expected linspace(a, b, n), logspace(a, b, n) or range(a, b)")
+    }
+    var nums: [Double] = []
+    for arg in args {
+      guard arg.name == nil, case .number(let x) = arg.value.value else {
+        return fail(arg.value, "\(name)(…) takes numbers, got '\(arg.value.text)'")
+      }
+      nums.append(x)
+    }
+    let arity = name == "range" ? [2, 3] : [3]
+    guard arity.contains(nums.count) else {
+      return fail(node, "malformed grid '\(node.text)': \(name) takes \(name == "range" ? "(a, b) or (a, b, step)" : "(a, b, n)")")
+    }
+    if name == "range" { return rangePoints(node, from: nums[0], to: nums[1], step: nums.count == 3 ? nums[2] : 1) }
+    let n = nums[2]
+    guard n >= 1, n == n.rounded(), n <= Double(maxGridPoints) else {
+      return fail(args[2].value, "the number of points in \(name)(a, b, n) must be an integer in [1, \(maxGridPoints)], got \(args[2].value.text)")
+    }
+    let points = name == "logspace"
+      ? Grid.logspace(nums[0], nums[1], count: Int(n)) : Grid.linspace(nums[0], nums[1], count: Int(n))
+    if let bad = points.first(where: { !$0.isFinite || (name == "logspace" && $0 == 0) }) {
+      let what = bad.isNaN ? "nan" : bad == 0 ? "0" : bad > 0 ? "inf" : "-inf"
+      return fail(node, "grid '\(node.text)': values overflow (a point is \(what)\(name == "logspace" ? "; 10^a and 10^b must lie within 1e-307 … 1e308" : ""))")
+    }
+    return .success(points)
+  }
+
+  /// `range(a, b, step)`: from a up to but not including b.
+  static func rangePoints(_ node: OptionNode, from a: Double, to b: Double, step: Double) -> Result<[Double], OptionSyntaxError> {
+    guard step > 0, (b - a) / step < Double(maxGridPoints) else {
+      return fail(node, "malformed grid '\(node.text)': range needs a positive step and at most \(maxGridPoints) points")
+    }
+    let points = stride(from: a, to: b, by: step).map { $0 }
+    guard !points.isEmpty else {
+      return fail(node, "empty grid '\(node.text)': range(a, b) runs from a up to but not including b, so it needs a < b")
+    }
+    return .success(points)
   }
 
   /// `5in x 3.4in`, `12cm x 8cm`, `360pt x 240pt` → points.

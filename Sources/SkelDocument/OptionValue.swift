@@ -106,145 +106,168 @@ public struct OptionValueParser {
     if chars[i] == "[" || chars[i] == "{" || chars[i].isLetter { try enter(start) }
     defer { if chars[start] == "[" || chars[start] == "{" || chars[start].isLetter { nesting -= 1 } }
     switch chars[i] {
-    case "[":
-      i += 1
-      skipSpaces()
-      var items: [OptionNode] = []
-      if i < chars.count, chars[i] == "]" {
-        i += 1
-        return node(.list([]), from: start)
-      }
-      while true {
-        let item = try parseValue()
-        skipSpaces()
-        if items.isEmpty, i + 1 < chars.count, chars[i] == ".", chars[i + 1] == "." {
-          i += 2
-          let upper = try parseValue()
-          skipSpaces()
-          try expect("]", start: start)
-          return node(.span(from: item, to: upper), from: start)
-        }
-        items.append(item)
-        if items.count > OptionLimits.maxListLength {
-          throw OptionSyntaxError(column: base + start, length: 1, message: "list has more than \(OptionLimits.maxListLength) items")
-        }
-        guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '[': expected ']'") }
-        if chars[i] == "," {
-          i += 1
-          continue
-        }
-        try expect("]", start: start)
-        return node(.list(items), from: start)
-      }
-    case "{":
-      i += 1
-      var entries: [OptionEntry] = []
-      skipSpaces()
-      if i < chars.count, chars[i] == "}" {
-        i += 1
-        return node(.map([]), from: start)
-      }
-      while true {
-        skipSpaces()
-        let keyStart = i
-        while i < chars.count, chars[i] != ":", chars[i] != "}", chars[i] != "," { i += 1 }
-        let key = String(chars[keyStart..<i]).trimmedSpaces()
-        guard i < chars.count, chars[i] == ":", !key.isEmpty else {
-          throw OptionSyntaxError(column: base + keyStart, length: max(1, i - keyStart), message: "expected 'key: value' in a map")
-        }
-        i += 1
-        entries.append(OptionEntry(key: key, value: try parseValue()))
-        skipSpaces()
-        guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '{': expected '}'") }
-        if chars[i] == "," {
-          i += 1
-          continue
-        }
-        try expect("}", start: start)
-        return node(.map(entries), from: start)
-      }
-    case "\"", "'":
-      let q = chars[i]
-      i += 1
-      var s = ""
-      while i < chars.count, chars[i] != q {
-        if chars[i] == "\\", q == "\"", i + 1 < chars.count {
-          i += 1
-        }
-        s.append(chars[i])
-        i += 1
-      }
-      guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unterminated string: expected \(q)") }
-      i += 1
-      return node(.string(s), from: start)
+    case "[": return try parseList(from: start)
+    case "{": return try parseMap(from: start)
+    case "\"", "'": return try parseQuoted(from: start)
     default:
       // identifier followed by '(' is a call
       if chars[i].isLetter {
         var j = i
         while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" || chars[j] == "-" { j += 1 }
-        if j < chars.count, chars[j] == "(" {
-          let name = String(chars[i..<j])
-          i = j + 1
-          if OptionValueParser.rawCalls.contains(name) {  // expr(…): the argument is raw text
-            var depth = 1, k = i
-            while k < chars.count {
-              if chars[k] == "(" { depth += 1 } else if chars[k] == ")" {
-                depth -= 1
-                if depth == 0 { break }
-              }
-              k += 1
-            }
-            guard k < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
-            let raw = String(chars[i..<k])
-            let arg = OptionNode(value: .string(raw), text: raw, column: base + i)
-            i = k + 1
-            return node(.call(name: name, arguments: [OptionArgument(name: nil, value: arg)]), from: start)
-          }
-          var args: [OptionArgument] = []
-          skipSpaces()
-          if i < chars.count, chars[i] == ")" {
-            i += 1
-            return node(.call(name: name, arguments: []), from: start)
-          }
-          while true {
-            skipSpaces()
-            var argName: String?
-            var k = i
-            while k < chars.count, chars[k].isLetter || chars[k] == "_" { k += 1 }
-            if k > i, k < chars.count, chars[k] == "=" {
-              argName = String(chars[i..<k])
-              i = k + 1
-            }
-            args.append(OptionArgument(name: argName, value: try parseValue()))
-            skipSpaces()
-            guard i < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
-            if chars[i] == "," {
-              i += 1
-              continue
-            }
-            guard chars[i] == ")" else { throw OptionSyntaxError(column: base + i, length: 1, message: "expected ',' or ')' in \(name)(…)") }
-            i += 1
-            return node(.call(name: name, arguments: args), from: start)
-          }
-        }
+        if j < chars.count, chars[j] == "(" { return try parseCall(nameEnd: j, from: start) }
       }
-      // a bare scalar: up to a delimiter at depth 0 (or '..')
-      var depth = 0
-      while i < chars.count {
-        let c = chars[i]
-        if c == "(" { depth += 1 } else if c == ")" {
-          if depth == 0 { break }
-          depth -= 1
-        } else if depth == 0, c == "," || c == "]" || c == "}" {
-          break
-        } else if depth == 0, c == ".", i + 1 < chars.count, chars[i + 1] == "." {
-          break
-        }
+      return parseScalar(from: start)
+    }
+  }
+
+  /// `[a, b, …]` or the span `[a .. b]`, from its `[` at `start`.
+  mutating func parseList(from start: Int) throws(OptionSyntaxError) -> OptionNode {
+    i += 1
+    skipSpaces()
+    var items: [OptionNode] = []
+    if i < chars.count, chars[i] == "]" {
+      i += 1
+      return node(.list([]), from: start)
+    }
+    while true {
+      let item = try parseValue()
+      skipSpaces()
+      if items.isEmpty, i + 1 < chars.count, chars[i] == ".", chars[i + 1] == "." {
+        i += 2
+        let upper = try parseValue()
+        skipSpaces()
+        try expect("]", start: start)
+        return node(.span(from: item, to: upper), from: start)
+      }
+      items.append(item)
+      if items.count > OptionLimits.maxListLength {
+        throw OptionSyntaxError(column: base + start, length: 1, message: "list has more than \(OptionLimits.maxListLength) items")
+      }
+      guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '[': expected ']'") }
+      if chars[i] == "," {
+        i += 1
+        continue
+      }
+      try expect("]", start: start)
+      return node(.list(items), from: start)
+    }
+  }
+
+  /// `{key: value, …}`, from its `{` at `start`.
+  mutating func parseMap(from start: Int) throws(OptionSyntaxError) -> OptionNode {
+    i += 1
+    var entries: [OptionEntry] = []
+    skipSpaces()
+    if i < chars.count, chars[i] == "}" {
+      i += 1
+      return node(.map([]), from: start)
+    }
+    while true {
+      skipSpaces()
+      let keyStart = i
+      while i < chars.count, chars[i] != ":", chars[i] != "}", chars[i] != "," { i += 1 }
+      let key = String(chars[keyStart..<i]).trimmedSpaces()
+      guard i < chars.count, chars[i] == ":", !key.isEmpty else {
+        throw OptionSyntaxError(column: base + keyStart, length: max(1, i - keyStart), message: "expected 'key: value' in a map")
+      }
+      i += 1
+      entries.append(OptionEntry(key: key, value: try parseValue()))
+      skipSpaces()
+      guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '{': expected '}'") }
+      if chars[i] == "," {
+        i += 1
+        continue
+      }
+      try expect("}", start: start)
+      return node(.map(entries), from: start)
+    }
+  }
+
+  /// A string in double quotes (with `\` escapes) or single quotes, from its quote at `start`.
+  mutating func parseQuoted(from start: Int) throws(OptionSyntaxError) -> OptionNode {
+    let q = chars[i]
+    i += 1
+    var s = ""
+    while i < chars.count, chars[i] != q {
+      if chars[i] == "\\", q == "\"", i + 1 < chars.count {
         i += 1
       }
-      let text = String(chars[start..<i]).trimmedSpaces()
-      return OptionNode(value: Self.classify(text), text: text, column: base + start)
+      s.append(chars[i])
+      i += 1
     }
+    guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unterminated string: expected \(q)") }
+    i += 1
+    return node(.string(s), from: start)
+  }
+
+  /// `name(arguments)`, the name from `i` to its `(` at `nameEnd`; arguments are values,
+  /// positional or `name=value`. A raw call (`expr(…)`) keeps its argument as text.
+  mutating func parseCall(nameEnd j: Int, from start: Int) throws(OptionSyntaxError) -> OptionNode {
+    let name = String(chars[i..<j])
+    i = j + 1
+    if OptionValueParser.rawCalls.contains(name) { return try parseRawCall(name, nameEnd: j, from: start) }
+    var args: [OptionArgument] = []
+    skipSpaces()
+    if i < chars.count, chars[i] == ")" {
+      i += 1
+      return node(.call(name: name, arguments: []), from: start)
+    }
+    while true {
+      skipSpaces()
+      var argName: String?
+      var k = i
+      while k < chars.count, chars[k].isLetter || chars[k] == "_" { k += 1 }
+      if k > i, k < chars.count, chars[k] == "=" {
+        argName = String(chars[i..<k])
+        i = k + 1
+      }
+      args.append(OptionArgument(name: argName, value: try parseValue()))
+      skipSpaces()
+      guard i < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
+      if chars[i] == "," {
+        i += 1
+        continue
+      }
+      guard chars[i] == ")" else { throw OptionSyntaxError(column: base + i, length: 1, message: "expected ',' or ')' in \(name)(…)") }
+      i += 1
+      return node(.call(name: name, arguments: args), from: start)
+    }
+  }
+
+  /// `expr(…)`: the text up to the balancing `)` is the one argument.
+  mutating func parseRawCall(_ name: String, nameEnd j: Int, from start: Int) throws(OptionSyntaxError) -> OptionNode {
+    var depth = 1, k = i
+    while k < chars.count {
+      if chars[k] == "(" { depth += 1 } else if chars[k] == ")" {
+        depth -= 1
+        if depth == 0 { break }
+      }
+      k += 1
+    }
+    guard k < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
+    let raw = String(chars[i..<k])
+    let arg = OptionNode(value: .string(raw), text: raw, column: base + i)
+    i = k + 1
+    return node(.call(name: name, arguments: [OptionArgument(name: nil, value: arg)]), from: start)
+  }
+
+  /// A bare scalar: up to a delimiter at depth 0 (or `..`), classified.
+  mutating func parseScalar(from start: Int) -> OptionNode {
+    var depth = 0
+    while i < chars.count {
+      let c = chars[i]
+      if c == "(" { depth += 1 } else if c == ")" {
+        if depth == 0 { break }
+        depth -= 1
+      } else if depth == 0, c == "," || c == "]" || c == "}" {
+        break
+      } else if depth == 0, c == ".", i + 1 < chars.count, chars[i + 1] == "." {
+        break
+      }
+      i += 1
+    }
+    let text = String(chars[start..<i]).trimmedSpaces()
+    return OptionNode(value: Self.classify(text), text: text, column: base + start)
   }
 
   mutating func expect(_ c: Character, start: Int) throws(OptionSyntaxError) {

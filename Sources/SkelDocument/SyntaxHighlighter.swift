@@ -27,68 +27,71 @@ public enum SyntaxHighlighter {
   public static func html(_ code: String, language: String) -> String {
     let name = aliases[language] ?? language
     guard let lang = languages[name] else { return escape(code) }
-    let chars = Array(code)
+    let scanner = TokenScanner(chars: Array(code), language: lang, isBash: name == "bash", isTeX: name == "tex")
     var out = "", i = 0
+    while i < scanner.chars.count {
+      let (end, cls) = scanner.token(at: i)
+      let text = String(scanner.chars[i..<end])
+      if let cls { out += "<span class=\"tok-\(cls)\">\(escape(text))</span>" } else { out += escape(text) }
+      i = end
+    }
+    return out
+  }
+
+  /// Cuts code into tokens: each ends where the next begins and has a class (`comment`,
+  /// `string`, `keyword`, `number`) or none (words that are not keywords, other characters).
+  struct TokenScanner {
+    let chars: [Character]
+    let language: Language
+    let isBash: Bool
+    let isTeX: Bool
+
     func starts(_ s: String, at k: Int) -> Bool {
       let w = Array(s)
       return k + w.count <= chars.count && Array(chars[k..<(k + w.count)]) == w
     }
-    func span(_ cls: String, _ text: String) { out += "<span class=\"tok-\(cls)\">\(escape(text))</span>" }
-    while i < chars.count {
+
+    /// The token at `i` (`i` < the count): its end and its class.
+    func token(at i: Int) -> (end: Int, cls: String?) {
       let c = chars[i]
-      if let marker = lang.lineComment.first(where: { starts($0, at: i) }), name != "bash" || i == 0 || chars[i - 1] == " " || chars[i - 1] == "\n" {
-        _ = marker
-        var e = i
-        while e < chars.count, chars[e] != "\n" { e += 1 }
-        span("comment", String(chars[i..<e]))
-        i = e
-        continue
+      // (in shell, `#` starts a comment only after a space or at a line start: `$#` is a word)
+      if language.lineComment.contains(where: { starts($0, at: i) }), !isBash || i == 0 || chars[i - 1] == " " || chars[i - 1] == "\n" {
+        return (scan(from: i) { $0 != "\n" }, "comment")
       }
-      if let (open, close) = lang.blockComment, starts(open, at: i) {
+      if let (open, close) = language.blockComment, starts(open, at: i) {
         var e = i + open.count
         while e < chars.count, !starts(close, at: e) { e += 1 }
-        e = min(chars.count, e + close.count)
-        span("comment", String(chars[i..<e]))
-        i = e
-        continue
+        return (min(chars.count, e + close.count), "comment")
       }
-      if c == "\"" || c == "'" {
-        var e = i + 1
-        while e < chars.count, chars[e] != c, chars[e] != "\n" {
-          if chars[e] == "\\" { e += 1 }
-          e += 1
-        }
-        e = min(chars.count, e + 1)
-        span("string", String(chars[i..<e]))
-        i = e
-        continue
-      }
-      if name == "tex", c == "\\" {
-        var e = i + 1
-        while e < chars.count, chars[e].isLetter { e += 1 }
-        span("keyword", String(chars[i..<max(e, i + 2 > chars.count ? chars.count : i + 2)]))
-        i = max(e, min(chars.count, i + 2))
-        continue
-      }
+      if c == "\"" || c == "'" { return (stringEnd(from: i), "string") }
+      if isTeX, c == "\\" { return (max(scan(from: i + 1) { $0.isLetter }, min(chars.count, i + 2)), "keyword") }
       if c.isNumber, i == 0 || !(chars[i - 1].isLetter || chars[i - 1] == "_") {
-        var e = i
-        while e < chars.count, chars[e].isNumber || chars[e] == "." || chars[e] == "e" || chars[e] == "_" { e += 1 }
-        span("number", String(chars[i..<e]))
-        i = e
-        continue
+        return (scan(from: i) { $0.isNumber || $0 == "." || $0 == "e" || $0 == "_" }, "number")
       }
       if c.isLetter || c == "_" {
-        var e = i
-        while e < chars.count, chars[e].isLetter || chars[e].isNumber || chars[e] == "_" { e += 1 }
-        let word = String(chars[i..<e])
-        if lang.keywords.contains(word) { span("keyword", word) } else { out += escape(word) }
-        i = e
-        continue
+        let e = scan(from: i) { $0.isLetter || $0.isNumber || $0 == "_" }
+        return (e, language.keywords.contains(String(chars[i..<e])) ? "keyword" : nil)
       }
-      out += escape(String(c))
-      i += 1
+      return (i + 1, nil)
     }
-    return out
+
+    /// The first index from `k` where `accept` fails (or the end).
+    func scan(from k: Int, while accept: (Character) -> Bool) -> Int {
+      var e = k
+      while e < chars.count, accept(chars[e]) { e += 1 }
+      return e
+    }
+
+    /// The end of a quoted string from its quote at `i`: past the closing quote, or at the line's end.
+    func stringEnd(from i: Int) -> Int {
+      let q = chars[i]
+      var e = i + 1
+      while e < chars.count, chars[e] != q, chars[e] != "\n" {
+        if chars[e] == "\\" { e += 1 }
+        e += 1
+      }
+      return min(chars.count, e + 1)
+    }
   }
 
   static func escape(_ s: String) -> String { HTMLEscape.text(s) }

@@ -12,16 +12,17 @@ import SkelKernels
 /// Every target must return (an error is fine); a trap, a stack overflow or a hang is a finding.
 public enum FuzzEntry {
   static let schemas = ExperimentRegistry.standard.schemas
-  static let kinds = schemas.keys.sorted()
+  /// The standard kinds' option lists, by kind name in order.
+  static let kinds = schemas.sorted { $0.key < $1.key }.map { (name: $0.key, options: $0.value.options) }
 
   public static func run(_ bytes: [UInt8]) {
     guard let first = bytes.first else { return }
     switch first % 4 {
     case 0: report(String(decoding: bytes.dropFirst(), as: UTF8.self))
     case 1:
-      guard bytes.count >= 2 else { return }
-      let kind = kinds[Int(bytes[1]) % kinds.count]
-      let options = schemas[kind]!.options
+      guard bytes.count >= 2, !kinds.isEmpty else { return }
+      let (kind, options) = kinds[Int(bytes[1]) % kinds.count]
+      guard !options.isEmpty else { return }
       let option = options[Int(bytes[1] / UInt8(kinds.count)) % options.count].name
       let value = String(decoding: bytes.dropFirst(2), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
       report("---\ntitle: F\n---\n\n```{kernel} \(kind)\n:\(option): \(value)\n\nCaption.\n```\n")

@@ -83,29 +83,30 @@ public enum Activation: Hashable, Sendable, Codable, CustomStringConvertible {
     guard let spec = Self.names.first(where: { $0.name == name }) else { return nil }
     var p: [String: Double] = [:]
     for (k, v) in spec.parameters { p[k] = parameters[k] ?? v }
+    // `p` holds every parameter the table declares; the defaults below (the table's) are never read.
     switch name {
     case "relu": self = .abRelu(a: 0, b: 1)
-    case "leaky_relu": self = .abRelu(a: p["alpha"]!, b: 1)
+    case "leaky_relu": self = .abRelu(a: p["alpha", default: 0.2], b: 1)
     case "abs": self = .abRelu(a: -1, b: 1)
-    case "ab_relu": self = .abRelu(a: p["a"]!, b: p["b"]!)
+    case "ab_relu": self = .abRelu(a: p["a", default: 0], b: p["b", default: 1])
     case "step": self = .rectifiedMonomial(degree: 0)
     case "identity": self = .monomial(degree: 1)
-    case "exp": self = .exp(a: Libm.exp(-p["a"]! * p["a"]!), b: p["a"]!)
+    case "exp": self = .exp(a: Libm.exp(-p["a", default: 1] * p["a", default: 1]), b: p["a", default: 1])
     case "sign": self = .sign
-    case "erf": self = .erf(a: p["a"]!, b: p["b"]!, c: p["c"]!)
+    case "erf": self = .erf(a: p["a", default: 1], b: p["b", default: 1], c: p["c", default: 0])
     case "sigmoid_like": self = .erf(a: 0.5, b: 1 / 2.4020563531719796, c: 0.5)
     case "gelu": self = .gelu
-    case "sin": self = .sin(a: p["a"]!, b: p["b"]!, c: p["c"]!)
-    case "cos": self = .sin(a: p["a"]!, b: p["b"]!, c: p["c"]! + Double.pi / 2)
-    case "rbf": self = .rbf(gamma: p["gamma"]!)
-    case "gaussian": self = .gaussian(a: p["a"]!, b: p["b"]!)
-    case "hermite": self = .hermite(degree: Int(p["k"]!))
-    case "monomial": self = .monomial(degree: Int(p["k"]!))
-    case "rectified_monomial": self = .rectifiedMonomial(degree: Int(p["k"]!))
+    case "sin": self = .sin(a: p["a", default: 1], b: p["b", default: 1], c: p["c", default: 0])
+    case "cos": self = .sin(a: p["a", default: 1], b: p["b", default: 1], c: p["c", default: 0] + Double.pi / 2)
+    case "rbf": self = .rbf(gamma: p["gamma", default: 1])
+    case "gaussian": self = .gaussian(a: p["a", default: 1], b: p["b", default: -1])
+    case "hermite": self = .hermite(degree: Int(p["k", default: 2]))
+    case "monomial": self = .monomial(degree: Int(p["k", default: 2]))
+    case "rectified_monomial": self = .rectifiedMonomial(degree: Int(p["k", default: 1]))
     case "gabor": self = .gabor
     case "tanh": self = .tanh
     case "softplus": self = .softplus
-    case "elu": self = .elu(alpha: p["alpha"]!)
+    case "elu": self = .elu(alpha: p["alpha", default: 1])
     case "silu": self = .silu
     case "gelu_tanh": self = .geluTanh
     case "sigmoid": self = .sigmoid

@@ -63,15 +63,16 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
     case number(Double)
     case negate(Node)
     case binary(Character, Node, Node)
-    case call(String, [Node])
+    case unary(Function, Node)
+    case pair(PairFunction, Node, Node)
 
     /// Levels of the tree (≤ maxNodes, so this recursion is bounded by the parser's limits).
     var height: Int {
       switch self {
       case .x, .number: return 1
       case .negate(let a): return 1 + a.height
-      case .binary(_, let a, let b): return 1 + max(a.height, b.height)
-      case .call(_, let args): return 1 + (args.map(\.height).max() ?? 0)
+      case .unary(_, let a): return 1 + a.height
+      case .binary(_, let a, let b), .pair(_, let a, let b): return 1 + max(a.height, b.height)
       }
     }
 
@@ -80,8 +81,8 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
       case .x: return true
       case .number: return false
       case .negate(let a): return a.usesX
-      case .binary(_, let a, let b): return a.usesX || b.usesX
-      case .call(_, let args): return args.contains(where: \.usesX)
+      case .unary(_, let a): return a.usesX
+      case .binary(_, let a, let b), .pair(_, let a, let b): return a.usesX || b.usesX
       }
     }
 
@@ -99,9 +100,8 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
         case "/": return u / w
         default: return u.power(w)
         }
-      case .call(let name, let args):
-        let u = args.map { $0.evaluate(x) }
-        return Functions.apply(name, u)
+      case .unary(let f, let a): return f.apply(a.evaluate(x))
+      case .pair(let f, let a, let b): return f.apply(a.evaluate(x), b.evaluate(x))
       }
     }
   }
@@ -129,38 +129,53 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
     }
   }
 
-  enum Functions {
-    static let arity: [String: Int] = [
-      "exp": 1, "log": 1, "sqrt": 1, "abs": 1, "tanh": 1, "sinh": 1, "cosh": 1, "sin": 1, "cos": 1, "erf": 1,
-      "sigmoid": 1, "softplus": 1, "relu": 1, "max": 2, "min": 2,
-    ]
+  /// The functions of one argument. A call names one of these or a `PairFunction`, resolved
+  /// when parsing, so evaluation never meets an unknown name or a wrong argument count.
+  enum Function: String, CaseIterable, Sendable {
+    case exp, log, sqrt, abs, tanh, sinh, cosh, sin, cos, erf, sigmoid, softplus, relu
 
-    static func apply(_ name: String, _ a: [Dual]) -> Dual {
-      let u = a[0]
-      switch name {
-      case "exp": return u.chain(exp(u.v), exp(u.v))
-      case "log": return u.chain(log(u.v), 1 / u.v)
-      case "sqrt": return u.chain(u.v.squareRoot(), 0.5 / u.v.squareRoot())
-      case "abs": return u.chain(Swift.abs(u.v), u.v < 0 ? -1 : 1)
-      case "tanh":
+    func apply(_ u: Dual) -> Dual { Functions.apply(self, u) }
+  }
+
+  /// The derivatives of the functions (outside `Function`, whose cases would shadow libm's names).
+  enum Functions {
+    static func apply(_ f: Function, _ u: Dual) -> Dual {
+      switch f {
+      case .exp: return u.chain(exp(u.v), exp(u.v))
+      case .log: return u.chain(log(u.v), 1 / u.v)
+      case .sqrt: return u.chain(u.v.squareRoot(), 0.5 / u.v.squareRoot())
+      case .abs: return u.chain(Swift.abs(u.v), u.v < 0 ? -1 : 1)
+      case .tanh:
         let t = tanh(u.v)
         return u.chain(t, 1 - t * t)
-      case "sinh": return u.chain(sinh(u.v), cosh(u.v))
-      case "cosh": return u.chain(cosh(u.v), sinh(u.v))
-      case "sin": return u.chain(sin(u.v), cos(u.v))
-      case "cos": return u.chain(cos(u.v), -sin(u.v))
-      case "erf": return u.chain(erf(u.v), 2 / Double.pi.squareRoot() * exp(-u.v * u.v))
-      case "sigmoid":
+      case .sinh: return u.chain(sinh(u.v), cosh(u.v))
+      case .cosh: return u.chain(cosh(u.v), sinh(u.v))
+      case .sin: return u.chain(sin(u.v), cos(u.v))
+      case .cos: return u.chain(cos(u.v), -sin(u.v))
+      case .erf: return u.chain(erf(u.v), 2 / Double.pi.squareRoot() * exp(-u.v * u.v))
+      case .sigmoid:
         let s = 1 / (1 + exp(-u.v))
         return u.chain(s, s * (1 - s))
-      case "softplus": return u.chain(u.v > 30 ? u.v : log1p(exp(u.v)), 1 / (1 + exp(-u.v)))
-      case "relu": return u.chain(max(0, u.v), u.v > 0 ? 1 : 0)
-      case "max": return a[0].v >= a[1].v ? a[0] : a[1]
-      case "min": return a[0].v <= a[1].v ? a[0] : a[1]
-      default: preconditionFailure("unknown function \(name) passed the parser")
+      case .softplus: return u.chain(u.v > 30 ? u.v : log1p(exp(u.v)), 1 / (1 + exp(-u.v)))
+      case .relu: return u.chain(max(0, u.v), u.v > 0 ? 1 : 0)
       }
     }
   }
+
+  /// The functions of two arguments.
+  enum PairFunction: String, CaseIterable, Sendable {
+    case max, min
+
+    func apply(_ a: Dual, _ b: Dual) -> Dual {
+      switch self {
+      case .max: return a.v >= b.v ? a : b
+      case .min: return a.v <= b.v ? a : b
+      }
+    }
+  }
+
+  /// Every function name, sorted (the parser's error for an unknown one lists them).
+  static let knownFunctions: [String] = (Function.allCases.map(\.rawValue) + PairFunction.allCases.map(\.rawValue)).sorted()
 
   struct Parser {
     var chars: [Character]
@@ -252,50 +267,59 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
         i += 1
         return inner
       }
-      if c.isNumber || c == "." {
-        let start = i
-        while i < chars.count, chars[i].isNumber || chars[i] == "." { i += 1 }
-        if i < chars.count, chars[i] == "e" || chars[i] == "E", i + 1 < chars.count,
-          chars[i + 1].isNumber || ((chars[i + 1] == "-" || chars[i + 1] == "+") && i + 2 < chars.count && chars[i + 2].isNumber)
-        {
-          i += 2
-          while i < chars.count, chars[i].isNumber { i += 1 }
-        }
-        guard let v = Double(String(chars[start..<i])) else { throw ExpressionError(offset: start, message: "malformed number") }
-        return .number(v)
-      }
-      if c.isLetter {
-        let start = i
-        while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
-        let name = String(chars[start..<i])
-        skipSpaces()
-        if i < chars.count, chars[i] == "(" {
-          guard let n = Functions.arity[name] else {
-            throw ExpressionError(offset: start, message: "unknown function '\(name)'; known: \(Functions.arity.keys.sorted().joined(separator: ", "))")
-          }
-          i += 1
-          try enter(at: start)
-          defer { nesting -= 1 }
-          var args: [Node] = [try parseSum()]
-          skipSpaces()
-          while i < chars.count, chars[i] == "," {
-            i += 1
-            args.append(try parseSum())
-            skipSpaces()
-          }
-          guard i < chars.count, chars[i] == ")" else { throw ExpressionError(offset: i, message: "expected ')' after the arguments of \(name)") }
-          i += 1
-          guard args.count == n else { throw ExpressionError(offset: start, message: "\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)") }
-          return .call(name, args)
-        }
-        switch name {
-        case "x": return .x
-        case "pi": return .number(Double.pi)
-        case "e": return .number(M_E)
-        default: throw ExpressionError(offset: start, message: "unknown name '\(name)': the variable is x")
-        }
-      }
+      if c.isNumber || c == "." { return try parseNumber() }
+      if c.isLetter { return try parseName() }
       throw ExpressionError(offset: i, message: "unexpected '\(c)' in the expression")
+    }
+
+    /// A number: digits and a point, then an exponent (`1e-3`) if one follows.
+    mutating func parseNumber() throws(ExpressionError) -> Node {
+      let start = i
+      while i < chars.count, chars[i].isNumber || chars[i] == "." { i += 1 }
+      if i < chars.count, chars[i] == "e" || chars[i] == "E", i + 1 < chars.count,
+        chars[i + 1].isNumber || ((chars[i + 1] == "-" || chars[i + 1] == "+") && i + 2 < chars.count && chars[i + 2].isNumber)
+      {
+        i += 2
+        while i < chars.count, chars[i].isNumber { i += 1 }
+      }
+      guard let v = Double(String(chars[start..<i])) else { throw ExpressionError(offset: start, message: "malformed number") }
+      return .number(v)
+    }
+
+    /// A name: a call of a known function (its arguments checked against its arity), `x`, `pi` or `e`.
+    mutating func parseName() throws(ExpressionError) -> Node {
+      let start = i
+      while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { i += 1 }
+      let name = String(chars[start..<i])
+      skipSpaces()
+      if i < chars.count, chars[i] == "(" {
+        let unary = Function(rawValue: name), pair = PairFunction(rawValue: name)
+        guard unary != nil || pair != nil else {
+          throw ExpressionError(offset: start, message: "unknown function '\(name)'; known: \(knownFunctions.joined(separator: ", "))")
+        }
+        let n = unary != nil ? 1 : 2
+        i += 1
+        try enter(at: start)
+        defer { nesting -= 1 }
+        var args: [Node] = [try parseSum()]
+        skipSpaces()
+        while i < chars.count, chars[i] == "," {
+          i += 1
+          args.append(try parseSum())
+          skipSpaces()
+        }
+        guard i < chars.count, chars[i] == ")" else { throw ExpressionError(offset: i, message: "expected ')' after the arguments of \(name)") }
+        i += 1
+        if let f = unary, args.count == 1 { return .unary(f, args[0]) }
+        if let f = pair, args.count == 2 { return .pair(f, args[0], args[1]) }
+        throw ExpressionError(offset: start, message: "\(name) takes \(n) argument\(n == 1 ? "" : "s"), got \(args.count)")
+      }
+      switch name {
+      case "x": return .x
+      case "pi": return .number(Double.pi)
+      case "e": return .number(M_E)
+      default: throw ExpressionError(offset: start, message: "unknown name '\(name)': the variable is x")
+      }
     }
   }
 }

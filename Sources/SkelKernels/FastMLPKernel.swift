@@ -53,7 +53,8 @@ public enum FastMLPKernel {
     // diagonal below write the rest, so the outputs are never cleared or copied whole.
     func tiles(_ kp: SendablePointer<Double>, _ tp: SendablePointer<Double>?) {
       k0.storage.withUnsafeBufferPointer { inb in
-        let ip = SendablePointer(UnsafeMutablePointer(mutating: inb.baseAddress!))
+        guard let base = inb.baseAddress else { return }  // n = 0: no tiles
+        let ip = SendablePointer(UnsafeMutablePointer(mutating: base))
         compute.forEach(pairs.count) { p in
           let (bi, bj) = pairs[p]
           runTile(
@@ -65,9 +66,10 @@ public enum FastMLPKernel {
     // tiles write their mirror images too; then the exact diagonal
     var ntk: Matrix? = nil
     var nngp = Matrix(rows: n, columns: n) { kb in
-      let kp = SendablePointer(kb.baseAddress!)
+      guard let kBase = kb.baseAddress else { return }  // n = 0: nothing to write
+      let kp = SendablePointer(kBase)
       if computeNTK {
-        ntk = Matrix(rows: n, columns: n) { tb in tiles(kp, SendablePointer(tb.baseAddress!)) }
+        ntk = Matrix(rows: n, columns: n) { tb in tb.baseAddress.map { tiles(kp, SendablePointer($0)) } }
       } else {
         tiles(kp, nil)
       }
@@ -102,9 +104,11 @@ public enum FastMLPKernel {
     var ntk: Matrix? = nil
     var nngp = Matrix(rows: n, columns: n) { kb in
       func work(_ tp: SendablePointer<Double>?) {
-        let kp = SendablePointer(kb.baseAddress!)
+        guard let kBase = kb.baseAddress else { return }  // n = 0: nothing to write
+        let kp = SendablePointer(kBase)
         x.storage.withUnsafeBufferPointer { xb in
-          let xp = SendablePointer(UnsafeMutablePointer(mutating: xb.baseAddress!))
+          guard let xBase = xb.baseAddress else { return }  // no inputs
+          let xp = SendablePointer(UnsafeMutablePointer(mutating: xBase))
           Compute.singleThreadedBLAS {
             compute.forEach(pairs.count) { p in
               let (bi, bj) = pairs[p]
@@ -136,7 +140,7 @@ public enum FastMLPKernel {
         }
       }
       if computeNTK {
-        ntk = Matrix(rows: n, columns: n) { tb in work(SendablePointer(tb.baseAddress!)) }
+        ntk = Matrix(rows: n, columns: n) { tb in tb.baseAddress.map { work(SendablePointer($0)) } }
       } else {
         work(nil)
       }
@@ -209,7 +213,7 @@ public enum FastMLPKernel {
       }
       let s = shape.wOut2 * k + shape.bOut2
       nngp.storage[i * n + i] = s
-      if ntk != nil { ntk!.storage[i * n + i] = s + shape.wOut2 * t }
+      ntk?.storage[i * n + i] = s + shape.wOut2 * t
     }
   }
 

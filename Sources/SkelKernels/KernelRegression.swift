@@ -28,8 +28,9 @@ public enum KernelRegression {
 
   /// The NNGP and NTK Gram matrices of a network on the rows of x.
   public static func grams(_ net: LayerSpec, _ x: Matrix) throws(KernelError) -> (nngp: Matrix, ntk: Matrix) {
-    let k = try net.kernel(inputs: x)
-    return (k.nngp, k.ntk!)
+    let k = try net.kernel(inputs: x, computeNTK: true)
+    guard let ntk = k.ntk else { throw .invalid("the network's kernel came back without its NTK") }
+    return (k.nngp, ntk)
   }
 
   /// One sample of GP(0, K) at the points of K: L·z with L the Cholesky factor of K + εI, the

@@ -125,7 +125,7 @@ public indirect enum LayerSpec: Hashable, Sendable, Codable, CustomStringConvert
       for j in 0..<n {
         let v = a.kernel(q11: k.cov1[i], q22: k.cov2[j], q12: k.nngp[i, j])
         out.nngp[i, j] = v.nngp
-        if out.ntk != nil { out.ntk![i, j] *= v.dot }
+        out.ntk?[i, j] *= v.dot
       }
     }
     out.cov1 = k.cov1.map { a.kernel(q11: $0, q22: $0, q12: $0).nngp }
@@ -141,7 +141,8 @@ public indirect enum LayerSpec: Hashable, Sendable, Codable, CustomStringConvert
     out.nngp.storage = add(states.map(\.nngp.storage))
     out.cov1 = add(states.map(\.cov1))
     out.cov2 = add(states.map(\.cov2))
-    if states.allSatisfy({ $0.ntk != nil }) { out.ntk!.storage = add(states.map { $0.ntk!.storage }) }
+    let ntks = states.compactMap(\.ntk)
+    if ntks.count == states.count { out.ntk?.storage = add(ntks.map(\.storage)) }
     out.isGaussian = states.allSatisfy(\.isGaussian)
     return out
   }

@@ -88,7 +88,8 @@ public enum MonteCarloKernel {
     let chunk = 64
     let chunks = (rows + chunk - 1) / chunk
     m.storage.withUnsafeMutableBufferPointer { p in
-      let out = SendablePointer(p.baseAddress!)
+      guard let base = p.baseAddress else { return }  // an empty matrix
+      let out = SendablePointer(base)
       compute.forEach(chunks) { c in
         var g = SeededGenerator(seed: seed, label: "\(label) rows \(c)")
         let start = c * chunk * columns, end = min(rows, (c + 1) * chunk) * columns

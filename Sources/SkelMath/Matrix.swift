@@ -44,7 +44,7 @@ public struct Matrix: Sendable, Equatable {
           CblasRowMajor, CblasUpper, CblasNoTrans, Int32(rows), Int32(columns),
           1 / scale, x.baseAddress, Int32(columns), 0, c.baseAddress, Int32(rows))
       }
-      Self.mirrorUpperTriangle(c.baseAddress!, n: rows)
+      if let base = c.baseAddress { Self.mirrorUpperTriangle(base, n: rows) }
     }
   }
 
@@ -52,7 +52,7 @@ public struct Matrix: Sendable, Equatable {
   /// 16M entries at N = 4000.
   public mutating func mirrorUpperTriangle() {
     precondition(rows == columns, "mirror needs a square matrix")
-    storage.withUnsafeMutableBufferPointer { Self.mirrorUpperTriangle($0.baseAddress!, n: rows) }
+    storage.withUnsafeMutableBufferPointer { if let base = $0.baseAddress { Self.mirrorUpperTriangle(base, n: rows) } }
   }
 
   /// The copy in 32 × 32 blocks: a row of the lower triangle reads a column of the upper one, and

@@ -306,20 +306,36 @@ public struct FigureLayout {
 
   func draw(_ axes: Axes, _ l: PanelLayout) -> [SceneItem] {
     var items: [SceneItem] = []
-    let a = l.plotArea, fg = theme.foreground
-    let tickStroke = StrokeStyle(color: fg, width: theme.axisLineWidth)
-    if axes.grid && axes.heatmap == nil {
-      let g = StrokeStyle(color: theme.gridColor, width: 0.6)
-      for t in l.xTicks {
-        let x = toPoint(t, l.yScale.lower, l).x
-        items.append(.path([.move(Point(x, a.minY)), .line(Point(x, a.maxY))], stroke: g, fill: nil))
-      }
-      for t in l.yTicks {
-        let y = toPoint(l.xScale.lower, t, l).y
-        items.append(.path([.move(Point(a.minX, y)), .line(Point(a.maxX, y))], stroke: g, fill: nil))
-      }
+    if axes.grid && axes.heatmap == nil { items += drawGrid(l) }
+    items.append(.pushClip(l.plotArea))
+    items += drawMarks(axes, l)
+    items.append(.popClip)
+    items += drawFrameAndTicks(l)
+    items += drawLabels(axes, l)
+    if let box = l.legendBox, let m = legendMetrics(axes) { items += drawLegend(axes, box: box, metrics: m) }
+    if let cb = l.colorbar, let h = axes.heatmap { items += drawColorbar(cb, h) }
+    return items
+  }
+
+  /// Grid lines at the ticks.
+  func drawGrid(_ l: PanelLayout) -> [SceneItem] {
+    var items: [SceneItem] = []
+    let a = l.plotArea
+    let g = StrokeStyle(color: theme.gridColor, width: 0.6)
+    for t in l.xTicks {
+      let x = toPoint(t, l.yScale.lower, l).x
+      items.append(.path([.move(Point(x, a.minY)), .line(Point(x, a.maxY))], stroke: g, fill: nil))
     }
-    items.append(.pushClip(a))
+    for t in l.yTicks {
+      let y = toPoint(l.xScale.lower, t, l).y
+      items.append(.path([.move(Point(a.minX, y)), .line(Point(a.maxX, y))], stroke: g, fill: nil))
+    }
+    return items
+  }
+
+  /// The marks in order; each series takes the next colour of the cycle unless it names one.
+  func drawMarks(_ axes: Axes, _ l: PanelLayout) -> [SceneItem] {
+    var items: [SceneItem] = []
     var seriesIndex = 0
     for m in axes.marks {
       switch m {
@@ -327,40 +343,68 @@ public struct FigureLayout {
       case .band(let b):
         let c = color(b.color, seriesIndex).withAlpha(b.opacity)
         seriesIndex += 1
-        let upper = zip(b.x, b.upper).filter { l.xScale.accepts($0.0) && l.yScale.accepts($0.1) }.map { toPoint($0.0, $0.1, l) }
-        let lower = zip(b.x, b.lower).filter { l.xScale.accepts($0.0) && l.yScale.accepts($0.1) }.map { toPoint($0.0, $0.1, l) }
-        guard let first = upper.first else { continue }
-        let path = [PathElement.move(first)] + upper.dropFirst().map(PathElement.line) + lower.reversed().map(PathElement.line) + [.close]
-        items.append(.path(path, stroke: nil, fill: c))
+        items += drawBand(b, color: c, l)
       case .histogram(let h):
         let c = color(h.color, seriesIndex)
         seriesIndex += 1
-        for (k, height) in h.heights.enumerated() where height > 0 && k + 1 < h.edges.count {
-          let p0 = toPoint(h.edges[k], 0, l), p1 = toPoint(h.edges[k + 1], height, l)
-          let r = Rect(x: p0.x, y: p1.y, width: p1.x - p0.x, height: p0.y - p1.y)
-          items.append(.path(rectPath(r), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
-        }
+        items += drawHistogram(h, color: c, l)
       case .line(let s):
         items += drawLine(s, color: color(s.color, s.colorSlot ?? seriesIndex), l)
         seriesIndex += 1
       case .errorBars(let s):
         let c = color(s.color, seriesIndex)
         seriesIndex += 1
-        let stroke = StrokeStyle(color: c, width: 1)
-        if s.connected { items += drawLine(LineSeries(name: "", x: s.x, y: s.y), color: c, l) }
-        for i in 0..<min(s.x.count, s.y.count, s.error.count) where l.xScale.accepts(s.x[i]) && l.yScale.accepts(s.y[i]) {
-          let lo = toPoint(s.x[i], s.y[i] - s.error[i], l), hi = toPoint(s.x[i], s.y[i] + s.error[i], l)
-          let loY = l.yScale.accepts(s.y[i] - s.error[i]) ? lo.y : a.maxY
-          items.append(.path([.move(Point(hi.x, loY)), .line(hi), .move(Point(hi.x - 2.5, loY)), .line(Point(hi.x + 2.5, loY)), .move(Point(hi.x - 2.5, hi.y)), .line(Point(hi.x + 2.5, hi.y))], stroke: stroke, fill: nil))
-          items.append(marker(s.marker, at: toPoint(s.x[i], s.y[i], l), color: c))
-        }
+        items += drawErrorBars(s, color: c, l)
       case .reference(let r):
         items += drawReference(r, l)
       case .graph, .table:
         break
       }
     }
-    items.append(.popClip)
+    return items
+  }
+
+  /// A band: the upper edge, then the lower one back, filled.
+  func drawBand(_ b: BandSeries, color c: Color, _ l: PanelLayout) -> [SceneItem] {
+    let upper = zip(b.x, b.upper).filter { l.xScale.accepts($0.0) && l.yScale.accepts($0.1) }.map { toPoint($0.0, $0.1, l) }
+    let lower = zip(b.x, b.lower).filter { l.xScale.accepts($0.0) && l.yScale.accepts($0.1) }.map { toPoint($0.0, $0.1, l) }
+    guard let first = upper.first else { return [] }
+    let path = [PathElement.move(first)] + upper.dropFirst().map(PathElement.line) + lower.reversed().map(PathElement.line) + [.close]
+    return [.path(path, stroke: nil, fill: c)]
+  }
+
+  /// A histogram: one outlined, translucent bar per non-empty bin.
+  func drawHistogram(_ h: Histogram, color c: Color, _ l: PanelLayout) -> [SceneItem] {
+    var items: [SceneItem] = []
+    for (k, height) in h.heights.enumerated() where height > 0 && k + 1 < h.edges.count {
+      let p0 = toPoint(h.edges[k], 0, l), p1 = toPoint(h.edges[k + 1], height, l)
+      let r = Rect(x: p0.x, y: p1.y, width: p1.x - p0.x, height: p0.y - p1.y)
+      items.append(.path(rectPath(r), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
+    }
+    return items
+  }
+
+  /// Error bars with caps (a bar whose low end leaves the axis runs to its bottom), the markers,
+  /// and the connecting line when asked for.
+  func drawErrorBars(_ s: ErrorBarSeries, color c: Color, _ l: PanelLayout) -> [SceneItem] {
+    var items: [SceneItem] = []
+    let a = l.plotArea
+    let stroke = StrokeStyle(color: c, width: 1)
+    if s.connected { items += drawLine(LineSeries(name: "", x: s.x, y: s.y), color: c, l) }
+    for i in 0..<min(s.x.count, s.y.count, s.error.count) where l.xScale.accepts(s.x[i]) && l.yScale.accepts(s.y[i]) {
+      let lo = toPoint(s.x[i], s.y[i] - s.error[i], l), hi = toPoint(s.x[i], s.y[i] + s.error[i], l)
+      let loY = l.yScale.accepts(s.y[i] - s.error[i]) ? lo.y : a.maxY
+      items.append(.path([.move(Point(hi.x, loY)), .line(hi), .move(Point(hi.x - 2.5, loY)), .line(Point(hi.x + 2.5, loY)), .move(Point(hi.x - 2.5, hi.y)), .line(Point(hi.x + 2.5, hi.y))], stroke: stroke, fill: nil))
+      items.append(marker(s.marker, at: toPoint(s.x[i], s.y[i], l), color: c))
+    }
+    return items
+  }
+
+  /// The frame of the plot area, the ticks and their labels.
+  func drawFrameAndTicks(_ l: PanelLayout) -> [SceneItem] {
+    var items: [SceneItem] = []
+    let a = l.plotArea, fg = theme.foreground
+    let tickStroke = StrokeStyle(color: fg, width: theme.axisLineWidth)
     items.append(.path(rectPath(a), stroke: tickStroke, fill: nil))
     let tf = tickFont
     for (t, label) in zip(l.xTicks, l.xTickLabels) {
@@ -377,6 +421,13 @@ public struct FigureLayout {
         items.append(.text(TextItem(runs: label, position: Point(a.minX - theme.tickLength - 3, y), font: tf, color: fg, horizontal: .right, vertical: .center)))
       }
     }
+    return items
+  }
+
+  /// The axis labels and the panel title.
+  func drawLabels(_ axes: Axes, _ l: PanelLayout) -> [SceneItem] {
+    var items: [SceneItem] = []
+    let a = l.plotArea, fg = theme.foreground
     if !axes.x.label.isEmpty && l.showXLabels {
       items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.x.label), position: Point(a.x + a.width / 2, l.frame.maxY - 4), font: labelFont, color: fg, horizontal: .center, vertical: .bottom)))
     }
@@ -386,8 +437,6 @@ public struct FigureLayout {
     if !axes.title.isEmpty {
       items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.title), position: Point(a.x + a.width / 2, l.frame.y + 4), font: titleFont, color: fg, horizontal: .center, vertical: .top)))
     }
-    if let box = l.legendBox, let m = legendMetrics(axes) { items += drawLegend(axes, box: box, metrics: m) }
-    if let cb = l.colorbar, let h = axes.heatmap { items += drawColorbar(cb, h) }
     return items
   }
 

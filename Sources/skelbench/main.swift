@@ -121,7 +121,8 @@ func verifyAgainstNeuralTangents(python: String, compute: Compute) throws -> [(S
   for L in [1, 3, 10, 100] {
     let spec = LayerSpec.serial([.repeated(.serial([.dense(2.0.squareRoot()), .activation(.relu)]), count: L), .dense(1)])
     let k = try spec.kernel(inputs: x, compute: compute)
-    for (name, ours) in [("nngp", k.nngp.storage), ("ntk", k.ntk!.storage)] {
+    guard let ntk = k.ntk else { throw BenchError(description: "the kernel at L = \(L) came back without its NTK") }
+    for (name, ours) in [("nngp", k.nngp.storage), ("ntk", ntk.storage)] {
       let ref = try load("\(name)\(L).bin")
       let scale = ref.map(abs).max() ?? 1
       var worst = 0.0
@@ -140,70 +141,101 @@ func gramWorkload(n: Int, layers: Int, ntk: Bool, repeats: Int, compute: Compute
   var sink = 0.0
   let t = try best(repeats) {
     let k = try spec.kernel(inputs: x, computeNTK: ntk, compute: compute)
-    sink += ntk ? k.ntk![1, 2] : k.nngp[1, 2]
+    if ntk {
+      guard let t = k.ntk else { throw BenchError(description: "the kernel came back without its NTK") }
+      sink += t[1, 2]
+    } else {
+      sink += k.nngp[1, 2]
+    }
   }
   if sink.isNaN { print("") }
   return t
 }
 
-@main
-struct SkelBench {
-  static func main() throws {
-    var results: [Measurement] = []
-    var sink = 0.0
-    let args = CommandLine.arguments
-    let python = args.firstIndex(of: "--peers").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
-    let benchDir = args.firstIndex(of: "--bench-dir").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } ?? "../shared/bench"
-    let only = args.firstIndex(of: "--only").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
-    // `--workload NAME` keeps one Gram workload of the group (for profiling one path alone)
-    let workload = args.firstIndex(of: "--workload").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
-    // `--repeats K`: best of K for the Gram workloads instead of their defaults (2–3)
-    let repeats = args.firstIndex(of: "--repeats").flatMap { $0 + 1 < args.count ? Int(args[$0 + 1]) : nil }
-    // `--threads N`: threads for the engine and OpenBLAS (default: every core)
-    let compute = args.firstIndex(of: "--threads").flatMap { $0 + 1 < args.count ? Int(args[$0 + 1]) : nil }.map { Compute(threads: $0) } ?? .allCores
+/// A benchmark failed in a way that makes its timing meaningless.
+struct BenchError: Error, CustomStringConvertible {
+  var description: String
+}
 
-    if only == nil || only == "gram", workload == nil {
-      // Machine limits in the same run: GEMM and arccos.
-      var rng0 = SeededGenerator(seed: 0)
-      let g = Matrix(rows: 4000, columns: 784, storage: (0..<(4000 * 784)).map { _ in normal(&rng0) })
-      let tGemm = best(3) { sink += compute.blas { g.gram() }[1, 2] }
-      results.append(Measurement(name: "limit_syrk_4000x784", seconds: tGemm, detail: String(format: "%.1f GFLOP/s effective (dsyrk, 2·N²·d flops counted)", 2 * 4000.0 * 4000 * 784 / tGemm / 1e9)))
-      // 10⁷ arccos in chunks of 4096 (in cache: the rate of the function, not of memory)
-      let cs = (0..<4096).map { _ in rng0.nextUniform() * 2 - 1 }
-      for impl in FastMLPKernel.Arccos.allCases {
-        let tAcos = best(3) { for _ in 0..<2441 { sink += FastMLPKernel.arccos(cs, using: impl)[7] } }
-        results.append(Measurement(name: "limit_acos_\(impl)_1e7", seconds: tAcos, detail: String(format: "%.2f ns/element, 1 core (%@)", tAcos * 1e9 / 1e7, impl == .scalar ? "glibc acos" : impl == .libmvec ? "glibc libmvec AVX2" : "ours: AVX2 polynomial, the tile kernel's")))
-      }
-    }
-    if only == nil || only == "gram" {
-      for (name, n, layers, ntk, reps) in [("nngp_N4000_L1", 4000, 1, false, 3), ("nngp_N4000_L10", 4000, 10, false, 3), ("nngp_N4000_L100", 4000, 100, false, 2), ("ntk_N1000_L100", 1000, 100, true, 3)] where workload == nil || workload == name {
-        let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: repeats ?? reps, compute: compute)
-        results.append(Measurement(name: name, seconds: t, detail: String(format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers), FastMLPKernel.usesAVX2 ? "AVX2, polynomial arccos" : "scalar")))
-      }
-    }
+/// The command line: `--peers PYTHON`, `--bench-dir DIR`, `--only GROUP`, `--workload NAME`,
+/// `--repeats K`, `--threads N`.
+struct BenchOptions {
+  var python: String?
+  var benchDir: String
+  var only: String?
+  /// `--workload NAME` keeps one Gram workload of the group (for profiling one path alone)
+  var workload: String?
+  /// `--repeats K`: best of K for the Gram workloads instead of their defaults (2–3)
+  var repeats: Int?
+  /// `--threads N`: threads for the engine and OpenBLAS (default: every core)
+  var compute: Compute
 
-    if only == nil || only == "gram" || only == "mc", workload == nil {
-      // Workload c: one Monte-Carlo draw of a width-4096, depth-3 ReLU MLP's kernel on 1000 inputs
-      // in R^784, by the cheaper route per layer (as the library draws it) and by the forward
-      // product alone (the peers' algorithm: sample the weights, dgemm, dsyrk).
-      var rngX = SeededGenerator(seed: 0)
-      let xs = Matrix(rows: 1000, columns: 784, storage: (0..<(1000 * 784)).map { _ in rngX.nextNormal() })
-      var draw = 0
-      for (name, route, detail) in [
-        ("mc_kernel_r4096", MonteCarloKernel.Route.cheaper, "layer 1 by dgemm; layers 2–3 as L·Z with L Lᵀ = Σ (dsyrk, dpotrf, dtrmm), the same law"),
-        ("mc_kernel_r4096_forward", .forward, "every layer by dgemm, as the peers"),
-      ] {
-        let t = best(3) {
-          draw += 1
-          sink += MonteCarloKernel.reluMLP(xs, width: 4096, depth: 3, seed: UInt64(draw), route: route, compute: compute)[1, 2]
-        }
-        results.append(Measurement(name: name, seconds: t, detail: "N=1000, d=784, depth 3, one draw: " + detail))
-      }
-    }
+  init(_ args: [String]) {
+    func value(_ flag: String) -> String? { args.firstIndex(of: flag).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
+    python = value("--peers")
+    benchDir = value("--bench-dir") ?? "../shared/bench"
+    only = value("--only")
+    workload = value("--workload")
+    repeats = value("--repeats").flatMap { Int($0) }
+    compute = value("--threads").flatMap { Int($0) }.map { Compute(threads: $0) } ?? .allCores
+  }
 
-    if only == nil || only == "plots" || only == "lines" {
-    let backend = CairoBackend()
-    if only != "lines" {
+  /// Whether `--only` selects one of these groups (or none was named).
+  func runs(_ groups: String...) -> Bool { only.map(groups.contains) ?? true }
+}
+
+/// One run of the benchmarks: the groups in order, each appending its measurements.
+struct Bench {
+  let options: BenchOptions
+  var results: [Measurement] = []
+  var sink = 0.0
+  var compute: Compute { options.compute }
+
+  /// Machine limits in the same run: GEMM and arccos.
+  mutating func limits() {
+    var rng0 = SeededGenerator(seed: 0)
+    let g = Matrix(rows: 4000, columns: 784, storage: (0..<(4000 * 784)).map { _ in normal(&rng0) })
+    let compute = compute
+    let tGemm = best(3) { sink += compute.blas { g.gram() }[1, 2] }
+    results.append(Measurement(name: "limit_syrk_4000x784", seconds: tGemm, detail: String(format: "%.1f GFLOP/s effective (dsyrk, 2·N²·d flops counted)", 2 * 4000.0 * 4000 * 784 / tGemm / 1e9)))
+    // 10⁷ arccos in chunks of 4096 (in cache: the rate of the function, not of memory)
+    let cs = (0..<4096).map { _ in rng0.nextUniform() * 2 - 1 }
+    for impl in FastMLPKernel.Arccos.allCases {
+      let tAcos = best(3) { for _ in 0..<2441 { sink += FastMLPKernel.arccos(cs, using: impl)[7] } }
+      results.append(Measurement(name: "limit_acos_\(impl)_1e7", seconds: tAcos, detail: String(format: "%.2f ns/element, 1 core (%@)", tAcos * 1e9 / 1e7, impl == .scalar ? "glibc acos" : impl == .libmvec ? "glibc libmvec AVX2" : "ours: AVX2 polynomial, the tile kernel's")))
+    }
+  }
+
+  /// The Gram workloads (a, b).
+  mutating func grams() throws {
+    for (name, n, layers, ntk, reps) in [("nngp_N4000_L1", 4000, 1, false, 3), ("nngp_N4000_L10", 4000, 10, false, 3), ("nngp_N4000_L100", 4000, 100, false, 2), ("ntk_N1000_L100", 1000, 100, true, 3)] where options.workload == nil || options.workload == name {
+      let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: options.repeats ?? reps, compute: compute)
+      results.append(Measurement(name: name, seconds: t, detail: String(format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers), FastMLPKernel.usesAVX2 ? "AVX2, polynomial arccos" : "scalar")))
+    }
+  }
+
+  /// Workload c: one Monte-Carlo draw of a width-4096, depth-3 ReLU MLP's kernel on 1000 inputs
+  /// in R^784, by the cheaper route per layer (as the library draws it) and by the forward
+  /// product alone (the peers' algorithm: sample the weights, dgemm, dsyrk).
+  mutating func monteCarlo() {
+    var rngX = SeededGenerator(seed: 0)
+    let xs = Matrix(rows: 1000, columns: 784, storage: (0..<(1000 * 784)).map { _ in rngX.nextNormal() })
+    var draw = 0
+    let compute = compute
+    for (name, route, detail) in [
+      ("mc_kernel_r4096", MonteCarloKernel.Route.cheaper, "layer 1 by dgemm; layers 2–3 as L·Z with L Lᵀ = Σ (dsyrk, dpotrf, dtrmm), the same law"),
+      ("mc_kernel_r4096_forward", .forward, "every layer by dgemm, as the peers"),
+    ] {
+      let t = best(3) {
+        draw += 1
+        sink += MonteCarloKernel.reluMLP(xs, width: 4096, depth: 3, seed: UInt64(draw), route: route, compute: compute)[1, 2]
+      }
+      results.append(Measurement(name: name, seconds: t, detail: "N=1000, d=784, depth 3, one draw: " + detail))
+    }
+  }
+
+  /// Closed-form and quadrature duals, and one line plot (3 series × 401 points) in PNG + SVG + PDF.
+  mutating func dualsAndLinePlot(_ backend: CairoBackend) throws {
     // Closed-form ReLU dual over 10^6 correlations.
     let rho = Grid.linspace(-1, 1, count: 1_000_000)
     let tDual = best(5) { sink += Dual.normalized(.relu, on: rho).reduce(0, +) }
@@ -219,7 +251,6 @@ struct SkelBench {
     let tQuad = best(3) { for r in grid { sink += quad.dual(Activation.exponential(scale: 1), at: r) } }
     results.append(Measurement(name: "dual_quadrature_64x64_101", seconds: tQuad, detail: "101 correlations"))
 
-    // One line plot (3 series × 401 points) in PNG + SVG + PDF.
     let xs = Grid.linspace(-1, 1, count: 401)
     let figure = Figure(
       width: 360, height: 245,
@@ -233,10 +264,12 @@ struct SkelBench {
       for f in ImageFormat.allCases { sink += Double(try backend.render(scene, as: f, pixelsPerPoint: 2).count) }
     }
     results.append(Measurement(name: "line_plot_png_svg_pdf", seconds: tPlot, detail: "layout + 3 formats"))
-    }
+  }
 
-    // The matplotlib peer's workloads (../shared/bench/e_plot_mpl.py): 6.4 × 4.8 in at 150 dpi.
-    // lines: 8 noisy power laws × 10⁴ points, log-log, legend ("best"), title.
+  /// The matplotlib peer's figures (../shared/bench/e_plot_mpl.py): 6.4 × 4.8 in at 150 dpi.
+  /// lines: 8 noisy power laws × 10⁴ points, log-log, legend ("best"), title; heat map: 1000 × 1000
+  /// cumulative sums of normals, viridis, colorbar.
+  static func matplotlibFigures() -> (lines: Figure, heatmap: Figure) {
     var rng = SeededGenerator(seed: 0)
     let lx = Grid.logspace(-3, 3, count: 10_000)
     let powerLaws = (0..<8).map { k in
@@ -245,7 +278,6 @@ struct SkelBench {
     let linesFigure = Figure(width: 6.4 * 72, height: 4.8 * 72, panels: [
       Axes(title: "8 series x 10^4 points, log-log", x: AxisSpec(label: "x", scale: .log), y: AxisSpec(label: "k(x)", scale: .log), lines: powerLaws)
     ])
-    // heat map: 1000 × 1000 cumulative sums of normals, viridis, colorbar.
     var z = [Double](repeating: 0, count: 1_000_000)
     for i in 0..<1000 { for j in 0..<1000 { z[i * 1000 + j] = normal(&rng) } }
     for i in 1..<1000 { for j in 0..<1000 { z[i * 1000 + j] += z[(i - 1) * 1000 + j] } }
@@ -253,7 +285,12 @@ struct SkelBench {
     let heatFigure = Figure(width: 6.4 * 72, height: 4.8 * 72, panels: [
       Axes(title: "1000 x 1000 heatmap", marks: [.heatmap(Heatmap(values: z, rows: 1000, columns: 1000))])
     ])
-    for (name, figure) in [("lines", linesFigure), ("heatmap", heatFigure)] where only != "lines" || name == "lines" {
+    return (linesFigure, heatFigure)
+  }
+
+  /// The matplotlib peer's workloads: layout alone, then each format with its layout, one thread.
+  mutating func matplotlibPlots(_ figures: (lines: Figure, heatmap: Figure), backend: CairoBackend) throws {
+    for (name, figure) in [("lines", figures.lines), ("heatmap", figures.heatmap)] where options.only != "lines" || name == "lines" {
       let tLayout = best(3) { sink += Double(FigureLayout(theme: .light, measurer: backend).scene(for: figure).items.count) }
       results.append(Measurement(name: "plot_\(name)_layout", seconds: tLayout, detail: "figure → scene only"))
       for format in [ImageFormat.png, .svg, .pdf] {
@@ -265,8 +302,11 @@ struct SkelBench {
         results.append(Measurement(name: "plot_\(name)_\(format.rawValue)", seconds: t, detail: "\(bytes / 1024) KiB, layout included, 1 thread"))
       }
     }
-    // The three files of the lines figure as a build writes them (FigureDrawing: one layout, the
-    // formats side by side on all threads), and on one thread.
+  }
+
+  /// The three files of the lines figure as a build writes them (FigureDrawing: one layout, the
+  /// formats side by side on all threads), and on one thread.
+  mutating func figureDrawing(_ linesFigure: Figure, backend: CairoBackend) {
     for threads in [compute.threads, 1] {
       let t = best(5) {
         let requests = [FigureDrawing.Request(figure: linesFigure, theme: .light, formats: [.png, .svg, .pdf])]
@@ -276,11 +316,10 @@ struct SkelBench {
       }
       results.append(Measurement(name: "plot_lines_png_svg_pdf" + (threads == 1 ? "_1thread" : ""), seconds: t, detail: "layout once + PNG, SVG, PDF, \(threads) thread(s), as the build draws"))
     }
+  }
 
-    }
-
-    if only == nil || only == "meanfield" {
-    // Mean field: the 101 × 101 tanh phase diagram (χ₁, q*, c*, ξ_c at every point), 2 threads.
+  /// Mean field: the 101 × 101 tanh phase diagram (χ₁, q*, c*, ξ_c at every point), 2 threads.
+  mutating func meanField() throws {
     let phase = AnyKind(PhaseDiagramKind())
     var context = RunContext(seed: 0)
     context.compute = compute
@@ -288,81 +327,106 @@ struct SkelBench {
       let (phaseOptions, _) = DirectiveValidator.validate(
         DocumentParser.parse(SourceFile(path: "bench.md", text: "```{kernel} phase-diagram\n:eoc_points: 0\n:quantity: \(quantity)\n```\n"), name: "bench").0.directives[0],
         schemas: ["phase-diagram": phase.schema])
-      let tPhase = try best(3) { sink += Double(try phase.run(phaseOptions!, context: context).grid!.values.count) }
+      guard let phaseOptions else { throw BenchError(description: "the phase-diagram directive (\(quantity)) does not validate") }
+      let tPhase = try best(3) {
+        guard let grid = try phase.run(phaseOptions, context: context).grid else { throw BenchError(description: "the phase diagram has no grid") }
+        sink += Double(grid.values.count)
+      }
       results.append(Measurement(name: "phase_diagram_101x101_tanh_\(quantity)", seconds: tPhase, detail: quantity == "chi1" ? "q*, chi1 at 10201 points" : "q*, chi1, c*, chi_c at 10201 points"))
     }
     let tEOC = best(3) { for b in Grid.linspace(0.01, 0.3, count: 30) { sink += MeanField(.tanh).edgeOfChaos(sigmaB2: b) ?? 0 } }
     results.append(Measurement(name: "edge_of_chaos_30_tanh", seconds: tEOC, detail: "30 root solves of chi1 = 1"))
+  }
 
+  /// Workload d: the tanh dual at 10⁴ correlations (the peer: 2-D Gauss–Hermite 64², numpy).
+  /// Ours: 1-D Gauss–Hermite Mehler coefficients, then a polynomial per correlation; the series'
+  /// truncation is bounded by its tail (EqualVarianceKernel). Error: against 2-D adaptive quadrature.
+  mutating func tanhDual() {
+    let rhos = Grid.linspace(-1, 1, count: 10_000)
+    var values: [Double] = []
+    let tDual = best(5) {
+      let k = EqualVarianceKernel(.tanh, q: 1)
+      values = rhos.map { k.value(correlation: $0) }
     }
-
-    if only == nil || only == "dual" {
-      // Workload d: the tanh dual at 10⁴ correlations (the peer: 2-D Gauss–Hermite 64², numpy).
-      // Ours: 1-D Gauss–Hermite Mehler coefficients, then a polynomial per correlation; the series'
-      // truncation is bounded by its tail (EqualVarianceKernel). Error: against 2-D adaptive quadrature.
-      let rhos = Grid.linspace(-1, 1, count: 10_000)
-      var values: [Double] = []
-      let tDual = best(5) {
-        let k = EqualVarianceKernel(.tanh, q: 1)
-        values = rhos.map { k.value(correlation: $0) }
-      }
-      var worst = 0.0
-      for i in stride(from: 0, to: rhos.count, by: 100) {
-        let exact = AdaptiveDualQuadrature.shared.kernel(.tanh, q11: 1, q22: 1, q12: rhos[i]).value.nngp
-        worst = max(worst, abs(values[i] - exact))
-      }
-      results.append(Measurement(name: "dual_tanh_M1e4", seconds: tDual, detail: String(format: "max error %.1e vs 2-D adaptive quadrature at 100 correlations", worst)))
+    var worst = 0.0
+    for i in stride(from: 0, to: rhos.count, by: 100) {
+      let exact = AdaptiveDualQuadrature.shared.kernel(.tanh, q11: 1, q22: 1, q12: rhos[i]).value.nngp
+      worst = max(worst, abs(values[i] - exact))
     }
+    results.append(Measurement(name: "dual_tanh_M1e4", seconds: tDual, detail: String(format: "max error %.1e vs 2-D adaptive quadrature at 100 correlations", worst)))
+  }
 
-    if only == nil || only == "site" {
-      // Site builds of the bundled reports: cold (no cache) and warm (cache, no change).
-      let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("skelreport").path
-      if FileManager.default.isExecutableFile(atPath: exe) {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("skelbench-site-\(getpid())")
-        defer { try? FileManager.default.removeItem(at: out) }
-        func build(_ extra: [String]) -> Double {
-          let p = Process()
-          p.executableURL = URL(fileURLWithPath: exe)
-          p.arguments = ["build", "reports", "--out", out.appendingPathComponent("site").path, "--cache-dir", out.appendingPathComponent("cache").path, "--quiet", "--threads", "\(compute.threads)"] + extra
-          p.standardOutput = FileHandle.nullDevice
-          p.standardError = FileHandle.nullDevice
-          let t0 = DispatchTime.now().uptimeNanoseconds
-          try? p.run()
-          p.waitUntilExit()
-          return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        }
-        let cold = build(["--no-cache"])
-        _ = build([])  // fills the cache
-        let warm = (0..<3).map { _ in build([]) }.min() ?? .nan
-        results.append(Measurement(name: "site_cold_build", seconds: cold, detail: "bundled reports, no cache, whole process"))
-        results.append(Measurement(name: "site_warm_rebuild", seconds: warm, detail: "bundled reports, no change, whole process"))
-      }
+  /// Site builds of the bundled reports: cold (no cache) and warm (cache, no change).
+  mutating func siteBuilds() {
+    let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("skelreport").path
+    guard FileManager.default.isExecutableFile(atPath: exe) else { return }
+    let out = FileManager.default.temporaryDirectory.appendingPathComponent("skelbench-site-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: out) }
+    let threads = compute.threads
+    func build(_ extra: [String]) -> Double {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: exe)
+      p.arguments = ["build", "reports", "--out", out.appendingPathComponent("site").path, "--cache-dir", out.appendingPathComponent("cache").path, "--quiet", "--threads", "\(threads)"] + extra
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = FileHandle.nullDevice
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      try? p.run()
+      p.waitUntilExit()
+      return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
+    let cold = build(["--no-cache"])
+    _ = build([])  // fills the cache
+    let warm = (0..<3).map { _ in build([]) }.min() ?? .nan
+    results.append(Measurement(name: "site_cold_build", seconds: cold, detail: "bundled reports, no cache, whole process"))
+    results.append(Measurement(name: "site_warm_rebuild", seconds: warm, detail: "bundled reports, no change, whole process"))
+  }
 
-    if let python {
-      print("peers (\(python), \(benchDir)), ratios measured in this run:")
-      var byWorkload: [String: [(impl: String, best: Double, median: Double)]] = [:]
-      let measured = Set(results.map(\.name))
-      for (workloads, script, arguments) in peerRuns where workloads.contains(where: measured.contains) {
-        if let r = runPeer(python: python, directory: benchDir, script: script, arguments: arguments) {
-          for w in workloads { byWorkload[w, default: []].append(r) }
-          print("  \(workloads[0]) \(r.impl): best \(String(format: "%.3f", r.best)) s, median \(String(format: "%.3f", r.median)) s")
-        } else {
-          print("  \(workloads[0]) \(script) \(arguments.joined(separator: " ")): failed")
-        }
-      }
-      for m in results where byWorkload[m.name] != nil {
-        for (impl, t, median) in byWorkload[m.name]! {
-          results.append(Measurement(name: "ratio_\(m.name)_vs_\(impl)", seconds: t / m.seconds, detail: String(format: "%.2f× (peer best %.3f s / ours best %.3f s; peer median %.3f s)", t / m.seconds, t, m.seconds, median)))
-        }
-      }
-      for (name, err) in try verifyAgainstNeuralTangents(python: python, compute: compute) where measured.contains("nngp_N4000_L1") {
-        results.append(Measurement(name: "verify_nt_\(name)", seconds: err, detail: "max relative error off the diagonal vs neural-tangents"))
+  /// The peers' timings of the workloads measured in this run, as ratios, and the check of our
+  /// kernels against neural-tangents.
+  mutating func peers(python: String) throws {
+    print("peers (\(python), \(options.benchDir)), ratios measured in this run:")
+    var byWorkload: [String: [(impl: String, best: Double, median: Double)]] = [:]
+    let measured = Set(results.map(\.name))
+    for (workloads, script, arguments) in peerRuns where workloads.contains(where: measured.contains) {
+      if let r = runPeer(python: python, directory: options.benchDir, script: script, arguments: arguments) {
+        for w in workloads { byWorkload[w, default: []].append(r) }
+        print("  \(workloads[0]) \(r.impl): best \(String(format: "%.3f", r.best)) s, median \(String(format: "%.3f", r.median)) s")
+      } else {
+        print("  \(workloads[0]) \(script) \(arguments.joined(separator: " ")): failed")
       }
     }
+    for m in results {
+      for (impl, t, median) in byWorkload[m.name] ?? [] {
+        results.append(Measurement(name: "ratio_\(m.name)_vs_\(impl)", seconds: t / m.seconds, detail: String(format: "%.2f× (peer best %.3f s / ours best %.3f s; peer median %.3f s)", t / m.seconds, t, m.seconds, median)))
+      }
+    }
+    for (name, err) in try verifyAgainstNeuralTangents(python: python, compute: compute) where measured.contains("nngp_N4000_L1") {
+      results.append(Measurement(name: "verify_nt_\(name)", seconds: err, detail: "max relative error off the diagonal vs neural-tangents"))
+    }
+  }
+}
 
-    printTable(results)
-    if sink.isNaN { print("") }  // keep the work observable
+@main
+struct SkelBench {
+  static func main() throws {
+    let options = BenchOptions(CommandLine.arguments)
+    var bench = Bench(options: options)
+    if options.runs("gram"), options.workload == nil { bench.limits() }
+    if options.runs("gram") { try bench.grams() }
+    if options.runs("gram", "mc"), options.workload == nil { bench.monteCarlo() }
+    if options.runs("plots", "lines") {
+      let backend = CairoBackend()
+      if options.only != "lines" { try bench.dualsAndLinePlot(backend) }
+      let figures = Bench.matplotlibFigures()
+      try bench.matplotlibPlots(figures, backend: backend)
+      bench.figureDrawing(figures.lines, backend: backend)
+    }
+    if options.runs("meanfield") { try bench.meanField() }
+    if options.runs("dual") { bench.tanhDual() }
+    if options.runs("site") { bench.siteBuilds() }
+    if let python = options.python { try bench.peers(python: python) }
+    printTable(bench.results)
+    if bench.sink.isNaN { print("") }  // keep the work observable
   }
 }
 
