@@ -42,34 +42,61 @@ struct ReportLinks {
   static func check(_ report: PlannedReport, reportsFolder: URL, root: URL, display: (URL) -> String) -> (ReportLinks, [Diagnostic], [Diagnostic]) {
     var links = ReportLinks()
     var problems: [Diagnostic] = [], warnings: [Diagnostic] = []
+    links.authorYear = report.document.frontMatter.citationStyle == "author-year"
+    links.numberTargets(report)
+    problems += links.labels.duplicates
+    let referenced = links.checkReferences(report, &problems)
+    if let file = report.document.frontMatter.bibliography {
+      links.readBibliography(file, report, reportsFolder: reportsFolder, root: root, display: display, &problems, &warnings)
+    }
+    links.checkCitations(report, &problems)
+    // Warnings: figures without alt text, labels nobody references.
+    for d in report.directives {
+      if d.configured.common.alt.isEmpty, d.configured.presentation == .figure {
+        warnings.append(Diagnostic(.warning, at: d.directive.kindLocation, length: d.directive.kind.count, "figure '\(d.label)' has no :alt: text; a description is generated from its data"))
+      }
+      if d.options.explicit.contains("label"), !referenced.contains(d.label) {
+        let at = links.labels.targets[d.label]?.location ?? d.directive.location
+        warnings.append(Diagnostic(.warning, at: at, length: d.label.count, "label '\(d.label)' is never referenced"))
+      }
+    }
+    return (links, problems, warnings)
+  }
+
+  /// Figures and tables (each numbered by its kind's presentation), equations and sections.
+  mutating func numberTargets(_ report: PlannedReport) {
     let doc = report.document
-    links.authorYear = doc.frontMatter.citationStyle == "author-year"
     var figure = 0, table = 0
     for d in report.directives {
       let isTable = d.configured.presentation == .table
       if isTable { table += 1 } else { figure += 1 }
       let at = d.directive.options.first { $0.key == "label" }.map { SourceLocation(path: doc.source.path, line: $0.line, column: $0.value.column) } ?? d.directive.location
-      links.labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
+      labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
     }
-    links.labels.duplicates = []  // duplicate directive labels are reported by the parser
+    labels.duplicates = []  // duplicate directive labels are reported by the parser
     var equation = 0
-    for span in protections(report).flatMap(\.spans) where span.label != nil {
+    for span in Self.protections(report).flatMap(\.spans) {
+      guard let label = span.label else { continue }
       equation += 1
-      links.equationNumbers[span.label!] = equation
-      links.labels.add(span.label!, "Equation (\(equation))", at: span.location)
+      equationNumbers[label] = equation
+      labels.add(label, "Equation (\(equation))", at: span.location)
     }
     for s in doc.protected.sections {
-      links.labels.add(s.label, s.number.isEmpty ? s.title : "Section \(s.number)", at: s.location)
+      labels.add(s.label, s.number.isEmpty ? s.title : "Section \(s.number)", at: s.location)
     }
-    problems += links.labels.duplicates
-    let known = links.labels.targets.keys.sorted()
+  }
+
+  /// Every `@label` and inline value names a target: the labels referenced.
+  func checkReferences(_ report: PlannedReport, _ problems: inout [Diagnostic]) -> Set<String> {
+    let known = labels.targets.keys.sorted()
     var referenced = Set<String>()
-    for p in protections(report) {
+    for p in Self.protections(report) {
       problems += p.calloutProblems
       for r in p.references {
         referenced.insert(r.label)
-        if links.labels.targets[r.label] == nil {
-          problems.append(Diagnostic(at: r.location, length: r.label.count + 1, "unknown reference '@\(r.label)'\(Suggestion.didYouMean(r.label, among: known).replacingOccurrences(of: "'", with: "'@").replacingOccurrences(of: "'@?", with: "'?"))"))
+        if labels.targets[r.label] == nil {
+          let suggestion = Suggestion.didYouMean(r.label, among: known).replacingOccurrences(of: "'", with: "'@").replacingOccurrences(of: "'@?", with: "'?")
+          problems.append(Diagnostic(at: r.location, length: r.label.count + 1, "unknown reference '@\(r.label)'\(suggestion)"))
         }
       }
       for v in p.values {
@@ -85,58 +112,57 @@ struct ReportLinks {
         }
       }
     }
-    // Bibliography
-    let citations = protections(report).flatMap(\.citations)
-    if let file = doc.frontMatter.bibliography {
-      let url = URL(fileURLWithPath: doc.source.path, relativeTo: root).deletingLastPathComponent().appendingPathComponent(file)
-      let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
-      if let outside = SiteBuilder.outside(url, folder: SiteBuilder.folder(of: reportsFolder)) {
-        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(display(reportsFolder)); only files inside it are read"))
-      } else if let data = try? Data(contentsOf: url), case .failure(let notUTF8) = SourceDecoding.decode(data, path: display(url)) {
-        problems.append(notUTF8)  // at the first byte that is not UTF-8, in the .bib file
-      } else if let text = (try? String(contentsOf: url, encoding: .utf8)).map(SourceFile.normalized) {  // CRLF, no sentinel
-        do {
-          let bib = try Bibliography(parsing: text)
-          links.bibliography = bib
-          let bibPath = display(url)
-          for e in bib.entries.values.sorted(by: { $0.line < $1.line }) {
-            for d in bib.link(e).dropped {
-              warnings.append(Diagnostic(.warning, at: SourceLocation(path: bibPath, line: d.position.line, column: d.position.column), length: d.field.count, d.message))
-            }
+    return referenced
+  }
+
+  /// The front matter's bibliography: inside the reports folder, UTF-8, valid BibTeX; dropped
+  /// `url`/`doi` fields are warnings at their lines in the `.bib` file.
+  mutating func readBibliography(
+    _ file: String, _ report: PlannedReport, reportsFolder: URL, root: URL, display: (URL) -> String,
+    _ problems: inout [Diagnostic], _ warnings: inout [Diagnostic]
+  ) {
+    let doc = report.document
+    let url = URL(fileURLWithPath: doc.source.path, relativeTo: root).deletingLastPathComponent().appendingPathComponent(file)
+    let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
+    if let outside = SiteBuilder.outside(url, folder: SiteBuilder.folder(of: reportsFolder)) {
+      problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(display(reportsFolder)); only files inside it are read"))
+    } else if let data = try? Data(contentsOf: url), case .failure(let notUTF8) = SourceDecoding.decode(data, path: display(url)) {
+      problems.append(notUTF8)  // at the first byte that is not UTF-8, in the .bib file
+    } else if let text = (try? String(contentsOf: url, encoding: .utf8)).map(SourceFile.normalized) {  // CRLF, no sentinel
+      do {
+        let bib = try Bibliography(parsing: text)
+        bibliography = bib
+        let bibPath = display(url)
+        for e in bib.entries.values.sorted(by: { $0.line < $1.line }) {
+          for d in bib.link(e).dropped {
+            warnings.append(Diagnostic(.warning, at: SourceLocation(path: bibPath, line: d.position.line, column: d.position.column), length: d.field.count, d.message))
           }
-        } catch {
-          problems.append(Diagnostic(at: SourceLocation(path: display(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
         }
-      } else {
-        problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' not found (looked for \(display(url)))"))
+      } catch {
+        problems.append(Diagnostic(at: SourceLocation(path: display(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
       }
+    } else {
+      problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' not found (looked for \(display(url)))"))
     }
-    for c in citations {
+  }
+
+  /// Every citation key is in the bibliography; the order of first citation (numbered style).
+  mutating func checkCitations(_ report: PlannedReport, _ problems: inout [Diagnostic]) {
+    for c in Self.protections(report).flatMap(\.citations) {
       for (key, location) in zip(c.keys, c.locations) {
-        guard let bib = links.bibliography else {
-          if doc.frontMatter.bibliography == nil {
+        guard let bib = bibliography else {
+          if report.document.frontMatter.bibliography == nil {
             problems.append(Diagnostic(at: location, length: key.count, "citation '@\(key)' but the report has no bibliography: add 'bibliography: refs.bib' to the front matter"))
           }
           continue
         }
         if bib.entries[key] == nil {
           problems.append(Diagnostic(at: location, length: key.count, "unknown citation key '\(key)'\(Suggestion.didYouMean(key, among: bib.entries.keys.sorted()))"))
-        } else if !links.citationOrder.contains(key) {
-          links.citationOrder.append(key)
+        } else if !citationOrder.contains(key) {
+          citationOrder.append(key)
         }
       }
     }
-    // Warnings: figures without alt text, labels nobody references.
-    for d in report.directives {
-      if d.configured.common.alt.isEmpty, d.configured.presentation == .figure {
-        warnings.append(Diagnostic(.warning, at: d.directive.kindLocation, length: d.directive.kind.count, "figure '\(d.label)' has no :alt: text; a description is generated from its data"))
-      }
-      if d.options.explicit.contains("label"), !referenced.contains(d.label) {
-        let at = links.labels.targets[d.label]?.location ?? d.directive.location
-        warnings.append(Diagnostic(.warning, at: at, length: d.label.count, "label '\(d.label)' is never referenced"))
-      }
-    }
-    return (links, problems, warnings)
   }
 
   /// Inline values of a report, evaluated on its results: placeholder index → text, or problems.

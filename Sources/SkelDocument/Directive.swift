@@ -71,46 +71,59 @@ public enum DirectiveReader {
     var k = 0
     var seen: [String: Int] = [:]
     while k < lines.count, lines[k].trimmedSpaces().hasPrefix(":") {
-      let lineNo = fenceLine + 1 + k
-      let fileLine = String(source.line(lineNo))
-      let offset = max(0, fileLine.count - lines[k].count)  // container indentation
-      let text = lines[k]
-      let lead = text.prefix(while: { $0 == " " }).count
-      let afterColon = text.dropFirst(lead + 1)
-      guard let close = afterColon.firstIndex(of: ":") else {
-        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 1), length: text.count - lead, "malformed option line: expected ':key: value'"))
-        k += 1
-        continue
-      }
-      let key = String(afterColon[..<close])
-      let keyColumn = offset + lead + 2
-      let keyLocation = SourceLocation(path: source.path, line: lineNo, column: keyColumn)
-      guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-        problems.append(Diagnostic(at: keyLocation, length: max(1, key.count), "malformed option name '\(key)': expected letters, digits, '-' or '_'"))
-        k += 1
-        continue
-      }
-      let valueText = String(afterColon[afterColon.index(after: close)...])
-      let valueColumn = keyColumn + key.count + 1
-      if let first = seen[key] {
-        problems.append(Diagnostic(at: keyLocation, length: key.count, "option '\(key)' is given twice (first on line \(first))"))
-      }
-      seen[key] = lineNo
-      if valueText.trimmedSpaces().isEmpty {
-        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: valueColumn), "option '\(key)' has no value"))
-        k += 1
-        continue
-      }
-      do {
-        let node = try OptionValueParser.parse(valueText, column: valueColumn)
-        options.append(RawOption(key: key, keyLocation: keyLocation, value: node, line: lineNo))
-      } catch {
-        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: error.column), length: error.length, error.message))
-      }
+      if let option = readOption(lines[k], line: fenceLine + 1 + k, source: source, seen: &seen, &problems) { options.append(option) }
       k += 1
     }
     while k < lines.count, lines[k].trimmedSpaces().isEmpty { k += 1 }
-    // An option line further down would silently become caption text.
+    problems += misplacedOptions(lines, from: k, fenceLine: fenceLine, source: source)
+    let caption = lines[k...].joined(separator: "\n").trimmingCharacters()
+    let directive = Directive(
+      name: name, kind: kind, location: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn),
+      kindLocation: kindLocation, options: options, caption: caption, captionLine: fenceLine + 1 + k, index: index)
+    return (directive, problems)
+  }
+
+  /// One `:key: value` line: the option, or `nil` with its problem (a key given twice is a
+  /// problem too, and the option is still read).
+  static func readOption(_ text: String, line lineNo: Int, source: SourceFile, seen: inout [String: Int], _ problems: inout [Diagnostic]) -> RawOption? {
+    let fileLine = String(source.line(lineNo))
+    let offset = max(0, fileLine.count - text.count)  // container indentation
+    let lead = text.prefix(while: { $0 == " " }).count
+    let afterColon = text.dropFirst(lead + 1)
+    guard let close = afterColon.firstIndex(of: ":") else {
+      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 1), length: text.count - lead, "malformed option line: expected ':key: value'"))
+      return nil
+    }
+    let key = String(afterColon[..<close])
+    let keyColumn = offset + lead + 2
+    let keyLocation = SourceLocation(path: source.path, line: lineNo, column: keyColumn)
+    guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+      problems.append(Diagnostic(at: keyLocation, length: max(1, key.count), "malformed option name '\(key)': expected letters, digits, '-' or '_'"))
+      return nil
+    }
+    let valueText = String(afterColon[afterColon.index(after: close)...])
+    let valueColumn = keyColumn + key.count + 1
+    if let first = seen[key] {
+      problems.append(Diagnostic(at: keyLocation, length: key.count, "option '\(key)' is given twice (first on line \(first))"))
+    }
+    seen[key] = lineNo
+    if valueText.trimmedSpaces().isEmpty {
+      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: valueColumn), "option '\(key)' has no value"))
+      return nil
+    }
+    do {
+      let node = try OptionValueParser.parse(valueText, column: valueColumn)
+      return RawOption(key: key, keyLocation: keyLocation, value: node, line: lineNo)
+    } catch {
+      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: error.column), length: error.length, error.message))
+      return nil
+    }
+  }
+
+  /// Option lines below the options (after a blank line or in the caption), which would
+  /// silently become caption text.
+  static func misplacedOptions(_ lines: [String], from k: Int, fenceLine: Int, source: SourceFile) -> [Diagnostic] {
+    var problems: [Diagnostic] = []
     var sawCaption = false
     for m in k..<max(k, lines.count) {
       let text = lines[m]
@@ -130,11 +143,7 @@ public enum DirectiveReader {
         sawCaption = true
       }
     }
-    let caption = lines[k...].joined(separator: "\n").trimmingCharacters()
-    let directive = Directive(
-      name: name, kind: kind, location: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn),
-      kindLocation: kindLocation, options: options, caption: caption, captionLine: fenceLine + 1 + k, index: index)
-    return (directive, problems)
+    return problems
   }
 
   static func column(of needle: String, in line: String) -> Int? {

@@ -272,7 +272,6 @@ public enum TrustedHTML {
     let c = Array(html)
     var out = "", removed: [String] = []
     var i = 0
-    func isSpace(_ ch: Character) -> Bool { ch == " " || ch == "\t" || ch == "\n" || ch == "\r" || ch == "\u{0C}" }
     while i < c.count {
       if c[i] == "<", i + 3 < c.count, c[i + 1] == "!", c[i + 2] == "-", c[i + 3] == "-" {  // comment: copied as is
         var j = i + 4
@@ -290,41 +289,7 @@ public enum TrustedHTML {
       var j = i + 1
       while j < c.count, !isSpace(c[j]), c[j] != ">", c[j] != "/" { j += 1 }
       out += String(c[i..<j])
-      // attributes
-      while j < c.count, c[j] != ">" {
-        let start = j
-        while j < c.count, isSpace(c[j]) || c[j] == "/" { j += 1 }
-        let nameStart = j
-        while j < c.count, !isSpace(c[j]), c[j] != "=", c[j] != ">", c[j] != "/" || j == nameStart { j += 1 }
-        let name = String(c[nameStart..<j]).lowercased()
-        var k = j
-        while k < c.count, isSpace(c[k]) { k += 1 }
-        var value = ""
-        if k < c.count, c[k] == "=" {
-          k += 1
-          while k < c.count, isSpace(c[k]) { k += 1 }
-          if k < c.count, c[k] == "\"" || c[k] == "'" {
-            let q = c[k]
-            var e = k + 1
-            while e < c.count, c[e] != q { e += 1 }
-            value = String(c[min(k + 1, c.count)..<e])
-            k = min(e + 1, c.count)
-          } else {
-            var e = k
-            while e < c.count, !isSpace(c[e]), c[e] != ">" { e += 1 }
-            value = String(c[k..<e])
-            k = e
-          }
-          j = k
-        }
-        if j == start { j += 1 }  // no progress: copy one character
-        let urls = name == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
-        if urlAttributes.contains(name) || name.hasSuffix(":href"), let bad = urls.first(where: { !URLPolicy.allowsMarkdown($0) }) {
-          removed.append("\(name) with scheme '\(URLPolicy.scheme(bad) ?? ""):'")
-        } else {
-          out += String(c[start..<min(j, c.count)])
-        }
-      }
+      j = filterAttributes(c, from: j, into: &out, removed: &removed)
       if j < c.count {
         out.append(">")
         j += 1
@@ -332,5 +297,49 @@ public enum TrustedHTML {
       i = j
     }
     return (out, removed)
+  }
+
+  static func isSpace(_ ch: Character) -> Bool { ch == " " || ch == "\t" || ch == "\n" || ch == "\r" || ch == "\u{0C}" }
+
+  /// The attributes of one tag from `j` to its `>`: copied, except URL attributes whose scheme
+  /// the policy refuses (named in `removed`). Returns the index of the `>` (or the end).
+  static func filterAttributes(_ c: [Character], from start0: Int, into out: inout String, removed: inout [String]) -> Int {
+    var j = start0
+    while j < c.count, c[j] != ">" {
+      let start = j
+      while j < c.count, isSpace(c[j]) || c[j] == "/" { j += 1 }
+      let nameStart = j
+      while j < c.count, !isSpace(c[j]), c[j] != "=", c[j] != ">", c[j] != "/" || j == nameStart { j += 1 }
+      let name = String(c[nameStart..<j]).lowercased()
+      var value = ""
+      if let (v, end) = attributeValue(c, after: j) { (value, j) = (v, end) }
+      if j == start { j += 1 }  // no progress: copy one character
+      let urls = name == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
+      if urlAttributes.contains(name) || name.hasSuffix(":href"), let bad = urls.first(where: { !URLPolicy.allowsMarkdown($0) }) {
+        removed.append("\(name) with scheme '\(URLPolicy.scheme(bad) ?? ""):'")
+      } else {
+        out += String(c[start..<min(j, c.count)])
+      }
+    }
+    return j
+  }
+
+  /// `= value` (quoted or not) after an attribute name ending at `j`: the value and the index
+  /// after it, or `nil` for an attribute without a value.
+  static func attributeValue(_ c: [Character], after j: Int) -> (String, Int)? {
+    var k = j
+    while k < c.count, isSpace(c[k]) { k += 1 }
+    guard k < c.count, c[k] == "=" else { return nil }
+    k += 1
+    while k < c.count, isSpace(c[k]) { k += 1 }
+    if k < c.count, c[k] == "\"" || c[k] == "'" {
+      let q = c[k]
+      var e = k + 1
+      while e < c.count, c[e] != q { e += 1 }
+      return (String(c[min(k + 1, c.count)..<e]), min(e + 1, c.count))
+    }
+    var e = k
+    while e < c.count, !isSpace(c[e]), c[e] != ">" { e += 1 }
+    return (String(c[k..<e]), e)
   }
 }
