@@ -20,9 +20,15 @@ public enum FigureDrawing {
 
   /// `result[i][j]`: request i drawn in its format j.
   public static func draw(_ requests: [Request], backend: FigureBackend, pixelsPerPoint: Double, compute: Compute) -> [[Result<[UInt8], Error>]] {
-    let cost: [ImageFormat: Int] = [.pdf: 0, .png: 1, .svg: 2]
+    func cost(_ f: ImageFormat) -> Int {
+      switch f {
+      case .pdf: return 0
+      case .png: return 1
+      case .svg: return 2
+      }
+    }
     let jobs = requests.indices.flatMap { i in requests[i].formats.indices.map { (request: i, format: $0) } }
-      .sorted { (cost[requests[$0.request].formats[$0.format]]!, $0.request) < (cost[requests[$1.request].formats[$1.format]]!, $1.request) }
+      .sorted { (cost(requests[$0.request].formats[$0.format]), $0.request) < (cost(requests[$1.request].formats[$1.format]), $1.request) }
     let scenes = compute.map(requests.count) { i in FigureLayout(theme: requests[i].theme, measurer: backend).scene(for: requests[i].figure) }
     let drawn = compute.map(jobs.count) { k in
       let job = jobs[k]

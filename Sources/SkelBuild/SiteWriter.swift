@@ -324,7 +324,10 @@ public struct SiteWriter: Sendable {
     guard fd >= 0 else { throw Self.failure("create", path) }
     var done = 0
     while done < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+      let n = bytes.withUnsafeBytes { buffer -> Int in
+        guard let base = buffer.baseAddress else { return 0 }  // not reached: the loop needs bytes
+        return write(fd, base + done, buffer.count - done)
+      }
       if n < 0 {
         if errno == EINTR { continue }
         let e = errno

@@ -128,7 +128,7 @@ public final class MarkdownTree {
   /// parses (its own HTML is written by the page renderer into the nodes of `PageTree`).
   public init(_ text: String, trustHTML: Bool = false) {
     cmark_gfm_core_extensions_ensure_registered()
-    let p = cmark_parser_new(Self.options)!
+    let p = Self.allocated(cmark_parser_new(Self.options), "a parser")
     for name in ["table", "strikethrough", "autolink", "tasklist"] {
       if let ext = cmark_find_syntax_extension(name) { cmark_parser_attach_syntax_extension(p, ext) }
     }
@@ -137,6 +137,13 @@ public final class MarkdownTree {
     parser = p
     root = cmark_parser_finish(p)
     sanitize(trustHTML: trustHTML)
+  }
+
+  /// cmark-gfm returns no parser or node only when malloc fails: out of memory, as for any Swift
+  /// allocation, not something a report can cause.
+  static func allocated(_ pointer: OpaquePointer?, _ what: String) -> OpaquePointer {
+    guard let pointer else { fatalError("cmark-gfm could not allocate \(what): out of memory") }
+    return pointer
   }
 
   deinit {
@@ -196,11 +203,11 @@ public final class MarkdownTree {
           MarkupFinding(
             line: at.line, column: at.column, length: shown.prefix(while: { $0 != "\n" }).count,
             message: "raw HTML '\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)' is shown as text (reports are rendered safe); set 'trust: html' in the front matter or build with --allow-html to let it through"))
-        let text = cmark_node_new(CMARK_NODE_TEXT)!
+        let text = Self.allocated(cmark_node_new(CMARK_NODE_TEXT), "a text node")
         cmark_node_set_literal(text, literal)
         var replacement = text
         if type == CMARK_NODE_HTML_BLOCK {
-          replacement = cmark_node_new(CMARK_NODE_PARAGRAPH)!
+          replacement = Self.allocated(cmark_node_new(CMARK_NODE_PARAGRAPH), "a paragraph node")
           cmark_node_append_child(replacement, text)
         }
         if cmark_node_replace(node, replacement) == 0 {

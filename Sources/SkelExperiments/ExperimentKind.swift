@@ -55,7 +55,7 @@ extension ExperimentResult {
       let n = max(s.x.count, s.y.count)
       let bad = (0..<n).count { i in
         !(s.x.indices.contains(i) ? s.x[i] : 0).isFinite || !(s.y.indices.contains(i) ? s.y[i] : 0).isFinite
-          || !((s.yerr?.indices.contains(i) ?? false) ? s.yerr![i] : 0).isFinite
+          || !(s.yerr.flatMap { $0.indices.contains(i) ? $0[i] : nil } ?? 0).isFinite
       }
       if bad > 0 { out.append((s.name, bad, n, s.y.allSatisfy { !$0.isFinite })) }
     }

@@ -56,7 +56,7 @@ public struct InlineValue: Sendable, Hashable {
   }
 
   static func suggest(_ f: String) -> String {
-    let best = fields.min { lev(f, $0) < lev(f, $1) }!
+    guard let best = fields.min(by: { lev(f, $0) < lev(f, $1) }) else { return "" }
     return lev(f, best) <= 2 ? "; did you mean '\(best)'?" : ""
   }
 

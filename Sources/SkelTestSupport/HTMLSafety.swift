@@ -23,7 +23,7 @@ public enum HTMLSafety {
     let bytes = Array(html.utf8)
     guard !bytes.isEmpty else { return [] }
     let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
-      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
+      buf.baseAddress?.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
         if isXML {
           let opts = Int32(XML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
           return xmlReadMemory(p, Int32(buf.count), "input.svg", "UTF-8", opts)
@@ -46,7 +46,7 @@ public enum HTMLSafety {
     let bytes = Array(html.utf8)
     guard !bytes.isEmpty else { return [] }
     let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
-      buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
+      buf.baseAddress?.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
         let opts = Int32(HTML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
         return htmlReadMemory(p, Int32(buf.count), "input.html", "UTF-8", opts)
       }
