@@ -1,3 +1,4 @@
+import Foundation
 import SkelDocument
 
 /// Why a build failed. The CLI turns it into text and an exit code.
@@ -11,7 +12,6 @@ public enum BuildError: Error, Sendable {
 #if canImport(Glibc)
   import Glibc
 #endif
-import Foundation
 
 extension BuildError {
   /// A file-system failure as a stage error that says what was being done, on which path, and

@@ -11,9 +11,11 @@ extension SiteBuilder {
   func lockOutput(_ run: BuildRun) throws {
     guard let output = run.output else { throw BuildError.stage(name: "", message: "no output folder was checked") }
     let log = self.log, context = run.context
-    let writer = SiteWriter(output: output, log: { line in
-      if line.hasPrefix("warning: ") { context.warn(line) } else { log(line) }
-    })
+    let writer = SiteWriter(
+      output: output,
+      log: { line in
+        if line.hasPrefix("warning: ") { context.warn(line) } else { log(line) }
+      })
     run.lock = try writer.lock()
     writer.recover()
     run.writer = writer
@@ -81,7 +83,9 @@ extension SiteBuilder {
           guard written.hasImage else {
             throw BuildError.stage(
               name: "",
-              message: "\(d.directive.location): directive '\(d.label)' (\(d.directive.kind)) is declared a figure but its kind drew none from this result; please report this")
+              message:
+                "\(d.directive.location): directive '\(d.label)' (\(d.directive.kind)) is declared a figure but its kind drew none from this result; please report this"
+            )
           }
           run.figureCount += 1
           figureNumber += 1

@@ -66,7 +66,8 @@ enum CacheEntryFile {
   }
 
   static func encode(format: String, key: String, kind: String, payload: Data) -> Data {
-    let header = Header(format: format, key: key, kind: kind, engine: Engine.identity, bytes: payload.count, sha256: SHA256Hash.hex(payload))
+    let header = Header(
+      format: format, key: key, kind: kind, engine: Engine.identity, bytes: payload.count, sha256: SHA256Hash.hex(payload))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     var out = (try? encoder.encode(header)) ?? Data()  // plain strings and an Int: cannot fail
@@ -101,7 +102,9 @@ enum CacheEntryFile {
     if header.engine != Engine.identity { return .damaged("written by engine \(header.engine), not \(Engine.identity)") }
     let payload = data[(newline + 1)...]
     if payload.count != header.bytes {
-      return .damaged(payload.count < header.bytes ? "truncated: \(payload.count) of \(header.bytes) payload bytes" : "\(payload.count - header.bytes) bytes after the payload")
+      return .damaged(
+        payload.count < header.bytes
+          ? "truncated: \(payload.count) of \(header.bytes) payload bytes" : "\(payload.count - header.bytes) bytes after the payload")
     }
     if SHA256Hash.hex(payload) != header.sha256 { return .damaged("payload hash mismatch (the entry's content was changed)") }
     return .payload(Data(payload))

@@ -39,7 +39,9 @@ struct ReportLinks {
   }
 
   /// Builds the label table and checks every reference, citation and value: problems, warnings.
-  static func check(_ report: PlannedReport, reportsFolder: URL, root: URL, display: (URL) -> String) -> (ReportLinks, [Diagnostic], [Diagnostic]) {
+  static func check(_ report: PlannedReport, reportsFolder: URL, root: URL, display: (URL) -> String) -> (
+    ReportLinks, [Diagnostic], [Diagnostic]
+  ) {
     var links = ReportLinks()
     var problems: [Diagnostic] = [], warnings: [Diagnostic] = []
     links.authorYear = report.document.frontMatter.citationStyle == "author-year"
@@ -53,7 +55,10 @@ struct ReportLinks {
     // Warnings: figures without alt text, labels nobody references.
     for d in report.directives {
       if d.configured.common.alt.isEmpty, d.configured.presentation == .figure {
-        warnings.append(Diagnostic(.warning, at: d.directive.kindLocation, length: d.directive.kind.count, "figure '\(d.label)' has no :alt: text; a description is generated from its data"))
+        warnings.append(
+          Diagnostic(
+            .warning, at: d.directive.kindLocation, length: d.directive.kind.count,
+            "figure '\(d.label)' has no :alt: text; a description is generated from its data"))
       }
       if d.options.explicit.contains("label"), !referenced.contains(d.label) {
         let at = links.labels.targets[d.label]?.location ?? d.directive.location
@@ -70,7 +75,10 @@ struct ReportLinks {
     for d in report.directives {
       let isTable = d.configured.presentation == .table
       if isTable { table += 1 } else { figure += 1 }
-      let at = d.directive.options.first { $0.key == "label" }.map { SourceLocation(path: doc.source.path, line: $0.line, column: $0.value.column) } ?? d.directive.location
+      let at =
+        d.directive.options.first { $0.key == "label" }.map {
+          SourceLocation(path: doc.source.path, line: $0.line, column: $0.value.column)
+        } ?? d.directive.location
       labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
     }
     labels.duplicates = []  // duplicate directive labels are reported by the parser
@@ -95,7 +103,8 @@ struct ReportLinks {
       for r in p.references {
         referenced.insert(r.label)
         if labels.targets[r.label] == nil {
-          let suggestion = Suggestion.didYouMean(r.label, among: known).replacingOccurrences(of: "'", with: "'@").replacingOccurrences(of: "'@?", with: "'?")
+          let suggestion = Suggestion.didYouMean(r.label, among: known).replacingOccurrences(of: "'", with: "'@").replacingOccurrences(
+            of: "'@?", with: "'?")
           problems.append(Diagnostic(at: r.location, length: r.label.count + 1, "unknown reference '@\(r.label)'\(suggestion)"))
         }
       }
@@ -105,10 +114,16 @@ struct ReportLinks {
           referenced.insert(value.label)
           if !report.directives.contains(where: { $0.label == value.label }) {
             let labels = report.directives.map(\.label)
-            problems.append(Diagnostic(at: v.location, length: value.label.count, "inline value: no directive labelled '\(value.label)'\(Suggestion.didYouMean(value.label, among: labels))"))
+            problems.append(
+              Diagnostic(
+                at: v.location, length: value.label.count,
+                "inline value: no directive labelled '\(value.label)'\(Suggestion.didYouMean(value.label, among: labels))"))
           }
         } catch {
-          problems.append(Diagnostic(at: SourceLocation(path: v.location.path, line: v.location.line, column: v.location.column + error.offset), "inline value: \(error.message)"))
+          problems.append(
+            Diagnostic(
+              at: SourceLocation(path: v.location.path, line: v.location.line, column: v.location.column + error.offset),
+              "inline value: \(error.message)"))
         }
       }
     }
@@ -125,7 +140,11 @@ struct ReportLinks {
     let url = URL(fileURLWithPath: doc.source.path, relativeTo: root).deletingLastPathComponent().appendingPathComponent(file)
     let at = doc.frontMatter.bibliographyLocation ?? SourceLocation(path: doc.source.path, line: 1, column: 1)
     if let outside = SiteBuilder.outside(url, folder: SiteBuilder.folder(of: reportsFolder)) {
-      problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' resolves to \(outside), outside the reports folder \(display(reportsFolder)); only files inside it are read"))
+      problems.append(
+        Diagnostic(
+          at: at, length: file.count,
+          "bibliography '\(file)' resolves to \(outside), outside the reports folder \(display(reportsFolder)); only files inside it are read"
+        ))
     } else if let data = try? Data(contentsOf: url), case .failure(let notUTF8) = SourceDecoding.decode(data, path: display(url)) {
       problems.append(notUTF8)  // at the first byte that is not UTF-8, in the .bib file
     } else if let text = (try? String(contentsOf: url, encoding: .utf8)).map(SourceFile.normalized) {  // CRLF, no sentinel
@@ -135,11 +154,15 @@ struct ReportLinks {
         let bibPath = display(url)
         for e in bib.entries.values.sorted(by: { $0.line < $1.line }) {
           for d in bib.link(e).dropped {
-            warnings.append(Diagnostic(.warning, at: SourceLocation(path: bibPath, line: d.position.line, column: d.position.column), length: d.field.count, d.message))
+            warnings.append(
+              Diagnostic(
+                .warning, at: SourceLocation(path: bibPath, line: d.position.line, column: d.position.column), length: d.field.count,
+                d.message))
           }
         }
       } catch {
-        problems.append(Diagnostic(at: SourceLocation(path: display(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
+        problems.append(
+          Diagnostic(at: SourceLocation(path: display(url), line: error.line, column: error.column), "BibTeX: \(error.message)"))
       }
     } else {
       problems.append(Diagnostic(at: at, length: file.count, "bibliography '\(file)' not found (looked for \(display(url)))"))
@@ -152,12 +175,18 @@ struct ReportLinks {
       for (key, location) in zip(c.keys, c.locations) {
         guard let bib = bibliography else {
           if report.document.frontMatter.bibliography == nil {
-            problems.append(Diagnostic(at: location, length: key.count, "citation '@\(key)' but the report has no bibliography: add 'bibliography: refs.bib' to the front matter"))
+            problems.append(
+              Diagnostic(
+                at: location, length: key.count,
+                "citation '@\(key)' but the report has no bibliography: add 'bibliography: refs.bib' to the front matter"))
           }
           continue
         }
         if bib.entries[key] == nil {
-          problems.append(Diagnostic(at: location, length: key.count, "unknown citation key '\(key)'\(Suggestion.didYouMean(key, among: bib.entries.keys.sorted()))"))
+          problems.append(
+            Diagnostic(
+              at: location, length: key.count,
+              "unknown citation key '\(key)'\(Suggestion.didYouMean(key, among: bib.entries.keys.sorted()))"))
         } else if !citationOrder.contains(key) {
           citationOrder.append(key)
         }
@@ -170,7 +199,8 @@ struct ReportLinks {
     var problems: [Diagnostic] = []
     let texts = protections(report).map { p in
       p.values.map { v -> String in
-        guard let value = try? InlineValue(parsing: v.expression), let k = report.directives.firstIndex(where: { $0.label == value.label }) else { return "?" }
+        guard let value = try? InlineValue(parsing: v.expression), let k = report.directives.firstIndex(where: { $0.label == value.label })
+        else { return "?" }
         do { return try value.evaluate(results[k]) } catch let error as InlineValue.EvaluationError {
           problems.append(Diagnostic(at: v.location, length: v.expression.count, "inline value '\(v.expression)': \(error.message)"))
           return "?"

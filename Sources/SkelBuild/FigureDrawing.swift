@@ -19,7 +19,9 @@ public enum FigureDrawing {
   }
 
   /// `result[i][j]`: request i drawn in its format j.
-  public static func draw(_ requests: [Request], backend: FigureBackend, pixelsPerPoint: Double, compute: Compute) -> [[Result<[UInt8], Error>]] {
+  public static func draw(_ requests: [Request], backend: FigureBackend, pixelsPerPoint: Double, compute: Compute) -> [[Result<
+    [UInt8], Error
+  >]] {
     func cost(_ f: ImageFormat) -> Int {
       switch f {
       case .pdf: return 0
@@ -29,10 +31,13 @@ public enum FigureDrawing {
     }
     let jobs = requests.indices.flatMap { i in requests[i].formats.indices.map { (request: i, format: $0) } }
       .sorted { (cost(requests[$0.request].formats[$0.format]), $0.request) < (cost(requests[$1.request].formats[$1.format]), $1.request) }
-    let scenes = compute.map(requests.count) { i in FigureLayout(theme: requests[i].theme, measurer: backend).scene(for: requests[i].figure) }
+    let scenes = compute.map(requests.count) { i in FigureLayout(theme: requests[i].theme, measurer: backend).scene(for: requests[i].figure)
+    }
     let drawn = compute.map(jobs.count) { k in
       let job = jobs[k]
-      return Result { try backend.render(scenes[job.request], as: requests[job.request].formats[job.format], pixelsPerPoint: pixelsPerPoint) }
+      return Result {
+        try backend.render(scenes[job.request], as: requests[job.request].formats[job.format], pixelsPerPoint: pixelsPerPoint)
+      }
     }
     var out = requests.map { r in [Result<[UInt8], Error>](repeating: .success([]), count: r.formats.count) }
     for (job, result) in zip(jobs, drawn) { out[job.request][job.format] = result }

@@ -50,7 +50,9 @@ public struct KatexRenderer: Sendable {
     guard let executable = Self.locate(nodePath) else {
       throw BuildError.stage(
         name: "Typeset math",
-        message: "cannot start node for KaTeX: '\(nodePath)' is not an executable file\(nodePath.contains("/") ? "" : " on PATH (\(ProcessInfo.processInfo.environment["PATH"] ?? "PATH is not set"))"); run 'make site' to install nodejs and katex")
+        message:
+          "cannot start node for KaTeX: '\(nodePath)' is not an executable file\(nodePath.contains("/") ? "" : " on PATH (\(ProcessInfo.processInfo.environment["PATH"] ?? "PATH is not set"))"); run 'make site' to install nodejs and katex"
+      )
     }
     let process = Process()
     process.executableURL = executable
@@ -63,7 +65,11 @@ public struct KatexRenderer: Sendable {
     process.standardOutput = output
     process.standardError = errors
     do { try process.run() } catch {
-      throw BuildError.stage(name: "Typeset math", message: "cannot start node for KaTeX (\(BuildError.describe(error, doing: "running", path: executable.path))); run 'make site' to install it")
+      throw BuildError.stage(
+        name: "Typeset math",
+        message:
+          "cannot start node for KaTeX (\(BuildError.describe(error, doing: "running", path: executable.path))); run 'make site' to install it"
+      )
     }
     var payload = Data()
     for r in requests {
@@ -88,10 +94,13 @@ public struct KatexRenderer: Sendable {
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
       let stderrLines = String(decoding: errData.collect(), as: UTF8.self).split(separator: "\n")
-      let firstLine = stderrLines.first(where: { $0.contains("Error") }) ?? stderrLines.first
-        ?? Substring("node exited with status \(process.terminationStatus)\(writeFailure.error.map { " (writing the formulas failed: \($0))" } ?? "")")
+      let firstLine =
+        stderrLines.first(where: { $0.contains("Error") }) ?? stderrLines.first
+        ?? Substring(
+          "node exited with status \(process.terminationStatus)\(writeFailure.error.map { " (writing the formulas failed: \($0))" } ?? "")")
       // node dumps KaTeX's minified source on failure: report one line only (stack.md §7).
-      throw BuildError.stage(name: "Typeset math", message: "KaTeX failed: \(firstLine.prefix(200)); is Debian's 'katex' package installed? run 'make site'")
+      throw BuildError.stage(
+        name: "Typeset math", message: "KaTeX failed: \(firstLine.prefix(200)); is Debian's 'katex' package installed? run 'make site'")
     }
     let lines = data.split(separator: 0x0A)
     guard lines.count == requests.count else {
@@ -102,7 +111,9 @@ public struct KatexRenderer: Sendable {
       guard let obj = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: String] else {
         throw BuildError.stage(
           name: "Typeset math",
-          message: "node (\(executable.path)) did not answer as KaTeX does: '\(String(decoding: line.prefix(80), as: UTF8.self))'; is Debian's 'nodejs' and 'katex' installed? run 'make site'")
+          message:
+            "node (\(executable.path)) did not answer as KaTeX does: '\(String(decoding: line.prefix(80), as: UTF8.self))'; is Debian's 'nodejs' and 'katex' installed? run 'make site'"
+        )
       }
       if let html = obj["html"] { return .html(html) }
       return .error(obj["error"] ?? "unknown KaTeX error")
@@ -131,8 +142,16 @@ extension KatexRenderer {
 final class WriteFailure: @unchecked Sendable {
   private let lock = NSLock()
   private var stored: Error?
-  func set(_ e: Error) { lock.lock(); stored = e; lock.unlock() }
-  var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
+  func set(_ e: Error) {
+    lock.lock()
+    stored = e
+    lock.unlock()
+  }
+  var error: Error? {
+    lock.lock()
+    defer { lock.unlock() }
+    return stored
+  }
 }
 
 /// Drains a pipe in the background so a chatty child never blocks on a full stderr.

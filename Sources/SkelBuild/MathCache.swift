@@ -93,7 +93,10 @@ struct MathCache {
     guard let file else { return }
     var entries: [Stored.Entry] = []
     for (text, e) in html.sorted(by: { $0.key < $1.key }) {
-      entries.append(Stored.Entry(tex: e.request.tex, display: e.request.display, macros: e.request.macros, html: e.html, sha256: Self.hash(request: text, html: e.html)))
+      entries.append(
+        Stored.Entry(
+          tex: e.request.tex, display: e.request.display, macros: e.request.macros, html: e.html,
+          sha256: Self.hash(request: text, html: e.html)))
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
@@ -105,7 +108,8 @@ struct MathCache {
   static func requestText(_ r: KatexRenderer.Request) -> String { requestText(tex: r.tex, display: r.display, macros: r.macros) }
 
   static func requestText(tex: String, display: Bool, macros: [String: String]) -> String {
-    tex + "\u{1}" + (display ? "D" : "I") + "\u{1}" + macros.sorted { $0.key < $1.key }.map { $0.key + "\u{3}" + $0.value }.joined(separator: "\u{2}")
+    tex + "\u{1}" + (display ? "D" : "I") + "\u{1}"
+      + macros.sorted { $0.key < $1.key }.map { $0.key + "\u{3}" + $0.value }.joined(separator: "\u{2}")
   }
 
   static func hash(request: String, html: String) -> String { SHA256Hash.hex(request + "\u{0}" + html) }

@@ -54,30 +54,59 @@ public enum OutputSafety {
     let o = try realPath(output, cwd: cwd)
     let name = "'\(given)'" + (o == given ? "" : " (\(o))")
     let c = try realPath(cwd, cwd: cwd)
-    if o == c { throw Refusal("refusing to build into \(name): it is the working folder; a build replaces its output folder as a whole, so choose a folder of its own, such as _site") }
-    if isInside(c, o) { throw Refusal("refusing to build into \(name): it contains the working folder \(c); a build replaces its output folder as a whole, so choose a folder of its own, such as _site") }
-    let guarded = [("the reports folder", reports)] + (templates.map { [("the templates folder", $0)] } ?? []) + caches.map { ("the cache folder", $0) }
+    if o == c {
+      throw Refusal(
+        "refusing to build into \(name): it is the working folder; a build replaces its output folder as a whole, so choose a folder of its own, such as _site"
+      )
+    }
+    if isInside(c, o) {
+      throw Refusal(
+        "refusing to build into \(name): it contains the working folder \(c); a build replaces its output folder as a whole, so choose a folder of its own, such as _site"
+      )
+    }
+    let guarded =
+      [("the reports folder", reports)] + (templates.map { [("the templates folder", $0)] } ?? []) + caches.map { ("the cache folder", $0) }
     for (what, url) in guarded {
       let p = try realPath(url, cwd: cwd)
       if case .file = state(p) {  // a single report, a cache file: the output must not hold it
-        if o == p || isInside(p, o) { throw Refusal("refusing to build into \(name): it \(o == p ? "is" : "contains") \(what == "the reports folder" ? "the report" : what) \(p); a build replaces its output folder as a whole") }
+        if o == p || isInside(p, o) {
+          throw Refusal(
+            "refusing to build into \(name): it \(o == p ? "is" : "contains") \(what == "the reports folder" ? "the report" : what) \(p); a build replaces its output folder as a whole"
+          )
+        }
         continue
       }
-      if o == p { throw Refusal("refusing to build into \(name): it is \(what); a build replaces its output folder as a whole, so choose a folder of its own, such as _site") }
-      if isInside(o, p) { throw Refusal("refusing to build into \(name): it lies inside \(what) \(p); a build replaces its output folder as a whole, so choose a folder outside it, such as _site") }
+      if o == p {
+        throw Refusal(
+          "refusing to build into \(name): it is \(what); a build replaces its output folder as a whole, so choose a folder of its own, such as _site"
+        )
+      }
+      if isInside(o, p) {
+        throw Refusal(
+          "refusing to build into \(name): it lies inside \(what) \(p); a build replaces its output folder as a whole, so choose a folder outside it, such as _site"
+        )
+      }
       if isInside(p, o) {
         if what == "the cache folder" {
-          throw Refusal("the cache folder \(p) lies inside the output \(name); every build replaces the output, so the cache would be lost: choose a --cache-dir outside it")
+          throw Refusal(
+            "the cache folder \(p) lies inside the output \(name); every build replaces the output, so the cache would be lost: choose a --cache-dir outside it"
+          )
         }
-        throw Refusal("refusing to build into \(name): it contains \(what) \(p); a build replaces its output folder as a whole, so choose a folder of its own, such as _site")
+        throw Refusal(
+          "refusing to build into \(name): it contains \(what) \(p); a build replaces its output folder as a whole, so choose a folder of its own, such as _site"
+        )
       }
     }
     switch state(o) {
     case .missing, .empty, .site: return o
     case .file:
-      throw Refusal("refusing to build into \(name): it is an existing file, not a folder; a build writes a folder there, so remove the file or choose another output")
+      throw Refusal(
+        "refusing to build into \(name): it is an existing file, not a folder; a build writes a folder there, so remove the file or choose another output"
+      )
     case .foreign:
-      throw Refusal("refusing to build into \(name): it is a folder that skelreport did not write (it has no \(markerName) marker) and it is not empty; a build would replace everything in it. Remove it yourself or choose another output (a site from before this rule must be removed once)")
+      throw Refusal(
+        "refusing to build into \(name): it is a folder that skelreport did not write (it has no \(markerName) marker) and it is not empty; a build would replace everything in it. Remove it yourself or choose another output (a site from before this rule must be removed once)"
+      )
     }
   }
 
@@ -89,7 +118,8 @@ public enum OutputSafety {
     let given = output.relativePath
     let o = try realPath(output, cwd: cwd)
     let name = "'\(given)'" + (o == given ? "" : " (\(o))")
-    let guarded = [("the reports folder", reports)] + (templates.map { [("the templates folder", $0)] } ?? []) + caches.map { ("the cache folder", $0) }
+    let guarded =
+      [("the reports folder", reports)] + (templates.map { [("the templates folder", $0)] } ?? []) + caches.map { ("the cache folder", $0) }
     for (what, url) in guarded {
       var p = try realPath(url, cwd: cwd)
       if case .file = state(p) {
@@ -97,7 +127,9 @@ public enum OutputSafety {
         p = (p as NSString).deletingLastPathComponent  // a single report: its folder
       }
       if o == p || isInside(o, p) {
-        throw Refusal("refusing to write figures into \(name): it is or lies inside \(what) \(p); figures go to a folder outside the reports, templates and cache, such as figures")
+        throw Refusal(
+          "refusing to write figures into \(name): it is or lies inside \(what) \(p); figures go to a folder outside the reports, templates and cache, such as figures"
+        )
       }
     }
     if case .file = state(o) {

@@ -28,7 +28,9 @@ struct PageRenderer {
       do {
         try lib.register(text, named: String(name.dropLast(".mustache".count)))
       } catch let error as MustacheTemplate.ParserError {
-        throw BuildError.stage(name: "Render pages", message: "\(url.path):\(error.context.lineNumber):\(error.context.columnNumber): template error: \(error.error)")
+        throw BuildError.stage(
+          name: "Render pages",
+          message: "\(url.path):\(error.context.lineNumber):\(error.context.columnNumber): template error: \(error.error)")
       }
     }
     for required in ["page", "index"] where lib.getTemplate(named: required) == nil {

@@ -1,6 +1,6 @@
 import Foundation
-import SkelExperiments
 import SkelEngineStamp
+import SkelExperiments
 
 /// Experiment results stored by key (content-addressed: engine, kind, options, seed), one file
 /// each (`<key>.json`), written atomically. Entries are never deleted by a build, so a failed or
@@ -90,25 +90,38 @@ public struct ResultCache: Sendable {
 
   /// The result in a verified payload, checked for the shape every result has.
   static func decode(_ payload: Data) -> Result<Entry, Problem> {
-    guard let stored = try? JSONDecoder().decode(Stored.self, from: payload) else { return .failure(Problem(reason: "payload is not a result")) }
+    guard let stored = try? JSONDecoder().decode(Stored.self, from: payload) else {
+      return .failure(Problem(reason: "payload is not a result"))
+    }
     var result = stored.result
     result.series = []
     for s in stored.series {
-      guard let x = unpack(s.x), let y = unpack(s.y) else { return .failure(Problem(reason: "series '\(s.name)': number data of a length not a multiple of 8 bytes")) }
+      guard let x = unpack(s.x), let y = unpack(s.y) else {
+        return .failure(Problem(reason: "series '\(s.name)': number data of a length not a multiple of 8 bytes"))
+      }
       guard x.count == y.count else { return .failure(Problem(reason: "series '\(s.name)': \(x.count) x values but \(y.count) y values")) }
       guard x.allSatisfy(\.isFinite) else { return .failure(Problem(reason: "series '\(s.name)': non-finite x value")) }
       var yerr: [Double]?
       if let e = s.yerr {
-        guard let u = unpack(e), u.count == y.count else { return .failure(Problem(reason: "series '\(s.name)': standard errors do not match the \(y.count) y values")) }
+        guard let u = unpack(e), u.count == y.count else {
+          return .failure(Problem(reason: "series '\(s.name)': standard errors do not match the \(y.count) y values"))
+        }
         yerr = u
       }
       result.series.append(SeriesData(name: s.name, x: x, y: y, yerr: yerr, role: s.role, family: s.family, parameters: s.parameters))
     }
     if let g = stored.grid {
-      guard let xs = unpack(g.x), let ys = unpack(g.y), let flat = unpack(g.values) else { return .failure(Problem(reason: "grid '\(g.name)': number data of a length not a multiple of 8 bytes")) }
-      guard flat.count == xs.count * ys.count else { return .failure(Problem(reason: "grid '\(g.name)': \(flat.count) values for \(ys.count) × \(xs.count)")) }
-      guard xs.allSatisfy(\.isFinite), ys.allSatisfy(\.isFinite) else { return .failure(Problem(reason: "grid '\(g.name)': non-finite axis value")) }
-      result.grid = GridData(name: g.name, x: xs, y: ys, values: (0..<ys.count).map { Array(flat[($0 * xs.count)..<(($0 + 1) * xs.count)]) })
+      guard let xs = unpack(g.x), let ys = unpack(g.y), let flat = unpack(g.values) else {
+        return .failure(Problem(reason: "grid '\(g.name)': number data of a length not a multiple of 8 bytes"))
+      }
+      guard flat.count == xs.count * ys.count else {
+        return .failure(Problem(reason: "grid '\(g.name)': \(flat.count) values for \(ys.count) × \(xs.count)"))
+      }
+      guard xs.allSatisfy(\.isFinite), ys.allSatisfy(\.isFinite) else {
+        return .failure(Problem(reason: "grid '\(g.name)': non-finite axis value"))
+      }
+      result.grid = GridData(
+        name: g.name, x: xs, y: ys, values: (0..<ys.count).map { Array(flat[($0 * xs.count)..<(($0 + 1) * xs.count)]) })
     }
     guard stored.seconds.isFinite, stored.seconds >= 0 else { return .failure(Problem(reason: "invalid run time")) }
     return .success(Entry(result: result, seconds: stored.seconds))
@@ -122,9 +135,13 @@ public struct ResultCache: Sendable {
     let stored = Stored(
       result: stripped,
       series: entry.result.series.map {
-        Stored.Series(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), yerr: $0.yerr.map(Self.pack), role: $0.role, family: $0.family, parameters: $0.parameters)
+        Stored.Series(
+          name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), yerr: $0.yerr.map(Self.pack), role: $0.role, family: $0.family,
+          parameters: $0.parameters)
       },
-      grid: entry.result.grid.map { Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 })) },
+      grid: entry.result.grid.map {
+        Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 }))
+      },
       seconds: entry.seconds)
     guard let payload = try? JSONEncoder().encode(stored) else { return nil }
     return CacheEntryFile.encode(format: format, key: key, kind: kind, payload: payload)

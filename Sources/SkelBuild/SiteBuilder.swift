@@ -1,7 +1,7 @@
 import Foundation
 import SkelDocument
-import SkelMath
 import SkelExperiments
+import SkelMath
 import SkelPlot
 
 /// Everything a build needs, passed in (nothing read from the command line or globals).
@@ -170,7 +170,9 @@ public struct SiteBuilder {
     let folder = Self.folder(of: configuration.reports)
     let escapes = urls.compactMap { url in
       Self.outside(url, folder: folder).map {
-        Diagnostic(at: SourceLocation(path: displayPath(url), line: 1, column: 1), "report resolves to \($0), outside the reports folder \(displayPath(folder)); it is not read or published")
+        Diagnostic(
+          at: SourceLocation(path: displayPath(url), line: 1, column: 1),
+          "report resolves to \($0), outside the reports folder \(displayPath(folder)); it is not read or published")
       }
     }
     if !escapes.isEmpty { throw BuildError.diagnostics(escapes.sorted(), sources: [:]) }
@@ -234,12 +236,24 @@ public struct SiteBuilder {
     tally.problems += context.readProblems
     let names = Dictionary(grouping: plans, by: { $0.document.name }).filter { $0.value.count > 1 }
     for (name, dupes) in names {
-      tally.problems.append(Diagnostic(at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"))
+      tally.problems.append(
+        Diagnostic(
+          at: SourceLocation(path: dupes[1].document.source.path, line: 1, column: 1), "report name '\(name)' is used by more than one file"
+        ))
     }
     let sourceTable = Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) })
     var problems = tally.problems
-    if configuration.strict { problems += tally.warnings.map { var d = $0; d.severity = .error; d.message += " (--strict)"; return d } }
-    if !problems.isEmpty { throw BuildError.diagnostics((problems + (configuration.strict ? [] : tally.warnings)).sorted(), sources: sourceTable) }
+    if configuration.strict {
+      problems += tally.warnings.map {
+        var d = $0
+        d.severity = .error
+        d.message += " (--strict)"
+        return d
+      }
+    }
+    if !problems.isEmpty {
+      throw BuildError.diagnostics((problems + (configuration.strict ? [] : tally.warnings)).sorted(), sources: sourceTable)
+    }
     context.warn(contentsOf: tally.warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
     return plans
   }
@@ -282,7 +296,8 @@ public struct SiteBuilder {
     let captionTree = MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML)
     tally.warnings += DocumentParser.markupWarnings(captionTree, captionMath, path: path)
     return PlannedDirective(
-      directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key, captionMath: captionMath)
+      directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key,
+      captionMath: captionMath)
   }
 
   /// `<kind>-<n>`, or `<kind>-<n>-<m>` when that is taken.
@@ -305,11 +320,12 @@ public struct SiteBuilder {
     guard tally.buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !tally.totalReported else { return }
     tally.totalReported = true
     let total = Cost.formatSeconds(tally.buildSeconds), limit = Cost.formatSeconds(configuration.maxBuildSeconds)
-    tally.problems.append(Diagnostic(
-      at: d.kindLocation, length: d.kind.count,
-      "with directive '\(label)' (\(d.kind)) the build would need about \(total) of work in total; the budget is \(limit) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"))
+    tally.problems.append(
+      Diagnostic(
+        at: d.kindLocation, length: d.kind.count,
+        "with directive '\(label)' (\(d.kind)) the build would need about \(total) of work in total; the budget is \(limit) (\(Int(configuration.maxBuildSeconds / 60)) minutes, 6 × --max-minutes)"
+      ))
   }
-
 
   /// The kind's estimate against the budget: an error at the driving option (or the kind name)
   /// stating the estimate and its driver. Memory is also capped by the machine's physical memory,
@@ -326,12 +342,22 @@ public struct SiteBuilder {
     let limit = min(budget.bytes, machine)
     if (cost.bytes ?? .max) > limit {
       let (loc, len) = at(cost.memoryDriver)
-      let why = limit < budget.bytes ? "this machine has \(Cost.formatBytes(machine))" : "the budget is \(Cost.formatBytes(budget.bytes)) (--max-memory)"
-      out.append(Diagnostic(at: loc, length: len, "directive '\(label)' (\(d.kind)) would need about \(Cost.formatBytes(cost.bytes)) of memory (\(cost.memoryDriver.description)); \(why)"))
+      let why =
+        limit < budget.bytes
+        ? "this machine has \(Cost.formatBytes(machine))" : "the budget is \(Cost.formatBytes(budget.bytes)) (--max-memory)"
+      out.append(
+        Diagnostic(
+          at: loc, length: len,
+          "directive '\(label)' (\(d.kind)) would need about \(Cost.formatBytes(cost.bytes)) of memory (\(cost.memoryDriver.description)); \(why)"
+        ))
     }
     if !(cost.seconds <= budget.seconds) {
       let (loc, len) = at(cost.workDriver)
-      out.append(Diagnostic(at: loc, length: len, "directive '\(label)' (\(d.kind)) would need about \(Cost.formatSeconds(cost.seconds)) of work (\(cost.workDriver.description)); the budget is \(Cost.formatSeconds(budget.seconds)) (--max-minutes)"))
+      out.append(
+        Diagnostic(
+          at: loc, length: len,
+          "directive '\(label)' (\(d.kind)) would need about \(Cost.formatSeconds(cost.seconds)) of work (\(cost.workDriver.description)); the budget is \(Cost.formatSeconds(budget.seconds)) (--max-minutes)"
+        ))
     }
     return (cost, out)
   }
@@ -358,7 +384,9 @@ public struct SiteBuilder {
       line.finish()
     } catch {
       let source = report.document.source
-      throw BuildError.diagnostics([Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' failed: \(error)")], sources: [source.path: source])
+      throw BuildError.diagnostics(
+        [Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' failed: \(error)")],
+        sources: [source.path: source])
     }
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -374,7 +402,13 @@ public struct SiteBuilder {
     guard !bad.isEmpty else { return }
     let list = bad.map { "'\($0.name)' (\($0.count) of \($0.of) points)" }.joined(separator: ", ")
     let source = report.document.source
-    throw BuildError.diagnostics([Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' computed NaN or infinite values in series \(list); nothing is published with them (check the activation and the ranges of the options)")], sources: [source.path: source])
+    throw BuildError.diagnostics(
+      [
+        Diagnostic(
+          at: d.directive.kindLocation, length: d.directive.kind.count,
+          "directive '\(d.label)' computed NaN or infinite values in series \(list); nothing is published with them (check the activation and the ranges of the options)"
+        )
+      ], sources: [source.path: source])
   }
 
   func typeset(_ plans: [PlannedReport], tables: [[MathProtection?]], sources: [SourceFile], context: BuildContext) throws -> TypesetMath {
@@ -390,7 +424,9 @@ public struct SiteBuilder {
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
     // Typeset formulas are cached (math.json); node starts only for formulas not seen before.
     // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
-    var known = MathCache(file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex, warn: { context.warn($0.formatted(displayPath)) })
+    var known = MathCache(
+      file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex,
+      warn: { context.warn($0.formatted(displayPath)) })
     let missing = unique.filter { known[$0] == nil }
     let fresh = try configuration.katex.render(missing)
     var table: [KatexRenderer.Request: KatexRenderer.Output] = [:]
@@ -436,7 +472,11 @@ public struct SiteBuilder {
   /// Rendered figures are cached by what determines their bytes: the result's key, the size, the
   /// theme, the format and the resolution. A warm rebuild draws nothing.
   func figureKey(_ d: PlannedDirective, dark: Bool, format: ImageFormat) -> String {
-    ContentHash.hex([d.key, d.configured.common.size.typed.canonical, "\(dark ? darkTheme : theme)", format.rawValue, "\(configuration.pngPixelsPerPoint)"].joined(separator: "|"))
+    ContentHash.hex(
+      [
+        d.key, d.configured.common.size.typed.canonical, "\(dark ? darkTheme : theme)", format.rawValue,
+        "\(configuration.pngPixelsPerPoint)",
+      ].joined(separator: "|"))
   }
 
   var figureCache: URL? { configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") } }
@@ -462,7 +502,8 @@ public struct SiteBuilder {
           for (isDark, format) in renders(d) where isDark == dark {
             let key = figureKey(d, dark: dark, format: format)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) }) {
+            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) })
+            {
               images[key] = bytes
               continue
             }
@@ -476,7 +517,8 @@ public struct SiteBuilder {
         }
       }
     }
-    let drawn = FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
+    let drawn = FigureDrawing.draw(
+      requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
@@ -486,16 +528,22 @@ public struct SiteBuilder {
           FigureCache(directory: figureCache).store(bytes, key: image.key, format: format)
         case .failure(let error):
           if image.dark { continue }
-          throw BuildError.stage(name: "", message: "\(image.directive.directive.location): cannot draw '\(image.directive.label)' as \(format.rawValue): \(error)")
+          throw BuildError.stage(
+            name: "",
+            message: "\(image.directive.directive.location): cannot draw '\(image.directive.label)' as \(format.rawValue): \(error)")
         }
       }
     }
     return images
   }
 
-  func writeFigure(_ d: PlannedDirective, figure: Figure?, result r: ExperimentResultWithTime, report: PlannedReport, images: [String: [UInt8]], into files: inout [String: [UInt8]]) throws -> WrittenFigure {
+  func writeFigure(
+    _ d: PlannedDirective, figure: Figure?, result r: ExperimentResultWithTime, report: PlannedReport, images: [String: [UInt8]],
+    into files: inout [String: [UInt8]]
+  ) throws -> WrittenFigure {
     let dir = report.document.name + "/"
-    files[dir + d.label + ".json"] = try FigureData.json(d, result: r.result, seconds: configuration.reproducible ? 0 : r.seconds, report: report.document.name)
+    files[dir + d.label + ".json"] = try FigureData.json(
+      d, result: r.result, seconds: configuration.reproducible ? 0 : r.seconds, report: report.document.name)
     files[dir + d.label + ".csv"] = FigureData.csv(r.result)
     guard let figure else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
@@ -580,7 +628,9 @@ extension SiteBuilder {
         labels.append(d.label)
         requests.append(FigureDrawing.Request(figure: figure, theme: .print, formats: formats))
       }
-      for (label, images) in zip(labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72, compute: configuration.compute)) {
+      for (label, images) in zip(
+        labels, FigureDrawing.draw(requests, backend: backend, pixelsPerPoint: 300 / 72, compute: configuration.compute))
+      {
         for (f, image) in zip(formats, images) {
           let url = directory.appendingPathComponent("\(label).\(f.rawValue)")
           let bytes: [UInt8]
@@ -599,7 +649,8 @@ extension SiteBuilder {
 
   func writeValues(_ macros: [(String, String, String)], to directory: URL, _ run: BuildRun) throws {
     guard !macros.isEmpty else { return }
-    let tex = "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
+    let tex =
+      "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
       + macros.map { "\\newcommand{\\\($0.0)}{\(ValuesTeX.escape($0.1))} % \($0.2)" }.joined(separator: "\n") + "\n"
     let url = directory.appendingPathComponent("values.tex")
     do { try Data(tex.utf8).write(to: url, options: .atomic) } catch {
@@ -645,8 +696,6 @@ enum ValuesTeX {
   }
 }
 
-
-
 /// The progress line of a long-running directive: silent for the first second, then at most
 /// one line every two seconds (`  fig-x (<kind>) 40% after 3.1 s`), and a last line when
 /// it ends if it printed any.
@@ -677,7 +726,8 @@ final class ProgressLine: @unchecked Sendable {
   func finish() {
     lock.lock()
     defer { lock.unlock() }
-    if printed { log(String(format: "      %@ (%@) done in %.1f s", label, kind, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)) }
+    if printed {
+      log(String(format: "      %@ (%@) done in %.1f s", label, kind, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+    }
   }
 }
-

@@ -142,7 +142,8 @@ public struct SiteWriter: Sendable {
       switch OutputSafety.state(path) {
       case .site, .empty: found.append((path, kind, ms))
       case .foreign where Self.holdsOnlyAPartialMarker(path): found.append((path, kind, ms))  // killed while writing it
-      default: log("warning: \(path) looks like a leftover of an interrupted build but is not ours (no \(OutputSafety.markerName)); left alone")
+      default:
+        log("warning: \(path) looks like a leftover of an interrupted build but is not ours (no \(OutputSafety.markerName)); left alone")
       }
     }
     if OutputSafety.state(outPath) == .missing,
@@ -190,7 +191,9 @@ public struct SiteWriter: Sendable {
     for entry in names where entry != OutputSafety.markerName {
       do { try fm.removeItem(atPath: path + "/" + entry) } catch { throw Self.failure("remove", path + "/" + entry, error) }
     }
-    if unlink(path + "/" + OutputSafety.markerName) != 0, errno != ENOENT { throw Self.failure("remove", path + "/" + OutputSafety.markerName) }
+    if unlink(path + "/" + OutputSafety.markerName) != 0, errno != ENOENT {
+      throw Self.failure("remove", path + "/" + OutputSafety.markerName)
+    }
     if rmdir(path) != 0 { throw Self.failure("remove the folder", path) }
   }
 
@@ -206,7 +209,9 @@ public struct SiteWriter: Sendable {
     switch OutputSafety.state(outPath) {
     case .missing, .empty, .site: break
     case .file: throw OutputSafety.Refusal("refusing to replace \(outPath): it is now an existing file, not a site folder")
-    case .foreign: throw OutputSafety.Refusal("refusing to replace \(outPath): it is now a folder that skelreport did not write (no \(OutputSafety.markerName) marker)")
+    case .foreign:
+      throw OutputSafety.Refusal(
+        "refusing to replace \(outPath): it is now a folder that skelreport did not write (no \(OutputSafety.markerName) marker)")
     }
     for path in Array(files.keys) + Array(copies.keys) {
       let parts = path.split(separator: "/", omittingEmptySubsequences: false)

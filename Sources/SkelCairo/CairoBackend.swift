@@ -70,21 +70,28 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     switch format {
     case .png:
       let w = Int32((scene.width * pixelsPerPoint).rounded()), h = Int32((scene.height * pixelsPerPoint).rounded())
-      guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h) else { throw CairoError.surface("cannot create image surface") }
+      guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h) else {
+        throw CairoError.surface("cannot create image surface")
+      }
       defer { cairo_surface_destroy(surface) }
       try draw(scene, on: surface, scale: pixelsPerPoint)
       cairo_surface_flush(surface)
       guard let data = cairo_image_surface_get_data(surface) else { throw CairoError.surface("image surface has no data") }
-      return try PNGEncoder.encode(argb32: data, width: Int(w), height: Int(h), stride: Int(cairo_image_surface_get_stride(surface)), pixelsPerPoint: pixelsPerPoint)
+      return try PNGEncoder.encode(
+        argb32: data, width: Int(w), height: Int(h), stride: Int(cairo_image_surface_get_stride(surface)), pixelsPerPoint: pixelsPerPoint)
     case .svg:
-      guard let surface = cairo_svg_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else { throw CairoError.surface("cannot create SVG surface") }
+      guard let surface = cairo_svg_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else {
+        throw CairoError.surface("cannot create SVG surface")
+      }
       cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
       try draw(scene, on: surface, scale: 1, imageDensity: Self.vectorImageDensity)
       cairo_surface_finish(surface)
       cairo_surface_destroy(surface)
       return Self.normalizeSVG(sink.bytes)
     case .pdf:
-      guard let surface = cairo_pdf_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else { throw CairoError.surface("cannot create PDF surface") }
+      guard let surface = cairo_pdf_surface_create_for_stream(writeToSink, closure, scene.width, scene.height) else {
+        throw CairoError.surface("cannot create PDF surface")
+      }
       // Fixed dates make the PDF byte-identical across runs (cairo 1.16 ignores SOURCE_DATE_EPOCH).
       cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "2020-01-01T00:00:00Z")
       cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "skelreport")
@@ -189,8 +196,10 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     if let stroke {
       setColor(cr, stroke.color)
       cairo_set_line_width(cr, stroke.width)
-      cairo_set_line_cap(cr, stroke.cap == .round ? CAIRO_LINE_CAP_ROUND : stroke.cap == .square ? CAIRO_LINE_CAP_SQUARE : CAIRO_LINE_CAP_BUTT)
-      cairo_set_line_join(cr, stroke.join == .round ? CAIRO_LINE_JOIN_ROUND : stroke.join == .bevel ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_MITER)
+      cairo_set_line_cap(
+        cr, stroke.cap == .round ? CAIRO_LINE_CAP_ROUND : stroke.cap == .square ? CAIRO_LINE_CAP_SQUARE : CAIRO_LINE_CAP_BUTT)
+      cairo_set_line_join(
+        cr, stroke.join == .round ? CAIRO_LINE_JOIN_ROUND : stroke.join == .bevel ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_MITER)
       stroke.dash.withUnsafeBufferPointer { cairo_set_dash(cr, $0.baseAddress, Int32($0.count), 0) }
       let fast = fastDenseStrokes && raster && elements.count >= Self.denseStrokeVertices  // rasters only
       if fast { cairo_set_antialias(cr, CAIRO_ANTIALIAS_FAST) }
@@ -343,7 +352,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     guard markup.contains("<su") else { return markup }
     let small = Int((size * 0.7 * 1024).rounded())
     let up = Int((size * 0.38 * 1024).rounded()), down = Int((size * 0.2 * 1024).rounded())
-    return markup
+    return
+      markup
       .replacingOccurrences(of: "<sup>", with: "<span size=\"\(small)\" rise=\"\(up)\">")
       .replacingOccurrences(of: "<sub>", with: "<span size=\"\(small)\" rise=\"-\(down)\">")
       .replacingOccurrences(of: "</sup>", with: "</span>").replacingOccurrences(of: "</sub>", with: "</span>")

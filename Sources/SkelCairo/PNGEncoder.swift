@@ -141,7 +141,10 @@ enum PNGEncoder {
   }
 
   /// Writes the filter-type byte (4, Paeth) and the row filtered by Paeth's predictor.
-  static func filterRow(_ row: UnsafePointer<UInt8>, previous up: UnsafePointer<UInt8>, count n: Int, bytesPerPixel bpp: Int, into out: UnsafeMutablePointer<UInt8>) {
+  static func filterRow(
+    _ row: UnsafePointer<UInt8>, previous up: UnsafePointer<UInt8>, count n: Int, bytesPerPixel bpp: Int,
+    into out: UnsafeMutablePointer<UInt8>
+  ) {
     out[0] = 4
     let f = out + 1
     // left and upper-left are 0 for the first pixel: the predictor is the byte above
@@ -184,17 +187,18 @@ public struct DecodedPNG: Equatable, Sendable {
     }
     let reader = Reader(bytes)
     let surface = withExtendedLifetime(reader) {
-      cairo_image_surface_create_from_png_stream({ closure, data, length in
-        guard let closure, let data else { return CAIRO_STATUS_READ_ERROR }
-        let r = Unmanaged<Reader>.fromOpaque(closure).takeUnretainedValue()
-        let n = Int(length)
-        guard r.offset + n <= r.bytes.count else { return CAIRO_STATUS_READ_ERROR }
-        r.bytes.withUnsafeBufferPointer { b in
-          if let base = b.baseAddress { data.update(from: base + r.offset, count: n) }  // nil: no bytes, n = 0
-        }
-        r.offset += n
-        return CAIRO_STATUS_SUCCESS
-      }, Unmanaged.passUnretained(reader).toOpaque())
+      cairo_image_surface_create_from_png_stream(
+        { closure, data, length in
+          guard let closure, let data else { return CAIRO_STATUS_READ_ERROR }
+          let r = Unmanaged<Reader>.fromOpaque(closure).takeUnretainedValue()
+          let n = Int(length)
+          guard r.offset + n <= r.bytes.count else { return CAIRO_STATUS_READ_ERROR }
+          r.bytes.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { data.update(from: base + r.offset, count: n) }  // nil: no bytes, n = 0
+          }
+          r.offset += n
+          return CAIRO_STATUS_SUCCESS
+        }, Unmanaged.passUnretained(reader).toOpaque())
     }
     guard let surface else { return nil }
     defer { cairo_surface_destroy(surface) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A BibTeX database: `@type{key, field = {value} | "value" | number, …}`.
 public struct Bibliography: Sendable {
   public struct Entry: Sendable, Hashable {
@@ -75,10 +77,13 @@ public struct Bibliography: Sendable {
   /// prefixes removed), or nil if it is not a DOI (`10.` prefix, no spaces or controls).
   static func doiPath(_ doi: String) -> String? {
     var d = doi.trimmingCharacters(in: .whitespaces)
-    for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"] where d.lowercased().hasPrefix(prefix) {
+    for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:"]
+    where d.lowercased().hasPrefix(prefix) {
       d = String(d.dropFirst(prefix.count))
     }
-    guard d.hasPrefix("10."), !d.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "<" || $0 == ">" }) else { return nil }
+    guard d.hasPrefix("10."),
+      !d.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F || $0 == "\"" || $0 == "<" || $0 == ">" })
+    else { return nil }
     return d
   }
 
@@ -94,24 +99,29 @@ public struct Bibliography: Sendable {
       if URLPolicy.allowsBibliography(t), t.contains("//") {
         url = t
       } else {
-        dropped.append(("url", at("url"), "BibTeX url of '\(e.key)' dropped: only http:// and https:// links are published (scheme '\(URLPolicy.scheme(t) ?? "none")')"))
+        dropped.append(
+          (
+            "url", at("url"),
+            "BibTeX url of '\(e.key)' dropped: only http:// and https:// links are published (scheme '\(URLPolicy.scheme(t) ?? "none")')"
+          ))
       }
     }
     if let d = e.fields["doi"] {
       if let path = Self.doiPath(d) {
         url = url ?? "https://doi.org/" + path
       } else {
-        dropped.append(("doi", at("doi"), "BibTeX doi of '\(e.key)' dropped: a DOI starts with '10.' (it is published as https://doi.org/…)"))
+        dropped.append(
+          ("doi", at("doi"), "BibTeX doi of '\(e.key)' dropped: a DOI starts with '10.' (it is published as https://doi.org/…)"))
       }
     }
-    if url == nil, let p = e.fields["eprint"], !p.isEmpty, !p.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "\"" || $0 == "<" || $0 == ">" || $0 == ":" }) {
+    if url == nil, let p = e.fields["eprint"], !p.isEmpty,
+      !p.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "\"" || $0 == "<" || $0 == ">" || $0 == ":" })
+    {
       url = "https://arxiv.org/abs/" + p
     }
     return (url, dropped)
   }
 }
-
-import Foundation
 
 /// The BibTeX reader of `Bibliography(parsing:)`: a cursor over the characters with its line and
 /// column (1-based), which every error reports.
@@ -151,7 +161,9 @@ private struct BibTeXScanner {
     step()
     let type = take(while: \.isLetter)
     skipSpace()
-    guard i < chars.count, chars[i] == "{" || chars[i] == "(" else { throw ParseError(line: line, column: col, message: "expected '{' after @\(type)") }
+    guard i < chars.count, chars[i] == "{" || chars[i] == "(" else {
+      throw ParseError(line: line, column: col, message: "expected '{' after @\(type)")
+    }
     step()
     if ["comment", "preamble", "string"].contains(type.lowercased()) {  // skip balanced
       var depth = 1
@@ -191,7 +203,9 @@ private struct BibTeXScanner {
       let namePosition = Bibliography.Position(line: line, column: col)
       let name = take { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
       skipSpace()
-      guard !name.isEmpty, i < chars.count, chars[i] == "=" else { throw ParseError(line: line, column: col, message: "expected 'field = value' in entry '\(key)'") }
+      guard !name.isEmpty, i < chars.count, chars[i] == "=" else {
+        throw ParseError(line: line, column: col, message: "expected 'field = value' in entry '\(key)'")
+      }
       step()
       skipSpace()
       guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value for '\(name)'") }

@@ -55,15 +55,19 @@ public enum DirectiveReader {
     let kindLocation = SourceLocation(path: source.path, line: fenceLine, column: kindColumn)
     let kind = rest.split(separator: " ").first.map(String.init) ?? ""
     if kind.isEmpty {
-      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn), length: fenceText.count, "directive '{\(name)}' needs a kind, as in '```{\(name)} dual'"))
+      problems.append(
+        Diagnostic(
+          at: SourceLocation(path: source.path, line: fenceLine, column: fenceColumn), length: fenceText.count,
+          "directive '{\(name)}' needs a kind, as in '```{\(name)} dual'"))
     }
     // `{kernel} dual extra words`: the words would be silently ignored.
     let extra = rest.split(separator: " ", omittingEmptySubsequences: true).dropFirst()
     if let first = extra.first {
       let at = column(of: String(first), in: fenceText).map { max($0, kindColumn + kind.count) } ?? kindColumn
-      problems.append(Diagnostic(
-        at: SourceLocation(path: source.path, line: fenceLine, column: at), length: extra.joined(separator: " ").count,
-        "unexpected text '\(extra.joined(separator: " "))' after the kind '\(kind)'; options go on the lines below, as ':key: value'"))
+      problems.append(
+        Diagnostic(
+          at: SourceLocation(path: source.path, line: fenceLine, column: at), length: extra.joined(separator: " ").count,
+          "unexpected text '\(extra.joined(separator: " "))' after the kind '\(kind)'; options go on the lines below, as ':key: value'"))
     }
     var lines = body.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if lines.last == "" { lines.removeLast() }
@@ -85,20 +89,26 @@ public enum DirectiveReader {
 
   /// One `:key: value` line: the option, or `nil` with its problem (a key given twice is a
   /// problem too, and the option is still read).
-  static func readOption(_ text: String, line lineNo: Int, source: SourceFile, seen: inout [String: Int], _ problems: inout [Diagnostic]) -> RawOption? {
+  static func readOption(_ text: String, line lineNo: Int, source: SourceFile, seen: inout [String: Int], _ problems: inout [Diagnostic])
+    -> RawOption?
+  {
     let fileLine = String(source.line(lineNo))
     let offset = max(0, fileLine.count - text.count)  // container indentation
     let lead = text.prefix(while: { $0 == " " }).count
     let afterColon = text.dropFirst(lead + 1)
     guard let close = afterColon.firstIndex(of: ":") else {
-      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 1), length: text.count - lead, "malformed option line: expected ':key: value'"))
+      problems.append(
+        Diagnostic(
+          at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 1), length: text.count - lead,
+          "malformed option line: expected ':key: value'"))
       return nil
     }
     let key = String(afterColon[..<close])
     let keyColumn = offset + lead + 2
     let keyLocation = SourceLocation(path: source.path, line: lineNo, column: keyColumn)
     guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-      problems.append(Diagnostic(at: keyLocation, length: max(1, key.count), "malformed option name '\(key)': expected letters, digits, '-' or '_'"))
+      problems.append(
+        Diagnostic(at: keyLocation, length: max(1, key.count), "malformed option name '\(key)': expected letters, digits, '-' or '_'"))
       return nil
     }
     let valueText = String(afterColon[afterColon.index(after: close)...])
@@ -115,7 +125,8 @@ public enum DirectiveReader {
       let node = try OptionValueParser.parse(valueText, column: valueColumn)
       return RawOption(key: key, keyLocation: keyLocation, value: node, line: lineNo)
     } catch {
-      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: error.column), length: error.length, error.message))
+      problems.append(
+        Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: error.column), length: error.length, error.message))
       return nil
     }
   }
@@ -138,7 +149,11 @@ public enum DirectiveReader {
         let offset = max(0, source.line(lineNo).count - text.count)
         let key = String(t[t.index(after: t.startIndex)..<close])
         let what = sawCaption ? "option line after the caption" : "option line after a blank line"
-        problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 2), length: key.count, "\(what): options must come first, one per line right after the fence line, and the caption after a blank line; move ':\(key):' up"))
+        problems.append(
+          Diagnostic(
+            at: SourceLocation(path: source.path, line: lineNo, column: offset + lead + 2), length: key.count,
+            "\(what): options must come first, one per line right after the fence line, and the caption after a blank line; move ':\(key):' up"
+          ))
       } else if !t.isEmpty {
         sawCaption = true
       }
@@ -178,13 +193,24 @@ public enum DirectiveValidator {
   public static func validate(_ d: Directive, schemas: [String: DirectiveSchema]) -> (ResolvedOptions?, [Diagnostic]) {
     guard let schema = schemas[d.kind] else {
       let known = schemas.keys.sorted()
-      return (nil, [Diagnostic(at: d.kindLocation, length: d.kind.count, "unknown directive kind '\(d.kind)'\(Suggestion.didYouMean(d.kind, among: known)); known kinds: \(known.joined(separator: ", "))")])
+      return (
+        nil,
+        [
+          Diagnostic(
+            at: d.kindLocation, length: d.kind.count,
+            "unknown directive kind '\(d.kind)'\(Suggestion.didYouMean(d.kind, among: known)); known kinds: \(known.joined(separator: ", "))"
+          )
+        ]
+      )
     }
     var problems: [Diagnostic] = []
     var resolved = ResolvedOptions()
     for raw in d.options {
       guard let spec = schema.spec(raw.key) else {
-        problems.append(Diagnostic(at: raw.keyLocation, length: raw.key.count, "unknown option '\(raw.key)' for directive '\(d.kind)'\(Suggestion.didYouMean(raw.key, among: schema.options.map(\.name)))"))
+        problems.append(
+          Diagnostic(
+            at: raw.keyLocation, length: raw.key.count,
+            "unknown option '\(raw.key)' for directive '\(d.kind)'\(Suggestion.didYouMean(raw.key, among: schema.options.map(\.name)))"))
         continue
       }
       switch OptionTypeChecker.check(raw.value, as: spec.type, option: spec.name) {
@@ -193,13 +219,16 @@ public enum DirectiveValidator {
         resolved.texts[spec.name] = raw.value.text
         resolved.explicit.insert(spec.name)
       case .failure(let e):
-        problems.append(Diagnostic(at: SourceLocation(path: d.location.path, line: raw.line, column: e.column), length: e.length, e.message))
+        problems.append(
+          Diagnostic(at: SourceLocation(path: d.location.path, line: raw.line, column: e.column), length: e.length, e.message))
       }
     }
     for spec in schema.options where resolved.values[spec.name] == nil {
       guard let text = spec.defaultText else {
         if !problems.contains(where: { $0.location.line >= d.location.line && $0.message.contains("'\(spec.name)'") }) {
-          problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, "directive '\(d.kind)' needs the option ':\(spec.name):' (\(spec.summary))"))
+          problems.append(
+            Diagnostic(
+              at: d.kindLocation, length: d.kind.count, "directive '\(d.kind)' needs the option ':\(spec.name):' (\(spec.summary))"))
         }
         continue
       }
@@ -209,7 +238,10 @@ public enum DirectiveValidator {
       } else if let v = Self.parseDefault(spec) {
         resolved.values[spec.name] = v
       } else {
-        problems.append(Diagnostic(at: d.kindLocation, length: d.kind.count, "internal error: the default '\(text)' of option '\(spec.name)' of kind '\(d.kind)' is not \(spec.type); please report this"))
+        problems.append(
+          Diagnostic(
+            at: d.kindLocation, length: d.kind.count,
+            "internal error: the default '\(text)' of option '\(spec.name)' of kind '\(d.kind)' is not \(spec.type); please report this"))
       }
     }
     return (problems.isEmpty ? resolved : nil, problems)

@@ -49,9 +49,10 @@ public enum DocumentParser {
       guard let label = span.label else { continue }
       let rest = label.hasPrefix("eq-") ? label.dropFirst(3) : ""
       if rest.isEmpty || !rest.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-        problems.append(Diagnostic(
-          at: SourceLocation(path: source.path, line: span.location.line + 1, column: 1), length: label.count + 8,
-          "equation label '\(label)' must be 'eq-' followed by letters, digits, '-' or '_' (it is referenced as @eq-…)"))
+        problems.append(
+          Diagnostic(
+            at: SourceLocation(path: source.path, line: span.location.line + 1, column: 1), length: label.count + 8,
+            "equation label '\(label)' must be 'eq-' followed by letters, digits, '-' or '_' (it is referenced as @eq-…)"))
       }
     }
     var doc = Document(source: source, name: name, frontMatter: frontMatter, protected: protected, tree: tree, directives: directives)
@@ -90,7 +91,10 @@ public enum DocumentParser {
       }
     }
     if let o = open, o.isDirective {
-      problems.append(Diagnostic(at: SourceLocation(path: source.path, line: o.line, column: o.column), length: o.count, "directive fence is never closed: expected a line '\(String(repeating: o.char, count: o.count))' after its caption"))
+      problems.append(
+        Diagnostic(
+          at: SourceLocation(path: source.path, line: o.line, column: o.column), length: o.count,
+          "directive fence is never closed: expected a line '\(String(repeating: o.char, count: o.count))' after its caption"))
     }
   }
 }

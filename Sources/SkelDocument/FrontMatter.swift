@@ -35,7 +35,9 @@ public struct FrontMatter: Sendable, Hashable {
   }
 
   /// Keys a report may set, for messages and suggestions.
-  public static let keys = ["title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "citation-style", "macros", "trust"]
+  public static let keys = [
+    "title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "citation-style", "macros", "trust",
+  ]
 }
 
 /// Splits a report into front matter and Markdown body, and decodes the front matter with
@@ -47,7 +49,8 @@ public enum FrontMatterReader {
     guard source.lines.first.map({ $0.trimmingTrailingSpaces() == "---" }) == true else {
       return (nil, 1, source.text)
     }
-    for i in 1..<source.lines.count where source.lines[i].trimmingTrailingSpaces() == "---" || source.lines[i].trimmingTrailingSpaces() == "..." {
+    for i in 1..<source.lines.count
+    where source.lines[i].trimmingTrailingSpaces() == "---" || source.lines[i].trimmingTrailingSpaces() == "..." {
       let yaml = source.lines[1..<i].joined(separator: "\n")
       let body = String(repeating: "\n", count: i + 1) + source.lines[(i + 1)...].joined(separator: "\n")
       return (yaml, 2, body)
@@ -61,7 +64,14 @@ public enum FrontMatterReader {
     if source.lines.first?.trimmingTrailingSpaces() == "---",
       !source.lines.dropFirst().contains(where: { $0.trimmingTrailingSpaces() == "---" || $0.trimmingTrailingSpaces() == "..." })
     {
-      return (fm, [Diagnostic(at: SourceLocation(path: source.path, line: 1, column: 1), length: 3, "front matter is not closed: expected a line '---' after the YAML")])
+      return (
+        fm,
+        [
+          Diagnostic(
+            at: SourceLocation(path: source.path, line: 1, column: 1), length: 3,
+            "front matter is not closed: expected a line '---' after the YAML")
+        ]
+      )
     }
     let (yamlText, firstLine, _) = split(source)
     guard let yamlText else { return (fm, []) }
@@ -105,7 +115,9 @@ public enum FrontMatterReader {
       return .problem(Diagnostic(at: loc(nil), "front matter: \(error)"))
     }
     guard let root else { return .empty }
-    guard let mapping = root.mapping else { return .problem(Diagnostic(at: loc(root.mark), "front matter must be a mapping of keys to values")) }
+    guard let mapping = root.mapping else {
+      return .problem(Diagnostic(at: loc(root.mark), "front matter must be a mapping of keys to values"))
+    }
     return .mapping(mapping)
   }
 
@@ -121,7 +133,9 @@ public enum FrontMatterReader {
     case "date":
       if let s = value.scalar?.string {
         if let why = FrontMatterReader.invalidISODate(s) { expect("a real date such as 2026-11-23 (\(why))") } else { fm.date = s }
-      } else { expect("a date such as 2026-11-23") }
+      } else {
+        expect("a date such as 2026-11-23")
+      }
     case "abstract":
       if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
     case "authors", "tags":
@@ -138,17 +152,30 @@ public enum FrontMatterReader {
         expect("a file name such as refs.bib")
       }
     case "citation-style":
-      if let s = value.scalar?.string, ["numbered", "author-year"].contains(s) { fm.citationStyle = s } else { expect("'numbered' or 'author-year'") }
+      if let s = value.scalar?.string, ["numbered", "author-year"].contains(s) {
+        fm.citationStyle = s
+      } else {
+        expect("'numbered' or 'author-year'")
+      }
     case "macros":
-      if let map = value.mapping { decodeMacros(map, into: &fm.macros, problems: &problems, loc) } else { expect("a map of TeX macros, as in {\\R: \\mathbb{R}}") }
+      if let map = value.mapping {
+        decodeMacros(map, into: &fm.macros, problems: &problems, loc)
+      } else {
+        expect("a map of TeX macros, as in {\\R: \\mathbb{R}}")
+      }
     case "trust":
-      if let s = value.scalar?.string, ["html", "safe"].contains(s) { fm.trustHTML = s == "html" } else {
+      if let s = value.scalar?.string, ["html", "safe"].contains(s) {
+        fm.trustHTML = s == "html"
+      } else {
         expect("'safe' (the default: raw HTML is shown as text) or 'html' (raw HTML is published as written)")
       }
     case "draft":
       if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }
     default:
-      problems.append(Diagnostic(at: loc(keyNode.mark), length: key.count, "unknown front matter key '\(key)'\(Suggestion.didYouMean(key, among: FrontMatter.keys))"))
+      problems.append(
+        Diagnostic(
+          at: loc(keyNode.mark), length: key.count,
+          "unknown front matter key '\(key)'\(Suggestion.didYouMean(key, among: FrontMatter.keys))"))
     }
     if let expected {
       problems.append(Diagnostic(at: vat, length: max(1, value.string?.count ?? 1), "front matter '\(key)' must be \(expected)"))
@@ -161,7 +188,9 @@ public enum FrontMatterReader {
     if let seq = value.sequence {
       var list: [String] = []
       for item in seq {
-        if let s = item.scalar?.string { list.append(s) } else {
+        if let s = item.scalar?.string {
+          list.append(s)
+        } else {
           problems.append(Diagnostic(at: loc(item.mark), "front matter '\(key)' must be a list of strings"))
         }
       }
@@ -204,12 +233,15 @@ public enum FrontMatterReader {
       }
     }
     guard found.count >= 2 else { return nil }
-    return Diagnostic(at: SourceLocation(path: path, line: found[1].line + lineOffset, column: found[1].column), length: key.count, "front matter key '\(key)' is given twice (first on line \(found[0].line + lineOffset))")
+    return Diagnostic(
+      at: SourceLocation(path: path, line: found[1].line + lineOffset, column: found[1].column), length: key.count,
+      "front matter key '\(key)' is given twice (first on line \(found[0].line + lineOffset))")
   }
 
   static func yamlDiagnostic(_ error: YamlError, path: String, lineOffset: Int) -> Diagnostic {
     switch error {
-    case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _), .composer(let context, let problem, let mark, _):
+    case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+      .composer(let context, let problem, let mark, _):
       var message = "malformed YAML in front matter: \(problem)"
       if let context { message += " (\(context.text) at line \(context.mark.line + lineOffset), column \(context.mark.column))" }
       return Diagnostic(at: SourceLocation(path: path, line: mark.line + lineOffset, column: mark.column), message)

@@ -30,8 +30,14 @@ public enum URLPolicy {
   /// The scheme a browser would see, lowercased, or nil for a relative URL or fragment.
   public static func scheme(_ url: String) -> String? {
     let decoded = HTMLEntities.decode(url)
-    let cleaned = String(String.UnicodeScalarView(decoded.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) && $0 != "\u{00A0}" && $0 != "\u{FEFF}" && $0 != "\u{200B}" }))
-      .lowercased()
+    let cleaned = String(
+      String.UnicodeScalarView(
+        decoded.unicodeScalars.filter {
+          $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) && $0 != "\u{00A0}" && $0 != "\u{FEFF}"
+            && $0 != "\u{200B}"
+        })
+    )
+    .lowercased()
     guard let colon = cleaned.firstIndex(of: ":") else { return nil }
     let head = cleaned[..<colon]
     if head.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { return nil }
@@ -193,7 +199,12 @@ public final class MarkdownTree {
             cmark_node_set_literal(node, filtered)
             let at = position(node)
             for r in removed {
-              findings.append(MarkupFinding(line: at.line, column: at.column, length: 1, message: "raw HTML attribute \(r) removed: link schemes are filtered even in trusted HTML (allowed: http, https, mailto, relative paths and #fragments)"))
+              findings.append(
+                MarkupFinding(
+                  line: at.line, column: at.column, length: 1,
+                  message:
+                    "raw HTML attribute \(r) removed: link schemes are filtered even in trusted HTML (allowed: http, https, mailto, relative paths and #fragments)"
+                ))
             }
           }
           continue
@@ -202,7 +213,9 @@ public final class MarkdownTree {
         findings.append(
           MarkupFinding(
             line: at.line, column: at.column, length: shown.prefix(while: { $0 != "\n" }).count,
-            message: "raw HTML '\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)' is shown as text (reports are rendered safe); set 'trust: html' in the front matter or build with --allow-html to let it through"))
+            message:
+              "raw HTML '\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)' is shown as text (reports are rendered safe); set 'trust: html' in the front matter or build with --allow-html to let it through"
+          ))
         let text = Self.allocated(cmark_node_new(CMARK_NODE_TEXT), "a text node")
         cmark_node_set_literal(text, literal)
         var replacement = text
@@ -224,7 +237,9 @@ public final class MarkdownTree {
         findings.append(
           MarkupFinding(
             line: at.line, column: at.column, length: 1,
-            message: "\(what) with URL scheme '\(scheme):' removed (allowed: http, https, mailto, relative paths and #fragments); its text is kept"))
+            message:
+              "\(what) with URL scheme '\(scheme):' removed (allowed: http, https, mailto, relative paths and #fragments); its text is kept"
+          ))
         // Keep the children (the link text, or the image's alt text) in place of the node.
         while let child = cmark_node_first_child(node) {
           cmark_node_unlink(child)
@@ -272,7 +287,9 @@ public final class MarkdownTree {
 /// `xlink:href`, `srcset`, `poster`, `data`, `background`, `cite` whose value fails
 /// `URLPolicy.allowsMarkdown` is removed (the rest of the tag is kept as written).
 public enum TrustedHTML {
-  static let urlAttributes: Set<String> = ["href", "src", "action", "formaction", "xlink:href", "srcset", "poster", "data", "background", "cite", "codebase", "lowsrc", "dynsrc"]
+  static let urlAttributes: Set<String> = [
+    "href", "src", "action", "formaction", "xlink:href", "srcset", "poster", "data", "background", "cite", "codebase", "lowsrc", "dynsrc",
+  ]
 
   /// The HTML with disallowed URL attributes removed, and `name 'scheme:'` for each removed.
   public static func filterURLs(_ html: String) -> (String, [String]) {
@@ -321,7 +338,9 @@ public enum TrustedHTML {
       var value = ""
       if let (v, end) = attributeValue(c, after: j) { (value, j) = (v, end) }
       if j == start { j += 1 }  // no progress: copy one character
-      let urls = name == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
+      let urls =
+        name == "srcset"
+        ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
       if urlAttributes.contains(name) || name.hasSuffix(":href"), let bad = urls.first(where: { !URLPolicy.allowsMarkdown($0) }) {
         removed.append("\(name) with scheme '\(URLPolicy.scheme(bad) ?? ""):'")
       } else {

@@ -323,7 +323,10 @@ struct ProseScanner {
     case .open(let kind, let title):
       let kinds = MathProtection.calloutKinds
       if !kinds.contains(kind) {
-        problems.append(Diagnostic(at: SourceLocation(path: path, line: location.line, column: location.column + 4), length: kind.count, "unknown callout '\(kind)'\(Suggestion.didYouMean(kind, among: kinds)); expected one of \(kinds.joined(separator: ", "))"))
+        problems.append(
+          Diagnostic(
+            at: SourceLocation(path: path, line: location.line, column: location.column + 4), length: kind.count,
+            "unknown callout '\(kind)'\(Suggestion.didYouMean(kind, among: kinds)); expected one of \(kinds.joined(separator: ", "))"))
       }
       openCallouts.append(callouts.count)
       emitGenerated("\n" + MathProtection.calloutPlaceholder(callouts.count) + "\n")
@@ -360,7 +363,8 @@ struct ProseScanner {
       }
     }
     if c == "[", let cite = ProseReaders.citation(chars, at: i) {
-      citations.append(CitationSpan(keys: cite.keys, locations: cite.offsets.map { SourceLocation(path: path, line: line, column: col + $0) }))
+      citations.append(
+        CitationSpan(keys: cite.keys, locations: cite.offsets.map { SourceLocation(path: path, line: line, column: col + $0) }))
       out += MathProtection.citationPlaceholder(citations.count - 1)
       skip(to: cite.end)
       return true
@@ -415,7 +419,8 @@ struct ProseScanner {
       advance(chars[i], emit: true)
       i += 1
     }
-  }}
+  }
+}
 
 extension String {
   func trimmingCharacters() -> String {

@@ -61,9 +61,9 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
 
   static func rangeText(_ lo: Double?, _ hi: Double?, prefix: String = "") -> String {
     switch (lo, hi) {
-    case let (l?, h?): return "\(prefix) in [\(fmt(l)), \(fmt(h))]"
-    case let (l?, nil): return "\(prefix) ≥ \(fmt(l))"
-    case let (nil, h?): return "\(prefix) ≤ \(fmt(h))"
+    case (let l?, let h?): return "\(prefix) in [\(fmt(l)), \(fmt(h))]"
+    case (let l?, nil): return "\(prefix) ≥ \(fmt(l))"
+    case (nil, let h?): return "\(prefix) ≤ \(fmt(h))"
     default: return ""
     }
   }
@@ -88,7 +88,10 @@ public struct CallableSpec: Sendable, Hashable {
   }
   /// `leaky_relu(alpha=0.2)`, or the bare name.
   public var signature: String {
-    takesText ? name + "(…)" : parameters.isEmpty ? name : name + "(" + zip(parameters, defaults).map { "\($0)=\(OptionType.fmt($1))" }.joined(separator: ", ") + ")"
+    takesText
+      ? name + "(…)"
+      : parameters.isEmpty
+        ? name : name + "(" + zip(parameters, defaults).map { "\($0)=\(OptionType.fmt($1))" }.joined(separator: ", ") + ")"
   }
 }
 
@@ -197,7 +200,9 @@ public enum OptionTypeChecker {
   }
 
   /// One of `names` (a number or a boolean is taken as its text); nil when the value is no word.
-  static func checkChoice(_ node: OptionNode, _ names: [String], as type: OptionType, option: String) -> Result<TypedValue, OptionSyntaxError>? {
+  static func checkChoice(_ node: OptionNode, _ names: [String], as type: OptionType, option: String) -> Result<
+    TypedValue, OptionSyntaxError
+  >? {
     let word: String
     switch node.value {
     case .string(let s): word = s
@@ -211,7 +216,8 @@ public enum OptionTypeChecker {
   }
 
   /// A list (one value is a list of one) of at least `minCount` items, each checked as `itemType`.
-  static func checkList(_ node: OptionNode, of itemType: OptionType, minCount: Int, option: String) -> Result<TypedValue, OptionSyntaxError> {
+  static func checkList(_ node: OptionNode, of itemType: OptionType, minCount: Int, option: String) -> Result<TypedValue, OptionSyntaxError>
+  {
     let items: [OptionNode]
     if case .list(let xs) = node.value { items = xs } else { items = [node] }
     if items.count < minCount {
@@ -248,14 +254,19 @@ public enum OptionTypeChecker {
   static func checkSize(_ node: OptionNode, option: String) -> Result<TypedValue, OptionSyntaxError>? {
     guard case .string(let s) = node.value, let size = parseSize(s) else { return nil }
     guard size.0 >= minFigureSide, size.1 >= minFigureSide else {
-      return fail(node, "option '\(option)' must be at least 1in x 1in (\(Int(minFigureSide))pt a side: smaller figures have no room for the axes, ticks and labels), got '\(s)'")
+      return fail(
+        node,
+        "option '\(option)' must be at least 1in x 1in (\(Int(minFigureSide))pt a side: smaller figures have no room for the axes, ticks and labels), got '\(s)'"
+      )
     }
     return .success(.size(width: size.0, height: size.1))
   }
 
   /// A name among `specs` with its parameters (or its one text argument); nil when the value is
   /// neither a name nor a call.
-  static func checkCallable(_ node: OptionNode, noun: String, specs: [CallableSpec], option: String) -> Result<TypedValue, OptionSyntaxError>? {
+  static func checkCallable(_ node: OptionNode, noun: String, specs: [CallableSpec], option: String) -> Result<
+    TypedValue, OptionSyntaxError
+  >? {
     let name: String, args: [OptionArgument]
     switch node.value {
     case .string(let s): (name, args) = (s, [])
@@ -291,7 +302,9 @@ public enum OptionTypeChecker {
         key = n
       } else {
         guard k < spec.parameters.count else {
-          return fail(arg.value, "\(noun) '\(name)' takes \(spec.parameters.count) parameter\(spec.parameters.count == 1 ? "" : "s"): \(spec.signature)")
+          return fail(
+            arg.value,
+            "\(noun) '\(name)' takes \(spec.parameters.count) parameter\(spec.parameters.count == 1 ? "" : "s"): \(spec.signature)")
         }
         key = spec.parameters[k]
       }
@@ -307,7 +320,9 @@ public enum OptionTypeChecker {
     case .list(let items):
       var xs: [Double] = []
       for item in items {
-        guard case .number(let x) = item.value else { return fail(item, "option '\(option)' expects numbers in its grid, got '\(item.text)'") }
+        guard case .number(let x) = item.value else {
+          return fail(item, "option '\(option)' expects numbers in its grid, got '\(item.text)'")
+        }
         xs.append(x)
       }
       if xs.isEmpty { return fail(node, "option '\(option)' needs at least one point") }
@@ -343,10 +358,15 @@ public enum OptionTypeChecker {
   }
 
   /// `linspace(a, b, n)`, `logspace(a, b, n)`, `range(a, b)` or `range(a, b, step)`.
-  static func gridFunctionPoints(_ node: OptionNode, _ name: String, _ args: [OptionArgument], option: String) -> Result<[Double], OptionSyntaxError> {
+  static func gridFunctionPoints(_ node: OptionNode, _ name: String, _ args: [OptionArgument], option: String) -> Result<
+    [Double], OptionSyntaxError
+  > {
     let known = ["linspace", "logspace", "range"]
     guard known.contains(name) else {
-      return fail(node, "unknown grid function '\(name)'\(Suggestion.didYouMean(name, among: known)); expected linspace(a, b, n), logspace(a, b, n) or range(a, b)")
+      return fail(
+        node,
+        "unknown grid function '\(name)'\(Suggestion.didYouMean(name, among: known)); expected linspace(a, b, n), logspace(a, b, n) or range(a, b)"
+      )
     }
     var nums: [Double] = []
     for arg in args {
@@ -362,13 +382,18 @@ public enum OptionTypeChecker {
     if name == "range" { return rangePoints(node, from: nums[0], to: nums[1], step: nums.count == 3 ? nums[2] : 1) }
     let n = nums[2]
     guard n >= 1, n == n.rounded(), n <= Double(maxGridPoints) else {
-      return fail(args[2].value, "the number of points in \(name)(a, b, n) must be an integer in [1, \(maxGridPoints)], got \(args[2].value.text)")
+      return fail(
+        args[2].value, "the number of points in \(name)(a, b, n) must be an integer in [1, \(maxGridPoints)], got \(args[2].value.text)")
     }
-    let points = name == "logspace"
+    let points =
+      name == "logspace"
       ? Grid.logspace(nums[0], nums[1], count: Int(n)) : Grid.linspace(nums[0], nums[1], count: Int(n))
     if let bad = points.first(where: { !$0.isFinite || (name == "logspace" && $0 == 0) }) {
       let what = bad.isNaN ? "nan" : bad == 0 ? "0" : bad > 0 ? "inf" : "-inf"
-      return fail(node, "grid '\(node.text)': values overflow (a point is \(what)\(name == "logspace" ? "; 10^a and 10^b must lie within 1e-307 … 1e308" : ""))")
+      return fail(
+        node,
+        "grid '\(node.text)': values overflow (a point is \(what)\(name == "logspace" ? "; 10^a and 10^b must lie within 1e-307 … 1e308" : ""))"
+      )
     }
     return .success(points)
   }

@@ -64,7 +64,9 @@ public struct OptionValueParser {
 
   public static func parse(_ text: String, column: Int) throws(OptionSyntaxError) -> OptionNode {
     if text.count > OptionLimits.maxValueLength {
-      throw OptionSyntaxError(column: column, length: 1, message: "option value is \(text.count) characters long; at most \(OptionLimits.maxValueLength) are allowed")
+      throw OptionSyntaxError(
+        column: column, length: 1,
+        message: "option value is \(text.count) characters long; at most \(OptionLimits.maxValueLength) are allowed")
     }
     var p = OptionValueParser(chars: Array(text), base: column)
     p.skipSpaces()
@@ -95,7 +97,8 @@ public struct OptionValueParser {
   mutating func enter(_ start: Int) throws(OptionSyntaxError) {
     nesting += 1
     if nesting > OptionLimits.maxNesting {
-      throw OptionSyntaxError(column: base + start, length: 1, message: "option value nested more than \(OptionLimits.maxNesting) levels deep")
+      throw OptionSyntaxError(
+        column: base + start, length: 1, message: "option value nested more than \(OptionLimits.maxNesting) levels deep")
     }
   }
 
@@ -223,7 +226,9 @@ public struct OptionValueParser {
       }
       args.append(OptionArgument(name: argName, value: try parseValue()))
       skipSpaces()
-      guard i < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
+      guard i < chars.count else {
+        throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'")
+      }
       if chars[i] == "," {
         i += 1
         continue
@@ -238,7 +243,9 @@ public struct OptionValueParser {
   mutating func parseRawCall(_ name: String, nameEnd j: Int, from start: Int) throws(OptionSyntaxError) -> OptionNode {
     var depth = 1, k = i
     while k < chars.count {
-      if chars[k] == "(" { depth += 1 } else if chars[k] == ")" {
+      if chars[k] == "(" {
+        depth += 1
+      } else if chars[k] == ")" {
         depth -= 1
         if depth == 0 { break }
       }
@@ -256,7 +263,9 @@ public struct OptionValueParser {
     var depth = 0
     while i < chars.count {
       let c = chars[i]
-      if c == "(" { depth += 1 } else if c == ")" {
+      if c == "(" {
+        depth += 1
+      } else if c == ")" {
         if depth == 0 { break }
         depth -= 1
       } else if depth == 0, c == "," || c == "]" || c == "}" {

@@ -15,7 +15,8 @@ public enum InlineNode: Sendable, Hashable {
   /// `sections[k]`: the anchor of a heading labelled `{#label}`.
   case anchor(Int)
   /// `callouts[k]`: a callout fence cmark did not leave as a paragraph of its own.
-  case calloutOpen(Int), calloutClose(Int)
+  case calloutOpen(Int)
+  case calloutClose(Int)
 }
 
 /// A piece of a node cmark renders as it is (raw HTML, an indented code block, an image):
@@ -35,7 +36,8 @@ public enum PageNode: Sendable, Hashable {
   /// `callouts[k]` with the blocks between its fences as children (rendered inside it).
   case callout(Int)
   /// A callout's fences when they are not siblings (a fence in another container): each alone.
-  case calloutOpen(Int), calloutClose(Int)
+  case calloutOpen(Int)
+  case calloutClose(Int)
   /// `spans[k]`, a display formula that is a paragraph of its own: a block.
   case displayMath(Int)
   case inline(InlineNode)

@@ -17,7 +17,9 @@ extension PageTree {
       if Self.hasSentinel(MarkdownTree.literal(node)) { literal(node, block: false, skipped: &skipped) }
     case CMARK_NODE_IMAGE:
       // alt text is rendered as plain text: inline nodes inside it are written into the literal
-      if markdown.subtree(node).contains(where: { Self.hasSentinel(MarkdownTree.literal($0)) }) || Self.hasSentinel(MarkdownTree.attributes(node)) {
+      if markdown.subtree(node).contains(where: { Self.hasSentinel(MarkdownTree.literal($0)) })
+        || Self.hasSentinel(MarkdownTree.attributes(node))
+      {
         literal(node, block: false, skipped: &skipped)
       }
     case CMARK_NODE_LINK:
@@ -49,7 +51,11 @@ extension PageTree {
       // A closed ```{math} block was typeset already; one cmark still sees never closed.
       problems.append(Diagnostic(at: at, length: 9, "unclosed ```{math} block: expected a closing fence ``` after the formula"))
     } else {
-      problems.append(Diagnostic(at: at, length: name.count + 5, "unknown directive '{\(name)}'\(Suggestion.didYouMean(name, among: DirectiveReader.fenceNames)); directives are written ```{kernel} KIND"))
+      problems.append(
+        Diagnostic(
+          at: at, length: name.count + 5,
+          "unknown directive '{\(name)}'\(Suggestion.didYouMean(name, among: DirectiveReader.fenceNames)); directives are written ```{kernel} KIND"
+        ))
     }
   }
 

@@ -169,7 +169,9 @@ public enum ProseReaders {
     guard trimmed.hasPrefix("#"), trimmed.hasSuffix("}"), let open = trimmed.range(of: "{#", options: .backwards) else { return nil }
     let label = String(trimmed[open.upperBound..<trimmed.index(before: trimmed.endIndex)])
     let hashes = trimmed.prefix(while: { $0 == "#" }).count
-    guard hashes <= 6, !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ":" }) else { return nil }
+    guard hashes <= 6, !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ":" }) else {
+      return nil
+    }
     let title = String(trimmed[trimmed.index(trimmed.startIndex, offsetBy: hashes)..<open.lowerBound]).trimmingCharacters()
     return (hashes, label, title)
   }

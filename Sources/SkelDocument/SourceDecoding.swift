@@ -11,7 +11,10 @@ public enum SourceDecoding {
       let line = bytes[..<bad].count(where: { $0 == 0x0A }) + 1
       let column = String(decoding: bytes[lineStart..<bad], as: UTF8.self).count + 1
       let hex = String(bytes[bad], radix: 16, uppercase: true)
-      return .failure(Diagnostic(at: SourceLocation(path: path, line: line, column: column), "not valid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex)); save the report as UTF-8"))
+      return .failure(
+        Diagnostic(
+          at: SourceLocation(path: path, line: line, column: column),
+          "not valid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex)); save the report as UTF-8"))
     }
     return .success(SourceFile(path: path, text: String(decoding: bytes, as: UTF8.self)))
   }

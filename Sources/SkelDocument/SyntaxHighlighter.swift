@@ -10,19 +10,30 @@ public enum SyntaxHighlighter {
 
   static let languages: [String: Language] = [
     "python": Language(
-      keywords: ["def", "return", "import", "from", "as", "for", "in", "if", "elif", "else", "while", "with", "class", "lambda", "None", "True", "False", "and", "or", "not", "is", "yield", "try", "except", "raise", "pass", "break", "continue", "global", "assert"],
+      keywords: [
+        "def", "return", "import", "from", "as", "for", "in", "if", "elif", "else", "while", "with", "class", "lambda", "None", "True",
+        "False", "and", "or", "not", "is", "yield", "try", "except", "raise", "pass", "break", "continue", "global", "assert",
+      ],
       lineComment: ["#"], blockComment: nil),
     "swift": Language(
-      keywords: ["func", "let", "var", "return", "import", "struct", "class", "enum", "case", "switch", "if", "else", "guard", "for", "in", "while", "public", "private", "static", "throws", "throw", "try", "self", "nil", "true", "false", "extension", "protocol", "init", "some", "any"],
+      keywords: [
+        "func", "let", "var", "return", "import", "struct", "class", "enum", "case", "switch", "if", "else", "guard", "for", "in", "while",
+        "public", "private", "static", "throws", "throw", "try", "self", "nil", "true", "false", "extension", "protocol", "init", "some",
+        "any",
+      ],
       lineComment: ["//"], blockComment: ("/*", "*/")),
     "bash": Language(
-      keywords: ["if", "then", "else", "fi", "for", "do", "done", "in", "case", "esac", "function", "export", "echo", "cd", "make", "swift"],
+      keywords: [
+        "if", "then", "else", "fi", "for", "do", "done", "in", "case", "esac", "function", "export", "echo", "cd", "make", "swift",
+      ],
       lineComment: ["#"], blockComment: nil),
     "json": Language(keywords: ["true", "false", "null"], lineComment: [], blockComment: nil),
     "yaml": Language(keywords: ["true", "false", "null", "yes", "no"], lineComment: ["#"], blockComment: nil),
     "tex": Language(keywords: [], lineComment: ["%"], blockComment: nil),
   ]
-  static let aliases = ["py": "python", "sh": "bash", "shell": "bash", "console": "bash", "yml": "yaml", "latex": "tex", "bibtex": "tex", "bib": "tex"]
+  static let aliases = [
+    "py": "python", "sh": "bash", "shell": "bash", "console": "bash", "yml": "yaml", "latex": "tex", "bibtex": "tex", "bib": "tex",
+  ]
 
   public static func html(_ code: String, language: String) -> String {
     let name = aliases[language] ?? language

@@ -7,9 +7,10 @@ import SkelKernels
 
 /// The `activation(s)` option type: every activation the engine knows, by directive name.
 public enum ActivationOption {
-  public static let specs: [CallableSpec] = Activation.names.map {
-    CallableSpec(name: $0.name, parameters: $0.parameters.map(\.0), defaults: $0.parameters.map(\.1))
-  } + [CallableSpec(name: "expr", takesText: true)]
+  public static let specs: [CallableSpec] =
+    Activation.names.map {
+      CallableSpec(name: $0.name, parameters: $0.parameters.map(\.0), defaults: $0.parameters.map(\.1))
+    } + [CallableSpec(name: "expr", takesText: true)]
 
   public static let type = OptionType.callable(noun: "activation", specs)
   public static let listType = OptionType.list(type, minCount: 1)
@@ -72,9 +73,11 @@ public enum ActivationChecks {
           for arg in args where arg.name == nil || arg.name == "k" {
             guard case .number(let k) = arg.value.value else { continue }
             if k != k.rounded() || k < 0 || k > Double(maxDegree) {
-              problems.append(Diagnostic(
-                at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column), length: max(1, arg.value.length),
-                "the degree k of \(name)(k) must be an integer from 0 to \(maxDegree), got \(arg.value.text)"))
+              problems.append(
+                Diagnostic(
+                  at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column),
+                  length: max(1, arg.value.length),
+                  "the degree k of \(name)(k) must be an integer from 0 to \(maxDegree), got \(arg.value.text)"))
             }
           }
         }
@@ -82,10 +85,16 @@ public enum ActivationChecks {
         do {
           let e = try ActivationExpression(arg.value.text)
           if let why = gaussianMomentProblem(e.value) {
-            problems.append(Diagnostic(at: SourceLocation(path: directive.location.path, line: raw.line, column: node.column), length: node.length, "activation '\(node.text)' \(why)"))
+            problems.append(
+              Diagnostic(
+                at: SourceLocation(path: directive.location.path, line: raw.line, column: node.column), length: node.length,
+                "activation '\(node.text)' \(why)"))
           }
         } catch {
-          problems.append(Diagnostic(at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column + error.offset), "in expr(…): \(error.message)"))
+          problems.append(
+            Diagnostic(
+              at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column + error.offset),
+              "in expr(…): \(error.message)"))
         }
       }
     }
@@ -99,7 +108,10 @@ public enum ActivationChecks {
   /// finite for X ~ N(0, 1). The grid avoids the integers, so integrable singularities such as
   /// log|x| pass; what the probe misses is left to the build's non-finite check.
   public static func gaussianMomentProblem(_ phi: (Double) -> Double) -> String? {
-    let xs = (0..<60).flatMap { k -> [Double] in let x = 0.25 + 0.5 * Double(k); return [x, -x] }
+    let xs = (0..<60).flatMap { k -> [Double] in
+      let x = 0.25 + 0.5 * Double(k)
+      return [x, -x]
+    }
     for x in xs where phi(x).isNaN {
       return "is not defined at x = \(OptionType.fmt(x)) (it gives NaN there), but a Gaussian input takes every real value"
     }
@@ -110,7 +122,10 @@ public enum ActivationChecks {
     // centres are the half-integers in [−3, 3], where hand-written expressions put them.
     for c in stride(from: -3.0, through: 3.0, by: 0.5) {
       for side in [1.0, -1.0] {
-        let h = [1e-3, 1e-6, 1e-9].map { d -> Double in let v = phi(c + side * d); return 2 * log(abs(v)) + log(d) }
+        let h = [1e-3, 1e-6, 1e-9].map { d -> Double in
+          let v = phi(c + side * d)
+          return 2 * log(abs(v)) + log(d)
+        }
         if h[2] > h[1] + 1, h[1] > h[0] + 1 {
           return "has a pole at x = \(OptionType.fmt(c)): its Gaussian moment E[φ(X)²] is not finite"
         }

@@ -77,7 +77,10 @@ public struct CostBuilder: Sendable {
   public var cost: Cost {
     var total: Int? = 0
     for m in memory {
-      guard let t = total, let b = m.bytes else { total = nil; break }
+      guard let t = total, let b = m.bytes else {
+        total = nil
+        break
+      }
       let (s, o) = t.addingReportingOverflow(b)
       total = o ? nil : s
     }

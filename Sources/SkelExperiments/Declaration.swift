@@ -75,7 +75,8 @@ public struct CommonOptions: KindOptions {
   public init() {}
 
   public static let fields: [Field<CommonOptions>] = [
-    Field("label", \.label, .label, role: .presentation, "name of the figure, its files and its references (default: the kind and its number)"),
+    Field(
+      "label", \.label, .label, role: .presentation, "name of the figure, its files and its references (default: the kind and its number)"),
     Field("formats", \.formats, .list(FigureFormat.optionType, minCount: 1), role: .presentation, "figure files to write"),
     Field("size", \.size, .size, role: .presentation, "figure size"),
     Field("alt", \.alt, .string, role: .presentation, "alt text for readers who cannot see the figure"),
@@ -205,7 +206,8 @@ public struct AnyKind: Sendable {
   public func cost(_ resolved: ResolvedOptions) throws -> Cost { try configured(resolved).cost() }
 
   static func declarationError(_ kind: String, _ missing: [String], at directive: Directive?) -> Diagnostic {
-    let message = "internal error: kind '\(kind)' declares option(s) \(missing.joined(separator: ", ")) with a type its Options field does not hold; please report this"
+    let message =
+      "internal error: kind '\(kind)' declares option(s) \(missing.joined(separator: ", ")) with a type its Options field does not hold; please report this"
     guard let directive else { return Diagnostic(at: SourceLocation(path: "", line: 1, column: 1), message) }
     return Diagnostic(at: directive.kindLocation, length: directive.kind.count, message)
   }

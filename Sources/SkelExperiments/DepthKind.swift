@@ -28,7 +28,8 @@ public struct DepthKind: DirectiveKind {
     Field("activation", \.activation, ActivationOption.type, "the activation of every layer"),
     Field("depths", \.depths, .list(.integer(min: 1, max: 100_000), minCount: 1), "depths L, one series each"),
     Field("rho", \.rho, .grid(min: -1, max: 1), "input correlations ρ (axis: rho)"),
-    .choice("axis", \.axis, "x axis: the input correlation ρ, or the input angle θ⁰ with cos θ^(L) = κ^(L)(cos θ⁰) (Tsuchida et al.'s angle map)"),
+    .choice(
+      "axis", \.axis, "x axis: the input correlation ρ, or the input angle θ⁰ with cos θ^(L) = κ^(L)(cos θ⁰) (Tsuchida et al.'s angle map)"),
     Field("theta", \.theta, .grid(min: 0, max: 3.141592653589793), "input angles θ⁰ (axis: angle)"),
   ]
   public let example = """

@@ -7,7 +7,8 @@ public struct DualKind: DirectiveKind {
   public init() {}
 
   public enum Method: String, OptionChoice {
-    case closedForm = "closed-form", hermite, quadrature
+    case closedForm = "closed-form"
+    case hermite, quadrature
   }
 
   public struct Options: KindOptions {
@@ -25,7 +26,9 @@ public struct DualKind: DirectiveKind {
     Field("activations", \.activations, ActivationOption.listType, "activations to plot, one series each"),
     Field("rho", \.rho, .grid(min: -1, max: 1), "correlations ρ at which the duals are evaluated"),
     .choice("method", \.method, "closed form (quadrature where there is none), Hermite series, or adaptive quadrature"),
-    Field("normalized", \.normalized, .boolean, "divide by E[σ(X)²] (Daniely) or give the raw covariance E[σ(u)σ(v)] with unit variances (neural-tangents)"),
+    Field(
+      "normalized", \.normalized, .boolean,
+      "divide by E[σ(X)²] (Daniely) or give the raw covariance E[σ(u)σ(v)] with unit variances (neural-tangents)"),
     Field("derivative", \.derivative, .boolean, "plot the dual of the derivative, E[σ′(X)σ′(Y)] (the NTK factor), instead"),
   ]
   public let example = """

@@ -44,7 +44,6 @@ public struct ExperimentRegistry: Sendable {
   ])
 }
 
-
 extension ExperimentResult {
   /// Series and grids with NaN or ±inf values: name, how many points (a point counts when its
   /// x, y or standard error is not finite; a grid counts cells and axis values), of how many,

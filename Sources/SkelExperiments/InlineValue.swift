@@ -31,13 +31,16 @@ public struct InlineValue: Sendable, Hashable {
     while i < chars.count, chars[i] != ".", chars[i] != "[", chars[i] != ":" { i += 1 }
     label = String(chars[0..<i])
     guard !label.isEmpty else { throw ParseError(offset: 0, message: "an inline value starts with a label, as in fig-x.y[rho=0]") }
-    guard i < chars.count, chars[i] == "." else { throw ParseError(offset: i, message: "expected '.field' after the label '\(label)' (fields: \(Self.fields.joined(separator: ", ")))") }
+    guard i < chars.count, chars[i] == "." else {
+      throw ParseError(offset: i, message: "expected '.field' after the label '\(label)' (fields: \(Self.fields.joined(separator: ", ")))")
+    }
     i += 1
     let fieldStart = i
     while i < chars.count, chars[i].isLetter { i += 1 }
     field = String(chars[fieldStart..<i])
     guard Self.fields.contains(field) else {
-      throw ParseError(offset: fieldStart, message: "unknown field '\(field)'\(Self.suggest(field)); fields: \(Self.fields.joined(separator: ", "))")
+      throw ParseError(
+        offset: fieldStart, message: "unknown field '\(field)'\(Self.suggest(field)); fields: \(Self.fields.joined(separator: ", "))")
     }
     var selectors: [String] = []
     if i < chars.count, chars[i] == "[" {
@@ -50,7 +53,9 @@ public struct InlineValue: Sendable, Hashable {
     if i < chars.count {
       guard chars[i] == ":" else { throw ParseError(offset: i, message: "unexpected '\(chars[i])'; a format follows ':' as in :.3f") }
       format = String(chars[(i + 1)...])
-      guard NumberFormat(format) != nil else { throw ParseError(offset: i + 1, message: "unknown format '\(format)'; expected a Python format such as .3f, .4g, .2e, .1% or d") }
+      guard NumberFormat(format) != nil else {
+        throw ParseError(offset: i + 1, message: "unknown format '\(format)'; expected a Python format such as .3f, .4g, .2e, .1% or d")
+      }
     }
     self.format = format
   }
@@ -91,7 +96,10 @@ public struct InlineValue: Sendable, Hashable {
     switch field {
     case "min", "max":
       if let x = xValue {
-        throw EvaluationError(message: "\(field) is taken over the whole series, not at \(r.xlabel)=\(NumberFormat.g6.format(x)); use \(label).y[…, \(r.xlabel)=…] for one point")
+        throw EvaluationError(
+          message:
+            "\(field) is taken over the whole series, not at \(r.xlabel)=\(NumberFormat.g6.format(x)); use \(label).y[…, \(r.xlabel)=…] for one point"
+        )
       }
       let finite = series.y.filter(\.isFinite)
       guard let v = field == "min" ? finite.min() : finite.max() else {
@@ -101,7 +109,8 @@ public struct InlineValue: Sendable, Hashable {
     default:
       guard let x = xValue else {
         let first = series.x.first.map { NumberFormat.g4.format($0) } ?? "0"
-        throw EvaluationError(message: "which point? add \(r.xlabel)=VALUE, as in \(label).\(field)[\(seriesName.map { $0 + ", " } ?? "")\(r.xlabel)=\(first)]")
+        throw EvaluationError(
+          message: "which point? add \(r.xlabel)=VALUE, as in \(label).\(field)[\(seriesName.map { $0 + ", " } ?? "")\(r.xlabel)=\(first)]")
       }
       return try pointValue(series, at: x, xlabel: r.xlabel, fmt)
     }
@@ -127,7 +136,8 @@ public struct InlineValue: Sendable, Hashable {
     } else if let k = Int(selectors[1]), k >= 0, k < t.columns.count {
       col = k
     } else {
-      throw EvaluationError(message: "no column '\(selectors[1])' in the table of '\(label)'; columns: \(t.columns.joined(separator: ", "))")
+      throw EvaluationError(
+        message: "no column '\(selectors[1])' in the table of '\(label)'; columns: \(t.columns.joined(separator: ", "))")
     }
     guard col < row.count else { throw EvaluationError(message: "the row has no column \(col)") }
     let cell = row[col]
@@ -140,7 +150,8 @@ public struct InlineValue: Sendable, Hashable {
     var seriesName: String?
     var xValue: Double?
     for s in selectors {
-      if let eq = s.firstIndex(of: "="), String(s[..<eq]).trimmedForValue() == r.xlabel, r.series.contains(where: { $0.name == s }) == false {
+      if let eq = s.firstIndex(of: "="), String(s[..<eq]).trimmedForValue() == r.xlabel, r.series.contains(where: { $0.name == s }) == false
+      {
         guard let v = Double(String(s[s.index(after: eq)...]).trimmedForValue()) else {
           throw EvaluationError(message: "'\(s)': expected \(r.xlabel)=NUMBER")
         }
@@ -156,7 +167,8 @@ public struct InlineValue: Sendable, Hashable {
       return (s, xValue, seriesName)
     }
     guard r.series.count == 1 else {
-      throw EvaluationError(message: "'\(label)' has \(r.series.count) series; name one, as in \(label).\(field)[\(r.series.first?.name ?? "name")]")
+      throw EvaluationError(
+        message: "'\(label)' has \(r.series.count) series; name one, as in \(label).\(field)[\(r.series.first?.name ?? "name")]")
     }
     return (r.series[0], xValue, nil)
   }
@@ -166,7 +178,10 @@ public struct InlineValue: Sendable, Hashable {
     let tolerance = 1e-9 * max(1, abs(x))
     guard let k = series.x.firstIndex(where: { abs($0 - x) <= tolerance }) else {
       let nearest = series.x.min { abs($0 - x) < abs($1 - x) }
-      throw EvaluationError(message: "\(xlabel)=\(NumberFormat.g6.format(x)) is not a point of '\(label)'\(nearest.map { " (nearest: \(NumberFormat.g6.format($0)))" } ?? "")")
+      throw EvaluationError(
+        message:
+          "\(xlabel)=\(NumberFormat.g6.format(x)) is not a point of '\(label)'\(nearest.map { " (nearest: \(NumberFormat.g6.format($0)))" } ?? "")"
+      )
     }
     if field == "yerr" {
       guard let e = series.yerr else { throw EvaluationError(message: "'\(label)' has no standard errors") }
@@ -195,7 +210,9 @@ public struct NumberFormat: Sendable {
       style = "d"
       return
     }
-    guard spec.hasPrefix("."), let last = spec.last, "fge%".contains(last), let p = Int(spec.dropFirst().dropLast()), p >= 0, p <= 17 else { return nil }
+    guard spec.hasPrefix("."), let last = spec.last, "fge%".contains(last), let p = Int(spec.dropFirst().dropLast()), p >= 0, p <= 17 else {
+      return nil
+    }
     precision = p
     style = last
   }

@@ -33,7 +33,8 @@ public enum KindReference {
       guard let schema = registry.kinds[name]?.schema else { continue }
       out += "\n## `\(name)`\n\n\(schema.summary)\n\n| option | type | default | meaning |\n|---|---|---|---|\n"
       for o in schema.options where !CommonOptions.fields.contains(where: { $0.name == o.name }) {
-        out += "| `\(o.name)` | \(cell(o.type.description)) | \(cell(defaultText(o), code: o.defaultText.map { !$0.isEmpty } ?? false)) | \(cell(o.summary)) |\n"
+        out +=
+          "| `\(o.name)` | \(cell(o.type.description)) | \(cell(defaultText(o), code: o.defaultText.map { !$0.isEmpty } ?? false)) | \(cell(o.summary)) |\n"
       }
       out += "\nExample:\n\n````markdown\n\(schema.example)\n````\n"
     }

@@ -171,7 +171,9 @@ public struct CallValue: OptionConvertible {
   public var spelling: String {
     if let written { return written }
     if let text { return "\(name)(\(text))" }
-    return arguments.isEmpty ? name : name + "(" + arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\(OptionType.fmt($0.value))" }.joined(separator: ", ") + ")"
+    return arguments.isEmpty
+      ? name
+      : name + "(" + arguments.sorted { $0.key < $1.key }.map { "\($0.key)=\(OptionType.fmt($0.value))" }.joined(separator: ", ") + ")"
   }
 }
 

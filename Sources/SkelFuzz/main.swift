@@ -8,20 +8,23 @@ import SkelFuzzing
   @_silgen_name("LLVMFuzzerRunDriver")
   func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+  ) -> CInt
 
   var argc = CommandLine.argc
   var argv = Optional(CommandLine.unsafeArgv)
-  exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
-    FuzzEntry.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
-    return 0
-  })
+  exit(
+    LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+      FuzzEntry.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+      return 0
+    })
 #else
   var count = 0
   for arg in CommandLine.arguments.dropFirst() {
     var isDir: ObjCBool = false
     guard FileManager.default.fileExists(atPath: arg, isDirectory: &isDir) else { continue }
-    let files = isDir.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: arg)) ?? []).sorted().map { arg + "/" + $0 } : [arg]
+    let files =
+      isDir.boolValue ? ((try? FileManager.default.contentsOfDirectory(atPath: arg)) ?? []).sorted().map { arg + "/" + $0 } : [arg]
     for f in files {
       guard let data = FileManager.default.contents(atPath: f) else { continue }
       FuzzEntry.run(Array(data))

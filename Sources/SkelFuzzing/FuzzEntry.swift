@@ -41,7 +41,7 @@ public enum FuzzEntry {
       let (options, _) = DirectiveValidator.validate(d, schemas: schemas)
       if let schema = schemas[d.kind] { _ = ActivationChecks.check(d, schema: schema) }
       // typed options, the kind's own checks and its cost estimate (all run before any experiment)
-      if let options, let kind = ExperimentRegistry.standard.kinds[d.kind], case let (typed?, _) = kind.configure(options, directive: d) {
+      if let options, let kind = ExperimentRegistry.standard.kinds[d.kind], case (let typed?, _) = kind.configure(options, directive: d) {
         _ = typed.cost()
       }
     }

@@ -56,7 +56,9 @@ public enum Activation: Hashable, Sendable, Codable, CustomStringConvertible {
   public struct Name: Sendable, Hashable {
     public var name: String
     public var parameters: [(String, Double)]
-    public static func == (a: Name, b: Name) -> Bool { a.name == b.name && a.parameters.map(\.0) == b.parameters.map(\.0) && a.parameters.map(\.1) == b.parameters.map(\.1) }
+    public static func == (a: Name, b: Name) -> Bool {
+      a.name == b.name && a.parameters.map(\.0) == b.parameters.map(\.0) && a.parameters.map(\.1) == b.parameters.map(\.1)
+    }
     public func hash(into h: inout Hasher) { h.combine(name) }
   }
 

@@ -25,14 +25,18 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
   public init(_ source: String) throws(ExpressionError) {
     let chars = Array(source)
     if chars.count > 20 * Self.maxNodes {
-      throw ExpressionError(offset: 0, message: "the expression is \(chars.count) characters long; at most \(20 * Self.maxNodes) are allowed")
+      throw ExpressionError(
+        offset: 0, message: "the expression is \(chars.count) characters long; at most \(20 * Self.maxNodes) are allowed")
     }
     var p = Parser(chars: chars)
     let node = try p.parseSum()
     p.skipSpaces()
     if p.i < p.chars.count { throw ExpressionError(offset: p.i, message: "unexpected '\(p.chars[p.i])' in the expression") }
     if node.height > Self.maxHeight {
-      throw ExpressionError(offset: 0, message: "the expression is \(node.height) operations deep; at most \(Self.maxHeight) are allowed (group long sums with parentheses)")
+      throw ExpressionError(
+        offset: 0,
+        message:
+          "the expression is \(node.height) operations deep; at most \(Self.maxHeight) are allowed (group long sums with parentheses)")
     }
     guard node.usesX else { throw ExpressionError(offset: 0, message: "the expression does not use x") }
     self.source = source
@@ -44,7 +48,9 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
   public func hash(into h: inout Hasher) { h.combine(source) }
   public init(from decoder: Decoder) throws {
     let s = try decoder.singleValueContainer().decode(String.self)
-    do { try self.init(s) } catch { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message)) }
+    do { try self.init(s) } catch {
+      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
+    }
   }
   public func encode(to encoder: Encoder) throws {
     var c = encoder.singleValueContainer()
@@ -254,7 +260,9 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
 
     mutating func parseAtom() throws(ExpressionError) -> Node {
       skipSpaces()
-      guard i < chars.count else { throw ExpressionError(offset: i, message: "the expression ends early: expected a number, x, or a function") }
+      guard i < chars.count else {
+        throw ExpressionError(offset: i, message: "the expression ends early: expected a number, x, or a function")
+      }
       let c = chars[i]
       try count()
       if c == "(" {
@@ -308,7 +316,9 @@ public struct ActivationExpression: Hashable, Sendable, Codable, CustomStringCon
           args.append(try parseSum())
           skipSpaces()
         }
-        guard i < chars.count, chars[i] == ")" else { throw ExpressionError(offset: i, message: "expected ')' after the arguments of \(name)") }
+        guard i < chars.count, chars[i] == ")" else {
+          throw ExpressionError(offset: i, message: "expected ')' after the arguments of \(name)")
+        }
         i += 1
         if let f = unary, args.count == 1 { return .unary(f, args[0]) }
         if let f = pair, args.count == 2 { return .pair(f, args[0], args[1]) }

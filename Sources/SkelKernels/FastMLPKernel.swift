@@ -33,7 +33,9 @@ public enum FastMLPKernel {
     guard walk(spec), flat.count >= 3, flat.count % 2 == 1 else { return nil }
     guard case .dense(let w, let b, .ntk) = flat[0], case .activation(.abRelu(let sa, let sb)) = flat[1] else { return nil }
     for k in stride(from: 0, to: flat.count - 1, by: 2) {
-      guard flat[k] == .dense(wStd: w, bStd: b, parameterization: .ntk), flat[k + 1] == .activation(.abRelu(a: sa, b: sb)) else { return nil }
+      guard flat[k] == .dense(wStd: w, bStd: b, parameterization: .ntk), flat[k + 1] == .activation(.abRelu(a: sa, b: sb)) else {
+        return nil
+      }
     }
     guard case .dense(let wo, let bo, .ntk) = flat[flat.count - 1] else { return nil }
     return Shape(depth: flat.count / 2, w2: w * w, b2: (b ?? 0) * (b ?? 0), wOut2: wo * wo, bOut2: (bo ?? 0) * (bo ?? 0), a: sa, b: sb)
@@ -132,7 +134,8 @@ public enum FastMLPKernel {
                 for tj in 0..<min(tilesPerBlock, tileCols) where bj > bi || tj >= ti {
                   runTile(
                     shape, bi * tilesPerBlock + ti, bj * tilesPerBlock + tj, n: n, tile: tile,
-                    input: scratch + ti * tile * cols + tj * tile, inputStride: cols, nngp: kp, ntk: tp, vb: vb, ivb: ivb, forceScalar: false)
+                    input: scratch + ti * tile * cols + tj * tile, inputStride: cols, nngp: kp, ntk: tp, vb: vb, ivb: ivb,
+                    forceScalar: false)
                 }
               }
             }

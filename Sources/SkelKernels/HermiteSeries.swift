@@ -30,10 +30,11 @@ public struct HermiteSeries: Sendable {
     let root = q.squareRoot()
     let norm = 1 / (2 * Double.pi).squareRoot()
     variance = q
-    secondMoment = GaussKronrod.integrate(
-      { z in norm * exp(-z * z / 2) * function(root * z) * function(root * z) },
-      from: -40, to: 40, breakpoints: [0], absolute: 1e-17, relative: 1e-14
-    ).value
+    secondMoment =
+      GaussKronrod.integrate(
+        { z in norm * exp(-z * z / 2) * function(root * z) * function(root * z) },
+        from: -40, to: 40, breakpoints: [0], absolute: 1e-17, relative: 1e-14
+      ).value
     let a = (0..<terms).map { k in
       GaussKronrod.integrate(
         { z in norm * exp(-z * z / 2) * function(root * z) * Hermite.normalized(k, z) },
@@ -43,7 +44,10 @@ public struct HermiteSeries: Sendable {
     coefficients = a
     func part(_ sign: Double) -> Double {
       GaussKronrod.integrate(
-        { z in let v = (function(root * z) + sign * function(-root * z)) / 2; return norm * exp(-z * z / 2) * v * v },
+        { z in
+          let v = (function(root * z) + sign * function(-root * z)) / 2
+          return norm * exp(-z * z / 2) * v * v
+        },
         from: -40, to: 40, breakpoints: [0], absolute: 1e-17, relative: 1e-14
       ).value
     }

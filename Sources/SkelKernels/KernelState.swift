@@ -15,7 +15,9 @@ public struct KernelState: Sendable, Equatable {
   public var isGaussian: Bool
 
   public init(nngp: Matrix, ntk: Matrix?, cov1: [Double], cov2: [Double], isGaussian: Bool) {
-    precondition(nngp.rows == cov1.count && nngp.columns == cov2.count, "kernel shape \(nngp.rows)×\(nngp.columns) vs variances \(cov1.count), \(cov2.count)")
+    precondition(
+      nngp.rows == cov1.count && nngp.columns == cov2.count,
+      "kernel shape \(nngp.rows)×\(nngp.columns) vs variances \(cov1.count), \(cov2.count)")
     self.nngp = nngp
     self.ntk = ntk
     self.cov1 = cov1

@@ -83,13 +83,21 @@ public struct MeanField: Sendable {
     if activation.hasClosedForm, case .some = activation.closedFormKernel(q11: q, q22: q, q12: q) {
       return activation.kernel(q11: q, q22: q, q12: q).nngp
     }
-    return expectation({ let v = activation($0); return v * v }, q: q)
+    return expectation(
+      {
+        let v = activation($0)
+        return v * v
+      }, q: q)
   }
 
   /// E[φ′(√q z)²].
   public func derivativeMoment(_ q: Double) -> Double {
     if case .abRelu(let a, let b) = activation { return (a * a + b * b) / 2 }
-    return expectation({ let v = activation.derivative($0); return v * v }, q: q)
+    return expectation(
+      {
+        let v = activation.derivative($0)
+        return v * v
+      }, q: q)
   }
 
   /// E[φ″φ](√q z), or nil if φ″ is not a function (ReLU family: 0 since φ(0) = 0).
@@ -102,7 +110,11 @@ public struct MeanField: Sendable {
   /// E[φ″(√q z)²] (for 𝒞″(1) = σ_w² q E[φ″²]).
   func secondDerivativeMoment(_ q: Double) -> Double? {
     guard activation.secondDerivative(0) != nil else { return nil }
-    return expectation({ let v = activation.secondDerivative($0) ?? 0; return v * v }, q: q)
+    return expectation(
+      {
+        let v = activation.secondDerivative($0) ?? 0
+        return v * v
+      }, q: q)
   }
 
   /// The Mehler series of φ(√q z) on one Gauss–Hermite rule: coefficients ãₖ², k < K, with the
@@ -214,7 +226,8 @@ public struct MeanField: Sendable {
   }
 
   /// 𝒞(c) at q*, and 𝒞′(c), from Mehler coefficients.
-  func correlationMap(_ c: Double, coefficients a2: [Double], q: Double, sigmaW2: Double, sigmaB2: Double) -> (value: Double, slope: Double) {
+  func correlationMap(_ c: Double, coefficients a2: [Double], q: Double, sigmaW2: Double, sigmaB2: Double) -> (value: Double, slope: Double)
+  {
     var v = 0.0, d = 0.0
     for k in a2.indices.reversed() {
       d = d * c + Double(k) * a2[k]
@@ -234,7 +247,9 @@ public struct MeanField: Sendable {
     if case .abRelu(let a, let b) = activation, sigmaB2 == 0 { return homogeneousPoint(a: a, b: b, sigmaW2: sigmaW2) }
     guard let q = lengthFixedPoint(sigmaW2: sigmaW2, sigmaB2: sigmaB2, guess: qGuess) else {
       let chi1 = sigmaW2 * derivativeMoment(1)
-      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .divergent, qStar: nil, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: nil, xiQ: nil, xiC: nil, xiGradient: xi(chi1), note: "no finite length fixed point: q grows without bound")
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .divergent, qStar: nil, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: nil, xiQ: nil,
+        xiC: nil, xiGradient: xi(chi1), note: "no finite length fixed point: q grows without bound")
     }
     let chi1 = sigmaW2 * derivativeMoment(q)
     let slopeQ = curvatureMoment(q).map { chi1 + sigmaW2 * $0 }
@@ -250,17 +265,28 @@ public struct MeanField: Sendable {
     }
     if case .abRelu = activation {
       let critical = abs(chi1 - 1) < 1e-12
-      let note = critical ? "ReLU edge of chaos (a single point): every q is a neutral fixed point; c → 1 as 9π²/(2l²)" : "ReLU family: no chaotic phase; c* = 1"
-      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: critical ? .critical : .ordered, qStar: q, cStar: 1, chi1: chi1, chiC: chi1, lengthSlope: chi1, xiQ: xi(chi1), xiC: xi(chi1), xiGradient: xi(chi1), note: note)
+      let note =
+        critical
+        ? "ReLU edge of chaos (a single point): every q is a neutral fixed point; c → 1 as 9π²/(2l²)"
+        : "ReLU family: no chaotic phase; c* = 1"
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: critical ? .critical : .ordered, qStar: q, cStar: 1, chi1: chi1, chiC: chi1,
+        lengthSlope: chi1, xiQ: xi(chi1), xiC: xi(chi1), xiGradient: xi(chi1), note: note)
     }
     if abs(chi1 - 1) < 1e-13 {
-      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .critical, qStar: q, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: inf, xiGradient: inf, note: "edge of chaos")
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .critical, qStar: q, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: slopeQ,
+        xiQ: slopeQ.map(xi), xiC: inf, xiGradient: inf, note: "edge of chaos")
     }
     if chi1 < 1 {
-      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .ordered, qStar: q, cStar: 1, chi1: chi1, chiC: chi1, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: xi(chi1), xiGradient: xi(chi1), note: "")
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .ordered, qStar: q, cStar: 1, chi1: chi1, chiC: chi1, lengthSlope: slopeQ,
+        xiQ: slopeQ.map(xi), xiC: xi(chi1), xiGradient: xi(chi1), note: "")
     }
     if !correlation {
-      return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: nil, xiGradient: xi(chi1), note: "c* not computed")
+      return Point(
+        sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: slopeQ,
+        xiQ: slopeQ.map(xi), xiC: nil, xiGradient: xi(chi1), note: "c* not computed")
     }
     return chaoticPoint(q: q, sigmaW2: sigmaW2, sigmaB2: sigmaB2, chi1: chi1, slopeQ: slopeQ)
   }
@@ -285,7 +311,9 @@ public struct MeanField: Sendable {
     let phase: Phase
     let qStar: Double?
     if critical {
-      (phase, qStar, lengths) = (.critical, nil, "the length map is the identity, every q is a neutral fixed point (q^l = q¹, q* input-dependent)")
+      (phase, qStar, lengths) = (
+        .critical, nil, "the length map is the identity, every q is a neutral fixed point (q^l = q¹, q* input-dependent)"
+      )
     } else if chi1 < 1 {
       (phase, qStar, lengths) = (.ordered, 0, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ → 0 geometrically")
     } else {
@@ -294,7 +322,9 @@ public struct MeanField: Sendable {
     return Point(
       sigmaW2: sigmaW2, sigmaB2: 0, phase: phase, qStar: qStar, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: chi1,
       xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1),
-      note: "ReLU family at σ_b² = 0: \(lengths); the correlation map does not depend on σ_w², c* = 1 is the only fixed point, marginal (χ_c = 1) and attracting: 1 − c^l ∝ 1/l²")
+      note:
+        "ReLU family at σ_b² = 0: \(lengths); the correlation map does not depend on σ_w², c* = 1 is the only fixed point, marginal (χ_c = 1) and attracting: 1 − c^l ∝ 1/l²"
+    )
   }
 
   /// The chaotic phase (χ₁ > 1): the stable correlation fixed point c* < 1 by Brent's method.
@@ -317,7 +347,9 @@ public struct MeanField: Sendable {
         note: "no stable fixed point c* < 1 found (g(c) = 𝒞(c) − c has no sign change on [\(lower), 1 − 1e-12]): c* and ξ_c not determined")
     }
     let chiC = map(c).slope
-    return Point(sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: c, chi1: chi1, chiC: chiC, lengthSlope: slopeQ, xiQ: slopeQ.map(xi), xiC: xi(chiC), xiGradient: xi(chi1), note: "")
+    return Point(
+      sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: c, chi1: chi1, chiC: chiC, lengthSlope: slopeQ,
+      xiQ: slopeQ.map(xi), xiC: xi(chiC), xiGradient: xi(chi1), note: "")
   }
 
   /// The relative tail below which the Mehler series is used for 𝒞 (else 2-D quadrature).
@@ -493,4 +525,3 @@ enum MeanFieldRules {
     }
   }
 }
-

@@ -35,7 +35,9 @@ public enum MonteCarloKernel {
       let gramFlops = Double(n * n) * Double(fanIn) + Double(n * n * n) / 3 + Double(n * n) * Double(r)
       let tryGram = route == .gram || (route == .cheaper && gramFlops < forwardFlops)
       if tryGram, fanIn >= n {
-        if let pre = choleskyPreactivations(h.gram(), scale: 2 / Double(fanIn), width: r, seed: seed, label: "layer \(l) gram", compute: compute) {
+        if let pre = choleskyPreactivations(
+          h.gram(), scale: 2 / Double(fanIn), width: r, seed: seed, label: "layer \(l) gram", compute: compute)
+        {
           h = pre
           h.storage.withUnsafeMutableBufferPointer { p in for i in 0..<p.count where p[i] < 0 { p[i] = 0 } }
           continue
@@ -75,7 +77,9 @@ public enum MonteCarloKernel {
     a.withUnsafeBufferPointer { pa in
       z.storage.withUnsafeMutableBufferPointer { pz in
         // Z ← (Lᵀ)ᵀ Z = L Z
-        cblas_dtrmm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, Int32(n), Int32(r), 1, pa.baseAddress, Int32(n), pz.baseAddress, Int32(r))
+        cblas_dtrmm(
+          CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, Int32(n), Int32(r), 1, pa.baseAddress, Int32(n), pz.baseAddress,
+          Int32(r))
       }
     }
     return z

@@ -7,9 +7,12 @@ import SkelMath
 
 /// Weight initializers of deep-learning libraries (Keras names), biases zero.
 public enum Initializer: String, Sendable, Hashable, CaseIterable, Codable {
-  case heNormal = "he_normal", heUniform = "he_uniform"
-  case glorotNormal = "glorot_normal", glorotUniform = "glorot_uniform"
-  case lecunNormal = "lecun_normal", lecunUniform = "lecun_uniform"
+  case heNormal = "he_normal"
+  case heUniform = "he_uniform"
+  case glorotNormal = "glorot_normal"
+  case glorotUniform = "glorot_uniform"
+  case lecunNormal = "lecun_normal"
+  case lecunUniform = "lecun_uniform"
   /// A Haar-random matrix with orthonormal rows or columns (gain 1).
   case orthogonal
 
@@ -161,7 +164,9 @@ public enum PriorKernel {
   static func accumulateGram(_ f: Matrix, scale: Double, into sum: inout Matrix) {
     f.storage.withUnsafeBufferPointer { pf in
       sum.storage.withUnsafeMutableBufferPointer { ps in
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(f.rows), Int32(f.columns), scale, pf.baseAddress, Int32(f.columns), 1, ps.baseAddress, Int32(f.rows))
+        cblas_dsyrk(
+          CblasRowMajor, CblasUpper, CblasNoTrans, Int32(f.rows), Int32(f.columns), scale, pf.baseAddress, Int32(f.columns), 1,
+          ps.baseAddress, Int32(f.rows))
       }
     }
   }

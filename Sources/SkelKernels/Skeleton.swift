@@ -25,10 +25,14 @@ public struct Skeleton: Sendable, Hashable {
         coords = max(coords, c + 1)
       case .hidden(_, let inputs):
         guard !inputs.isEmpty else { throw .invalid("skeleton node \(k) has no inputs") }
-        guard inputs.allSatisfy({ $0 >= 0 && $0 < k }) else { throw .invalid("skeleton node \(k) reads a node that is not before it (the graph must be acyclic, in topological order)") }
+        guard inputs.allSatisfy({ $0 >= 0 && $0 < k }) else {
+          throw .invalid("skeleton node \(k) reads a node that is not before it (the graph must be acyclic, in topological order)")
+        }
       }
     }
-    guard let last = nodes.last, case .hidden = last else { throw .invalid("a skeleton needs at least one non-input node, the last being the output") }
+    guard let last = nodes.last, case .hidden = last else {
+      throw .invalid("a skeleton needs at least one non-input node, the last being the output")
+    }
     self.nodes = nodes
     coordinates = coords
   }
@@ -60,7 +64,9 @@ public struct Skeleton: Sendable, Hashable {
 
   /// The compositional kernel κ_S for per-coordinate input correlations ⟨xⁱ, yⁱ⟩.
   public func kernel(inputCorrelations rho: [Double]) throws(KernelError) -> Double {
-    guard rho.count >= coordinates else { throw .shapeMismatch("the skeleton reads \(coordinates) coordinates, \(rho.count) correlations given") }
+    guard rho.count >= coordinates else {
+      throw .shapeMismatch("the skeleton reads \(coordinates) coordinates, \(rho.count) correlations given")
+    }
     var kappa = [Double](repeating: 0, count: nodes.count)
     var variance: [Activation: Double] = [:]
     for (k, node) in nodes.enumerated() {
@@ -68,7 +74,10 @@ public struct Skeleton: Sendable, Hashable {
       case .input(let c): kappa[k] = rho[c]
       case .hidden(let a, let inputs):
         let mean = inputs.reduce(0) { $0 + kappa[$1] } / Double(inputs.count)
-        if a == .identity { kappa[k] = mean; continue }
+        if a == .identity {
+          kappa[k] = mean
+          continue
+        }
         let v = variance[a] ?? Dual.variance(a)
         variance[a] = v
         kappa[k] = a.kernel(q11: 1, q22: 1, q12: min(1, max(-1, mean))).nngp / v
@@ -95,7 +104,9 @@ public struct Skeleton: Sendable, Hashable {
   /// A convolutional skeleton: each layer slides a window (width w, stride s) over the previous
   /// layer's nodes with activation σ; then, if `pooling`, an identity node averages the last layer.
   /// Nested layers make deeper convnets.
-  public static func convolutional(coordinates n: Int, layers: [(window: Int, stride: Int, activation: Activation)], pooling: Bool = true) throws(KernelError) -> Skeleton {
+  public static func convolutional(coordinates n: Int, layers: [(window: Int, stride: Int, activation: Activation)], pooling: Bool = true)
+    throws(KernelError) -> Skeleton
+  {
     var nodes: [Node] = (0..<n).map { .input(coordinate: $0) }
     var previous = Array(0..<n)
     for (w, s, a) in layers {

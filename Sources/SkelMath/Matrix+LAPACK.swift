@@ -88,7 +88,9 @@ extension Matrix {
   private func gemv(_ trans: CBLAS_TRANSPOSE, _ x: [Double], outputs: Int) -> [Double] {
     var y = [Double](repeating: 0, count: outputs)
     storage.withUnsafeBufferPointer { pa in
-      Compute.singleThreadedBLAS { cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1) }
+      Compute.singleThreadedBLAS {
+        cblas_dgemv(CblasRowMajor, trans, Int32(rows), Int32(columns), 1, pa.baseAddress, Int32(columns), x, 1, 0, &y, 1)
+      }
     }
     return y
   }
@@ -110,7 +112,9 @@ extension Matrix {
   /// A Haar-distributed matrix with orthonormal columns (rows ≥ columns): the Q of a Gaussian
   /// matrix's QR factorization (`dgeqrf` + `dorgqr`), each column's sign fixed by R's diagonal so
   /// the law is exactly uniform (Mezzadri 2007).
-  public static func randomOrthonormalColumns(rows m: Int, columns n: Int, generator g: inout SeededGenerator) throws(LinearAlgebraError) -> Matrix {
+  public static func randomOrthonormalColumns(rows m: Int, columns n: Int, generator g: inout SeededGenerator) throws(LinearAlgebraError)
+    -> Matrix
+  {
     precondition(m >= n, "orthonormal columns need rows ≥ columns")
     // column-major m × n Gaussian
     var a = (0..<(m * n)).map { _ in g.nextNormal() }

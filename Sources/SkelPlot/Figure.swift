@@ -48,7 +48,9 @@ public struct ErrorBarSeries: Sendable, Hashable {
   public var marker: MarkerShape
   /// Also join the points by a line (matplotlib's `errorbar(fmt="-o")`).
   public var connected: Bool
-  public init(name: String, x: [Double], y: [Double], error: [Double], color: Color? = nil, marker: MarkerShape = .circle, connected: Bool = false) {
+  public init(
+    name: String, x: [Double], y: [Double], error: [Double], color: Color? = nil, marker: MarkerShape = .circle, connected: Bool = false
+  ) {
     let n = min(x.count, y.count, error.count)  // lengths that differ are cut to the shortest
     self.connected = connected
     self.name = name

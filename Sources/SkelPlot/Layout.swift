@@ -135,8 +135,10 @@ public struct FigureLayout {
     let textHeight = measurer.measure(runs: .plain("0"), font: tickFont).height
     let yLabelWidth = showYLabels ? (yl.map { measurer.measure(runs: $0, font: tickFont).width }.max() ?? 0) : 0
     let xLabelHeight = showXLabels ? (xl.map { measurer.measure(runs: $0, font: tickFont).height }.max() ?? 0) : 0
-    let xAxisLabel = axes.x.label.isEmpty || !showXLabels ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.x.label), font: labelFont)
-    let yAxisLabel = axes.y.label.isEmpty || !showYLabels ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.y.label), font: labelFont)
+    let xAxisLabel =
+      axes.x.label.isEmpty || !showXLabels ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.x.label), font: labelFont)
+    let yAxisLabel =
+      axes.y.label.isEmpty || !showYLabels ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.y.label), font: labelFont)
     let title = axes.title.isEmpty ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.title), font: titleFont)
     let letterHeight = letter.map { measurer.measure(runs: .plain($0), font: titleFont).height } ?? 0
 
@@ -144,7 +146,9 @@ public struct FigureLayout {
     if letter != nil, title == nil { left = max(left, frame.x + pad) }
     let bottom = frame.maxY - pad - (xAxisLabel.map { $0.height + pad } ?? 0) - xLabelHeight - theme.tickLength - 3
     // room for half the last x tick label, and a gutter so neighbouring panels' labels never touch
-    var right = frame.maxX - max(pad, (xl.last.map { measurer.measure(runs: $0, font: tickFont).width / 2 } ?? 0) + 2) - (frame.maxX < figureWidth - 1 ? 10 : 0)
+    var right =
+      frame.maxX - max(pad, (xl.last.map { measurer.measure(runs: $0, font: tickFont).width / 2 } ?? 0) + 2)
+      - (frame.maxX < figureWidth - 1 ? 10 : 0)
     let top = frame.y + pad + max(title.map { $0.height + pad } ?? textHeight / 2, letterHeight > 0 ? letterHeight + 2 : 0)
 
     // A heat map's colorbar takes a strip on the right.
@@ -154,7 +158,8 @@ public struct FigureLayout {
       let t = TickLocator.linearTicks(lower: range.lowerBound, upper: range.upperBound, maxTicks: 5)
       let labels = TickFormatter.linearLabels(t)
       let labelWidth = labels.map { measurer.measure(runs: $0, font: tickFont).width }.max() ?? 0
-      let barLabel = h.colorbarLabel.isEmpty ? 0 : measurer.measure(runs: MathText.runs(fromTeX: h.colorbarLabel), font: labelFont).height + pad
+      let barLabel =
+        h.colorbarLabel.isEmpty ? 0 : measurer.measure(runs: MathText.runs(fromTeX: h.colorbarLabel), font: labelFont).height + pad
       let barWidth = 10.0
       right = frame.maxX - pad - barLabel - labelWidth - theme.tickLength - 3 - barWidth - 12
       colorbar = ColorbarLayout(
@@ -296,7 +301,11 @@ public struct FigureLayout {
         items += draw(axes, l)
       }
       if figure.panelLetters && figure.panels.count > 1 {
-        items.append(.text(TextItem(runs: [TextRun(Self.letter(k), style: .bold)], position: Point(l.frame.x + 4, l.frame.y + 3), font: titleFont, color: theme.foreground, horizontal: .left, vertical: .top)))
+        items.append(
+          .text(
+            TextItem(
+              runs: [TextRun(Self.letter(k), style: .bold)], position: Point(l.frame.x + 4, l.frame.y + 3), font: titleFont,
+              color: theme.foreground, horizontal: .left, vertical: .top)))
       }
     }
     return Scene(width: figure.width, height: figure.height, background: theme.background, items: items)
@@ -394,7 +403,12 @@ public struct FigureLayout {
     for i in 0..<min(s.x.count, s.y.count, s.error.count) where l.xScale.accepts(s.x[i]) && l.yScale.accepts(s.y[i]) {
       let lo = toPoint(s.x[i], s.y[i] - s.error[i], l), hi = toPoint(s.x[i], s.y[i] + s.error[i], l)
       let loY = l.yScale.accepts(s.y[i] - s.error[i]) ? lo.y : a.maxY
-      items.append(.path([.move(Point(hi.x, loY)), .line(hi), .move(Point(hi.x - 2.5, loY)), .line(Point(hi.x + 2.5, loY)), .move(Point(hi.x - 2.5, hi.y)), .line(Point(hi.x + 2.5, hi.y))], stroke: stroke, fill: nil))
+      items.append(
+        .path(
+          [
+            .move(Point(hi.x, loY)), .line(hi), .move(Point(hi.x - 2.5, loY)), .line(Point(hi.x + 2.5, loY)),
+            .move(Point(hi.x - 2.5, hi.y)), .line(Point(hi.x + 2.5, hi.y)),
+          ], stroke: stroke, fill: nil))
       items.append(marker(s.marker, at: toPoint(s.x[i], s.y[i], l), color: c))
     }
     return items
@@ -411,14 +425,20 @@ public struct FigureLayout {
       let x = toPoint(t, l.yScale.lower, l).x
       items.append(.path([.move(Point(x, a.maxY)), .line(Point(x, a.maxY + theme.tickLength))], stroke: tickStroke, fill: nil))
       if l.showXLabels {
-        items.append(.text(TextItem(runs: label, position: Point(x, a.maxY + theme.tickLength + 2), font: tf, color: fg, horizontal: .center, vertical: .top)))
+        items.append(
+          .text(
+            TextItem(
+              runs: label, position: Point(x, a.maxY + theme.tickLength + 2), font: tf, color: fg, horizontal: .center, vertical: .top)))
       }
     }
     for (t, label) in zip(l.yTicks, l.yTickLabels) {
       let y = toPoint(l.xScale.lower, t, l).y
       items.append(.path([.move(Point(a.minX - theme.tickLength, y)), .line(Point(a.minX, y))], stroke: tickStroke, fill: nil))
       if l.showYLabels {
-        items.append(.text(TextItem(runs: label, position: Point(a.minX - theme.tickLength - 3, y), font: tf, color: fg, horizontal: .right, vertical: .center)))
+        items.append(
+          .text(
+            TextItem(
+              runs: label, position: Point(a.minX - theme.tickLength - 3, y), font: tf, color: fg, horizontal: .right, vertical: .center)))
       }
     }
     return items
@@ -429,13 +449,25 @@ public struct FigureLayout {
     var items: [SceneItem] = []
     let a = l.plotArea, fg = theme.foreground
     if !axes.x.label.isEmpty && l.showXLabels {
-      items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.x.label), position: Point(a.x + a.width / 2, l.frame.maxY - 4), font: labelFont, color: fg, horizontal: .center, vertical: .bottom)))
+      items.append(
+        .text(
+          TextItem(
+            runs: MathText.runs(fromTeX: axes.x.label), position: Point(a.x + a.width / 2, l.frame.maxY - 4), font: labelFont, color: fg,
+            horizontal: .center, vertical: .bottom)))
     }
     if !axes.y.label.isEmpty && l.showYLabels {
-      items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.y.label), position: Point(l.frame.x + 4, a.y + a.height / 2), font: labelFont, color: fg, horizontal: .center, vertical: .top, rotation: 90)))
+      items.append(
+        .text(
+          TextItem(
+            runs: MathText.runs(fromTeX: axes.y.label), position: Point(l.frame.x + 4, a.y + a.height / 2), font: labelFont, color: fg,
+            horizontal: .center, vertical: .top, rotation: 90)))
     }
     if !axes.title.isEmpty {
-      items.append(.text(TextItem(runs: MathText.runs(fromTeX: axes.title), position: Point(a.x + a.width / 2, l.frame.y + 4), font: titleFont, color: fg, horizontal: .center, vertical: .top)))
+      items.append(
+        .text(
+          TextItem(
+            runs: MathText.runs(fromTeX: axes.title), position: Point(a.x + a.width / 2, l.frame.y + 4), font: titleFont, color: fg,
+            horizontal: .center, vertical: .top)))
     }
     return items
   }
@@ -471,10 +503,14 @@ public struct FigureLayout {
     case .square: return .path(rectPath(Rect(x: p.x - size, y: p.y - size, width: 2 * size, height: 2 * size)), stroke: edge, fill: c)
     case .triangle:
       let h = size * 1.2
-      return .path([.move(Point(p.x, p.y - h)), .line(Point(p.x + h, p.y + h * 0.8)), .line(Point(p.x - h, p.y + h * 0.8)), .close], stroke: edge, fill: c)
+      return .path(
+        [.move(Point(p.x, p.y - h)), .line(Point(p.x + h, p.y + h * 0.8)), .line(Point(p.x - h, p.y + h * 0.8)), .close], stroke: edge,
+        fill: c)
     case .diamond:
       let h = size * 1.3
-      return .path([.move(Point(p.x, p.y - h)), .line(Point(p.x + h, p.y)), .line(Point(p.x, p.y + h)), .line(Point(p.x - h, p.y)), .close], stroke: edge, fill: c)
+      return .path(
+        [.move(Point(p.x, p.y - h)), .line(Point(p.x + h, p.y)), .line(Point(p.x, p.y + h)), .line(Point(p.x - h, p.y)), .close],
+        stroke: edge, fill: c)
     }
   }
 
@@ -510,7 +546,11 @@ public struct FigureLayout {
     }
     var items: [SceneItem] = [.path(path, stroke: stroke, fill: nil)]
     if !label.isEmpty {
-      items.append(.text(TextItem(runs: MathText.runs(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75), horizontal: labelAnchor.0, vertical: labelAnchor.1)))
+      items.append(
+        .text(
+          TextItem(
+            runs: MathText.runs(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75),
+            horizontal: labelAnchor.0, vertical: labelAnchor.1)))
     }
     return items
   }
@@ -538,7 +578,9 @@ public struct FigureLayout {
       }
     }
     let p0 = toPoint(h.x.lowerBound, h.y.upperBound, l), p1 = toPoint(h.x.upperBound, h.y.lowerBound, l)
-    return [.image(RasterImage(width: columns, height: rows, rgba: rgba), in: Rect(x: p0.x, y: p0.y, width: p1.x - p0.x, height: p1.y - p0.y))]
+    return [
+      .image(RasterImage(width: columns, height: rows, rgba: rgba), in: Rect(x: p0.x, y: p0.y, width: p1.x - p0.x, height: p1.y - p0.y))
+    ]
   }
 
   func drawColorbar(_ cb: ColorbarLayout, _ h: Heatmap) -> [SceneItem] {
@@ -553,17 +595,29 @@ public struct FigureLayout {
     for (t, label) in zip(cb.ticks, cb.labels) {
       let y = cb.bar.maxY - (t - cb.range.lowerBound) / span * cb.bar.height
       items.append(.path([.move(Point(cb.bar.maxX, y)), .line(Point(cb.bar.maxX + theme.tickLength, y))], stroke: stroke, fill: nil))
-      items.append(.text(TextItem(runs: label, position: Point(cb.bar.maxX + theme.tickLength + 2, y), font: tickFont, color: theme.foreground, horizontal: .left, vertical: .center)))
+      items.append(
+        .text(
+          TextItem(
+            runs: label, position: Point(cb.bar.maxX + theme.tickLength + 2, y), font: tickFont, color: theme.foreground, horizontal: .left,
+            vertical: .center)))
       labelRight = max(labelRight, cb.bar.maxX + theme.tickLength + 2 + measurer.measure(runs: label, font: tickFont).width)
     }
     if !h.colorbarLabel.isEmpty {
-      items.append(.text(TextItem(runs: MathText.runs(fromTeX: h.colorbarLabel), position: Point(labelRight + 4, cb.bar.y + cb.bar.height / 2), font: labelFont, color: theme.foreground, horizontal: .center, vertical: .top, rotation: 90)))
+      items.append(
+        .text(
+          TextItem(
+            runs: MathText.runs(fromTeX: h.colorbarLabel), position: Point(labelRight + 4, cb.bar.y + cb.bar.height / 2), font: labelFont,
+            color: theme.foreground, horizontal: .center, vertical: .top, rotation: 90)))
     }
     return items
   }
 
   func drawLegend(_ axes: Axes, box: Rect, metrics m: LegendMetrics) -> [SceneItem] {
-    var items: [SceneItem] = [.path(rectPath(box), stroke: StrokeStyle(color: theme.gridColor.withAlpha(1), width: 0.6), fill: (theme.background ?? .white).withAlpha(0.9))]
+    var items: [SceneItem] = [
+      .path(
+        rectPath(box), stroke: StrokeStyle(color: theme.gridColor.withAlpha(1), width: 0.6),
+        fill: (theme.background ?? .white).withAlpha(0.9))
+    ]
     var seriesIndex = 0
     var indexOf: [Int: Int] = [:]
     for (k, mark) in axes.marks.enumerated() {
@@ -582,22 +636,39 @@ public struct FigureLayout {
       case .line(let s):
         let c = color(s.color, s.colorSlot ?? i)
         if !s.markersOnly {
-          items.append(.path([.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: s.lineWidth ?? theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
+          items.append(
+            .path(
+              [.move(Point(x0, cy)), .line(Point(x1, cy))],
+              stroke: StrokeStyle(color: c, width: s.lineWidth ?? theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
         }
         if let shape = s.marker ?? (s.markersOnly ? .circle : nil) { items.append(marker(shape, at: Point((x0 + x1) / 2, cy), color: c)) }
       case .errorBars(let s):
         let c = color(s.color, i)
-        if s.connected { items.append(.path([.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: theme.lineWidth, cap: .round), fill: nil)) }
-        items.append(.path([.move(Point((x0 + x1) / 2, cy - 4)), .line(Point((x0 + x1) / 2, cy + 4))], stroke: StrokeStyle(color: c, width: 1), fill: nil))
+        if s.connected {
+          items.append(
+            .path(
+              [.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: theme.lineWidth, cap: .round), fill: nil))
+        }
+        items.append(
+          .path(
+            [.move(Point((x0 + x1) / 2, cy - 4)), .line(Point((x0 + x1) / 2, cy + 4))], stroke: StrokeStyle(color: c, width: 1), fill: nil))
         items.append(marker(s.marker, at: Point((x0 + x1) / 2, cy), color: c))
       case .band(let b):
-        items.append(.path(rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: nil, fill: color(b.color, i).withAlpha(b.opacity)))
+        items.append(
+          .path(rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: nil, fill: color(b.color, i).withAlpha(b.opacity)))
       case .histogram(let h):
         let c = color(h.color, i)
-        items.append(.path(rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)))
+        items.append(
+          .path(
+            rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)
+          ))
       default: break
       }
-      items.append(.text(TextItem(runs: MathText.runs(fromTeX: mark.legendName), position: Point(x1 + 4, cy), font: legendFont, color: theme.foreground, horizontal: .left, vertical: .center)))
+      items.append(
+        .text(
+          TextItem(
+            runs: MathText.runs(fromTeX: mark.legendName), position: Point(x1 + 4, cy), font: legendFont, color: theme.foreground,
+            horizontal: .left, vertical: .center)))
     }
     return items
   }
@@ -616,7 +687,10 @@ public struct FigureLayout {
       let d = ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot()
       guard d > 2 * radius else { continue }
       let u = Point((q.x - p.x) / d, (q.y - p.y) / d)
-      items.append(.path([.move(Point(p.x + u.x * radius, p.y + u.y * radius)), .line(Point(q.x - u.x * radius, q.y - u.y * radius))], stroke: edge, fill: nil))
+      items.append(
+        .path(
+          [.move(Point(p.x + u.x * radius, p.y + u.y * radius)), .line(Point(q.x - u.x * radius, q.y - u.y * radius))], stroke: edge,
+          fill: nil))
     }
     for n in g.nodes {
       let p = at(n)
@@ -629,7 +703,12 @@ public struct FigureLayout {
       }
       items.append(.path([.circle(center: p, radius: radius)], stroke: StrokeStyle(color: theme.foreground, width: 0.7), fill: fill))
       if !n.label.isEmpty {
-        items.append(.text(TextItem(runs: MathText.runs(fromTeX: n.label), position: p, font: FontSpec(family: theme.mathFamily, size: min(theme.legendFontSize, radius * 0.95)), color: n.style == .input ? theme.foreground : Color.white, horizontal: .center, vertical: .center)))
+        items.append(
+          .text(
+            TextItem(
+              runs: MathText.runs(fromTeX: n.label), position: p,
+              font: FontSpec(family: theme.mathFamily, size: min(theme.legendFontSize, radius * 0.95)),
+              color: n.style == .input ? theme.foreground : Color.white, horizontal: .center, vertical: .center)))
       }
     }
     return items
@@ -639,7 +718,9 @@ public struct FigureLayout {
   public func tableColumnWidths(_ t: TableFigure) -> [Double] {
     let font = FontSpec(family: theme.mathFamily, size: theme.legendFontSize)
     return t.columns.indices.map { c in
-      ([t.columns[c]] + t.rows.map { c < $0.count ? $0[c] : "" }).map { measurer.measure(runs: MathText.runs(fromTeX: $0), font: font).width }.max() ?? 0
+      ([t.columns[c]] + t.rows.map { c < $0.count ? $0[c] : "" }).map {
+        measurer.measure(runs: MathText.runs(fromTeX: $0), font: font).width
+      }.max() ?? 0
     }
   }
 
@@ -664,7 +745,11 @@ public struct FigureLayout {
       func place(_ text: String, row: Int, font: FontSpec) {
         let y = y0 + 2 + rowHeight * (Double(row) + 0.5) + (row > 0 ? 3 : 0)
         let x = numeric ? x0 + w : x0
-        items.append(.text(TextItem(runs: MathText.runs(fromTeX: text), position: Point(x, y), font: font, color: theme.foreground, horizontal: numeric ? .right : .left, vertical: .center)))
+        items.append(
+          .text(
+            TextItem(
+              runs: MathText.runs(fromTeX: text), position: Point(x, y), font: font, color: theme.foreground,
+              horizontal: numeric ? .right : .left, vertical: .center)))
       }
       place(t.columns[c], row: 0, font: bold)
       for (r, row) in t.rows.enumerated() where c < row.count {

@@ -173,7 +173,9 @@ public enum MathText {
       while i < chars.count {
         let c = chars[i]
         i += 1
-        if c == "{" { depth += 1 } else if c == "}" {
+        if c == "{" {
+          depth += 1
+        } else if c == "}" {
           depth -= 1
           if depth == 0 { break }
         }

@@ -51,8 +51,10 @@ public struct Theme: Sendable, Hashable {
     background: Color(hex: 0x1B1D21), foreground: Color(hex: 0xE4E6EA), gridColor: Color(hex: 0x3A3D44),
     textFamily: "DejaVu Sans", mathFamily: "DejaVu Serif", tickFontSize: 8.5, labelFontSize: 10,
     titleFontSize: 10.5, legendFontSize: 8.5, lineWidth: 1.6, axisLineWidth: 0.8, tickLength: 3.5,
-    cycle: [Color(hex: 0x56B4E9), Color(hex: 0xE69F00), Color(hex: 0x009E73), Color(hex: 0xCC79A7),
-      Color(hex: 0xF0E442), Color(hex: 0xD55E00), Color(hex: 0x0072B2), Color(hex: 0xFFFFFF)],
+    cycle: [
+      Color(hex: 0x56B4E9), Color(hex: 0xE69F00), Color(hex: 0x009E73), Color(hex: 0xCC79A7),
+      Color(hex: 0xF0E442), Color(hex: 0xD55E00), Color(hex: 0x0072B2), Color(hex: 0xFFFFFF),
+    ],
     xMargin: 0, yMargin: 0.05)
 
   /// Paper figures (`skelreport figures`): no background, serif text at caption sizes, thinner lines.

@@ -11,9 +11,13 @@ import Foundation
 /// mailto (relative URLs and fragments are fine), and a `style` attribute with `url(`
 /// `javascript:` or `expression(`. The trust model is README "Trust model".
 public enum HTMLSafety {
-  static let forbidden: Set<String> = ["script", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "base", "form", "meta", "link"]
+  static let forbidden: Set<String> = [
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "style", "base", "form", "meta", "link",
+  ]
   static let headOnly: Set<String> = ["meta", "link", "style", "title"]
-  static let urlAttributes: Set<String> = ["href", "src", "xlink:href", "action", "formaction", "srcset", "poster", "background", "data", "cite", "codebase", "dynsrc", "lowsrc"]
+  static let urlAttributes: Set<String> = [
+    "href", "src", "xlink:href", "action", "formaction", "srcset", "poster", "background", "data", "cite", "codebase", "dynsrc", "lowsrc",
+  ]
   static let allowedSchemes: Set<String> = ["http", "https", "mailto"]
 
   /// One line per violation (element path and what is wrong); empty means safe.
@@ -25,10 +29,14 @@ public enum HTMLSafety {
     let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
       buf.baseAddress?.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
         if isXML {
-          let opts = Int32(XML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+          let opts = Int32(
+            XML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue
+              | XML_PARSE_NOWARNING.rawValue)
           return xmlReadMemory(p, Int32(buf.count), "input.svg", "UTF-8", opts)
         }
-        let opts = Int32(HTML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
+        let opts = Int32(
+          HTML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue
+            | HTML_PARSE_NOWARNING.rawValue)
         return htmlReadMemory(p, Int32(buf.count), "input.html", "UTF-8", opts)
       }
     }
@@ -47,7 +55,9 @@ public enum HTMLSafety {
     guard !bytes.isEmpty else { return [] }
     let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
       buf.baseAddress?.withMemoryRebound(to: CChar.self, capacity: buf.count) { p in
-        let opts = Int32(HTML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
+        let opts = Int32(
+          HTML_PARSE_RECOVER.rawValue | XML_PARSE_HUGE.rawValue | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue
+            | HTML_PARSE_NOWARNING.rawValue)
         return htmlReadMemory(p, Int32(buf.count), "input.html", "UTF-8", opts)
       }
     }
@@ -123,20 +133,29 @@ public enum HTMLSafety {
         let bare = an.split(separator: ":").last.map(String.init) ?? an
         if bare.hasPrefix("on") { out.append("\(here): event-handler attribute \(an)=\"\(value)\"") }
         if urlAttributes.contains(an) || bare == "href" {
-          let urls = an == "srcset" ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") } : [value]
+          let urls =
+            an == "srcset"
+            ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
+            : [value]
           for u in urls {
             // Raster images inlined as data (cairo's SVG heat maps: <image xlink:href="data:image/png;…">)
             // run no code; SVG or HTML as data would, so only PNG/JPEG/GIF/WebP on image elements pass.
             if element == "image" || element == "img",
               let s = scheme(u), s == "data",
-              ["data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp"].contains(where: { u.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix($0) })
-            { continue }
+              ["data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp"].contains(where: {
+                u.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix($0)
+              })
+            {
+              continue
+            }
             if let s = scheme(u), !allowedSchemes.contains(s) { out.append("\(here): \(an)=\"\(value)\" has scheme '\(s):'") }
           }
         }
         if an == "style" {
           let folded = squeeze(value)
-          if folded.contains("javascript:") || folded.contains("expression(") || folded.contains("url(") && (folded.contains("data:") || folded.contains("script:")) {
+          if folded.contains("javascript:") || folded.contains("expression(")
+            || folded.contains("url(") && (folded.contains("data:") || folded.contains("script:"))
+          {
             out.append("\(here): style=\"\(value)\" loads code")
           }
         }
@@ -154,7 +173,9 @@ public enum HTMLSafety {
   }
 
   /// HTML5 named references libxml2 (HTML 4) leaves as text but a browser decodes in URLs.
-  static let html5Entities = ["&colon;": ":", "&tab;": "\t", "&newline;": "\n", "&sol;": "/", "&lpar;": "(", "&rpar;": ")", "&period;": ".", "&num;": "#"]
+  static let html5Entities = [
+    "&colon;": ":", "&tab;": "\t", "&newline;": "\n", "&sol;": "/", "&lpar;": "(", "&rpar;": ")", "&period;": ".", "&num;": "#",
+  ]
 
   /// The value as a browser reads it: HTML5-only references decoded, ASCII whitespace and
   /// control characters removed, lowercased.
@@ -164,7 +185,9 @@ public enum HTMLSafety {
       v = v.replacingOccurrences(of: k, with: r, options: .caseInsensitive)
       v = v.replacingOccurrences(of: String(k.dropLast()), with: r, options: .caseInsensitive)
     }
-    return String(String.UnicodeScalarView(v.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) })).lowercased()
+    return String(
+      String.UnicodeScalarView(v.unicodeScalars.filter { $0.value > 0x20 && $0.value != 0x7F && !(0x80...0x9F).contains($0.value) })
+    ).lowercased()
   }
 
   /// The scheme a browser would see (nil: relative URL or fragment).

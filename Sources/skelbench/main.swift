@@ -40,7 +40,10 @@ let peerRuns: [([String], String, [String])] = [
   (["nngp_N4000_L10"], "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "10", "--repeats", "3"]),
   (["nngp_N4000_L10"], "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "10", "--repeats", "3"]),
   (["nngp_N4000_L100"], "a_nngp.py", ["--impl", "nt", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
-  (["nngp_N4000_L100"], "a_nngp.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]),
+  (
+    ["nngp_N4000_L100"], "a_nngp.py",
+    ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "4000", "--L", "100", "--repeats", "1", "--warmup", "0"]
+  ),
   (["ntk_N1000_L100"], "b_ntk.py", ["--impl", "nt", "--N", "1000", "--L", "100", "--repeats", "3"]),
   (["ntk_N1000_L100"], "b_ntk.py", ["--impl", "numpy_blocked_sym", "--threads", "2", "--N", "1000", "--L", "100", "--repeats", "3"]),
   (["ntk_N1000_L100"], "b_ntk.py", ["--impl", "numpy", "--N", "1000", "--L", "100", "--repeats", "3"]),
@@ -85,22 +88,22 @@ func runPeer(python: String, directory: String, script: String, arguments: [Stri
 /// The verify step: neural-tangents' kernels on the peers' verify inputs (67 × 784, numpy seed 1,
 /// L = 1, 3, 10, 100) against ours, max relative error off the diagonal.
 let verifyScript = #"""
-import json, math, sys
-import jax
-jax.config.update("jax_enable_x64", True)
-import numpy as np
-from neural_tangents import stax
-X = np.random.default_rng(1).standard_normal((67, 784))
-X.tofile(sys.argv[1] + "/x.bin")
-for L in (1, 3, 10, 100):
-    layers = []
-    for _ in range(L):
-        layers += [stax.Dense(1, W_std=math.sqrt(2), b_std=0.0), stax.Relu()]
-    _, _, kfn = stax.serial(*layers, stax.Dense(1))
-    ref = kfn(X, None, ("nngp", "ntk"))
-    np.asarray(ref.nngp).tofile(sys.argv[1] + f"/nngp{L}.bin")
-    np.asarray(ref.ntk).tofile(sys.argv[1] + f"/ntk{L}.bin")
-"""#
+  import json, math, sys
+  import jax
+  jax.config.update("jax_enable_x64", True)
+  import numpy as np
+  from neural_tangents import stax
+  X = np.random.default_rng(1).standard_normal((67, 784))
+  X.tofile(sys.argv[1] + "/x.bin")
+  for L in (1, 3, 10, 100):
+      layers = []
+      for _ in range(L):
+          layers += [stax.Dense(1, W_std=math.sqrt(2), b_std=0.0), stax.Relu()]
+      _, _, kfn = stax.serial(*layers, stax.Dense(1))
+      ref = kfn(X, None, ("nngp", "ntk"))
+      np.asarray(ref.nngp).tofile(sys.argv[1] + f"/nngp{L}.bin")
+      np.asarray(ref.ntk).tofile(sys.argv[1] + f"/ntk{L}.bin")
+  """#
 
 func verifyAgainstNeuralTangents(python: String, compute: Compute) throws -> [(String, Double)] {
   let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skelbench-verify-\(getpid())")
@@ -197,20 +200,36 @@ struct Bench {
     let g = Matrix(rows: 4000, columns: 784, storage: (0..<(4000 * 784)).map { _ in normal(&rng0) })
     let compute = compute
     let tGemm = best(3) { sink += compute.blas { g.gram() }[1, 2] }
-    results.append(Measurement(name: "limit_syrk_4000x784", seconds: tGemm, detail: String(format: "%.1f GFLOP/s effective (dsyrk, 2·N²·d flops counted)", 2 * 4000.0 * 4000 * 784 / tGemm / 1e9)))
+    results.append(
+      Measurement(
+        name: "limit_syrk_4000x784", seconds: tGemm,
+        detail: String(format: "%.1f GFLOP/s effective (dsyrk, 2·N²·d flops counted)", 2 * 4000.0 * 4000 * 784 / tGemm / 1e9)))
     // 10⁷ arccos in chunks of 4096 (in cache: the rate of the function, not of memory)
     let cs = (0..<4096).map { _ in rng0.nextUniform() * 2 - 1 }
     for impl in FastMLPKernel.Arccos.allCases {
       let tAcos = best(3) { for _ in 0..<2441 { sink += FastMLPKernel.arccos(cs, using: impl)[7] } }
-      results.append(Measurement(name: "limit_acos_\(impl)_1e7", seconds: tAcos, detail: String(format: "%.2f ns/element, 1 core (%@)", tAcos * 1e9 / 1e7, impl == .scalar ? "glibc acos" : impl == .libmvec ? "glibc libmvec AVX2" : "ours: AVX2 polynomial, the tile kernel's")))
+      results.append(
+        Measurement(
+          name: "limit_acos_\(impl)_1e7", seconds: tAcos,
+          detail: String(
+            format: "%.2f ns/element, 1 core (%@)", tAcos * 1e9 / 1e7,
+            impl == .scalar ? "glibc acos" : impl == .libmvec ? "glibc libmvec AVX2" : "ours: AVX2 polynomial, the tile kernel's")))
     }
   }
 
   /// The Gram workloads (a, b).
   mutating func grams() throws {
-    for (name, n, layers, ntk, reps) in [("nngp_N4000_L1", 4000, 1, false, 3), ("nngp_N4000_L10", 4000, 10, false, 3), ("nngp_N4000_L100", 4000, 100, false, 2), ("ntk_N1000_L100", 1000, 100, true, 3)] where options.workload == nil || options.workload == name {
+    for (name, n, layers, ntk, reps) in [
+      ("nngp_N4000_L1", 4000, 1, false, 3), ("nngp_N4000_L10", 4000, 10, false, 3), ("nngp_N4000_L100", 4000, 100, false, 2),
+      ("ntk_N1000_L100", 1000, 100, true, 3),
+    ] where options.workload == nil || options.workload == name {
       let t = try gramWorkload(n: n, layers: layers, ntk: ntk, repeats: options.repeats ?? reps, compute: compute)
-      results.append(Measurement(name: name, seconds: t, detail: String(format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers), FastMLPKernel.usesAVX2 ? "AVX2, polynomial arccos" : "scalar")))
+      results.append(
+        Measurement(
+          name: name, seconds: t,
+          detail: String(
+            format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers),
+            FastMLPKernel.usesAVX2 ? "AVX2, polynomial arccos" : "scalar")))
     }
   }
 
@@ -223,7 +242,10 @@ struct Bench {
     var draw = 0
     let compute = compute
     for (name, route, detail) in [
-      ("mc_kernel_r4096", MonteCarloKernel.Route.cheaper, "layer 1 by dgemm; layers 2–3 as L·Z with L Lᵀ = Σ (dsyrk, dpotrf, dtrmm), the same law"),
+      (
+        "mc_kernel_r4096", MonteCarloKernel.Route.cheaper,
+        "layer 1 by dgemm; layers 2–3 as L·Z with L Lᵀ = Σ (dsyrk, dpotrf, dtrmm), the same law"
+      ),
       ("mc_kernel_r4096_forward", .forward, "every layer by dgemm, as the peers"),
     ] {
       let t = best(3) {
@@ -254,11 +276,15 @@ struct Bench {
     let xs = Grid.linspace(-1, 1, count: 401)
     let figure = Figure(
       width: 360, height: 245,
-      panels: [Axes(x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\hat\\sigma(\\rho)$"), lines: [
-        LineSeries(name: "relu", x: xs, y: Dual.normalized(.relu, on: xs)),
-        LineSeries(name: "step", x: xs, y: Dual.normalized(.step, on: xs)),
-        LineSeries(name: "exp", x: xs, y: Dual.normalized(Activation.exponential(scale: 1), on: xs)),
-      ])])
+      panels: [
+        Axes(
+          x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\hat\\sigma(\\rho)$"),
+          lines: [
+            LineSeries(name: "relu", x: xs, y: Dual.normalized(.relu, on: xs)),
+            LineSeries(name: "step", x: xs, y: Dual.normalized(.step, on: xs)),
+            LineSeries(name: "exp", x: xs, y: Dual.normalized(Activation.exponential(scale: 1), on: xs)),
+          ])
+      ])
     let tPlot = try best(5) {
       let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
       for f in ImageFormat.allCases { sink += Double(try backend.render(scene, as: f, pixelsPerPoint: 2).count) }
@@ -275,16 +301,22 @@ struct Bench {
     let powerLaws = (0..<8).map { k in
       LineSeries(name: "series \(k)", x: lx, y: lx.map { pow($0, 0.25 * Double(k + 1)) * (1 + 0.05 * normal(&rng)) + 1e-3 }, lineWidth: 1)
     }
-    let linesFigure = Figure(width: 6.4 * 72, height: 4.8 * 72, panels: [
-      Axes(title: "8 series x 10^4 points, log-log", x: AxisSpec(label: "x", scale: .log), y: AxisSpec(label: "k(x)", scale: .log), lines: powerLaws)
-    ])
+    let linesFigure = Figure(
+      width: 6.4 * 72, height: 4.8 * 72,
+      panels: [
+        Axes(
+          title: "8 series x 10^4 points, log-log", x: AxisSpec(label: "x", scale: .log), y: AxisSpec(label: "k(x)", scale: .log),
+          lines: powerLaws)
+      ])
     var z = [Double](repeating: 0, count: 1_000_000)
     for i in 0..<1000 { for j in 0..<1000 { z[i * 1000 + j] = normal(&rng) } }
     for i in 1..<1000 { for j in 0..<1000 { z[i * 1000 + j] += z[(i - 1) * 1000 + j] } }
     for i in 0..<1000 { for j in 1..<1000 { z[i * 1000 + j] += z[i * 1000 + j - 1] } }
-    let heatFigure = Figure(width: 6.4 * 72, height: 4.8 * 72, panels: [
-      Axes(title: "1000 x 1000 heatmap", marks: [.heatmap(Heatmap(values: z, rows: 1000, columns: 1000))])
-    ])
+    let heatFigure = Figure(
+      width: 6.4 * 72, height: 4.8 * 72,
+      panels: [
+        Axes(title: "1000 x 1000 heatmap", marks: [.heatmap(Heatmap(values: z, rows: 1000, columns: 1000))])
+      ])
     return (linesFigure, heatFigure)
   }
 
@@ -299,7 +331,8 @@ struct Bench {
           let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
           bytes = try backend.render(scene, as: format, pixelsPerPoint: 150.0 / 72).count
         }
-        results.append(Measurement(name: "plot_\(name)_\(format.rawValue)", seconds: t, detail: "\(bytes / 1024) KiB, layout included, 1 thread"))
+        results.append(
+          Measurement(name: "plot_\(name)_\(format.rawValue)", seconds: t, detail: "\(bytes / 1024) KiB, layout included, 1 thread"))
       }
     }
   }
@@ -314,7 +347,10 @@ struct Bench {
           sink += Double((try? r.get().count) ?? 0)
         }
       }
-      results.append(Measurement(name: "plot_lines_png_svg_pdf" + (threads == 1 ? "_1thread" : ""), seconds: t, detail: "layout once + PNG, SVG, PDF, \(threads) thread(s), as the build draws"))
+      results.append(
+        Measurement(
+          name: "plot_lines_png_svg_pdf" + (threads == 1 ? "_1thread" : ""), seconds: t,
+          detail: "layout once + PNG, SVG, PDF, \(threads) thread(s), as the build draws"))
     }
   }
 
@@ -325,14 +361,21 @@ struct Bench {
     context.compute = compute
     for quantity in ["chi1", "xi_c"] {
       let (phaseOptions, _) = DirectiveValidator.validate(
-        DocumentParser.parse(SourceFile(path: "bench.md", text: "```{kernel} phase-diagram\n:eoc_points: 0\n:quantity: \(quantity)\n```\n"), name: "bench").0.directives[0],
+        DocumentParser.parse(
+          SourceFile(path: "bench.md", text: "```{kernel} phase-diagram\n:eoc_points: 0\n:quantity: \(quantity)\n```\n"), name: "bench"
+        ).0.directives[0],
         schemas: ["phase-diagram": phase.schema])
       guard let phaseOptions else { throw BenchError(description: "the phase-diagram directive (\(quantity)) does not validate") }
       let tPhase = try best(3) {
-        guard let grid = try phase.run(phaseOptions, context: context).grid else { throw BenchError(description: "the phase diagram has no grid") }
+        guard let grid = try phase.run(phaseOptions, context: context).grid else {
+          throw BenchError(description: "the phase diagram has no grid")
+        }
         sink += Double(grid.values.count)
       }
-      results.append(Measurement(name: "phase_diagram_101x101_tanh_\(quantity)", seconds: tPhase, detail: quantity == "chi1" ? "q*, chi1 at 10201 points" : "q*, chi1, c*, chi_c at 10201 points"))
+      results.append(
+        Measurement(
+          name: "phase_diagram_101x101_tanh_\(quantity)", seconds: tPhase,
+          detail: quantity == "chi1" ? "q*, chi1 at 10201 points" : "q*, chi1, c*, chi_c at 10201 points"))
     }
     let tEOC = best(3) { for b in Grid.linspace(0.01, 0.3, count: 30) { sink += MeanField(.tanh).edgeOfChaos(sigmaB2: b) ?? 0 } }
     results.append(Measurement(name: "edge_of_chaos_30_tanh", seconds: tEOC, detail: "30 root solves of chi1 = 1"))
@@ -353,7 +396,10 @@ struct Bench {
       let exact = AdaptiveDualQuadrature.shared.kernel(.tanh, q11: 1, q22: 1, q12: rhos[i]).value.nngp
       worst = max(worst, abs(values[i] - exact))
     }
-    results.append(Measurement(name: "dual_tanh_M1e4", seconds: tDual, detail: String(format: "max error %.1e vs 2-D adaptive quadrature at 100 correlations", worst)))
+    results.append(
+      Measurement(
+        name: "dual_tanh_M1e4", seconds: tDual,
+        detail: String(format: "max error %.1e vs 2-D adaptive quadrature at 100 correlations", worst)))
   }
 
   /// Site builds of the bundled reports: cold (no cache) and warm (cache, no change).
@@ -366,7 +412,11 @@ struct Bench {
     func build(_ extra: [String]) -> Double {
       let p = Process()
       p.executableURL = URL(fileURLWithPath: exe)
-      p.arguments = ["build", "reports", "--out", out.appendingPathComponent("site").path, "--cache-dir", out.appendingPathComponent("cache").path, "--quiet", "--threads", "\(threads)"] + extra
+      p.arguments =
+        [
+          "build", "reports", "--out", out.appendingPathComponent("site").path, "--cache-dir", out.appendingPathComponent("cache").path,
+          "--quiet", "--threads", "\(threads)",
+        ] + extra
       p.standardOutput = FileHandle.nullDevice
       p.standardError = FileHandle.nullDevice
       let t0 = DispatchTime.now().uptimeNanoseconds
@@ -397,7 +447,10 @@ struct Bench {
     }
     for m in results {
       for (impl, t, median) in byWorkload[m.name] ?? [] {
-        results.append(Measurement(name: "ratio_\(m.name)_vs_\(impl)", seconds: t / m.seconds, detail: String(format: "%.2f× (peer best %.3f s / ours best %.3f s; peer median %.3f s)", t / m.seconds, t, m.seconds, median)))
+        results.append(
+          Measurement(
+            name: "ratio_\(m.name)_vs_\(impl)", seconds: t / m.seconds,
+            detail: String(format: "%.2f× (peer best %.3f s / ours best %.3f s; peer median %.3f s)", t / m.seconds, t, m.seconds, median)))
       }
     }
     for (name, err) in try verifyAgainstNeuralTangents(python: python, compute: compute) where measured.contains("nngp_N4000_L1") {

@@ -63,7 +63,9 @@ struct BuildCommand: ParsableCommand {
 
   @Option(
     name: .shortAndLong,
-    help: "Where the site is written (replaced atomically): a missing path, an empty folder or a site a previous build wrote; anything else is refused (exit 2).")
+    help:
+      "Where the site is written (replaced atomically): a missing path, an empty folder or a site a previous build wrote; anything else is refused (exit 2)."
+  )
   var out: String = "_site"
 
   @Option(help: "Folder with page.mustache, index.mustache and style.css (default: ./templates, else beside the reports folder).")
@@ -130,7 +132,9 @@ struct BuildCommand: ParsableCommand {
       for w in summary.warnings { print(w, to: &err) }
       if !quiet {
         let ms = Int(Date().timeIntervalSince(start) * 1000)
-        print("built \(summary.reports) report\(summary.reports == 1 ? "" : "s"), \(summary.figures) figure\(summary.figures == 1 ? "" : "s") (\(summary.cacheHits) from cache) into \(out)/ in \(ms) ms")
+        print(
+          "built \(summary.reports) report\(summary.reports == 1 ? "" : "s"), \(summary.figures) figure\(summary.figures == 1 ? "" : "s") (\(summary.cacheHits) from cache) into \(out)/ in \(ms) ms"
+        )
       }
     } catch let refusal as OutputSafety.Refusal {
       Diagnostics.refuse(refusal)
@@ -149,7 +153,8 @@ struct BuildCommand: ParsableCommand {
     if let templates { return URL(fileURLWithPath: templates) }
     let local = URL(fileURLWithPath: "templates")
     if FileManager.default.fileExists(atPath: local.appendingPathComponent("page.mustache").path) { return local }
-    let base = reportsURL.hasDirectoryPath || (try? reportsURL.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true
+    let base =
+      reportsURL.hasDirectoryPath || (try? reportsURL.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true
       ? reportsURL : reportsURL.deletingLastPathComponent()
     return base.deletingLastPathComponent().appendingPathComponent("templates")
   }
@@ -165,7 +170,8 @@ struct FiguresCommand: ParsableCommand {
 
   @Option(
     name: .shortAndLong,
-    help: "Folder for the figures (only <label>.<format> and values.tex are written in it); not inside the reports, templates or cache folder.")
+    help:
+      "Folder for the figures (only <label>.<format> and values.tex are written in it); not inside the reports, templates or cache folder.")
   var out: String = "figures"
 
   @Option(help: "Figure width, e.g. 3.4in (one column), 7in (two), 12cm.")
@@ -222,7 +228,8 @@ struct FiguresCommand: ParsableCommand {
       Diagnostics.report(error, what: "no figure was written")
       throw ExitCode(1)
     } catch {
-      Diagnostics.report(BuildError.io(error, stage: "Figures", doing: "cannot write the figures into", path: out), what: "no figure was written")
+      Diagnostics.report(
+        BuildError.io(error, stage: "Figures", doing: "cannot write the figures into", path: out), what: "no figure was written")
       throw ExitCode(1)
     }
   }
@@ -249,7 +256,8 @@ struct KindsCommand: ParsableCommand {
       return
     }
     guard let schema = registry.schemas[kind] else {
-      FileHandle.standardError.write(Data("error: unknown directive kind '\(kind)'\(Suggestion.didYouMean(kind, among: registry.schemas.keys.sorted()))\n".utf8))
+      FileHandle.standardError.write(
+        Data("error: unknown directive kind '\(kind)'\(Suggestion.didYouMean(kind, among: registry.schemas.keys.sorted()))\n".utf8))
       throw ExitCode(1)
     }
     print(KindReference.text(schema))
@@ -316,7 +324,10 @@ enum BudgetFlags {
   /// "8GiB", "512 MiB", "8GB", "1000000" (bytes).
   static func bytes(_ text: String) -> Int? {
     let t = text.trimmingCharacters(in: .whitespaces)
-    let units: [(String, Double)] = [("TiB", 1_099_511_627_776), ("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("B", 1)]
+    let units: [(String, Double)] = [
+      ("TiB", 1_099_511_627_776), ("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6),
+      ("KB", 1e3), ("B", 1),
+    ]
     var number = t, scale = 1.0
     for (u, s) in units where t.hasSuffix(u) {
       number = String(t.dropLast(u.count)).trimmingCharacters(in: .whitespaces)

@@ -19,11 +19,22 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
 @Suite struct BudgetTests {
   /// One bomb per kind: (kind, options, the option the message must name, "memory" or "work").
   static let bombs: [(String, String, String, String)] = [
-    ("dual", ":method: quadrature\n:activations: [tanh, softplus, silu, sigmoid, elu, gelu_tanh, tanh, softplus, silu, sigmoid, elu, gelu_tanh]\n:rho: linspace(-1, 1, 1000000)", "rho", "work"),
-    ("hermite-table", ":activations: [" + Array(repeating: "tanh", count: 10_000).joined(separator: ", ") + "]\n:terms: 12", "activations", "work"),
+    (
+      "dual",
+      ":method: quadrature\n:activations: [tanh, softplus, silu, sigmoid, elu, gelu_tanh, tanh, softplus, silu, sigmoid, elu, gelu_tanh]\n:rho: linspace(-1, 1, 1000000)",
+      "rho", "work"
+    ),
+    (
+      "hermite-table", ":activations: [" + Array(repeating: "tanh", count: 10_000).joined(separator: ", ") + "]\n:terms: 12", "activations",
+      "work"
+    ),
     ("depth", ":activation: tanh\n:depths: [100000]\n:rho: linspace(-1, 1, 1000000)", "rho", "work"),
     ("fixed-point", ":activation: tanh\n:starts: linspace(-1, 1, 1000000)\n:depth: 100000", "starts", "memory"),
-    ("skeleton", ":architecture: fully-connected\n:correlations: [" + Array(repeating: "0.5", count: 20000).joined(separator: ", ") + "]\n:layers: 100\n:t: linspace(0, 1, 1000000)\n:activation: tanh", "t", "work"),
+    (
+      "skeleton",
+      ":architecture: fully-connected\n:correlations: [" + Array(repeating: "0.5", count: 20000).joined(separator: ", ")
+        + "]\n:layers: 100\n:t: linspace(0, 1, 1000000)\n:activation: tanh", "t", "work"
+    ),
     ("nngp", ":activation: tanh\n:depths: [10000]\n:rho: linspace(-1, 1, 1000000)", "rho", "work"),
     ("ntk", ":activation: tanh\n:depths: [10000]\n:rho: linspace(-1, 1, 1000000)", "rho", "work"),
     ("phase-diagram", ":sigma_w2: linspace(0.5, 4, 1000000)\n:sigma_b2: linspace(0, 0.3, 1000000)", "sigma_w2", "memory"),
@@ -48,7 +59,8 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
       let schema = ExperimentRegistry.standard.schemas[kind]!
       let d = DirectiveReader.read(
         info: "{kernel} \(kind)", body: ":label: tbl-x\n", fenceLine: 1, fenceColumn: 1,
-        source: SourceFile(path: "a.md", text: "```{kernel} \(kind)\n:label: tbl-x\n```\n"), index: 0).0!
+        source: SourceFile(path: "a.md", text: "```{kernel} \(kind)\n:label: tbl-x\n```\n"), index: 0
+      ).0!
       let options = DirectiveValidator.validate(d, schemas: [kind: schema]).0!
       let cost = try ExperimentRegistry.standard.kinds[kind]!.cost(options)
       #expect(cost.seconds < 1 && (cost.bytes ?? .max) < 1 << 20, "\(kind): \(cost)")
@@ -60,7 +72,9 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
     // depth-scales at its largest grid (10⁶ points) takes minutes, not hours: bounded by its
     // ranges, so its bomb is shown against a 1-minute budget; hermite-table is bounded by the
     // list cap (10 000 activations, a few seconds), so its bomb is shown against 1 second
-    let small: [String: Budget] = ["depth-scales": Budget(bytes: 4 << 30, seconds: 60), "hermite-table": Budget(bytes: 4 << 30, seconds: 1)]
+    let small: [String: Budget] = [
+      "depth-scales": Budget(bytes: 4 << 30, seconds: 60), "hermite-table": Budget(bytes: 4 << 30, seconds: 1),
+    ]
     let errors = budgetErrors(kind, options, budget: small[kind] ?? .standard)
     let hit = errors.first { $0.contains("(\(kind)) would need about") && $0.contains("of \(what)") }
     #expect(hit != nil, "\(kind): \(errors)")
@@ -72,7 +86,10 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
 
   @Test func phaseDiagramMessageStatesTheGridAndTheBudget() {
     let e = budgetErrors("phase-diagram", ":sigma_w2: linspace(0.5, 4, 1000000)\n:sigma_b2: linspace(0, 0.3, 1000000)")
-    #expect(e.first == "3:2: directive 'fig-b' (phase-diagram) would need about 15 TiB of memory (grid 1000000 × 1000000 from ':sigma_w2:' and ':sigma_b2:'); the budget is 4 GiB (--max-memory)")
+    #expect(
+      e.first
+        == "3:2: directive 'fig-b' (phase-diagram) would need about 15 TiB of memory (grid 1000000 × 1000000 from ':sigma_w2:' and ':sigma_b2:'); the budget is 4 GiB (--max-memory)"
+    )
   }
 
   @Test func raisingTheBudgetNeverLetsAnAbsurdAllocationThrough() {

@@ -92,7 +92,9 @@ func rewriteDirectives(_ text: String, respace: (String) -> String) -> String {
     let base = try plannedKeys(Self.report(":rho: [0, 0.5]"))
     // size, formats and alt change how the result is shown, not the result
     #expect(try plannedKeys(Self.report(":rho: [0, 0.5]\n:size: 4in x 3in\n:formats: [svg]\n:alt: Two duals.")) == base)
-    for changed in [":rho: [0, 0.25]", ":rho: [0, 0.5]\n:method: hermite", ":rho: [0, 0.5]\n:activations: [relu]", ":rho: [0, 0.5]\n:normalized: false"] {
+    for changed in [
+      ":rho: [0, 0.25]", ":rho: [0, 0.5]\n:method: hermite", ":rho: [0, 0.5]\n:activations: [relu]", ":rho: [0, 0.5]\n:normalized: false",
+    ] {
       #expect(try plannedKeys(Self.report(changed)) != base, "\(changed)")
     }
     // the seed is in the key: another document seed is another result

@@ -139,11 +139,15 @@ enum Damage: String, CaseIterable, Sendable {
   /// Builds `dir` after its cache was damaged: the build succeeds, warns naming `path` (and
   /// `reason` when given), publishes the clean site, and leaves a cache from which the next
   /// build takes every result, image and formula (no node, no drawing) without a warning.
-  func expectRepaired(_ dir: URL, _ master: CacheMaster, path: URL, reason: String?, warned: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  func expectRepaired(
+    _ dir: URL, _ master: CacheMaster, path: URL, reason: String?, warned: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
     let summary = try cacheBuilder(dir).build()
     let warnings = summary.warnings.filter { $0.contains("cache entry") }
     if warned {
-      #expect(warnings.contains { $0.contains(path.standardizedFileURL.path + ": warning: damaged cache entry not used") }, "\(warnings)", sourceLocation: sourceLocation)
+      #expect(
+        warnings.contains { $0.contains(path.standardizedFileURL.path + ": warning: damaged cache entry not used") }, "\(warnings)",
+        sourceLocation: sourceLocation)
       if let reason { #expect(warnings.contains { $0.contains(reason) }, "\(warnings)", sourceLocation: sourceLocation) }
     } else {
       #expect(warnings.isEmpty, "an entry of the older format is a plain miss: \(warnings)", sourceLocation: sourceLocation)
@@ -161,7 +165,9 @@ enum Damage: String, CaseIterable, Sendable {
     #expect(
       SHA256Hash.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
         == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-    #expect(SHA256Hash.hex(Array(repeating: UInt8(ascii: "a"), count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    #expect(
+      SHA256Hash.hex(Array(repeating: UInt8(ascii: "a"), count: 1_000_000))
+        == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
   }
 
   /// The filled cache serves a warm build the clean site, with no warning.
@@ -207,7 +213,9 @@ enum Damage: String, CaseIterable, Sendable {
   }
 
   /// A header that names another kind, or another engine, is not used.
-  @Test(arguments: [("\"kind\":\"dual\"", "\"kind\":\"ntk\"", "holds a 'ntk' entry"), ("\"engine\":\"", "\"engine\":\"9", "written by engine 9")])
+  @Test(arguments: [
+    ("\"kind\":\"dual\"", "\"kind\":\"ntk\"", "holds a 'ntk' entry"), ("\"engine\":\"", "\"engine\":\"9", "written by engine 9"),
+  ])
   func resultHeaderOfAnotherEntry(_ edit: (String, String, String)) throws {
     let master = try CacheMaster.shared.get()
     let dir = try master.copy()

@@ -61,7 +61,9 @@ import Testing
           imports.insert(String(words[1]))
         }
       }
-      #expect(documented[target] == imports, "\(target): the code imports \(imports.sorted()), the README lists \(documented[target].map { $0.sorted() } ?? [])")
+      #expect(
+        documented[target] == imports,
+        "\(target): the code imports \(imports.sorted()), the README lists \(documented[target].map { $0.sorted() } ?? [])")
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("README.md").path), "\(target) has no README")
     }
   }

@@ -119,7 +119,10 @@ import Testing
     try writer.publish(files: ["index.html": Array("one".utf8), "r/a.svg": [1, 2, 3]], copies: [:])
     try writer.publish(files: ["index.html": Array("two".utf8), "s/b/c.json": [4]], copies: [:])
     let site = snapshot(dir.appendingPathComponent("_site"))
-    #expect(site == ["/index.html": Data("two".utf8), "/s/b/c.json": Data([4]), "/" + OutputSafety.markerName: Data(OutputSafety.markerText.utf8)])
+    #expect(
+      site == [
+        "/index.html": Data("two".utf8), "/s/b/c.json": Data([4]), "/" + OutputSafety.markerName: Data(OutputSafety.markerText.utf8),
+      ])
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["_site"])
     // Paths that would leave the site are refused.
     #expect(throws: BuildError.self) { try writer.publish(files: ["../x": [1]], copies: [:]) }
@@ -168,7 +171,10 @@ import Testing
     writer.recover()
     lock.release()
     #expect(snapshot(out) == old)
-    #expect(try fm.contentsOfDirectory(atPath: dir.path).sorted() == ["._site.lock", "._site.staging-1-2", "._site.staging-x", "._site2.staging-1-2", "_site"])
+    #expect(
+      try fm.contentsOfDirectory(atPath: dir.path).sorted() == [
+        "._site.lock", "._site.staging-1-2", "._site.staging-x", "._site2.staging-1-2", "_site",
+      ])
     #expect(lines.items.contains { $0.hasPrefix("restored the previous site") && $0.contains("._site.old-123-1000") })
     #expect(lines.items.contains { $0.contains("._site.staging-1-2") && $0.contains("left alone") })
     #expect(lines.items.filter { $0.hasPrefix("removed ") }.count == 3)
@@ -238,7 +244,8 @@ import Testing
       }
     }
     #expect(got.wait(timeout: .now() + 0.5) == .timedOut)
-    #expect(lines.items == ["waiting for another build of \(out.path) to finish (lock \(dir.path)/._site.lock held by process \(getpid()))"])
+    #expect(
+      lines.items == ["waiting for another build of \(out.path) to finish (lock \(dir.path)/._site.lock held by process \(getpid()))"])
     first.release()
     #expect(got.wait(timeout: .now() + 10) == .success)
   }
@@ -255,11 +262,13 @@ import Testing
     let dir = try temp("copy")
     defer { try? FileManager.default.removeItem(at: dir) }
     do {
-      try SiteWriter(output: dir.appendingPathComponent("_site")).publish(files: [:], copies: ["assets/k.css": URL(fileURLWithPath: "/nonexistent-skel/k.css")])
+      try SiteWriter(output: dir.appendingPathComponent("_site")).publish(
+        files: [:], copies: ["assets/k.css": URL(fileURLWithPath: "/nonexistent-skel/k.css")])
       Issue.record("publish should fail")
     } catch BuildError.stage(let name, let message) {
       #expect(name == "Write site")
-      #expect(message == "cannot read (to copy into the site) /nonexistent-skel/k.css: No such file or directory (at /nonexistent-skel/k.css)")
+      #expect(
+        message == "cannot read (to copy into the site) /nonexistent-skel/k.css: No such file or directory (at /nonexistent-skel/k.css)")
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [])
   }

@@ -1,6 +1,7 @@
-@testable import SkelBuild
 import SkelDocument
 import Testing
+
+@testable import SkelBuild
 
 /// The page renderer writes the build's HTML into the page tree's nodes.
 @Suite struct PageAssemblyTests {
@@ -26,15 +27,23 @@ import Testing
       ("$$x$$\n", "<M>x</M>\n"),
       ("v {val}`f.g`\n", "<p>v <span class=\"value\">1 &lt; 2</span></p>\n"),
       ("see @fig-x\n", "<p>see @fig-x</p>\n"),
-      (":::{warning} Be <careful>\nx\n:::\n", "<div class=\"callout callout-warning\"><p class=\"callout-title\">Be &lt;careful&gt;</p>\n<p>x</p>\n</div>\n"),
-      ("```swift\nlet a = 1\n```\n", "<pre><code class=\"language-swift\">" + SyntaxHighlighter.html("let a = 1\n", language: "swift") + "</code></pre>\n"),
+      (
+        ":::{warning} Be <careful>\nx\n:::\n",
+        "<div class=\"callout callout-warning\"><p class=\"callout-title\">Be &lt;careful&gt;</p>\n<p>x</p>\n</div>\n"
+      ),
+      (
+        "```swift\nlet a = 1\n```\n",
+        "<pre><code class=\"language-swift\">" + SyntaxHighlighter.html("let a = 1\n", language: "swift") + "</code></pre>\n"
+      ),
     ]
     for (input, html) in table {
       let tree = PageTree(MathProtection(input, path: "p.md"), trustHTML: false, source: SourceFile(path: "p.md", text: input))
       #expect(assembly(values: ["1 < 2"]).html(tree) == html, "\(input)")
     }
     // captions and tables (no source) leave fenced code to cmark
-    #expect(assembly().html(PageTree(MathProtection("```swift\nx\n```\n", path: "p.md"), trustHTML: false)) == "<pre><code class=\"language-swift\">x\n</code></pre>\n")
+    #expect(
+      assembly().html(PageTree(MathProtection("```swift\nx\n```\n", path: "p.md"), trustHTML: false))
+        == "<pre><code class=\"language-swift\">x\n</code></pre>\n")
   }
 
   /// A directive's node gets its figure's HTML, by directive index.

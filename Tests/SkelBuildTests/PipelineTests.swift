@@ -31,10 +31,11 @@ import Testing
     #expect(second.warnings == first.warnings)
     #expect(first.cacheHits == 0 && second.cacheHits == 1)
     #expect(first.timings.map(\.step) == SiteBuilder.siteSteps && second.timings.map(\.step) == SiteBuilder.siteSteps)
-    #expect(SiteBuilder.siteSteps == [
-      "Read reports", "Validate directives", "Lock the output", "Run experiments", "Typeset math", "Draw figures", "Render pages",
-      "Write site",
-    ])
+    #expect(
+      SiteBuilder.siteSteps == [
+        "Read reports", "Validate directives", "Lock the output", "Run experiments", "Typeset math", "Draw figures", "Render pages",
+        "Write site",
+      ])
   }
 
   /// The executor prints `[i/n] name` for every step and tags a step's failure with its name.
@@ -55,9 +56,10 @@ import Testing
     } catch BuildError.stage(let name, let message) {
       #expect(name == "Render pages" && message.contains("no templates folder"), "\(name): \(message)")
     }
-    #expect(lines.items.filter { $0.hasPrefix("[") }.map { String($0.prefix(while: { $0 != "(" })).trimmingCharacters(in: .whitespaces) } == [
-      "[1/8] Read reports", "[2/8] Validate directives", "[3/8] Lock the output", "[4/8] Run experiments", "[5/8] Typeset math",
-      "[6/8] Draw figures", "[7/8] Render pages",
-    ])
+    #expect(
+      lines.items.filter { $0.hasPrefix("[") }.map { String($0.prefix(while: { $0 != "(" })).trimmingCharacters(in: .whitespaces) } == [
+        "[1/8] Read reports", "[2/8] Validate directives", "[3/8] Lock the output", "[4/8] Run experiments", "[5/8] Typeset math",
+        "[6/8] Draw figures", "[7/8] Render pages",
+      ])
   }
 }

@@ -129,7 +129,9 @@ struct FigureJSON: Decodable {
     #expect(run.context.warnings.isEmpty)
     var seconds: [String: Double] = [:]
     for report in plans {
-      #expect(report.directives.count == report.document.directives.filter { !$0.kind.isEmpty }.count, "\(report.document.name): every directive planned")
+      #expect(
+        report.directives.count == report.document.directives.filter { !$0.kind.isEmpty }.count,
+        "\(report.document.name): every directive planned")
       for d in report.directives {
         let (cost, problems) = SiteBuilder.checkBudget(d.directive, d.configured, label: d.label, budget: config.budget)
         #expect(problems.isEmpty, "\(report.document.name) \(d.label): \(problems.map(\.message))")
@@ -148,7 +150,8 @@ struct FigureJSON: Decodable {
     let dir = try scratch([:])
     defer { try? FileManager.default.removeItem(at: dir) }
     for f in Self.builtReports.map({ $0 + ".md" }) + ["refs.bib"] {
-      try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("reports/\(f)"), to: dir.appendingPathComponent("reports/\(f)"))
+      try FileManager.default.copyItem(
+        at: packageRoot.appendingPathComponent("reports/\(f)"), to: dir.appendingPathComponent("reports/\(f)"))
     }
     var config = builder(dir).configuration
     config.strict = true
@@ -177,11 +180,13 @@ struct FigureJSON: Decodable {
     } catch BuildError.diagnostics(let list, let sources) {
       #expect(list.count == 1)
       let text = list[0].formatted(source: sources[list[0].location.path])
-      #expect(text.hasSuffix("""
-        reports/t.md:12:2: error: unknown option 'activatons' for directive 'dual'; did you mean 'activations'?
-           12 | :activatons: [relu, step, exp]
-              |  ^~~~~~~~~~
-        """))
+      #expect(
+        text.hasSuffix(
+          """
+          reports/t.md:12:2: error: unknown option 'activatons' for directive 'dual'; did you mean 'activations'?
+             12 | :activatons: [relu, step, exp]
+                |  ^~~~~~~~~~
+          """))
     }
     #expect(snapshot(dir.appendingPathComponent("_site")) == before, "old site byte-identical")
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains("staging") || $0.contains(".old-") }
@@ -231,7 +236,8 @@ struct FigureJSON: Decodable {
     let dir = try scratch([:])
     defer { try? FileManager.default.removeItem(at: dir) }
     for f in ["guide.md", "refs.bib"] {
-      try FileManager.default.copyItem(at: packageRoot.appendingPathComponent("reports/\(f)"), to: dir.appendingPathComponent("reports/\(f)"))
+      try FileManager.default.copyItem(
+        at: packageRoot.appendingPathComponent("reports/\(f)"), to: dir.appendingPathComponent("reports/\(f)"))
     }
     var config = builder(dir).configuration
     config.strict = true

@@ -165,9 +165,17 @@ let parserDifferentials: Set<String> = [
     for u in urlVectors {
       #expect(!HTMLSafety.violations(in: "<p><a href=\"\(u)\">x</a></p>").isEmpty, "not flagged: \(u)")
     }
-    #expect(HTMLSafety.violations(in: "<!doctype html><html><head><meta charset=utf-8><link rel=stylesheet href=a.css></head><body><p><a href=\"https://x.org/a\">a</a> <a href=\"#f\">f</a> <a href=\"mailto:a@b.c\">m</a> <img src=\"fig.svg\" alt=\"&lt;script&gt;\"> &lt;script&gt;</p></body></html>") == [])
+    #expect(
+      HTMLSafety.violations(
+        in:
+          "<!doctype html><html><head><meta charset=utf-8><link rel=stylesheet href=a.css></head><body><p><a href=\"https://x.org/a\">a</a> <a href=\"#f\">f</a> <a href=\"mailto:a@b.c\">m</a> <img src=\"fig.svg\" alt=\"&lt;script&gt;\"> &lt;script&gt;</p></body></html>"
+      ) == [])
     // SVG text (figures): parsed as XML.
-    #expect(!HTMLSafety.violations(in: "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>").isEmpty)
+    #expect(
+      !HTMLSafety.violations(
+        in:
+          "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"><a xlink:href=\"javascript:alert(1)\"><text>x</text></a></svg>"
+      ).isEmpty)
     #expect(HTMLSafety.violations(in: "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"><path d=\"M0 0\"/></svg>") == [])
     // Deep nesting neither crashes the checker nor hides a script at the bottom.
     let deep = String(repeating: "<div>", count: 100_000) + "<script>x</script>"
@@ -254,10 +262,13 @@ let parserDifferentials: Set<String> = [
   /// Trusted mode (front matter or --allow-html): `<div class=x>` gets through, `javascript:`
   /// links and BibTeX URLs are still filtered.
   @Test func trustedModeKeepsHTMLButFiltersSchemes() throws {
-    let text = "---\ntitle: T\nbibliography: refs.bib\nTRUST---\n\n<div class=\"x\">kept</div>\n\n<a title=\"raw\" href=\" jav&#x61;script:alert(1)\">r</a> <a href='https://example.org/ok'>ok</a>\n\nA [bad](jav&#x61;script:alert(1)) and <javascript:alert(1)> [@a].\n"
+    let text =
+      "---\ntitle: T\nbibliography: refs.bib\nTRUST---\n\n<div class=\"x\">kept</div>\n\n<a title=\"raw\" href=\" jav&#x61;script:alert(1)\">r</a> <a href='https://example.org/ok'>ok</a>\n\nA [bad](jav&#x61;script:alert(1)) and <javascript:alert(1)> [@a].\n"
     let bib = "@misc{a, title = {A}, url = {javascript:alert(1)}}\n"
     for viaFlag in [false, true] {
-      let dir = try writeScratch(["reports/t.md": text.replacingOccurrences(of: "TRUST", with: viaFlag ? "" : "trust: html\n"), "reports/refs.bib": bib])
+      let dir = try writeScratch([
+        "reports/t.md": text.replacingOccurrences(of: "TRUST", with: viaFlag ? "" : "trust: html\n"), "reports/refs.bib": bib,
+      ])
       defer { try? FileManager.default.removeItem(at: dir) }
       try trustBuilder(dir, allowHTML: viaFlag).build()
       let page = try String(contentsOf: dir.appendingPathComponent("_site/t/index.html"), encoding: .utf8)
@@ -302,9 +313,12 @@ let parserDifferentials: Set<String> = [
     let dir = try writeScratch(["reports/b.md": report, "refs.bib": bib])
     defer { try? FileManager.default.removeItem(at: dir) }
     let message = failure { try trustBuilder(dir).build() } ?? "built"
-    #expect(message.contains("b.md:3:15: bibliography '../refs.bib' resolves to") && message.contains("outside the reports folder"), "\(message)")
-    try report.replacingOccurrences(of: "../refs.bib", with: "link.bib").write(to: dir.appendingPathComponent("reports/b.md"), atomically: true, encoding: .utf8)
-    try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("reports/link.bib").path, withDestinationPath: dir.appendingPathComponent("refs.bib").path)
+    #expect(
+      message.contains("b.md:3:15: bibliography '../refs.bib' resolves to") && message.contains("outside the reports folder"), "\(message)")
+    try report.replacingOccurrences(of: "../refs.bib", with: "link.bib").write(
+      to: dir.appendingPathComponent("reports/b.md"), atomically: true, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(
+      atPath: dir.appendingPathComponent("reports/link.bib").path, withDestinationPath: dir.appendingPathComponent("refs.bib").path)
     let second = failure { try trustBuilder(dir).build() } ?? "built"
     #expect(second.contains("bibliography 'link.bib' resolves to"), "\(second)")
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("_site").path))

@@ -32,76 +32,118 @@ let longLabel = String(repeating: "a", count: 101)
 
 let positionedCases: [PositionedCase] = [
   // G: option lines after the caption or after a blank line
-  PositionedCase("option after the caption", "```{kernel} dual\n:label: fig-a\n\nThe caption.\n:rho: [0, 0.5]\n```\n\n@fig-a\n",
-    "e.md:5:2: error: option line after the caption: options must come first, one per line right after the fence line, and the caption after a blank line; move ':rho:' up"),
-  PositionedCase("option after a blank line", "```{kernel} depth\n:label: fig-a\n\n  :depths: [1, 2]\n\nCaption.\n```\n\n@fig-a\n",
-    "e.md:4:4: error: option line after a blank line: options must come first, one per line right after the fence line, and the caption after a blank line; move ':depths:' up"),
-  PositionedCase("option deep in a caption", "```{kernel} dual\n:label: fig-a\n\nFirst line.\nSecond line.\n:alt_text: hi\n```\n\n@fig-a\n",
-    "e.md:6:2: error: option line after the caption: options must come first, one per line right after the fence line, and the caption after a blank line; move ':alt_text:' up"),
+  PositionedCase(
+    "option after the caption", "```{kernel} dual\n:label: fig-a\n\nThe caption.\n:rho: [0, 0.5]\n```\n\n@fig-a\n",
+    "e.md:5:2: error: option line after the caption: options must come first, one per line right after the fence line, and the caption after a blank line; move ':rho:' up"
+  ),
+  PositionedCase(
+    "option after a blank line", "```{kernel} depth\n:label: fig-a\n\n  :depths: [1, 2]\n\nCaption.\n```\n\n@fig-a\n",
+    "e.md:4:4: error: option line after a blank line: options must come first, one per line right after the fence line, and the caption after a blank line; move ':depths:' up"
+  ),
+  PositionedCase(
+    "option deep in a caption", "```{kernel} dual\n:label: fig-a\n\nFirst line.\nSecond line.\n:alt_text: hi\n```\n\n@fig-a\n",
+    "e.md:6:2: error: option line after the caption: options must come first, one per line right after the fence line, and the caption after a blank line; move ':alt_text:' up"
+  ),
   // G: activations without finite Gaussian moments
-  PositionedCase("activation: sqrt of negatives", directive("dual", ":activations: [relu, expr(sqrt(x))]"),
-    "e.md:9:22: error: activation 'expr(sqrt(x))' is not defined at x = -0.25 (it gives NaN there), but a Gaussian input takes every real value"),
-  PositionedCase("activation: log(x + 1)", directive("depth", ":activation: expr(log(x+1))"),
-    "e.md:9:14: error: activation 'expr(log(x+1))' is not defined at x = -1.25 (it gives NaN there), but a Gaussian input takes every real value"),
-  PositionedCase("activation: exp(2x²) overflows", directive("dual", ":activations: [expr(exp(2*x*x))]"),
+  PositionedCase(
+    "activation: sqrt of negatives", directive("dual", ":activations: [relu, expr(sqrt(x))]"),
+    "e.md:9:22: error: activation 'expr(sqrt(x))' is not defined at x = -0.25 (it gives NaN there), but a Gaussian input takes every real value"
+  ),
+  PositionedCase(
+    "activation: log(x + 1)", directive("depth", ":activation: expr(log(x+1))"),
+    "e.md:9:14: error: activation 'expr(log(x+1))' is not defined at x = -1.25 (it gives NaN there), but a Gaussian input takes every real value"
+  ),
+  PositionedCase(
+    "activation: exp(2x²) overflows", directive("dual", ":activations: [expr(exp(2*x*x))]"),
     "e.md:9:16: error: activation 'expr(exp(2*x*x))' is infinite at x = 19.25: its Gaussian moment E[φ(X)²] is not finite"),
-  PositionedCase("activation: x e^{0.3x²} grows too fast", directive("dual", ":activations: [expr(x*exp(0.3*x*x))]"),
-    "e.md:9:16: error: activation 'expr(x*exp(0.3*x*x))' grows too fast: its Gaussian moment E[φ(X)²] is not finite (φ(x)² e^(−x²/2) grows at x = 30)"),
-  PositionedCase("activation: pole", directive("dual", ":activations: [expr(1/(x+2))]"),
+  PositionedCase(
+    "activation: x e^{0.3x²} grows too fast", directive("dual", ":activations: [expr(x*exp(0.3*x*x))]"),
+    "e.md:9:16: error: activation 'expr(x*exp(0.3*x*x))' grows too fast: its Gaussian moment E[φ(X)²] is not finite (φ(x)² e^(−x²/2) grows at x = 30)"
+  ),
+  PositionedCase(
+    "activation: pole", directive("dual", ":activations: [expr(1/(x+2))]"),
     "e.md:9:16: error: activation 'expr(1/(x+2))' has a pole at x = -2: its Gaussian moment E[φ(X)²] is not finite"),
   // G: empty and overflowing grids
-  PositionedCase("empty range", directive("dual", ":rho: range(0.5, 0.5)"),
+  PositionedCase(
+    "empty range", directive("dual", ":rho: range(0.5, 0.5)"),
     "e.md:9:7: error: empty grid 'range(0.5, 0.5)': range(a, b) runs from a up to but not including b, so it needs a < b"),
-  PositionedCase("reversed range", directive("depth", ":rho: range(1, -1, 0.5)"),
+  PositionedCase(
+    "reversed range", directive("depth", ":rho: range(1, -1, 0.5)"),
     "e.md:9:7: error: empty grid 'range(1, -1, 0.5)': range(a, b) runs from a up to but not including b, so it needs a < b"),
-  PositionedCase("logspace overflows", directive("phase-diagram", ":sigma_w2: logspace(1, 309, 2)"),
+  PositionedCase(
+    "logspace overflows", directive("phase-diagram", ":sigma_w2: logspace(1, 309, 2)"),
     "e.md:9:12: error: grid 'logspace(1, 309, 2)': values overflow (a point is inf; 10^a and 10^b must lie within 1e-307 … 1e308)"),
-  PositionedCase("logspace underflows", directive("phase-diagram", ":sigma_b2: logspace(-400, 0, 3)"),
+  PositionedCase(
+    "logspace underflows", directive("phase-diagram", ":sigma_b2: logspace(-400, 0, 3)"),
     "e.md:9:12: error: grid 'logspace(-400, 0, 3)': values overflow (a point is 0; 10^a and 10^b must lie within 1e-307 … 1e308)"),
-  PositionedCase("linspace step overflows", directive("phase-diagram", ":sigma_w2: linspace(-1e308, 1e308, 3)"),
+  PositionedCase(
+    "linspace step overflows", directive("phase-diagram", ":sigma_w2: linspace(-1e308, 1e308, 3)"),
     "e.md:9:12: error: grid 'linspace(-1e308, 1e308, 3)': values overflow (a point is nan)"),
   // G: spectrum's fit range
-  PositionedCase("fit reversed", directive("spectrum", ":points: 100\n:fit: [60, 20]"),
+  PositionedCase(
+    "fit reversed", directive("spectrum", ":points: 100\n:fit: [60, 20]"),
     "e.md:10:7: error: option 'fit' must be an ordered index range [from, to] holding at least two indices (from < to), got [60, 20]"),
-  PositionedCase("fit without two indices", directive("spectrum", ":fit: [10.2, 10.8]"),
+  PositionedCase(
+    "fit without two indices", directive("spectrum", ":fit: [10.2, 10.8]"),
     "e.md:9:7: error: option 'fit' must be an ordered index range [from, to] holding at least two indices (from < to), got [10.2, 10.8]"),
-  PositionedCase("fit past the points", directive("spectrum", ":points: 50\n:fit: [200, 300]"),
-    "e.md:10:7: error: option 'fit' starts at index 200, but there are only 50 eigenvalues (':points:'); the range needs two indices in 1…50"),
-  PositionedCase("fit of three numbers", directive("spectrum", ":fit: [1, 2, 3]"),
+  PositionedCase(
+    "fit past the points", directive("spectrum", ":points: 50\n:fit: [200, 300]"),
+    "e.md:10:7: error: option 'fit' starts at index 200, but there are only 50 eigenvalues (':points:'); the range needs two indices in 1…50"
+  ),
+  PositionedCase(
+    "fit of three numbers", directive("spectrum", ":fit: [1, 2, 3]"),
     "e.md:9:7: error: option 'fit' is an index range [from, to] of two numbers, got 3"),
   // G: unclosed inline values
-  PositionedCase("unclosed value at the end", directive("dual", "") + "\nThe value {val}`fig-a.y[relu, rho=0]\n",
+  PositionedCase(
+    "unclosed value at the end", directive("dual", "") + "\nThe value {val}`fig-a.y[relu, rho=0]\n",
     "e.md:14:11: error: inline value is never closed: expected a '`' to end {val}`…` in its paragraph"),
-  PositionedCase("unclosed value before a blank line", directive("dual", "") + "\nA {val}`fig-a.max[relu]\n\nLater `code` here.\n",
+  PositionedCase(
+    "unclosed value before a blank line", directive("dual", "") + "\nA {val}`fig-a.max[relu]\n\nLater `code` here.\n",
     "e.md:14:3: error: inline value is never closed: expected a '`' to end {val}`…` in its paragraph"),
   // G: CommonMark fences in the prose scanner (later references are still checked)
-  PositionedCase("fence with an info string does not close", "```markdown\n# Example\n```python\nprint(1)\n```\n\nSee @fig-nowhere.\n",
+  PositionedCase(
+    "fence with an info string does not close", "```markdown\n# Example\n```python\nprint(1)\n```\n\nSee @fig-nowhere.\n",
     "e.md:7:5: error: unknown reference '@fig-nowhere'"),
-  PositionedCase("shorter fence does not close", "````text\n```\n@not-a-reference\n```\n````\n\nAnd @sec-gone here.\n",
+  PositionedCase(
+    "shorter fence does not close", "````text\n```\n@not-a-reference\n```\n````\n\nAnd @sec-gone here.\n",
     "e.md:7:5: error: unknown reference '@sec-gone'"),
-  PositionedCase("tilde fence with an info string", "~~~\n~~~python\n~~~\n\nThen @eq-none.\n",
+  PositionedCase(
+    "tilde fence with an info string", "~~~\n~~~python\n~~~\n\nThen @eq-none.\n",
     "e.md:5:6: error: unknown reference '@eq-none'"),
   // H: labels
-  PositionedCase("label too long", "```{kernel} dual\n:label: \(longLabel)\n```\n",
+  PositionedCase(
+    "label too long", "```{kernel} dual\n:label: \(longLabel)\n```\n",
     "e.md:2:9: error: option 'label' must be at most 100 characters (it names the figure's files), got 101"),
-  PositionedCase("label far too long", "```{kernel} depth\n:alt: x\n:label: b\(String(repeating: "-x", count: 120))\n```\n",
+  PositionedCase(
+    "label far too long", "```{kernel} depth\n:alt: x\n:label: b\(String(repeating: "-x", count: 120))\n```\n",
     "e.md:3:9: error: option 'label' must be at most 100 characters (it names the figure's files), got 241"),
   // H: sizes
-  PositionedCase("size too narrow", directive("dual", ":size: 0.5in x 3in"),
-    "e.md:9:8: error: option 'size' must be at least 1in x 1in (72pt a side: smaller figures have no room for the axes, ticks and labels), got '0.5in x 3in'"),
-  PositionedCase("size too low", directive("depth", ":size: 10cm x 2cm"),
-    "e.md:9:8: error: option 'size' must be at least 1in x 1in (72pt a side: smaller figures have no room for the axes, ticks and labels), got '10cm x 2cm'"),
+  PositionedCase(
+    "size too narrow", directive("dual", ":size: 0.5in x 3in"),
+    "e.md:9:8: error: option 'size' must be at least 1in x 1in (72pt a side: smaller figures have no room for the axes, ticks and labels), got '0.5in x 3in'"
+  ),
+  PositionedCase(
+    "size too low", directive("depth", ":size: 10cm x 2cm"),
+    "e.md:9:8: error: option 'size' must be at least 1in x 1in (72pt a side: smaller figures have no room for the axes, ticks and labels), got '10cm x 2cm'"
+  ),
   // H: duplicate front matter keys point at the second
-  PositionedCase("duplicate title", "---\ntitle: A\nseed: 2\ntitle: B\n---\n\nText.\n",
+  PositionedCase(
+    "duplicate title", "---\ntitle: A\nseed: 2\ntitle: B\n---\n\nText.\n",
     "e.md:4:1: error: front matter key 'title' is given twice (first on line 2)"),
-  PositionedCase("duplicate macro", "---\ntitle: T\nmacros: {\\R: a, \\S: b, \\R: c}\n---\n\nText.\n",
+  PositionedCase(
+    "duplicate macro", "---\ntitle: T\nmacros: {\\R: a, \\S: b, \\R: c}\n---\n\nText.\n",
     "e.md:3:24: error: front matter key '\\R' is given twice (first on line 3)"),
   // H: not UTF-8; the other reports are still checked
-  PositionedCase("Latin-1 byte", files: ["e.md": Array("# Title\n\nCaf".utf8) + [0xE9] + Array(" au lait.\n".utf8), "f.md": Array("See @fig-q.\n".utf8)],
+  PositionedCase(
+    "Latin-1 byte",
+    files: ["e.md": Array("# Title\n\nCaf".utf8) + [0xE9] + Array(" au lait.\n".utf8), "f.md": Array("See @fig-q.\n".utf8)],
     "e.md:3:4: error: not valid UTF-8 (byte 0xE9); save the report as UTF-8", "f.md:1:5: error: unknown reference '@fig-q'"),
-  PositionedCase("truncated sequence after UTF-8", files: ["e.md": Array("---\ntitle: Ünïcode\n---\nαβγ ".utf8) + [0xF0, 0x9F, 0x98] + Array("\n".utf8)],
+  PositionedCase(
+    "truncated sequence after UTF-8",
+    files: ["e.md": Array("---\ntitle: Ünïcode\n---\nαβγ ".utf8) + [0xF0, 0x9F, 0x98] + Array("\n".utf8)],
     "e.md:4:5: error: not valid UTF-8 (byte 0xF0); save the report as UTF-8"),
-  PositionedCase("stray continuation byte", files: ["e.md": [0xBF] + Array("x\n".utf8)],
+  PositionedCase(
+    "stray continuation byte", files: ["e.md": [0xBF] + Array("x\n".utf8)],
     "e.md:1:1: error: not valid UTF-8 (byte 0xBF); save the report as UTF-8"),
 ]
 
@@ -172,18 +214,22 @@ struct NonFiniteKind: DirectiveKind {
   @Test func nonFiniteResultsAreRefused() throws {
     let report = Array("```{kernel} probe\n:alt: x\n```\n".utf8)
     let nan = NonFiniteKind(name: "probe", reason: nil, y: [1, .nan, .infinity])
-    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(nan)])) == [
-      "e.md:1:13: error: directive 'probe-1' computed NaN or infinite values in series 'holes' (2 of 3 points); nothing is published with them (check the activation and the ranges of the options)"
-    ])
+    #expect(
+      try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(nan)])) == [
+        "e.md:1:13: error: directive 'probe-1' computed NaN or infinite values in series 'holes' (2 of 3 points); nothing is published with them (check the activation and the ranges of the options)"
+      ])
     let minusInf = NonFiniteKind(name: "probe", reason: nil, y: [-.infinity, 1, 2])
-    #expect(try buildErrors(["e.md": Array("Text.\n\n```{kernel}  probe\n```\n".utf8)], registry: ExperimentRegistry([AnyKind(minusInf)])) == [
-      "e.md:3:14: error: directive 'probe-1' computed NaN or infinite values in series 'holes' (1 of 3 points); nothing is published with them (check the activation and the ranges of the options)"
-    ])
+    #expect(
+      try buildErrors(["e.md": Array("Text.\n\n```{kernel}  probe\n```\n".utf8)], registry: ExperimentRegistry([AnyKind(minusInf)])) == [
+        "e.md:3:14: error: directive 'probe-1' computed NaN or infinite values in series 'holes' (1 of 3 points); nothing is published with them (check the activation and the ranges of the options)"
+      ])
     // excused by the kind: published (gaps); all NaN is never excused
     let excused = NonFiniteKind(name: "probe", reason: "a gap at the pole", y: [1, .nan, 3])
     #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(excused)])) == nil)
     let allNaN = NonFiniteKind(name: "probe", reason: "a gap at the pole", y: [.nan, .nan, .nan])
-    #expect(try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(allNaN)]))?.first?.contains("'holes' (3 of 3 points)") == true)
+    #expect(
+      try buildErrors(["e.md": report], registry: ExperimentRegistry([AnyKind(allNaN)]))?.first?.contains("'holes' (3 of 3 points)") == true
+    )
   }
 
   /// The standard kinds that may leave holes say why; others do not.
@@ -241,7 +287,8 @@ struct NonFiniteKind: DirectiveKind {
 
   /// CRLF and CR files: front matter read, and positions are the file's lines and columns.
   @Test func crlfFilesKeepFrontMatterAndPositions() throws {
-    let lf = "---\ntitle: Windows title\nseed: 5\n---\n\nText $x$.\n\n```{kernel} dual\n:label: fig-c\n:alt: a\n:activations: [relu]\n:rho: [0, 1]\n```\n\n@fig-c\n"
+    let lf =
+      "---\ntitle: Windows title\nseed: 5\n---\n\nText $x$.\n\n```{kernel} dual\n:label: fig-c\n:alt: a\n:activations: [relu]\n:rho: [0, 1]\n```\n\n@fig-c\n"
     for ending in ["\r\n", "\r"] {
       let text = lf.replacingOccurrences(of: "\n", with: ending)
       let dir = try scratch(["w.md": text])
@@ -251,7 +298,9 @@ struct NonFiniteKind: DirectiveKind {
       #expect(html.contains("<title>Windows title"), "front matter read with \(ending.debugDescription)")
       #expect(!html.contains("seed: 5"), "front matter is not prose")
       let bad = text.replacingOccurrences(of: ":activations: [relu]", with: ":activations: [relu, tahn]")
-      #expect(try buildErrors(["w.md": Array(bad.utf8)])?.first == "w.md:11:22: error: unknown activation 'tahn' for option 'activations'; did you mean 'tanh'?")
+      #expect(
+        try buildErrors(["w.md": Array(bad.utf8)])?.first
+          == "w.md:11:22: error: unknown activation 'tahn' for option 'activations'; did you mean 'tanh'?")
     }
     let source = SourceFile(path: "x.md", text: "a\r\nbc\rd\n\r\n")
     #expect(source.lines == ["a", "bc", "d", "", ""])
@@ -300,9 +349,13 @@ struct NonFiniteKind: DirectiveKind {
   /// Foundation errors come with the path and what was being done.
   @Test func foundationErrorsSayWhatAndWhere() throws {
     let cocoa = CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "/srv/site/a.svg"])
-    #expect(BuildError.describe(cocoa, doing: "cannot write the site into", path: "/srv/site") == "cannot write the site into /srv/site, at /srv/site/a.svg: the file could not be written (NSCocoaErrorDomain error 512)")
-    let posix = NSError(domain: NSCocoaErrorDomain, code: 513, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))])
-    #expect(BuildError.describe(posix, doing: "cannot read the report", path: "r/a.md") == "cannot read the report r/a.md: Permission denied")
+    #expect(
+      BuildError.describe(cocoa, doing: "cannot write the site into", path: "/srv/site")
+        == "cannot write the site into /srv/site, at /srv/site/a.svg: the file could not be written (NSCocoaErrorDomain error 512)")
+    let posix = NSError(
+      domain: NSCocoaErrorDomain, code: 513, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EACCES))])
+    #expect(
+      BuildError.describe(posix, doing: "cannot read the report", path: "r/a.md") == "cannot read the report r/a.md: Permission denied")
     // an output whose parent is a file: the stage error names the folder
     let dir = try scratch(["a.md": "Text.\n"])
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -315,16 +368,22 @@ struct NonFiniteKind: DirectiveKind {
       Issue.record("the build should have failed")
     } catch let refusal as OutputSafety.Refusal {
       // The output-folder rule sees the file in the way before anything is written.
-      #expect(refusal.message.hasPrefix("refusing to build into '\(dir.appendingPathComponent("file/sub/_site").path)': it is an existing file"), "\(refusal.message)")
+      #expect(
+        refusal.message.hasPrefix("refusing to build into '\(dir.appendingPathComponent("file/sub/_site").path)': it is an existing file"),
+        "\(refusal.message)")
     }
   }
 
   /// The minimum size is one the layout can draw: the plot area lies inside the figure.
   @Test func minimumSizeIsDrawable() {
     let side = OptionTypeChecker.minFigureSide
-    let figure = Figure(width: side, height: side, panels: [
-      Axes(x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\hat\\sigma(\\rho)$"), lines: [LineSeries(name: "relu", x: [-1, 0, 1], y: [0, 0.3, 1])])
-    ])
+    let figure = Figure(
+      width: side, height: side,
+      panels: [
+        Axes(
+          x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\hat\\sigma(\\rho)$"),
+          lines: [LineSeries(name: "relu", x: [-1, 0, 1], y: [0, 0.3, 1])])
+      ])
     // with Pango's real text extents, in both themes: the plot area is inside the figure and
     // larger than the layout's 10 pt floor (below 1in, it is not)
     for theme in [Theme.light, Theme.dark] {
@@ -334,7 +393,9 @@ struct NonFiniteKind: DirectiveKind {
       }
     }
     let tiny = Figure(width: side / 2, height: side / 2, panels: figure.panels)
-    let cramped = FigureLayout(theme: .light, measurer: CairoBackend()).layoutFigure(tiny).contains { $0.plotArea.maxX > side / 2 || $0.plotArea.maxY > side / 2 || $0.plotArea.width <= 10 }
+    let cramped = FigureLayout(theme: .light, measurer: CairoBackend()).layoutFigure(tiny).contains {
+      $0.plotArea.maxX > side / 2 || $0.plotArea.maxY > side / 2 || $0.plotArea.width <= 10
+    }
     #expect(cramped, "half the minimum does not fit")
   }
 }

@@ -91,7 +91,8 @@ func expectGolden(_ data: Data, named name: String, sourceLocation: SourceLocati
   let golden = snapshots.appendingPathComponent(name)
   if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
     try data.write(to: golden)
-    Issue.record("recorded a new baseline at \(golden.path); look at it, then run again without RECORD_SNAPSHOTS", sourceLocation: sourceLocation)
+    Issue.record(
+      "recorded a new baseline at \(golden.path); look at it, then run again without RECORD_SNAPSHOTS", sourceLocation: sourceLocation)
     return
   }
   guard let expected = try? Data(contentsOf: golden) else {
@@ -101,8 +102,11 @@ func expectGolden(_ data: Data, named name: String, sourceLocation: SourceLocati
   if name.hasSuffix(".png") {
     let ours = DecodedPNG(Array(data)), theirs = DecodedPNG(Array(expected))
     #expect(ours != nil && theirs != nil, "\(name): not a PNG", sourceLocation: sourceLocation)
-    #expect(ours == theirs, "\(name): pixels differ from the golden file (fonts or cairo/pango versions changed?)", sourceLocation: sourceLocation)
+    #expect(
+      ours == theirs, "\(name): pixels differ from the golden file (fonts or cairo/pango versions changed?)", sourceLocation: sourceLocation
+    )
   } else {
-    #expect(data == expected, "\(name) differs from the golden file (fonts or cairo/pango versions changed?)", sourceLocation: sourceLocation)
+    #expect(
+      data == expected, "\(name) differs from the golden file (fonts or cairo/pango versions changed?)", sourceLocation: sourceLocation)
   }
 }

@@ -10,15 +10,18 @@ enum Gallery {
     let std = r.map { 1.6 / $0.squareRoot() }
     let err = std.map { $0 * 0.12 }
     let band = BandSeries(name: "±2 s.e.", x: r, lower: zip(std, err).map { $0 - 2 * $1 }, upper: zip(std, err).map { $0 + 2 * $1 })
-    return Figure(width: 340, height: 240, panels: [
-      Axes(
-        title: "Concentration of $k_w$", x: AxisSpec(label: "width $r$", scale: .log), y: AxisSpec(label: "std of $k_w - \\kappa$", scale: .log),
-        marks: [
-          .band(band), .errorBars(ErrorBarSeries(name: "depth 3", x: r, y: std, error: err)),
-          .line(LineSeries(name: "depth 1", x: r, y: std.map { $0 / 2 }, marker: .square)),
-          .reference(.slope(-0.5, throughX: 16, y: 0.7, label: "slope $-1/2$")),
-        ])
-    ])
+    return Figure(
+      width: 340, height: 240,
+      panels: [
+        Axes(
+          title: "Concentration of $k_w$", x: AxisSpec(label: "width $r$", scale: .log),
+          y: AxisSpec(label: "std of $k_w - \\kappa$", scale: .log),
+          marks: [
+            .band(band), .errorBars(ErrorBarSeries(name: "depth 3", x: r, y: std, error: err)),
+            .line(LineSeries(name: "depth 1", x: r, y: std.map { $0 / 2 }, marker: .square)),
+            .reference(.slope(-0.5, throughX: 16, y: 0.7, label: "slope $-1/2$")),
+          ])
+      ])
   }
 
   static func histogram() -> Figure {
@@ -30,15 +33,20 @@ enum Gallery {
       return 2.0.squareRoot() * erfinvApprox(2 * p - 1)
     }
     let xs = (0...200).map { -4 + 8 * Double($0) / 200 }
-    return Figure(width: 340, height: 230, panels: [
-      Axes(
-        x: AxisSpec(label: "whitened weight"), y: AxisSpec(label: "density"),
-        marks: [
-          .histogram(Histogram(name: "weights", values: samples, bins: 40, lower: -4, upper: 4)),
-          .line(LineSeries(name: "$\\mathcal{N}(0,1)$", x: xs, y: xs.map { exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }, color: Color(hex: 0xD55E00))),
-          .reference(.vertical(x: 0, label: "")),
-        ])
-    ])
+    return Figure(
+      width: 340, height: 230,
+      panels: [
+        Axes(
+          x: AxisSpec(label: "whitened weight"), y: AxisSpec(label: "density"),
+          marks: [
+            .histogram(Histogram(name: "weights", values: samples, bins: 40, lower: -4, upper: 4)),
+            .line(
+              LineSeries(
+                name: "$\\mathcal{N}(0,1)$", x: xs, y: xs.map { exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() },
+                color: Color(hex: 0xD55E00))),
+            .reference(.vertical(x: 0, label: "")),
+          ])
+      ])
   }
 
   static func heatmaps() -> Figure {
@@ -51,28 +59,40 @@ enum Gallery {
         s.append(sin(3 * x) * cos(2 * y))
       }
     }
-    return Figure(width: 520, height: 220, panels: [
-      Axes(title: "viridis", x: AxisSpec(label: "$\\sigma_w^2$"), y: AxisSpec(label: "$\\sigma_b^2$"),
-        marks: [.heatmap(Heatmap(values: v, rows: n, columns: n, x: 0...4, y: 0...0.5, colorbarLabel: "$\\xi_c$"))]),
-      Axes(title: "diverging", marks: [.heatmap(Heatmap(values: s, rows: n, columns: n, x: -1...1, y: -1...1, colormap: .diverging, limits: -1...1))]),
-    ], columns: 2)
+    return Figure(
+      width: 520, height: 220,
+      panels: [
+        Axes(
+          title: "viridis", x: AxisSpec(label: "$\\sigma_w^2$"), y: AxisSpec(label: "$\\sigma_b^2$"),
+          marks: [.heatmap(Heatmap(values: v, rows: n, columns: n, x: 0...4, y: 0...0.5, colorbarLabel: "$\\xi_c$"))]),
+        Axes(
+          title: "diverging",
+          marks: [.heatmap(Heatmap(values: s, rows: n, columns: n, x: -1...1, y: -1...1, colormap: .diverging, limits: -1...1))]),
+      ], columns: 2)
   }
 
   static func grid() -> Figure {
     let xs = (0...100).map { Double($0) / 50 - 1 }
     func panel(_ k: Double) -> Axes {
-      Axes(x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\kappa$"), lines: [
-        LineSeries(name: "a", x: xs, y: xs.map { pow(($0 + 1) / 2, k) }), LineSeries(name: "b", x: xs, y: xs.map { pow(($0 + 1) / 2, k + 1) }, dash: [4, 2]),
-      ], legend: k == 1 ? .best : .none)
+      Axes(
+        x: AxisSpec(label: "$\\rho$"), y: AxisSpec(label: "$\\kappa$"),
+        lines: [
+          LineSeries(name: "a", x: xs, y: xs.map { pow(($0 + 1) / 2, k) }),
+          LineSeries(name: "b", x: xs, y: xs.map { pow(($0 + 1) / 2, k + 1) }, dash: [4, 2]),
+        ], legend: k == 1 ? .best : .none)
     }
     return Figure(width: 420, height: 320, panels: [panel(1), panel(2), panel(3), panel(4)], columns: 2, sharedX: true, sharedY: true)
   }
 
   static func symlog() -> Figure {
     let xs = (0...400).map { -1000 + 5 * Double($0) }
-    return Figure(width: 340, height: 220, panels: [
-      Axes(x: AxisSpec(label: "$x$", scale: .symlog), y: AxisSpec(label: "$\\tanh(x/100)$"), lines: [LineSeries(name: "", x: xs, y: xs.map { tanh($0 / 100) })])
-    ])
+    return Figure(
+      width: 340, height: 220,
+      panels: [
+        Axes(
+          x: AxisSpec(label: "$x$", scale: .symlog), y: AxisSpec(label: "$\\tanh(x/100)$"),
+          lines: [LineSeries(name: "", x: xs, y: xs.map { tanh($0 / 100) })])
+      ])
   }
 
   static func skeleton() -> Figure {
@@ -81,14 +101,25 @@ enum Gallery {
     let labels = ["$x^1$", "$x^2$", "$x^3$", "$x^4$", "", "", "", ""]
     let styles: [GraphDrawing.Style] = [.input, .input, .input, .input, .hidden, .hidden, .hidden, .pooling]
     let edges = [(0, 4), (1, 4), (1, 5), (2, 5), (2, 6), (3, 6), (4, 7), (5, 7), (6, 7)]
-    return Figure(width: 260, height: 180, panels: [Axes(marks: [.graph(.layered(levels: levels, labels: labels, styles: styles, edges: edges))])])
+    return Figure(
+      width: 260, height: 180, panels: [Axes(marks: [.graph(.layered(levels: levels, labels: labels, styles: styles, edges: edges))])])
   }
 
   static func table() -> Figure {
-    Figure(width: 300, height: 120, panels: [Axes(marks: [.table(TableFigure(
-      columns: ["activation", "$\\hat\\sigma(0)$", "$a_1^2$", "kernel"],
-      rows: [["ReLU", "0.3183", "0.5", "arc-cosine 1"], ["step", "0.5", "0.3183", "arc-cosine 0"], ["exp", "0.3679", "0.3679", "Gaussian RBF"]],
-      highlight: [[1, 1]]))])])
+    Figure(
+      width: 300, height: 120,
+      panels: [
+        Axes(marks: [
+          .table(
+            TableFigure(
+              columns: ["activation", "$\\hat\\sigma(0)$", "$a_1^2$", "kernel"],
+              rows: [
+                ["ReLU", "0.3183", "0.5", "arc-cosine 1"], ["step", "0.5", "0.3183", "arc-cosine 0"],
+                ["exp", "0.3679", "0.3679", "Gaussian RBF"],
+              ],
+              highlight: [[1, 1]]))
+        ])
+      ])
   }
 
   static let all: [(String, Figure)] = [
@@ -112,7 +143,9 @@ enum Gallery {
   @Test(arguments: ["loglog", "heatmaps", "grid", "skeleton"])
   func golden(name: String) throws {
     let figure = Gallery.all.first { $0.0 == name }!.1
-    try expectGolden(Data(try backend.render(FigureLayout(theme: .light, measurer: backend).scene(for: figure), as: .png, pixelsPerPoint: 2)), named: "gallery-\(name).png")
+    try expectGolden(
+      Data(try backend.render(FigureLayout(theme: .light, measurer: backend).scene(for: figure), as: .png, pixelsPerPoint: 2)),
+      named: "gallery-\(name).png")
   }
 
   /// Every kind renders in all three formats, deterministically; `GALLERY_DIR` keeps the PNGs to look at.
@@ -127,7 +160,8 @@ enum Gallery {
       }
       if let dir = ProcessInfo.processInfo.environment["GALLERY_DIR"] {
         let suffix = theme == .light ? "" : theme == .dark ? "-dark" : "-print"
-        try Data(try backend.render(scene, as: .png, pixelsPerPoint: 2)).write(to: URL(fileURLWithPath: dir).appendingPathComponent("\(name)\(suffix).png"))
+        try Data(try backend.render(scene, as: .png, pixelsPerPoint: 2)).write(
+          to: URL(fileURLWithPath: dir).appendingPathComponent("\(name)\(suffix).png"))
       }
     }
   }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import SkelCairo
 import SkelPlot
 import Testing
+
+@testable import SkelCairo
 
 @Suite struct PNGEncoderTests {
   let backend = CairoBackend()
@@ -21,11 +22,18 @@ import Testing
 
     var translucent = opaque
     translucent.background = nil
-    translucent.items.append(.path([.move(Point(10, 10)), .line(Point(200, 150))], stroke: StrokeStyle(color: Color(red: 0.2, green: 0.6, blue: 0.9, alpha: 0.35), width: 9), fill: nil))
+    translucent.items.append(
+      .path(
+        [.move(Point(10, 10)), .line(Point(200, 150))],
+        stroke: StrokeStyle(color: Color(red: 0.2, green: 0.6, blue: 0.9, alpha: 0.35), width: 9), fill: nil))
     let png2 = try backend.render(translucent, as: .png, pixelsPerPoint: 2)
     #expect(png2[25] == 6, "colour type RGBA with transparency")
     let d2 = try #require(DecodedPNG(png2))
-    #expect(d2.argb.contains { let a = $0 >> 24; return a > 0 && a < 255 })
+    #expect(
+      d2.argb.contains {
+        let a = $0 >> 24
+        return a > 0 && a < 255
+      })
     #expect(d2.argb.contains { $0 >> 24 == 0 })
   }
 
@@ -54,14 +62,15 @@ import Testing
   @Test func reducedDrawingMatchesFullDrawing() throws {
     var state: UInt64 = 12345
     func uniform() -> Double {
-      state = state &* 6364136223846793005 &+ 1442695040888963407
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
       return Double(state >> 11) / Double(1 << 53)
     }
     let x = (0..<10_000).map { pow(10, -3 + 6 * Double($0) / 9999) }
     let lines = (0..<8).map { k in
       LineSeries(name: "s\(k)", x: x, y: x.map { pow($0, 0.25 * Double(k + 1)) * (1 + 0.1 * (uniform() - 0.5)) + 1e-3 }, lineWidth: 1)
     }
-    let figure = Figure(width: 460.8, height: 345.6, panels: [Axes(x: AxisSpec(label: "x", scale: .log), y: AxisSpec(label: "y", scale: .log), lines: lines)])
+    let figure = Figure(
+      width: 460.8, height: 345.6, panels: [Axes(x: AxisSpec(label: "x", scale: .log), y: AxisSpec(label: "y", scale: .log), lines: lines)])
     let full = CairoBackend(simplifiesPaths: false, fastDenseStrokes: false), reduced = CairoBackend(fastDenseStrokes: false)
     let scene = FigureLayout(theme: .light, measurer: full).scene(for: figure)
     let ppp = 150.0 / 72
@@ -73,7 +82,8 @@ import Testing
     #expect(vertices(scene) == 80_000)
     #expect(kept < 80_000 / 2, "kept \(kept) of 80000 vertices")
 
-    let fullPNG = try full.render(scene, as: .png, pixelsPerPoint: ppp), reducedPNG = try reduced.render(scene, as: .png, pixelsPerPoint: ppp)
+    let fullPNG = try full.render(scene, as: .png, pixelsPerPoint: ppp),
+      reducedPNG = try reduced.render(scene, as: .png, pixelsPerPoint: ppp)
     if let dir = ProcessInfo.processInfo.environment["GALLERY_DIR"] {
       try Data(fullPNG).write(to: URL(fileURLWithPath: dir).appendingPathComponent("dense-full.png"))
       try Data(reducedPNG).write(to: URL(fileURLWithPath: dir).appendingPathComponent("dense-reduced.png"))
@@ -94,7 +104,9 @@ import Testing
       }
     }
     let mean = Double(total) / Double(a.argb.count * 3)
-    print("simplification: kept \(kept) of 80000 vertices; \(differing) of \(a.argb.count) pixels differ, mean |Δ| \(mean) levels, worst \(worst), \(large) by more than 64 levels")
+    print(
+      "simplification: kept \(kept) of 80000 vertices; \(differing) of \(a.argb.count) pixels differ, mean |Δ| \(mean) levels, worst \(worst), \(large) by more than 64 levels"
+    )
     #expect(Double(differing) < 0.02 * Double(a.argb.count), "\(differing) pixels differ")
     #expect(mean < 0.5, "mean channel difference \(mean) levels of 255")
     // edge pixels of the antialiased line only: at most 1 in 2000 changes by a quarter of the range (measured 1 in 5000)
@@ -128,7 +140,9 @@ import Testing
     #expect(fastMean < 0.5, "mean channel difference \(fastMean) levels of 255")
     #expect(far * 10_000 < c.argb.count, "\(far) pixels differ by more than 64 levels")
     for format in [ImageFormat.svg, .pdf] {
-      #expect(try fast.render(scene, as: format, pixelsPerPoint: ppp) == reduced.render(scene, as: format, pixelsPerPoint: ppp), "\(format) unchanged")
+      #expect(
+        try fast.render(scene, as: format, pixelsPerPoint: ppp) == reduced.render(scene, as: format, pixelsPerPoint: ppp),
+        "\(format) unchanged")
     }
   }
 
@@ -139,19 +153,25 @@ import Testing
     let path: [PathElement] = [
       .move(Point(0.1, 5)), .line(Point(0.2, 9)), .line(Point(0.3, 1)), .line(Point(0.4, 7)), .line(Point(0.5, 6)), .line(Point(0.6, 4)),
       .line(Point(1.1, 3)), .line(Point(1.2, 3.5)), .line(Point(1.3, 2)),
-      .move(Point(0.7, 8)), .line(Point(0.8, 8.5)), .line(Point(0.9, 0)), .line(Point(1.5, 1)), .line(Point(1.6, 2)), .line(Point(1.7, 3)), .line(Point(1.8, 4)),
+      .move(Point(0.7, 8)), .line(Point(0.8, 8.5)), .line(Point(0.9, 0)), .line(Point(1.5, 1)), .line(Point(1.6, 2)), .line(Point(1.7, 3)),
+      .line(Point(1.8, 4)),
     ]
     let scene = Scene(width: 10, height: 10, background: nil, items: [.path(path, stroke: StrokeStyle(color: .black, width: 1), fill: nil)])
-    guard case .path(let reduced, _, _) = scene.simplified(columnsPerPoint: 1).items[0] else { Issue.record("not a path"); return }
-    #expect(reduced == [
-      .move(Point(0.1, 5)), .line(Point(0.2, 9)), .line(Point(0.3, 1)), .line(Point(0.6, 4)),
-      .line(Point(1.1, 3)), .line(Point(1.2, 3.5)), .line(Point(1.3, 2)),
-      .move(Point(0.7, 8)), .line(Point(0.8, 8.5)), .line(Point(0.9, 0)), .line(Point(1.5, 1)), .line(Point(1.8, 4)),
-    ])
+    guard case .path(let reduced, _, _) = scene.simplified(columnsPerPoint: 1).items[0] else {
+      Issue.record("not a path")
+      return
+    }
+    #expect(
+      reduced == [
+        .move(Point(0.1, 5)), .line(Point(0.2, 9)), .line(Point(0.3, 1)), .line(Point(0.6, 4)),
+        .line(Point(1.1, 3)), .line(Point(1.2, 3.5)), .line(Point(1.3, 2)),
+        .move(Point(0.7, 8)), .line(Point(0.8, 8.5)), .line(Point(0.9, 0)), .line(Point(1.5, 1)), .line(Point(1.8, 4)),
+      ])
     // filled and dashed paths keep every vertex
     let filled = Scene(width: 10, height: 10, background: nil, items: [.path(path, stroke: nil, fill: .black)])
     #expect(filled.simplified(columnsPerPoint: 1) == filled)
-    let dashed = Scene(width: 10, height: 10, background: nil, items: [.path(path, stroke: StrokeStyle(color: .black, width: 1, dash: [2, 2]), fill: nil)])
+    let dashed = Scene(
+      width: 10, height: 10, background: nil, items: [.path(path, stroke: StrokeStyle(color: .black, width: 1, dash: [2, 2]), fill: nil)])
     #expect(dashed.simplified(columnsPerPoint: 1) == dashed)
   }
 }
@@ -161,7 +181,8 @@ import Testing
   /// pattern)([0-9]+)(?=["\)])` finds, in order of first appearance (the scan replaced it for speed).
   @Test func matchesTheRegularExpression() throws {
     let backend = CairoBackend()
-    let heat = Figure(width: 200, height: 150, panels: [Axes(marks: [.heatmap(Heatmap(values: (0..<400).map { Double($0 % 37) }, rows: 20, columns: 20))])])
+    let heat = Figure(
+      width: 200, height: 150, panels: [Axes(marks: [.heatmap(Heatmap(values: (0..<400).map { Double($0 % 37) }, rows: 20, columns: 20))])])
     for figure in [sampleFigure(), heat] {
       let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
       let normalized = try backend.render(scene, as: .svg, pixelsPerPoint: 1)
@@ -170,8 +191,10 @@ import Testing
       let text = String(decoding: normalized, as: UTF8.self)
       #expect(text.contains("id=\"surface1\""))
       // a raw SVG with arbitrary numbers, through both
-      let raw = text.replacingOccurrences(of: "surface1\"", with: "surface917\"").replacingOccurrences(of: "#surface1)", with: "#surface917)")
-        .replacingOccurrences(of: "image1\"", with: "image44\"").replacingOccurrences(of: "#image1\"", with: "#image44\"")
+      let raw = text.replacingOccurrences(of: "surface1\"", with: "surface917\"").replacingOccurrences(
+        of: "#surface1)", with: "#surface917)"
+      )
+      .replacingOccurrences(of: "image1\"", with: "image44\"").replacingOccurrences(of: "#image1\"", with: "#image44\"")
       #expect(CairoBackend.normalizeSVG(Array(raw.utf8)) == reference(Array(raw.utf8)))
       #expect(CairoBackend.normalizeSVG(Array(raw.utf8)) == normalized)
     }

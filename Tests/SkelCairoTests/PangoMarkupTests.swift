@@ -15,7 +15,10 @@ import Testing
     ("$2/(\\mathcal{C}''(1)\\,l)$", "2/(𝒞''(1)\u{2009}<i>l</i>)"),
     ("$3\\pi$", "3<i>π</i>"),
     ("$3\\pi(1+a^2)/(1-a)^2$", "3<i>π</i>(1+<i>a</i><sup>2</sup>)/(1\u{2212}<i>a</i>)<sup>2</sup>"),
-    ("$9\\pi^2(1+a^2)^2/(2(1-a)^4 l^2)$", "9<i>π</i><sup>2</sup>(1+<i>a</i><sup>2</sup>)<sup>2</sup>/(2(1\u{2212}<i>a</i>)<sup>4</sup><i>l</i><sup>2</sup>)"),
+    (
+      "$9\\pi^2(1+a^2)^2/(2(1-a)^4 l^2)$",
+      "9<i>π</i><sup>2</sup>(1+<i>a</i><sup>2</sup>)<sup>2</sup>/(2(1\u{2212}<i>a</i>)<sup>4</sup><i>l</i><sup>2</sup>)"
+    ),
     ("$9\\pi^2/(2l^2)$", "9<i>π</i><sup>2</sup>/(2<i>l</i><sup>2</sup>)"),
     ("$\\Sigma^{(L)}(\\rho)$", "Σ<sup>(<i>L</i>)</sup>(<i>ρ</i>)"),
     ("$\\Theta^{(L)}(\\rho)$", "Θ<sup>(<i>L</i>)</sup>(<i>ρ</i>)"),
@@ -26,7 +29,10 @@ import Testing
     ("$\\frac{2}{\\pi}(\\sqrt{1-\\rho^2}+\\rho\\arcsin\\rho)$", "frac2<i>π</i>(√(1\u{2212}<i>ρ</i><sup>2</sup>)+<i>ρ</i>arcsin<i>ρ</i>)"),
     ("$\\frac{2}{\\pi}\\arcsin\\rho$", "frac2<i>π</i>arcsin<i>ρ</i>"),
     ("$\\frac{\\pi-\\arccos\\rho}{\\pi}$", "frac<i>π</i>\u{2212}arccos<i>ρ</i><i>π</i>"),
-    ("$\\frac{\\sqrt{1-\\rho^2}+(\\pi-\\arccos\\rho)\\rho}{\\pi}$", "frac√(1\u{2212}<i>ρ</i><sup>2</sup>)+(<i>π</i>\u{2212}arccos<i>ρ</i>)<i>ρ</i><i>π</i>"),
+    (
+      "$\\frac{\\sqrt{1-\\rho^2}+(\\pi-\\arccos\\rho)\\rho}{\\pi}$",
+      "frac√(1\u{2212}<i>ρ</i><sup>2</sup>)+(<i>π</i>\u{2212}arccos<i>ρ</i>)<i>ρ</i><i>π</i>"
+    ),
     ("$\\hat\\sigma'(\\rho)$", "<i>σ\u{302}</i>'(<i>ρ</i>)"),
     ("$\\hat\\sigma(\\rho)$", "<i>σ\u{302}</i>(<i>ρ</i>)"),
     ("$\\kappa^{(L)}(\\rho)$", "<i>κ</i><sup>(<i>L</i>)</sup>(<i>ρ</i>)"),
@@ -68,7 +74,10 @@ import Testing
     ("$|\\xi_\\nabla|$", "|<i>ξ</i><sub>∇</sub>|"),
     ("$|k_{\\mathrm{iid}} - k_{\\mathrm{Gauss}}|$", "|<i>k</i><sub>iid</sub>\u{2212}<i>k</i><sub>Gauss</sub>|"),
     ("alignment $A(K_m, YY^\\top)$", "alignment <i>A</i>(<i>K</i><sub><i>m</i></sub>,<i>Y</i><i>Y</i><sup>⊤</sup>)"),
-    ("alignment error $\\|A\\varphi' - \\varphi\\|^2 / \\|\\varphi\\|^2$", "alignment error ‖<i>A</i><i>φ</i>'\u{2212}<i>φ</i>‖<sup>2</sup>/‖<i>φ</i>‖<sup>2</sup>"),
+    (
+      "alignment error $\\|A\\varphi' - \\varphi\\|^2 / \\|\\varphi\\|^2$",
+      "alignment error ‖<i>A</i><i>φ</i>'\u{2212}<i>φ</i>‖<sup>2</sup>/‖<i>φ</i>‖<sup>2</sup>"
+    ),
     ("angle $\\theta$", "angle <i>θ</i>"),
     ("anisotropy $s$, $C = \\mathrm{diag}(s, 1)$", "anisotropy <i>s</i>, <i>C</i>=diag(<i>s</i>,1)"),
     ("colored $W$", "colored <i>W</i>"),

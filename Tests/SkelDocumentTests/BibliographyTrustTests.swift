@@ -45,7 +45,8 @@ import Testing
 
   /// Markdown trees: raw HTML becomes text unless trusted; bad links lose their URL either way.
   @Test func markdownTreeSanitizes() {
-    let md = "<div class=\"x\">d</div>\n\nA <b onclick=\"x()\">b</b> [l](javascript:x) ![i](JAVASCRIPT:x) <javascript:x> [ok](https://a.org)\n"
+    let md =
+      "<div class=\"x\">d</div>\n\nA <b onclick=\"x()\">b</b> [l](javascript:x) ![i](JAVASCRIPT:x) <javascript:x> [ok](https://a.org)\n"
     let safe = MarkdownTree(md)
     let html = safe.html()
     #expect(html.contains("&lt;div class=&quot;x&quot;&gt;d&lt;/div&gt;"))

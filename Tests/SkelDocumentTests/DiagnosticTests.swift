@@ -18,7 +18,9 @@ let testSchemas: [String: DirectiveSchema] = [
       OptionSpec("rho", .grid(min: -1, max: 1), default: "linspace(-1, 1, 5)", "correlations"),
       OptionSpec("depth", .integer(min: 1, max: 1000), default: "1", "depth"),
     ], example: ""),
-  "depth": DirectiveSchema(kind: "depth", summary: "test", options: commonSpecs + [OptionSpec("depths", .list(.integer(min: 1, max: nil), minCount: 1), default: "[1]", "depths")], example: ""),
+  "depth": DirectiveSchema(
+    kind: "depth", summary: "test",
+    options: commonSpecs + [OptionSpec("depths", .list(.integer(min: 1, max: nil), minCount: 1), default: "[1]", "depths")], example: ""),
 ]
 
 /// Parses and validates a report; returns every diagnostic formatted as the CLI prints it.
@@ -38,13 +40,14 @@ func report(_ options: String, kind: String = "dual") -> String {
   /// The acceptance case: exact text and position of a misspelled option.
   @Test func misspelledOption() {
     let out = diagnose(report(":label: fig-a\n:activation: [relu]"))
-    #expect(out == [
-      """
-      reports/a.md:9:2: error: unknown option 'activation' for directive 'dual'; did you mean 'activations'?
-         9 | :activation: [relu]
-           |  ^~~~~~~~~~
-      """
-    ])
+    #expect(
+      out == [
+        """
+        reports/a.md:9:2: error: unknown option 'activation' for directive 'dual'; did you mean 'activations'?
+           9 | :activation: [relu]
+             |  ^~~~~~~~~~
+        """
+      ])
   }
 
   struct Case: Sendable, CustomTestStringConvertible {
@@ -56,35 +59,55 @@ func report(_ options: String, kind: String = "dual") -> String {
   }
 
   static let cases: [Case] = [
-    Case(id: "unknown kind", options: ":label: x", kind: "duel",
+    Case(
+      id: "unknown kind", options: ":label: x", kind: "duel",
       expected: "reports/a.md:7:13: error: unknown directive kind 'duel'; did you mean 'dual'?; known kinds: depth, dual"),
-    Case(id: "unknown activation", options: ":activations: [relu, stpe]",
-      expected: "reports/a.md:8:22: error: unknown value 'stpe' for option 'activations'; did you mean 'step'?; expected one of 'relu', 'step', 'exp'"),
-    Case(id: "rho outside [-1, 1]", options: ":rho: linspace(-1, 2, 5)",
+    Case(
+      id: "unknown activation", options: ":activations: [relu, stpe]",
+      expected:
+        "reports/a.md:8:22: error: unknown value 'stpe' for option 'activations'; did you mean 'step'?; expected one of 'relu', 'step', 'exp'"
+    ),
+    Case(
+      id: "rho outside [-1, 1]", options: ":rho: linspace(-1, 2, 5)",
       expected: "reports/a.md:8:7: error: option 'rho' has a point 1.25 outside [-1, 1]"),
-    Case(id: "malformed grid", options: ":rho: linspace(-1, 1)",
+    Case(
+      id: "malformed grid", options: ":rho: linspace(-1, 1)",
       expected: "reports/a.md:8:7: error: malformed grid 'linspace(-1, 1)': linspace takes (a, b, n)"),
-    Case(id: "unknown grid function", options: ":rho: linspcae(-1, 1, 3)",
-      expected: "reports/a.md:8:7: error: unknown grid function 'linspcae'; did you mean 'linspace'?; expected linspace(a, b, n), logspace(a, b, n) or range(a, b)"),
-    Case(id: "non-integer depth", options: ":depth: 2.5",
+    Case(
+      id: "unknown grid function", options: ":rho: linspcae(-1, 1, 3)",
+      expected:
+        "reports/a.md:8:7: error: unknown grid function 'linspcae'; did you mean 'linspace'?; expected linspace(a, b, n), logspace(a, b, n) or range(a, b)"
+    ),
+    Case(
+      id: "non-integer depth", options: ":depth: 2.5",
       expected: "reports/a.md:8:9: error: option 'depth' expects an integer in [1, 1000], got '2.5'"),
-    Case(id: "non-positive depth", options: ":depth: 0",
+    Case(
+      id: "non-positive depth", options: ":depth: 0",
       expected: "reports/a.md:8:9: error: option 'depth' must be an integer in [1, 1000], got 0"),
-    Case(id: "bad size", options: ":size: 5 x 3",
+    Case(
+      id: "bad size", options: ":size: 5 x 3",
       expected: "reports/a.md:8:8: error: option 'size' expects a size such as '5in x 3.4in' (units in, cm, pt), got '5 x 3'"),
-    Case(id: "unclosed list", options: ":activations: [relu, step",
+    Case(
+      id: "unclosed list", options: ":activations: [relu, step",
       expected: "reports/a.md:8:15: error: unclosed '[': expected ']'"),
-    Case(id: "duplicate option", options: ":depth: 1\n:depth: 2",
+    Case(
+      id: "duplicate option", options: ":depth: 1\n:depth: 2",
       expected: "reports/a.md:9:2: error: option 'depth' is given twice (first on line 8)"),
-    Case(id: "missing value", options: ":depth:",
+    Case(
+      id: "missing value", options: ":depth:",
       expected: "reports/a.md:8:8: error: option 'depth' has no value"),
-    Case(id: "bad label", options: ":label: 1abc",
-      expected: "reports/a.md:8:9: error: option 'label' expects a label (letters, digits, '-' and '_', starting with a letter), got '1abc'"),
-    Case(id: "bad format", options: ":formats: [svg, jpg]",
+    Case(
+      id: "bad label", options: ":label: 1abc",
+      expected: "reports/a.md:8:9: error: option 'label' expects a label (letters, digits, '-' and '_', starting with a letter), got '1abc'"
+    ),
+    Case(
+      id: "bad format", options: ":formats: [svg, jpg]",
       expected: "reports/a.md:8:17: error: unknown value 'jpg' for option 'formats'; expected one of 'svg', 'png', 'pdf'"),
-    Case(id: "malformed option line", options: ":depth 3",
+    Case(
+      id: "malformed option line", options: ":depth 3",
       expected: "reports/a.md:8:1: error: malformed option line: expected ':key: value'"),
-    Case(id: "zero depth in list", options: ":depths: [1, 0, 4]", kind: "depth",
+    Case(
+      id: "zero depth in list", options: ":depths: [1, 0, 4]", kind: "depth",
       expected: "reports/a.md:8:14: error: option 'depths' must be an integer ≥ 1, got 0"),
   ]
 
@@ -122,7 +145,10 @@ func report(_ options: String, kind: String = "dual") -> String {
   @Test(arguments: [
     ("---\ntitle: T\nsede: 3\n---\n", "r.md:3:1: error: unknown front matter key 'sede'; did you mean 'seed'?"),
     ("---\ntitle: T\nseed: -3\n---\n", "r.md:3:7: error: front matter 'seed' must be a non-negative integer"),
-    ("---\ntitle: T\nauthors: [A, B\n---\n", "r.md:4:1: error: malformed YAML in front matter: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 10)"),
+    (
+      "---\ntitle: T\nauthors: [A, B\n---\n",
+      "r.md:4:1: error: malformed YAML in front matter: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 10)"
+    ),
     ("---\ntitle: T\n", "r.md:1:1: error: front matter is not closed: expected a line '---' after the YAML"),
   ])
   func errors(text: String, expected: String) {
@@ -158,7 +184,9 @@ func report(_ options: String, kind: String = "dual") -> String {
     #expect(!source.text.unicodeScalars.contains(MathProtection.sentinelScalar))
     let m = MathProtection(source.text, path: "p.md")
     #expect(m.text == "x \u{FFFD}SKMATH0Q SKMATH0Q \(MathProtection.placeholder(0))\n")
-    #expect(MathProtection.substitutePlaceholders(in: m.text, prefix: MathProtection.mathPrefix) { _ in "F" } == "x \u{FFFD}SKMATH0Q SKMATH0Q F\n")
+    #expect(
+      MathProtection.substitutePlaceholders(in: m.text, prefix: MathProtection.mathPrefix) { _ in "F" } == "x \u{FFFD}SKMATH0Q SKMATH0Q F\n"
+    )
   }
 
   /// A closing fence has the opening's character, at least its length and no info string.
@@ -188,7 +216,8 @@ func report(_ options: String, kind: String = "dual") -> String {
     let pow2 = try OptionValueParser.parse("[2^4 .. 2^7]", column: 1)
     #expect(OptionTypeChecker.check(pow2, as: .grid(min: nil, max: nil), option: "r") == .success(.grid([16, 32, 64, 128])))
     let list = try OptionValueParser.parse("[relu, step]", column: 1)
-    #expect(OptionTypeChecker.check(list, as: .list(.string, minCount: 1), option: "a") == .success(.list([.string("relu"), .string("step")])))
+    #expect(
+      OptionTypeChecker.check(list, as: .list(.string, minCount: 1), option: "a") == .success(.list([.string("relu"), .string("step")])))
     let size = try OptionValueParser.parse("3.4in x 2.4in", column: 1)
     guard case .success(.size(let w, let h)) = OptionTypeChecker.check(size, as: .size, option: "size") else {
       Issue.record("not a size")
@@ -199,7 +228,10 @@ func report(_ options: String, kind: String = "dual") -> String {
 
   @Test func columnsPointAtValues() throws {
     let node = try OptionValueParser.parse(" [a, bb]", column: 10)
-    guard case .list(let items) = node.value else { Issue.record("not a list"); return }
+    guard case .list(let items) = node.value else {
+      Issue.record("not a list")
+      return
+    }
     #expect(items.map(\.column) == [12, 15])
   }
 }

@@ -28,7 +28,9 @@ import Testing
   @Test func directivesAreNodes() {
     let t = tree("```python\nx\n```\n\n```{kernel} dual\n:label: fig-a\n```\n\n> ```{kernel} depth\n> ```\n\n```{kernl} x\n```\n")
     #expect(t.directives.map(\.kind) == ["dual", "depth"])
-    #expect(names(t) == "[code python]\n[directive 0 {kernel} dual]\n<blockquote>\n[directive 1 {kernel} depth]\n</blockquote>\n[code {kernl} x]\n")
+    #expect(
+      names(t)
+        == "[code python]\n[directive 0 {kernel} dual]\n<blockquote>\n[directive 1 {kernel} depth]\n</blockquote>\n[code {kernl} x]\n")
     #expect(t.problems.map { "\($0.location)" } == ["p.md:12:1"])
   }
 
@@ -43,7 +45,10 @@ import Testing
   /// kept as written: no math in it.)
   @Test func nodesInEveryContainer() {
     let t = tree("## T $a$ {#sec-t}\n\n| $b$ |\n|---|\n| [@k] |\n\n[see $c$](#x) ![alt $d$](i.png)\n")
-    #expect(names(t) == "<h2>[anchor(0)]T $a$</h2>\n<table>\n<thead>\n<tr>\n<th>[math(0)]</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>[citation(0)]</td>\n</tr>\n</tbody>\n</table>\n<p><a href=\"#x\">see [math(1)]</a> <img src=\"i.png\" alt=\"alt [math(2)]\" /></p>\n")
+    #expect(
+      names(t)
+        == "<h2>[anchor(0)]T $a$</h2>\n<table>\n<thead>\n<tr>\n<th>[math(0)]</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>[citation(0)]</td>\n</tr>\n</tbody>\n</table>\n<p><a href=\"#x\">see [math(1)]</a> <img src=\"i.png\" alt=\"alt [math(2)]\" /></p>\n"
+    )
   }
 
   /// A callout's blocks are its children where both fences are siblings; nested callouts nest.

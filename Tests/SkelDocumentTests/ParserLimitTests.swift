@@ -9,7 +9,10 @@ import Testing
   /// Runs `body` on a thread with a small stack and returns its result.
   func onSmallStack<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
     let box = SmallStackBox<T>(), done = DispatchSemaphore(value: 0)
-    let thread = Thread { box.value = body(); done.signal() }
+    let thread = Thread {
+      box.value = body()
+      done.signal()
+    }
     thread.stackSize = 1024 * 1024
     thread.start()
     done.wait()
@@ -23,7 +26,9 @@ import Testing
 
   @Test func powerSpanBelowTheSmallestDouble() {
     // `Int(log2(0))` trapped; 2^-1074 is subnormal, 2^2000 infinite.
-    #expect(firstError(":rho: [2^-2000 .. 2^-1]").hasPrefix("reports/a.md:8:7: error: malformed grid '[2^-2000 .. 2^-1]' for option 'rho': [2^a .. 2^b] needs exponents from -1022 to 1023"))
+    #expect(
+      firstError(":rho: [2^-2000 .. 2^-1]").hasPrefix(
+        "reports/a.md:8:7: error: malformed grid '[2^-2000 .. 2^-1]' for option 'rho': [2^a .. 2^b] needs exponents from -1022 to 1023"))
     #expect(firstError(":depth: 3\n:rho: [2^-1 .. 2^2000]").hasPrefix("reports/a.md:9:7: error: malformed grid '[2^-1 .. 2^2000]'"))
   }
 
@@ -53,7 +58,8 @@ import Testing
     let e = firstError(":rho: [\(items)]")
     #expect(e.hasPrefix("reports/a.md:8:7: error: list has more than 10000 items"), "\(e.prefix(200))")
     let long = firstError(":rho: [" + String(repeating: "0", count: 250_000) + "]")
-    #expect(long.hasPrefix("reports/a.md:8:6: error: option value is 250003 characters long; at most 200000 are allowed"), "\(long.prefix(200))")
+    #expect(
+      long.hasPrefix("reports/a.md:8:6: error: option value is 250003 characters long; at most 200000 are allowed"), "\(long.prefix(200))")
   }
 
   @Test func deepYAMLInFrontMatter() {

@@ -11,7 +11,7 @@ import Testing
     let text = "<p>SKMATH0Q</p>\n<p>a SKMATH1Q b SKMATH12Q SKMATH7Q SKMATHQ SKMATH3</p>\n<p>SKMATH1Q</p>SKMATH12Q"
     let names = [0: "Zero", 1: "One", 12: "Twelve"]
     let display: Set<Int> = [0]
-    let out = MathProtection.substitutePlaceholders(in: text, prefix: "SKMATH", unwrapsParagraph: { display.contains($0) }) { names[$0] }
+    let out = MathProtection.substitutePlaceholders(in: text, prefix: "SKMATH", unwrapsParagraph: { display.contains($0) }, { names[$0] })
     #expect(out == "Zero\n<p>a One b Twelve SKMATH7Q SKMATHQ SKMATH3</p>\n<p>One</p>Twelve")
     // the old way, highest index first
     var old = text

@@ -97,7 +97,8 @@ import Testing
       let read = ProseReaders.headingLabel(input)
       #expect(read?.level == level && read?.label == label && read?.title == title, "\(input)")
     }
-    #expect(ProseReaders.headingLevel("### x") == 3 && ProseReaders.headingLevel("#x") == nil && ProseReaders.headingLevel("####### x") == nil)
+    #expect(
+      ProseReaders.headingLevel("### x") == 3 && ProseReaders.headingLevel("#x") == nil && ProseReaders.headingLevel("####### x") == nil)
   }
 
   /// The scanner's diagnostics for these constructs, at their positions.
@@ -106,7 +107,10 @@ import Testing
       ("a {val}`x\n\nb\n", ["p.md:1:3: inline value is never closed: expected a '`' to end {val}`…` in its paragraph"]),
       (":::\n", ["p.md:1:1: ':::' closes no callout"]),
       ("  :::{note}\nx\n", ["p.md:1:3: callout 'note' is never closed: expected a line ':::'"]),
-      (":::{nte}\nx\n:::\n", ["p.md:1:5: unknown callout 'nte'; did you mean 'note'?; expected one of note, tip, important, warning, caution"]),
+      (
+        ":::{nte}\nx\n:::\n",
+        ["p.md:1:5: unknown callout 'nte'; did you mean 'note'?; expected one of note, tip, important, warning, caution"]
+      ),
       ("```\n:::\n```\n:::{note}\n:::\n", []),
     ]
     for (input, messages) in table {

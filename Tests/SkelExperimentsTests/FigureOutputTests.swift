@@ -14,7 +14,8 @@ import Testing
   /// Rank 3–4: cos θ^(L) against θ⁰. L = 1 is the ReLU angle map in closed form,
   /// θ ↦ arccos((sin θ + (π − θ)cos θ)/π); deeper values are science.md §3(c)'s.
   @Test func angleAxisReLU() throws {
-    let r = try run("depth", ":activation: relu\n:axis: angle\n:theta: [0.3, 1.5707963267948966, 2.5, 3.141592653589793]\n:depths: [1, 2, 4, 8, 16, 32]")
+    let r = try run(
+      "depth", ":activation: relu\n:axis: angle\n:theta: [0.3, 1.5707963267948966, 2.5, 3.141592653589793]\n:depths: [1, 2, 4, 8, 16, 32]")
     #expect(r.xlabel == "theta0" && r.series[0].x[1] == Double.pi / 2)
     for (k, t) in r.series[0].x.enumerated() {
       expectClose(r.series[0].y[k], (sin(t) + (Double.pi - t) * cos(t)) / Double.pi, absolute: 1e-14, "θ = \(t)")
@@ -27,9 +28,11 @@ import Testing
 
   /// Leaky ReLU a = 0.2 at θ⁰ = π/2 and a = 0.5 at θ⁰ = π (science.md §3(c)).
   @Test func angleAxisLeaky() throws {
-    let a2 = try run("depth", ":activation: leaky_relu(alpha=0.2)\n:axis: angle\n:theta: [1.5707963267948966]\n:depths: [1, 2, 4, 8, 16, 32]")
+    let a2 = try run(
+      "depth", ":activation: leaky_relu(alpha=0.2)\n:axis: angle\n:theta: [1.5707963267948966]\n:depths: [1, 2, 4, 8, 16, 32]")
     expectClose(a2.series.map { $0.y[0] }, [0.195883, 0.335265, 0.519086, 0.709873, 0.858140, 0.943436], absolute: 6e-7)
-    let a5 = try run("depth", ":activation: leaky_relu(alpha=0.5)\n:axis: angle\n:theta: [3.141592653589793]\n:depths: [1, 2, 4, 8, 16, 32]")
+    let a5 = try run(
+      "depth", ":activation: leaky_relu(alpha=0.5)\n:axis: angle\n:theta: [3.141592653589793]\n:depths: [1, 2, 4, 8, 16, 32]")
     expectClose(a5.series.map { $0.y[0] }, [-0.8, -0.634576, -0.373124, -0.019592, 0.363506, 0.677761], absolute: 6e-7)
   }
 
@@ -66,7 +69,9 @@ import Testing
   @Test func gapOutputTanhEdge() throws {
     let w = 1.76095463960674, b = 0.05, qStar = 0.570047881640764
     let q0 = (qStar - b) / w, c0 = (0.5 * qStar - b) / (w * q0)
-    let r = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:output: gap\n:sigma_w2: \(w)\n:sigma_b2: \(b)\n:q0: \(q0)\n:starts: [\(c0)]\n:depth: 1001")
+    let r = try run(
+      "fixed-point",
+      ":activation: tanh\n:mode: mean-field\n:output: gap\n:sigma_w2: \(w)\n:sigma_b2: \(b)\n:q0: \(q0)\n:starts: [\(c0)]\n:depth: 1001")
     let guide = try #require(r.series.last)
     #expect(guide.name == "asymptote 2/(C''(1) l)")
     expectClose(guide.y[0] * guide.x[0], 6.17112614217103, relative: 1e-8)
@@ -79,13 +84,20 @@ import Testing
   /// q* lies on the diagonal and is science-meanfield.md §4's; the length map agrees with an
   /// independent adaptive Gauss–Kronrod integral of σ_w² tanh²(√q z)φ(z) + σ_b².
   @Test func lengthMapFixedPoints() throws {
-    let r = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:output: length-map\n:sigma_w2: [1.69, 6.25, 16]\n:sigma_b2: 0.09\n:q: [0, 3, 7.5, 15]")
+    let r = try run(
+      "fixed-point",
+      ":activation: tanh\n:mode: mean-field\n:output: length-map\n:sigma_w2: [1.69, 6.25, 16]\n:sigma_b2: 0.09\n:q: [0, 3, 7.5, 15]")
     let marks = r.series.filter { $0.name.hasSuffix(" q*") }
     expectClose(marks.map { $0.x[0] }, [0.6070468, 4.0791239, 12.6041495], absolute: 6e-8)
     for m in marks { #expect(m.x == m.y) }
     let curve = r.series[0]  // σ_w² = 1.69
     for (q, v) in zip(curve.x, curve.y) {
-      let e = GaussKronrod.integrate({ z in let t = tanh(q.squareRoot() * z); return t * t * exp(-z * z / 2) / (2 * Double.pi).squareRoot() }, from: -40, to: 40).value
+      let e = GaussKronrod.integrate(
+        { z in
+          let t = tanh(q.squareRoot() * z)
+          return t * t * exp(-z * z / 2) / (2 * Double.pi).squareRoot()
+        }, from: -40, to: 40
+      ).value
       expectClose(v, 1.69 * e + 0.09, relative: 5e-11, "q = \(q)")  // 1200-node Gauss–Hermite at q = 15: 2e-11
     }
   }
@@ -93,11 +105,16 @@ import Testing
   /// The 𝒞-map at the same points marks c* (§4: 1, 0.1221037, 0.0296959), 𝒞(c*) = c*, 𝒞(1) = 1, and
   /// at (2, 0.05) 𝒞(0.5) = 0.515659779093967 (§5.1).
   @Test func correlationMapFixedPoints() throws {
-    let r = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:output: correlation-map\n:sigma_w2: [1.69, 6.25, 16]\n:sigma_b2: 0.09\n:c: [0, 0.5, 1]")
+    let r = try run(
+      "fixed-point",
+      ":activation: tanh\n:mode: mean-field\n:output: correlation-map\n:sigma_w2: [1.69, 6.25, 16]\n:sigma_b2: 0.09\n:c: [0, 0.5, 1]")
     let marks = r.series.filter { $0.name.hasSuffix(" c*") }
     expectClose(marks.map { $0.x[0] }, [1, 0.1221037, 0.0296959], absolute: 6e-8)
-    for s in r.series where s.name.hasPrefix("sigma_w2") && !s.name.hasSuffix("*") { expectClose(s.y[2], 1, absolute: 1e-11, s.name) }  // 2-D quadrature at q* = 12.6: error ≤ 1e-11
-    let one = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:output: correlation-map\n:sigma_w2: 2\n:sigma_b2: 0.05\n:c: [0.5, 0.744082419501184]")
+    // 2-D quadrature at q* = 12.6: error ≤ 1e-11
+    for s in r.series where s.name.hasPrefix("sigma_w2") && !s.name.hasSuffix("*") { expectClose(s.y[2], 1, absolute: 1e-11, s.name) }
+    let one = try run(
+      "fixed-point",
+      ":activation: tanh\n:mode: mean-field\n:output: correlation-map\n:sigma_w2: 2\n:sigma_b2: 0.05\n:c: [0.5, 0.744082419501184]")
     expectClose(one.series[0].y[0], 0.515659779093967, absolute: 1e-11)
     expectClose(one.series[0].y[1], 0.744082419501184, absolute: 1e-11)
   }
@@ -105,7 +122,9 @@ import Testing
   /// q^l trajectories start at q¹ = σ_w²q⁰ + σ_b² and reach q* (Poole's Fig. 1B); the dashed
   /// level is q*.
   @Test func lengthTrajectories() throws {
-    let r = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:output: length\n:sigma_w2: 6.25\n:sigma_b2: 0.09\n:q_starts: [0.1, 2]\n:depth: 30")
+    let r = try run(
+      "fixed-point",
+      ":activation: tanh\n:mode: mean-field\n:output: length\n:sigma_w2: 6.25\n:sigma_b2: 0.09\n:q_starts: [0.1, 2]\n:depth: 30")
     expectClose(r.series[0].y[0], 6.25 * 0.1 + 0.09, relative: 1e-14)
     expectClose(r.series[1].y[0], 6.25 * 2 + 0.09, relative: 1e-14)
     let level = try #require(r.series.last)
@@ -141,7 +160,8 @@ import Testing
   /// 3 hidden nodes, pooling output) with r = 3, d = 2, k = 1: 4·2 + 3·3 + 1 = 18 neurons and
   /// 3·2·(2·3) + 3·(3·1) = 45 edges; the kernel is the skeleton's (0.4815406211 at t = 1).
   @Test func realizationGraph() throws {
-    let r = try run("skeleton", ":architecture: convolutional\n:correlations: [1, 0.5, 0, -0.5]\n:window: 2\n:realization: 3\n:input_width: 2\n:t: [1]")
+    let r = try run(
+      "skeleton", ":architecture: convolutional\n:correlations: [1, 0.5, 0, -0.5]\n:window: 2\n:realization: 3\n:input_width: 2\n:t: [1]")
     let g = try #require(r.graph)
     #expect(g.levels.count == 18 && g.edges.count == 45)
     #expect(g.roles.filter { $0 == .input }.count == 8 && g.roles.filter { $0 == .hidden }.count == 9)

@@ -69,8 +69,10 @@ func errors(_ kind: String, _ options: String) -> [String] {
   @Test func networkKernels() throws {
     let nngp = try run("nngp", ":depths: [1, 2, 3, 5]\n:rho: [0.5]")
     let ntk = try run("ntk", ":depths: [1, 2, 3, 5]\n:rho: [0.5, 1]")
-    expectClose(nngp.series.map { $0.y[0] }, [0.608997781044, 0.683905650899, 0.738128192301, 0.810454201005], relative: 1e-12, absolute: 6e-13)
-    expectClose(ntk.series.map { $0.y[0] }, [0.942331114378, 1.351479561123, 1.737844679215, 2.462893132458], relative: 1e-12, absolute: 6e-13)
+    expectClose(
+      nngp.series.map { $0.y[0] }, [0.608997781044, 0.683905650899, 0.738128192301, 0.810454201005], relative: 1e-12, absolute: 6e-13)
+    expectClose(
+      ntk.series.map { $0.y[0] }, [0.942331114378, 1.351479561123, 1.737844679215, 2.462893132458], relative: 1e-12, absolute: 6e-13)
     expectClose(ntk.series.map { $0.y[1] }, [2, 3, 4, 6], relative: 1e-12)
   }
 
@@ -95,10 +97,15 @@ func errors(_ kind: String, _ options: String) -> [String] {
 
   @Test func schemaErrors() {
     #expect(errors("dual", ":activations: [expr(x*tanh(y))]") == ["k.md:2:28: in expr(…): unknown name 'y': the variable is x"])
-    #expect(errors("dual", ":activations: [relu, expr(x*tnah(x))]") == ["k.md:2:29: in expr(…): unknown function 'tnah'; known: abs, cos, cosh, erf, exp, log, max, min, relu, sigmoid, sin, sinh, softplus, sqrt, tanh"])
+    #expect(
+      errors("dual", ":activations: [relu, expr(x*tnah(x))]") == [
+        "k.md:2:29: in expr(…): unknown function 'tnah'; known: abs, cos, cosh, erf, exp, log, max, min, relu, sigmoid, sin, sinh, softplus, sqrt, tanh"
+      ])
     #expect(errors("depth", ":activation: tahn") == ["k.md:2:14: unknown activation 'tahn' for option 'activation'; did you mean 'tanh'?"])
     #expect(errors("depth", ":depths: [4, 0]") == ["k.md:2:14: option 'depths' must be an integer in [1, 100000], got 0"])
-    #expect(errors("dual", ":activations: [leaky_relu(beta=1)]") == ["k.md:2:32: activation 'leaky_relu' has no parameter 'beta'; it takes alpha"])
+    #expect(
+      errors("dual", ":activations: [leaky_relu(beta=1)]") == ["k.md:2:32: activation 'leaky_relu' has no parameter 'beta'; it takes alpha"]
+    )
     #expect(errors("skeleton", ":correlations: [1, 1.5]") == ["k.md:2:20: option 'correlations' must be a number in [-1, 1], got 1.5"])
     #expect(errors("dual", ":activations: [erf(1, 2, 3, 4)]") == ["k.md:2:29: activation 'erf' takes 3 parameters: erf(a=1, b=1, c=0)"])
   }
@@ -128,7 +135,8 @@ func errors(_ kind: String, _ options: String) -> [String] {
   }
 
   @Test func meanFieldTrajectories() throws {
-    let r = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:sigma_w2: 2\n:sigma_b2: 0.05\n:starts: [0.5]\n:depth: 10\n:q0: 1")
+    let r = try run(
+      "fixed-point", ":activation: tanh\n:mode: mean-field\n:sigma_w2: 2\n:sigma_b2: 0.05\n:starts: [0.5]\n:depth: 10\n:q0: 1")
     expectClose(r.series[0].y[9], 0.572649322212, relative: 1e-10, "c¹⁰ (science-meanfield §5.1)")
     #expect(r.table?.rows[0][0] == "chaotic" && r.table?.rows[0][2] == "0.7440824195")
     let degenerate = try run("fixed-point", ":activation: tanh\n:mode: mean-field\n:sigma_w2: 1\n:sigma_b2: 0\n:depth: 3")

@@ -56,6 +56,7 @@ import Testing
     let s = r.series[0]
     let errors = try #require(s.yerr)
     #expect(errors.allSatisfy { $0 > 0 })
-    #expect(errors[0] > s.y[0] / (2 * 39.0).squareRoot(), "heavy tail: bootstrap bar \(errors[0]) vs normal \(s.y[0] / (78.0).squareRoot())")
+    #expect(
+      errors[0] > s.y[0] / (2 * 39.0).squareRoot(), "heavy tail: bootstrap bar \(errors[0]) vs normal \(s.y[0] / (78.0).squareRoot())")
   }
 }

@@ -28,7 +28,8 @@ import Testing
       sum += (px > 0 ? px : a * px) * (py > 0 ? py : a * py)
     }
     let brute = sum / Double(1 << n)
-    expectClose(CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n), brute, absolute: 1e-13, "2¹⁶ terms summed: ~1e-14 rounding")
+    expectClose(
+      CentralLimit.rademacherDense(slope: a, theta: theta, dimension: n), brute, absolute: 1e-13, "2¹⁶ terms summed: ~1e-14 rounding")
   }
 
   /// Sparse inputs: (1 + √3)/8 for every n — the counter-example; dense inputs: the error to the

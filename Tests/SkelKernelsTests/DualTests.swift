@@ -1,4 +1,5 @@
 import SkelKernels
+import SkelMath
 import SkelTestSupport
 import Testing
 
@@ -91,8 +92,6 @@ import Testing
     expectClose(a(1), 1, absolute: 1e-15, "e^{1−1}")
   }
 }
-
-import SkelMath
 
 /// Normalized duals of the other activations of science.md §2(c), and properties every dual has
 /// because its Taylor coefficients aₖ² are non-negative.

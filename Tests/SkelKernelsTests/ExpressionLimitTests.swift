@@ -7,7 +7,10 @@ import Testing
 /// ones are errors at an offset, never a stack overflow (issue 15 D). Run on a 512 KiB stack.
 @Suite struct ExpressionLimitTests {
   func parse(_ s: String) -> Result<Double, ExpressionError> {
-    final class Box: @unchecked Sendable { var r: Result<Double, ExpressionError>?; init() {} }
+    final class Box: @unchecked Sendable {
+      var r: Result<Double, ExpressionError>?
+      init() {}
+    }
     let box = Box(), done = DispatchSemaphore(value: 0)
     let t = Thread {
       box.r = Result { () throws(ExpressionError) in try ActivationExpression(s).value(0.5) }
@@ -37,9 +40,14 @@ import Testing
 
   @Test func longSums() {
     // 200 000 terms: refused by length before parsing; 10 000 by the node count; 300 by height.
-    #expect(error(Array(repeating: "x", count: 200_000).joined(separator: "+"))?.message.hasPrefix("the expression is 399999 characters long") == true)
-    #expect(error(Array(repeating: "x", count: 10_000).joined(separator: "+"))?.message == "the expression has more than 2000 terms and operators")
-    #expect(error(Array(repeating: "x", count: 300).joined(separator: "+"))?.message.hasPrefix("the expression is 300 operations deep") == true)
+    #expect(
+      error(Array(repeating: "x", count: 200_000).joined(separator: "+"))?.message.hasPrefix("the expression is 399999 characters long")
+        == true)
+    #expect(
+      error(Array(repeating: "x", count: 10_000).joined(separator: "+"))?.message == "the expression has more than 2000 terms and operators"
+    )
+    #expect(
+      error(Array(repeating: "x", count: 300).joined(separator: "+"))?.message.hasPrefix("the expression is 300 operations deep") == true)
   }
 
   @Test func limitsLeaveRealExpressionsAlone() throws {

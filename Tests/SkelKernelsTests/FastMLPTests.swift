@@ -12,7 +12,10 @@ import Testing
     var g = SeededGenerator(seed: seed)
     var x = Matrix(rows: n, columns: d, storage: (0..<(n * d)).map { _ in g.nextUniform() * 2 - 1 })
     // rows 0 and 1: unit variance (x·x/d = 1) at correlation 0.5
-    for j in 0..<d { x[0, j] = 0; x[1, j] = 0 }
+    for j in 0..<d {
+      x[0, j] = 0
+      x[1, j] = 0
+    }
     x[0, 0] = Double(d).squareRoot()
     x[1, 0] = 0.5 * Double(d).squareRoot()
     x[1, 1] = 0.75.squareRoot() * Double(d).squareRoot()
@@ -39,7 +42,8 @@ import Testing
     var slow = KernelState.inputs(x)
     for _ in 0..<depth { slow = try hidden.generic(slow) }
     slow = try LayerSpec.dense(1.1, bias: bias == 0 ? nil : bias).generic(slow)
-    let scalar = FastMLPKernel.run(shape, inputGram: KernelState.inputs(x).nngp, computeNTK: true, tile: 16, forceScalar: true, compute: .allCores)
+    let scalar = FastMLPKernel.run(
+      shape, inputGram: KernelState.inputs(x).nngp, computeNTK: true, tile: 16, forceScalar: true, compute: .allCores)
     for i in 0..<70 {
       for j in 0..<70 {
         expectClose(fast.nngp[i, j], slow.nngp[i, j], relative: 1e-12, absolute: 1e-14, "nngp[\(i),\(j)]")
@@ -94,9 +98,15 @@ import Testing
     var x = (0..<1_000_000).map { _ in g.nextUniform() * 2 - 1 }
     for c in [-1.0, -0.5, 0, 0.5, 1] {
       var v = c
-      for _ in 0..<2000 { v = v.nextUp; if v <= 1 { x.append(v) } }
+      for _ in 0..<2000 {
+        v = v.nextUp
+        if v <= 1 { x.append(v) }
+      }
       v = c
-      for _ in 0..<2000 { v = v.nextDown; if v >= -1 { x.append(v) } }
+      for _ in 0..<2000 {
+        v = v.nextDown
+        if v >= -1 { x.append(v) }
+      }
       x.append(c)
     }
     x.append(contentsOf: [1e-300, -1e-300, 1 - 1e-12, -1 + 1e-12])

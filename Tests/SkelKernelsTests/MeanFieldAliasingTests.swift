@@ -35,7 +35,10 @@ import Testing
     return total
   }
 
-  static func sech2(_ u: Double) -> Double { let c = cosh(u); return 1 / (c * c) }
+  static func sech2(_ u: Double) -> Double {
+    let c = cosh(u)
+    return 1 / (c * c)
+  }
 
   /// tanh q* by bisection on the 500-node rule.
   static func qStar(_ w: Double, _ b: Double) -> Double {

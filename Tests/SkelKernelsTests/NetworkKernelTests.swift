@@ -14,7 +14,10 @@ import Testing
   }
 
   /// `serial([Dense(√2), Relu] × L, Dense(1))`, no bias, ρ = 0.5.
-  @Test(arguments: [(1, 0.608997781044, 0.942331114378, 2.0), (2, 0.683905650899, 1.351479561123, 3), (3, 0.738128192301, 1.737844679215, 4), (5, 0.810454201005, 2.462893132458, 6)])
+  @Test(arguments: [
+    (1, 0.608997781044, 0.942331114378, 2.0), (2, 0.683905650899, 1.351479561123, 3), (3, 0.738128192301, 1.737844679215, 4),
+    (5, 0.810454201005, 2.462893132458, 6),
+  ])
   func deepRelu(depth: Int, nngp: Double, ntk: Double, ntkDiag: Double) throws {
     let net = LayerSpec.serial([.repeated(.serial([.dense(Self.sqrt2), .activation(.relu)]), count: depth), .dense(1)])
     let k = try pair(net, rho: 0.5)
@@ -41,7 +44,9 @@ import Testing
 
   /// Chen, Li, Lin's architecture (§4(a)): unit-norm inputs with ⟨x, x′⟩ = 0.5; first layer
   /// W_std = √d (here the pair state is already ⟨x, x′⟩, so W_std = 1), then [Dense(√2, 1), Relu].
-  @Test(arguments: [(1, 2.576004215104, 3.730924030860, 5.0), (2, 3.624186269131, 6.716031231423, 9), (3, 4.658921451003, 10.440850083168, 14)])
+  @Test(arguments: [
+    (1, 2.576004215104, 3.730924030860, 5.0), (2, 3.624186269131, 6.716031231423, 9), (3, 4.658921451003, 10.440850083168, 14),
+  ])
   func chenArchitecture(depth: Int, sigma: Double, ntk: Double, ntkDiag: Double) throws {
     let net = LayerSpec.serial([
       .dense(1, bias: 1), .activation(.relu),
@@ -59,7 +64,9 @@ import Testing
     var g = SeededGenerator(seed: 3)
     let n = 6, d = 20
     let x = Matrix(rows: n, columns: d, storage: (0..<(n * d)).map { _ in g.nextUniform() - 0.5 })
-    let net = LayerSpec.serial([.dense(1.3, bias: 0.2), .activation(.erf(a: 1, b: 1, c: 0)), .dense(1.5, bias: 0.1), .activation(.relu), .dense(1)])
+    let net = LayerSpec.serial([
+      .dense(1.3, bias: 0.2), .activation(.erf(a: 1, b: 1, c: 0)), .dense(1.5, bias: 0.1), .activation(.relu), .dense(1),
+    ])
     let k = try net.kernel(.inputs(x))
     let input = KernelState.inputs(x)
     for i in 0..<n {
@@ -76,7 +83,10 @@ import Testing
 
   /// Standard parameterization: Θ ← N·K + 1 + W²Θ with N the fan-in (NT's 'standard').
   @Test func standardParameterization() throws {
-    let net = LayerSpec.serial([.dense(wStd: 1, bStd: 0.5, parameterization: .standard(fanIn: 3)), .activation(.relu), .dense(wStd: 2, bStd: nil, parameterization: .standard(fanIn: 10))])
+    let net = LayerSpec.serial([
+      .dense(wStd: 1, bStd: 0.5, parameterization: .standard(fanIn: 3)), .activation(.relu),
+      .dense(wStd: 2, bStd: nil, parameterization: .standard(fanIn: 10)),
+    ])
     let k = try net.kernel(.pairs(correlations: [0.5]))
     // layer 1: Σ = 0.5 + 0.25 = 0.75, Θ = 3·0.5 + 1 = 2.5; relu at q = 1.25, c = 0.6
     let q = 1.25, c = 0.6, theta = acos(c)

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import SkelKernels
 import SkelTestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// science.md §7.3: neural-tangents 0.6.5 (float64) after `serial(Dense(1, W_std=1), act)`
 /// with q₁₁ = q₂₂ = 1 and q₁₂ = ρ. Columns: nngp(0), nngp(0.5), ntk(0.5) = 0.5·dot(0.5),
@@ -23,15 +24,22 @@ let parityRows: [ParityRow] = [
   ParityRow(name: "Erf", activation: .erf(a: 1, b: 1, c: 0), values: [0, 0.216346895939, 0.225079079039, 0.464559054398, 0.569410034734]),
   ParityRow(name: "Gelu", activation: .gelu, values: [0.079577471546, 0.227294915022, 0.171133621230, 0.425221482570, 0.455850865649]),
   ParityRow(name: "Sin", activation: .sin(a: 1, b: 1, c: 0), values: [0, 0.191700249782, 0.207415204965, 0.432332358382, 0.567667641618]),
-  ParityRow(name: "Cos", activation: .sin(a: 1, b: 1, c: Double.pi / 2), values: [0.367879441171, 0.414830409931, 0.095850124891, 0.567667641618, 0.432332358382]),
+  ParityRow(
+    name: "Cos", activation: .sin(a: 1, b: 1, c: Double.pi / 2),
+    values: [0.367879441171, 0.414830409931, 0.095850124891, 0.567667641618, 0.432332358382]),
   ParityRow(name: "Rbf(1)", activation: .rbf(gamma: 1), values: [0.135335283237, 0.367879441171, 0.367879441171, 1, 2]),
   ParityRow(name: "Sign", activation: .sign, values: [0, 0.333333333333, 0, 1, 0]),
-  ParityRow(name: "Exp", activation: .exp(a: 1, b: 1), values: [2.718281828459, 4.481689070338, 2.240844535169, 7.389056098931, 7.389056098931]),
-  ParityRow(name: "Gaussian", activation: .gaussian(a: 1, b: -1), values: [0.333333333333, 0.353553390593, 0.044194173824, 0.447213595500, 0.357770876400]),
+  ParityRow(
+    name: "Exp", activation: .exp(a: 1, b: 1), values: [2.718281828459, 4.481689070338, 2.240844535169, 7.389056098931, 7.389056098931]),
+  ParityRow(
+    name: "Gaussian", activation: .gaussian(a: 1, b: -1),
+    values: [0.333333333333, 0.353553390593, 0.044194173824, 0.447213595500, 0.357770876400]),
   ParityRow(name: "Hermite(2)", activation: .hermite(degree: 2), values: [0, 0.25, 0.5, 1, 2]),
   ParityRow(name: "Monomial(2)", activation: .monomial(degree: 2), values: [1, 1.5, 1, 3, 4]),
   ParityRow(name: "RectifiedMonomial(0)", activation: .rectifiedMonomial(degree: 0), values: [0.25, 0.333333333333, 0, 0.5, 0]),
-  ParityRow(name: "RectifiedMonomial(1)", activation: .rectifiedMonomial(degree: 1), values: [0.159154943092, 0.304498890522, 0.166666666667, 0.5, 0.5]),
+  ParityRow(
+    name: "RectifiedMonomial(1)", activation: .rectifiedMonomial(degree: 1),
+    values: [0.159154943092, 0.304498890522, 0.166666666667, 0.5, 0.5]),
   // exact tanh values (adaptive quadrature), not NT's deg-25 row
   ParityRow(name: "tanh (exact)", activation: .tanh, values: [0, 0.186324413203, 0.192373514221, 0.394294490398, 0.464402902448]),
 ]
@@ -54,7 +62,8 @@ func parityColumns(_ a: Activation) -> [Double] {
   /// NT's own deg-25 rule for tanh reproduces NT's printed row (which is off the exact values by up to 2.4e-4).
   @Test func ntTanhRuleReproducesNT() {
     let nt = NTQuadrature(degree: 25)
-    let k0 = nt.kernel(.tanh, q11: 1, q22: 1, q12: 0), k5 = nt.kernel(.tanh, q11: 1, q22: 1, q12: 0.5), k1 = nt.kernel(.tanh, q11: 1, q22: 1, q12: 1)
+    let k0 = nt.kernel(.tanh, q11: 1, q22: 1, q12: 0), k5 = nt.kernel(.tanh, q11: 1, q22: 1, q12: 0.5),
+      k1 = nt.kernel(.tanh, q11: 1, q22: 1, q12: 1)
     let got = [k0.nngp, k5.nngp, 0.5 * k5.dot, k1.nngp, k1.dot]
     let nt065 = [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]
     for (g, e) in zip(got, nt065) { expectClose(g, e, absolute: 1e-11, "NT deg-25 tanh") }
@@ -77,9 +86,12 @@ func parityColumns(_ a: Activation) -> [Double] {
   ]
   static let kinked: [Activation] = [
     .relu, .leakyRelu(0.2), .abRelu(a: -1, b: 1), .abRelu(a: 0.3, b: -2), .sign, .rectifiedMonomial(degree: 0),
-    .rectifiedMonomial(degree: 1), .rectifiedMonomial(degree: 2), .rectifiedMonomial(degree: 3), .rectifiedMonomial(degree: 4), .rectifiedMonomial(degree: 5),
+    .rectifiedMonomial(degree: 1), .rectifiedMonomial(degree: 2), .rectifiedMonomial(degree: 3), .rectifiedMonomial(degree: 4),
+    .rectifiedMonomial(degree: 5),
   ]
-  static let points: [(Double, Double, Double)] = [(1, 1, -0.95), (1, 1, -0.3), (1, 1, 0), (1, 1, 0.6), (1, 1, 0.999), (0.7, 1.8, 0.5), (2, 0.5, -0.9)]
+  static let points: [(Double, Double, Double)] = [
+    (1, 1, -0.95), (1, 1, -0.3), (1, 1, 0), (1, 1, 0.6), (1, 1, 0.999), (0.7, 1.8, 0.5), (2, 0.5, -0.9),
+  ]
 
   /// Smooth σ: Gauss–Hermite of order 120 converges geometrically; 1e-12 relative.
   @Test(arguments: smooth)
@@ -115,7 +127,8 @@ func parityColumns(_ a: Activation) -> [Double] {
       guard a != .hermite(degree: 3) || (q11 == 1 && q22 == 1) else { continue }
       let up = a.closedFormKernel(q11: q11, q22: q22, q12: q12 + h)!.nngp, down = a.closedFormKernel(q11: q11, q22: q22, q12: q12 - h)!.nngp
       // central difference error O(h²·f‴) ≈ 1e-10, rounding ≈ 1e-16/h ≈ 1e-11
-      expectClose((up - down) / (2 * h), a.closedFormKernel(q11: q11, q22: q22, q12: q12)!.dot, relative: 1e-8, absolute: 1e-8, "\(a) at \(q12)")
+      expectClose(
+        (up - down) / (2 * h), a.closedFormKernel(q11: q11, q22: q22, q12: q12)!.dot, relative: 1e-8, absolute: 1e-8, "\(a) at \(q12)")
     }
   }
 

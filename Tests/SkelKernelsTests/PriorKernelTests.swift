@@ -16,7 +16,8 @@ import Testing
   /// NNPK is within 5e-3 of the NNGP 0.608997781044 (§7.3). Readout averaged exactly (the
   /// Rao–Blackwell estimator), so only the hidden layer's randomness is left.
   @Test func priorKernelTendsToTheNNGP() throws {
-    let net = RandomNetwork(inputDimension: 2, width: 4096, depth: 1, outputs: 1, activation: .relu, initializer: .heNormal, readoutInitializer: .lecunNormal)
+    let net = RandomNetwork(
+      inputDimension: 2, width: 4096, depth: 1, outputs: 1, activation: .relu, initializer: .heNormal, readoutInitializer: .lecunNormal)
     let nngp = try net.matchedNNGP(Self.pair)
     expectClose(nngp[0, 1], 0.608997781044, absolute: 1e-12)
     expectClose(nngp[0, 0], 1, absolute: 1e-12)
@@ -29,7 +30,8 @@ import Testing
   /// The literal estimator (readout weights drawn, k = 10 outputs) has the same mean: within 4
   /// standard errors (≈ √((1 + ρ²)/(k·m)) = 0.012) of the NNGP.
   @Test func sampledReadoutIsUnbiased() throws {
-    let net = RandomNetwork(inputDimension: 2, width: 1024, depth: 1, outputs: 10, activation: .relu, initializer: .heNormal, readoutInitializer: .lecunNormal)
+    let net = RandomNetwork(
+      inputDimension: 2, width: 1024, depth: 1, outputs: 10, activation: .relu, initializer: .heNormal, readoutInitializer: .lecunNormal)
     var k = Matrix(rows: 2, columns: 2)
     try PriorKernel.estimate(net, inputs: Self.pair, checkpoints: [1000], readout: .sample, seed: 6, label: "t") { _, km in k = km }
     #expect(abs(k[0, 1] - 0.608997781044) < 4 * 0.012, "NNPK \(k[0, 1])")

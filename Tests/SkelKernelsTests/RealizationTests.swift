@@ -38,7 +38,9 @@ import Testing
   @Test func sameSeedSameRealization() {
     let s = try! Skeleton.fullyConnected(activations: [.relu, .tanh])
     var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
-    #expect(Realization.empiricalKernel(s, inputCorrelations: [0.3], width: 64, generator: &a) == Realization.empiricalKernel(s, inputCorrelations: [0.3], width: 64, generator: &b))
+    #expect(
+      Realization.empiricalKernel(s, inputCorrelations: [0.3], width: 64, generator: &a)
+        == Realization.empiricalKernel(s, inputCorrelations: [0.3], width: 64, generator: &b))
   }
 }
 
@@ -59,7 +61,8 @@ import Testing
   /// cos θ^(1) = (1 + √3)/4 = 0.683 at θ₀ = π/3, not the Gaussian 0.609.
   @Test func rademacherFirstLayer() throws {
     var g = SeededGenerator(seed: 32)
-    let k = try ExplicitRealization.normalizedKernels(thetas: [Double.pi / 3], width: 4000, depth: 1, slope: 0, law: .rademacher, generator: &g)
+    let k = try ExplicitRealization.normalizedKernels(
+      thetas: [Double.pi / 3], width: 4000, depth: 1, slope: 0, law: .rademacher, generator: &g)
     #expect(abs(k[0][0] - (1 + 3.0.squareRoot()) / 4) < 0.03, "\(k[0][0])")
     #expect(abs(k[0][0] - 0.609) > 0.04)
   }
@@ -69,7 +72,8 @@ import Testing
   @Test func oversizedRealizationIsRefused() throws {
     var g = SeededGenerator(seed: 1, label: "x")
     #expect(throws: AllocationGuard.Refusal.self) {
-      _ = try ExplicitRealization.normalizedKernels(thetas: Array(repeating: 1, count: 1_000_000), width: 20000, depth: 1, slope: 0, law: .gaussian, generator: &g)
+      _ = try ExplicitRealization.normalizedKernels(
+        thetas: Array(repeating: 1, count: 1_000_000), width: 20000, depth: 1, slope: 0, law: .gaussian, generator: &g)
     }
     #expect(AllocationGuard.physicalMemory > 1e8)
     #expect(throws: AllocationGuard.Refusal.self) { try AllocationGuard.check(doubles: .infinity, "inf") }

@@ -52,8 +52,14 @@ import Testing
 @Suite struct DepthTests {
   /// science.md §2(c): the ReLU dual iterated from 0 and from 0.5.
   @Test func reluIterates() {
-    expectClose(DepthMap.iterate(.relu, from: 0, depth: 10), [0.3183098862, 0.4937310902, 0.6048257201, 0.6809535334, 0.7359463506, 0.7772286992, 0.8091480515, 0.8344163026, 0.8548092375, 0.8715355160], absolute: 6e-11)
-    expectClose(DepthMap.iterate(.relu, from: 0.5, depth: 5), [0.6089977810, 0.6839056509, 0.7381281923, 0.7788951374, 0.8104542010], absolute: 6e-11)
+    expectClose(
+      DepthMap.iterate(.relu, from: 0, depth: 10),
+      [
+        0.3183098862, 0.4937310902, 0.6048257201, 0.6809535334, 0.7359463506, 0.7772286992, 0.8091480515, 0.8344163026, 0.8548092375,
+        0.8715355160,
+      ], absolute: 6e-11)
+    expectClose(
+      DepthMap.iterate(.relu, from: 0.5, depth: 5), [0.6089977810, 0.6839056509, 0.7381281923, 0.7788951374, 0.8104542010], absolute: 6e-11)
   }
 
   /// science.md §3(c): cos θ^(l) at l = 1, 2, 4, 8, 16, 32 (printed to 6 decimals).

@@ -18,7 +18,9 @@ import Testing
     expectClose(WeightLawKernel.exact(.gaussian, slope: 0.2, theta: 0), 0.52, relative: 1e-15)
     expectClose(WeightLawKernel.exact(.studentT(nu: 5), slope: 0, theta: Double.pi / 3), 0.5074981509, absolute: 6e-11, "× ν/(ν−2) = 5/3")
     // the engine's NT kernel agrees: leaky ReLU after Dense(1) at q = 1, ρ = cos θ
-    expectClose(WeightLawKernel.exact(.gaussian, slope: 0.2, theta: 1.0), Activation.leakyRelu(0.2).kernel(q11: 1, q22: 1, q12: cos(1.0)).nngp, relative: 1e-14)
+    expectClose(
+      WeightLawKernel.exact(.gaussian, slope: 0.2, theta: 1.0), Activation.leakyRelu(0.2).kernel(q11: 1, q22: 1, q12: cos(1.0)).nngp,
+      relative: 1e-14)
   }
 
   /// Monte Carlo within 3 standard errors of the exact kernel for rotation-invariant laws.
@@ -35,7 +37,8 @@ import Testing
   /// Gaussian 0.3045, at any n; on dense inputs the central limit brings them close.
   @Test func rademacherCounterExample() {
     var g = SeededGenerator(seed: 5)
-    let sparse = WeightLawKernel.monteCarlo(.rademacher, slope: 0, theta: Double.pi / 3, dimension: 16, samples: 100_000, dense: false, generator: &g)
+    let sparse = WeightLawKernel.monteCarlo(
+      .rademacher, slope: 0, theta: Double.pi / 3, dimension: 16, samples: 100_000, dense: false, generator: &g)
     let exact = (1 + 3.0.squareRoot()) / 8
     #expect(abs(sparse.mean - exact) < 4 * sparse.standardError, "\(sparse.mean) vs (1+√3)/8 = \(exact)")
     #expect(abs(sparse.mean - 0.3044988905) > 10 * sparse.standardError, "far from the Gaussian kernel")

@@ -38,7 +38,9 @@ import Testing
     var found: [String] = []
     for (name, text) in try Self.libraryFiles() {
       if text.contains("getenv(") { found.append("\(name): getenv") }
-      if text.contains("processInfo.environment"), Self.environmentExceptions[name] == nil { found.append("\(name): ProcessInfo environment") }
+      if text.contains("processInfo.environment"), Self.environmentExceptions[name] == nil {
+        found.append("\(name): ProcessInfo environment")
+      }
     }
     #expect(found.isEmpty, "\(found)")
   }

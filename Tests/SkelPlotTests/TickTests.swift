@@ -31,7 +31,9 @@ import Testing
     let up = [TextRun.Script.superscript]
     #expect(
       TickFormatter.logLabels([0.01, 1, 10, 1000])
-        == [[TextRun("10"), TextRun("\u{2212}2", scripts: up)], [TextRun("1")], [TextRun("10")], [TextRun("10"), TextRun("3", scripts: up)]])
+        == [
+          [TextRun("10"), TextRun("\u{2212}2", scripts: up)], [TextRun("1")], [TextRun("10")], [TextRun("10"), TextRun("3", scripts: up)],
+        ])
     #expect(TickFormatter.logLabels([-100]) == [[TextRun("\u{2212}10"), TextRun("2", scripts: up)]])
     #expect(TickFormatter.linearLabels([0, 2e5]) == [[TextRun("0")], [TextRun("2×10"), TextRun("5", scripts: up)]])
   }
@@ -122,7 +124,9 @@ import Testing
   /// The scene clips data to the plot area and draws one path per series.
   @Test func sceneStructure() {
     let xs = [0.0, 0.5, 1]
-    let fig = Figure(width: 300, height: 200, panels: [Axes(lines: [LineSeries(name: "a", x: xs, y: xs), LineSeries(name: "b", x: xs, y: xs.map { 1 - $0 })])])
+    let fig = Figure(
+      width: 300, height: 200,
+      panels: [Axes(lines: [LineSeries(name: "a", x: xs, y: xs), LineSeries(name: "b", x: xs, y: xs.map { 1 - $0 })])])
     let scene = layout.scene(for: fig)
     let clips = scene.items.filter { if case .pushClip = $0 { return true } else { return false } }
     #expect(clips.count == 1)

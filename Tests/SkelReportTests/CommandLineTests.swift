@@ -53,16 +53,18 @@ func files(_ dir: URL) -> [String: Data] {
     #expect(ok.status == 0, "\(ok.stderr)")
     #expect(ok.stdout.contains("[8/8] Write site"))
     let before = files(dir.appendingPathComponent("_site"))
-    try report.replacingOccurrences(of: ":rho:", with: ":roh:").write(to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
+    try report.replacingOccurrences(of: ":rho:", with: ":roh:").write(
+      to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
     let bad = try run(["build", "reports", "--out", "_site", "--templates", templates, "--no-cache"], in: dir)
     #expect(bad.status == 1)
-    #expect(bad.stderr == """
-      reports/a.md:7:2: error: unknown option 'roh' for directive 'dual'; did you mean 'rho'?
-         7 | :roh: linspace(-1, 1, 11)
-           |  ^~~
-      1 error; the site was not changed
+    #expect(
+      bad.stderr == """
+        reports/a.md:7:2: error: unknown option 'roh' for directive 'dual'; did you mean 'rho'?
+           7 | :roh: linspace(-1, 1, 11)
+             |  ^~~
+        1 error; the site was not changed
 
-      """)
+        """)
     #expect(files(dir.appendingPathComponent("_site")) == before)
   }
 
@@ -135,7 +137,9 @@ func files(_ dir: URL) -> [String: Data] {
     let templates = root.appendingPathComponent("templates").path
     var sites: [[String: Data]] = []
     for (k, threads) in ["1", "2", "2"].enumerated() {
-      let r = try run(["build", "reports", "--out", "site\(k)", "--templates", templates, "--no-cache", "--reproducible", "--threads", threads, "-q"], in: dir)
+      let r = try run(
+        ["build", "reports", "--out", "site\(k)", "--templates", templates, "--no-cache", "--reproducible", "--threads", threads, "-q"],
+        in: dir)
       #expect(r.status == 0, "\(r.stderr)")
       let site = files(dir.appendingPathComponent("site\(k)"))
       sites.append(Dictionary(uniqueKeysWithValues: site.map { ($0.key.replacingOccurrences(of: "/site\(k)/", with: "/site/"), $0.value) }))
@@ -162,9 +166,11 @@ func files(_ dir: URL) -> [String: Data] {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-fig-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    let report = "```{kernel} depth\n:label: fig-d\n:depths: [1, 16]\n:rho: [0, 0.5]\n:alt: two points\n```\n\nAt depth 16 {val}`fig-d.y[L=16, rho=0]:.3f` (@fig-d).\n"
+    let report =
+      "```{kernel} depth\n:label: fig-d\n:depths: [1, 16]\n:rho: [0, 0.5]\n:alt: two points\n```\n\nAt depth 16 {val}`fig-d.y[L=16, rho=0]:.3f` (@fig-d).\n"
     try report.write(to: dir.appendingPathComponent("reports/p.md"), atomically: true, encoding: .utf8)
-    let r = try run(["figures", "reports/p.md", "--out", "paper", "--width", "3.4in", "--formats", "pdf,svg", "--cache-dir", ".c"], in: dir)
+    let r = try run(
+      ["figures", "reports/p.md", "--out", "paper", "--width", "3.4in", "--formats", "pdf,svg", "--cache-dir", ".c"], in: dir)
     #expect(r.status == 0, "\(r.stderr)")
     let tex = try String(contentsOf: dir.appendingPathComponent("paper/values.tex"), encoding: .utf8)
     #expect(tex.contains("\\newcommand{\\valFigDYLOneSixRhoZero}{0.929} % fig-d.y[L=16, rho=0]:.3f"))

@@ -45,7 +45,9 @@ struct HostileCase {
 enum CorpusError: Error, CustomStringConvertible {
   case syntax(Int, String)
   var description: String {
-    switch self { case .syntax(let l, let m): "corpus.txt:\(l): \(m)" }
+    switch self {
+    case .syntax(let l, let m): "corpus.txt:\(l): \(m)"
+    }
   }
 }
 
@@ -58,17 +60,37 @@ func unescapeBytes(_ s: String) -> [UInt8] {
     if b[i] == UInt8(ascii: "\\"), i + 1 < b.count {
       let c = b[i + 1]
       switch c {
-      case UInt8(ascii: "n"): out.append(10); i += 2; continue
-      case UInt8(ascii: "t"): out.append(9); i += 2; continue
-      case UInt8(ascii: "r"): out.append(13); i += 2; continue
-      case UInt8(ascii: "s"): out.append(32); i += 2; continue
-      case UInt8(ascii: "\\"): out.append(92); i += 2; continue
+      case UInt8(ascii: "n"):
+        out.append(10)
+        i += 2
+        continue
+      case UInt8(ascii: "t"):
+        out.append(9)
+        i += 2
+        continue
+      case UInt8(ascii: "r"):
+        out.append(13)
+        i += 2
+        continue
+      case UInt8(ascii: "s"):
+        out.append(32)
+        i += 2
+        continue
+      case UInt8(ascii: "\\"):
+        out.append(92)
+        i += 2
+        continue
       case UInt8(ascii: "x") where i + 3 < b.count:
-        if let v = UInt8(String(decoding: b[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) { out.append(v); i += 4; continue }
+        if let v = UInt8(String(decoding: b[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
+          out.append(v)
+          i += 4
+          continue
+        }
       default: break
       }
     }
-    out.append(b[i]); i += 1
+    out.append(b[i])
+    i += 1
   }
   return out
 }
@@ -80,10 +102,18 @@ func words(_ s: String) -> [String] {
     if let q = quote {
       if c == q { quote = nil } else { cur.append(c) }
     } else if c == "'" || c == "\"" {
-      quote = c; any = true
+      quote = c
+      any = true
     } else if c == " " || c == "\t" {
-      if any || !cur.isEmpty { out.append(cur); cur = ""; any = false }
-    } else { cur.append(c); any = true }
+      if any || !cur.isEmpty {
+        out.append(cur)
+        cur = ""
+        any = false
+      }
+    } else {
+      cur.append(c)
+      any = true
+    }
   }
   if any || !cur.isEmpty { out.append(cur) }
   return out
@@ -161,7 +191,10 @@ func parseCorpus(_ text: String) throws -> [HostileCase] {
     }
     if f.flags.contains("crlf") {
       var o: [UInt8] = []
-      for b in bytes { if b == 10 { o.append(13) }; o.append(b) }
+      for b in bytes {
+        if b == 10 { o.append(13) }
+        o.append(b)
+      }
       bytes = o
     }
     if f.flags.contains("cr") { bytes = bytes.map { $0 == 10 ? 13 : $0 } }
@@ -276,7 +309,10 @@ func normalize(_ path: String) -> String {
   var parts: [Substring] = []
   for p in path.split(separator: "/") {
     if p == "." || p.isEmpty { continue }
-    if p == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+    if p == "..", let last = parts.last, last != ".." {
+      parts.removeLast()
+      continue
+    }
     parts.append(p)
   }
   return parts.joined(separator: "/")
@@ -334,7 +370,10 @@ func runCapped(_ args: [String], cwd: URL, env: [String: String], timeout: Doubl
   p.standardError = errH
   p.standardInput = FileHandle.nullDevice
   let start = Date()
-  do { try p.run() } catch { o.stderr = "could not start: \(error)"; return o }
+  do { try p.run() } catch {
+    o.stderr = "could not start: \(error)"
+    return o
+  }
   while p.isRunning {
     if Date().timeIntervalSince(start) > timeout {
       o.timedOut = true
@@ -345,7 +384,8 @@ func runCapped(_ args: [String], cwd: URL, env: [String: String], timeout: Doubl
   }
   p.waitUntilExit()
   o.seconds = Date().timeIntervalSince(start)
-  try? outH.close(); try? errH.close()
+  try? outH.close()
+  try? errH.close()
   o.status = p.terminationStatus
   o.signalled = p.terminationReason == .uncaughtSignal
   func read(_ u: URL) -> String {
@@ -392,11 +432,19 @@ struct Harness {
     var i = 0
     while i < args.count {
       let a = args[i]
-      if (a == "--out" || a == "-o"), i + 1 < args.count { out = args[i + 1]; i += 1 }
-      else if a.hasPrefix("--out=") { out = String(a.dropFirst(6)) }
-      else if a == "--cache-dir", i + 1 < args.count { cache = args[i + 1]; i += 1 }
-      else if a.hasPrefix("--cache-dir=") { cache = String(a.dropFirst(12)) }
-      else if a == "--no-cache" { cache = nil }
+      if a == "--out" || a == "-o", i + 1 < args.count {
+        out = args[i + 1]
+        i += 1
+      } else if a.hasPrefix("--out=") {
+        out = String(a.dropFirst(6))
+      } else if a == "--cache-dir", i + 1 < args.count {
+        cache = args[i + 1]
+        i += 1
+      } else if a.hasPrefix("--cache-dir=") {
+        cache = String(a.dropFirst(12))
+      } else if a == "--no-cache" {
+        cache = nil
+      }
       i += 1
     }
     return (out, cache)
@@ -447,7 +495,8 @@ struct Harness {
     for (k, v) in c.env { env[k] = substitute(v, caseRoot: caseRoot, project: project) }
     let logs = runRoot.appendingPathComponent("logs-\(c.id)")
     if let before = c.before {
-      let b = runCapped(before.map { substitute($0, caseRoot: caseRoot, project: project) }, cwd: project, env: env, timeout: 60, logs: logs)
+      let b = runCapped(
+        before.map { substitute($0, caseRoot: caseRoot, project: project) }, cwd: project, env: env, timeout: 60, logs: logs)
       if b.status != 0 || b.signalled || b.timedOut {
         return (["the preparing build failed (exit \(b.status)): \(b.stderr.prefix(300))"], "before failed")
       }
@@ -464,9 +513,13 @@ struct Harness {
     let tail = o.stderr.split(separator: "\n").prefix(3).joined(separator: " | ").prefix(240)
 
     // Invariants of every case.
-    if o.timedOut { problems.append("hang: killed after \(Int(c.timeout)) s") }
-    else if o.signalled { problems.append("crash: killed by signal \(o.status)") }
-    else if ![0, 1, 2].contains(o.status) { problems.append("exit code \(o.status) not in {0, 1, 2}") }
+    if o.timedOut {
+      problems.append("hang: killed after \(Int(c.timeout)) s")
+    } else if o.signalled {
+      problems.append("crash: killed by signal \(o.status)")
+    } else if ![0, 1, 2].contains(o.status) {
+      problems.append("exit code \(o.status) not in {0, 1, 2}")
+    }
 
     let (outRel, cacheRel) = outputFolders(args)
     func rel(_ p: String) -> String {
@@ -494,7 +547,8 @@ struct Harness {
       let isNew = before[key] == nil
       let beside = parentPath(key) == outParent && isNew
       // `figures` writes only its own files (`<label>.<format>`, values.tex) into its folder, which may be any
-      let figureFile = args.first == "figures" && outPath.map { parentPath(key) == $0 } == true && after[key] != .dir
+      let figureFile =
+        args.first == "figures" && outPath.map { parentPath(key) == $0 } == true && after[key] != .dir
         && ["pdf", "svg", "png"].contains((name as NSString).pathExtension) || (args.first == "figures" && name == "values.tex")
       // the cache may grow on any run (results computed before a later failure), unless it lies in the site
       if let ownCache, isUnder(key, ownCache), success || !(ownOut.map { isUnder(ownCache, $0) } ?? false) { continue }
@@ -512,15 +566,19 @@ struct Harness {
       let what = changed.prefix(4).map { k -> String in
         before[k] == nil ? "+\(k)" : after[k] == nil ? "-\(k)" : "~\(k)"
       }.joined(separator: ", ")
-      problems.append(success ? "wrote outside the build's folders: \(what)\(changed.count > 4 ? " …(\(changed.count))" : "")"
-                               : "exit \(o.status) but the tree changed (site/sources not intact): \(what)\(changed.count > 4 ? " …(\(changed.count))" : "")")
+      problems.append(
+        success
+          ? "wrote outside the build's folders: \(what)\(changed.count > 4 ? " …(\(changed.count))" : "")"
+          : "exit \(o.status) but the tree changed (site/sources not intact): \(what)\(changed.count > 4 ? " …(\(changed.count))" : "")")
     }
 
     // Published files: no live markup, no canary.
     var published: [(String, Data)] = []
     if let outPath = ownOut {
       for (k, v) in after where isUnder(k, outPath) {
-        if case .file(let d) = v, before[k] != after[k] || success { published.append((String(k.dropFirst(outPath.count).drop { $0 == "/" }), d)) }
+        if case .file(let d) = v, before[k] != after[k] || success {
+          published.append((String(k.dropFirst(outPath.count).drop { $0 == "/" }), d))
+        }
       }
     }
     if success {
@@ -538,8 +596,11 @@ struct Harness {
     let kind = e.first ?? ""
     var rest = Array(e.dropFirst())
     var position: String? = nil
-    if let first = rest.first, first.contains("/") || first.hasSuffix(".md") || first.hasSuffix(".bib") || first.contains(".md:") || first.contains(".bib:") {
-      position = first; rest.removeFirst()
+    if let first = rest.first,
+      first.contains("/") || first.hasSuffix(".md") || first.hasSuffix(".bib") || first.contains(".md:") || first.contains(".bib:")
+    {
+      position = first
+      rest.removeFirst()
     }
     let allowed: Set<Int32>
     switch kind {
@@ -550,14 +611,17 @@ struct Harness {
     case "ok-or-error": allowed = [0, 1]
     case "ok-or-refused": allowed = [0, 2]
     case "any": allowed = [0, 1, 2]
-    default: allowed = []; problems.append("unknown expectation \(kind)")
+    default:
+      allowed = []
+      problems.append("unknown expectation \(kind)")
     }
     if !o.timedOut, !o.signalled, !allowed.contains(o.status) {
       problems.append("expected \(kind), got exit \(o.status): \(tail)")
     } else if !o.timedOut, !o.signalled, o.status != 0 {
       let lower = o.stderr.lowercased()
       if let position {
-        let pattern = NSRegularExpression.escapedPattern(for: position) + (position.filter { $0 == ":" }.count >= 2 ? "" : "(:[0-9]+)*") + ": error"
+        let pattern =
+          NSRegularExpression.escapedPattern(for: position) + (position.filter { $0 == ":" }.count >= 2 ? "" : "(:[0-9]+)*") + ": error"
         // a file-level error (no line in the expectation) may also name the file inside its message
         let fileOnly = !position.contains(":") && o.stderr.contains(position)
         if !fileOnly, o.stderr.range(of: pattern, options: .regularExpression) == nil {
@@ -575,8 +639,13 @@ struct Harness {
         problems.append("output does not mention '\(k)'")
       }
     }
-    if o.status == 0, !o.timedOut, !o.signalled { problems += runChecks(c.checks, published: published, o: o, project: project, strictExit: true) }
-    else { problems += runChecks(c.checks.filter { $0.hasPrefix("stderr") || $0.hasPrefix("exists") || $0.hasPrefix("absent") }, published: published, o: o, project: project, strictExit: false) }
+    if o.status == 0, !o.timedOut, !o.signalled {
+      problems += runChecks(c.checks, published: published, o: o, project: project, strictExit: true)
+    } else {
+      problems += runChecks(
+        c.checks.filter { $0.hasPrefix("stderr") || $0.hasPrefix("exists") || $0.hasPrefix("absent") }, published: published, o: o,
+        project: project, strictExit: false)
+    }
     return (problems, String(format: "exit %d in %.1f s", o.status, o.seconds))
   }
 
@@ -593,14 +662,17 @@ struct Harness {
         let file = w.count > 1 ? w[1] : "", text = w.dropFirst(2).joined(separator: " ")
         if let (_, d) = published.first(where: { $0.0 == file }) {
           if d.range(of: Data(text.utf8)) == nil { problems.append("\(file) does not contain '\(text)'") }
-        } else { problems.append("\(file) was not published") }
+        } else {
+          problems.append("\(file) was not published")
+        }
       case "site-lacks":
         for (name, d) in published where d.range(of: Data(arg.utf8)) != nil { problems.append("\(name) contains '\(arg)'") }
       case "finite":
         for (name, d) in published where name.hasSuffix(".csv") || name.hasSuffix(".json") {
           let s = String(decoding: d, as: UTF8.self).lowercased()
           if s.range(of: "(^|[,\\[: \"])(-?nan|-?inf|-?infinity|null)([,\\]\n\" ]|$)", options: .regularExpression) != nil,
-             name.hasSuffix(".csv") || s.range(of: "\"y\"\\s*:\\s*\\[[^\\]]*(null|nan|inf)", options: .regularExpression) != nil {
+            name.hasSuffix(".csv") || s.range(of: "\"y\"\\s*:\\s*\\[[^\\]]*(null|nan|inf)", options: .regularExpression) != nil
+          {
             problems.append("\(name) publishes NaN/infinite values")
           }
         }
@@ -613,9 +685,13 @@ struct Harness {
         try? fm.createDirectory(at: fresh, withIntermediateDirectories: true)
         try? fm.copyItem(at: project.appendingPathComponent("reports"), to: fresh.appendingPathComponent("reports"))
         try? fm.copyItem(at: templates, to: fresh.appendingPathComponent("templates"))
-        let r = runCapped(["build", "reports", "--out", "_site", "--no-cache", "--threads", "1"], cwd: fresh, env: baseEnv, timeout: 60,
-                          logs: runRoot.appendingPathComponent("fresh-log-\(UUID().uuidString)"))
-        if r.status != 0 { problems.append("the fresh build failed: \(r.stderr.prefix(200))"); break }
+        let r = runCapped(
+          ["build", "reports", "--out", "_site", "--no-cache", "--threads", "1"], cwd: fresh, env: baseEnv, timeout: 60,
+          logs: runRoot.appendingPathComponent("fresh-log-\(UUID().uuidString)"))
+        if r.status != 0 {
+          problems.append("the fresh build failed: \(r.stderr.prefix(200))")
+          break
+        }
         let mine = published.filter { $0.0.hasSuffix(ext) && !$0.0.hasPrefix("assets/") }
         if mine.isEmpty { problems.append("no \(ext) file was published") }
         for (name, d) in mine where (try? Data(contentsOf: fresh.appendingPathComponent("_site/" + name))) != d {
@@ -656,11 +732,15 @@ struct Harness {
     case "truncate": d = d.prefix(d.count / 2)
     case "empty": d = Data()
     case "garbage": d = Data((0..<max(64, d.count)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
-    case "delete": try? fm.removeItem(at: url); return []
+    case "delete":
+      try? fm.removeItem(at: url)
+      return []
     case "shorten-x":
       // halve the base64-encoded x array of the first series (x shorter than y)
       let text = String(decoding: d, as: UTF8.self)
-      guard let r = text.range(of: "\"x\":\""), let end = text[r.upperBound...].firstIndex(of: "\"") else { return ["shorten-x: no x in \(first)"] }
+      guard let r = text.range(of: "\"x\":\""), let end = text[r.upperBound...].firstIndex(of: "\"") else {
+        return ["shorten-x: no x in \(first)"]
+      }
       let b64 = text[r.upperBound..<end].replacingOccurrences(of: "\\/", with: "/")
       guard let raw = Data(base64Encoded: b64) else { return ["shorten-x: x is not base64"] }
       let shorter = raw.prefix(raw.count / 16 * 8).base64EncodedString().replacingOccurrences(of: "/", with: "\\/")
@@ -709,8 +789,9 @@ struct Harness {
     try fm.createDirectory(at: pre.appendingPathComponent("reports"), withIntermediateDirectories: true)
     try Harness.goodReport.write(to: pre.appendingPathComponent("reports/good.md"), atomically: true, encoding: .utf8)
     let templates = root.appendingPathComponent("templates")
-    let p = runCapped(["build", "reports", "--out", "_site", "--templates", templates.path, "--no-cache"], cwd: pre, env: env, timeout: 120,
-                      logs: runRoot.appendingPathComponent("prebuilt-log"))
+    let p = runCapped(
+      ["build", "reports", "--out", "_site", "--templates", templates.path, "--no-cache"], cwd: pre, env: env, timeout: 120,
+      logs: runRoot.appendingPathComponent("prebuilt-log"))
     try #require(p.status == 0 && !p.signalled, "the good site does not build: \(p.stderr)")
     let harness = Harness(runRoot: runRoot, templates: templates, prebuiltSite: pre.appendingPathComponent("_site"), baseEnv: env)
 
@@ -739,7 +820,8 @@ struct Harness {
     report += "theme      cases  failed\n"
     for t in themes {
       let r = results.filter { $0.0.theme == t }
-      report += String(format: "%@ %5d  %6d\n", t.padding(toLength: 10, withPad: " ", startingAt: 0), r.count, r.filter { !$0.1.isEmpty }.count)
+      report += String(
+        format: "%@ %5d  %6d\n", t.padding(toLength: 10, withPad: " ", startingAt: 0), r.count, r.filter { !$0.1.isEmpty }.count)
     }
     let failed = results.filter { !$0.1.isEmpty }
     report += "total      \(results.count)  \(failed.count)\n"
@@ -747,7 +829,9 @@ struct Harness {
       report += "FAIL \(c.theme) \(c.id) \(c.name) (\(account)): \(problems.joined(separator: " ; "))\n"
     }
     print(report)
-    if let path = ProcessInfo.processInfo.environment["HOSTILE_REPORT"] { try? report.write(toFile: path, atomically: true, encoding: .utf8) }
+    if let path = ProcessInfo.processInfo.environment["HOSTILE_REPORT"] {
+      try? report.write(toFile: path, atomically: true, encoding: .utf8)
+    }
     for (c, problems, _) in failed {
       Issue.record("\(c.id) \(c.name): \(problems.joined(separator: " ; "))")
     }

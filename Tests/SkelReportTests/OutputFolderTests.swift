@@ -43,7 +43,8 @@ func project(_ label: String) throws -> URL {
 func quickReport(title: String, directives: Int = 4) -> String {
   var s = "---\ntitle: \(title)\n---\n\nSome prose about \(title).\n\n"
   for i in 0..<directives {
-    s += "```{kernel} dual\n:label: fig-\(i)\n:activations: [relu, step]\n:rho: linspace(-1, 1, 21)\n:formats: [svg, png]\n:alt: a\n\nCaption \(i) of \(title). @fig-\(i)\n```\n\n"
+    s +=
+      "```{kernel} dual\n:label: fig-\(i)\n:activations: [relu, step]\n:rho: linspace(-1, 1, 21)\n:formats: [svg, png]\n:alt: a\n\nCaption \(i) of \(title). @fig-\(i)\n```\n\n"
   }
   return s
 }
@@ -71,7 +72,8 @@ func text(_ url: URL) -> String {
 
 /// Names beside the output that a build may leave: only the lock file.
 func leftovers(_ dir: URL) -> [String] {
-  ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix("._site.") && $0 != "._site.lock" }.sorted()
+  ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix("._site.") && $0 != "._site.lock" }
+    .sorted()
 }
 
 @Suite(.serialized) struct OutputFolderTests {
@@ -107,14 +109,18 @@ func leftovers(_ dir: URL) -> [String] {
       (["--out", "link/../reports"], "", "it is the reports folder"),
       (["--out", "/"], "", "it contains the working folder"),
       (["--out", dir.path], "", "it is the working folder"),
-      (["../reports", "--out", "..", "--templates", "../templates", "--cache-dir", "../.skelcache"], "sub", "it contains the working folder"),
+      (
+        ["../reports", "--out", "..", "--templates", "../templates", "--cache-dir", "../.skelcache"], "sub",
+        "it contains the working folder"
+      ),
       (["--cache-dir", "_site/cache"], "", "the cache folder"),
       (["--cache-dir", "_site"], "", "the cache folder"),
     ]
     for c in cases {
       let r = try run(["build"] + c.args, in: c.cwd.isEmpty ? dir : dir.appendingPathComponent(c.cwd))
       #expect(r.status == 2, "\(c.args): \(r.status) \(r.stderr)")
-      #expect(r.stderr.hasPrefix("error: ") && r.stderr.contains(c.says) && r.stderr.hasSuffix("nothing was changed\n"), "\(c.args): \(r.stderr)")
+      #expect(
+        r.stderr.hasPrefix("error: ") && r.stderr.contains(c.says) && r.stderr.hasSuffix("nothing was changed\n"), "\(c.args): \(r.stderr)")
       #expect(tree(dir) == before, "\(c.args) changed the project")
     }
     // `figures --out` into the reports, templates or cache folder: exit 2, nothing written.
