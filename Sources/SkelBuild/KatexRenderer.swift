@@ -54,29 +54,8 @@ public struct KatexRenderer: Sendable {
           "cannot start node for KaTeX: '\(nodePath)' is not an executable file\(nodePath.contains("/") ? "" : " on PATH (\(ProcessInfo.processInfo.environment["PATH"] ?? "PATH is not set"))"); run 'make site' to install nodejs and katex"
       )
     }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = ["-e", Self.script]
-    var env = ProcessInfo.processInfo.environment
-    env["NODE_PATH"] = modulePath + (env["NODE_PATH"].map { ":" + $0 } ?? "")
-    process.environment = env
-    let input = Pipe(), output = Pipe(), errors = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = errors
-    do { try process.run() } catch {
-      throw BuildError.stage(
-        name: "Typeset math",
-        message:
-          "cannot start node for KaTeX (\(BuildError.describe(error, doing: "running", path: executable.path))); run 'make site' to install it"
-      )
-    }
-    var payload = Data()
-    for r in requests {
-      let line = try JSONSerialization.data(withJSONObject: ["tex": r.tex, "display": r.display, "macros": r.macros] as [String: Any])
-      payload.append(line)
-      payload.append(0x0A)
-    }
+    let (process, input, output, errors) = try launch(executable)
+    let payload = try Self.payload(requests)
     // A child that dies early closes its stdin: the write fails with EPIPE (SIGPIPE is ignored
     // by the CLI), which is reported below with the child's own message, never a signal.
     let writer = input.fileHandleForWriting
@@ -102,9 +81,47 @@ public struct KatexRenderer: Sendable {
       throw BuildError.stage(
         name: "Typeset math", message: "KaTeX failed: \(firstLine.prefix(200)); is Debian's 'katex' package installed? run 'make site'")
     }
+    return try Self.outputs(data, count: requests.count, executable: executable)
+  }
+
+  /// node running the KaTeX script, with KaTeX's module folder on NODE_PATH.
+  func launch(_ executable: URL) throws -> (Process, input: Pipe, output: Pipe, errors: Pipe) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = ["-e", Self.script]
+    var env = ProcessInfo.processInfo.environment
+    env["NODE_PATH"] = modulePath + (env["NODE_PATH"].map { ":" + $0 } ?? "")
+    process.environment = env
+    let input = Pipe(), output = Pipe(), errors = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
+    do { try process.run() } catch {
+      throw BuildError.stage(
+        name: "Typeset math",
+        message:
+          "cannot start node for KaTeX (\(BuildError.describe(error, doing: "running", path: executable.path))); run 'make site' to install it"
+      )
+    }
+    return (process, input, output, errors)
+  }
+
+  /// One JSON request a line.
+  static func payload(_ requests: [Request]) throws -> Data {
+    var payload = Data()
+    for r in requests {
+      let line = try JSONSerialization.data(withJSONObject: ["tex": r.tex, "display": r.display, "macros": r.macros] as [String: Any])
+      payload.append(line)
+      payload.append(0x0A)
+    }
+    return payload
+  }
+
+  /// node's answer, one JSON object a line: the HTML or KaTeX's error of each formula.
+  static func outputs(_ data: Data, count: Int, executable: URL) throws -> [Output] {
     let lines = data.split(separator: 0x0A)
-    guard lines.count == requests.count else {
-      throw BuildError.stage(name: "Typeset math", message: "KaTeX answered \(lines.count) of \(requests.count) formulas")
+    guard lines.count == count else {
+      throw BuildError.stage(name: "Typeset math", message: "KaTeX answered \(lines.count) of \(count) formulas")
     }
     return try lines.map { line in
       // A node on PATH that is not KaTeX's runner may answer anything: an error, not a crash.

@@ -189,68 +189,75 @@ public final class MarkdownTree {
     for node in allNodes() {
       let type = cmark_node_get_type(node)
       switch type {
-      case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE:
-        let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
-        let shown = literal.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trustHTML {
-          // Trusted HTML is published, but its URL attributes obey the same allowlist.
-          let (filtered, removed) = TrustedHTML.filterURLs(literal)
-          if !removed.isEmpty {
-            cmark_node_set_literal(node, filtered)
-            let at = position(node)
-            for r in removed {
-              findings.append(
-                MarkupFinding(
-                  line: at.line, column: at.column, length: 1,
-                  message:
-                    "raw HTML attribute \(r) removed: link schemes are filtered even in trusted HTML (allowed: http, https, mailto, relative paths and #fragments)"
-                ))
-            }
-          }
-          continue
-        }
-        let at = position(node)
-        findings.append(
-          MarkupFinding(
-            line: at.line, column: at.column, length: shown.prefix(while: { $0 != "\n" }).count,
-            message:
-              "raw HTML '\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)' is shown as text (reports are rendered safe); set 'trust: html' in the front matter or build with --allow-html to let it through"
-          ))
-        let text = Self.allocated(cmark_node_new(CMARK_NODE_TEXT), "a text node")
-        cmark_node_set_literal(text, literal)
-        var replacement = text
-        if type == CMARK_NODE_HTML_BLOCK {
-          replacement = Self.allocated(cmark_node_new(CMARK_NODE_PARAGRAPH), "a paragraph node")
-          cmark_node_append_child(replacement, text)
-        }
-        if cmark_node_replace(node, replacement) == 0 {
-          cmark_node_free(replacement)  // not allowed here: drop the HTML instead
-          cmark_node_unlink(node)
-        }
-        cmark_node_free(node)
-      case CMARK_NODE_LINK, CMARK_NODE_IMAGE:
-        let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
-        guard !URLPolicy.allowsMarkdown(url) else { continue }
-        let at = position(node)
-        let what = type == CMARK_NODE_LINK ? "link" : "image"
-        let scheme = URLPolicy.scheme(url) ?? ""
-        findings.append(
-          MarkupFinding(
-            line: at.line, column: at.column, length: 1,
-            message:
-              "\(what) with URL scheme '\(scheme):' removed (allowed: http, https, mailto, relative paths and #fragments); its text is kept"
-          ))
-        // Keep the children (the link text, or the image's alt text) in place of the node.
-        while let child = cmark_node_first_child(node) {
-          cmark_node_unlink(child)
-          cmark_node_insert_before(node, child)
-        }
-        cmark_node_unlink(node)
-        cmark_node_free(node)
-      default:
-        continue
+      case CMARK_NODE_HTML_BLOCK, CMARK_NODE_HTML_INLINE: sanitizeHTML(node, type: type, trustHTML: trustHTML)
+      case CMARK_NODE_LINK, CMARK_NODE_IMAGE: sanitizeLink(node, type: type)
+      default: continue
       }
     }
+  }
+
+  /// Raw HTML: trusted, its URL attributes filtered; otherwise shown as text.
+  private func sanitizeHTML(_ node: OpaquePointer, type: cmark_node_type, trustHTML: Bool) {
+    let literal = cmark_node_get_literal(node).map { String(cString: $0) } ?? ""
+    let shown = literal.trimmingCharacters(in: .whitespacesAndNewlines)
+    if trustHTML {
+      // Trusted HTML is published, but its URL attributes obey the same allowlist.
+      let (filtered, removed) = TrustedHTML.filterURLs(literal)
+      if !removed.isEmpty {
+        cmark_node_set_literal(node, filtered)
+        let at = position(node)
+        for r in removed {
+          findings.append(
+            MarkupFinding(
+              line: at.line, column: at.column, length: 1,
+              message:
+                "raw HTML attribute \(r) removed: link schemes are filtered even in trusted HTML (allowed: http, https, mailto, relative paths and #fragments)"
+            ))
+        }
+      }
+      return
+    }
+    let at = position(node)
+    findings.append(
+      MarkupFinding(
+        line: at.line, column: at.column, length: shown.prefix(while: { $0 != "\n" }).count,
+        message:
+          "raw HTML '\(shown.count > 40 ? String(shown.prefix(40)) + "…" : shown)' is shown as text (reports are rendered safe); set 'trust: html' in the front matter or build with --allow-html to let it through"
+      ))
+    let text = Self.allocated(cmark_node_new(CMARK_NODE_TEXT), "a text node")
+    cmark_node_set_literal(text, literal)
+    var replacement = text
+    if type == CMARK_NODE_HTML_BLOCK {
+      replacement = Self.allocated(cmark_node_new(CMARK_NODE_PARAGRAPH), "a paragraph node")
+      cmark_node_append_child(replacement, text)
+    }
+    if cmark_node_replace(node, replacement) == 0 {
+      cmark_node_free(replacement)  // not allowed here: drop the HTML instead
+      cmark_node_unlink(node)
+    }
+    cmark_node_free(node)
+  }
+
+  /// A link or image with a refused URL scheme: its text (or alt text) kept, the node removed.
+  private func sanitizeLink(_ node: OpaquePointer, type: cmark_node_type) {
+    let url = cmark_node_get_url(node).map { String(cString: $0) } ?? ""
+    guard !URLPolicy.allowsMarkdown(url) else { return }
+    let at = position(node)
+    let what = type == CMARK_NODE_LINK ? "link" : "image"
+    let scheme = URLPolicy.scheme(url) ?? ""
+    findings.append(
+      MarkupFinding(
+        line: at.line, column: at.column, length: 1,
+        message:
+          "\(what) with URL scheme '\(scheme):' removed (allowed: http, https, mailto, relative paths and #fragments); its text is kept"
+      ))
+    // Keep the children (the link text, or the image's alt text) in place of the node.
+    while let child = cmark_node_first_child(node) {
+      cmark_node_unlink(child)
+      cmark_node_insert_before(node, child)
+    }
+    cmark_node_unlink(node)
+    cmark_node_free(node)
   }
 
   static func isFenced(_ node: OpaquePointer) -> Bool {

@@ -80,6 +80,18 @@ public enum FastMLPKernel {
     return (nngp, ntk)
   }
 
+  /// ⟨xᵢ, xᵢ⟩/d for every row of X: the diagonal of the input Gram matrix.
+  static func meanSquares(_ x: Matrix) -> [Double] {
+    let n = x.rows, d = x.columns
+    var q = [Double](repeating: 0, count: n)
+    for i in 0..<n {
+      var acc = 0.0
+      for k in 0..<d { acc += x.storage[i * d + k] * x.storage[i * d + k] }
+      q[i] = acc / Double(max(1, d))
+    }
+    return q
+  }
+
   /// NNGP (and NTK) Gram matrices straight from the inputs X (n × d): the input Gram ⟨x, x′⟩/d is
   /// never stored whole. The upper triangle is cut into blocks of `block` × `block` (320: 800 KB,
   /// about one core's L2). Each block is one single-threaded `dgemm` into a scratch buffer (so the
@@ -94,12 +106,7 @@ public enum FastMLPKernel {
   ) -> (nngp: Matrix, ntk: Matrix?) {
     let n = x.rows, d = x.columns
     precondition(block % tile == 0, "blocks are whole tiles")
-    var q = [Double](repeating: 0, count: n)
-    for i in 0..<n {
-      var acc = 0.0
-      for k in 0..<d { acc += x.storage[i * d + k] * x.storage[i * d + k] }
-      q[i] = acc / Double(max(1, d))
-    }
+    let q = meanSquares(x)
     let (vb, ivb) = variances(shape, diagonal: q, tile: tile)
     let tilesPerBlock = block / tile, blocks = (n + block - 1) / block
     let pairs: [(Int, Int)] = (0..<blocks).flatMap { bi in (bi..<blocks).map { (bi, $0) } }

@@ -102,6 +102,48 @@ public enum HTMLSafety {
 
   /// Every element, depth first, without recursion (hostile input nests deeply); `path` keeps
   /// the last few element names for the message.
+  /// One attribute: event handlers, URL schemes (raster data images on image elements pass) and
+  /// styles that load code.
+  static func checkAttribute(_ attr: xmlAttrPtr, of node: xmlNodePtr, element: String, here: String, out: inout [String]) {
+    var an = attr.pointee.name.map { String(cString: $0) } ?? ""
+    if let ns = attr.pointee.ns, let prefix = ns.pointee.prefix { an = String(cString: prefix) + ":" + an }
+    an = an.lowercased()
+    let value: String = {
+      guard let v = xmlNodeListGetString(node.pointee.doc, attr.pointee.children, 1) else { return "" }
+      defer { skel_xml_free(v) }
+      return String(cString: v)
+    }()
+    let bare = an.split(separator: ":").last.map(String.init) ?? an
+    if bare.hasPrefix("on") { out.append("\(here): event-handler attribute \(an)=\"\(value)\"") }
+    if urlAttributes.contains(an) || bare == "href" {
+      let urls =
+        an == "srcset"
+        ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
+        : [value]
+      for u in urls {
+        // Raster images inlined as data (cairo's SVG heat maps: <image xlink:href="data:image/png;…">)
+        // run no code; SVG or HTML as data would, so only PNG/JPEG/GIF/WebP on image elements pass.
+        if element == "image" || element == "img",
+          let s = scheme(u), s == "data",
+          ["data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp"].contains(where: {
+            u.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix($0)
+          })
+        {
+          continue
+        }
+        if let s = scheme(u), !allowedSchemes.contains(s) { out.append("\(here): \(an)=\"\(value)\" has scheme '\(s):'") }
+      }
+    }
+    if an == "style" {
+      let folded = squeeze(value)
+      if folded.contains("javascript:") || folded.contains("expression(")
+        || folded.contains("url(") && (folded.contains("data:") || folded.contains("script:"))
+      {
+        out.append("\(here): style=\"\(value)\" loads code")
+      }
+    }
+  }
+
   static func walk(_ start: inout xmlNodePtr?, path: String, out: inout [String]) {
     var stack: [(xmlNodePtr, [String])] = []
     var n = start
@@ -122,43 +164,7 @@ public enum HTMLSafety {
       }
       var a = node.pointee.properties
       while let attr = a {
-        var an = attr.pointee.name.map { String(cString: $0) } ?? ""
-        if let ns = attr.pointee.ns, let prefix = ns.pointee.prefix { an = String(cString: prefix) + ":" + an }
-        an = an.lowercased()
-        let value: String = {
-          guard let v = xmlNodeListGetString(node.pointee.doc, attr.pointee.children, 1) else { return "" }
-          defer { skel_xml_free(v) }
-          return String(cString: v)
-        }()
-        let bare = an.split(separator: ":").last.map(String.init) ?? an
-        if bare.hasPrefix("on") { out.append("\(here): event-handler attribute \(an)=\"\(value)\"") }
-        if urlAttributes.contains(an) || bare == "href" {
-          let urls =
-            an == "srcset"
-            ? value.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") }
-            : [value]
-          for u in urls {
-            // Raster images inlined as data (cairo's SVG heat maps: <image xlink:href="data:image/png;…">)
-            // run no code; SVG or HTML as data would, so only PNG/JPEG/GIF/WebP on image elements pass.
-            if element == "image" || element == "img",
-              let s = scheme(u), s == "data",
-              ["data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp"].contains(where: {
-                u.lowercased().trimmingCharacters(in: .whitespaces).hasPrefix($0)
-              })
-            {
-              continue
-            }
-            if let s = scheme(u), !allowedSchemes.contains(s) { out.append("\(here): \(an)=\"\(value)\" has scheme '\(s):'") }
-          }
-        }
-        if an == "style" {
-          let folded = squeeze(value)
-          if folded.contains("javascript:") || folded.contains("expression(")
-            || folded.contains("url(") && (folded.contains("data:") || folded.contains("script:"))
-          {
-            out.append("\(here): style=\"\(value)\" loads code")
-          }
-        }
+        checkAttribute(attr, of: node, element: element, here: here, out: &out)
         a = attr.pointee.next
       }
       var children: [(xmlNodePtr, [String])] = []
