@@ -122,12 +122,6 @@ public struct CLTKind: DirectiveKind {
     {
       marks.append(.reference(.slope(-1, throughX: s.x[k], y: abs(s.y[k]) * 2, label: "slope $-1$")))
     }
-    return Figure(
-      width: size.width, height: size.height,
-      panels: [
-        Axes(
-          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
-          legend: .lowerLeft)
-      ])
+    return Self.logLogFigure(result, marks: marks, size: size)
   }
 }

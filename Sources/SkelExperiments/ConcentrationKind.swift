@@ -103,12 +103,6 @@ public struct ConcentrationKind: DirectiveKind {
     if let s = result.series.first, let x0 = s.x.first, let y0 = s.y.first {
       marks.append(.reference(.slope(-0.5, throughX: x0, y: y0 * 1.6, label: "slope $-1/2$")))
     }
-    return Figure(
-      width: size.width, height: size.height,
-      panels: [
-        Axes(
-          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
-          legend: .lowerLeft)
-      ])
+    return Self.logLogFigure(result, marks: marks, size: size)
   }
 }

@@ -228,13 +228,7 @@ public struct SpectrumKind: DirectiveKind {
       marks.append(.reference(.vertical(x: options.fit[0], label: "")))
       marks.append(.reference(.vertical(x: options.fit[1], label: "fit")))
     }
-    return Figure(
-      width: size.width, height: size.height,
-      panels: [
-        Axes(
-          x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
-          legend: .lowerLeft)
-      ])
+    return Self.logLogFigure(result, marks: marks, size: size)
   }
 }
 
