@@ -81,6 +81,9 @@ struct ReportLinks {
         } ?? d.directive.location
       labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
     }
+    for label in report.failedLabels.sorted() where labels.targets[label] == nil {
+      labels.add(label, "Figure ?", at: SourceLocation(path: doc.source.path, line: 1, column: 1))  // not shown: the build fails
+    }
     labels.duplicates = []  // duplicate directive labels are reported by the parser
     var equation = 0
     for span in Self.protections(report).flatMap(\.spans) {
@@ -112,7 +115,7 @@ struct ReportLinks {
         do {
           let value = try InlineValue(parsing: v.expression)
           referenced.insert(value.label)
-          if !report.directives.contains(where: { $0.label == value.label }) {
+          if !report.directives.contains(where: { $0.label == value.label }), !report.failedLabels.contains(value.label) {
             let labels = report.directives.map(\.label)
             problems.append(
               Diagnostic(

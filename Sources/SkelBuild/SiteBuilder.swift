@@ -71,6 +71,8 @@ struct PlannedDirective {
 struct PlannedReport {
   var document: Document
   var directives: [PlannedDirective]
+  /// Labels of the directives that did not validate (the build fails; they are targets all the same).
+  var failedLabels: Set<String> = []
   var links = ReportLinks()
 }
 
@@ -265,8 +267,13 @@ public struct SiteBuilder {
     // Generated labels (`<kind>-1`) skip every label written in the report and every one already
     // generated: a label names files, so two directives must never share one.
     var takenLabels = Set(doc.directives.compactMap { $0.label.flatMap { $0.isEmpty ? nil : $0 } })
-    let planned = doc.directives.filter { !$0.kind.isEmpty }.compactMap { planDirective($0, in: doc, taken: &takenLabels, &tally) }
-    var report = PlannedReport(document: doc, directives: planned)
+    var planned: [PlannedDirective] = [], failed: [Directive] = []
+    for d in doc.directives where !d.kind.isEmpty {
+      if let p = planDirective(d, in: doc, taken: &takenLabels, &tally) { planned.append(p) } else { failed.append(d) }
+    }
+    // A directive with a bad option keeps its label: references and inline values to it are not
+    // reported again (its own error says what is wrong).
+    var report = PlannedReport(document: doc, directives: planned, failedLabels: Set(failed.compactMap(\.label)))
     let (links, linkProblems, linkWarnings) = ReportLinks.check(
       report, reportsFolder: configuration.reports, root: configuration.workingDirectory, display: displayPath)
     report.links = links

@@ -62,4 +62,22 @@ import Testing
         "[6/8] Draw figures", "[7/8] Render pages",
       ])
   }
+
+  /// A directive with a bad option keeps its label: the references and inline values that name
+  /// it are not reported as unknown (issue 20), only its own error is.
+  @Test func aFailedDirectiveKeepsItsLabel() throws {
+    let dir = try project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let text =
+      "# C\n\nSee @fig-a and {val}`fig-a.y[relu, rho=0]`, and @fig-nowhere.\n\n```{kernel} dual\n:label: fig-a\n:activations: [relu]\n:rho: [0, 2]\n:alt: x\n\nDuals.\n```\n"
+    try Data(text.utf8).write(to: dir.appendingPathComponent("reports/p.md"))
+    do {
+      _ = try builder(dir).plan()
+      Issue.record("the plan should fail")
+    } catch BuildError.diagnostics(let problems, _) {
+      #expect(
+        problems.map(\.message) == ["unknown reference '@fig-nowhere'", "option 'rho' has a point 2.0 outside [-1, 1]"],
+        "\(problems.map(\.message))")
+    }
+  }
 }
