@@ -71,6 +71,7 @@ struct BuildStep: Sendable {
   static let lockOutput = BuildStep(name: "Lock the output") { b, run in try b.lockOutput(run) }
   static let runExperiments = BuildStep(name: "Run experiments") { b, run in try b.runExperiments(run) }
   static let typesetMath = BuildStep(name: "Typeset math") { b, run in try b.typesetMath(run) }
+  static let typesetTables = BuildStep(name: "Typeset tables") { b, run in try b.typesetTables(run) }
   static let drawFigures = BuildStep(name: "Draw figures") { b, run in try b.drawFigures(run) }
   static let renderPages = BuildStep(name: "Render pages") { b, run in try b.renderPages(run) }
   static let writeSite = BuildStep(name: "Write site") { b, run in try b.writeSite(run) }
@@ -83,7 +84,7 @@ struct BuildStep: Sendable {
 enum Pipeline {
   /// `skelreport build`.
   static let site: [BuildStep] = [
-    .readReports, .validate, .lockOutput, .runExperiments, .typesetMath, .drawFigures, .renderPages, .writeSite,
+    .readReports, .validate, .lockOutput, .typesetMath, .runExperiments, .typesetTables, .drawFigures, .renderPages, .writeSite,
   ]
   /// `skelreport figures`.
   static func paperFigures(to directory: URL, width: Double, formats: [ImageFormat]) -> [BuildStep] {

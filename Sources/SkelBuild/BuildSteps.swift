@@ -44,15 +44,23 @@ extension SiteBuilder {
     if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: run.sourceTable) }
   }
 
-  /// Typesets the math of pages, captions and result tables (tables are Markdown, so their
-  /// cells may hold math).
+  /// Typesets the math of pages and captions before any experiment runs, so a TeX error is
+  /// reported with the other problems of the reports, not after minutes of computing.
   func typesetMath(_ run: BuildRun) throws {
+    let none = run.plans.map { $0.directives.map { _ in MathProtection?.none } }
+    run.math = try typeset(run.plans, tables: none, sources: run.sources, context: run.context)
+  }
+
+  /// Typesets the math of the result tables (tables are Markdown, so their cells may hold
+  /// math; they exist only once the experiments ran), added to the pages' math.
+  func typesetTables(_ run: BuildRun) throws {
     run.tables = run.plans.enumerated().map { (r, report) in
       report.directives.indices.map { k in
         run.results[r][k].result.table.map { MathProtection(TableMarkdown.markdown($0), path: report.document.source.path) }
       }
     }
-    run.math = try typeset(run.plans, tables: run.tables, sources: run.sources, context: run.context)
+    let tables = try typeset(run.plans, tables: run.tables, sources: run.sources, context: run.context, document: false)
+    run.math = run.math.map { TypesetMath(plans: run.plans, rendered: $0.rendered.merging(tables.rendered) { a, _ in a }) } ?? tables
   }
 
   /// Builds each directive's figure from its result and draws every image not in the cache.

@@ -418,12 +418,17 @@ public struct SiteBuilder {
       ], sources: [source.path: source])
   }
 
-  func typeset(_ plans: [PlannedReport], tables: [[MathProtection?]], sources: [SourceFile], context: BuildContext) throws -> TypesetMath {
+  /// The formulas of the pages and captions (`document`) and of `tables`, typeset (cached in
+  /// `math.json`; node only for the ones not seen before), or every TeX error at its position.
+  func typeset(
+    _ plans: [PlannedReport], tables: [[MathProtection?]], sources: [SourceFile], context: BuildContext, document: Bool = true
+  ) throws -> TypesetMath {
     var requests: [KatexRenderer.Request] = []
     var spans: [MathSpan] = []
     for (r, report) in plans.enumerated() {
       let tableSpans = tables[r].compactMap { $0 }.flatMap(\.spans)
-      for s in report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) + tableSpans {
+      let documentSpans = document ? report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) : []
+      for s in documentSpans + tableSpans {
         requests.append(TypesetMath.request(s, in: report))
         spans.append(s)
       }

@@ -33,8 +33,8 @@ import Testing
     #expect(first.timings.map(\.step) == SiteBuilder.siteSteps && second.timings.map(\.step) == SiteBuilder.siteSteps)
     #expect(
       SiteBuilder.siteSteps == [
-        "Read reports", "Validate directives", "Lock the output", "Run experiments", "Typeset math", "Draw figures", "Render pages",
-        "Write site",
+        "Read reports", "Validate directives", "Lock the output", "Typeset math", "Run experiments", "Typeset tables",
+        "Draw figures", "Render pages", "Write site",
       ])
   }
 
@@ -58,8 +58,8 @@ import Testing
     }
     #expect(
       lines.items.filter { $0.hasPrefix("[") }.map { String($0.prefix(while: { $0 != "(" })).trimmingCharacters(in: .whitespaces) } == [
-        "[1/8] Read reports", "[2/8] Validate directives", "[3/8] Lock the output", "[4/8] Run experiments", "[5/8] Typeset math",
-        "[6/8] Draw figures", "[7/8] Render pages",
+        "[1/9] Read reports", "[2/9] Validate directives", "[3/9] Lock the output", "[4/9] Typeset math", "[5/9] Run experiments",
+        "[6/9] Typeset tables", "[7/9] Draw figures", "[8/9] Render pages",
       ])
   }
 
@@ -80,4 +80,30 @@ import Testing
         "\(problems.map(\.message))")
     }
   }
+
+  /// A TeX error is reported before any experiment runs (issue 20): no result is computed.
+  @Test func texErrorsComeBeforeAnyRun() throws {
+    let dir = try project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let text =
+      "# T\n\nBroken $\\frac{1}{$ math.\n\n```{kernel} dual\n:label: fig-t\n:activations: [relu]\n:rho: [0, 0.5]\n:alt: x\n\nDuals (@fig-t).\n```\n"
+    try Data(text.utf8).write(to: dir.appendingPathComponent("reports/p.md"))
+    let lines = LockedLines()
+    let config = builder(dir).configuration
+    do {
+      try SiteBuilder(configuration: config, backend: CairoBackend(), log: { lines.add($0) }).build()
+      Issue.record("the build should fail")
+    } catch BuildError.diagnostics(let problems, _) {
+      #expect(problems.count == 1 && problems[0].message.hasPrefix("TeX error"), "\(problems.map(\.message))")
+    }
+    #expect(!lines.items.contains { $0.contains("Run experiments") })
+    let results = dir.appendingPathComponent(".skelcache/results")
+    #expect(((try? FileManager.default.contentsOfDirectory(atPath: results.path)) ?? []).isEmpty)
+  }
+}
+
+final class LockedLines: @unchecked Sendable {
+  private(set) var items: [String] = []
+  private let lock = NSLock()
+  func add(_ s: String) { lock.withLock { items.append(s) } }
 }

@@ -51,7 +51,7 @@ func files(_ dir: URL) -> [String: Data] {
     let templates = root.appendingPathComponent("templates").path
     let ok = try run(["build", "reports", "--out", "_site", "--templates", templates, "--no-cache"], in: dir)
     #expect(ok.status == 0, "\(ok.stderr)")
-    #expect(ok.stdout.contains("[8/8] Write site"))
+    #expect(ok.stdout.contains("[9/9] Write site"))
     let before = files(dir.appendingPathComponent("_site"))
     try report.replacingOccurrences(of: ":rho:", with: ":roh:").write(
       to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
