@@ -2,6 +2,7 @@ import Foundation
 import SkelDocument
 import SkelExperiments
 import SkelPlot
+import Synchronization
 
 // The bodies of the steps of `Pipeline.site` that are not a single call (`BuildPipeline.swift`).
 
@@ -22,18 +23,31 @@ extension SiteBuilder {
   }
 
   /// Computes (or loads) every directive's result, then evaluates the inline values that read
-  /// them: errors at their positions.
+  /// them: errors at their positions. Directives of all reports run side by side on the
+  /// configured threads, the longest (by estimate) first; one that fails does not stop the
+  /// others, and every failure is reported. Each result depends only on its directive, so the
+  /// bytes do not depend on the thread count or the order.
   func runExperiments(_ run: BuildRun) throws {
-    run.results = []
-    for report in run.plans {
-      var rs: [SiteBuilder.ExperimentResultWithTime] = []
-      for d in report.directives {
-        let (r, hit) = try compute(d, report: report, context: run.context)
-        if hit { run.hits += 1 }
-        rs.append(r)
+    let jobs = run.plans.indices.flatMap { r in run.plans[r].directives.indices.map { (r, $0) } }
+      .sorted { run.plans[$0.0].directives[$0.1].configured.cost().seconds > run.plans[$1.0].directives[$1.1].configured.cost().seconds }
+    let outcomes = Mutex([Int: Result<(ExperimentResultWithTime, Bool), Error>]())
+    let next = Mutex(0)
+    let plans = UncheckedSendable(run.plans), context = run.context, builder = UncheckedSendable(self)
+    let workers = max(1, min(configuration.compute.threads, jobs.count))
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+      while true {
+        let j = next.withLock { n -> Int in
+          defer { n += 1 }
+          return n
+        }
+        guard j < jobs.count else { return }
+        let (r, k) = jobs[j]
+        let report = plans.value[r]
+        let outcome = Result { try builder.value.compute(report.directives[k], report: report, context: context) }
+        outcomes.withLock { $0[j] = outcome }
       }
-      run.results.append(rs)
     }
+    try collect(outcomes.withLock { $0 }, jobs: jobs, into: run)
     var problems: [Diagnostic] = []
     run.valueTexts = []
     for (r, report) in run.plans.enumerated() {
@@ -42,6 +56,25 @@ extension SiteBuilder {
       problems += p
     }
     if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: run.sourceTable) }
+  }
+
+  /// Results in report and directive order, or every failure at once.
+  func collect(_ outcomes: [Int: Result<(ExperimentResultWithTime, Bool), Error>], jobs: [(Int, Int)], into run: BuildRun) throws {
+    var results = run.plans.map { $0.directives.map { _ in ExperimentResultWithTime?.none } }
+    var problems: [Diagnostic] = [], other: Error?
+    for (j, (r, k)) in jobs.enumerated() {
+      switch outcomes[j] {
+      case .success(let (result, hit))?:
+        results[r][k] = result
+        if hit { run.hits += 1 }
+      case .failure(BuildError.diagnostics(let ds, _))?: problems += ds
+      case .failure(let e)?: other = other ?? e
+      case nil: other = other ?? BuildError.stage(name: "", message: "a directive was not run")
+      }
+    }
+    if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: run.sourceTable) }
+    if let other { throw other }
+    run.results = results.map { $0.compactMap { $0 } }
   }
 
   /// Typesets the math of pages and captions before any experiment runs, so a TeX error is
@@ -121,4 +154,10 @@ extension SiteBuilder {
     try writer.publish(files: run.files, copies: copies)
     run.fileCount = run.files.count + copies.count
   }
+}
+
+/// A value handed to the threads of one step that only read it (the plans, the builder).
+struct UncheckedSendable<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }

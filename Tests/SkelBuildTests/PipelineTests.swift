@@ -1,6 +1,7 @@
 import Foundation
 import SkelBuild
 import SkelCairo
+import SkelMath
 import Testing
 
 @Suite struct PipelineTests {
@@ -99,6 +100,35 @@ import Testing
     #expect(!lines.items.contains { $0.contains("Run experiments") })
     let results = dir.appendingPathComponent(".skelcache/results")
     #expect(((try? FileManager.default.contentsOfDirectory(atPath: results.path)) ?? []).isEmpty)
+  }
+
+  /// One and two threads (directives side by side, and inside them) give the same files.
+  @Test func resultsDoNotDependOnTheThreadCount() throws {
+    let dir = try project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let more =
+      "# Q\n\n```{kernel} depth\n:label: fig-q\n:alt: q\n:depths: [1, 3]\n:rho: [0, 0.5, 1]\n\nDepth (@fig-q).\n```\n\n"
+      + "```{kernel} weights\n:label: fig-w\n:alt: w\n:samples: 2000\n\nWeights (@fig-w).\n```\n"
+    try Data(more.utf8).write(to: dir.appendingPathComponent("reports/q.md"))
+    func site(_ threads: Int) throws -> [String: Data] {
+      var config = builder(dir).configuration
+      config.cache = nil
+      config.reproducible = true
+      config.compute = Compute(threads: threads)
+      config.output = dir.appendingPathComponent("site\(threads)")
+      try SiteBuilder(configuration: config, backend: CairoBackend()).build()
+      let root = config.output
+      var out: [String: Data] = [:]
+      for case let f as String in FileManager.default.enumerator(atPath: root.path) ?? FileManager.DirectoryEnumerator() {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: root.appendingPathComponent(f).path, isDirectory: &isDir), !isDir.boolValue {
+          out[f] = try Data(contentsOf: root.appendingPathComponent(f))
+        }
+      }
+      return out
+    }
+    let one = try site(1), two = try site(2)
+    #expect(one.count > 10 && one == two)
   }
 }
 

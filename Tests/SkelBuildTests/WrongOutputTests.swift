@@ -232,6 +232,20 @@ struct NonFiniteKind: DirectiveKind {
     )
   }
 
+  /// Directives run side by side: one that fails does not stop the others, and every failure of
+  /// every report is reported at once (issue 20).
+  @Test func everyFailingDirectiveIsReported() throws {
+    let nan = NonFiniteKind(name: "probe", reason: nil, y: [1, .nan, 3])
+    let registry = ExperimentRegistry([AnyKind(nan), AnyKind(DualKind())])
+    let a = Array(
+      "```{kernel} probe\n:alt: x\n```\n\n```{kernel} dual\n:alt: y\n:rho: [0, 1]\n```\n\n```{kernel} probe\n:alt: z\n```\n".utf8)
+    let b = Array("```{kernel} probe\n:alt: x\n```\n".utf8)
+    let errors = try #require(try buildErrors(["a.md": a, "b.md": b], registry: registry))
+    #expect(errors.count == 3, "\(errors)")
+    #expect(Set(errors.map { String($0.prefix(while: { $0 != ":" })) }) == ["a.md", "b.md"])
+    #expect(errors.allSatisfy { $0.contains("computed NaN or infinite values in series 'holes' (1 of 3 points)") })
+  }
+
   /// The standard kinds that may leave holes say why; others do not.
   @Test func kindsExplainTheirHoles() {
     #expect(DepthScalesKind().nonFiniteReason("xi_c") != nil)
