@@ -44,6 +44,8 @@ final class BuildRun {
   var lock: SiteWriter.Lock?
   var results: [[SiteBuilder.ExperimentResultWithTime]] = []
   var hits = 0
+  /// `report/label` of every directive computed (not found in the cache), in page order.
+  var recomputed: [String] = []
   /// Inline values by report, then by protection (body first, then each caption).
   var valueTexts: [[[String]]] = []
   var tables: [[MathProtection?]] = []

@@ -62,11 +62,13 @@ extension SiteBuilder {
   func collect(_ outcomes: [Int: Result<(ExperimentResultWithTime, Bool), Error>], jobs: [(Int, Int)], into run: BuildRun) throws {
     var results = run.plans.map { $0.directives.map { _ in ExperimentResultWithTime?.none } }
     var problems: [Diagnostic] = [], other: Error?
+    var recomputed: [(Int, Int)] = []
     for (j, (r, k)) in jobs.enumerated() {
       switch outcomes[j] {
       case .success(let (result, hit))?:
         results[r][k] = result
         if hit { run.hits += 1 }
+        if !hit { recomputed.append((r, k)) }
       case .failure(BuildError.diagnostics(let ds, _))?: problems += ds
       case .failure(let e)?: other = other ?? e
       case nil: other = other ?? BuildError.stage(name: "", message: "a directive was not run")
@@ -75,6 +77,7 @@ extension SiteBuilder {
     if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: run.sourceTable) }
     if let other { throw other }
     run.results = results.map { $0.compactMap { $0 } }
+    run.recomputed = recomputed.sorted { $0 < $1 }.map { "\(run.plans[$0.0].document.name)/\(run.plans[$0.0].directives[$0.1].label)" }
   }
 
   /// Typesets the math of pages and captions before any experiment runs, so a TeX error is

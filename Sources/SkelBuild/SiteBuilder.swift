@@ -108,6 +108,8 @@ public struct SiteBuilder {
     public var warnings: [String]
     /// Each step's time, in order.
     public var timings: [StepTiming]
+    /// `report/label` of each directive that was computed rather than found in the cache.
+    public var recomputed: [String] = []
   }
 
   /// The cache folders and files a build reads and writes (results, drawn figures, typeset
@@ -136,7 +138,7 @@ public struct SiteBuilder {
     try execute(Pipeline.site, run)
     return Summary(
       reports: run.plans.count, figures: run.figureCount, cacheHits: run.hits, files: run.fileCount,
-      warnings: run.context.warnings, timings: run.context.timings)
+      warnings: run.context.warnings, timings: run.context.timings, recomputed: run.recomputed)
   }
 
   /// The reports read and validated, nothing run: each directive's label, kind and cache key

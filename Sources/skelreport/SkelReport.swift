@@ -55,6 +55,13 @@ func repeatedOption(_ args: [String]) -> String? {
 }
 
 struct BuildCommand: ParsableCommand {
+  /// `; recomputed: a/fig-x, a/fig-y` (the first five, then how many more), or nothing.
+  static func recomputed(_ labels: [String]) -> String {
+    guard !labels.isEmpty else { return "" }
+    let shown = labels.prefix(5).joined(separator: ", ")
+    return "; recomputed: " + shown + (labels.count > 5 ? " and \(labels.count - 5) more" : "")
+  }
+
   static let configuration = CommandConfiguration(
     commandName: "build", abstract: "Build the site from a folder of reports (or one report).")
 
@@ -132,9 +139,10 @@ struct BuildCommand: ParsableCommand {
       for w in summary.warnings { print(w, to: &err) }
       if !quiet {
         let ms = Int(Date().timeIntervalSince(start) * 1000)
+        let reports = "\(summary.reports) report\(summary.reports == 1 ? "" : "s")"
+        let figures = "\(summary.figures) figure\(summary.figures == 1 ? "" : "s")"
         print(
-          "built \(summary.reports) report\(summary.reports == 1 ? "" : "s"), \(summary.figures) figure\(summary.figures == 1 ? "" : "s") (\(summary.cacheHits) from cache) into \(out)/ in \(ms) ms"
-        )
+          "built \(reports), \(figures) (\(summary.cacheHits) from cache\(Self.recomputed(summary.recomputed))) into \(out)/ in \(ms) ms")
       }
     } catch let refusal as OutputSafety.Refusal {
       Diagnostics.refuse(refusal)

@@ -31,6 +31,7 @@ import Testing
     #expect(first.warnings.count == 1 && first.warnings[0].contains("has no :alt: text"))
     #expect(second.warnings == first.warnings)
     #expect(first.cacheHits == 0 && second.cacheHits == 1)
+    #expect(first.recomputed == ["p/fig-p"] && second.recomputed.isEmpty)  // the summary line names them
     #expect(first.timings.map(\.step) == SiteBuilder.siteSteps && second.timings.map(\.step) == SiteBuilder.siteSteps)
     #expect(
       SiteBuilder.siteSteps == [
