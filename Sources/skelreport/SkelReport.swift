@@ -131,7 +131,12 @@ struct BuildCommand: ParsableCommand {
     config.compute = compute
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
-    let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
+    let builder = SiteBuilder(
+      configuration: config, backend: CairoBackend(),
+      log: { line in
+        // written at once (not buffered), so progress and diagnostics keep their order in a piped log
+        if !quiet { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+      })
     let start = Date()
     do {
       let summary = try builder.build()

@@ -41,6 +41,32 @@ func files(_ dir: URL) -> [String: Data] {
 }
 
 @Suite(.serialized) struct CommandLineTests {
+  /// Progress (stdout) and diagnostics (stderr) piped into one log read in the order they
+  /// happened: the steps, then the warning, then the summary (issue 20).
+  @Test func onePipedLogIsInOrder() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-order-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let report = "# O\n\n```{kernel} dual\n:label: fig-o\n:rho: [0, 1]\n\nDuals (@fig-o).\n```\n"
+    try report.write(to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
+    let p = Process()
+    p.executableURL = binary()
+    p.arguments = ["build", "--templates", root.appendingPathComponent("templates").path]
+    p.currentDirectoryURL = dir
+    let both = Pipe()
+    p.standardOutput = both
+    p.standardError = both
+    try p.run()
+    let log = String(decoding: both.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    let lines = log.split(separator: "\n").map(String.init)
+    let write = try #require(lines.firstIndex { $0.hasPrefix("[9/9] Write site") })
+    let warning = try #require(lines.firstIndex { $0.contains("warning: figure 'fig-o' has no :alt: text") })
+    let built = try #require(lines.firstIndex { $0.hasPrefix("built 1 report") })
+    #expect(write < warning && warning < built, "\(log)")
+    #expect(lines[built].contains("recomputed: a/fig-o"))
+  }
+
   /// Build once, break a report, build again: exit 1, the exact message, the site untouched.
   @Test func misspelledOptionExitsOneAndKeepsTheSite() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-cli-\(UUID().uuidString)")
