@@ -111,7 +111,7 @@ extension SiteBuilder {
   func renderPages(_ run: BuildRun) throws {
     guard let math = run.math else { throw BuildError.stage(name: "", message: "math was not typeset") }
     var pages: [PageRenderer.ReportPage] = []
-    let renderer = try PageRenderer(templates: configuration.templates)
+    let renderer = try PageRenderer(templates: configuration.templateSource)
     for (r, report) in run.plans.enumerated() {
       var figureHTML: [Int: String] = [:]
       var thumbnail: String?
@@ -153,9 +153,10 @@ extension SiteBuilder {
   func writeSite(_ run: BuildRun) throws {
     guard let writer = run.writer else { throw BuildError.stage(name: "", message: "the output was not locked") }
     var copies = try assetCopies()
-    copies["assets/style.css"] = configuration.templates.appendingPathComponent("style.css")
-    try writer.publish(files: run.files, copies: copies)
-    run.fileCount = run.files.count + copies.count
+    var files = run.files
+    try configuration.templateSource.publish("style.css", as: "assets/style.css", files: &files, copies: &copies, stage: "Write site")
+    try writer.publish(files: files, copies: copies)
+    run.fileCount = files.count + copies.count
   }
 }
 

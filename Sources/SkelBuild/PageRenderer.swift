@@ -2,8 +2,8 @@ import Foundation
 import Mustache
 import SkelDocument
 
-/// Pages from the Mustache templates in `templates/` (escaping on by default; raw HTML only
-/// where we put it with triple braces).
+/// Pages from the Mustache templates of a `TemplateSource` (a project's `templates/` over the
+/// built-in defaults; escaping on by default; raw HTML only where we put it with triple braces).
 struct PageRenderer {
   let library: MustacheLibrary
 
@@ -13,28 +13,26 @@ struct PageRenderer {
     var thumbnail: String?
   }
 
-  init(templates: URL) throws {
+  /// Registers every `.mustache` template of `templates` (a project's file over the built-in
+  /// one, name by name); a template error names the file it is in, at line:column.
+  init(templates: TemplateSource) throws {
     var lib = MustacheLibrary()
-    let fm = FileManager.default
-    guard let names = try? fm.contentsOfDirectory(atPath: templates.path) else {
-      throw BuildError.stage(name: "Render pages", message: "no templates folder at \(templates.path)")
-    }
-    for name in names.sorted() where name.hasSuffix(".mustache") {
-      let url = templates.appendingPathComponent(name)
-      let text: String
-      do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-        throw BuildError.io(error, stage: "Render pages", doing: "cannot read the template", path: url.path)
+    let stage = "Render pages"
+    for name in try templates.mustacheNames(stage: stage) {
+      guard let file = try templates.file(name + ".mustache", stage: stage) else { continue }
+      guard let text = String(validating: file.bytes, as: UTF8.self) else {
+        throw BuildError.stage(name: stage, message: "\(file.path): the template is not valid UTF-8")
       }
       do {
-        try lib.register(text, named: String(name.dropLast(".mustache".count)))
+        try lib.register(text, named: name)
       } catch let error as MustacheTemplate.ParserError {
         throw BuildError.stage(
-          name: "Render pages",
-          message: "\(url.path):\(error.context.lineNumber):\(error.context.columnNumber): template error: \(error.error)")
+          name: stage, message: "\(file.path):\(error.context.lineNumber):\(error.context.columnNumber): template error: \(error.error)")
       }
     }
     for required in ["page", "index"] where lib.getTemplate(named: required) == nil {
-      throw BuildError.stage(name: "Render pages", message: "template '\(required).mustache' is missing in \(templates.path)")
+      throw BuildError.stage(
+        name: stage, message: "template '\(required).mustache' is missing in \(templates.folder?.path ?? "the built-in templates")")
     }
     library = lib
   }

@@ -8,7 +8,9 @@ import SkelPlot
 public struct BuildConfiguration: Sendable {
   public var reports: URL
   public var output: URL
-  public var templates: URL
+  /// The project's templates folder, which overrides the built-in templates file by file;
+  /// `nil`: the built-in ones only (`templateSource`).
+  public var templates: URL?
   /// Where results are cached; `nil` turns caching off.
   public var cache: URL?
   public var katex: KatexRenderer
@@ -38,7 +40,7 @@ public struct BuildConfiguration: Sendable {
   public var compute = Compute.allCores
 
   public init(
-    reports: URL, output: URL, templates: URL, cache: URL?, katex: KatexRenderer = KatexRenderer(),
+    reports: URL, output: URL, templates: URL?, cache: URL?, katex: KatexRenderer = KatexRenderer(),
     katexAssets: URL = URL(fileURLWithPath: "/usr/share/javascript/katex"), pngPixelsPerPoint: Double = 2 * 96 / 72,
     workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
   ) {

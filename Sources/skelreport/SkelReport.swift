@@ -13,7 +13,7 @@ struct SkelReport: ParsableCommand {
     commandName: "skelreport",
     abstract: "Turn Markdown reports of neural-network kernel experiments into a static site.",
     version: Engine.version,
-    subcommands: [BuildCommand.self, FiguresCommand.self, KindsCommand.self],
+    subcommands: [BuildCommand.self, FiguresCommand.self, KindsCommand.self, InitCommand.self],
     defaultSubcommand: BuildCommand.self)
 
   /// A helper process (node for KaTeX) that dies must be an error message, not SIGPIPE killing
@@ -75,7 +75,10 @@ struct BuildCommand: ParsableCommand {
   )
   var out: String = "_site"
 
-  @Option(help: "Folder with page.mustache, index.mustache and style.css (default: ./templates, else beside the reports folder).")
+  @Option(
+    help:
+      "Folder whose page.mustache, index.mustache, head.mustache and style.css override the built-in ones file by file (default: ./templates, else templates beside the reports folder, if present)."
+  )
   var templates: String?
 
   @Option(help: "Folder for cached experiment results (must not lie inside --out).")
@@ -162,14 +165,19 @@ struct BuildCommand: ParsableCommand {
     }
   }
 
-  func resolveTemplates(_ reportsURL: URL) -> URL {
+  /// `--templates`, else `./templates`, else `templates` beside the reports folder, when it is a
+  /// folder; `nil` (the built-in templates only) when there is none.
+  func resolveTemplates(_ reportsURL: URL) -> URL? {
     if let templates { return URL(fileURLWithPath: templates) }
+    func isFolder(_ url: URL) -> Bool {
+      var isDirectory: ObjCBool = false
+      return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
     let local = URL(fileURLWithPath: "templates")
-    if FileManager.default.fileExists(atPath: local.appendingPathComponent("page.mustache").path) { return local }
-    let base =
-      reportsURL.hasDirectoryPath || (try? reportsURL.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true
-      ? reportsURL : reportsURL.deletingLastPathComponent()
-    return base.deletingLastPathComponent().appendingPathComponent("templates")
+    if isFolder(local) { return local }
+    let base = reportsURL.hasDirectoryPath || isFolder(reportsURL) ? reportsURL : reportsURL.deletingLastPathComponent()
+    let beside = base.deletingLastPathComponent().appendingPathComponent("templates")
+    return isFolder(beside) ? beside : nil
   }
 }
 
