@@ -41,6 +41,38 @@ func files(_ dir: URL) -> [String: Data] {
 }
 
 @Suite(.serialized) struct CommandLineTests {
+  /// `clean --unused` lists exactly the entries an edit left behind (the old result and its
+  /// four images), never a file that is not the build's own; `--delete` removes them, and the
+  /// next build still finds every result (issue 20).
+  @Test func cleanUnusedRemovesOnlyWhatNoReportReaches() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-clean-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func report(_ rho: String) throws {
+      let text = "# K\n\n```{kernel} dual\n:label: fig-k\n:alt: k\n:rho: \(rho)\n\nDuals (@fig-k).\n```\n"
+      try text.write(to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
+    }
+    try report("[0, 1]")
+    #expect(try run(["build", "-q"], in: dir).status == 0)
+    try report("[0, 0.5, 1]")
+    #expect(try run(["build", "-q"], in: dir).status == 0)
+    let results = dir.appendingPathComponent(".skelcache/results")
+    try "mine".write(to: results.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+    try "{}".write(to: results.appendingPathComponent("abcdef.json"), atomically: true, encoding: .utf8)  // no header of ours
+    let dry = try run(["clean", "--unused"], in: dir)
+    let listed = dry.stdout.split(separator: "\n").filter { $0.hasPrefix("would remove ") }
+    #expect(dry.status == 0 && listed.count == 5, "\(dry.stdout)")
+    #expect(listed.filter { $0.hasSuffix(".json") }.count == 1 && listed.allSatisfy { !$0.contains("notes.txt") && !$0.contains("abcdef") })
+    #expect(dry.stdout.contains("5 in use") && dry.stdout.contains("2 other file(s) left alone"), "\(dry.stdout)")
+    let wet = try run(["clean", "--unused", "--delete"], in: dir)
+    #expect(wet.status == 0 && wet.stdout.split(separator: "\n").filter { $0.hasPrefix("removed ") }.count == 5)
+    #expect(FileManager.default.fileExists(atPath: results.appendingPathComponent("notes.txt").path))
+    #expect(try run(["clean", "--unused"], in: dir).stdout.hasPrefix("0 unused cache entries"))
+    let again = try run(["build"], in: dir)
+    #expect(again.stdout.contains("(1 from cache)"), "\(again.stdout)")
+    #expect(try run(["clean"], in: dir).status == 2)
+  }
+
   /// Progress (stdout) and diagnostics (stderr) piped into one log read in the order they
   /// happened: the steps, then the warning, then the summary (issue 20).
   @Test func onePipedLogIsInOrder() throws {

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import SkelBuild
+import SkelCairo
+
+/// `skelreport clean --unused`: cache entries no report reaches, listed (a dry run) or, with
+/// `--delete`, removed. Only files that are the build's own entries (named by their key, with
+/// the header that names it) are ever listed or removed.
+struct CleanCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "clean", abstract: "List (or with --delete remove) the cache entries no report reaches.")
+
+  @Argument(help: "A folder of reports (*.md) or one report: what the cache must keep.")
+  var reports: String = "reports"
+
+  @Option(help: "The cache folder the builds use.")
+  var cacheDir: String = ".skelcache"
+
+  @Flag(help: "Entries that no directive of the reports reaches (results and drawn figures).")
+  var unused = false
+
+  @Flag(help: "Remove them (without it, clean only lists what it would remove).")
+  var delete = false
+
+  func run() throws {
+    guard unused else {
+      FileHandle.standardError.write(Data("error: say what to clean: --unused (cache entries no report reaches)\n".utf8))
+      throw ExitCode(2)
+    }
+    let cache = URL(fileURLWithPath: cacheDir)
+    let config = BuildConfiguration(
+      reports: URL(fileURLWithPath: reports), output: cache.appendingPathComponent("unused-output"), templates: nil,
+      cache: cache.appendingPathComponent("results"))
+    let cleanup: CacheCleanup
+    do {
+      cleanup = try SiteBuilder(configuration: config, backend: CairoBackend()).unusedCacheEntries()
+    } catch let error as BuildError {
+      Diagnostics.report(error)
+      throw ExitCode(1)
+    }
+    for url in cleanup.unused {
+      if delete {
+        do { try FileManager.default.removeItem(at: url) } catch {
+          Diagnostics.report(BuildError.io(error, stage: "Clean", doing: "cannot remove the cache entry", path: url.path))
+          throw ExitCode(1)
+        }
+      }
+      print((delete ? "removed " : "would remove ") + url.path)
+    }
+    let size = ByteCountFormatter.string(fromByteCount: Int64(cleanup.bytes), countStyle: .binary)
+    var line = "\(cleanup.unused.count) unused cache entr\(cleanup.unused.count == 1 ? "y" : "ies") (\(size)), \(cleanup.kept) in use"
+    if !cleanup.foreign.isEmpty { line += "; \(cleanup.foreign.count) other file(s) left alone" }
+    print(line + (delete || cleanup.unused.isEmpty ? "" : "; run again with --delete to remove them"))
+  }
+}
