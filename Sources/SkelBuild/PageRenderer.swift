@@ -37,13 +37,16 @@ struct PageRenderer {
     library = lib
   }
 
+  /// A page's values for the templates. Empty texts are left out: Mustache takes an empty
+  /// string as true, so `{{#abstract}}` would draw an empty abstract box.
   func context(_ p: ReportPage) -> [String: Any] {
     let fm = p.document.frontMatter
-    return [
+    let values: [String: Any] = [
       "title": fm.title, "authors": fm.authors.joined(separator: ", "), "date": fm.date ?? "",
       "abstract": fm.abstract ?? "", "tags": fm.tags, "name": p.document.name, "body": p.body,
       "thumbnail": p.thumbnail ?? "", "assets": "../assets", "generator": "skelreport \(Engine.version)",
     ]
+    return values.filter { ($0.value as? String) != "" }
   }
 
   func page(_ p: ReportPage) -> String {
@@ -55,7 +58,7 @@ struct PageRenderer {
     let items: [[String: Any]] = visible.map { p in
       var c = context(p)
       c["href"] = p.document.name + "/index.html"
-      c["thumbnail"] = p.thumbnail.map { p.document.name + "/" + $0 } ?? ""
+      c["thumbnail"] = p.thumbnail.map { p.document.name + "/" + $0 }
       return c
     }
     return library.render(["reports": items, "assets": "assets", "generator": "skelreport \(Engine.version)"], withTemplate: "index") ?? ""

@@ -27,6 +27,8 @@ import Testing
     #expect(built.status == 0, "\(built.stderr)")
     #expect(built.stderr == "", "no warnings: \(built.stderr)")
     let page = read(project.appendingPathComponent("_site/example/index.html"))
+    // no abstract, authors or date in its front matter: no empty boxes for them
+    #expect(!page.contains("class=\"abstract\"") && !page.contains("class=\"authors\"") && !page.contains("class=\"date\""))
     #expect(page.contains("<figure class=\"skel-figure\" id=\"fig-relu-dual\">"))
     #expect(page.contains("<img src=\"fig-relu-dual.svg\" alt=\"An increasing convex curve"))
     #expect(page.contains("<span class=\"figure-number\">Figure 1.</span>"))
