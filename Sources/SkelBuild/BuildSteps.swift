@@ -48,6 +48,12 @@ extension SiteBuilder {
       }
     }
     try collect(outcomes.withLock { $0 }, jobs: jobs, into: run)
+    // what each key was made of, for `skelreport why` after the next edit
+    var records: [String: KeyRecord] = [:]
+    for report in run.plans {
+      for d in report.directives { records["\(report.document.name)/\(d.label)"] = KeyRecord(d, engine: configuration.engine) }
+    }
+    KeyRecords(cache: configuration.cache).store(records)
     var problems: [Diagnostic] = []
     run.valueTexts = []
     for (r, report) in run.plans.enumerated() {

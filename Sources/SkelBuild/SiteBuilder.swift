@@ -118,7 +118,8 @@ public struct SiteBuilder {
   /// math): the output must not hold any of them.
   var cacheLocations: [URL] {
     guard let cache = configuration.cache else { return [] }
-    return [cache, figureCache, cache.deletingLastPathComponent().appendingPathComponent("math.json")].compactMap { $0 }
+    let beside = cache.deletingLastPathComponent()
+    return [cache, figureCache, beside.appendingPathComponent("math.json"), beside.appendingPathComponent("keys.json")].compactMap { $0 }
   }
 
   /// Checks the output against the output-folder rule (`OutputSafety`) and returns its real path.

@@ -35,7 +35,7 @@ struct CleanCommand: ParsableCommand {
     do {
       cleanup = try SiteBuilder(configuration: config, backend: CairoBackend()).unusedCacheEntries()
     } catch let error as BuildError {
-      Diagnostics.report(error)
+      Diagnostics.report(error, what: "nothing was changed")
       throw ExitCode(1)
     }
     for url in cleanup.unused {

@@ -41,6 +41,29 @@ func files(_ dir: URL) -> [String: Data] {
 }
 
 @Suite(.serialized) struct CommandLineTests {
+  /// `why LABEL` names the part of the key that changed since the last build (issue 20).
+  @Test func whySaysWhatChanged() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-why-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func report(_ options: String, seed: Int = 1) throws {
+      let text = "---\ntitle: W\nseed: \(seed)\n---\n\n```{kernel} dual\n:label: fig-w\n:alt: w\n\(options)\n\nDuals (@fig-w).\n```\n"
+      try text.write(to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
+    }
+    try report(":rho: [0, 1]")
+    #expect(try run(["why", "fig-w"], in: dir).stdout.contains("no earlier build of it is recorded"))
+    #expect(try run(["build", "-q"], in: dir).status == 0)
+    #expect(try run(["why", "fig-w"], in: dir).stdout.hasPrefix("a/fig-w: in the cache"))
+    try report(":rho: [0,  1]\n:size: 4in x 3in")  // spacing and a presentation option: still cached
+    #expect(try run(["why", "a/fig-w"], in: dir).stdout.hasPrefix("a/fig-w: in the cache"))
+    try report(":rho: [0, 1]\n:method: hermite", seed: 2)
+    let why = try run(["why", "fig-w"], in: dir).stdout
+    #expect(why.contains("the seed changed") && why.contains("option 'method' changed (s:\"closed-form\" → s:\"hermite\")"), "\(why)")
+    #expect(!why.contains("option 'rho'"))
+    let unknown = try run(["why", "fig-nope"], in: dir)
+    #expect(unknown.status == 1 && unknown.stderr.contains("no directive labelled 'fig-nope'"))
+  }
+
   /// `clean --unused` lists exactly the entries an edit left behind (the old result and its
   /// four images), never a file that is not the build's own; `--delete` removes them, and the
   /// next build still finds every result (issue 20).

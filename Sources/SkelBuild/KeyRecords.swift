@@ -1,0 +1,83 @@
+import Foundation
+
+/// What a directive's cache key was made of when it was last built: `skelreport why` compares
+/// it with what the reports say now. Kept in `keys.json` beside the results folder, one record per
+/// `report/label`, written by each build that caches (atomically; a damaged file is ignored).
+public struct KeyRecord: Codable, Sendable, Hashable {
+  public var key: String
+  public var kind: String
+  public var engine: String
+  public var seed: UInt64
+  /// Compute option → its canonical value (`TypedValue.canonical`).
+  public var options: [String: String]
+
+  init(_ d: PlannedDirective, engine: String) {
+    key = d.key
+    kind = d.directive.kind
+    self.engine = engine
+    seed = d.seed
+    var options: [String: String] = [:]
+    for line in d.configured.canonicalOptions.split(separator: "\n") {
+      guard let eq = line.firstIndex(of: "=") else { continue }
+      options[String(line[..<eq])] = String(line[line.index(after: eq)...])
+    }
+    self.options = options
+  }
+
+  /// Why `now` has another key than `self` (the last build's): each part that differs.
+  public func changes(to now: KeyRecord) -> [String] {
+    var out: [String] = []
+    if kind != now.kind { out.append("the kind changed (\(kind) → \(now.kind))") }
+    if engine != now.engine {
+      out.append("the engine changed (\(engine) → \(now.engine)): its sources were edited or it was rebuilt from others")
+    }
+    if seed != now.seed { out.append("the seed changed (the document seed or the label)") }
+    for name in Set(options.keys).union(now.options.keys).sorted() where options[name] != now.options[name] {
+      out.append("option '\(name)' changed (\(options[name] ?? "absent") → \(now.options[name] ?? "absent"))")
+    }
+    return out
+  }
+}
+
+/// The key records of the last builds (`keys.json`).
+struct KeyRecords {
+  let file: URL?
+
+  init(cache: URL?) {
+    file = cache.map { $0.deletingLastPathComponent().appendingPathComponent("keys.json") }
+  }
+
+  func load() -> [String: KeyRecord] {
+    guard let file, let data = try? Data(contentsOf: file) else { return [:] }
+    return (try? JSONDecoder().decode([String: KeyRecord].self, from: data)) ?? [:]
+  }
+
+  /// Adds (replaces) the records of these directives, keeping the others.
+  func store(_ records: [String: KeyRecord]) {
+    guard let file, !records.isEmpty else { return }
+    let all = load().merging(records) { _, new in new }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    guard let data = try? encoder.encode(all) else { return }
+    CacheEntryFile.write(data, to: file)
+  }
+}
+
+extension SiteBuilder {
+  /// Why the directive `label` (or `report/label`) would be computed, not found in the cache:
+  /// `nil` when its result is in the cache; else each part of its key that changed since the
+  /// last build recorded it (empty when none was recorded: the first build, or another cache).
+  public func why(_ label: String) throws -> (report: String, label: String, key: String, changes: [String]?, recorded: Bool) {
+    let run = BuildRun()
+    try execute(Pipeline.plan, run)
+    let all = run.plans.flatMap { r in r.directives.map { (r.document.name, $0) } }
+    guard let (report, d) = all.first(where: { "\($0.0)/\($0.1.label)" == label || $0.1.label == label }) else {
+      let known = all.map { "\($0.0)/\($0.1.label)" }
+      throw BuildError.stage(name: "Why", message: "no directive labelled '\(label)'; the reports have \(known.joined(separator: ", "))")
+    }
+    let now = KeyRecord(d, engine: configuration.engine)
+    let cached = ResultCache(directory: configuration.cache).load(d.key, kind: d.directive.kind) != nil
+    let last = KeyRecords(cache: configuration.cache).load()["\(report)/\(d.label)"]
+    return (report, d.label, d.key, cached ? nil : (last.map { $0.changes(to: now) } ?? []), last != nil)
+  }
+}
