@@ -153,6 +153,24 @@ extension SiteBuilder {
       run.files[report.document.name + "/index.html"] = Array(renderer.page(page).utf8)
     }
     run.files["index.html"] = Array(renderer.index(pages).utf8)
+    run.files["build.html"] = Array(buildPage(run).utf8)
+  }
+
+  /// The build page (`BuildPage`) of this run.
+  func buildPage(_ run: BuildRun) -> String {
+    var rows: [BuildPage.Row] = []
+    let recomputed = Set(run.recomputed)
+    for (r, report) in run.plans.enumerated() {
+      for (k, d) in report.directives.enumerated() {
+        let name = report.document.name
+        rows.append(
+          BuildPage.Row(
+            report: name, label: d.label, kind: d.directive.kind, cached: !recomputed.contains("\(name)/\(d.label)"),
+            seconds: run.results[r][k].seconds))
+      }
+    }
+    return BuildPage.html(
+      rows: rows, steps: run.context.timings, reproducible: configuration.reproducible, generator: "skelreport \(Engine.version)")
   }
 
   /// Publishes the pages, data files, images and assets atomically (`SiteWriter.publish`).

@@ -2,6 +2,7 @@ import Foundation
 import SkelBuild
 import SkelCairo
 import SkelMath
+import SkelTestSupport
 import Testing
 
 @Suite struct PipelineTests {
@@ -32,6 +33,11 @@ import Testing
     #expect(second.warnings == first.warnings)
     #expect(first.cacheHits == 0 && second.cacheHits == 1)
     #expect(first.recomputed == ["p/fig-p"] && second.recomputed.isEmpty)  // the summary line names them
+    // the build page says which came from the cache (issue 20)
+    let page = try String(contentsOf: dir.appendingPathComponent("_site/build.html"), encoding: .utf8)
+    #expect(page.contains("<a href=\"p/index.html#fig-p\">p/fig-p</a></td><td>dual</td><td>cache</td>"), "\(page)")
+    #expect(page.contains("1 directive: 1 from the cache, 0 computed") && page.contains("<td>Run experiments</td>"))
+    #expect(HTMLSafety.violations(in: page).isEmpty)
     #expect(first.timings.map(\.step) == SiteBuilder.siteSteps && second.timings.map(\.step) == SiteBuilder.siteSteps)
     #expect(
       SiteBuilder.siteSteps == [
