@@ -147,10 +147,12 @@ public struct ResultCache: Sendable {
     return CacheEntryFile.encode(format: format, key: key, kind: kind, payload: payload)
   }
 
-  /// Stores (or overwrites) the entry; a cache that cannot be written only costs time on the next build.
+  /// Stores the entry, or overwrites a damaged one; a valid entry already there (another process
+  /// computed the same key first) is kept, so concurrent writers of one key are harmless. A cache
+  /// that cannot be written only costs time on the next build.
   public func store(_ entry: Entry, key: String, kind: String) {
     guard let url = url(key), let data = Self.encode(entry, key: key, kind: kind) else { return }
-    CacheEntryFile.write(data, to: url)
+    CacheEntryFile.write(data, to: url, keepExisting: { _ in load(key, kind: kind) != nil })
   }
 }
 
