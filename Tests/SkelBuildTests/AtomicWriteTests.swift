@@ -53,7 +53,7 @@ import Testing
     for _ in 0..<5 {
       try? FileManager.default.removeItem(at: dir.appendingPathComponent(key + ".json"))
       DispatchQueue.concurrentPerform(iterations: 8) { i in
-        cache.store(ResultCache.Entry(result: result, seconds: Double(i + 1)), key: key, kind: "dual")
+        cache.store(ResultCache.Entry(result: result, seconds: Double(i + 1)), key: key, kind: "dual", keepingValid: true)
       }
       let entry = try #require(cache.load(key, kind: "dual", warn: { Issue.record("\($0)") }))
       #expect(entry.result == result)
@@ -61,10 +61,12 @@ import Testing
       #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [key + ".json"])
     }
     let before = try Data(contentsOf: dir.appendingPathComponent(key + ".json"))
-    cache.store(ResultCache.Entry(result: result, seconds: 99), key: key, kind: "dual")
+    cache.store(ResultCache.Entry(result: result, seconds: 99), key: key, kind: "dual", keepingValid: true)
     #expect(try Data(contentsOf: dir.appendingPathComponent(key + ".json")) == before, "a valid entry is never rewritten")
     try Data("damaged".utf8).write(to: dir.appendingPathComponent(key + ".json"))
-    cache.store(ResultCache.Entry(result: result, seconds: 99), key: key, kind: "dual")
+    cache.store(ResultCache.Entry(result: result, seconds: 99), key: key, kind: "dual", keepingValid: true)
     #expect(cache.load(key, kind: "dual")?.seconds == 99, "a damaged entry is replaced")
+    cache.store(ResultCache.Entry(result: result, seconds: 7), key: key, kind: "dual")
+    #expect(cache.load(key, kind: "dual")?.seconds == 7, "a plain store overwrites")
   }
 }
