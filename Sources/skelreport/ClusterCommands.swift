@@ -91,6 +91,7 @@ struct ShardCommand: ParsableCommand {
 
   func run() throws {
     let plan = try ShardInput.load(self.plan)
+    if let of, of < 1 { throw ValidationError("--of must be at least 1, got \(of)") }
     let count = of ?? plan.units.count
     guard count >= 1 else {
       if !quiet { print("the plan has no units; nothing to compute") }

@@ -226,5 +226,12 @@ import Testing
     let noIndex = try run(["shard", "plan.json", "--cache-dir", "shared"], in: dir)
     #expect(noIndex.status == 2)
     #expect(noIndex.stderr.contains("SLURM_ARRAY_TASK_ID"), "\(noIndex.stderr)")
+    let outside = try run(["shard", "plan.json", "--index", "3", "--of", "3", "--cache-dir", "shared"], in: dir)
+    #expect(outside.status == 2)
+    #expect(outside.stderr.contains("shard index 3 is not in 0..<3"), "\(outside.stderr)")
+    let none = try run(["shard", "plan.json", "--index", "0", "--of", "0", "--cache-dir", "shared"], in: dir)
+    #expect(none.status == 2)
+    #expect(none.stderr.contains("--of must be at least 1"), "\(none.stderr)")
+    #expect(Self.cacheFiles(dir, "shared").entries == [])
   }
 }
