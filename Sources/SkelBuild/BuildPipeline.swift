@@ -58,6 +58,8 @@ final class BuildRun {
   var fileCount = 0
   /// Files `skelreport figures` wrote.
   var written: [String] = []
+  /// What `skelreport shard` computed and found (`Pipeline.shard`).
+  var shard = ShardSummary()
 
   var sourceTable: [String: SourceFile] { Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) }) }
 }

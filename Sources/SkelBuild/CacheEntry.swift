@@ -115,13 +115,12 @@ enum CacheEntryFile {
     CacheWarning(url: url, reason: reason, action: action)
   }
 
-  /// Writes `data` to `url` atomically, creating the folder; a cache that cannot be written only
-  /// costs time on the next build.
-  static func write(_ data: Data, to url: URL) {
-    do {
-      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-      try data.write(to: url, options: .atomic)
-    } catch {}
+  /// Writes `data` to `url` atomically (`AtomicFile`: a temporary name, fsync, then link or
+  /// rename), creating the folder; a cache that cannot be written only costs time on the next
+  /// build. A file already at `url` that `keepExisting` accepts (a valid entry another process
+  /// wrote first) is left as it is, so a valid entry is never replaced by different bytes.
+  static func write(_ data: Data, to url: URL, keepExisting: (URL) -> Bool = { _ in false }) {
+    _ = try? AtomicFile.write(data, to: url, keepExisting: keepExisting)
   }
 }
 

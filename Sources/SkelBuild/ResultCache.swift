@@ -147,10 +147,14 @@ public struct ResultCache: Sendable {
     return CacheEntryFile.encode(format: format, key: key, kind: kind, payload: payload)
   }
 
-  /// Stores (or overwrites) the entry; a cache that cannot be written only costs time on the next build.
-  public func store(_ entry: Entry, key: String, kind: String) {
+  /// Stores (or overwrites) the entry, atomically; with `keepingValid`, a valid entry already
+  /// there (another process computed the same key first) is kept and only a damaged one is
+  /// replaced, so concurrent writers of one key are harmless and a valid entry is never rewritten
+  /// with other bytes (the build's and the shards' writes). A cache that cannot be written only
+  /// costs time on the next build.
+  public func store(_ entry: Entry, key: String, kind: String, keepingValid: Bool = false) {
     guard let url = url(key), let data = Self.encode(entry, key: key, kind: kind) else { return }
-    CacheEntryFile.write(data, to: url)
+    CacheEntryFile.write(data, to: url, keepExisting: { _ in keepingValid && load(key, kind: kind) != nil })
   }
 }
 

@@ -402,7 +402,7 @@ public struct SiteBuilder {
     }
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind)
+    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind, keepingValid: true)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
 

@@ -13,7 +13,10 @@ struct SkelReport: ParsableCommand {
     commandName: "skelreport",
     abstract: "Turn Markdown reports of neural-network kernel experiments into a static site.",
     version: Engine.version,
-    subcommands: [BuildCommand.self, FiguresCommand.self, KindsCommand.self, InitCommand.self, CleanCommand.self, WhyCommand.self],
+    subcommands: [
+      BuildCommand.self, FiguresCommand.self, KindsCommand.self, InitCommand.self, CleanCommand.self, WhyCommand.self, PlanCommand.self,
+      ShardCommand.self,
+    ],
     defaultSubcommand: BuildCommand.self)
 
   /// A helper process (node for KaTeX) that dies must be an error message, not SIGPIPE killing

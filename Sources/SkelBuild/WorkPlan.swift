@@ -1,0 +1,169 @@
+import Dispatch
+import Foundation
+import SkelExperiments
+
+/// One independent piece of a build's work: a directive's result, named by its cache key, with
+/// the estimates the resource budget makes (`Cost`) and the keys it needs first.
+public struct WorkUnit: Codable, Sendable, Hashable {
+  /// The result's cache key (`<key>.json` in the results cache).
+  public var key: String
+  /// The report's name (its file name without `.md`).
+  public var report: String
+  public var label: String
+  public var kind: String
+  /// Estimated peak memory in bytes.
+  public var bytes: Int
+  /// Estimated seconds of work on the machine that planned.
+  public var seconds: Double
+  /// Keys of the units that must be computed before this one (none yet: no kind reads another's
+  /// result).
+  public var depends: [String]
+
+  public init(key: String, report: String, label: String, kind: String, bytes: Int, seconds: Double, depends: [String] = []) {
+    self.key = key
+    self.report = report
+    self.label = label
+    self.kind = kind
+    self.bytes = bytes
+    self.seconds = seconds
+    self.depends = depends
+  }
+}
+
+/// A build's work as units (`skelreport plan`): what `skelreport shard` computes, a part per
+/// process, into a cache that `skelreport build` then reads. Units come in report order (by file
+/// name), then directive order; a result two directives share is one unit.
+public struct WorkPlan: Codable, Sendable, Equatable {
+  /// The version of this document's layout.
+  public static let currentFormat = "skelreport-plan/1"
+
+  public var format: String
+  /// The engine that planned (`Engine.identity`): its keys are only valid for that engine.
+  public var engine: String
+  /// The reports folder (or report), absolute.
+  public var reports: String
+  public var units: [WorkUnit]
+
+  public init(engine: String, reports: String, units: [WorkUnit]) {
+    self.format = Self.currentFormat
+    self.engine = engine
+    self.reports = reports
+    self.units = units
+  }
+
+  /// The plan as JSON: sorted keys, indented, the same bytes for the same plan.
+  public func encoded() throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    var data = try encoder.encode(self)
+    data.append(0x0A)
+    return data
+  }
+
+  /// The shard (`0..<shards`) of every unit: longest estimated time first, each onto the least
+  /// loaded shard (lowest index on a tie), so shards finish at about the same time. The same
+  /// plan and count always give the same assignment. `shards` below 1 counts as 1.
+  public func assignment(shards: Int) -> [Int] {
+    let n = max(1, shards)
+    var load = [Double](repeating: 0, count: n)
+    var out = [Int](repeating: 0, count: units.count)
+    let order = units.indices.sorted { a, b in
+      units[a].seconds != units[b].seconds ? units[a].seconds > units[b].seconds : a < b
+    }
+    for u in order {
+      var best = 0
+      for s in 1..<n where load[s] < load[best] { best = s }
+      out[u] = best
+      load[best] += max(0, units[u].seconds)
+    }
+    return out
+  }
+
+  /// The units of shard `index` of `shards`, in plan order.
+  public func units(shard index: Int, of shards: Int) -> [WorkUnit] {
+    zip(units, assignment(shards: shards)).filter { $0.1 == index }.map(\.0)
+  }
+}
+
+/// What `SiteBuilder.computeUnits` did with each unit it was given.
+public struct ShardSummary: Sendable, Equatable {
+  /// Keys computed by this process and stored.
+  public var computed: [String] = []
+  /// Keys whose verified entry was already in the cache.
+  public var cached: [String] = []
+}
+
+extension SiteBuilder {
+  /// The reports read and validated (budget included), nothing run: the build's work as units
+  /// with their estimates, or the problems as `BuildError`.
+  public func workPlan() throws -> WorkPlan {
+    let run = BuildRun()
+    try execute(Pipeline.plan, run)
+    var seen = Set<String>()
+    var units: [WorkUnit] = []
+    for report in run.plans {
+      for d in report.directives where seen.insert(d.key).inserted {
+        let cost = d.configured.cost()
+        units.append(
+          WorkUnit(
+            key: d.key, report: report.document.name, label: d.label, kind: d.directive.kind, bytes: cost.bytes ?? Int.max,
+            seconds: cost.seconds))
+      }
+    }
+    return WorkPlan(engine: configuration.engine, reports: absoluteReportsPath, units: units)
+  }
+
+  /// The reports' path, absolute (against the working folder).
+  var absoluteReportsPath: String {
+    let path = configuration.reports.path
+    if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardizedFileURL.path }
+    return configuration.workingDirectory.appendingPathComponent(path).standardizedFileURL.path
+  }
+
+  /// Re-plans the reports and computes the directives with these keys into the results cache,
+  /// skipping each one whose verified entry is already there. Throws `BuildError` when there is
+  /// no cache, when a key is not a directive of the reports (the plan is stale), or when a
+  /// directive fails.
+  public func computeUnits(_ keys: [String]) throws -> ShardSummary {
+    let run = BuildRun()
+    try execute(Pipeline.shard(keys), run)
+    return run.shard
+  }
+
+  /// The `Compute units` step.
+  func computeUnits(_ keys: [String], _ run: BuildRun) throws -> ShardSummary {
+    guard configuration.cache != nil else { throw BuildError.stage(name: "", message: "computing units needs a cache folder") }
+    var table: [String: (PlannedDirective, PlannedReport)] = [:]
+    for report in run.plans {
+      for d in report.directives where table[d.key] == nil { table[d.key] = (d, report) }
+    }
+    let stale = keys.filter { table[$0] == nil }
+    guard stale.isEmpty else {
+      throw BuildError.stage(
+        name: "",
+        message:
+          "the plan's unit\(stale.count == 1 ? "" : "s") \(stale.joined(separator: ", ")) \(stale.count == 1 ? "is" : "are") not a directive of the reports as they are now; make the plan again (skelreport plan)"
+      )
+    }
+    var summary = ShardSummary()
+    for key in keys {
+      guard let (d, report) = table[key] else { continue }
+      let (result, hit) = try compute(d, report: report, context: run.context)
+      if hit {
+        summary.cached.append(key)
+        log("      \(d.label) (\(d.directive.kind)) already in the cache")
+      } else {
+        summary.computed.append(key)
+        log(String(format: "      %@ (%@) computed in %.2f s", d.label, d.directive.kind, result.seconds))
+      }
+    }
+    return summary
+  }
+}
+
+extension Pipeline {
+  /// `skelreport shard`: the plan's steps, then the units with these keys.
+  static func shard(_ keys: [String]) -> [BuildStep] {
+    plan + [BuildStep(name: "Compute units") { b, run in run.shard = try b.computeUnits(keys, run) }]
+  }
+}
