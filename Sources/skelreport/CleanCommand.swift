@@ -27,6 +27,7 @@ struct CleanCommand: ParsableCommand {
       FileHandle.standardError.write(Data("error: say what to clean: --unused (cache entries no report reaches)\n".utf8))
       throw ExitCode(2)
     }
+    try CacheFolderFlag.check(cacheDir)
     let cache = URL(fileURLWithPath: cacheDir)
     let config = BuildConfiguration(
       reports: URL(fileURLWithPath: reports), output: cache.appendingPathComponent("unused-output"), templates: nil,
@@ -47,9 +48,20 @@ struct CleanCommand: ParsableCommand {
       }
       print((delete ? "removed " : "would remove ") + url.path)
     }
-    let size = ByteCountFormatter.string(fromByteCount: Int64(cleanup.bytes), countStyle: .binary)
+    let size = cleanup.bytes == 0 ? "0 bytes" : ByteCountFormatter.string(fromByteCount: Int64(cleanup.bytes), countStyle: .binary)
     var line = "\(cleanup.unused.count) unused cache entr\(cleanup.unused.count == 1 ? "y" : "ies") (\(size)), \(cleanup.kept) in use"
     if !cleanup.foreign.isEmpty { line += "; \(cleanup.foreign.count) other file(s) left alone" }
     print(line + (delete || cleanup.unused.isEmpty ? "" : "; run again with --delete to remove them"))
+  }
+}
+
+/// `--cache-dir` of the commands that only read the cache: a path that is a file is refused (exit 2).
+enum CacheFolderFlag {
+  static func check(_ path: String) throws {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
+    var err = StandardError()
+    print("error: refusing to use '\(path)' as the cache folder: it is an existing file, not a folder", to: &err)
+    throw ExitCode(2)
   }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SkelBuild
 
 /// `skelreport init [DIR]`: a new project that builds as it is, with the built-in templates.
 struct InitCommand: ParsableCommand {
@@ -16,6 +17,12 @@ struct InitCommand: ParsableCommand {
     let planned = NewProject.files.map { (dir.appendingPathComponent($0.path), $0.text) }
     // Nothing is written unless every file can be new: a folder with reports/ (a project), or
     // with any file init would write, is refused (exit 2) and left as it is.
+    var isDir: ObjCBool = false
+    if fm.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
+      var err = StandardError()
+      print("error: refusing to initialize \(directory): it is an existing file, not a folder; nothing was written", to: &err)
+      throw ExitCode(2)
+    }
     let existing = (["reports"] + NewProject.files.map(\.path)).filter { fm.fileExists(atPath: dir.appendingPathComponent($0).path) }
     if !existing.isEmpty {
       var err = StandardError()
@@ -32,7 +39,7 @@ struct InitCommand: ParsableCommand {
       }
     } catch {
       var err = StandardError()
-      print("error: cannot initialize \(directory): \(error.localizedDescription)", to: &err)
+      print("error: \(BuildError.describe(error, doing: "cannot initialize", path: directory))", to: &err)
       throw ExitCode(1)
     }
     let cd = directory == "." ? "" : "cd \(directory) && "

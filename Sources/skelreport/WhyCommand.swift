@@ -19,6 +19,7 @@ struct WhyCommand: ParsableCommand {
   var cacheDir: String = ".skelcache"
 
   func run() throws {
+    try CacheFolderFlag.check(cacheDir)
     let cache = URL(fileURLWithPath: cacheDir)
     let config = BuildConfiguration(
       reports: URL(fileURLWithPath: reports), output: cache.appendingPathComponent("unused-output"), templates: nil,

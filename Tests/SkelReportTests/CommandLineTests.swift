@@ -94,6 +94,13 @@ func files(_ dir: URL) -> [String: Data] {
     let again = try run(["build"], in: dir)
     #expect(again.stdout.contains("(1 from cache)"), "\(again.stdout)")
     #expect(try run(["clean"], in: dir).status == 2)
+    // a cache folder that is a file is refused, and so is init into a file
+    try "x".write(to: dir.appendingPathComponent("afile"), atomically: true, encoding: .utf8)
+    for args in [["clean", "--unused", "--cache-dir", "afile"], ["why", "fig-k", "--cache-dir", "afile"], ["init", "afile"]] {
+      let r = try run(args, in: dir)
+      #expect(r.status == 2 && r.stderr.contains("existing file, not a folder"), "\(args): \(r.stderr)")
+    }
+    #expect(try String(contentsOf: dir.appendingPathComponent("afile"), encoding: .utf8) == "x")
   }
 
   /// Progress (stdout) and diagnostics (stderr) piped into one log read in the order they
