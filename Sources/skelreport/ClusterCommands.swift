@@ -46,6 +46,7 @@ struct PlanCommand: ParsableCommand {
 
   func run() throws {
     let config = try work.configuration(reports: reports)
+    try Self.checkOut(out, reports: reports, cacheDir: work.cacheDir)
     let quiet = self.quiet
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { line in if !quiet { print(line) } })
     do {
@@ -63,6 +64,34 @@ struct PlanCommand: ParsableCommand {
     } catch {
       Diagnostics.report(BuildError.io(error, stage: "Plan", doing: "cannot write the plan", path: out), what: "no plan was written")
       throw ExitCode(1)
+    }
+  }
+}
+
+extension PlanCommand {
+  /// The plan's file must not lie in the reports or cache folder, and an existing file there
+  /// must be a plan this program wrote: `plan --out reports/a.md` would replace a report.
+  static func checkOut(_ out: String, reports: String, cacheDir: String) throws {
+    let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    func refuse(_ why: String) throws -> Never {
+      var err = StandardError()
+      print("error: refusing to write the plan to '\(out)': \(why); nothing was written", to: &err)
+      throw ExitCode(2)
+    }
+    guard let target = try? OutputSafety.realPath(URL(fileURLWithPath: out), cwd: cwd) else { try refuse("its path cannot be resolved") }
+    var isDir: ObjCBool = false
+    let reportsURL = URL(fileURLWithPath: reports)
+    let folder =
+      FileManager.default.fileExists(atPath: reports, isDirectory: &isDir) && !isDir.boolValue
+      ? reportsURL.deletingLastPathComponent() : reportsURL
+    for (name, url) in [("reports", folder), ("cache", URL(fileURLWithPath: cacheDir))] {
+      guard let base = try? OutputSafety.realPath(url, cwd: cwd) else { continue }
+      if target == base || target.hasPrefix(base == "/" ? "/" : base + "/") { try refuse("it lies in the \(name) folder \(base)") }
+    }
+    guard FileManager.default.fileExists(atPath: target, isDirectory: &isDir) else { return }
+    if isDir.boolValue { try refuse("it is a folder") }
+    guard let data = FileManager.default.contents(atPath: target), (try? JSONDecoder().decode(WorkPlan.self, from: data)) != nil else {
+      try refuse("it is an existing file that is not a plan skelreport wrote")
     }
   }
 }

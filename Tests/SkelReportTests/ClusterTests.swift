@@ -60,6 +60,28 @@ import Testing
   static let labels: Set = ["fig-a1", "fig-a2", "fig-a3", "tbl-b1", "fig-b2"]
 
   /// A folder with the two reports; removed by the caller.
+  /// `plan --out` never replaces a report, a cache entry or a file that is not a plan.
+  @Test func planOutputNeverReplacesOtherFiles() throws {
+    let dir = try Self.project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let reports = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("reports").path).filter {
+      $0.hasSuffix(".md")
+    }
+    let victim = try #require(reports.first)
+    let before = try Data(contentsOf: dir.appendingPathComponent("reports/\(victim)"))
+    try "my notes".write(to: dir.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+    for out in ["reports/\(victim)", "reports/new.json", "notes.txt", ".skelcache/p.json", "reports"] {
+      let r = try run(["plan", "reports", "--out", out, "-q"], in: dir)
+      #expect(r.status == 2 && r.stderr.contains("refusing to write the plan"), "\(out): \(r.status) \(r.stderr)")
+    }
+    #expect(try Data(contentsOf: dir.appendingPathComponent("reports/\(victim)")) == before)
+    #expect(try String(contentsOf: dir.appendingPathComponent("notes.txt"), encoding: .utf8) == "my notes")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("reports/new.json").path))
+    // its own plan may be written again
+    #expect(try run(["plan", "reports", "-q"], in: dir).status == 0)
+    #expect(try run(["plan", "reports", "-q"], in: dir).status == 0)
+  }
+
   static func project() throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-cluster-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
