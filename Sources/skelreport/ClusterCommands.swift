@@ -3,10 +3,10 @@ import Foundation
 import SkelBuild
 import SkelCairo
 
-/// The options `plan` and `shard` share with `build`: where results are cached, the budget and
-/// the threads.
+/// The options `plan`, `shard` and `figures` share (and `build` has too): where results are
+/// cached, the budget and the threads.
 struct WorkOptions: ParsableArguments {
-  @Option(help: "Folder for cached experiment results (shared by every shard and the build).")
+  @Option(help: "Folder for cached experiment results (shared by the build, the figures and every shard).")
   var cacheDir: String = ".skelcache"
 
   @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")

@@ -204,20 +204,11 @@ struct FiguresCommand: ParsableCommand {
   @Option(help: "Comma-separated formats: pdf, svg, png (300 dpi).")
   var formats: String = "pdf"
 
-  @Option(help: "Folder for cached experiment results.")
-  var cacheDir: String = ".skelcache"
-
-  @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
-  var maxMemory: String = "4GiB"
-
-  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
-  var maxMinutes: Double = 10
-
-  @Option(help: "Threads for the engine and OpenBLAS (default: $SKELREPORT_THREADS, else every core). Results do not depend on it.")
-  var threads: Int?
+  @OptionGroup var work: WorkOptions
 
   func run() throws {
-    let compute = try ThreadsFlag.compute(threads)
+    let compute = try ThreadsFlag.compute(work.threads)
+    let cacheDir = work.cacheDir
     guard let points = OptionTypeChecker.length(width.trimmingCharacters(in: .whitespaces)), points > 0 else {
       throw ValidationError("--width expects a length such as 3.4in, 12cm or 245pt, got '\(width)'")
     }
@@ -240,7 +231,7 @@ struct FiguresCommand: ParsableCommand {
       throw ExitCode(2)
     }
     config.compute = compute
-    try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
+    try BudgetFlags.apply(maxMemory: work.maxMemory, maxMinutes: work.maxMinutes, to: &config)
     let builder = SiteBuilder(configuration: config, backend: CairoBackend(), log: { _ in })
     do {
       let files = try builder.exportFigures(to: URL(fileURLWithPath: out), width: points, formats: list)
