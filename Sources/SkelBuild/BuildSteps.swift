@@ -29,7 +29,7 @@ extension SiteBuilder {
   /// bytes do not depend on the thread count or the order.
   func runExperiments(_ run: BuildRun) throws {
     let jobs = run.plans.indices.flatMap { r in run.plans[r].directives.indices.map { (r, $0) } }
-      .sorted { run.plans[$0.0].directives[$0.1].configured.cost().seconds > run.plans[$1.0].directives[$1.1].configured.cost().seconds }
+      .sorted { (run.plans[$0.0].directives[$0.1].cost?.seconds ?? 0) > (run.plans[$1.0].directives[$1.1].cost?.seconds ?? 0) }
     let outcomes = Mutex([Int: Result<(ExperimentResultWithTime, Bool), Error>]())
     let next = Mutex(0)
     let plans = UncheckedSendable(run.plans), context = run.context, builder = UncheckedSendable(self)

@@ -68,6 +68,9 @@ struct PlannedDirective {
   var seed: UInt64
   var key: String
   var captionMath: MathProtection
+  /// The kind's estimate, made once when planning (`nil` only for a directive with another
+  /// problem, whose plan fails).
+  var cost: Cost?
 }
 
 struct PlannedReport {
@@ -302,14 +305,15 @@ public struct SiteBuilder {
     let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
     let key = CacheKey(configured, seed: seed, engine: configuration.engine).hex
     // the estimate reads the options as `run` would: only for a directive with no other error
-    if tally.problems.count == before { estimate(d, configured, label: label, &tally) }
+    let cost = tally.problems.count == before ? configured.cost() : nil
+    if let cost { estimate(d, cost, label: label, &tally) }
     let path = doc.source.path
     let captionMath = MathProtection(d.caption, path: path, firstLine: d.captionLine)
     let captionTree = MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML)
     tally.warnings += DocumentParser.markupWarnings(captionTree, captionMath, path: path)
     return PlannedDirective(
       directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key,
-      captionMath: captionMath)
+      captionMath: captionMath, cost: cost)
   }
 
   /// `<kind>-<n>`, or `<kind>-<n>-<m>` when that is taken.
@@ -325,8 +329,8 @@ public struct SiteBuilder {
   }
 
   /// The directive's estimate against its budget, and the build's running total against its own.
-  func estimate(_ d: Directive, _ configured: ConfiguredDirective, label: String, _ tally: inout PlanTally) {
-    let (cost, budgetProblems) = Self.checkBudget(d, configured, label: label, budget: configuration.budget)
+  func estimate(_ d: Directive, _ cost: Cost, label: String, _ tally: inout PlanTally) {
+    let budgetProblems = Self.checkBudget(d, cost, label: label, budget: configuration.budget)
     tally.problems += budgetProblems
     tally.buildSeconds += cost.seconds
     guard tally.buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !tally.totalReported else { return }
@@ -344,6 +348,11 @@ public struct SiteBuilder {
   /// so no allocation of an absurd size is attempted whatever the flags say.
   public static func checkBudget(_ d: Directive, _ configured: ConfiguredDirective, label: String, budget: Budget) -> (Cost, [Diagnostic]) {
     let cost = configured.cost()
+    return (cost, checkBudget(d, cost, label: label, budget: budget))
+  }
+
+  /// The problems of an estimate already made.
+  static func checkBudget(_ d: Directive, _ cost: Cost, label: String, budget: Budget) -> [Diagnostic] {
     var out: [Diagnostic] = []
     func at(_ driver: Cost.Driver) -> (SourceLocation, Int) {
       for name in driver.options { if let raw = d.options.first(where: { $0.key == name }) { return (raw.keyLocation, name.count) } }
@@ -371,7 +380,7 @@ public struct SiteBuilder {
           "directive '\(label)' (\(d.kind)) would need about \(Cost.formatSeconds(cost.seconds)) of work (\(cost.workDriver.description)); the budget is \(Cost.formatSeconds(budget.seconds)) (--max-minutes)"
         ))
     }
-    return (cost, out)
+    return out
   }
 
   struct ExperimentResultWithTime {

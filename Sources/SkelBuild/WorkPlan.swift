@@ -103,7 +103,7 @@ extension SiteBuilder {
     var units: [WorkUnit] = []
     for report in run.plans {
       for d in report.directives where seen.insert(d.key).inserted {
-        let cost = d.configured.cost()
+        let cost = d.cost ?? d.configured.cost()  // made when planning
         units.append(
           WorkUnit(
             key: d.key, report: report.document.name, label: d.label, kind: d.directive.kind, bytes: cost.bytes ?? Int.max,
