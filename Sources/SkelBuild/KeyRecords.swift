@@ -16,12 +16,7 @@ public struct KeyRecord: Codable, Sendable, Hashable {
     kind = d.directive.kind
     self.engine = engine
     seed = d.seed
-    var options: [String: String] = [:]
-    for line in d.configured.canonicalOptions.split(separator: "\n") {
-      guard let eq = line.firstIndex(of: "=") else { continue }
-      options[String(line[..<eq])] = String(line[line.index(after: eq)...])
-    }
-    self.options = options
+    options = Dictionary(d.configured.canonicalFields.map { ($0.name, $0.value) }) { first, _ in first }
   }
 
   /// Why `now` has another key than `self` (the last build's): each part that differs.

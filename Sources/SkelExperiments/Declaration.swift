@@ -139,14 +139,17 @@ extension DirectiveKind {
 public struct ConfiguredDirective: Sendable {
   public let kind: String
   public let common: CommonOptions
-  /// The compute options as one canonical text (`name=value` lines in field order, values by
-  /// `TypedValue.canonical`): what the cache key hashes. Presentation options are not in it.
-  public let canonicalOptions: String
+  /// The compute options in field order, each with its value by `TypedValue.canonical`.
+  /// Presentation options are not in it.
+  public let canonicalFields: [(name: String, value: String)]
   public let presentation: Presentation
   let runBody: @Sendable (RunContext) throws -> ExperimentResult
   let figureBody: @Sendable (ExperimentResult) -> Figure?
   let costBody: @Sendable () -> Cost
   let reasonBody: @Sendable (String) -> String?
+
+  /// The compute options as one canonical text, `name=value` lines: what the cache key hashes.
+  public var canonicalOptions: String { canonicalFields.map { "\($0.name)=\($0.value)" }.joined(separator: "\n") }
 
   public func run(context: RunContext) throws -> ExperimentResult { try runBody(context) }
   public func figure(for result: ExperimentResult) -> Figure? { figureBody(result) }
@@ -175,10 +178,10 @@ public struct AnyKind: Sendable {
         return (nil, [Self.declarationError(kind.name, missing, at: directive)])
       }
       let typed = options
-      let canonical = fields.filter { $0.role == .compute }.map { "\($0.name)=\($0.get(typed).canonical)" }.joined(separator: "\n")
+      let canonical = fields.filter { $0.role == .compute }.map { (name: $0.name, value: $0.get(typed).canonical) }
       let size = common.size
       let configured = ConfiguredDirective(
-        kind: kind.name, common: common, canonicalOptions: canonical, presentation: kind.presentation(typed),
+        kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed),
         runBody: { try kind.run(typed, context: $0) }, figureBody: { kind.figure(for: $0, options: typed, size: size) },
         costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) })
       return (configured, directive.map { kind.check(typed, directive: $0) } ?? [])
