@@ -28,10 +28,7 @@ struct CleanCommand: ParsableCommand {
       throw ExitCode(2)
     }
     try CacheFolderFlag.check(cacheDir)
-    let cache = URL(fileURLWithPath: cacheDir)
-    let config = BuildConfiguration(
-      reports: URL(fileURLWithPath: reports), output: cache.appendingPathComponent("unused-output"), templates: nil,
-      cache: cache.appendingPathComponent("results"))
+    let config = BuildConfiguration.readingCache(reports: reports, cacheDir: cacheDir)
     let cleanup: CacheCleanup
     do {
       cleanup = try SiteBuilder(configuration: config, backend: CairoBackend()).unusedCacheEntries()
@@ -55,13 +52,29 @@ struct CleanCommand: ParsableCommand {
   }
 }
 
-/// `--cache-dir` of the commands that only read the cache: a path that is a file is refused (exit 2).
+/// `--cache-dir`: a path that is an existing file is refused (exit 2), by every command.
 enum CacheFolderFlag {
-  static func check(_ path: String) throws {
+  static func refusal(_ path: String) -> OutputSafety.Refusal? {
     var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return }
-    var err = StandardError()
-    print("error: refusing to use '\(path)' as the cache folder: it is an existing file, not a folder", to: &err)
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue else { return nil }
+    return OutputSafety.Refusal("refusing to use '\(path)' as the cache folder: it is an existing file, not a folder")
+  }
+
+  /// Prints the refusal and exits 2, for the commands that write no site.
+  static func check(_ path: String) throws {
+    guard let refusal = refusal(path) else { return }
+    Diagnostics.refuse(refusal)
     throw ExitCode(2)
+  }
+}
+
+extension BuildConfiguration {
+  /// The configuration of a command that reads the reports and the cache but writes no site
+  /// (`clean`, `why`, `plan`, `shard`): results in `<cache-dir>/results`.
+  static func readingCache(reports: String, cacheDir: String) -> BuildConfiguration {
+    let cache = URL(fileURLWithPath: cacheDir)
+    return BuildConfiguration(
+      reports: URL(fileURLWithPath: reports), output: cache.appendingPathComponent("unused-output"), templates: nil,
+      cache: cache.appendingPathComponent("results"))
   }
 }

@@ -20,9 +20,8 @@ struct WorkOptions: ParsableArguments {
 
   /// A configuration that reads `reports` and caches into `<cache-dir>/results`; it writes no site.
   func configuration(reports: String) throws -> BuildConfiguration {
-    var config = BuildConfiguration(
-      reports: URL(fileURLWithPath: reports), output: URL(fileURLWithPath: "_site"), templates: URL(fileURLWithPath: "templates"),
-      cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
+    try CacheFolderFlag.check(cacheDir)
+    var config = BuildConfiguration.readingCache(reports: reports, cacheDir: cacheDir)
     config.compute = try ThreadsFlag.compute(threads)
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     return config

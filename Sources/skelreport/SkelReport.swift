@@ -120,10 +120,7 @@ struct BuildCommand: ParsableCommand {
       try OutputSafety.check(
         output: URL(fileURLWithPath: out), reports: reportsURL, templates: templatesURL, caches: [URL(fileURLWithPath: cacheDir)],
         cwd: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-      var isDir: ObjCBool = false
-      if FileManager.default.fileExists(atPath: cacheDir, isDirectory: &isDir), !isDir.boolValue {
-        throw OutputSafety.Refusal("refusing to use '\(cacheDir)' as the cache folder: it is an existing file, not a folder")
-      }
+      if let refusal = CacheFolderFlag.refusal(cacheDir) { throw refusal }
     } catch let refusal as OutputSafety.Refusal {
       Diagnostics.refuse(refusal)
       throw ExitCode(2)

@@ -20,10 +20,7 @@ struct WhyCommand: ParsableCommand {
 
   func run() throws {
     try CacheFolderFlag.check(cacheDir)
-    let cache = URL(fileURLWithPath: cacheDir)
-    let config = BuildConfiguration(
-      reports: URL(fileURLWithPath: reports), output: cache.appendingPathComponent("unused-output"), templates: nil,
-      cache: cache.appendingPathComponent("results"))
+    let config = BuildConfiguration.readingCache(reports: reports, cacheDir: cacheDir)
     do {
       let answer = try SiteBuilder(configuration: config, backend: CairoBackend()).why(label)
       let name = "\(answer.report)/\(answer.label)"
