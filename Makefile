@@ -15,7 +15,7 @@ BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-d
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
 TEST_PKGS := chromium poppler-utils cmark-gfm util-linux e2fsprogs
 
-.PHONY: site test lint docs build release deps test-deps bench clean screenshot fuzz
+.PHONY: site test lint docs build release deps test-deps bench clean screenshot fuzz test-cluster
 
 # Install only what is missing: dpkg -s is checked first, so a second run installs nothing.
 define apt_install
@@ -58,6 +58,13 @@ docs: build
 test: test-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --parallel 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+# A single-node Slurm cluster on localhost runs a 16-task plan of the bundled reports (not part of
+# `make test`): scripts/test-cluster.sh says what it checks.
+CLUSTER_PKGS := slurm-wlm munge bc
+test-cluster: release
+	$(call apt_install,$(CLUSTER_PKGS))
+	scripts/test-cluster.sh
 
 bench: deps
 	$(SWIFT) build -c release --product skelbench

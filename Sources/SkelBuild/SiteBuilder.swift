@@ -38,6 +38,10 @@ public struct BuildConfiguration: Sendable {
   public var engine = Engine.identity
   /// Threads for the experiments, OpenBLAS and figure drawing (`--threads`); results do not depend on it.
   public var compute = Compute.allCores
+  /// What a build does with a directive whose result is not in the cache: compute it here
+  /// (`true`, the default), or report it as missing and fail (`--missing report`, for the gather
+  /// job of a cluster run, whose units the shards computed).
+  public var computeMissing = true
 
   public init(
     reports: URL, output: URL, templates: URL?, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -395,6 +399,7 @@ public struct SiteBuilder {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
       return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
     }
+    guard configuration.computeMissing else { throw missingUnit(d, report: report) }
     let start = DispatchTime.now().uptimeNanoseconds
     let result: ExperimentResult
     do {
@@ -413,6 +418,18 @@ public struct SiteBuilder {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind, keepingValid: true)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
+  }
+
+  /// The error for a directive whose unit no shard computed (`--missing report`).
+  func missingUnit(_ d: PlannedDirective, report: PlannedReport) -> BuildError {
+    let source = report.document.source
+    return BuildError.diagnostics(
+      [
+        Diagnostic(
+          at: d.directive.kindLocation, length: d.directive.kind.count,
+          "directive '\(d.label)' is not in the cache (unit \(d.key)): no shard computed it; run 'skelreport submit' again for the missing units, or build with --missing compute"
+        )
+      ], sources: [source.path: source])
   }
 
   /// No result is published with NaN or ±inf values unless its kind says why

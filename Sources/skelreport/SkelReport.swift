@@ -15,7 +15,7 @@ struct SkelReport: ParsableCommand {
     version: Engine.version,
     subcommands: [
       BuildCommand.self, FiguresCommand.self, KindsCommand.self, InitCommand.self, CleanCommand.self, WhyCommand.self, PlanCommand.self,
-      ShardCommand.self,
+      ShardCommand.self, SubmitCommand.self,
     ],
     defaultSubcommand: BuildCommand.self)
 
@@ -110,6 +110,13 @@ struct BuildCommand: ParsableCommand {
   @Option(help: "Threads for the engine and OpenBLAS (default: $SKELREPORT_THREADS, else every core). Results do not depend on it.")
   var threads: Int?
 
+  @Option(
+    help:
+      "A directive whose result is not in the cache: 'compute' it here, or 'report' it and fail (the gather job of a cluster run).")
+  var missing: MissingUnits = .compute
+
+  enum MissingUnits: String, ExpressibleByArgument, CaseIterable { case compute, report }
+
   func run() throws {
     let compute = try ThreadsFlag.compute(threads)
     let reportsURL = URL(fileURLWithPath: reports)
@@ -132,6 +139,7 @@ struct BuildCommand: ParsableCommand {
     config.reproducible = reproducible
     config.allowHTML = allowHTML
     config.compute = compute
+    config.computeMissing = missing == .compute
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(
