@@ -180,16 +180,17 @@ import Testing
     #expect(sharded.keys.filter { sharded[$0] != whole[$0] }.sorted() == [])
   }
 
-  /// Four processes at once on one cache, over overlapping shards (two compute everything, two
-  /// half each; one finds its index in SLURM_ARRAY_TASK_ID): every entry valid, nothing left
-  /// over, the build identical.
+  /// Eight processes at once on one cache, over overlapping shards (three compute everything,
+  /// five split it in halves and thirds; two find their index in SLURM_ARRAY_TASK_ID or
+  /// JOB_COMPLETION_INDEX): every entry valid, nothing left over, the build identical.
   @Test func concurrentOverlappingShardsLeaveAValidCache() throws {
     let dir = try Self.project()
     defer { try? FileManager.default.removeItem(at: dir) }
     _ = try Self.plan(dir)
     let jobs: [([String], [String: String])] = [
       (["--index", "0", "--of", "1"], [:]), (["--index", "0", "--of", "1"], [:]), (["--index", "0", "--of", "2"], [:]),
-      (["--of", "2"], ["SLURM_ARRAY_TASK_ID": "1"]),
+      (["--of", "2"], ["SLURM_ARRAY_TASK_ID": "1"]), (["--index", "0", "--of", "1"], [:]), (["--index", "0", "--of", "3"], [:]),
+      (["--index", "1", "--of", "3"], [:]), (["--of", "3"], ["JOB_COMPLETION_INDEX": "2"]),
     ]
     var processes: [(Process, URL)] = []
     for (k, (args, env)) in jobs.enumerated() {
