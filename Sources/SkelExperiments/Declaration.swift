@@ -72,6 +72,8 @@ public struct CommonOptions: KindOptions {
   public var formats: [FigureFormat] = [.svg, .png, .pdf]
   public var size = FigureSize.inches(5, 3.4)
   public var alt = ""
+  /// `xscale`, `yscale`, `xlim`, `ylim`, `legend`, `colormap` (`PlotOptions.swift`).
+  public var plot = PlotOptions()
   public init() {}
 
   public static let fields: [Field<CommonOptions>] = [
@@ -80,7 +82,20 @@ public struct CommonOptions: KindOptions {
     Field("formats", \.formats, .list(FigureFormat.optionType, minCount: 1), role: .presentation, "figure files to write"),
     Field("size", \.size, .size, role: .presentation, "figure size"),
     Field("alt", \.alt, .string, role: .presentation, "alt text for readers who cannot see the figure"),
+    .choice("xscale", \.plot.xscale, role: .presentation, "x axis scale of every panel (auto: the kind's)"),
+    .choice("yscale", \.plot.yscale, role: .presentation, "y axis scale of every panel (auto: the kind's)"),
+    Field("xlim", \.plot.xlim, PlotOptions.limitType, role: .presentation, "x axis limits [a, b] (empty: from the data)"),
+    Field("ylim", \.plot.ylim, PlotOptions.limitType, role: .presentation, "y axis limits [a, b] (empty: from the data)"),
+    .choice("legend", \.plot.legend, role: .presentation, "legend placement: none, outside, best or a corner (auto: the kind's)"),
+    .choice("colormap", \.plot.colormap, role: .presentation, "colormap of heat maps (auto: the kind's)"),
   ]
+
+  /// The presentation options that change a drawing, as one canonical text (in the figure's
+  /// cache key, not the result's).
+  public var drawingText: String {
+    Self.fields.filter { PlotOptions.names.contains($0.spec.name) }
+      .map { "\($0.spec.name)=\($0.get(self).canonical)" }.joined(separator: ";")
+  }
 }
 
 /// A directive kind as one typed declaration: options (a struct and its fields), the
@@ -179,12 +194,17 @@ public struct AnyKind: Sendable {
       }
       let typed = options
       let canonical = fields.filter { $0.role == .compute }.map { (name: $0.name, value: $0.get(typed).canonical) }
-      let size = common.size
+      let size = common.size, plot = common.plot
       let configured = ConfiguredDirective(
         kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed),
-        runBody: { try kind.run(typed, context: $0) }, figureBody: { kind.figure(for: $0, options: typed, size: size) },
+        runBody: { try kind.run(typed, context: $0) },
+        figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply) },
         costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) })
-      return (configured, directive.map { kind.check(typed, directive: $0) } ?? [])
+      return (
+        configured,
+        common.plot.problems(at: directive, presentation: configured.presentation)
+          + (directive.map { kind.check(typed, directive: $0) } ?? [])
+      )
     }
   }
 

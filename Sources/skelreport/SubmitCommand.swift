@@ -174,7 +174,7 @@ enum JobsFolder {
     } else {
       do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch { throw refuse("it cannot be created (\(error))") }
     }
-    fm.createFile(atPath: url.appendingPathComponent(marker).path, contents: Data("made by skelreport submit\n".utf8))
+    _ = fm.createFile(atPath: url.appendingPathComponent(marker).path, contents: Data("made by skelreport submit\n".utf8))
     return url
   }
 }
