@@ -28,8 +28,13 @@ extension SiteBuilder {
   /// others, and every failure is reported. Each result depends only on its directive, so the
   /// bytes do not depend on the thread count or the order.
   func runExperiments(_ run: BuildRun) throws {
-    let jobs = run.plans.indices.flatMap { r in run.plans[r].directives.indices.map { (r, $0) } }
-      .sorted { (run.plans[$0.0].directives[$0.1].cost?.seconds ?? 0) > (run.plans[$1.0].directives[$1.1].cost?.seconds ?? 0) }
+    // one job per unit: a directive, or one point of a sweep (report, directive, unit)
+    let jobs = run.plans.indices.flatMap { r in
+      run.plans[r].directives.indices.flatMap { k in run.plans[r].directives[k].units.indices.map { (r, k, $0) } }
+    }
+    .sorted { a, b in
+      (run.plans[a.0].directives[a.1].units[a.2].cost?.seconds ?? 0) > (run.plans[b.0].directives[b.1].units[b.2].cost?.seconds ?? 0)
+    }
     let outcomes = Mutex([Int: Result<(ExperimentResultWithTime, Bool), Error>]())
     let next = Mutex(0)
     let plans = UncheckedSendable(run.plans), context = run.context, builder = UncheckedSendable(self)
@@ -41,9 +46,9 @@ extension SiteBuilder {
           return n
         }
         guard j < jobs.count else { return }
-        let (r, k) = jobs[j]
+        let (r, k, u) = jobs[j]
         let report = plans.value[r]
-        let outcome = Result { try builder.value.compute(report.directives[k], report: report, context: context) }
+        let outcome = Result { try builder.value.compute(report.directives[k].units[u], report: report, context: context) }
         outcomes.withLock { $0[j] = outcome }
       }
     }
@@ -65,25 +70,36 @@ extension SiteBuilder {
   }
 
   /// Results in report and directive order, or every failure at once.
-  func collect(_ outcomes: [Int: Result<(ExperimentResultWithTime, Bool), Error>], jobs: [(Int, Int)], into run: BuildRun) throws {
-    var results = run.plans.map { $0.directives.map { _ in ExperimentResultWithTime?.none } }
+  func collect(_ outcomes: [Int: Result<(ExperimentResultWithTime, Bool), Error>], jobs: [(Int, Int, Int)], into run: BuildRun) throws {
+    var units = run.plans.map { $0.directives.map { d in d.units.map { _ in ExperimentResultWithTime?.none } } }
     var problems: [Diagnostic] = [], other: Error?
-    var recomputed: [(Int, Int)] = []
-    for (j, (r, k)) in jobs.enumerated() {
+    var recomputed = Set<[Int]>()
+    for (j, (r, k, u)) in jobs.enumerated() {
       switch outcomes[j] {
       case .success(let (result, hit))?:
-        results[r][k] = result
-        if hit { run.hits += 1 }
-        if !hit { recomputed.append((r, k)) }
+        units[r][k][u] = result
+        if !hit { recomputed.insert([r, k]) }
       case .failure(BuildError.diagnostics(let ds, _))?: problems += ds
       case .failure(let e)?: other = other ?? e
       case nil: other = other ?? BuildError.stage(name: "", message: "a directive was not run")
       }
     }
-    if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: run.sourceTable) }
+    if !problems.isEmpty { throw BuildError.diagnostics(Array(Set(problems)).sorted(), sources: run.sourceTable) }
     if let other { throw other }
-    run.results = results.map { $0.compactMap { $0 } }
-    run.recomputed = recomputed.sorted { $0 < $1 }.map { "\(run.plans[$0.0].document.name)/\(run.plans[$0.0].directives[$0.1].label)" }
+    var results: [[ExperimentResultWithTime]] = []
+    for (r, report) in run.plans.enumerated() {
+      results.append([])
+      for (k, d) in report.directives.enumerated() {
+        let done = units[r][k].compactMap { $0 }
+        guard done.count == units[r][k].count else { throw BuildError.stage(name: "", message: "a directive was not run") }
+        results[r].append(d.points.isEmpty ? done[0] : try mergeSweep(d, done, report: report))
+        if !recomputed.contains([r, k]) { run.hits += 1 }
+      }
+    }
+    run.results = results
+    run.recomputed = recomputed.sorted { $0.lexicographicallyPrecedes($1) }.map {
+      "\(run.plans[$0[0]].document.name)/\(run.plans[$0[0]].directives[$0[1]].label)"
+    }
   }
 
   /// Typesets the math of pages and captions before any experiment runs, so a TeX error is

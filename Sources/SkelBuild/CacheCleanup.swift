@@ -24,7 +24,7 @@ extension SiteBuilder {
     var reached = Set<String>()
     for report in run.plans {
       for d in report.directives {
-        reached.insert(d.key)
+        for unit in d.units { reached.insert(unit.key) }
         for (dark, format) in renders(d) { reached.insert(figureKey(d, dark: dark, format: format)) }
       }
     }

@@ -71,7 +71,8 @@ extension SiteBuilder {
       throw BuildError.stage(name: "Why", message: "no directive labelled '\(label)'; the reports have \(known.joined(separator: ", "))")
     }
     let now = KeyRecord(d, engine: configuration.engine)
-    let cached = ResultCache(directory: configuration.cache).load(d.key, kind: d.directive.kind) != nil
+    let cache = ResultCache(directory: configuration.cache)
+    let cached = d.units.allSatisfy { cache.load($0.key, kind: $0.directive.kind) != nil }
     let last = KeyRecords(cache: configuration.cache).load()["\(report)/\(d.label)"]
     return (report, d.label, d.key, cached ? nil : (last.map { $0.changes(to: now) } ?? []), last != nil)
   }

@@ -75,6 +75,9 @@ struct PlannedDirective {
   /// The kind's estimate, made once when planning (`nil` only for a directive with another
   /// problem, whose plan fails).
   var cost: Cost?
+  /// The points of a `:sweep:` (empty for a directive without one): each is computed and cached
+  /// on its own, and this directive's result is theirs merged (`SweepPlanning.swift`).
+  var points: [SweepPoint] = []
 }
 
 struct PlannedReport {
@@ -295,7 +298,15 @@ public struct SiteBuilder {
   }
 
   /// One directive: validated, typed, labelled, seeded, keyed and estimated (`nil` when invalid).
-  func planDirective(_ d: Directive, in doc: Document, taken: inout Set<String>, _ tally: inout PlanTally) -> PlannedDirective? {
+  func planDirective(
+    _ d: Directive, in doc: Document, taken: inout Set<String>, _ tally: inout PlanTally, label fixedLabel: String? = nil
+  ) -> PlannedDirective? {
+    if fixedLabel == nil, let sweep = d.options.first(where: { $0.key == "sweep" }) {
+      return planSweep(d, sweep, in: doc, taken: &taken, &tally)
+    }
+    let stray = Self.strayVariables(d)
+    tally.problems += stray
+    guard stray.isEmpty else { return nil }
     let schemas = registry.schemas
     let (options, vp) = DirectiveValidator.validate(d, schemas: schemas)
     let before = tally.problems.count
@@ -305,7 +316,7 @@ public struct SiteBuilder {
     let (typed, kindProblems) = kind.configure(options, directive: d)
     tally.problems += kindProblems
     guard let configured = typed else { return nil }
-    let label = configured.common.label.isEmpty ? Self.generatedLabel(d, taken: &taken) : configured.common.label
+    let label = fixedLabel ?? (configured.common.label.isEmpty ? Self.generatedLabel(d, taken: &taken) : configured.common.label)
     let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
     let key = CacheKey(configured, seed: seed, engine: configuration.engine).hex
     // the estimate reads the options as `run` would: only for a directive with no other error

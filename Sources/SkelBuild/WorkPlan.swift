@@ -102,7 +102,7 @@ extension SiteBuilder {
     var seen = Set<String>()
     var units: [WorkUnit] = []
     for report in run.plans {
-      for d in report.directives where seen.insert(d.key).inserted {
+      for d in report.directives.flatMap(\.units) where seen.insert(d.key).inserted {  // a sweep's points are units of their own
         let cost = d.cost ?? d.configured.cost()  // made when planning
         units.append(
           WorkUnit(
@@ -135,7 +135,7 @@ extension SiteBuilder {
     guard configuration.cache != nil else { throw BuildError.stage(name: "", message: "computing units needs a cache folder") }
     var table: [String: (PlannedDirective, PlannedReport)] = [:]
     for report in run.plans {
-      for d in report.directives where table[d.key] == nil { table[d.key] = (d, report) }
+      for d in report.directives.flatMap(\.units) where table[d.key] == nil { table[d.key] = (d, report) }
     }
     let stale = keys.filter { table[$0] == nil }
     guard stale.isEmpty else {

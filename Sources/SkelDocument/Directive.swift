@@ -121,6 +121,12 @@ public enum DirectiveReader {
       problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: valueColumn), "option '\(key)' has no value"))
       return nil
     }
+    if key == "sweep" {  // `L = [1, 2]; w = [...]` is not an option value: `SweepSpec.parse` reads it
+      let lead = valueText.prefix(while: { $0 == " " }).count
+      let raw = String(valueText.dropFirst(lead))
+      return RawOption(
+        key: key, keyLocation: keyLocation, value: OptionNode(value: .string(raw), text: raw, column: valueColumn + lead), line: lineNo)
+    }
     do {
       let node = try OptionValueParser.parse(valueText, column: valueColumn)
       return RawOption(key: key, keyLocation: keyLocation, value: node, line: lineNo)

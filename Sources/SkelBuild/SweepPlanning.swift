@@ -1,0 +1,85 @@
+import SkelDocument
+import SkelExperiments
+
+/// One point of a `:sweep:`: the directive as planned with the point's values substituted (its
+/// own typed options, cache key and estimate: a unit of its own), and the values.
+struct SweepPoint {
+  var planned: PlannedDirective
+  var variables: [(name: String, text: String, value: Double?)]
+}
+
+extension PlannedDirective {
+  /// What is computed and cached for this directive: its points, or itself.
+  var units: [PlannedDirective] { points.isEmpty ? [self] : points.map(\.planned) }
+}
+
+extension SiteBuilder {
+  /// A directive with `:sweep:`: every point planned as a directive of its own (the same label
+  /// and seed, so points share random numbers and adding a point leaves the others' keys alone),
+  /// then one directive whose result is the points' merged (`SweepMerge`). Each problem is
+  /// reported once, at the first point that has it.
+  func planSweep(
+    _ d: Directive, _ option: RawOption, in doc: Document, taken: inout Set<String>, _ tally: inout PlanTally
+  ) -> PlannedDirective? {
+    let (spec, problems) = SweepSpec.parse(option)
+    tally.problems += problems
+    guard let spec else { return nil }
+    let used = Set(d.options.filter { $0.key != "sweep" }.flatMap { SweepSpec.variables(in: $0.value) })
+    let unused = spec.variables.filter { !used.contains($0.name) }
+    for v in unused {
+      tally.problems.append(
+        Diagnostic(at: v.location, length: v.name.count, "sweep variable '\(v.name)' is used by no option: write $\(v.name) in one"))
+    }
+    guard unused.isEmpty else { return nil }
+    let label = d.label.flatMap { $0.isEmpty ? nil : $0 } ?? Self.generatedLabel(d, taken: &taken)
+    var points: [SweepPoint] = []
+    for (n, point) in spec.points.enumerated() {
+      let (pd, substitution) = SweepSpec.substitute(d, point)
+      let warnings = tally.warnings.count
+      tally.problems += substitution
+      guard substitution.isEmpty, var planned = planDirective(pd, in: doc, taken: &taken, &tally, label: label) else { return nil }
+      planned.label = "\(label)[\(SweepSpec.describe(point))]"  // in progress lines, plan units and errors; the seed is the label's
+      if n > 0 { tally.warnings.removeSubrange(warnings...) }  // the caption's warnings once
+      let variables = point.map { p -> (name: String, text: String, value: Double?) in
+        if case .number(let x) = p.value.value { return (p.name, p.value.text, x) }
+        return (p.name, p.value.text, nil)
+      }
+      points.append(SweepPoint(planned: planned, variables: variables))
+    }
+    guard var whole = points.first?.planned else { return nil }
+    whole.directive = d
+    whole.label = label
+    whole.points = points
+    whole.key = ContentHash.hex(points.map(\.planned.key).joined(separator: "|"))
+    if var cost = whole.cost {
+      cost.seconds = points.reduce(0) { $0 + ($1.planned.cost?.seconds ?? 0) }
+      cost.bytes = points.map { $0.planned.cost?.bytes }.reduce(0) { a, b in a.flatMap { x in b.map { max(x, $0) } } }
+      whole.cost = cost
+    }
+    return whole
+  }
+
+  /// `$NAME` in the options of a directive with no `:sweep:`: an error at each use.
+  static func strayVariables(_ d: Directive) -> [Diagnostic] {
+    guard !d.options.contains(where: { $0.key == "sweep" }) else { return [] }
+    return d.options.flatMap { o in
+      SweepSpec.variables(in: o.value).map {
+        Diagnostic(
+          at: o.keyLocation, length: o.key.count, "option '\(o.key)' uses $\($0), but the directive has no :sweep: that gives it values")
+      }
+    }
+  }
+
+  /// The result of a sweep directive from its points' results (in point order).
+  func mergeSweep(_ d: PlannedDirective, _ results: [ExperimentResultWithTime], report: PlannedReport) throws -> ExperimentResultWithTime {
+    do {
+      let merged = try SweepMerge.merge(zip(d.points, results).map { (variables: $0.variables, result: $1.result) })
+      return ExperimentResultWithTime(result: merged, seconds: results.reduce(0) { $0 + $1.seconds })
+    } catch {
+      let source = report.document.source
+      throw BuildError.diagnostics(
+        [Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)': \(error)")],
+        sources: [source.path: source])
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/// One result from the results of a sweep's points (directives.md, "Sweeps"): every series of
+/// every point, named by the point (`L=4`, or `L=4, relu` when a point has several series) with
+/// the variables in its `parameters`; table rows with a column per variable in front; the
+/// checks of every point. A heat map or a graph has no way to stack: such a sweep is an error.
+public enum SweepMerge {
+  public struct Problem: Error, Sendable, CustomStringConvertible {
+    public var description: String
+  }
+
+  /// - Parameter points: each point's variables (name, value as written, numeric value when it is
+  ///   a number) and its result, in sweep order.
+  public static func merge(_ points: [(variables: [(name: String, text: String, value: Double?)], result: ExperimentResult)])
+    throws(Problem) -> ExperimentResult
+  {
+    guard var out = points.first?.result else { throw Problem(description: "the sweep has no points") }
+    if out.grid != nil || out.graph != nil {
+      throw Problem(description: "a heat map or a graph cannot be swept into one figure: write one directive per value instead")
+    }
+    out.series = []
+    out.checks = []
+    for (variables, result) in points {
+      let point = variables.map { "\($0.name)=\($0.text)" }.joined(separator: ", ")
+      for s in result.series {
+        var t = s
+        t.name = result.series.count == 1 || s.name.isEmpty ? point : "\(point), \(s.name)"
+        var parameters = s.parameters ?? [:]
+        for v in variables { if let x = v.value { parameters[v.name] = x } }
+        t.parameters = parameters.isEmpty ? nil : parameters
+        out.series.append(t)
+      }
+      out.checks += result.checks
+    }
+    if let first = points.first?.result.table {
+      let names = points[0].variables.map(\.name)
+      var rows: [[String]] = []
+      for (variables, result) in points {
+        guard let t = result.table, t.columns == first.columns else {
+          throw Problem(description: "the sweep's points give tables of different columns")
+        }
+        rows += t.rows.map { variables.map(\.text) + $0 }
+      }
+      out.table = TableData(columns: names + first.columns, rows: rows, titles: first.titles.map { names + $0 })
+    }
+    return out
+  }
+}
