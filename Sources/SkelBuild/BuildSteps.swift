@@ -12,11 +12,12 @@ extension SiteBuilder {
   func lockOutput(_ run: BuildRun) throws {
     guard let output = run.output else { throw BuildError.stage(name: "", message: "no output folder was checked") }
     let log = self.log, context = run.context
-    let writer = SiteWriter(
+    var writer = SiteWriter(
       output: output,
       log: { line in
         if line.hasPrefix("warning: ") { context.warn(line) } else { log(line) }
       })
+    if !configuration.flushSite { writer.sync = .none }
     run.lock = try writer.lock()
     writer.recover()
     run.writer = writer

@@ -38,6 +38,10 @@ public struct BuildConfiguration: Sendable {
   public var engine = Engine.identity
   /// Threads for the experiments, OpenBLAS and figure drawing (`--threads`); results do not depend on it.
   public var compute = Compute.allCores
+  /// Make the site durable (`syncfs`) before swapping it in. The preview turns it off for its
+  /// own site under the cache folder, which it builds anew at every start (a flush of the whole
+  /// file system at every save would cost more than the rebuild).
+  public var flushSite = true
 
   public init(
     reports: URL, output: URL, templates: URL?, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -90,6 +94,9 @@ public struct SiteBuilder {
   public let darkTheme: Theme
   /// Progress lines (`[2/8] Validate directives`).
   public let log: @Sendable (String) -> Void
+  /// Results, images and formulas kept between builds of a long-lived builder (the preview);
+  /// `nil`: every build reads the disk caches.
+  public var memory: BuildMemory?
 
   public init(
     configuration: BuildConfiguration, registry: ExperimentRegistry = .standard, backend: FigureBackend,
@@ -142,6 +149,7 @@ public struct SiteBuilder {
     run.output = try checkOutput()  // also checked by the CLI; here for every other caller
     defer { run.lock?.release() }
     try execute(Pipeline.site, run)
+    memory?.forgetUnused()
     return Summary(
       reports: run.plans.count, figures: run.figureCount, cacheHits: run.hits, files: run.fileCount,
       warnings: run.context.warnings, timings: run.context.timings, recomputed: run.recomputed)
@@ -391,9 +399,12 @@ public struct SiteBuilder {
   func compute(_ d: PlannedDirective, report: PlannedReport, context: BuildContext) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     let kind = d.configured
+    if let held = memory?.result(d.key) { return (held, true) }  // checked when it was kept
     if let hit = cache.load(d.key, kind: d.directive.kind, warn: { context.warn($0.formatted(displayPath)) }) {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
-      return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
+      let loaded = ExperimentResultWithTime(result: hit.result, seconds: hit.seconds)
+      memory?.keep(loaded, key: d.key)
+      return (loaded, true)
     }
     let start = DispatchTime.now().uptimeNanoseconds
     let result: ExperimentResult
@@ -412,6 +423,7 @@ public struct SiteBuilder {
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind, keepingValid: true)
+    memory?.keep(ExperimentResultWithTime(result: result, seconds: seconds), key: d.key)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
 
@@ -448,6 +460,7 @@ public struct SiteBuilder {
       }
     }
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
+    if let held = memory?.math(unique) { return TypesetMath(plans: plans, rendered: held) }  // every formula typeset before
     // Typeset formulas are cached (math.json); node starts only for formulas not seen before.
     // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
     var known = MathCache(
@@ -462,6 +475,7 @@ public struct SiteBuilder {
     }
     for r in unique where table[r] == nil { table[r] = known[r].map { .html($0) } }
     if known.needsWrite { known.save() }
+    memory?.keep(math: table.compactMapValues { if case .html(let h) = $0 { return h } else { return nil } })
     var problems: [Diagnostic] = []
     for (s, r) in zip(spans, requests) {
       if case .error(let message)? = table[r] {
@@ -528,9 +542,11 @@ public struct SiteBuilder {
           for (isDark, format) in renders(d) where isDark == dark {
             let key = figureKey(d, dark: dark, format: format)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) })
+            if let bytes = memory?.image(key)
+              ?? FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) })
             {
               images[key] = bytes
+              memory?.keep(image: bytes, key: key)
               continue
             }
             request.formats.append(format)
@@ -551,6 +567,7 @@ public struct SiteBuilder {
         switch drawn[i][j] {
         case .success(let bytes):
           images[image.key] = bytes
+          memory?.keep(image: bytes, key: image.key)
           FigureCache(directory: figureCache).store(bytes, key: image.key, format: format)
         case .failure(let error):
           if image.dark { continue }
