@@ -149,9 +149,11 @@ import Testing
       let event = try Self.save(edited, p, events: events)
       #expect((event["recomputed"] as? [String]) == ["a/fig-two"], "\(event)")
       #expect(p.session.last?.recomputed == ["a/fig-two"])
-      // the step dual at ρ = 0.25 is 1/2 + arcsin(0.25)/π (Daniely's normalized step dual)
-      let json = try TestClient.get("/a/fig-two.json", port: p.port).body
-      #expect(json.contains("0.25"), "\(json.prefix(400))")
+      // the new point is served: the normalized step dual at ρ = 1/4 is 1/2 + arcsin(1/4)/π
+      let csv = try TestClient.get("/a/fig-two.csv", port: p.port).body
+      let row = try #require(csv.split(separator: "\n").first { $0.hasPrefix("step,0.25,") }, "\(csv)")
+      let y = try #require(Double(row.split(separator: ",")[2]))
+      #expect(abs(y - (0.5 + asin(0.25) / Double.pi)) < 1e-12, "\(y)")
     }
   }
 
