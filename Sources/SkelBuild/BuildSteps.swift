@@ -17,7 +17,7 @@ extension SiteBuilder {
       log: { line in
         if line.hasPrefix("warning: ") { context.warn(line) } else { log(line) }
       })
-    if !configuration.flushSite { writer.sync = .none }
+    if configuration.updateInPlace { writer.sync = .none }
     run.lock = try writer.lock()
     writer.recover()
     run.writer = writer
@@ -180,7 +180,13 @@ extension SiteBuilder {
     var copies = try assetCopies()
     var files = run.files
     try configuration.templateSource.publish("style.css", as: "assets/style.css", files: &files, copies: &copies, stage: "Write site")
-    try writer.publish(files: files, copies: copies)
+    if configuration.updateInPlace, let memory {
+      let previous = memory.published
+      memory.published = nil  // a failed update leaves the site unknown: the next one publishes it whole
+      memory.published = try writer.update(files: files, copies: copies, previous: previous)
+    } else {
+      try writer.publish(files: files, copies: copies)
+    }
     run.fileCount = files.count + copies.count
   }
 }

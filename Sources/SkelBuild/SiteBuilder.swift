@@ -38,10 +38,11 @@ public struct BuildConfiguration: Sendable {
   public var engine = Engine.identity
   /// Threads for the experiments, OpenBLAS and figure drawing (`--threads`); results do not depend on it.
   public var compute = Compute.allCores
-  /// Make the site durable (`syncfs`) before swapping it in. The preview turns it off for its
-  /// own site under the cache folder, which it builds anew at every start (a flush of the whole
-  /// file system at every save would cost more than the rebuild).
-  public var flushSite = true
+  /// The preview's own site under the cache folder: after the first build, only the files whose
+  /// bytes changed are written, in place (`SiteWriter.update`, with what was written kept in the
+  /// builder's `memory`), and nothing is flushed (it is built anew at every start; a `syncfs` at
+  /// every save would cost more than the rebuild). `false`: the durable swap of `publish`.
+  public var updateInPlace = false
 
   public init(
     reports: URL, output: URL, templates: URL?, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -585,9 +586,9 @@ public struct SiteBuilder {
     into files: inout [String: [UInt8]]
   ) throws -> WrittenFigure {
     let dir = report.document.name + "/"
-    files[dir + d.label + ".json"] = try FigureData.json(
-      d, result: r.result, seconds: configuration.reproducible ? 0 : r.seconds, report: report.document.name)
-    files[dir + d.label + ".csv"] = FigureData.csv(r.result)
+    let data = try dataFiles(d, result: r, report: report.document.name)
+    files[dir + d.label + ".json"] = data.json
+    files[dir + d.label + ".csv"] = data.csv
     guard let figure else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }
@@ -602,6 +603,20 @@ public struct SiteBuilder {
     return WrittenFigure(
       alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
       thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil), hasImage: true)
+  }
+
+  /// A directive's JSON and CSV, from the memory when it holds them for everything they are made
+  /// of (report, label, key, seed, engine, seconds and the options' texts).
+  func dataFiles(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: String) throws -> BuildMemory.DataFiles {
+    let seconds = configuration.reproducible ? 0 : r.seconds
+    let parts = [report, d.label, d.directive.kind, d.key, "\(d.seed)", configuration.engine, "\(seconds.bitPattern)"]
+    let key = ContentHash.hex(
+      (parts + d.options.texts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\u{1F}"))
+    if let held = memory?.data(key) { return held }
+    let data = BuildMemory.DataFiles(
+      json: try FigureData.json(d, result: r.result, seconds: seconds, report: report), csv: FigureData.csv(r.result))
+    memory?.keep(data: data, key: key)
+    return data
   }
 
   func assetCopies() throws -> [String: URL] {

@@ -27,6 +27,8 @@ public final class PreviewSession: @unchecked Sendable {
     public var error: String?
     /// Builds that succeeded so far.
     public var good: Int
+    /// Each step's time (empty after a failure).
+    public var timings: [StepTiming] = []
   }
 
   let builder: SiteBuilder
@@ -77,10 +79,11 @@ public final class PreviewSession: @unchecked Sendable {
   private func buildOnce() -> Outcome {
     let b = builder
     let start = DispatchTime.now().uptimeNanoseconds
-    var recomputed: [String] = [], failure: String?
+    var recomputed: [String] = [], failure: String?, timings: [StepTiming] = []
     do {
       let summary = try b.build()
       recomputed = summary.recomputed
+      timings = summary.timings
       for w in summary.warnings { errors(w) }
     } catch {
       failure = Self.describe(error)
@@ -89,7 +92,8 @@ public final class PreviewSession: @unchecked Sendable {
     let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     let outcome = state.withLock { s -> Outcome in
       let o = Outcome(
-        number: (s?.number ?? 0) + 1, milliseconds: ms, recomputed: recomputed, error: error, good: (s?.good ?? 0) + (error == nil ? 1 : 0))
+        number: (s?.number ?? 0) + 1, milliseconds: ms, recomputed: recomputed, error: error, good: (s?.good ?? 0) + (error == nil ? 1 : 0),
+        timings: timings)
       s = o
       return o
     }
@@ -97,7 +101,8 @@ public final class PreviewSession: @unchecked Sendable {
       errors(error)
     } else {
       let what = recomputed.isEmpty ? "nothing recomputed" : "recomputed: " + recomputed.joined(separator: ", ")
-      log(String(format: "built in %.0f ms (%@)", ms, what))
+      let slowest = timings.sorted { $0.seconds > $1.seconds }.prefix(2).map { String(format: "%@ %.0f ms", $0.step, $0.seconds * 1000) }
+      log(String(format: "built in %.0f ms (%@; slowest: %@)", ms, what, slowest.joined(separator: ", ")))
     }
     events.send("reload", data: Self.json(outcome))
     return outcome

@@ -58,7 +58,7 @@ struct PreviewCommand: ParsableCommand {
       cache: URL(fileURLWithPath: cacheDir).appendingPathComponent("results"))
     config.strict = strict
     config.allowHTML = allowHTML
-    config.flushSite = false  // the preview's own site, built anew at every start
+    config.updateInPlace = true  // the preview's own site: only changed files, no flush
     config.compute = try ThreadsFlag.compute(threads)
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     return config

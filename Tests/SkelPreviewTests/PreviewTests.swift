@@ -67,7 +67,7 @@ import Testing
       reports: reports, output: dir.appendingPathComponent(".skelcache/preview"), templates: nil,
       cache: dir.appendingPathComponent(".skelcache/results"), workingDirectory: dir)
     config.compute = .init(threads: 1)
-    config.flushSite = false
+    config.updateInPlace = true
     let session = PreviewSession(builder: SiteBuilder(configuration: config, backend: CairoBackend()), log: { _ in })
     let server = try PreviewServer(session: session, port: port)
     do { try await server.start() } catch {
