@@ -12,11 +12,12 @@ extension SiteBuilder {
   func lockOutput(_ run: BuildRun) throws {
     guard let output = run.output else { throw BuildError.stage(name: "", message: "no output folder was checked") }
     let log = self.log, context = run.context
-    let writer = SiteWriter(
+    var writer = SiteWriter(
       output: output,
       log: { line in
         if line.hasPrefix("warning: ") { context.warn(line) } else { log(line) }
       })
+    if configuration.updateInPlace { writer.sync = .none }
     run.lock = try writer.lock()
     writer.recover()
     run.writer = writer
@@ -195,7 +196,13 @@ extension SiteBuilder {
     var copies = try assetCopies()
     var files = run.files
     try configuration.templateSource.publish("style.css", as: "assets/style.css", files: &files, copies: &copies, stage: "Write site")
-    try writer.publish(files: files, copies: copies)
+    if configuration.updateInPlace, let memory {
+      let previous = memory.published
+      memory.published = nil  // a failed update leaves the site unknown: the next one publishes it whole
+      memory.published = try writer.update(files: files, copies: copies, previous: previous)
+    } else {
+      try writer.publish(files: files, copies: copies)
+    }
     run.fileCount = files.count + copies.count
   }
 }

@@ -42,6 +42,11 @@ public struct BuildConfiguration: Sendable {
   /// (`true`, the default), or report it as missing and fail (`--missing report`, for the gather
   /// job of a cluster run, whose units the shards computed).
   public var computeMissing = true
+  /// The preview's own site under the cache folder: after the first build, only the files whose
+  /// bytes changed are written, in place (`SiteWriter.update`, with what was written kept in the
+  /// builder's `memory`), and nothing is flushed (it is built anew at every start; a `syncfs` at
+  /// every save would cost more than the rebuild). `false`: the durable swap of `publish`.
+  public var updateInPlace = false
 
   public init(
     reports: URL, output: URL, templates: URL?, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -97,6 +102,9 @@ public struct SiteBuilder {
   public let darkTheme: Theme
   /// Progress lines (`[2/8] Validate directives`).
   public let log: @Sendable (String) -> Void
+  /// Results, images and formulas kept between builds of a long-lived builder (the preview);
+  /// `nil`: every build reads the disk caches.
+  public var memory: BuildMemory?
 
   public init(
     configuration: BuildConfiguration, registry: ExperimentRegistry = .standard, backend: FigureBackend,
@@ -149,6 +157,7 @@ public struct SiteBuilder {
     run.output = try checkOutput()  // also checked by the CLI; here for every other caller
     defer { run.lock?.release() }
     try execute(Pipeline.site, run)
+    memory?.forgetUnused()
     return Summary(
       reports: run.plans.count, figures: run.figureCount, cacheHits: run.hits, files: run.fileCount,
       warnings: run.context.warnings, timings: run.context.timings, recomputed: run.recomputed)
@@ -406,9 +415,12 @@ public struct SiteBuilder {
   func compute(_ d: PlannedDirective, report: PlannedReport, context: BuildContext) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     let kind = d.configured
+    if let held = memory?.result(d.key) { return (held, true) }  // checked when it was kept
     if let hit = cache.load(d.key, kind: d.directive.kind, warn: { context.warn($0.formatted(displayPath)) }) {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
-      return (ExperimentResultWithTime(result: hit.result, seconds: hit.seconds), true)
+      let loaded = ExperimentResultWithTime(result: hit.result, seconds: hit.seconds)
+      memory?.keep(loaded, key: d.key)
+      return (loaded, true)
     }
     guard configuration.computeMissing else { throw missingUnit(d, report: report) }
     let start = DispatchTime.now().uptimeNanoseconds
@@ -428,6 +440,7 @@ public struct SiteBuilder {
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind, keepingValid: true)
+    memory?.keep(ExperimentResultWithTime(result: result, seconds: seconds), key: d.key)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
 
@@ -476,6 +489,7 @@ public struct SiteBuilder {
       }
     }
     let unique = Array(Set(requests)).sorted { ($0.tex, $0.display ? 1 : 0) < ($1.tex, $1.display ? 1 : 0) }
+    if let held = memory?.math(unique) { return TypesetMath(plans: plans, rendered: held) }  // every formula typeset before
     // Typeset formulas are cached (math.json); node starts only for formulas not seen before.
     // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
     var known = MathCache(
@@ -490,6 +504,7 @@ public struct SiteBuilder {
     }
     for r in unique where table[r] == nil { table[r] = known[r].map { .html($0) } }
     if known.needsWrite { known.save() }
+    memory?.keep(math: table.compactMapValues { if case .html(let h) = $0 { return h } else { return nil } })
     var problems: [Diagnostic] = []
     for (s, r) in zip(spans, requests) {
       if case .error(let message)? = table[r] {
@@ -556,9 +571,11 @@ public struct SiteBuilder {
           for (isDark, format) in renders(d) where isDark == dark {
             let key = figureKey(d, dark: dark, format: format)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let bytes = FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) })
+            if let bytes = memory?.image(key)
+              ?? FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) })
             {
               images[key] = bytes
+              memory?.keep(image: bytes, key: key)
               continue
             }
             request.formats.append(format)
@@ -579,6 +596,7 @@ public struct SiteBuilder {
         switch drawn[i][j] {
         case .success(let bytes):
           images[image.key] = bytes
+          memory?.keep(image: bytes, key: image.key)
           FigureCache(directory: figureCache).store(bytes, key: image.key, format: format)
         case .failure(let error):
           if image.dark { continue }
@@ -596,9 +614,9 @@ public struct SiteBuilder {
     into files: inout [String: [UInt8]]
   ) throws -> WrittenFigure {
     let dir = report.document.name + "/"
-    files[dir + d.label + ".json"] = try FigureData.json(
-      d, result: r.result, seconds: configuration.reproducible ? 0 : r.seconds, report: report.document.name)
-    files[dir + d.label + ".csv"] = FigureData.csv(r.result)
+    let data = try dataFiles(d, result: r, report: report.document.name)
+    files[dir + d.label + ".json"] = data.json
+    files[dir + d.label + ".csv"] = data.csv
     guard let figure else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }
@@ -613,6 +631,20 @@ public struct SiteBuilder {
     return WrittenFigure(
       alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
       thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil), hasImage: true)
+  }
+
+  /// A directive's JSON and CSV, from the memory when it holds them for everything they are made
+  /// of (report, label, key, seed, engine, seconds and the options' texts).
+  func dataFiles(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: String) throws -> BuildMemory.DataFiles {
+    let seconds = configuration.reproducible ? 0 : r.seconds
+    let parts = [report, d.label, d.directive.kind, d.key, "\(d.seed)", configuration.engine, "\(seconds.bitPattern)"]
+    let key = ContentHash.hex(
+      (parts + d.options.texts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\u{1F}"))
+    if let held = memory?.data(key) { return held }
+    let data = BuildMemory.DataFiles(
+      json: try FigureData.json(d, result: r.result, seconds: seconds, report: report), csv: FigureData.csv(r.result))
+    memory?.keep(data: data, key: key)
+    return data
   }
 
   func assetCopies() throws -> [String: URL] {

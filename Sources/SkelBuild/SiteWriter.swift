@@ -213,12 +213,7 @@ public struct SiteWriter: Sendable {
       throw OutputSafety.Refusal(
         "refusing to replace \(outPath): it is now a folder that skelreport did not write (no \(OutputSafety.markerName) marker)")
     }
-    for path in Array(files.keys) + Array(copies.keys) {
-      let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-      if path.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) || path == OutputSafety.markerName {
-        throw BuildError.stage(name: "Write site", message: "refusing to write '\(path)': not a plain relative path inside the site")
-      }
-    }
+    try Self.checkPaths(Array(files.keys) + Array(copies.keys))
     try makeFolders(parent, doing: "create the output's parent folder")
     let staging = parent + "/." + name + ".staging-" + Self.tag()
     guard mkdir(staging, 0o755) == 0 else { throw Self.failure("create the staging folder", staging) }
@@ -253,6 +248,16 @@ public struct SiteWriter: Sendable {
     } catch {
       if OutputSafety.hasMarker(staging) || OutputSafety.state(staging) == .empty { try? removeSite(staging) }
       throw error
+    }
+  }
+
+  /// Every path must be a plain relative path inside the site (and not the marker).
+  static func checkPaths(_ paths: [String]) throws {
+    for path in paths {
+      let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+      if path.hasPrefix("/") || parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) || path == OutputSafety.markerName {
+        throw BuildError.stage(name: "Write site", message: "refusing to write '\(path)': not a plain relative path inside the site")
+      }
     }
   }
 

@@ -14,8 +14,8 @@ struct SkelReport: ParsableCommand {
     abstract: "Turn Markdown reports of neural-network kernel experiments into a static site.",
     version: Engine.version,
     subcommands: [
-      BuildCommand.self, FiguresCommand.self, KindsCommand.self, InitCommand.self, CleanCommand.self, WhyCommand.self, PlanCommand.self,
-      ShardCommand.self, SubmitCommand.self,
+      BuildCommand.self, PreviewCommand.self, FiguresCommand.self, KindsCommand.self, InitCommand.self, CleanCommand.self, WhyCommand.self,
+      PlanCommand.self, ShardCommand.self, SubmitCommand.self,
     ],
     defaultSubcommand: BuildCommand.self)
 
@@ -175,7 +175,10 @@ struct BuildCommand: ParsableCommand {
 
   /// `--templates`, else `./templates`, else `templates` beside the reports folder, when it is a
   /// folder; `nil` (the built-in templates only) when there is none.
-  func resolveTemplates(_ reportsURL: URL) -> URL? {
+  func resolveTemplates(_ reportsURL: URL) -> URL? { Self.templatesFolder(templates, reports: reportsURL) }
+
+  /// `resolveTemplates` for any command that builds (build, preview).
+  static func templatesFolder(_ templates: String?, reports reportsURL: URL) -> URL? {
     if let templates { return URL(fileURLWithPath: templates) }
     func isFolder(_ url: URL) -> Bool {
       var isDirectory: ObjCBool = false
