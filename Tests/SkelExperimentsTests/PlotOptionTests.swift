@@ -48,17 +48,4 @@ import Testing
       try Self.configured("nngp", ":yscale: log\n:ylim: [0, 2]").1 == ["3:8: option 'ylim' must be positive on a log axis, got [0, 2]"])
     #expect(try Self.configured("nngp", ":legend: upper-left\n:xscale: symlog").1.isEmpty)
   }
-
-  /// `:colormap:` recolours the heat map of a phase diagram (χ₁: diverging by default).
-  @Test func colormapOfHeatMaps() throws {
-    let base = ":sigma_w2: linspace(0.5, 4, 6)\n:sigma_b2: linspace(0, 0.3, 4)\n:eoc_points: 0"
-    let (plain, _) = try Self.configured("phase-diagram", base)
-    let (gray, _) = try Self.configured("phase-diagram", base + "\n:colormap: gray")
-    #expect(gray.canonicalOptions == plain.canonicalOptions)
-    let result = try plain.run(context: RunContext(seed: 1))
-    func maps(_ f: Figure?) -> [Colormap] {
-      (f?.panels ?? []).flatMap(\.marks).compactMap { if case .heatmap(let h) = $0 { return h.colormap } else { return nil } }
-    }
-    #expect(maps(plain.figure(for: result)) == [.diverging] && maps(gray.figure(for: result)) == [.gray])
-  }
 }
