@@ -506,7 +506,7 @@ public struct SiteBuilder {
   func figureKey(_ d: PlannedDirective, dark: Bool, format: ImageFormat) -> String {
     ContentHash.hex(
       [
-        d.key, d.configured.common.size.typed.canonical, d.configured.common.plot.canonical, "\(dark ? darkTheme : theme)", format.rawValue,
+        d.key, d.configured.common.size.typed.canonical, "\(dark ? darkTheme : theme)", format.rawValue,
         "\(configuration.pngPixelsPerPoint)",
       ].joined(separator: "|"))
   }

@@ -72,7 +72,6 @@ public struct CommonOptions: KindOptions {
   public var formats: [FigureFormat] = [.svg, .png, .pdf]
   public var size = FigureSize.inches(5, 3.4)
   public var alt = ""
-  public var plot = PlotOptions()
   public init() {}
 
   public static let fields: [Field<CommonOptions>] = [
@@ -81,14 +80,6 @@ public struct CommonOptions: KindOptions {
     Field("formats", \.formats, .list(FigureFormat.optionType, minCount: 1), role: .presentation, "figure files to write"),
     Field("size", \.size, .size, role: .presentation, "figure size"),
     Field("alt", \.alt, .string, role: .presentation, "alt text for readers who cannot see the figure"),
-    .choice("xscale", \.plot.xscale, role: .presentation, "x axis scale of every panel (auto: the kind's)"),
-    .choice("yscale", \.plot.yscale, role: .presentation, "y axis scale of every panel (auto: the kind's)"),
-    Field(
-      "xlim", \.plot.xlim, .list(.number(min: nil, max: nil), minCount: 0), role: .presentation, "x limits [a, b] (empty: from the data)"),
-    Field(
-      "ylim", \.plot.ylim, .list(.number(min: nil, max: nil), minCount: 0), role: .presentation, "y limits [a, b] (empty: from the data)"),
-    .choice("legend", \.plot.legend, role: .presentation, "legend position (auto: the kind's; none hides it)"),
-    .choice("colormap", \.plot.colormap, role: .presentation, "colormap of heat maps (auto: the kind's)"),
   ]
 }
 
@@ -191,15 +182,15 @@ public struct AnyKind: Sendable {
       }
       let typed = options
       let canonical = fields.filter { $0.role == .compute }.map { (name: $0.name, value: $0.get(typed).canonical) }
-      let size = common.size, plot = common.plot
+      let size = common.size
       let inputs = fields.filter { $0.role == .compute }.compactMap { f in
         InputsValue(typed: f.get(typed)).map { (option: f.name, value: $0) }
       }
       let configured = ConfiguredDirective(
         kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed), inputs: inputs,
-        runBody: { try kind.run(typed, context: $0) }, figureBody: { plot.apply(to: kind.figure(for: $0, options: typed, size: size)) },
+        runBody: { try kind.run(typed, context: $0) }, figureBody: { kind.figure(for: $0, options: typed, size: size) },
         costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) })
-      return (configured, directive.map { common.plot.problems($0) + kind.check(typed, directive: $0) } ?? [])
+      return (configured, directive.map { kind.check(typed, directive: $0) } ?? [])
     }
   }
 
