@@ -30,6 +30,7 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     // The preview's HTTP server (SkelPreview; pure Swift, no SwiftNIO: see Sources/SkelPreview/README.md).
     .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
+    .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
   ],
   targets: [
     // MARK: - System libraries (shims only; no Swift API)
@@ -53,6 +54,10 @@ let package = Package(
     .target(name: "CFastKernels", linkerSettings: [.linkedLibrary("mvec"), .linkedLibrary("m")]),
     .target(name: "SkelMath", dependencies: ["CBLAS"], exclude: ["README.md"], swiftSettings: optimized),
     .target(name: "SkelKernels", dependencies: ["SkelMath", "CBLAS", "CFastKernels"], exclude: ["README.md"], swiftSettings: optimized),
+    // Data files as numbers (CSV, .npy, IDX, gzip): pure readers, bytes in, values or positioned errors out.
+    .target(
+      name: "SkelData", dependencies: ["CZlib", .product(name: "CSV", package: "CSV.swift")], exclude: ["README.md"],
+      swiftSettings: optimized),
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"], swiftSettings: optimized),
@@ -65,7 +70,7 @@ let package = Package(
       exclude: ["README.md"]),
     .target(
       name: "SkelExperiments",
-      dependencies: ["SkelDocument", "SkelKernels", "SkelMath", "SkelPlot"],
+      dependencies: ["SkelDocument", "SkelKernels", "SkelMath", "SkelPlot", "SkelData"],
       exclude: ["README.md"], swiftSettings: optimized),
     // renameat2(RENAME_EXCHANGE) and syncfs for the site swap (not exported by Swift's Glibc).
     .target(name: "CSiteIO", exclude: ["README.md"]),
@@ -119,6 +124,7 @@ let package = Package(
     // MARK: - Tests
     .target(name: "SkelTestSupport", dependencies: ["SkelPlot", "CLibXML2"], exclude: ["README.md"]),
     .testTarget(name: "SkelMathTests", dependencies: ["SkelMath", "SkelTestSupport"]),
+    .testTarget(name: "SkelDataTests", dependencies: ["SkelData", "CZlib", "SkelTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "SkelKernelsTests", dependencies: ["SkelKernels", "SkelTestSupport"]),
     .testTarget(name: "SkelPlotTests", dependencies: ["SkelPlot", "SkelTestSupport"]),
     .testTarget(name: "SkelCairoTests", dependencies: ["SkelCairo", "SkelPlot", "SkelTestSupport"]),

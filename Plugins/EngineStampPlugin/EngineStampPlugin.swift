@@ -12,7 +12,9 @@ struct EngineStampPlugin: BuildToolPlugin {
   /// option parsing, and the figure model and its Cairo backend (a figure cache entry's key is
   /// its result's key with the drawing options, so drawing code must be in the stamp too).
   /// Tests/SkelBuildTests/EngineStampTests.swift keeps an independent copy of this list.
-  static let engineTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo"]
+  static let engineTargets = [
+    "SkelMath", "SkelData", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo",
+  ]
   static let extensions: Set<String> = ["swift", "c", "h"]
 
   func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {

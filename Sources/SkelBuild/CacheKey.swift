@@ -15,8 +15,8 @@ struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     hex = SHA256Hash.hex(text)
   }
 
-  init(_ d: ConfiguredDirective, seed: UInt64, engine: String = Engine.identity) {
-    self.init(kind: d.kind, engine: engine, seed: seed, options: d.canonicalOptions)
+  init(_ d: ConfiguredDirective, seed: UInt64, engine: String = Engine.identity, inputs: [(path: String, sha256: String)] = []) {
+    self.init(kind: d.kind, engine: engine, seed: seed, options: d.canonicalOptions, inputs: inputs)
   }
 
   var description: String { hex }

@@ -10,6 +10,8 @@ public struct KeyRecord: Codable, Sendable, Hashable {
   public var seed: UInt64
   /// Compute option → its canonical value (`TypedValue.canonical`).
   public var options: [String: String]
+  /// Input file → the SHA-256 of its bytes (absent in records from before input files).
+  public var inputs: [String: String]?
 
   init(_ d: PlannedDirective, engine: String) {
     key = d.key
@@ -17,6 +19,7 @@ public struct KeyRecord: Codable, Sendable, Hashable {
     self.engine = engine
     seed = d.seed
     options = Dictionary(d.configured.canonicalFields.map { ($0.name, $0.value) }) { first, _ in first }
+    inputs = d.inputs.hashes.isEmpty ? nil : Dictionary(d.inputs.hashes.map { ($0.path, $0.sha256) }) { first, _ in first }
   }
 
   /// Why `now` has another key than `self` (the last build's): each part that differs.
@@ -29,6 +32,11 @@ public struct KeyRecord: Codable, Sendable, Hashable {
     if seed != now.seed { out.append("the seed changed (the document seed or the label)") }
     for name in Set(options.keys).union(now.options.keys).sorted() where options[name] != now.options[name] {
       out.append("option '\(name)' changed (\(options[name] ?? "absent") → \(now.options[name] ?? "absent"))")
+    }
+    let before = inputs ?? [:], after = now.inputs ?? [:]
+    for file in Set(before.keys).union(after.keys).sorted() where before[file] != after[file] {
+      let short = { (h: String?) in h.map { String($0.prefix(12)) } ?? "absent" }
+      out.append("input file '\(file)' changed (sha256 \(short(before[file])) → \(short(after[file])))")
     }
     return out
   }

@@ -83,6 +83,8 @@ struct PlannedDirective {
   /// The points of a `:sweep:` (empty for a directive without one): each is computed and cached
   /// on its own, and this directive's result is theirs merged (`SweepPlanning.swift`).
   var points: [SweepPoint] = []
+  /// The input files it reads: their bytes for the run, their hashes in the key.
+  var inputs = DirectiveInputs()
 }
 
 struct PlannedReport {
@@ -252,6 +254,8 @@ public struct SiteBuilder {
     var warnings: [Diagnostic] = []
     var buildSeconds = 0.0
     var totalReported = false
+    /// Input files read so far in this build, by resolved path: bytes and SHA-256.
+    var inputFiles: [String: (bytes: [UInt8], sha256: String)] = [:]
   }
 
   /// Parses and validates every report: typed options, labels, seeds, keys and cost estimates of
@@ -327,7 +331,8 @@ public struct SiteBuilder {
     guard let configured = typed else { return nil }
     let label = fixedLabel ?? (configured.common.label.isEmpty ? Self.generatedLabel(d, taken: &taken) : configured.common.label)
     let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
-    let key = CacheKey(configured, seed: seed, engine: configuration.engine).hex
+    let inputs = readInputs(configured, d, seed: seed, &tally)
+    let key = CacheKey(configured, seed: seed, engine: configuration.engine, inputs: inputs.hashes).hex
     // the estimate reads the options as `run` would: only for a directive with no other error
     let cost = tally.problems.count == before ? configured.cost() : nil
     if let cost { estimate(d, cost, label: label, &tally) }
@@ -337,7 +342,7 @@ public struct SiteBuilder {
     tally.warnings += DocumentParser.markupWarnings(captionTree, captionMath, path: path)
     return PlannedDirective(
       directive: d, schema: kind.schema, options: options, configured: configured, label: label, seed: seed, key: key,
-      captionMath: captionMath, cost: cost)
+      captionMath: captionMath, cost: cost, inputs: inputs)
   }
 
   /// `<kind>-<n>`, or `<kind>-<n>-<m>` when that is taken.
@@ -429,6 +434,7 @@ public struct SiteBuilder {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
       var run = RunContext(seed: d.seed, progress: { line.report($0) })
       run.compute = configuration.compute
+      run.files = d.inputs.files
       result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {

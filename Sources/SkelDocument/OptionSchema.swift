@@ -28,6 +28,8 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
   /// A name, optionally called with numeric parameters: `relu`, `leaky_relu(0.2)`,
   /// `erf(b=2)`. `noun` says what it is in messages ("activation").
   case callable(noun: String, [CallableSpec])
+  /// A type whose checker lives outside SkelDocument (inputs, networks).
+  case custom(CustomOptionType)
 
   public var description: String {
     switch self {
@@ -41,6 +43,7 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
     case .size: return "a size such as '5in x 3.4in' (units in, cm, pt)"
     case .label: return "a label (letters, digits, '-' and '_', starting with a letter)"
     case .callable(let noun, _): return "an \(noun) such as " + Self.callableExamples(noun)
+    case .custom(let t): return t.summary
     }
   }
 
@@ -71,6 +74,23 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
   public static func fmt(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
   }
+}
+
+/// An option type defined by another module: its name (its identity), how messages describe
+/// it, and its checker, which returns the typed value or an error at a column of the value.
+public struct CustomOptionType: Sendable, Hashable {
+  public var name: String
+  public var summary: String
+  public var check: @Sendable (OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+  public init(
+    name: String, summary: String, check: @escaping @Sendable (OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+  ) {
+    self.name = name
+    self.summary = summary
+    self.check = check
+  }
+  public static func == (a: CustomOptionType, b: CustomOptionType) -> Bool { a.name == b.name }
+  public func hash(into h: inout Hasher) { h.combine(name) }
 }
 
 /// A name a `.callable` option accepts, with its parameters and their defaults.
@@ -124,6 +144,8 @@ public indirect enum TypedValue: Sendable, Hashable {
   case size(width: Double, height: Double)
   /// A callable name with every parameter resolved (defaults filled in), or its raw text argument.
   case call(name: String, arguments: [String: Double], text: String?)
+  /// A call with typed arguments (a custom type's value): `pairs(rho=[…], q=1)`.
+  case record(name: String, fields: [String: TypedValue])
 }
 
 /// The options of one directive after validation: every option of the schema has a value.
@@ -179,6 +201,7 @@ public enum OptionTypeChecker {
     case .grid(let lo, let hi): return checkGrid(node, lo: lo, hi: hi, option: option)
     case .size: return checkSize(node, option: option) ?? expected()
     case .callable(let noun, let specs): return checkCallable(node, noun: noun, specs: specs, option: option) ?? expected()
+    case .custom(let t): return t.check(node, option)
     }
   }
 

@@ -23,6 +23,11 @@ public struct OptionNode: Sendable, Hashable {
   public var text: String
   public var column: Int
   public var length: Int { max(1, text.count) }
+  public init(value: OptionValue, text: String, column: Int) {
+    self.value = value
+    self.text = text
+    self.column = column
+  }
 }
 
 public struct OptionEntry: Sendable, Hashable {
@@ -33,6 +38,10 @@ public struct OptionEntry: Sendable, Hashable {
 public struct OptionArgument: Sendable, Hashable {
   public var name: String?
   public var value: OptionNode
+  public init(name: String?, value: OptionNode) {
+    self.name = name
+    self.value = value
+  }
 }
 
 /// A syntax error inside an option value: a column on the option's line and a message.
@@ -40,6 +49,11 @@ public struct OptionSyntaxError: Error, Sendable, Hashable {
   public var column: Int
   public var length: Int
   public var message: String
+  public init(column: Int, length: Int, message: String) {
+    self.column = column
+    self.length = length
+    self.message = message
+  }
 }
 
 /// Bounds on option values, checked while parsing so that no value can exhaust the stack (the
@@ -219,7 +233,8 @@ public struct OptionValueParser {
       skipSpaces()
       var argName: String?
       var k = i
-      while k < chars.count, chars[k].isLetter || chars[k] == "_" { k += 1 }
+      // a parameter name: a letter, then letters, digits and '_' (`q1=0.5`)
+      while k < chars.count, chars[k].isLetter || chars[k] == "_" || (k > i && chars[k].isNumber) { k += 1 }
       if k > i, k < chars.count, chars[k] == "=" {
         argName = String(chars[i..<k])
         i = k + 1

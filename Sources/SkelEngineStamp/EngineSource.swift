@@ -3,4 +3,6 @@
 // target non-empty for SwiftPM, which drops a target without a source file of its own.
 
 /// What `engineSourceHash` covers: the targets whose sources determine cached results and images.
-public let engineSourceTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo"]
+public let engineSourceTargets = [
+  "SkelMath", "SkelData", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo",
+]

@@ -158,6 +158,9 @@ public struct ConfiguredDirective: Sendable {
   /// Presentation options are not in it.
   public let canonicalFields: [(name: String, value: String)]
   public let presentation: Presentation
+  /// The `inputs` options' values (compute options of type `InputsValue.type`), by option name:
+  /// the build reads and hashes their files (`InputsValue.files`) and checks them decode.
+  public let inputs: [(option: String, value: InputsValue)]
   let runBody: @Sendable (RunContext) throws -> ExperimentResult
   let figureBody: @Sendable (ExperimentResult) -> Figure?
   let costBody: @Sendable () -> Cost
@@ -195,8 +198,11 @@ public struct AnyKind: Sendable {
       let typed = options
       let canonical = fields.filter { $0.role == .compute }.map { (name: $0.name, value: $0.get(typed).canonical) }
       let size = common.size, plot = common.plot
+      let inputs = fields.filter { $0.role == .compute }.compactMap { f in
+        InputsValue(typed: f.get(typed)).map { (option: f.name, value: $0) }
+      }
       let configured = ConfiguredDirective(
-        kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed),
+        kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed), inputs: inputs,
         runBody: { try kind.run(typed, context: $0) },
         figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply) },
         costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) })

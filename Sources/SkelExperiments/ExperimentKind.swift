@@ -11,6 +11,9 @@ public struct RunContext: Sendable {
   public var progress: @Sendable (Double) -> Void
   /// Threads for the kind's parallel loops (the build sets it from `BuildConfiguration.compute`).
   public var compute = Compute.allCores
+  /// The bytes of the input files the directive reads (`ConfiguredDirective.inputFiles`), as
+  /// the build read and hashed them.
+  public var files = InputFiles()
   public init(seed: UInt64, progress: @escaping @Sendable (Double) -> Void = { _ in }) {
     self.seed = seed
     self.progress = progress

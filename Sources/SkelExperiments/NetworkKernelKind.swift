@@ -17,6 +17,8 @@ public struct NetworkKernelKind: DirectiveKind {
     public var wStdOut = 1.0
     public var q = 1.0
     public var rho = GridPoints.linspace(-1, 1, 201)
+    /// Pairs with their own norms (`q1`, `q2`); replaces `rho` and `q` (`pairs(o)`).
+    public var inputs = InputsValue.pairs(.linspace(-1, 1, 201))
     public init() {}
   }
 
@@ -35,6 +37,7 @@ public struct NetworkKernelKind: DirectiveKind {
       Field("w_std_out", \.wStdOut, .number(min: 0, max: 100), "W_std of the readout layer"),
       Field("q", \.q, .number(min: 0, max: 1e6), "input variance x·x/d"),
       Field("rho", \.rho, .grid(min: -1, max: 1), "input correlations ρ"),
+      Field("inputs", \.inputs, InputsValue.type, "pairs(rho=GRID, q=Q) or pairs(rho=GRID, q1=Q1, q2=Q2): in place of rho and q"),
     ]
   }
   public var example: String {
@@ -50,9 +53,35 @@ public struct NetworkKernelKind: DirectiveKind {
     """
   }
 
+  /// The pairs computed on: `inputs` when it was written (then `rho` and `q` are their
+  /// defaults: `check` refuses both), else `rho` at norm `q`.
+  static func pairs(_ o: Options) -> (rho: [Double], q1: Double, q2: Double) {
+    let defaults = Options()
+    if o.rho == defaults.rho, o.q == defaults.q, case .pairs(let rho, let q1, let q2) = o.inputs.source {
+      return o.inputs.normalize == .sphere ? (rho, 1, 1) : (rho, q1, q2)
+    }
+    return (o.rho.points, o.q, o.q)
+  }
+
+  public func check(_ o: Options, directive: Directive) -> [Diagnostic] {
+    guard let raw = directive.options.first(where: { $0.key == "inputs" }) else { return [] }
+    let at = SourceLocation(path: raw.keyLocation.path, line: raw.keyLocation.line, column: raw.value.column)
+    guard case .pairs = o.inputs.source else {
+      return [Diagnostic(at: at, length: raw.value.length, "\(name) takes inputs: pairs(rho=GRID, q=Q) (the kernel at correlations ρ)")]
+    }
+    let both = directive.options.filter { $0.key == "rho" || $0.key == "q" }.map(\.key)
+    guard both.isEmpty else {
+      return [
+        Diagnostic(
+          at: at, length: raw.value.length, "'inputs' replaces \(both.map { "'\($0)'" }.joined(separator: " and ")); give one of them")
+      ]
+    }
+    return []
+  }
+
   public func cost(_ o: Options) -> Cost {
     var c = CostBuilder()
-    let rho = o.rho.points.count, depths = o.depths, deepest = depths.max() ?? 1
+    let rho = Self.pairs(o).rho.count, depths = o.depths, deepest = depths.max() ?? 1
     c.doubles([depths.count + 6, rho], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
     c.work(
       Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation])) + 2e-8,
@@ -63,11 +92,11 @@ public struct NetworkKernelKind: DirectiveKind {
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
     let a = try ActivationOption.activation(o.activation)
-    let rho = o.rho.points
+    let (rho, q1, q2) = Self.pairs(o)
     let bias: Double? = o.bStd == 0 ? nil : o.bStd
     let hidden = LayerSpec.serial([.dense(o.wStd, bias: bias), .activation(a)])
     // deepest network once, reading the kernels after each block, so depths share the work
-    var state = KernelState.pairs(correlations: rho, q11: o.q, q22: o.q, computeNTK: ntk)
+    var state = KernelState.pairs(correlations: rho, q11: q1, q22: q2, computeNTK: ntk)
     var done = 0
     var byDepth: [Int: [Double]] = [:]
     do {

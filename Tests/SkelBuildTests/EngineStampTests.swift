@@ -7,7 +7,9 @@ import Testing
 /// The engine stamp (`Engine.identity`), made at build time by Plugins/EngineStampPlugin.
 @Suite struct EngineStampTests {
   /// The targets that compute results and draw figures (an independent copy of the plugin's list).
-  static let engineTargets = ["SkelMath", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo"]
+  static let engineTargets = [
+    "SkelMath", "SkelData", "SkelKernels", "SkelExperiments", "SkelDocument", "CFastKernels", "SkelPlot", "SkelCairo",
+  ]
 
   /// Every `.swift`, `.c` and `.h` file of the engine targets, and Package.swift, found by `find`.
   static func engineFiles() throws -> [String] {
