@@ -28,6 +28,9 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
   /// A name, optionally called with numeric parameters: `relu`, `leaky_relu(0.2)`,
   /// `erf(b=2)`. `noun` says what it is in messages ("activation").
   case callable(noun: String, [CallableSpec])
+  /// A value type a higher module declares with its own checker (the `network` option of
+  /// SkelExperiments): the checker turns the value as written into a `TypedValue`.
+  case custom(CustomOptionType)
 
   public var description: String {
     switch self {
@@ -41,6 +44,7 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
     case .size: return "a size such as '5in x 3.4in' (units in, cm, pt)"
     case .label: return "a label (letters, digits, '-' and '_', starting with a letter)"
     case .callable(let noun, _): return "an \(noun) such as " + Self.callableExamples(noun)
+    case .custom(let t): return t.summary
     }
   }
 
@@ -71,6 +75,26 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
   public static func fmt(_ x: Double) -> String {
     x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
   }
+}
+
+/// An option type declared outside this module: a name (its identity), how messages describe
+/// it, and the checker from a value as written to a typed value (errors at the node's position).
+public struct CustomOptionType: Sendable, Hashable {
+  public let name: String
+  /// What a value of the type is, in messages and docs ("a network such as [dense, relu, dense]").
+  public let summary: String
+  public let check: @Sendable (_ node: OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+
+  public init(
+    name: String, summary: String, check: @escaping @Sendable (_ node: OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+  ) {
+    self.name = name
+    self.summary = summary
+    self.check = check
+  }
+
+  public static func == (a: Self, b: Self) -> Bool { a.name == b.name }
+  public func hash(into h: inout Hasher) { h.combine(name) }
 }
 
 /// A name a `.callable` option accepts, with its parameters and their defaults.
@@ -124,6 +148,8 @@ public indirect enum TypedValue: Sendable, Hashable {
   case size(width: Double, height: Double)
   /// A callable name with every parameter resolved (defaults filled in), or its raw text argument.
   case call(name: String, arguments: [String: Double], text: String?)
+  /// A named structure with typed fields (a layer of a network: `dense` with its `w_std`, …).
+  case record(name: String, fields: [String: TypedValue])
 }
 
 /// The options of one directive after validation: every option of the schema has a value.
@@ -179,12 +205,13 @@ public enum OptionTypeChecker {
     case .grid(let lo, let hi): return checkGrid(node, lo: lo, hi: hi, option: option)
     case .size: return checkSize(node, option: option) ?? expected()
     case .callable(let noun, let specs): return checkCallable(node, noun: noun, specs: specs, option: option) ?? expected()
+    case .custom(let t): return t.check(node, option)
     }
   }
 
   /// A failure at `n`.
   static func fail<T>(_ n: OptionNode, _ message: String) -> Result<T, OptionSyntaxError> {
-    .failure(OptionSyntaxError(column: n.column, length: n.length, message: message))
+    .failure(OptionSyntaxError(at: n, message))
   }
 
   /// A label (a letter, then letters, digits, `-`, `_`; it names files); nil when it is not one.

@@ -193,6 +193,8 @@ extension TypedValue {
     case .call(let name, let args, let text):
       let a = args.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.number($0.value))" }.joined(separator: ",")
       return "c:" + name + "(" + a + ")" + (text.map { ":" + Self.quoted($0) } ?? "")
+    case .record(let name, let fields):
+      return "r:" + name + "{" + fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.canonical)" }.joined(separator: ",") + "}"
     }
   }
 

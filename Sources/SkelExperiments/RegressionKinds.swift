@@ -90,7 +90,7 @@ public struct SpectrumKind: DirectiveKind {
   /// reversed or empty range fitted nothing and published NaN as the exponent.
   public func check(_ o: Options, directive: Directive) -> [Diagnostic] {
     guard let raw = directive.options.first(where: { $0.key == "fit" }), case .list(let items) = raw.value.value else { return [] }
-    let at = SourceLocation(path: directive.location.path, line: raw.line, column: raw.value.column)
+    let at = raw.location(of: raw.value, path: directive.location.path)
     let numbers = o.fit
     guard numbers.count == items.count else { return [] }  // the type check reports it
     guard numbers.count == 2 else {
