@@ -17,6 +17,7 @@ public struct NetworkKernelKind: DirectiveKind {
     public var wStdOut = 1.0
     public var q = 1.0
     public var rho = GridPoints.linspace(-1, 1, 201)
+    public var network = NetworkValue()
     public init() {}
   }
 
@@ -35,6 +36,7 @@ public struct NetworkKernelKind: DirectiveKind {
       Field("w_std_out", \.wStdOut, .number(min: 0, max: 100), "W_std of the readout layer"),
       Field("q", \.q, .number(min: 0, max: 1e6), "input variance x·x/d"),
       Field("rho", \.rho, .grid(min: -1, max: 1), "input correlations ρ"),
+      Field("network", \.network, NetworkOption.type, NetworkKernelKind.networkHelp),
     ]
   }
   public var example: String {
@@ -52,29 +54,46 @@ public struct NetworkKernelKind: DirectiveKind {
 
   public func cost(_ o: Options) -> Cost {
     var c = CostBuilder()
-    let rho = o.rho.points.count, depths = o.depths, deepest = depths.max() ?? 1
+    let rho = o.rho.points.count, depths = o.network.network == nil ? o.depths : [1]
+    let deepest = o.network.network.map(NetworkOption.layerCount) ?? depths.max() ?? 1
+    let closed = o.network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? ActivationOption.closedForm([o.activation])
     c.doubles([depths.count + 6, rho], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
     c.work(
-      Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: ActivationOption.closedForm([o.activation])) + 2e-8,
-      "\(rho) correlations × depth \(deepest)", options: ["rho", "depths"])
+      Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: closed) + 2e-8,
+      "\(rho) correlations × depth \(deepest)", options: ["rho", o.network.network == nil ? "depths" : "network"])
     c.work(Double(rho) * Double(depths.count) * 3, each: 1e-8, "\(rho) correlations × \(depths.count) depths", options: ["rho", "depths"])
     return c.cost
   }
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
-    let a = try ActivationOption.activation(o.activation)
+    let networks = try Self.networks(o)
+    let mlps = networks.compactMap(MLPShorthand.init)
+    let series: [SeriesData]
+    if let first = mlps.first, mlps.count == networks.count, mlps.allSatisfy({ $0.sameLayers(as: first) }) {
+      series = try mlpSeries(first, depths: mlps.map(\.depth), o)
+    } else {
+      series = try networks.map { try networkSeries($0, o) }
+    }
+    return ExperimentResult(
+      xlabel: "rho", ylabel: name, xlabelTeX: "$\\rho$",
+      ylabelTeX: ntk ? "$\\Theta^{(L)}(\\rho)$" : "$\\Sigma^{(L)}(\\rho)$", series: series)
+  }
+
+  /// The MLPs of one shorthand at several depths: the deepest network once, reading the
+  /// kernels after each block, so depths share the work.
+  func mlpSeries(_ s: MLPShorthand, depths: [Int], _ o: Options) throws -> [SeriesData] {
     let rho = o.rho.points
-    let bias: Double? = o.bStd == 0 ? nil : o.bStd
-    let hidden = LayerSpec.serial([.dense(o.wStd, bias: bias), .activation(a)])
+    let bias = s.bStd
+    let hidden = LayerSpec.serial([.dense(s.wStd, bias: bias), .activation(s.activation)])
     // deepest network once, reading the kernels after each block, so depths share the work
     var state = KernelState.pairs(correlations: rho, q11: o.q, q22: o.q, computeNTK: ntk)
     var done = 0
     var byDepth: [Int: [Double]] = [:]
     do {
-      for L in o.depths.sorted() {
+      for L in depths.sorted() {
         state = try LayerSpec.repeated(hidden, count: L - done).kernel(state)
         done = L
-        let out = try LayerSpec.dense(o.wStdOut, bias: bias).kernel(state)
+        let out = try LayerSpec.dense(s.wStdOut, bias: bias).kernel(state)
         if ntk {
           guard let theta = out.ntk else { throw ExperimentError("the NTK of depth \(L) was not computed") }
           byDepth[L] = theta.storage
@@ -87,9 +106,56 @@ public struct NetworkKernelKind: DirectiveKind {
     } catch {
       throw ExperimentError("\(error)")
     }
-    let series = o.depths.map { L in SeriesData(name: "L=\(L)", x: rho, y: byDepth[L] ?? []) }
-    return ExperimentResult(
-      xlabel: "rho", ylabel: name, xlabelTeX: "$\\rho$",
-      ylabelTeX: ntk ? "$\\Theta^{(L)}(\\rho)$" : "$\\Sigma^{(L)}(\\rho)$", series: series)
+    return depths.map { L in SeriesData(name: "L=\(L)", x: rho, y: byDepth[L] ?? []) }
+  }
+}
+
+// MARK: - The network option
+
+extension NetworkKernelKind {
+  static let shorthand = ["activation", "depths", "w_std", "b_std", "w_std_out"]
+  static let networkHelp =
+    "the network, a list of layers (default: the shorthand, [repeat(L, [dense(w_std, b_std), activation]), dense(w_std_out, b_std)] for each L in depths); not with the shorthand options"
+
+  /// The networks computed, one series each: the `network` option, or one MLP per depth.
+  static func networks(_ o: Options) throws -> [Network] {
+    if let n = o.network.network { return [n] }
+    let a = try ActivationOption.activation(o.activation)
+    return o.depths.map { MLPShorthand(depth: $0, activation: a, wStd: o.wStd, bStd: o.bStd, wStdOut: o.wStdOut).network }
+  }
+
+  /// One network's kernel on the pairs, named `L=…` when it is a shorthand MLP.
+  func networkSeries(_ n: Network, _ o: Options) throws -> SeriesData {
+    let spec: LayerSpec
+    switch NetworkLowering.layerSpec(n) {
+    case .success(let l): spec = l
+    case .failure(let e): throw ExperimentError(e.message)
+    }
+    let rho = o.rho.points
+    let state = KernelState.pairs(correlations: rho, q11: o.q, q22: o.q, computeNTK: ntk)
+    let out: KernelState
+    do { out = try spec.kernel(state) } catch { throw ExperimentError("\(error)") }
+    guard let y = ntk ? out.ntk?.storage : out.nngp.storage else { throw ExperimentError("the NTK of the network was not computed") }
+    return SeriesData(name: MLPShorthand(n)?.seriesName ?? "network", x: rho, y: y)
+  }
+
+  /// The shorthand and `network` together, shapes on vector inputs, and layers not computed yet.
+  public func check(_ o: Options, directive: Directive) -> [Diagnostic] {
+    var problems = NetworkShorthandChecks.conflicts(directive, shorthand: Self.shorthand)
+    problems += NetworkShorthandChecks.shapes(directive, input: InputShape(channels: 1), inputsAre: "the inputs of '\(name)' are vectors")
+    if problems.isEmpty, let n = o.network.network, case .failure(let e) = NetworkLowering.layerSpec(n),
+      let raw = directive.options.first(where: { $0.key == "network" })
+    {
+      problems.append(Diagnostic(at: raw.location(of: raw.value, path: directive.location.path), length: raw.value.length, e.message))
+    }
+    return problems
+  }
+
+  /// The key sees the networks, however they were written: the shorthand options and the
+  /// `network` option give one entry, `network`.
+  public func canonicalFields(_ o: Options, _ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+    guard let networks = try? Self.networks(o) else { return fields }
+    let kept = fields.filter { !Self.shorthand.contains($0.name) && $0.name != "network" }
+    return kept + [(name: "network", value: TypedValue.list(networks.map(NetworkOption.encode)).canonical)]
   }
 }

@@ -176,6 +176,16 @@ public enum NetworkOption {
     return a.description
   }
 
+  /// The activations of a network (cost estimates ask whether they all have closed forms).
+  public static func activations(_ n: Network) -> [Activation] {
+    switch n {
+    case .activation(let a): return [a]
+    case .serial(let xs), .parallel(let xs, _): return xs.flatMap(activations)
+    case .repeated(let x, _): return activations(x)
+    default: return []
+    }
+  }
+
   /// Layers once repeats are expanded (a parallel counts its fan-out and fan-in as one), capped
   /// just above `maxLayers` so that no product overflows.
   public static func layerCount(_ n: Network) -> Int {

@@ -47,6 +47,11 @@ public struct MLPShorthand: Sendable, Hashable {
     self.init(depth: L, activation: a, wStd: d.wStd, bStd: d.bStd, wStdOut: out.wStd)
   }
 
+  /// The same layers, whatever the depth.
+  public func sameLayers(as other: MLPShorthand) -> Bool {
+    activation == other.activation && wStd == other.wStd && bStd == other.bStd && wStdOut == other.wStdOut
+  }
+
   /// `L=3`: the series name of a shorthand network.
   public var seriesName: String { "L=\(depth)" }
 }
