@@ -131,11 +131,11 @@ public enum NetworkOption {
     case .activation(let a): return activationSpelling(a)
     case .conv(let c):
       let window = c.window == [3] ? nil : axes(c.window)
-      let stride = c.strides.allSatisfy { $0 == 1 } ? nil : axes(c.strides)
+      let stride = c.strides.allSatisfy { $0 == 1 } ? nil : strideSpelling(c.strides)
       let args = [("window", window), ("stride", stride), ("padding", c.padding == .same ? nil : c.padding.rawValue)]
       return call("conv", width: c.width, args + [("w_std", c.wStd == 1 ? nil : fmt(c.wStd))], c.bStd, c.parameterization)
     case .pool(let p):
-      let stride = p.strides == p.window ? nil : axes(p.strides)
+      let stride = p.strides == p.window ? nil : strideSpelling(p.strides)
       let args = [("window", axes(p.window)), ("stride", stride), ("padding", p.padding == .valid ? nil : p.padding.rawValue)]
       return call(p.mode == .average ? "avg_pool" : "sum_pool", width: nil, args, nil, .ntk)
     case .globalPool(let m): return m == .average ? "global_avg_pool" : "global_sum_pool"
@@ -165,6 +165,9 @@ public enum NetworkOption {
     if p == .standard { parts.append("parameterization=standard") }
     return parts.isEmpty ? name : name + "(" + parts.joined(separator: ", ") + ")"
   }
+
+  /// Equal strides as one number (it stands for every axis of the window).
+  static func strideSpelling(_ xs: [Int]) -> String { Set(xs).count == 1 ? String(xs[0]) : axes(xs) }
 
   static func axes(_ xs: [Int]) -> String { xs.count == 1 ? String(xs[0]) : "[" + xs.map(String.init).joined(separator: ", ") + "]" }
   static func fmt(_ x: Double) -> String { x.description.hasSuffix(".0") ? String(x.description.dropLast(2)) : x.description }

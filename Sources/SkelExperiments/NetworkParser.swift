@@ -86,7 +86,7 @@ struct NetworkParser {
     case "dense":
       return .dense(
         DenseLayer(
-          width: try a["width"].map(width), wStd: try a["w_std"].map { n throws(OptionSyntaxError) in try std(n, "w_std", name) } ?? 1,
+          width: try a["width"].map { n throws(OptionSyntaxError) in try width(n, name) }, wStd: try a["w_std"].map { n throws(OptionSyntaxError) in try std(n, "w_std", name) } ?? 1,
           bStd: try a["b_std"].map { n throws(OptionSyntaxError) in try std(n, "b_std", name) },
           parameterization: try a["parameterization"].map { n throws(OptionSyntaxError) in try choice(n, "parameterization", name) } ?? .ntk))
     case "conv": return .conv(try conv(a))
@@ -113,7 +113,7 @@ struct NetworkParser {
   func conv(_ a: [String: OptionNode]) throws(OptionSyntaxError) -> ConvLayer {
     let (window, stride) = try windowAndStride(a, "conv", defaultWindow: [3])
     return ConvLayer(
-      width: try a["width"].map(width), window: window, strides: stride ?? window.map { _ in 1 },
+      width: try a["width"].map { n throws(OptionSyntaxError) in try width(n, "conv") }, window: window, strides: stride ?? window.map { _ in 1 },
       padding: try a["padding"].map { n throws(OptionSyntaxError) in try choice(n, "padding", "conv") } ?? .same,
       wStd: try a["w_std"].map { n throws(OptionSyntaxError) in try std(n, "w_std", "conv") } ?? 1,
       bStd: try a["b_std"].map { n throws(OptionSyntaxError) in try std(n, "b_std", "conv") },
@@ -156,7 +156,7 @@ struct NetworkParser {
         guard names.contains(n) else {
           throw OptionSyntaxError(
             at: arg.nameNode,
-            "layer '\(layer)' has no argument '\(n)'\(Suggestion.didYouMean(n, among: names)); it takes \(names.joined(separator: ", "))")
+            "layer '\(layer)' has no argument '\(n)'\(Self.suggestion(n, among: names)) it takes \(names.joined(separator: ", "))")
         }
         key = n
       } else {
@@ -172,7 +172,13 @@ struct NetworkParser {
     return out
   }
 
-  func width(_ n: OptionNode) throws(OptionSyntaxError) -> Int { try integer(n, "width", "the layer", 1, NetworkOption.maxWidth) }
+  /// `; did you mean 'x'?` or `;` (the list of names follows).
+  static func suggestion(_ word: String, among names: [String]) -> String {
+    let d = Suggestion.didYouMean(word, among: names)
+    return d.isEmpty ? ";" : d
+  }
+
+  func width(_ n: OptionNode, _ layer: String) throws(OptionSyntaxError) -> Int { try integer(n, "width", layer, 1, NetworkOption.maxWidth) }
 
   func std(_ n: OptionNode, _ arg: String, _ layer: String) throws(OptionSyntaxError) -> Double {
     try number(n, arg, layer, from: 0, through: 100)
