@@ -196,4 +196,24 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
       expectClose(r.series[0].y, expected, relative: 1e-13, absolute: 1e-14, net)
     }
   }
+
+  /// The kinds of Chen et al. take a network too: the default shorthand (one hidden ReLU layer,
+  /// W_std = √2, b_std = 1) written out is the same key and the same eigenvalues.
+  @Test func spectrumShorthandIsTheExplicitNetwork() throws {
+    let common = ":points: 40\n:dimensions: [2]\n:fit: [2, 20]"
+    let root2 = "1.4142135623730951"  // the shortest text of √2
+    let (a, pa) = configure("spectrum", common)
+    let (b, pb) = configure("spectrum", common + "\n:network: [dense(w_std=\(root2), b_std=1), relu, dense(w_std=\(root2), b_std=1)]")
+    #expect(pa.isEmpty && pb.isEmpty, "\(pa) \(pb)")
+    let x = try #require(a), y = try #require(b)
+    #expect(x.canonicalOptions == y.canonicalOptions)
+    let rx = try x.run(context: RunContext(seed: 3)), ry = try y.run(context: RunContext(seed: 3))
+    #expect(rx.series.map(\.name) == ry.series.map(\.name))
+    #expect(rx.series.map(\.y) == ry.series.map(\.y))
+    let (_, problems) = configure("regression", ":network: [dense, relu, dense]\n:depth: 2")
+    #expect(
+      problems == [
+        "2:2: option 'network' and the shorthand option 'depth' are both given; the shorthand options are a way to write the network [repeat(L, [dense(w_std, b_std), ACTIVATION]), dense(w_std_out, b_std)], so give one or the other"
+      ])
+  }
 }
