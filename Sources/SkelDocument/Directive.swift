@@ -169,7 +169,8 @@ public enum DirectiveReader {
     } catch {
       problems.append(
         Diagnostic(
-          at: SourceLocation(path: source.path, line: lineNo + error.lineOffset, column: error.column), length: error.length, error.message))
+          at: SourceLocation(path: source.path, line: lineNo + error.lineOffset, column: error.column), length: error.length, error.message)
+      )
       return nil
     }
   }
@@ -263,7 +264,8 @@ public enum DirectiveValidator {
         resolved.explicit.insert(spec.name)
       case .failure(let e):
         problems.append(
-          Diagnostic(at: SourceLocation(path: d.location.path, line: raw.line + e.lineOffset, column: e.column), length: e.length, e.message))
+          Diagnostic(
+            at: SourceLocation(path: d.location.path, line: raw.line + e.lineOffset, column: e.column), length: e.length, e.message))
       }
     }
     for spec in schema.options where resolved.values[spec.name] == nil {

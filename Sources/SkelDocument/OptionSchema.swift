@@ -86,7 +86,8 @@ public struct CustomOptionType: Sendable, Hashable {
   public let check: @Sendable (_ node: OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
 
   public init(
-    name: String, summary: String, check: @escaping @Sendable (_ node: OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+    name: String, summary: String,
+    check: @escaping @Sendable (_ node: OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
   ) {
     self.name = name
     self.summary = summary

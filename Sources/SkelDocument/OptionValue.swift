@@ -134,7 +134,7 @@ public struct OptionValueParser {
   /// Parses a value written over several lines (each line's text, starting column and offset
   /// below the option's line): a flow value continued on the next lines.
   public static func parse(lines: [(text: String, column: Int, lineOffset: Int)]) throws(OptionSyntaxError) -> OptionNode {
-    let length = lines.reduce(0) { $0 + $1.text.count + 1 }
+    let length = lines.reduce(0) { $0 + $1.text.count } + max(0, lines.count - 1)  // the line breaks between
     if length > OptionLimits.maxValueLength {
       throw OptionSyntaxError(
         column: lines.first?.column ?? 1, length: 1,
@@ -185,7 +185,8 @@ public struct OptionValueParser {
     var items: [OptionNode] = []
     for group in groups {
       if group.allSatisfy({ $0.text.trimmedSpaces().isEmpty }) {
-        throw OptionSyntaxError(column: group[0].column - 1, length: 1, message: "expected a value after '-'", lineOffset: group[0].lineOffset)
+        throw OptionSyntaxError(
+          column: group[0].column - 1, length: 1, message: "expected a value after '-'", lineOffset: group[0].lineOffset)
       }
       items.append(try parse(lines: group))
     }

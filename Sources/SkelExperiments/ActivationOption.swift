@@ -71,7 +71,8 @@ public enum ActivationChecks {
         for e in Self.problems(in: node) {
           problems.append(
             Diagnostic(
-              at: SourceLocation(path: directive.location.path, line: raw.line + e.lineOffset, column: e.column), length: e.length, e.message))
+              at: SourceLocation(path: directive.location.path, line: raw.line + e.lineOffset, column: e.column), length: e.length,
+              e.message))
         }
       }
     }
@@ -102,7 +103,8 @@ public enum ActivationChecks {
       if let why = gaussianMomentProblem(e.value) { problems.append(OptionSyntaxError(at: node, "activation '\(node.text)' \(why)")) }
     } catch {
       problems.append(
-        OptionSyntaxError(column: arg.value.column + error.offset, length: 1, message: "in expr(…): \(error.message)", lineOffset: arg.value.lineOffset))
+        OptionSyntaxError(
+          column: arg.value.column + error.offset, length: 1, message: "in expr(…): \(error.message)", lineOffset: arg.value.lineOffset))
     }
     return problems
   }

@@ -56,7 +56,8 @@ public struct NetworkKernelKind: DirectiveKind {
     var c = CostBuilder()
     let rho = o.rho.points.count, depths = o.network.network == nil ? o.depths : [1]
     let deepest = o.network.network.map(NetworkOption.layerCount) ?? depths.max() ?? 1
-    let closed = o.network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? ActivationOption.closedForm([o.activation])
+    let closed =
+      o.network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? ActivationOption.closedForm([o.activation])
     c.doubles([depths.count + 6, rho], "\(depths.count) depths × \(rho) correlations", options: ["depths", "rho"])
     c.work(
       Double(rho) * Double(deepest), each: UnitCost.kernel(closedForm: closed) + 2e-8,

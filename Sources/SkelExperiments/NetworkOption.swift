@@ -68,7 +68,9 @@ public enum NetworkOption {
       guard count <= maxLayers else {
         return .failure(
           OptionSyntaxError(
-            at: node, "option '\(option)' has \(count > maxLayers ? "more than \(maxLayers)" : "\(count)") layers once its repeats are expanded; at most \(maxLayers) are allowed"))
+            at: node,
+            "option '\(option)' has \(count > maxLayers ? "more than \(maxLayers)" : "\(count)") layers once its repeats are expanded; at most \(maxLayers) are allowed"
+          ))
       }
       return .success(encode(network))
     } catch {

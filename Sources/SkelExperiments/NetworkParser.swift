@@ -86,9 +86,11 @@ struct NetworkParser {
     case "dense":
       return .dense(
         DenseLayer(
-          width: try a["width"].map { n throws(OptionSyntaxError) in try width(n, name) }, wStd: try a["w_std"].map { n throws(OptionSyntaxError) in try std(n, "w_std", name) } ?? 1,
+          width: try a["width"].map { n throws(OptionSyntaxError) in try width(n, name) },
+          wStd: try a["w_std"].map { n throws(OptionSyntaxError) in try std(n, "w_std", name) } ?? 1,
           bStd: try a["b_std"].map { n throws(OptionSyntaxError) in try std(n, "b_std", name) },
-          parameterization: try a["parameterization"].map { n throws(OptionSyntaxError) in try choice(n, "parameterization", name) } ?? .ntk))
+          parameterization: try a["parameterization"].map { n throws(OptionSyntaxError) in try choice(n, "parameterization", name) } ?? .ntk
+        ))
     case "conv": return .conv(try conv(a))
     case "avg_pool", "sum_pool": return .pool(try pool(name, node, a))
     case "global_avg_pool": return .globalPool(.average)
@@ -97,10 +99,14 @@ struct NetworkParser {
     case "layer_norm": return .layerNorm
     case "identity": return .identity
     case "dropout":
-      guard let rate = a["rate"] else { throw OptionSyntaxError(at: node, "dropout needs its rate (the keep probability), as in dropout(0.9)") }
+      guard let rate = a["rate"] else {
+        throw OptionSyntaxError(at: node, "dropout needs its rate (the keep probability), as in dropout(0.9)")
+      }
       return .dropout(rate: try number(rate, "rate", name, above: 0, through: 1))
     case "residual":
-      guard let body = a["body"] else { throw OptionSyntaxError(at: node, "residual(…) takes the network of its branch, as in residual([dense, relu])") }
+      guard let body = a["body"] else {
+        throw OptionSyntaxError(at: node, "residual(…) takes the network of its branch, as in residual([dense, relu])")
+      }
       return .residual(try network(body))
     default:  // repeat
       guard let count = a["count"], let body = a["body"] else {
@@ -113,7 +119,8 @@ struct NetworkParser {
   func conv(_ a: [String: OptionNode]) throws(OptionSyntaxError) -> ConvLayer {
     let (window, stride) = try windowAndStride(a, "conv", defaultWindow: [3])
     return ConvLayer(
-      width: try a["width"].map { n throws(OptionSyntaxError) in try width(n, "conv") }, window: window, strides: stride ?? window.map { _ in 1 },
+      width: try a["width"].map { n throws(OptionSyntaxError) in try width(n, "conv") }, window: window,
+      strides: stride ?? window.map { _ in 1 },
       padding: try a["padding"].map { n throws(OptionSyntaxError) in try choice(n, "padding", "conv") } ?? .same,
       wStd: try a["w_std"].map { n throws(OptionSyntaxError) in try std(n, "w_std", "conv") } ?? 1,
       bStd: try a["b_std"].map { n throws(OptionSyntaxError) in try std(n, "b_std", "conv") },
@@ -162,7 +169,9 @@ struct NetworkParser {
       } else {
         guard k < names.count else {
           throw OptionSyntaxError(
-            at: arg.value, "layer '\(layer)' takes at most \(names.count) argument\(names.count == 1 ? "" : "s"): \(layer)(\(names.joined(separator: ", ")))")
+            at: arg.value,
+            "layer '\(layer)' takes at most \(names.count) argument\(names.count == 1 ? "" : "s"): \(layer)(\(names.joined(separator: ", ")))"
+          )
         }
         key = names[k]
       }
@@ -178,7 +187,9 @@ struct NetworkParser {
     return d.isEmpty ? ";" : d
   }
 
-  func width(_ n: OptionNode, _ layer: String) throws(OptionSyntaxError) -> Int { try integer(n, "width", layer, 1, NetworkOption.maxWidth) }
+  func width(_ n: OptionNode, _ layer: String) throws(OptionSyntaxError) -> Int {
+    try integer(n, "width", layer, 1, NetworkOption.maxWidth)
+  }
 
   func std(_ n: OptionNode, _ arg: String, _ layer: String) throws(OptionSyntaxError) -> Double {
     try number(n, arg, layer, from: 0, through: 100)
@@ -195,7 +206,8 @@ struct NetworkParser {
   func number(_ n: OptionNode, _ arg: String, _ layer: String, from lo: Double? = nil, above: Double? = nil, through hi: Double)
     throws(OptionSyntaxError) -> Double
   {
-    let range = above.map { "in (\(OptionType.fmt($0)), \(OptionType.fmt(hi))]" } ?? "in [\(OptionType.fmt(lo ?? 0)), \(OptionType.fmt(hi))]"
+    let range =
+      above.map { "in (\(OptionType.fmt($0)), \(OptionType.fmt(hi))]" } ?? "in [\(OptionType.fmt(lo ?? 0)), \(OptionType.fmt(hi))]"
     guard case .number(let x) = n.value, x.isFinite, x <= hi, lo.map({ x >= $0 }) ?? true, above.map({ x > $0 }) ?? true else {
       throw OptionSyntaxError(at: n, "argument '\(arg)' of \(layer) must be a number \(range), got '\(n.text)'")
     }

@@ -96,20 +96,24 @@ struct NetworkShapeChecker {
     throws(OptionSyntaxError) -> Shape
   {
     guard !s.spatial.isEmpty else {
-      throw OptionSyntaxError(at: item, "'\(name)' needs an input with spatial axes (an image or a sequence), but its input is a vector (\(s.why))")
+      throw OptionSyntaxError(
+        at: item, "'\(name)' needs an input with spatial axes (an image or a sequence), but its input is a vector (\(s.why))")
     }
     let w = window.count == 1 ? s.spatial.map { _ in window[0] } : window
     let st = strides.count == 1 ? s.spatial.map { _ in strides[0] } : strides
     guard w.count == s.spatial.count else {
       throw OptionSyntaxError(
-        at: item, "'\(name)' has a \(w.count)-D window but its input \(s.text) has \(s.spatial.count) spatial ax\(s.spatial.count == 1 ? "is" : "es")")
+        at: item,
+        "'\(name)' has a \(w.count)-D window but its input \(s.text) has \(s.spatial.count) spatial ax\(s.spatial.count == 1 ? "is" : "es")"
+      )
     }
     var out: [Int] = []
     for (n, (k, stride)) in zip(s.spatial, zip(w, st)) {
       if padding == .valid {
         guard k <= n else {
           throw OptionSyntaxError(
-            at: item, "the window \(w.map(String.init).joined(separator: "×")) of '\(name)' is larger than its input \(s.text) (padding 'valid')")
+            at: item,
+            "the window \(w.map(String.init).joined(separator: "×")) of '\(name)' is larger than its input \(s.text) (padding 'valid')")
         }
         out.append((n - k) / stride + 1)
       } else {

@@ -81,7 +81,9 @@ public enum NetworkShorthandChecks {
       return []
     } catch {
       return [
-        Diagnostic(at: SourceLocation(path: directive.location.path, line: raw.line + error.lineOffset, column: error.column), length: error.length, error.message)
+        Diagnostic(
+          at: SourceLocation(path: directive.location.path, line: raw.line + error.lineOffset, column: error.column), length: error.length,
+          error.message)
       ]
     }
   }

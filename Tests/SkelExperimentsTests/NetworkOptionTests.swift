@@ -24,7 +24,8 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
   do {
     let node = try OptionValueParser.parse(text, column: 1)
     switch NetworkOption.check(node, option: "network") {
-    case .success(let v): return NetworkValue(typed: v)?.network.map { .success($0) } ?? .failure(OptionSyntaxError(column: 0, length: 0, message: "nil"))
+    case .success(let v):
+      return NetworkValue(typed: v)?.network.map { .success($0) } ?? .failure(OptionSyntaxError(column: 0, length: 0, message: "nil"))
     case .failure(let e): return .failure(e)
     }
   } catch {
@@ -49,13 +50,21 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
 
   @Test func defaultsAndPositionalArgumentsAreNTs() throws {
     #expect(try network("dense").get() == .dense(DenseLayer(width: nil, wStd: 1, bStd: nil, parameterization: .ntk)))
-    #expect(try network("dense(512, 2, 0.5, standard)").get() == .dense(DenseLayer(width: 512, wStd: 2, bStd: 0.5, parameterization: .standard)))
-    #expect(try network("conv(8, [3, 3], 2, valid)").get() == .conv(ConvLayer(width: 8, window: [3, 3], strides: [2, 2], padding: .valid)))
+    #expect(
+      try network("dense(512, 2, 0.5, standard)").get() == .dense(DenseLayer(width: 512, wStd: 2, bStd: 0.5, parameterization: .standard)))
+    #expect(
+      try network("conv(8, [3, 3], 2, valid)").get() == .conv(ConvLayer(width: 8, window: [3, 3], strides: [2, 2], padding: .valid)))
     #expect(try network("conv(stride=[1, 2])").get() == .conv(ConvLayer(window: [3, 3], strides: [1, 2])))
     #expect(try network("avg_pool(2)").get() == .pool(PoolLayer(mode: .average, window: [2], strides: [2], padding: .valid)))
-    #expect(try network("sum_pool([2, 2], stride=1, padding=same)").get() == .pool(PoolLayer(mode: .sum, window: [2, 2], strides: [1, 1], padding: .same)))
-    #expect(try network("[flatten, layer_norm, dropout(0.9), identity, global_sum_pool]").get() == .serial([.flatten, .layerNorm, .dropout(rate: 0.9), .identity, .globalPool(.sum)]))
-    #expect(try network("[parallel(dense, [dense, relu]), fan_in_concat]").get() == .parallel([.dense(DenseLayer()), .serial([.dense(DenseLayer()), .activation(relu)])], fanIn: .concat))
+    #expect(
+      try network("sum_pool([2, 2], stride=1, padding=same)").get()
+        == .pool(PoolLayer(mode: .sum, window: [2, 2], strides: [1, 1], padding: .same)))
+    #expect(
+      try network("[flatten, layer_norm, dropout(0.9), identity, global_sum_pool]").get()
+        == .serial([.flatten, .layerNorm, .dropout(rate: 0.9), .identity, .globalPool(.sum)]))
+    #expect(
+      try network("[parallel(dense, [dense, relu]), fan_in_concat]").get()
+        == .parallel([.dense(DenseLayer()), .serial([.dense(DenseLayer()), .activation(relu)])], fanIn: .concat))
     #expect(try network("leaky_relu(alpha=0.1)").get() == .activation(.abRelu(a: 0.1, b: 1)))
   }
 
@@ -63,7 +72,9 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
   /// repeat(1, …), b_std=0 (no bias) and ab_relu(0, 1) = relu.
   @Test func equalNetworksHaveOneValue() throws {
     let a = try network("[dense(w_std=2), relu, dense]").get()
-    for text in ["[[dense(w_std=2), [relu]], [dense]]", "[repeat(1, [dense(w_std=2), ab_relu(0, 1)]), dense(b_std=0)]", "dense(w_std=2), relu, dense"] {
+    for text in [
+      "[[dense(w_std=2), [relu]], [dense]]", "[repeat(1, [dense(w_std=2), ab_relu(0, 1)]), dense(b_std=0)]", "dense(w_std=2), relu, dense",
+    ] {
       #expect(try network(text).get() == a, "\(text)")
       #expect(NetworkOption.encode(try network(text).get()).canonical == NetworkOption.encode(a).canonical)
     }
@@ -89,18 +100,33 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
   /// Every error, word for word, at its position (the value starts at column 11 of line 2).
   @Test(arguments: [
     (":network: [dense, rleu, dense]", "2:19: unknown layer 'rleu' in option 'network'; did you mean 'relu'?"),
-    (":network: [dense(widht=3), relu]", "2:18: layer 'dense' has no argument 'widht'; did you mean 'width'? it takes width, w_std, b_std, parameterization"),
+    (
+      ":network: [dense(widht=3), relu]",
+      "2:18: layer 'dense' has no argument 'widht'; did you mean 'width'? it takes width, w_std, b_std, parameterization"
+    ),
     (":network: [conv(window=0)]", "2:24: argument 'window' of conv must be an integer in [1, 1024], got '0'"),
     (":network: [conv(stride=[1, 0])]", "2:28: argument 'stride' of conv must be an integer in [1, 1024], got '0'"),
-    (":network: [conv(window=[3, 3, 3])]", "2:24: argument 'window' of conv is one integer or a list of one or two (1-D or 2-D), got '[3, 3, 3]'"),
-    (":network: [conv(window=[3, 3], stride=[1, 1, 1])]", "2:39: argument 'stride' of conv is one integer or a list of one or two (1-D or 2-D), got '[1, 1, 1]'"),
+    (
+      ":network: [conv(window=[3, 3, 3])]",
+      "2:24: argument 'window' of conv is one integer or a list of one or two (1-D or 2-D), got '[3, 3, 3]'"
+    ),
+    (
+      ":network: [conv(window=[3, 3], stride=[1, 1, 1])]",
+      "2:39: argument 'stride' of conv is one integer or a list of one or two (1-D or 2-D), got '[1, 1, 1]'"
+    ),
     (":network: [dense, dropout(0)]", "2:27: argument 'rate' of dropout must be a number in (0, 1], got '0'"),
     (":network: [dense, dropout(1.5)]", "2:27: argument 'rate' of dropout must be a number in (0, 1], got '1.5'"),
     (":network: [dense, dropout]", "2:19: dropout needs its rate (the keep probability), as in dropout(0.9)"),
     (":network: [dense(w_std=-1)]", "2:24: argument 'w_std' of dense must be a number in [0, 100], got '-1'"),
     (":network: [dense(b_std=x)]", "2:24: argument 'b_std' of dense must be a number in [0, 100], got 'x'"),
-    (":network: [dense(parameterization=ntc)]", "2:35: argument 'parameterization' of dense must be one of 'ntk', 'standard', got 'ntc'; did you mean 'ntk'?"),
-    (":network: [conv(padding=sam)]", "2:25: argument 'padding' of conv must be one of 'same', 'valid', 'circular', got 'sam'; did you mean 'same'?"),
+    (
+      ":network: [dense(parameterization=ntc)]",
+      "2:35: argument 'parameterization' of dense must be one of 'ntk', 'standard', got 'ntc'; did you mean 'ntk'?"
+    ),
+    (
+      ":network: [conv(padding=sam)]",
+      "2:25: argument 'padding' of conv must be one of 'same', 'valid', 'circular', got 'sam'; did you mean 'same'?"
+    ),
     (":network: [dense(1, 2, 3, ntk, 5)]", "2:32: layer 'dense' takes at most 4 arguments: dense(width, w_std, b_std, parameterization)"),
     (":network: [dense(1.5)]\n:rho: [0]", "2:18: argument 'width' of dense must be an integer in [1, 65536], got '1.5'"),
     (":network: [dense(w_std=1, w_std=2)]", "2:27: argument 'w_std' of dense is given twice"),
@@ -109,19 +135,45 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
     (":network: [repeat(2.5, dense)]", "2:19: argument 'count' of repeat must be an integer in [1, 10000], got '2.5'"),
     (":network: [repeat(dense)]", "2:12: repeat(…) takes a count and a network, as in repeat(3, [dense, relu])"),
     (":network: [avg_pool]", "2:12: avg_pool needs its window, as in avg_pool(window=2)"),
-    (":network: [dense, parallel(dense, dense), relu]", "2:19: 'parallel(…)' must be followed by fan_in_sum or fan_in_concat (the next layer in the list), which joins its branches"),
+    (
+      ":network: [dense, parallel(dense, dense), relu]",
+      "2:19: 'parallel(…)' must be followed by fan_in_sum or fan_in_concat (the next layer in the list), which joins its branches"
+    ),
     (":network: [dense, fan_in_sum]", "2:19: 'fan_in_sum' joins the branches of a parallel(…) right before it, but there is none"),
-    (":network: [parallel(dense), fan_in_sum]", "2:12: parallel(…) takes two or more networks, as in parallel([dense, relu], dense), fan_in_sum"),
+    (
+      ":network: [parallel(dense), fan_in_sum]",
+      "2:12: parallel(…) takes two or more networks, as in parallel([dense, relu], dense), fan_in_sum"
+    ),
     (":network: []", "2:11: a network needs at least one layer, as in [dense, relu, dense]"),
-    (":network: [dense, 3]", "2:19: expected a layer (a name such as relu or a call such as dense(w_std=1.4)) in option 'network', got '3'"),
+    (
+      ":network: [dense, 3]", "2:19: expected a layer (a name such as relu or a call such as dense(w_std=1.4)) in option 'network', got '3'"
+    ),
     (":network: [dense, hermite(k=80)]", "2:29: the degree k of hermite(k) must be an integer from 0 to 60, got 80"),
     (":network: [dense, erf(d=1)]", "2:25: activation 'erf' has no parameter 'd'; it takes a, b, c"),
-    (":network: [dense, expr(log(x))]", "2:19: activation 'expr(log(x))' is not defined at x = -0.25 (it gives NaN there), but a Gaussian input takes every real value"),
-    (":network: repeat(10000, repeat(11, dense))", "2:11: option 'network' has more than 100000 layers once its repeats are expanded; at most 100000 are allowed"),
-    (":network: [dense, conv]", "2:19: 'conv' needs an input with spatial axes (an image or a sequence), but its input is a vector (the inputs of 'nngp' are vectors)"),
-    (":network: [dense, relu, global_avg_pool, dense]", "2:25: 'global_avg_pool' pools over spatial axes, but its input is a vector (the inputs of 'nngp' are vectors)"),
-    (":network: [dense, relu, dense]\n:depths: [2]\n:b_std: 0.1", "2:2: option 'network' and the shorthand options 'depths', 'b_std' are both given; the shorthand options are a way to write the network [repeat(L, [dense(w_std, b_std), ACTIVATION]), dense(w_std_out, b_std)], so give one or the other"),
-    (":network: [dense, layer_norm, dense]", "2:11: the layer 'layer_norm' is not computed on these inputs yet (the network engine of issue 18 computes it); this kind computes dense ('ntk' parameterization), elementwise layers, identity, flatten, repeat, residual and parallel … fan_in_sum"),
+    (
+      ":network: [dense, expr(log(x))]",
+      "2:19: activation 'expr(log(x))' is not defined at x = -0.25 (it gives NaN there), but a Gaussian input takes every real value"
+    ),
+    (
+      ":network: repeat(10000, repeat(11, dense))",
+      "2:11: option 'network' has more than 100000 layers once its repeats are expanded; at most 100000 are allowed"
+    ),
+    (
+      ":network: [dense, conv]",
+      "2:19: 'conv' needs an input with spatial axes (an image or a sequence), but its input is a vector (the inputs of 'nngp' are vectors)"
+    ),
+    (
+      ":network: [dense, relu, global_avg_pool, dense]",
+      "2:25: 'global_avg_pool' pools over spatial axes, but its input is a vector (the inputs of 'nngp' are vectors)"
+    ),
+    (
+      ":network: [dense, relu, dense]\n:depths: [2]\n:b_std: 0.1",
+      "2:2: option 'network' and the shorthand options 'depths', 'b_std' are both given; the shorthand options are a way to write the network [repeat(L, [dense(w_std, b_std), ACTIVATION]), dense(w_std_out, b_std)], so give one or the other"
+    ),
+    (
+      ":network: [dense, layer_norm, dense]",
+      "2:11: the layer 'layer_norm' is not computed on these inputs yet (the network engine of issue 18 computes it); this kind computes dense ('ntk' parameterization), elementwise layers, identity, flatten, repeat, residual and parallel … fan_in_sum"
+    ),
   ])
   func errorsAtTheirPosition(_ options: String, _ expected: String) {
     let (_, problems) = configure("nngp", options)
@@ -129,7 +181,8 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
   }
 
   @Test func errorsInABlockSequencePointAtTheirLine() {
-    let (_, problems) = configure("ntk", ":network:\n  - dense(w_std=1.4)\n  - rleu\n  - repeat(2,\n      [dense(b_sd=1), relu])\n  - dense")
+    let (_, problems) = configure(
+      "ntk", ":network:\n  - dense(w_std=1.4)\n  - rleu\n  - repeat(2,\n      [dense(b_sd=1), relu])\n  - dense")
     #expect(problems == ["4:5: unknown layer 'rleu' in option 'network'; did you mean 'relu'?"])
     let (_, second) = configure("ntk", ":network:\n  - dense(w_std=1.4)\n  - repeat(2,\n      [dense(b_sd=1), relu])\n  - dense")
     #expect(second == ["5:14: layer 'dense' has no argument 'b_sd'; did you mean 'b_std'? it takes width, w_std, b_std, parameterization"])
@@ -144,12 +197,25 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
       return NetworkShorthandChecks.shapes(doc.directives[0], input: InputShape(spatial: [4, 4], channels: 1), inputsAre: "images")
         .map { "\($0.location.line):\($0.location.column): \($0.message)" }
     }
-    #expect(shapeProblems("[conv, relu, flatten, conv]") == ["2:33: 'conv' needs an input with spatial axes (an image or a sequence), but its input is a vector ('flatten' before it made it one)"])
-    #expect(shapeProblems("[conv(padding=valid), avg_pool(3)]") == ["2:33: the window 3×3 of 'avg_pool' is larger than its input 2×2 (padding 'valid')"])
+    #expect(
+      shapeProblems("[conv, relu, flatten, conv]") == [
+        "2:33: 'conv' needs an input with spatial axes (an image or a sequence), but its input is a vector ('flatten' before it made it one)"
+      ])
+    #expect(
+      shapeProblems("[conv(padding=valid), avg_pool(3)]") == [
+        "2:33: the window 3×3 of 'avg_pool' is larger than its input 2×2 (padding 'valid')"
+      ])
     #expect(shapeProblems("[conv(window=[3])]") == [])
-    #expect(shapeProblems("[parallel(conv(stride=2), conv), fan_in_sum]") == ["2:12: fan_in_sum joins branches of different shapes: 2×2 and 4×4"])
-    #expect(shapeProblems("[residual(avg_pool(2)), global_avg_pool]") == ["2:12: residual(…) adds its branch to its input, but the branch maps 4×4 to 2×2"])
-    #expect(shapeProblems("[repeat(3, [conv(padding=valid), relu])]") == ["2:23: the window 3×3 of 'conv' is larger than its input 2×2 (padding 'valid')"])
+    #expect(
+      shapeProblems("[parallel(conv(stride=2), conv), fan_in_sum]") == ["2:12: fan_in_sum joins branches of different shapes: 2×2 and 4×4"])
+    #expect(
+      shapeProblems("[residual(avg_pool(2)), global_avg_pool]") == [
+        "2:12: residual(…) adds its branch to its input, but the branch maps 4×4 to 2×2"
+      ])
+    #expect(
+      shapeProblems("[repeat(3, [conv(padding=valid), relu])]") == [
+        "2:23: the window 3×3 of 'conv' is larger than its input 2×2 (padding 'valid')"
+      ])
     #expect(shapeProblems("[conv(window=[3, 3]), repeat(2, avg_pool(2)), global_avg_pool, dense]") == [])
   }
 
@@ -157,7 +223,8 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
   @Test func shorthandIsTheExplicitNetwork() throws {
     let shorthand = ":depths: [3]\n:w_std: 1.5\n:b_std: 0.2\n:w_std_out: 0.8\n:activation: erf\n:rho: [-0.5, 0, 0.9]"
     let explicit = ":network: [repeat(3, [dense(w_std=1.5, b_std=0.2), erf]), dense(w_std=0.8, b_std=0.2)]\n:rho: -0.5, 0, 0.9"
-    let block = ":network:\n  - repeat(3,\n      [dense(w_std=1.5, b_std=0.2), erf(1, 1, 0)])\n  - dense(w_std=0.8, b_std=0.2)\n:rho: [-0.5, 0, 0.9]"
+    let block =
+      ":network:\n  - repeat(3,\n      [dense(w_std=1.5, b_std=0.2), erf(1, 1, 0)])\n  - dense(w_std=0.8, b_std=0.2)\n:rho: [-0.5, 0, 0.9]"
     for kind in ["nngp", "ntk"] {
       let (a, pa) = configure(kind, shorthand)
       let (b, pb) = configure(kind, explicit)
