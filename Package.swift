@@ -108,7 +108,7 @@ let package = Package(
     // MARK: - Tests
     .target(name: "SkelTestSupport", dependencies: ["SkelPlot", "CLibXML2"], exclude: ["README.md"]),
     .testTarget(name: "SkelMathTests", dependencies: ["SkelMath", "SkelTestSupport"]),
-    .testTarget(name: "SkelKernelsTests", dependencies: ["SkelKernels", "SkelTestSupport"]),
+    .testTarget(name: "SkelKernelsTests", dependencies: ["SkelKernels", "SkelTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "SkelPlotTests", dependencies: ["SkelPlot", "SkelTestSupport"]),
     .testTarget(name: "SkelCairoTests", dependencies: ["SkelCairo", "SkelPlot", "SkelTestSupport"]),
     .testTarget(name: "SkelDocumentTests", dependencies: ["SkelDocument", "SkelTestSupport"]),

@@ -1,0 +1,146 @@
+import SkelMath
+
+extension Network {
+  /// The infinite-width NNGP and NTK of the network as NT 0.6.5's `kernel_fn(x1, x2, ('nngp', 'ntk'))`
+  /// in float64: the Gram matrix of `x` (`x2` nil) or the cross-Gram between `x` and `x2`.
+  ///
+  /// The output must be a vector (end a spatial network with `flatten` or a global pool). An MLP
+  /// on vectors (dense, activations, serial, repeat, fan_in_sum) runs on `LayerSpec`, whose deep
+  /// ab-ReLU case is `FastMLPKernel`'s fused path; anything else runs pair by pair (`PairState`),
+  /// keeping the full spatial covariance only when a later pool or global pool reads it.
+  public func kernel(
+    _ x: InputBatch, _ x2: InputBatch? = nil, computeNTK: Bool = true, defaultWidth: Int = Network.defaultWidth,
+    compute: Compute = .allCores
+  ) throws(NetworkShapeError) -> (nngp: Matrix, ntk: Matrix?) {
+    if let x2, x2.shape != x.shape {
+      throw NetworkShapeError(path: [], reason: "the two batches have different input shapes (\(x.shape) and \(x2.shape))")
+    }
+    try Self.check(input: x.shape)
+    let (node, out) = try compile(x.shape, defaultWidth: defaultWidth)
+    guard out.spatial.isEmpty else {
+      throw NetworkShapeError(path: [], reason: "the network's output \(out) has spatial axes: end it with flatten or a global pool")
+    }
+    if x.shape.spatial.isEmpty, let spec = node.layerSpec {
+      return Self.layerSpecKernel(spec, x, x2, computeNTK: computeNTK, compute: compute)
+    }
+    return PairKernel.gram(node, x, x2, computeNTK: computeNTK, compute: compute)
+  }
+
+  /// The kernels of pairs of vector inputs with variances q₁ = ⟨x, x⟩/d, q₂ = ⟨x′, x′⟩/d and
+  /// correlations ρ (covariance ρ√(q₁q₂)), one value per ρ: the curves of the `nngp`/`ntk` kinds.
+  public func pairs(
+    rho: [Double], q1: Double = 1, q2: Double = 1, computeNTK: Bool = true, defaultWidth: Int = Network.defaultWidth, dimension: Int = 1
+  ) throws(NetworkShapeError) -> (nngp: [Double], ntk: [Double]?) {
+    guard q1 >= 0, q2 >= 0, q1.isFinite, q2.isFinite else {
+      throw NetworkShapeError(path: [], reason: "the input variances q1, q2 must be finite and ≥ 0 (got \(q1), \(q2))")
+    }
+    guard rho.allSatisfy({ abs($0) <= 1 }) else {
+      throw NetworkShapeError(path: [], reason: "correlations must lie in [-1, 1]")
+    }
+    let (node, out) = try compile(InputShape(channels: dimension), defaultWidth: defaultWidth)
+    guard out.spatial.isEmpty else { throw NetworkShapeError(path: [], reason: "pairs are for vector inputs") }
+    if let spec = node.layerSpec,
+      let k = try? spec.generic(.pairs(correlations: rho, q11: q1, q22: q2, computeNTK: computeNTK))
+    {
+      return (k.nngp.storage, k.ntk?.storage)
+    }
+    var self1 = PairRun.selfRun(), self2 = PairRun.selfRun()
+    var s1 = PairState(h: 1, w: 1, full: false, nngp: [q1], ntk: [0])
+    var s2 = PairState(h: 1, w: 1, full: false, nngp: [q2], ntk: [0])
+    self1.run(node, &s1)
+    self2.run(node, &s2)
+    let root = (q1 * q2).squareRoot()
+    var nngp: [Double] = [], ntk: [Double] = []
+    for r in rho {
+      var run = PairRun.pair(self1.tape, self2.tape)
+      var s = PairState(h: 1, w: 1, full: false, nngp: [r * root], ntk: computeNTK ? [0] : nil)
+      run.run(node, &s)
+      nngp.append(s.nngp[0])
+      ntk.append(s.ntk?[0] ?? 0)
+    }
+    return (nngp, computeNTK ? ntk : nil)
+  }
+
+  static func layerSpecKernel(_ spec: LayerSpec, _ x: InputBatch, _ x2: InputBatch?, computeNTK: Bool, compute: Compute) -> (
+    nngp: Matrix, ntk: Matrix?
+  ) {
+    let d = x.shape.channels
+    let m1 = Matrix(rows: x.count, columns: d, storage: x.storage)
+    // the layer spec's errors (an activation on non-Gaussian inputs) were refused by shape inference
+    guard let x2 else {
+      let k = try? spec.kernel(inputs: m1, computeNTK: computeNTK, compute: compute)
+      return (k?.nngp ?? Matrix(rows: 0, columns: 0), k?.ntk)
+    }
+    var cross = Matrix(rows: x.count, columns: x2.count)
+    for i in 0..<x.count {
+      for j in 0..<x2.count {
+        var acc = 0.0
+        for c in 0..<d { acc += x.storage[i * d + c] * x2.storage[j * d + c] }
+        cross[i, j] = acc / Double(d)
+      }
+    }
+    let q1 = FastMLPKernel.meanSquares(m1)
+    let q2 = FastMLPKernel.meanSquares(Matrix(rows: x2.count, columns: d, storage: x2.storage))
+    let state = KernelState(
+      nngp: cross, ntk: computeNTK ? Matrix(rows: x.count, columns: x2.count) : nil, cov1: q1, cov2: q2, isGaussian: false)
+    let k = try? spec.generic(state)
+    return (k?.nngp ?? cross, k?.ntk)
+  }
+}
+
+/// Gram and cross-Gram matrices pair by pair: each input's self run first (its same-position
+/// variances at every activation and layer norm, and the Gram diagonal), then every pair of
+/// distinct inputs on `compute`'s threads.
+enum PairKernel {
+  static func gram(_ node: KernelNode, _ x: InputBatch, _ x2: InputBatch?, computeNTK: Bool, compute: Compute) -> (
+    nngp: Matrix, ntk: Matrix?
+  ) {
+    let full = node.needsFullInput(after: false)
+    let sp = x.shape.spatial
+    let h = sp.count == 2 ? sp[0] : 1, w = sp.last ?? 1, c = x.shape.channels, size = x.size
+    func selfRuns(_ b: InputBatch) -> [(tape: [[Double]], nngp: Double, ntk: Double)] {
+      compute.map(b.count) { i in
+        b.storage.withUnsafeBufferPointer { p in
+          let xi = UnsafeBufferPointer(rebasing: p[(i * size)..<((i + 1) * size)])
+          var s = PairState.inputs(xi, xi, h: h, w: w, channels: c, full: full, ntk: computeNTK)
+          var run = PairRun.selfRun()
+          run.run(node, &s)
+          return (run.tape, s.nngp[0], s.ntk?[0] ?? 0)
+        }
+      }
+    }
+    let a = selfRuns(x), b = x2.map(selfRuns) ?? a
+    let other = x2 ?? x
+    let n1 = x.count, n2 = other.count
+    let entries: [(Int, Int)] = x2 == nil ? (0..<n1).flatMap { i in ((i + 1)..<n1).map { (i, $0) } } : (0..<n1).flatMap { i in (0..<n2).map { (i, $0) } }
+    let values = compute.map(entries.count) { e -> (Double, Double) in
+      let (i, j) = entries[e]
+      return x.storage.withUnsafeBufferPointer { p in
+        other.storage.withUnsafeBufferPointer { q in
+          let xi = UnsafeBufferPointer(rebasing: p[(i * size)..<((i + 1) * size)])
+          let xj = UnsafeBufferPointer(rebasing: q[(j * size)..<((j + 1) * size)])
+          var s = PairState.inputs(xi, xj, h: h, w: w, channels: c, full: full, ntk: computeNTK)
+          var run = PairRun.pair(a[i].tape, b[j].tape)
+          run.run(node, &s)
+          return (s.nngp[0], s.ntk?[0] ?? 0)
+        }
+      }
+    }
+    var nngp = Matrix(rows: n1, columns: n2), ntk = Matrix(rows: n1, columns: n2)
+    for (e, (i, j)) in entries.enumerated() {
+      nngp[i, j] = values[e].0
+      ntk[i, j] = values[e].1
+      if x2 == nil {
+        nngp[j, i] = values[e].0
+        ntk[j, i] = values[e].1
+      }
+    }
+    if x2 == nil {
+      for i in 0..<n1 {
+        nngp[i, i] = a[i].nngp
+        ntk[i, i] = a[i].ntk
+      }
+    }
+    return (nngp, computeNTK ? ntk : nil)
+  }
+}
