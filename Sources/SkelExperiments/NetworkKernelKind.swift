@@ -125,31 +125,25 @@ extension NetworkKernelKind {
     return o.depths.map { MLPShorthand(depth: $0, activation: a, wStd: o.wStd, bStd: o.bStd, wStdOut: o.wStdOut).network }
   }
 
-  /// One network's kernel on the pairs, named `L=…` when it is a shorthand MLP.
+  /// One network's kernel on the pairs (the network engine), named `L=…` when it is a
+  /// shorthand MLP.
   func networkSeries(_ n: Network, _ o: Options) throws -> SeriesData {
-    let spec: LayerSpec
-    switch NetworkLowering.layerSpec(n) {
-    case .success(let l): spec = l
-    case .failure(let e): throw ExperimentError(e.message)
-    }
     let rho = o.rho.points
-    let state = KernelState.pairs(correlations: rho, q11: o.q, q22: o.q, computeNTK: ntk)
-    let out: KernelState
-    do { out = try spec.kernel(state) } catch { throw ExperimentError("\(error)") }
-    guard let y = ntk ? out.ntk?.storage : out.nngp.storage else { throw ExperimentError("the NTK of the network was not computed") }
+    let y: [Double]
+    do {
+      let k = try n.pairs(rho: rho, q1: o.q, q2: o.q, computeNTK: ntk)
+      guard let value = ntk ? k.ntk : k.nngp else { throw ExperimentError("the NTK of the network was not computed") }
+      y = value
+    } catch let error as NetworkShapeError {
+      throw ExperimentError("network: \(error)")
+    }
     return SeriesData(name: MLPShorthand(n)?.seriesName ?? "network", x: rho, y: y)
   }
 
-  /// The shorthand and `network` together, shapes on vector inputs, and layers not computed yet.
+  /// The shorthand and `network` together, and the network's shapes on vector inputs.
   public func check(_ o: Options, directive: Directive) -> [Diagnostic] {
-    var problems = NetworkShorthandChecks.conflicts(directive, shorthand: Self.shorthand)
-    problems += NetworkShorthandChecks.shapes(directive, input: InputShape(channels: 1), inputsAre: "the inputs of '\(name)' are vectors")
-    if problems.isEmpty, let n = o.network.network, case .failure(let e) = NetworkLowering.layerSpec(n),
-      let raw = directive.options.first(where: { $0.key == "network" })
-    {
-      problems.append(Diagnostic(at: raw.location(of: raw.value, path: directive.location.path), length: raw.value.length, e.message))
-    }
-    return problems
+    NetworkShorthandChecks.conflicts(directive, shorthand: Self.shorthand)
+      + NetworkShorthandChecks.shapes(directive, input: InputShape(channels: 1), inputsAre: "the inputs of '\(name)' are vectors")
   }
 
   /// The key sees the networks, however they were written: the shorthand options and the

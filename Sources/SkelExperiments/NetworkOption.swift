@@ -181,6 +181,27 @@ public enum NetworkOption {
     return a.description
   }
 
+  /// The network on inputs with `axes` spatial axes: a window or stride written as one number
+  /// (`conv(window=3)`, stored as one entry) stands for every axis, as the contract's "1-D or
+  /// 2-D by the input's shape" says. The spatial rank stays until a flatten or a global pool,
+  /// after which no window may follow, so one rank serves the whole network.
+  public static func broadcast(_ n: Network, toSpatialAxes axes: Int) -> Network {
+    guard axes > 1 else { return n }
+    func spread(_ xs: [Int]) -> [Int] { xs.count == 1 ? Array(repeating: xs[0], count: axes) : xs }
+    switch n {
+    case .conv(var c):
+      (c.window, c.strides) = (spread(c.window), spread(c.strides))
+      return .conv(c)
+    case .pool(var p):
+      (p.window, p.strides) = (spread(p.window), spread(p.strides))
+      return .pool(p)
+    case .serial(let xs): return .serial(xs.map { broadcast($0, toSpatialAxes: axes) })
+    case .parallel(let xs, let f): return .parallel(xs.map { broadcast($0, toSpatialAxes: axes) }, fanIn: f)
+    case .repeated(let x, let k): return .repeated(broadcast(x, toSpatialAxes: axes), count: k)
+    default: return n
+    }
+  }
+
   /// The activations of a network (cost estimates ask whether they all have closed forms).
   public static func activations(_ n: Network) -> [Activation] {
     switch n {

@@ -255,3 +255,42 @@ struct NetworkParser {
 
 extension ParameterizationName: OptionChoice {}
 extension PaddingMode: OptionChoice {}
+
+// MARK: - Positions of layers
+
+extension NetworkParser {
+  /// The node of the layer at an index path of the parsed (not normalized) network, as the
+  /// engine's `NetworkShapeError.path` names it: a serial item, a parallel branch (for
+  /// `residual`, 0 its body and 1 the identity), 0 for the body of a repeat.
+  static func node(at path: [Int], in node: OptionNode) -> OptionNode { locate(path[...], node) }
+
+  static func locate(_ path: ArraySlice<Int>, _ node: OptionNode) -> OptionNode {
+    guard case .list(let items) = node.value else { return locateLayer(path, node) }
+    // the layers of the list: `parallel(…)` and its fan-in are one
+    var layers: [OptionNode] = []
+    var skip = false
+    for item in items {
+      if skip {
+        skip = false
+        continue
+      }
+      layers.append(item)
+      skip = name(item) == "parallel"
+    }
+    guard layers.count > 1 else { return layers.first.map { locateLayer(path, $0) } ?? node }
+    guard let first = path.first, first < layers.count else { return node }
+    return locateLayer(path.dropFirst(), layers[first])
+  }
+
+  static func locateLayer(_ path: ArraySlice<Int>, _ layer: OptionNode) -> OptionNode {
+    guard let first = path.first else { return layer }
+    if case .list = layer.value { return locate(path, layer) }
+    guard case .call(let name, let args) = layer.value else { return layer }
+    switch name {
+    case "parallel" where first < args.count: return locate(path.dropFirst(), args[first].value)
+    case "residual" where first == 0 && !args.isEmpty: return locate(path.dropFirst(), args[0].value)
+    case "repeat" where first == 0 && args.count == 2: return locate(path.dropFirst(), args[1].value)
+    default: return layer
+    }
+  }
+}

@@ -72,13 +72,23 @@ public enum NetworkShorthandChecks {
     ]
   }
 
-  /// The shape problems of the `network` option on inputs of `shape` (each at its layer).
+  /// The shape problems of the `network` option on inputs of `shape` (each at its layer): the
+  /// surface's walk over the value as written, then the engine's shape inference (NT's checks:
+  /// Gaussian inputs to activations and fan-ins, …), its index path mapped back to the layer.
   public static func shapes(_ directive: Directive, input: InputShape, inputsAre: String) -> [Diagnostic] {
     guard let raw = directive.options.first(where: { $0.key == "network" }) else { return [] }
-    let checker = NetworkShapeChecker(parser: NetworkParser(option: "network"))
+    let parser = NetworkParser(option: "network")
+    let checker = NetworkShapeChecker(parser: parser)
     do {
       _ = try checker.shape(of: raw.value, input: NetworkShapeChecker.Shape(input, why: inputsAre))
-      return []
+      let network = try parser.network(raw.value)
+      do {
+        _ = try NetworkOption.broadcast(network, toSpatialAxes: input.spatial.count).outputShape(for: input)
+        return []
+      } catch {
+        let node = NetworkParser.node(at: error.path, in: raw.value)
+        return [Diagnostic(at: raw.location(of: node, path: directive.location.path), length: node.length, error.reason)]
+      }
     } catch {
       return [
         Diagnostic(

@@ -112,7 +112,8 @@ enum PairKernel {
     let a = selfRuns(x), b = x2.map(selfRuns) ?? a
     let other = x2 ?? x
     let n1 = x.count, n2 = other.count
-    let entries: [(Int, Int)] = x2 == nil ? (0..<n1).flatMap { i in ((i + 1)..<n1).map { (i, $0) } } : (0..<n1).flatMap { i in (0..<n2).map { (i, $0) } }
+    let entries: [(Int, Int)] =
+      x2 == nil ? (0..<n1).flatMap { i in ((i + 1)..<n1).map { (i, $0) } } : (0..<n1).flatMap { i in (0..<n2).map { (i, $0) } }
     let values = compute.map(entries.count) { e -> (Double, Double) in
       let (i, j) = entries[e]
       return x.storage.withUnsafeBufferPointer { p in

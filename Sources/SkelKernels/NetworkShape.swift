@@ -162,7 +162,8 @@ extension Network {
   ) throws(NetworkShapeError) -> [Int] {
     func fail(_ reason: String) -> NetworkShapeError { NetworkShapeError(path: path, reason: reason) }
     guard !shape.spatial.isEmpty else {
-      throw fail("\(layer) needs spatial axes, but its input is a vector (\(shape)): a \(layer) after flatten or a global pool, or on vector inputs")
+      throw fail(
+        "\(layer) needs spatial axes, but its input is a vector (\(shape)): a \(layer) after flatten or a global pool, or on vector inputs")
     }
     guard window.count == shape.spatial.count else {
       throw fail("\(layer)'s window \(window) has \(window.count) axes but its input \(shape) has \(shape.spatial.count) spatial axes")

@@ -170,9 +170,10 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
       ":network: [dense, relu, dense]\n:depths: [2]\n:b_std: 0.1",
       "2:2: option 'network' and the shorthand options 'depths', 'b_std' are both given; the shorthand options are a way to write the network [repeat(L, [dense(w_std, b_std), ACTIVATION]), dense(w_std_out, b_std)], so give one or the other"
     ),
+    (":network: [dense, relu, relu]", "2:25: the input to the activation 'relu' must be Gaussian: put a dense or conv layer before it"),
     (
-      ":network: [dense, layer_norm, dense]",
-      "2:11: the layer 'layer_norm' is not computed on these inputs yet (the network engine of issue 18 computes it); this kind computes dense ('ntk' parameterization), elementwise layers, identity, flatten, repeat, residual and parallel … fan_in_sum"
+      ":network: [dense, residual([dense, relu]), dense]",
+      "2:28: fan_in_sum needs every branch to end Gaussian (as NT: after a dense or conv layer); branch 0 does not"
     ),
   ])
   func errorsAtTheirPosition(_ options: String, _ expected: String) {
@@ -254,7 +255,11 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
       let t = acos(r)
       return 5 * 2 / (2 * Double.pi) * (sin(t) + (Double.pi - t) * cos(t))
     }
-    for net in ["[parallel(dense, dense(w_std=2)), fan_in_sum, relu, dense]", "[dense, residual(dense(w_std=2)), relu, dense]"] {
+    for net in [
+      "[parallel(dense, dense(w_std=2)), fan_in_sum, relu, dense]", "[dense, residual(dense(w_std=2)), relu, dense]",
+      // layer_norm scales each input to variance 1, so W_std = √(5q) after it gives 5qρ again
+      "[dense(w_std=3), layer_norm, dense(w_std=3.1622776601683795), relu, dense]",
+    ] {
       let (c, problems) = configure("nngp", ":network: \(net)\n" + grid)
       #expect(problems.isEmpty, "\(problems)")
       let r = try #require(c).run(context: RunContext(seed: 1))
@@ -277,6 +282,11 @@ func network(_ text: String) -> Result<Network, OptionSyntaxError> {
     let rx = try x.run(context: RunContext(seed: 3)), ry = try y.run(context: RunContext(seed: 3))
     #expect(rx.series.map(\.name) == ry.series.map(\.name))
     #expect(rx.series.map(\.y) == ry.series.map(\.y))
+    let (_, lowering) = configure("regression", ":network: [dense, layer_norm, dense]")
+    #expect(
+      lowering == [
+        "2:11: the layer 'layer_norm' is not computed on these inputs yet (the network engine of issue 18 computes it); this kind computes dense ('ntk' parameterization), elementwise layers, identity, flatten, repeat, residual and parallel … fan_in_sum"
+      ])
     let (_, problems) = configure("regression", ":network: [dense, relu, dense]\n:depth: 2")
     #expect(
       problems == [
