@@ -77,7 +77,7 @@ struct ReportLinks {
       if isTable { table += 1 } else { figure += 1 }
       let at =
         d.directive.options.first { $0.key == "label" }.map {
-          SourceLocation(path: doc.source.path, line: $0.line, column: $0.value.column)
+          $0.location(of: $0.value, path: doc.source.path)
         } ?? d.directive.location
       labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
     }

@@ -27,6 +27,11 @@ public struct RawOption: Sendable, Hashable {
   public var keyLocation: SourceLocation
   public var value: OptionNode
   public var line: Int
+
+  /// Where `node` (this option's value or a part of it) stands in the report.
+  public func location(of node: OptionNode, path: String) -> SourceLocation {
+    SourceLocation(path: path, line: line + node.lineOffset, column: node.column)
+  }
 }
 
 /// Turns a fenced code block into a `Directive`.
@@ -75,8 +80,15 @@ public enum DirectiveReader {
     var k = 0
     var seen: [String: Int] = [:]
     while k < lines.count, lines[k].trimmedSpaces().hasPrefix(":") {
-      if let option = readOption(lines[k], line: fenceLine + 1 + k, source: source, seen: &seen, &problems) { options.append(option) }
-      k += 1
+      // A long value continues on the lines indented at least two spaces deeper (YAML block style).
+      let lead = lines[k].prefix(while: { $0 == " " }).count
+      var end = k + 1
+      while end < lines.count, isContinuation(lines[end], under: lead) { end += 1 }
+      let more = Array(lines[(k + 1)..<end])
+      if let option = readOption(lines[k], more: more, line: fenceLine + 1 + k, source: source, seen: &seen, &problems) {
+        options.append(option)
+      }
+      k = end
     }
     while k < lines.count, lines[k].trimmedSpaces().isEmpty { k += 1 }
     problems += misplacedOptions(lines, from: k, fenceLine: fenceLine, source: source)
@@ -89,9 +101,39 @@ public enum DirectiveReader {
 
   /// One `:key: value` line: the option, or `nil` with its problem (a key given twice is a
   /// problem too, and the option is still read).
-  static func readOption(_ text: String, line lineNo: Int, source: SourceFile, seen: inout [String: Int], _ problems: inout [Diagnostic])
-    -> RawOption?
+  /// A line that continues the value of an option line indented by `lead` spaces: not blank,
+  /// indented at least two spaces deeper, and no option line itself.
+  static func isContinuation(_ line: String, under lead: Int) -> Bool {
+    let indent = line.prefix(while: { $0 == " " }).count
+    let rest = line.dropFirst(indent)
+    return !String(rest).trimmedSpaces().isEmpty && indent >= lead + 2 && rest.first != ":"
+  }
+
+  /// The lines of a long value after its option line: each line's text from its first
+  /// non-space character, its column in the file and its offset below the option line.
+  static func continuationLines(_ more: [String], below lineNo: Int, source: SourceFile) -> [(text: String, column: Int, lineOffset: Int)] {
+    more.enumerated().map { m, text in
+      let offset = max(0, source.line(lineNo + 1 + m).count - text.count)  // container indentation
+      let lead = text.prefix(while: { $0 == " " }).count
+      return (String(text.dropFirst(lead)).trimmedSpaces(), offset + lead + 1, m + 1)
+    }
+  }
+
+  /// The value of an option: on its line, continued on the `more` lines below it, or a block
+  /// sequence (`- item` lines) below an empty line value.
+  static func parseValue(_ valueText: String, column: Int, more: [String], line lineNo: Int, source: SourceFile) throws(OptionSyntaxError)
+    -> OptionNode
   {
+    let below = continuationLines(more, below: lineNo, source: source)
+    if valueText.trimmedSpaces().isEmpty, let first = below.first, first.text == "-" || first.text.hasPrefix("- ") {
+      return try OptionValueParser.parseBlockSequence(lines: below)
+    }
+    return try OptionValueParser.parse(lines: [(valueText, column, 0)] + below)
+  }
+
+  static func readOption(
+    _ text: String, more: [String] = [], line lineNo: Int, source: SourceFile, seen: inout [String: Int], _ problems: inout [Diagnostic]
+  ) -> RawOption? {
     let fileLine = String(source.line(lineNo))
     let offset = max(0, fileLine.count - text.count)  // container indentation
     let lead = text.prefix(while: { $0 == " " }).count
@@ -117,7 +159,7 @@ public enum DirectiveReader {
       problems.append(Diagnostic(at: keyLocation, length: key.count, "option '\(key)' is given twice (first on line \(first))"))
     }
     seen[key] = lineNo
-    if valueText.trimmedSpaces().isEmpty {
+    if valueText.trimmedSpaces().isEmpty, more.isEmpty {
       problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: valueColumn), "option '\(key)' has no value"))
       return nil
     }
@@ -128,11 +170,13 @@ public enum DirectiveReader {
         key: key, keyLocation: keyLocation, value: OptionNode(value: .string(raw), text: raw, column: valueColumn + lead), line: lineNo)
     }
     do {
-      let node = try OptionValueParser.parse(valueText, column: valueColumn)
+      let node = try parseValue(valueText, column: valueColumn, more: more, line: lineNo, source: source)
       return RawOption(key: key, keyLocation: keyLocation, value: node, line: lineNo)
     } catch {
       problems.append(
-        Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: error.column), length: error.length, error.message))
+        Diagnostic(
+          at: SourceLocation(path: source.path, line: lineNo + error.lineOffset, column: error.column), length: error.length, error.message)
+      )
       return nil
     }
   }
@@ -226,7 +270,8 @@ public enum DirectiveValidator {
         resolved.explicit.insert(spec.name)
       case .failure(let e):
         problems.append(
-          Diagnostic(at: SourceLocation(path: d.location.path, line: raw.line, column: e.column), length: e.length, e.message))
+          Diagnostic(
+            at: SourceLocation(path: d.location.path, line: raw.line + e.lineOffset, column: e.column), length: e.length, e.message))
       }
     }
     for spec in schema.options where resolved.values[spec.name] == nil {

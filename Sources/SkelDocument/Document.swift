@@ -37,7 +37,7 @@ public enum DocumentParser {
     var seen: [String: SourceLocation] = [:]
     for d in directives {
       guard let label = d.label, let opt = d.options.first(where: { $0.key == "label" }) else { continue }
-      let at = SourceLocation(path: source.path, line: opt.line, column: opt.value.column)
+      let at = opt.location(of: opt.value, path: source.path)
       if let first = seen[label] {
         problems.append(Diagnostic(at: at, length: label.count, "label '\(label)' is already used on line \(first.line)"))
       } else {

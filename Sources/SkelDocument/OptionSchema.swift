@@ -28,7 +28,8 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
   /// A name, optionally called with numeric parameters: `relu`, `leaky_relu(0.2)`,
   /// `erf(b=2)`. `noun` says what it is in messages ("activation").
   case callable(noun: String, [CallableSpec])
-  /// A type whose checker lives outside SkelDocument (inputs, networks).
+  /// A value type a higher module declares with its own checker (the `network` option of
+  /// SkelExperiments): the checker turns the value as written into a `TypedValue`.
   case custom(CustomOptionType)
 
   public var description: String {
@@ -76,20 +77,24 @@ public indirect enum OptionType: Sendable, Hashable, CustomStringConvertible {
   }
 }
 
-/// An option type defined by another module: its name (its identity), how messages describe
-/// it, and its checker, which returns the typed value or an error at a column of the value.
+/// An option type declared outside this module: a name (its identity), how messages describe
+/// it, and the checker from a value as written to a typed value (errors at the node's position).
 public struct CustomOptionType: Sendable, Hashable {
-  public var name: String
-  public var summary: String
-  public var check: @Sendable (OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+  public let name: String
+  /// What a value of the type is, in messages and docs ("a network such as [dense, relu, dense]").
+  public let summary: String
+  public let check: @Sendable (_ node: OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+
   public init(
-    name: String, summary: String, check: @escaping @Sendable (OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
+    name: String, summary: String,
+    check: @escaping @Sendable (_ node: OptionNode, _ option: String) -> Result<TypedValue, OptionSyntaxError>
   ) {
     self.name = name
     self.summary = summary
     self.check = check
   }
-  public static func == (a: CustomOptionType, b: CustomOptionType) -> Bool { a.name == b.name }
+
+  public static func == (a: Self, b: Self) -> Bool { a.name == b.name }
   public func hash(into h: inout Hasher) { h.combine(name) }
 }
 
@@ -144,7 +149,7 @@ public indirect enum TypedValue: Sendable, Hashable {
   case size(width: Double, height: Double)
   /// A callable name with every parameter resolved (defaults filled in), or its raw text argument.
   case call(name: String, arguments: [String: Double], text: String?)
-  /// A call with typed arguments (a custom type's value): `pairs(rho=[…], q=1)`.
+  /// A named structure with typed fields (a layer of a network: `dense` with its `w_std`, …).
   case record(name: String, fields: [String: TypedValue])
 }
 
@@ -207,7 +212,7 @@ public enum OptionTypeChecker {
 
   /// A failure at `n`.
   static func fail<T>(_ n: OptionNode, _ message: String) -> Result<T, OptionSyntaxError> {
-    .failure(OptionSyntaxError(column: n.column, length: n.length, message: message))
+    .failure(OptionSyntaxError(at: n, message))
   }
 
   /// A label (a letter, then letters, digits, `-`, `_`; it names files); nil when it is not one.

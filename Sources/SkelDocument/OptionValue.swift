@@ -16,17 +16,22 @@ public indirect enum OptionValue: Sendable, Hashable {
   case span(from: OptionNode, to: OptionNode)
 }
 
-/// A value and where it stands on its line.
+/// A value and where it stands: its column, on the option's line or, for a value written over
+/// several lines (YAML block style), `lineOffset` lines below it.
 public struct OptionNode: Sendable, Hashable {
   public var value: OptionValue
-  /// The text as written.
+  /// The text as written (line breaks of a long value folded into single spaces).
   public var text: String
   public var column: Int
+  /// Lines below the option's `:key:` line (0: on it).
+  public var lineOffset = 0
   public var length: Int { max(1, text.count) }
-  public init(value: OptionValue, text: String, column: Int) {
+
+  public init(value: OptionValue, text: String, column: Int, lineOffset: Int = 0) {
     self.value = value
     self.text = text
     self.column = column
+    self.lineOffset = lineOffset
   }
 }
 
@@ -38,21 +43,42 @@ public struct OptionEntry: Sendable, Hashable {
 public struct OptionArgument: Sendable, Hashable {
   public var name: String?
   public var value: OptionNode
-  public init(name: String?, value: OptionNode) {
+  /// Where the name of a named argument (`window=3`) stands: its column and line offset.
+  public var nameColumn = 0
+  public var nameLineOffset = 0
+
+  public init(name: String?, value: OptionNode, nameColumn: Int = 0, nameLineOffset: Int = 0) {
     self.name = name
     self.value = value
+    self.nameColumn = nameColumn
+    self.nameLineOffset = nameLineOffset
+  }
+
+  /// The argument's name as a node (for messages about it), or its value when it has none.
+  public var nameNode: OptionNode {
+    guard let name else { return value }
+    return OptionNode(value: .string(name), text: name, column: nameColumn, lineOffset: nameLineOffset)
   }
 }
 
-/// A syntax error inside an option value: a column on the option's line and a message.
+/// A syntax error inside an option value: a column on the option's line (or `lineOffset` lines
+/// below it, in a long value) and a message.
 public struct OptionSyntaxError: Error, Sendable, Hashable {
   public var column: Int
   public var length: Int
   public var message: String
-  public init(column: Int, length: Int, message: String) {
+  public var lineOffset = 0
+
+  public init(column: Int, length: Int, message: String, lineOffset: Int = 0) {
     self.column = column
     self.length = length
     self.message = message
+    self.lineOffset = lineOffset
+  }
+
+  /// The error at a node (its line and column).
+  public init(at node: OptionNode, _ message: String) {
+    self.init(column: node.column, length: node.length, message: message, lineOffset: node.lineOffset)
   }
 }
 
@@ -73,16 +99,48 @@ public struct OptionValueParser {
   public static let rawCalls: Set<String> = ["expr"]
   let chars: [Character]
   var i = 0
-  let base: Int
+  /// The line offset and column of each character, and one past the last.
+  let positions: [(line: Int, column: Int)]
   var nesting = 0
 
-  public static func parse(_ text: String, column: Int) throws(OptionSyntaxError) -> OptionNode {
-    if text.count > OptionLimits.maxValueLength {
-      throw OptionSyntaxError(
-        column: column, length: 1,
-        message: "option value is \(text.count) characters long; at most \(OptionLimits.maxValueLength) are allowed")
+  init(chars: [Character], positions: [(line: Int, column: Int)]) {
+    self.chars = chars
+    self.positions = positions
+  }
+
+  /// A parser over the lines of a value: each line's text and the column where it starts; the
+  /// lines are joined by line breaks, which separate like spaces.
+  init(lines: [(text: String, column: Int, lineOffset: Int)]) {
+    var chars: [Character] = [], positions: [(line: Int, column: Int)] = []
+    for (n, line) in lines.enumerated() {
+      if n > 0 {
+        chars.append("\n")
+        positions.append(positions.last.map { ($0.line, $0.column + 1) } ?? (line.lineOffset, line.column))
+      }
+      for (k, c) in line.text.enumerated() {
+        chars.append(c)
+        positions.append((line.lineOffset, line.column + k))
+      }
     }
-    var p = OptionValueParser(chars: Array(text), base: column)
+    let last = lines.last.map { (line: $0.lineOffset, column: $0.column + $0.text.count) } ?? (line: 0, column: 1)
+    positions.append(last)
+    self.init(chars: chars, positions: positions)
+  }
+
+  public static func parse(_ text: String, column: Int) throws(OptionSyntaxError) -> OptionNode {
+    try parse(lines: [(text, column, 0)])
+  }
+
+  /// Parses a value written over several lines (each line's text, starting column and offset
+  /// below the option's line): a flow value continued on the next lines.
+  public static func parse(lines: [(text: String, column: Int, lineOffset: Int)]) throws(OptionSyntaxError) -> OptionNode {
+    let length = lines.reduce(0) { $0 + $1.text.count } + max(0, lines.count - 1)  // the line breaks between
+    if length > OptionLimits.maxValueLength {
+      throw OptionSyntaxError(
+        column: lines.first?.column ?? 1, length: 1,
+        message: "option value is \(length) characters long; at most \(OptionLimits.maxValueLength) are allowed")
+    }
+    var p = OptionValueParser(lines: lines)
     p.skipSpaces()
     let startIndex = p.i
     var items: [OptionNode] = [try p.parseValue()]
@@ -94,32 +152,84 @@ public struct OptionValueParser {
       p.skipSpaces()
     }
     if p.i < p.chars.count {
-      throw OptionSyntaxError(column: p.base + p.i, length: 1, message: "unexpected '\(p.chars[p.i])' in option value")
+      throw p.error(at: p.i, length: 1, "unexpected '\(p.chars[p.i])' in option value")
     }
     if items.count == 1 { return items[0] }
-    let text = String(p.chars[startIndex..<p.i]).trimmedSpaces()
-    return OptionNode(value: .list(items), text: text, column: column + startIndex)
+    return p.node(.list(items), from: startIndex)
   }
 
-  mutating func skipSpaces() { while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 } }
+  /// Parses a YAML block sequence: lines `- item` at one indentation (`lines` hold each line's
+  /// text from its first non-space character), an item continued on the lines indented deeper.
+  public static func parseBlockSequence(lines: [(text: String, column: Int, lineOffset: Int)]) throws(OptionSyntaxError) -> OptionNode {
+    guard let first = lines.first else { throw OptionSyntaxError(column: 1, length: 1, message: "expected a value") }
+    let dash = first.column
+    var groups: [[(text: String, column: Int, lineOffset: Int)]] = []
+    for line in lines {
+      let starts = line.text.first == "-" && (line.text.count == 1 || line.text.dropFirst().first == " ")
+      if starts, line.column == dash {
+        let rest = line.text.dropFirst()
+        let pad = rest.prefix(while: { $0 == " " }).count
+        groups.append([(String(rest.dropFirst(pad)), line.column + 1 + pad, line.lineOffset)])
+      } else if line.column > dash, !groups.isEmpty {
+        groups[groups.count - 1].append(line)
+      } else {
+        throw OptionSyntaxError(
+          column: line.column, length: 1, message: "expected '- ' at column \(dash) (an item of the block sequence above)",
+          lineOffset: line.lineOffset)
+      }
+      if groups.count > OptionLimits.maxListLength {
+        throw OptionSyntaxError(
+          column: dash, length: 1, message: "list has more than \(OptionLimits.maxListLength) items", lineOffset: first.lineOffset)
+      }
+    }
+    var items: [OptionNode] = []
+    for group in groups {
+      if group.allSatisfy({ $0.text.trimmedSpaces().isEmpty }) {
+        throw OptionSyntaxError(
+          column: group[0].column - 1, length: 1, message: "expected a value after '-'", lineOffset: group[0].lineOffset)
+      }
+      items.append(try parse(lines: group))
+    }
+    let text = "[" + items.map(\.text).joined(separator: ", ") + "]"
+    return OptionNode(value: .list(items), text: text, column: dash, lineOffset: first.lineOffset)
+  }
+
+  mutating func skipSpaces() { while i < chars.count, chars[i] == " " || chars[i] == "\t" || chars[i] == "\n" { i += 1 } }
 
   func node(_ v: OptionValue, from start: Int) -> OptionNode {
-    OptionNode(value: v, text: String(chars[start..<i]).trimmedSpaces(), column: base + start)
+    let (line, col) = position(start)
+    return OptionNode(value: v, text: Self.folded(chars[start..<i]), column: col, lineOffset: line)
+  }
+
+  /// The line (below the option's) and column of character `k` (the end: after the last one).
+  func position(_ k: Int) -> (line: Int, column: Int) {
+    positions.isEmpty ? (0, 1) : positions[min(max(0, k), positions.count - 1)]
+  }
+
+  func error(at k: Int, length: Int, _ message: String) -> OptionSyntaxError {
+    let (line, col) = position(k)
+    return OptionSyntaxError(column: col, length: length, message: message, lineOffset: line)
+  }
+
+  /// The text of a value with each line break and the spaces around it folded into one space
+  /// (YAML's folding of a plain multi-line scalar), trimmed.
+  static func folded(_ s: ArraySlice<Character>) -> String {
+    guard s.contains("\n") else { return String(s).trimmedSpaces() }
+    return s.split(separator: "\n").map { String($0).trimmedSpaces() }.filter { !$0.isEmpty }.joined(separator: " ")
   }
 
   /// Enters a list, map or call; deeper than `OptionLimits.maxNesting` is an error at `start`.
   mutating func enter(_ start: Int) throws(OptionSyntaxError) {
     nesting += 1
     if nesting > OptionLimits.maxNesting {
-      throw OptionSyntaxError(
-        column: base + start, length: 1, message: "option value nested more than \(OptionLimits.maxNesting) levels deep")
+      throw error(at: start, length: 1, "option value nested more than \(OptionLimits.maxNesting) levels deep")
     }
   }
 
   mutating func parseValue() throws(OptionSyntaxError) -> OptionNode {
     skipSpaces()
     let start = i
-    guard i < chars.count else { throw OptionSyntaxError(column: base + i, length: 1, message: "expected a value") }
+    guard i < chars.count else { throw error(at: i, length: 1, "expected a value") }
     if chars[i] == "[" || chars[i] == "{" || chars[i].isLetter { try enter(start) }
     defer { if chars[start] == "[" || chars[start] == "{" || chars[start].isLetter { nesting -= 1 } }
     switch chars[i] {
@@ -158,9 +268,9 @@ public struct OptionValueParser {
       }
       items.append(item)
       if items.count > OptionLimits.maxListLength {
-        throw OptionSyntaxError(column: base + start, length: 1, message: "list has more than \(OptionLimits.maxListLength) items")
+        throw error(at: start, length: 1, "list has more than \(OptionLimits.maxListLength) items")
       }
-      guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '[': expected ']'") }
+      guard i < chars.count else { throw error(at: start, length: 1, "unclosed '[': expected ']'") }
       if chars[i] == "," {
         i += 1
         continue
@@ -185,12 +295,12 @@ public struct OptionValueParser {
       while i < chars.count, chars[i] != ":", chars[i] != "}", chars[i] != "," { i += 1 }
       let key = String(chars[keyStart..<i]).trimmedSpaces()
       guard i < chars.count, chars[i] == ":", !key.isEmpty else {
-        throw OptionSyntaxError(column: base + keyStart, length: max(1, i - keyStart), message: "expected 'key: value' in a map")
+        throw error(at: keyStart, length: max(1, i - keyStart), "expected 'key: value' in a map")
       }
       i += 1
       entries.append(OptionEntry(key: key, value: try parseValue()))
       skipSpaces()
-      guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unclosed '{': expected '}'") }
+      guard i < chars.count else { throw error(at: start, length: 1, "unclosed '{': expected '}'") }
       if chars[i] == "," {
         i += 1
         continue
@@ -212,7 +322,7 @@ public struct OptionValueParser {
       s.append(chars[i])
       i += 1
     }
-    guard i < chars.count else { throw OptionSyntaxError(column: base + start, length: 1, message: "unterminated string: expected \(q)") }
+    guard i < chars.count else { throw error(at: start, length: 1, "unterminated string: expected \(q)") }
     i += 1
     return node(.string(s), from: start)
   }
@@ -234,21 +344,23 @@ public struct OptionValueParser {
       var argName: String?
       var k = i
       // a parameter name: a letter, then letters, digits and '_' (`q1=0.5`)
+      let namePosition = position(i)
       while k < chars.count, chars[k].isLetter || chars[k] == "_" || (k > i && chars[k].isNumber) { k += 1 }
       if k > i, k < chars.count, chars[k] == "=" {
         argName = String(chars[i..<k])
         i = k + 1
       }
-      args.append(OptionArgument(name: argName, value: try parseValue()))
+      let value = try parseValue()
+      args.append(OptionArgument(name: argName, value: value, nameColumn: namePosition.column, nameLineOffset: namePosition.line))
       skipSpaces()
       guard i < chars.count else {
-        throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'")
+        throw error(at: j, length: 1, "unclosed '(' in \(name)(…): expected ')'")
       }
       if chars[i] == "," {
         i += 1
         continue
       }
-      guard chars[i] == ")" else { throw OptionSyntaxError(column: base + i, length: 1, message: "expected ',' or ')' in \(name)(…)") }
+      guard chars[i] == ")" else { throw error(at: i, length: 1, "expected ',' or ')' in \(name)(…)") }
       i += 1
       return node(.call(name: name, arguments: args), from: start)
     }
@@ -266,9 +378,10 @@ public struct OptionValueParser {
       }
       k += 1
     }
-    guard k < chars.count else { throw OptionSyntaxError(column: base + j, length: 1, message: "unclosed '(' in \(name)(…): expected ')'") }
+    guard k < chars.count else { throw error(at: j, length: 1, "unclosed '(' in \(name)(…): expected ')'") }
     let raw = String(chars[i..<k])
-    let arg = OptionNode(value: .string(raw), text: raw, column: base + i)
+    let (line, col) = position(i)
+    let arg = OptionNode(value: .string(raw), text: raw, column: col, lineOffset: line)
     i = k + 1
     return node(.call(name: name, arguments: [OptionArgument(name: nil, value: arg)]), from: start)
   }
@@ -290,13 +403,14 @@ public struct OptionValueParser {
       }
       i += 1
     }
-    let text = String(chars[start..<i]).trimmedSpaces()
-    return OptionNode(value: Self.classify(text), text: text, column: base + start)
+    let text = Self.folded(chars[start..<i])
+    let (line, col) = position(start)
+    return OptionNode(value: Self.classify(text), text: text, column: col, lineOffset: line)
   }
 
   mutating func expect(_ c: Character, start: Int) throws(OptionSyntaxError) {
     guard i < chars.count, chars[i] == c else {
-      throw OptionSyntaxError(column: base + min(i, chars.count), length: 1, message: "expected '\(c)'")
+      throw error(at: min(i, chars.count), length: 1, "expected '\(c)'")
     }
     i += 1
   }

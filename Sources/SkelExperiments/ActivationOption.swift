@@ -68,35 +68,43 @@ public enum ActivationChecks {
       var nodes: [OptionNode] = []
       if case .list(let items) = raw.value.value { nodes = items } else { nodes = [raw.value] }
       for node in nodes {
-        if case .call(let name, let args) = node.value, let maxDegree = degreeLimits[name] {
-          // Degrees become Int: they must be whole, non-negative and small enough to compute.
-          for arg in args where arg.name == nil || arg.name == "k" {
-            guard case .number(let k) = arg.value.value else { continue }
-            if k != k.rounded() || k < 0 || k > Double(maxDegree) {
-              problems.append(
-                Diagnostic(
-                  at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column),
-                  length: max(1, arg.value.length),
-                  "the degree k of \(name)(k) must be an integer from 0 to \(maxDegree), got \(arg.value.text)"))
-            }
-          }
-        }
-        guard case .call(let name, let args) = node.value, name == "expr", let arg = args.first else { continue }
-        do {
-          let e = try ActivationExpression(arg.value.text)
-          if let why = gaussianMomentProblem(e.value) {
-            problems.append(
-              Diagnostic(
-                at: SourceLocation(path: directive.location.path, line: raw.line, column: node.column), length: node.length,
-                "activation '\(node.text)' \(why)"))
-          }
-        } catch {
+        for e in Self.problems(in: node) {
           problems.append(
             Diagnostic(
-              at: SourceLocation(path: directive.location.path, line: raw.line, column: arg.value.column + error.offset),
-              "in expr(…): \(error.message)"))
+              at: SourceLocation(path: directive.location.path, line: raw.line + e.lineOffset, column: e.column), length: e.length,
+              e.message))
         }
       }
+    }
+    return problems
+  }
+
+  /// The first problem of one activation as written (the `network` option checks its
+  /// activation layers with it).
+  public static func problem(in node: OptionNode) -> OptionSyntaxError? { problems(in: node).first }
+
+  /// Degrees that are no small whole numbers, and expressions that do not parse or have no
+  /// finite Gaussian moments.
+  static func problems(in node: OptionNode) -> [OptionSyntaxError] {
+    var problems: [OptionSyntaxError] = []
+    if case .call(let name, let args) = node.value, let maxDegree = degreeLimits[name] {
+      // Degrees become Int: they must be whole, non-negative and small enough to compute.
+      for arg in args where arg.name == nil || arg.name == "k" {
+        guard case .number(let k) = arg.value.value else { continue }
+        if k != k.rounded() || k < 0 || k > Double(maxDegree) {
+          problems.append(
+            OptionSyntaxError(at: arg.value, "the degree k of \(name)(k) must be an integer from 0 to \(maxDegree), got \(arg.value.text)"))
+        }
+      }
+    }
+    guard case .call(let name, let args) = node.value, name == "expr", let arg = args.first else { return problems }
+    do {
+      let e = try ActivationExpression(arg.value.text)
+      if let why = gaussianMomentProblem(e.value) { problems.append(OptionSyntaxError(at: node, "activation '\(node.text)' \(why)")) }
+    } catch {
+      problems.append(
+        OptionSyntaxError(
+          column: arg.value.column + error.offset, length: 1, message: "in expr(…): \(error.message)", lineOffset: arg.value.lineOffset))
     }
     return problems
   }

@@ -113,6 +113,10 @@ public protocol DirectiveKind: Sendable {
   func presentation(_ options: Options) -> Presentation
   /// Science-aware checks beyond the option types, before anything runs (default: none).
   func check(_ options: Options, directive: Directive) -> [Diagnostic]
+  /// The compute options as the cache key sees them (default: `fields`, each field's canonical
+  /// value in field order). A kind whose options have several spellings of one computation (the
+  /// shorthand options of a network and the `network` option) replaces them by one entry.
+  func canonicalFields(_ options: Options, _ fields: [(name: String, value: String)]) -> [(name: String, value: String)]
   /// Memory and work of `run`, estimated before anything runs from the loops of `run` (no
   /// default: every kind states its own; the build refuses what exceeds the budget).
   func cost(_ options: Options) -> Cost
@@ -128,6 +132,9 @@ public protocol DirectiveKind: Sendable {
 extension DirectiveKind {
   public func presentation(_ options: Options) -> Presentation { .figure }
   public func check(_ options: Options, directive: Directive) -> [Diagnostic] { [] }
+  public func canonicalFields(_ options: Options, _ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+    fields
+  }
   public func nonFiniteReason(_ name: String) -> String? { nil }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
@@ -196,7 +203,8 @@ public struct AnyKind: Sendable {
         return (nil, [Self.declarationError(kind.name, missing, at: directive)])
       }
       let typed = options
-      let canonical = fields.filter { $0.role == .compute }.map { (name: $0.name, value: $0.get(typed).canonical) }
+      let canonical = kind.canonicalFields(
+        typed, fields.filter { $0.role == .compute }.map { (name: $0.name, value: $0.get(typed).canonical) })
       let size = common.size, plot = common.plot
       let inputs = fields.filter { $0.role == .compute }.compactMap { f in
         InputsValue(typed: f.get(typed)).map { (option: f.name, value: $0) }

@@ -10,19 +10,66 @@ public struct ChenNetworkOptions: Sendable, Hashable {
   public var wStd = 2.0.squareRoot()
   public var bStd = 1.0
   public var wStdOut = 2.0.squareRoot()
+  /// The `network` option; when given, the four above are not.
+  public var explicit = NetworkValue()
   public init() {}
 
-  /// The four fields of a kind whose options hold these at `path`.
+  static let shorthand = ["depth", "w_std", "b_std", "w_std_out"]
+
+  /// The five fields of a kind whose options hold these at `path`.
   static func fields<O: KindOptions>(_ path: WritableKeyPath<O, ChenNetworkOptions>) -> [Field<O>] {
     [
       Field("depth", path.appending(path: \.depth), .integer(min: 1, max: 100), "hidden ReLU layers L"),
       Field("w_std", path.appending(path: \.wStd), .number(min: 0, max: 100), "W_std of the hidden layers"),
       Field("b_std", path.appending(path: \.bStd), .number(min: 0, max: 100), "b_std of every layer (Chen et al. use biases)"),
       Field("w_std_out", path.appending(path: \.wStdOut), .number(min: 0, max: 100), "W_std of the readout"),
+      Field(
+        "network", path.appending(path: \.explicit), NetworkOption.type,
+        "the network, a list of layers (default: the shorthand [repeat(depth, [dense(w_std, b_std), relu]), dense(w_std_out, b_std)]); not with the shorthand options"
+      ),
     ]
   }
 
-  var network: LayerSpec { KernelRegression.network(depth: depth, wStd: wStd, bStd: bStd, wStdOut: wStdOut) }
+  /// The network computed, normalized: the `network` option or the shorthand's.
+  var resolved: Network {
+    explicit.network ?? MLPShorthand(depth: depth, activation: .relu, wStd: wStd, bStd: bStd, wStdOut: wStdOut).network
+  }
+
+  /// The engine's layers: a ReLU MLP as the shorthand computes it (the same values whichever
+  /// way it is written), any other network through `NetworkLowering`.
+  var network: LayerSpec {
+    get throws {
+      let n = resolved
+      if let m = MLPShorthand(n), m.activation == .relu {
+        return KernelRegression.network(depth: m.depth, wStd: m.wStd, bStd: m.bStd ?? 0, wStdOut: m.wStdOut)
+      }
+      switch NetworkLowering.layerSpec(n) {
+      case .success(let l): return l
+      case .failure(let e): throw ExperimentError(e.message)
+      }
+    }
+  }
+
+  /// Layers of the network (cost estimates scale with them).
+  var depthForCost: Int { explicit.network.map { max(1, NetworkOption.layerCount($0) / 2) } ?? depth }
+
+  /// The shorthand with `network`, shapes on the kind's vector inputs, and layers not computed yet.
+  func check(_ kind: String, directive: Directive) -> [Diagnostic] {
+    var problems = NetworkShorthandChecks.conflicts(directive, shorthand: Self.shorthand)
+    problems += NetworkShorthandChecks.shapes(directive, input: InputShape(channels: 1), inputsAre: "the inputs of '\(kind)' are vectors")
+    if problems.isEmpty, let n = explicit.network, case .failure(let e) = NetworkLowering.layerSpec(n),
+      let raw = directive.options.first(where: { $0.key == "network" })
+    {
+      problems.append(Diagnostic(at: raw.location(of: raw.value, path: directive.location.path), length: raw.value.length, e.message))
+    }
+    return problems
+  }
+
+  /// The key sees the network, however it was written (the shorthand or `network`).
+  func canonicalFields(_ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+    fields.filter { !Self.shorthand.contains($0.name) && $0.name != "network" }
+      + [(name: "network", value: NetworkOption.encode(resolved).canonical)]
+  }
 }
 
 /// `x` in the format `spec` (the specs here are literals that parse; the fallback never shows).
@@ -88,9 +135,18 @@ public struct SpectrumKind: DirectiveKind {
 
   /// `fit` is an index range [from, to] with at least two indices in it, inside 1…points: a
   /// reversed or empty range fitted nothing and published NaN as the exponent.
+  public func canonicalFields(_ o: Options, _ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+    o.network.canonicalFields(fields)
+  }
+
   public func check(_ o: Options, directive: Directive) -> [Diagnostic] {
+    let network = o.network.check(name, directive: directive)
+    return network.isEmpty ? fitProblems(o, directive: directive) : network
+  }
+
+  func fitProblems(_ o: Options, directive: Directive) -> [Diagnostic] {
     guard let raw = directive.options.first(where: { $0.key == "fit" }), case .list(let items) = raw.value.value else { return [] }
-    let at = SourceLocation(path: directive.location.path, line: raw.line, column: raw.value.column)
+    let at = raw.location(of: raw.value, path: directive.location.path)
     let numbers = o.fit
     guard numbers.count == items.count else { return [] }  // the type check reports it
     guard numbers.count == 2 else {
@@ -137,7 +193,7 @@ public struct SpectrumKind: DirectiveKind {
 
   public func cost(_ o: Options) -> Cost {
     var c = CostBuilder()
-    let n = o.points, dims = o.dimensions.count, depth = o.network.depth
+    let n = o.points, dims = o.dimensions.count, depth = o.network.depthForCost
     let curves = o.quantity == .eigenvalues ? o.kernels.count : o.targets.count
     // Σ, Θ, a copy, eigenvectors and LAPACK workspace: about 6 n × n matrices at once
     c.doubles([6, n, n], "6 Gram matrices of \(n) × \(n)", options: ["points"])
@@ -163,7 +219,7 @@ public struct SpectrumKind: DirectiveKind {
   func curves(_ o: Options, d: Int, seed: UInt64) throws -> [Curve] {
     var g = SeededGenerator(seed: seed, label: "d=\(d)")
     let x = KernelRegression.uniformInputs(o.points, dimension: d, generator: &g)
-    let (sigma, theta) = try KernelRegression.grams(o.network.network, x)
+    let (sigma, theta) = try KernelRegression.grams(try o.network.network, x)
     if o.quantity == .eigenvalues {
       return try o.kernels.map { kernel in
         Curve(
@@ -301,10 +357,16 @@ public struct RegressionKind: DirectiveKind {
     ```
     """
 
+  public func canonicalFields(_ o: Options, _ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
+    o.network.canonicalFields(fields)
+  }
+
+  public func check(_ o: Options, directive: Directive) -> [Diagnostic] { o.network.check(name, directive: directive) }
+
   public func cost(_ o: Options) -> Cost {
     var c = CostBuilder()
     let ns = o.runSizes
-    let reps = o.repetitions, m = o.testPoints, depth = o.network.depth
+    let reps = o.repetitions, m = o.testPoints, depth = o.network.depthForCost
     let inits = o.initializations.count
     let filters = (o.flow ? o.times : o.ridges).points.count
     let top = (ns.max() ?? 2) + m
@@ -346,7 +408,7 @@ public struct RegressionKind: DirectiveKind {
         let test = KernelRegression.uniformInputs(o.testPoints, dimension: o.dimension, generator: &g)
         let y = o.target.values(train).map { $0 + o.noise * g.nextNormal() }
         let errors = try KernelRegression.testErrors(
-          network: o.network.network, train: train, test: test, y: y, truth: o.target.values(test), filters: filters,
+          network: try o.network.network, train: train, test: test, y: y, truth: o.target.values(test), filters: filters,
           initializations: inits,
           generator: &g)
         for (i, e) in errors {

@@ -65,7 +65,7 @@ public struct WeightsKind: DirectiveKind {
         }
         out.append(
           Diagnostic(
-            at: SourceLocation(path: d.location.path, line: raw.line, column: arg.value.column), length: arg.value.length,
+            at: raw.location(of: arg.value, path: d.location.path), length: arg.value.length,
             "a Student-t law needs nu > 2 (its variance is infinite for nu <= 2), got \(arg.value.text)"))
       }
     }
