@@ -38,7 +38,7 @@ public final class PreviewServer: Sendable {
   }
 
   /// Listens, or throws `PortInUse` (or the socket's error) within `timeout` seconds.
-  public func start(timeout: Double = 5) async throws {
+  public func start(timeout: Double = 30) async throws {
     let task = Task { [self] in
       do { try await server.run() } catch { failure.withLock { $0 = $0 ?? error } }
     }

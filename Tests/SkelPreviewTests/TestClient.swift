@@ -69,9 +69,9 @@ enum TestClient {
     var buffer = ""
 
     init(port: UInt16) throws {
-      fd = try TestClient.connect(port: port, timeout: 1)
+      fd = try TestClient.connect(port: port, timeout: 10)
       TestClient.send(fd, "GET /__skelreport/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
-      guard next(nil, within: 5) != nil else { throw Failure(description: "the event stream did not open") }
+      guard next(nil, within: 30) != nil else { throw Failure(description: "the event stream did not open") }
     }
 
     /// The data of the next event named `name` (nil: the stream's opening comment), waiting at
