@@ -5,7 +5,7 @@ import Synchronization
 /// What a long-lived builder (`skelreport preview`) keeps in memory between builds, so that a
 /// rebuild after a save reads no cache file it read before: results by cache key, drawn images
 /// by figure key, typeset formulas by request, and each directive's data files (JSON and CSV, whose
-/// encoding is most of a warm build's page rendering). Everything in it was computed, or read and
+/// encoding is most of a warm build's page rendering), and each page's body HTML. Everything in it was computed, or read and
 /// verified, by an earlier build of the same builder with the same keys, so using it gives the
 /// same bytes as the disk caches (which are still written). After each finished build,
 /// `forgetUnused` drops what that build did not use, so edits do not grow it without bound.
@@ -15,6 +15,7 @@ public final class BuildMemory: Sendable {
     var images: [String: [UInt8]] = [:]
     var math: [KatexRenderer.Request: String] = [:]
     var data: [String: DataFiles] = [:]
+    var bodies: [String: String] = [:]
     var published: PublishedSite?
     var used = Used()
   }
@@ -23,6 +24,7 @@ public final class BuildMemory: Sendable {
     var images = Set<String>()
     var math = Set<KatexRenderer.Request>()
     var data = Set<String>()
+    var bodies = Set<String>()
   }
   /// A directive's `<label>.json` and `<label>.csv` bytes.
   struct DataFiles {
@@ -101,6 +103,21 @@ public final class BuildMemory: Sendable {
     }
   }
 
+  /// A page body rendered before from the same inputs (`SiteBuilder.pageBody`).
+  func body(_ key: String) -> String? {
+    state.withLock { s in
+      s.used.bodies.insert(key)
+      return s.bodies[key]
+    }
+  }
+
+  func keep(body: String, key: String) {
+    state.withLock {
+      $0.bodies[key] = body
+      $0.used.bodies.insert(key)
+    }
+  }
+
   /// What the preview's site holds after the last in-place update (`BuildConfiguration.updateInPlace`).
   var published: PublishedSite? {
     get { state.withLock { $0.published } }
@@ -114,6 +131,7 @@ public final class BuildMemory: Sendable {
       s.images = s.images.filter { s.used.images.contains($0.key) }
       s.math = s.math.filter { s.used.math.contains($0.key) }
       s.data = s.data.filter { s.used.data.contains($0.key) }
+      s.bodies = s.bodies.filter { s.used.bodies.contains($0.key) }
       s.used = Used()
     }
   }

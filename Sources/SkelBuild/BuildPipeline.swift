@@ -46,6 +46,8 @@ final class BuildRun {
   var hits = 0
   /// `report/label` of every directive computed (not found in the cache), in page order.
   var recomputed: [String] = []
+  /// Names of the reports whose page body was rendered (not held in the builder's memory).
+  var rendered: [String] = []
   /// Inline values by report, then by protection (body first, then each caption).
   var valueTexts: [[[String]]] = []
   var tables: [[MathProtection?]] = []

@@ -164,13 +164,30 @@ extension SiteBuilder {
           figureHTML[k] = PageRenderer.tableHTML(label: d.label, number: tableNumber, caption: caption, table: tableHTML ?? "")
         }
       }
-      let body = math.bodyHTML(report: r, figures: figureHTML, values: run.valueTexts[r][0])
+      let body = pageBody(math, report: r, run, figures: figureHTML)
       let page = PageRenderer.ReportPage(document: report.document, body: body, thumbnail: thumbnail)
       pages.append(page)
       run.files[report.document.name + "/index.html"] = Array(renderer.page(page).utf8)
     }
     run.files["index.html"] = Array(renderer.index(pages).utf8)
     run.files["build.html"] = Array(buildPage(run).utf8)
+  }
+
+  /// A page's body HTML, from the builder's memory when everything it is made of is unchanged:
+  /// the report's text, its links (labels, numbers, bibliography), its figures' and tables' HTML
+  /// and its inline values (the key is all of them, as text, so a hit is never stale). Rendered
+  /// bodies are listed in `run.rendered`.
+  func pageBody(_ math: TypesetMath, report r: Int, _ run: BuildRun, figures: [Int: String]) -> String {
+    let plan = run.plans[r], values = run.valueTexts[r][0]
+    let parts =
+      [plan.document.source.path, plan.document.source.text, "\(plan.document.trustsHTML)", "\(plan.links)"]
+      + figures.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" } + values
+    let key = parts.joined(separator: "\u{1F}")
+    if let held = memory?.body(key) { return held }
+    let body = math.bodyHTML(report: r, figures: figures, values: values)
+    memory?.keep(body: body, key: key)
+    run.rendered.append(plan.document.name)
+    return body
   }
 
   /// The build page (`BuildPage`) of this run.

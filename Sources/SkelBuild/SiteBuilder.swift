@@ -132,6 +132,8 @@ public struct SiteBuilder {
     public var timings: [StepTiming]
     /// `report/label` of each directive that was computed rather than found in the cache.
     public var recomputed: [String] = []
+    /// The reports whose page body was rendered; with a `memory`, only the pages a change reached.
+    public var rendered: [String] = []
   }
 
   /// The cache folders and files a build reads and writes (results, drawn figures, typeset
@@ -162,7 +164,7 @@ public struct SiteBuilder {
     memory?.forgetUnused()
     return Summary(
       reports: run.plans.count, figures: run.figureCount, cacheHits: run.hits, files: run.fileCount,
-      warnings: run.context.warnings, timings: run.context.timings, recomputed: run.recomputed)
+      warnings: run.context.warnings, timings: run.context.timings, recomputed: run.recomputed, rendered: run.rendered)
   }
 
   /// The reports read and validated, nothing run: each directive's label, kind and cache key

@@ -29,6 +29,8 @@ public final class PreviewSession: @unchecked Sendable {
     public var good: Int
     /// Each step's time (empty after a failure).
     public var timings: [StepTiming] = []
+    /// The reports whose page body was rendered (the others were unchanged); empty after a failure.
+    public var rendered: [String] = []
   }
 
   let builder: SiteBuilder
@@ -79,11 +81,12 @@ public final class PreviewSession: @unchecked Sendable {
   private func buildOnce() -> Outcome {
     let b = builder
     let start = DispatchTime.now().uptimeNanoseconds
-    var recomputed: [String] = [], failure: String?, timings: [StepTiming] = []
+    var recomputed: [String] = [], failure: String?, timings: [StepTiming] = [], rendered: [String] = []
     do {
       let summary = try b.build()
       recomputed = summary.recomputed
       timings = summary.timings
+      rendered = summary.rendered
       for w in summary.warnings { errors(w) }
     } catch {
       failure = Self.describe(error)
@@ -93,14 +96,16 @@ public final class PreviewSession: @unchecked Sendable {
     let outcome = state.withLock { s -> Outcome in
       let o = Outcome(
         number: (s?.number ?? 0) + 1, milliseconds: ms, recomputed: recomputed, error: error, good: (s?.good ?? 0) + (error == nil ? 1 : 0),
-        timings: timings)
+        timings: timings, rendered: rendered)
       s = o
       return o
     }
     if let error {
       errors(error)
     } else {
-      let what = recomputed.isEmpty ? "nothing recomputed" : "recomputed: " + recomputed.joined(separator: ", ")
+      let what =
+        (recomputed.isEmpty ? "nothing recomputed" : "recomputed: " + recomputed.joined(separator: ", "))
+        + "; pages rendered: " + (rendered.isEmpty ? "none" : rendered.joined(separator: ", "))
       let slowest = timings.sorted { $0.seconds > $1.seconds }.prefix(2).map { String(format: "%@ %.0f ms", $0.step, $0.seconds * 1000) }
       log(String(format: "built in %.0f ms (%@; slowest: %@)", ms, what, slowest.joined(separator: ", ")))
     }
@@ -108,10 +113,11 @@ public final class PreviewSession: @unchecked Sendable {
     return outcome
   }
 
-  /// The event's data: `{"build":3,"ms":41.2,"recomputed":["a/fig-x"],"error":null}`.
+  /// The event's data: `{"build":3,"error":null,"ms":41.2,"recomputed":["a/fig-x"],"rendered":["a"]}`.
   static func json(_ o: Outcome) -> String {
     let object: [String: Any] = [
-      "build": o.number, "ms": (o.milliseconds * 10).rounded() / 10, "recomputed": o.recomputed, "error": o.error ?? NSNull(),
+      "build": o.number, "ms": (o.milliseconds * 10).rounded() / 10, "recomputed": o.recomputed, "rendered": o.rendered,
+      "error": o.error ?? NSNull(),
     ]
     let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -44,6 +44,9 @@ import Testing
 
     """
 
+  /// A second report, which no edit in these tests touches.
+  static let other = "---\ntitle: Other\n---\n\n# Other\n\nProse of the other page.\n"
+
   /// A project in a new folder, its session (site under `.skelcache/preview`) and a started server.
   struct Preview {
     let dir: URL
@@ -58,13 +61,24 @@ import Testing
     }
   }
 
-  static func start(port: UInt16 = 0) async throws -> Preview {
+  /// The repository (for the built-in templates' sources).
+  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  static func start(port: UInt16 = 0, templates: Bool = false) async throws -> Preview {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString)").resolvingSymlinksInPath()
     let reports = dir.appendingPathComponent("reports")
     try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
     try Data(report.utf8).write(to: reports.appendingPathComponent("a.md"))
+    try Data(other.utf8).write(to: reports.appendingPathComponent("b.md"))
+    if templates {
+      try FileManager.default.createDirectory(at: dir.appendingPathComponent("templates"), withIntermediateDirectories: true)
+      try FileManager.default.copyItem(
+        at: packageRoot.appendingPathComponent("templates/page.mustache"), to: dir.appendingPathComponent("templates/page.mustache"))
+    }
     var config = BuildConfiguration(
-      reports: reports, output: dir.appendingPathComponent(".skelcache/preview"), templates: nil,
+      reports: reports, output: dir.appendingPathComponent(".skelcache/preview"),
+      templates: templates ? dir.appendingPathComponent("templates") : nil,
       cache: dir.appendingPathComponent(".skelcache/results"), workingDirectory: dir)
     config.compute = .init(threads: 1)
     config.updateInPlace = true
@@ -78,8 +92,8 @@ import Testing
   }
 
   /// Runs `body` on a started preview and stops it whatever happens.
-  static func withPreview(_ body: (Preview) async throws -> Void) async throws {
-    let p = try await start()
+  static func withPreview(templates: Bool = false, _ body: (Preview) async throws -> Void) async throws {
+    let p = try await start(templates: templates)
     do { try await body(p) } catch {
       await p.stop()
       throw error
@@ -100,7 +114,7 @@ import Testing
   @Test func servesTheIndexAndAPageWithTheReloadScriptOnlyWhenServed() async throws {
     try await Self.withPreview { p in
       let first = p.session.rebuild()
-      #expect(first.error == nil && first.recomputed == ["a/fig-one", "a/fig-two"], "\(first)")
+      #expect(first.error == nil && first.recomputed == ["a/fig-one", "a/fig-two"] && first.rendered == ["a", "b"], "\(first)")
       let index = try TestClient.get("/", port: p.port)
       #expect(index.status == 200 && index.body.contains("Preview test") && index.body.contains(PreviewPage.marker))
       let page = try TestClient.get("/a/", port: p.port)
@@ -130,6 +144,7 @@ import Testing
       defer { events.close() }
       let event = try Self.save(Self.report.replacingOccurrences(of: "The first paragraph", with: "An edited paragraph"), p, events: events)
       #expect(event["error"] is NSNull && (event["recomputed"] as? [String]) == [], "\(event)")
+      #expect((event["rendered"] as? [String]) == ["a"], "\(event)")  // the other page is not rendered again
       #expect((event["build"] as? Int) == 2)
       let page = try TestClient.get("/a/", port: p.port)
       #expect(page.body.contains("An edited paragraph") && !page.body.contains("The first paragraph"))
@@ -147,7 +162,7 @@ import Testing
       let edited = Self.report.replacingOccurrences(of: ":rho: [0, 0.5]\n", with: ":rho: [0, 0.25, 0.5]\n")
       #expect(edited != Self.report)
       let event = try Self.save(edited, p, events: events)
-      #expect((event["recomputed"] as? [String]) == ["a/fig-two"], "\(event)")
+      #expect((event["recomputed"] as? [String]) == ["a/fig-two"] && (event["rendered"] as? [String]) == ["a"], "\(event)")
       #expect(p.session.last?.recomputed == ["a/fig-two"])
       // the new point is served: the normalized step dual at ρ = 1/4 is 1/2 + arcsin(1/4)/π
       let csv = try TestClient.get("/a/fig-two.csv", port: p.port).body
@@ -180,6 +195,28 @@ import Testing
       let fixed = try Self.save(Self.report, p, events: events)
       #expect(fixed["error"] is NSNull && (fixed["recomputed"] as? [String]) == [])
       #expect(!(try TestClient.get("/a/", port: p.port).body.contains("skelreport-preview-error")))
+    }
+  }
+
+  @Test func aTemplateEditRendersThePagesAgainAndRecomputesNothing() async throws {
+    try await Self.withPreview(templates: true) { p in
+      p.session.rebuild()
+      let folder = p.dir.appendingPathComponent("templates")
+      let watcher = FileWatcher(folders: [folder]) { p.session.changed($0) }
+      watcher.start()
+      defer { watcher.stop() }
+      let events = try TestClient.EventStream(port: p.port)
+      defer { events.close() }
+      let file = folder.appendingPathComponent("page.mustache")
+      let template = try String(contentsOf: file, encoding: .utf8)
+      try Data(template.replacingOccurrences(of: "</body>", with: "<p>an edited template</p></body>").utf8).write(to: file)
+      let data = try #require(events.next("reload", within: 20), "no reload event after the template edit")
+      let event = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
+      #expect(event["error"] is NSNull && (event["recomputed"] as? [String]) == [], "\(event)")
+      for page in ["/a/", "/b/"] {
+        let body = try TestClient.get(page, port: p.port).body
+        #expect(body.contains("<p>an edited template</p>") && body.contains(PreviewPage.marker), "\(page)")
+      }
     }
   }
 
