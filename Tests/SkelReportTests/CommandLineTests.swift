@@ -19,11 +19,13 @@ struct Run {
   var stderr: String
 }
 
-func run(_ args: [String], in dir: URL) throws -> Run {
+/// The binary with `args` in `dir` (and `env` in place of this process's environment, if given).
+func run(_ args: [String], in dir: URL, env: [String: String]? = nil) throws -> Run {
   let p = Process()
   p.executableURL = binary()
   p.arguments = args
   p.currentDirectoryURL = dir
+  if let env { p.environment = env }
   let out = Pipe(), err = Pipe()
   p.standardOutput = out
   p.standardError = err

@@ -37,20 +37,7 @@ import Testing
     try body(dir, env)
   }
 
-  static func runWith(_ args: [String], in dir: URL, env: [String: String]) throws -> Run {
-    let p = Process()
-    p.executableURL = binary()
-    p.arguments = args
-    p.currentDirectoryURL = dir
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-  }
+  static func runWith(_ args: [String], in dir: URL, env: [String: String]) throws -> Run { try run(args, in: dir, env: env) }
 
   static func submit(_ dir: URL, _ env: [String: String], _ extra: [String] = []) throws -> Run {
     try runWith(
