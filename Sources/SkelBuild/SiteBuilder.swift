@@ -440,10 +440,7 @@ public struct SiteBuilder {
       result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {
-      let source = report.document.source
-      throw BuildError.diagnostics(
-        [Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)' failed: \(error)")],
-        sources: [source.path: source])
+      throw directiveError(d, report: report, "directive '\(d.label)' failed: \(error)")
     }
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -452,16 +449,19 @@ public struct SiteBuilder {
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
 
-  /// The error for a directive whose unit no shard computed (`--missing report`).
-  func missingUnit(_ d: PlannedDirective, report: PlannedReport) -> BuildError {
+  /// An error at the directive's kind, with its report's source for the excerpt.
+  func directiveError(_ d: PlannedDirective, report: PlannedReport, _ message: String) -> BuildError {
     let source = report.document.source
     return BuildError.diagnostics(
-      [
-        Diagnostic(
-          at: d.directive.kindLocation, length: d.directive.kind.count,
-          "directive '\(d.label)' is not in the cache (unit \(d.key)): no shard computed it; run 'skelreport submit' again for the missing units, or build with --missing compute"
-        )
-      ], sources: [source.path: source])
+      [Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, message)], sources: [source.path: source])
+  }
+
+  /// The error for a directive whose unit no shard computed (`--missing report`).
+  func missingUnit(_ d: PlannedDirective, report: PlannedReport) -> BuildError {
+    directiveError(
+      d, report: report,
+      "directive '\(d.label)' is not in the cache (unit \(d.key)): no shard computed it; run 'skelreport submit' again for the missing units, or build with --missing compute"
+    )
   }
 
   /// No result is published with NaN or ±inf values unless its kind says why
@@ -471,14 +471,10 @@ public struct SiteBuilder {
     let bad = result.nonFiniteParts.filter { $0.all || kind.nonFiniteReason($0.name) == nil }
     guard !bad.isEmpty else { return }
     let list = bad.map { "'\($0.name)' (\($0.count) of \($0.of) points)" }.joined(separator: ", ")
-    let source = report.document.source
-    throw BuildError.diagnostics(
-      [
-        Diagnostic(
-          at: d.directive.kindLocation, length: d.directive.kind.count,
-          "directive '\(d.label)' computed NaN or infinite values in series \(list); nothing is published with them (check the activation and the ranges of the options)"
-        )
-      ], sources: [source.path: source])
+    throw directiveError(
+      d, report: report,
+      "directive '\(d.label)' computed NaN or infinite values in series \(list); nothing is published with them (check the activation and the ranges of the options)"
+    )
   }
 
   /// The formulas of the pages and captions (`document`) and of `tables`, typeset (cached in

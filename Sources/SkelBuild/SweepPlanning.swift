@@ -76,10 +76,7 @@ extension SiteBuilder {
       let merged = try SweepMerge.merge(zip(d.points, results).map { (variables: $0.variables, result: $1.result) })
       return ExperimentResultWithTime(result: merged, seconds: results.reduce(0) { $0 + $1.seconds })
     } catch {
-      let source = report.document.source
-      throw BuildError.diagnostics(
-        [Diagnostic(at: d.directive.kindLocation, length: d.directive.kind.count, "directive '\(d.label)': \(error)")],
-        sources: [source.path: source])
+      throw directiveError(d, report: report, "directive '\(d.label)': \(error)")
     }
   }
 }
