@@ -180,7 +180,7 @@ extension SiteBuilder {
   func pageBody(_ math: TypesetMath, report r: Int, _ run: BuildRun, figures: [Int: String]) -> String {
     let plan = run.plans[r], values = run.valueTexts[r][0]
     let parts =
-      [plan.document.source.path, plan.document.source.text, "\(plan.document.trustsHTML)", "\(plan.links)"]
+      [plan.document.source.path, plan.document.source.text, "\(plan.document.trustsHTML)", Self.fingerprint(plan.links)]
       + figures.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" } + values
     let key = parts.joined(separator: "\u{1F}")
     if let held = memory?.body(key) { return held }
@@ -188,6 +188,20 @@ extension SiteBuilder {
     memory?.keep(body: body, key: key)
     run.rendered.append(plan.document.name)
     return body
+  }
+
+  /// Everything a page takes from its links, as text in a fixed order (dictionaries sorted; a
+  /// `Dictionary`'s own order differs between equal values).
+  static func fingerprint(_ links: ReportLinks) -> String {
+    func sorted(_ d: [String: String]) -> String {
+      d.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{1E}")
+    }
+    var parts = ["\(links.authorYear)", links.citationOrder.joined(separator: ","), sorted(links.equationNumbers.mapValues { "\($0)" })]
+    parts.append(sorted(links.labels.targets.mapValues { "\($0.text)#\($0.anchor)" }))
+    for (key, e) in (links.bibliography?.entries ?? [:]).sorted(by: { $0.key < $1.key }) {
+      parts.append("\(key):\(e.type):\(sorted(e.fields))")
+    }
+    return parts.joined(separator: "\u{1D}")
   }
 
   /// The build page (`BuildPage`) of this run.

@@ -44,8 +44,26 @@ import Testing
 
     """
 
-  /// A second report, which no edit in these tests touches.
-  static let other = "---\ntitle: Other\n---\n\n# Other\n\nProse of the other page.\n"
+  /// A second report, which no edit in these tests touches (its labels make its links a
+  /// dictionary of several entries, whose order differs between builds).
+  static let other = """
+    ---
+    title: Other
+    ---
+
+    # Other
+
+    Prose of the other page, about @sec-one, @sec-two, @sec-three and @sec-four.
+
+    ## One {#sec-one}
+
+    ## Two {#sec-two}
+
+    ## Three {#sec-three}
+
+    ## Four {#sec-four}
+
+    """
 
   /// A project in a new folder, its session (site under `.skelcache/preview`) and a started server.
   struct Preview {
