@@ -54,7 +54,8 @@ struct Window2: Sendable, Hashable {
 indirect enum KernelNode: Sendable, Hashable {
   /// Dense (no window) or conv: Σ ← W²·conv(Σ) + b²; Θ ← W²·conv(Θ) + Σ′ ('ntk') or
   /// fan_in·conv(Σ) + W²·conv(Θ) + 𝟙[bias] ('standard', `fanIn` set). conv = the window mean.
-  case affine(w2: Double, b2: Double?, fanIn: Double?, window: Window2?)
+  /// `channels` → `width` are the finite layer's input and output channels.
+  case affine(w2: Double, b2: Double?, fanIn: Double?, window: Window2?, channels: Int, width: Int)
   case activation(Activation)
   case pool(Window2, average: Bool)
   case globalPool(average: Bool)
@@ -85,7 +86,7 @@ indirect enum KernelNode: Sendable, Hashable {
   /// Whether the node is a plain MLP the `LayerSpec` engine (and its fast path) runs.
   var layerSpec: LayerSpec? {
     switch self {
-    case .affine(let w2, let b2, let fanIn, nil):
+    case .affine(let w2, let b2, let fanIn, nil, _, _):
       let p: Parameterization = fanIn.map { .standard(fanIn: Int($0)) } ?? .ntk
       return .dense(wStd: w2.squareRoot(), bStd: b2?.squareRoot(), parameterization: p)
     case .activation(let a): return .activation(a)
@@ -121,12 +122,16 @@ extension Network {
     switch self {
     case .dense(let d):
       let fanIn = d.parameterization == .standard ? Double(v.shape.channels) : nil
-      return (.affine(w2: d.wStd * d.wStd, b2: d.bStd.map { $0 * $0 }, fanIn: fanIn, window: nil), out)
+      let node = KernelNode.affine(
+        w2: d.wStd * d.wStd, b2: d.bStd.map { $0 * $0 }, fanIn: fanIn, window: nil, channels: v.shape.channels, width: out.shape.channels)
+      return (node, out)
     case .activation(let a): return (.activation(a), out)
     case .conv(let c):
       let window = Window2(spatial: v.shape.spatial, window: c.window, strides: c.strides, padding: c.padding)
       let fanIn = c.parameterization == .standard ? Double(v.shape.channels * window.size) : nil
-      return (.affine(w2: c.wStd * c.wStd, b2: c.bStd.map { $0 * $0 }, fanIn: fanIn, window: window), out)
+      let node = KernelNode.affine(
+        w2: c.wStd * c.wStd, b2: c.bStd.map { $0 * $0 }, fanIn: fanIn, window: window, channels: v.shape.channels, width: out.shape.channels)
+      return (node, out)
     case .pool(let p):
       let window = Window2(spatial: v.shape.spatial, window: p.window, strides: p.strides, padding: p.padding)
       return (.pool(window, average: p.mode == .average), out)

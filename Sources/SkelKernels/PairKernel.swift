@@ -60,7 +60,7 @@ struct PairRun {
 
   mutating func run(_ node: KernelNode, _ s: inout PairState) {
     switch node {
-    case .affine(let w2, let b2, let fanIn, let window):
+    case .affine(let w2, let b2, let fanIn, let window, _, _):
       PairOps.affine(&s, w2: w2, b2: b2, fanIn: fanIn, window: window)
     case .activation(let a):
       let (v1, v2) = variances(s)
