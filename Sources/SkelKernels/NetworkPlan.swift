@@ -130,7 +130,8 @@ extension Network {
       let window = Window2(spatial: v.shape.spatial, window: c.window, strides: c.strides, padding: c.padding)
       let fanIn = c.parameterization == .standard ? Double(v.shape.channels * window.size) : nil
       let node = KernelNode.affine(
-        w2: c.wStd * c.wStd, b2: c.bStd.map { $0 * $0 }, fanIn: fanIn, window: window, channels: v.shape.channels, width: out.shape.channels)
+        w2: c.wStd * c.wStd, b2: c.bStd.map { $0 * $0 }, fanIn: fanIn, window: window, channels: v.shape.channels, width: out.shape.channels
+      )
       return (node, out)
     case .pool(let p):
       let window = Window2(spatial: v.shape.spatial, window: p.window, strides: p.strides, padding: p.padding)
