@@ -41,6 +41,10 @@ extension SiteBuilder {
         _ = try value.inputs(seed: seed, files: out.files)
       } catch {
         tally.problems.append(Diagnostic(at: at, length: length, "option '\(option)': \(error)"))
+        continue
+      }
+      if let problem = configured.checkFiles(out.files) {
+        tally.problems.append(Diagnostic(at: at, length: length, "option '\(option)': \(problem)"))
       }
     }
     return out

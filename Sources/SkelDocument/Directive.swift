@@ -36,8 +36,12 @@ public struct RawOption: Sendable, Hashable {
 
 /// Turns a fenced code block into a `Directive`.
 public enum DirectiveReader {
-  /// The braced names recognised as directives.
-  public static let fenceNames = ["kernel"]
+  /// The braced names recognised as directives: ```` ```{kernel} KIND ```` and the fences that
+  /// are their own kind (```` ```{plot} ````, whose kind is `plot`).
+  public static let fenceNames = ["kernel", "plot"]
+
+  /// Fences named by their kind: no kind word follows the braces.
+  public static let selfNamedFences: Set<String> = ["plot"]
 
   /// Parses the info string `{name} kind`; `nil` for ordinary code blocks.
   public static func braced(_ info: String) -> (name: String, rest: String)? {
@@ -57,8 +61,10 @@ public enum DirectiveReader {
     var problems: [Diagnostic] = []
     let fenceText = String(source.line(fenceLine))
     let kindColumn = column(of: rest, in: fenceText) ?? fenceColumn
-    let kindLocation = SourceLocation(path: source.path, line: fenceLine, column: kindColumn)
-    let kind = rest.split(separator: " ").first.map(String.init) ?? ""
+    let selfNamed = selfNamedFences.contains(name)
+    let kindLocation = SourceLocation(
+      path: source.path, line: fenceLine, column: selfNamed ? (column(of: "{" + name, in: fenceText) ?? fenceColumn) + 1 : kindColumn)
+    let kind = selfNamed ? name : rest.split(separator: " ").first.map(String.init) ?? ""
     if kind.isEmpty {
       problems.append(
         Diagnostic(
@@ -66,7 +72,7 @@ public enum DirectiveReader {
           "directive '{\(name)}' needs a kind, as in '```{\(name)} dual'"))
     }
     // `{kernel} dual extra words`: the words would be silently ignored.
-    let extra = rest.split(separator: " ", omittingEmptySubsequences: true).dropFirst()
+    let extra = rest.split(separator: " ", omittingEmptySubsequences: true).dropFirst(selfNamed ? 0 : 1)
     if let first = extra.first {
       let at = column(of: String(first), in: fenceText).map { max($0, kindColumn + kind.count) } ?? kindColumn
       problems.append(
@@ -241,6 +247,9 @@ public struct DirectiveSchema: Sendable, Hashable {
 /// Validates a directive's options against its kind's schema: every error at once.
 public enum DirectiveValidator {
   public static func validate(_ d: Directive, schemas: [String: DirectiveSchema]) -> (ResolvedOptions?, [Diagnostic]) {
+    if d.name != d.kind, DirectiveReader.selfNamedFences.contains(d.kind) {
+      return (nil, [Diagnostic(at: d.kindLocation, length: d.kind.count, "'\(d.kind)' is a directive of its own: write ```{\(d.kind)}")])
+    }
     guard let schema = schemas[d.kind] else {
       let known = schemas.keys.sorted()
       return (

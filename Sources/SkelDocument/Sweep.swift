@@ -119,10 +119,17 @@ public struct SweepSpec: Sendable, Hashable {
     return names
   }
 
+  /// A variable's name: a letter, then letters, digits and `_` (so a TeX label such as `$t$` or
+  /// `$\sigma^2$` is no variable).
+  static func isVariableName(_ name: Substring) -> Bool {
+    guard let first = name.first, first.isLetter else { return false }
+    return name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+  }
+
   static func replace(_ node: OptionNode, _ f: (String, OptionNode) -> OptionNode) -> OptionNode {
     var n = node
     switch node.value {
-    case .string(let s) where s.hasPrefix("$") && s.count > 1:
+    case .string(let s) where s.hasPrefix("$") && isVariableName(s.dropFirst()):
       return f(String(s.dropFirst()), node)
     case .list(let items): n.value = .list(items.map { replace($0, f) })
     case .map(let entries): n.value = .map(entries.map { OptionEntry(key: $0.key, value: replace($0.value, f)) })

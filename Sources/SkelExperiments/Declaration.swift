@@ -127,6 +127,13 @@ public protocol DirectiveKind: Sendable {
   /// Why the series (or grid) named `name` may hold NaN or ±inf values, or `nil` when it may
   /// not (the default): a gap where a quantity diverges is a reason; a failed integral is not.
   func nonFiniteReason(_ name: String) -> String?
+  /// The input files the directive reads, by the option that names them (default: the value of
+  /// every compute option of type `InputsValue.type`). The build reads, hashes and decodes them.
+  func inputs(_ options: Options, fields: [Field<Options>]) -> [(option: String, value: InputsValue)]
+  /// What is wrong with the input files once decoded, beyond what their readers check (a column
+  /// the kind needs that the file lacks), with the file's own position; `nil` (the default) when
+  /// nothing is. The build reports it at the option that names the files, before anything runs.
+  func checkFiles(_ options: Options, files: InputFiles) -> String?
 }
 
 extension DirectiveKind {
@@ -136,6 +143,10 @@ extension DirectiveKind {
     fields
   }
   public func nonFiniteReason(_ name: String) -> String? { nil }
+  public func inputs(_ options: Options, fields: [Field<Options>]) -> [(option: String, value: InputsValue)] {
+    fields.filter { $0.role == .compute }.compactMap { f in InputsValue(typed: f.get(options)).map { (option: f.name, value: $0) } }
+  }
+  public func checkFiles(_ options: Options, files: InputFiles) -> String? { nil }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
     Self.linePlot(result, size: size)
@@ -172,6 +183,7 @@ public struct ConfiguredDirective: Sendable {
   let figureBody: @Sendable (ExperimentResult) -> Figure?
   let costBody: @Sendable () -> Cost
   let reasonBody: @Sendable (String) -> String?
+  let filesBody: @Sendable (InputFiles) -> String?
 
   /// The compute options as one canonical text, `name=value` lines: what the cache key hashes.
   public var canonicalOptions: String { canonicalFields.map { "\($0.name)=\($0.value)" }.joined(separator: "\n") }
@@ -180,6 +192,8 @@ public struct ConfiguredDirective: Sendable {
   public func figure(for result: ExperimentResult) -> Figure? { figureBody(result) }
   public func cost() -> Cost { costBody() }
   public func nonFiniteReason(_ name: String) -> String? { reasonBody(name) }
+  /// The kind's own check of its decoded input files (`DirectiveKind.checkFiles`).
+  public func checkFiles(_ files: InputFiles) -> String? { filesBody(files) }
 }
 
 /// A kind with its types erased, once, for the registry.
@@ -206,14 +220,12 @@ public struct AnyKind: Sendable {
       let canonical = kind.canonicalFields(
         typed, fields.filter { $0.role == .compute }.map { (name: $0.name, value: $0.get(typed).canonical) })
       let size = common.size, plot = common.plot
-      let inputs = fields.filter { $0.role == .compute }.compactMap { f in
-        InputsValue(typed: f.get(typed)).map { (option: f.name, value: $0) }
-      }
+      let inputs = kind.inputs(typed, fields: fields)
       let configured = ConfiguredDirective(
         kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed), inputs: inputs,
         runBody: { try kind.run(typed, context: $0) },
         figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply) },
-        costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) })
+        costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) }, filesBody: { kind.checkFiles(typed, files: $0) })
       return (
         configured,
         common.plot.problems(at: directive, presentation: configured.presentation)

@@ -43,7 +43,7 @@ public struct ExperimentRegistry: Sendable {
     AnyKind(SkeletonKind()), AnyKind(NetworkKernelKind(ntk: false)), AnyKind(NetworkKernelKind(ntk: true)),
     AnyKind(PhaseDiagramKind()), AnyKind(DepthScalesKind()), AnyKind(WeightsKind()),
     AnyKind(ConcentrationKind()), AnyKind(SpectrumKind()), AnyKind(RegressionKind()), AnyKind(CLTKind()),
-    AnyKind(NNPKKind()), AnyKind(RainbowKind()), AnyKind(RealizationKind()), AnyKind(ParityKind()),
+    AnyKind(NNPKKind()), AnyKind(RainbowKind()), AnyKind(RealizationKind()), AnyKind(ParityKind()), AnyKind(PlotKind()),
   ])
 }
 
