@@ -138,8 +138,8 @@ extension SiteBuilder {
     for (r, report) in run.plans.enumerated() {
       var figureHTML: [Int: String] = [:]
       var thumbnail: String?
-      var figureNumber = 0, tableNumber = 0
       for (k, d) in report.directives.enumerated() {
+        let number = report.links.labels.targets[d.label]?.number ?? 0  // one numbering rule: ReportLinks.numberTargets
         let result = run.results[r][k]
         let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, images: run.images, into: &run.files)
         thumbnail = thumbnail ?? written.thumbnail
@@ -155,13 +155,11 @@ extension SiteBuilder {
             )
           }
           run.figureCount += 1
-          figureNumber += 1
           figureHTML[k] = PageRenderer.figureHTML(
-            label: d.label, number: figureNumber, caption: caption, alt: written.alt, width: written.width,
+            label: d.label, number: number, caption: caption, alt: written.alt, width: written.width,
             height: written.height, formats: written.formats, dark: written.dark, table: tableHTML)
         case .table:
-          tableNumber += 1
-          figureHTML[k] = PageRenderer.tableHTML(label: d.label, number: tableNumber, caption: caption, table: tableHTML ?? "")
+          figureHTML[k] = PageRenderer.tableHTML(label: d.label, number: number, caption: caption, table: tableHTML ?? "")
         }
       }
       let body = pageBody(math, report: r, run, figures: figureHTML)

@@ -8,15 +8,17 @@ struct LabelTable {
     var text: String
     var anchor: String
     var location: SourceLocation
+    /// A figure's or table's number (the page's captions write it; `text` says "Figure 3").
+    var number = 0
   }
   var targets: [String: Target] = [:]
   var duplicates: [Diagnostic] = []
 
-  mutating func add(_ label: String, _ text: String, at location: SourceLocation) {
+  mutating func add(_ label: String, _ text: String, at location: SourceLocation, number: Int = 0) {
     if let first = targets[label] {
       duplicates.append(Diagnostic(at: location, length: label.count, "label '\(label)' is already used on line \(first.location.line)"))
     } else {
-      targets[label] = Target(text: text, anchor: label, location: location)
+      targets[label] = Target(text: text, anchor: label, location: location, number: number)
     }
   }
 }
@@ -68,23 +70,38 @@ struct ReportLinks {
     return (links, problems, warnings)
   }
 
-  /// Figures and tables (each numbered by its kind's presentation), equations and sections.
+  /// Figures and tables, equations and sections. Figures and tables are numbered by one rule,
+  /// in the order they stand in the report: a directive by its kind's presentation, and a
+  /// Markdown table with a caption line (`: Caption {#tbl-x}`) as a table. The page's captions
+  /// read these numbers (`LabelTable.Target.number`), so a caption and a reference never differ.
   mutating func numberTargets(_ report: PlannedReport) {
     let doc = report.document
-    var figure = 0, table = 0
-    for d in report.directives {
+    let captions = doc.protected.tableCaptions
+    let order =
+      (report.directives.indices.map { (line: report.directives[$0].directive.location.line, directive: $0 as Int?, caption: nil as Int?) }
+      + captions.indices.map { (line: captions[$0].lineLocation.line, directive: nil, caption: $0) }).sorted { $0.line < $1.line }
+    var figure = 0, table = 0, captionNumbers: [(Int, Int)] = []
+    for item in order {
+      if let k = item.caption {
+        table += 1
+        captionNumbers.append((k, table))
+        continue
+      }
+      guard let k = item.directive else { continue }
+      let d = report.directives[k]
       let isTable = d.configured.presentation == .table
       if isTable { table += 1 } else { figure += 1 }
       let at =
         d.directive.options.first { $0.key == "label" }.map {
           $0.location(of: $0.value, path: doc.source.path)
         } ?? d.directive.location
-      labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at)
+      labels.add(d.label, isTable ? "Table \(table)" : "Figure \(figure)", at: at, number: isTable ? table : figure)
     }
     for label in report.failedLabels.sorted() where labels.targets[label] == nil {
       labels.add(label, "Figure ?", at: SourceLocation(path: doc.source.path, line: 1, column: 1))  // not shown: the build fails
     }
     labels.duplicates = []  // duplicate directive labels are reported by the parser
+    for (k, number) in captionNumbers { labels.add(captions[k].label, "Table \(number)", at: captions[k].location, number: number) }
     var equation = 0
     for span in Self.protections(report).flatMap(\.spans) {
       guard let label = span.label else { continue }

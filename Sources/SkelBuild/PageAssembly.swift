@@ -30,6 +30,12 @@ struct PageAssembly {
       return NodeHTML(Self.calloutOpen(p.callouts[k]))
     case .calloutClose:
       return NodeHTML(Self.calloutClose)
+    case .tableFigure(let k):
+      return NodeHTML("<figure class=\"skel-table\" id=\"\(HTMLText.escape(p.tableCaptions[k].label))\">\n", exit: "</figure>\n")
+    case .tableCaption:
+      return NodeHTML("<figcaption>", exit: "</figcaption>\n")
+    case .tableBody:
+      return NodeHTML("<div class=\"table-scroll\">\n", exit: "</div>\n")
     case .displayMath(let k):
       return NodeHTML(math(p.spans[k]))
     case .inline(let inline):
@@ -48,6 +54,8 @@ struct PageAssembly {
     case .anchor(let k): "<a id=\"\(HTMLText.escape(p.sections[k].label))\"></a>"
     case .calloutOpen(let k): Self.calloutOpen(p.callouts[k])
     case .calloutClose: Self.calloutClose
+    case .tableNumber(let k):
+      "<span class=\"figure-number\">\(HTMLText.escape(links.labels.targets[p.tableCaptions[k].label]?.text ?? "Table"))." + "</span>"
     }
   }
 

@@ -251,7 +251,7 @@ public enum DirectiveValidator {
       return (nil, [Diagnostic(at: d.kindLocation, length: d.kind.count, "'\(d.kind)' is a directive of its own: write ```{\(d.kind)}")])
     }
     guard let schema = schemas[d.kind] else {
-      let known = schemas.keys.sorted()
+      let known = schemas.keys.filter { !DirectiveReader.selfNamedFences.contains($0) }.sorted()
       return (
         nil,
         [

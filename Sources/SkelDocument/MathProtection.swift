@@ -39,6 +39,14 @@ public struct SectionLabel: Sendable, Hashable {
   public var location: SourceLocation
 }
 
+/// `: Caption text {#tbl-x}` after a Markdown table: a numbered, referenceable table.
+public struct TableCaptionSpan: Sendable, Hashable {
+  public var label: String
+  /// Where the label starts (after `{#`), and where the caption line starts.
+  public var location: SourceLocation
+  public var lineLocation: SourceLocation
+}
+
 /// `:::{note}` … `:::`: a callout box.
 public struct CalloutSpan: Sendable, Hashable {
   public var kind: String
@@ -68,6 +76,7 @@ public struct MathProtection: Sendable {
   public var values: [ValueSpan] = []
   public var sections: [SectionLabel] = []
   public var callouts: [CalloutSpan] = []
+  public var tableCaptions: [TableCaptionSpan] = []
   /// `:::` lines that close nothing, unknown and unclosed callouts, and inline values never closed.
   public var calloutProblems: [Diagnostic] = []
   /// `lineMap[k]` is the source line of line `k + 1` of `text` (multi-line formulas shrink to one line).
@@ -91,6 +100,9 @@ public struct MathProtection: Sendable {
   public static func calloutPlaceholder(_ index: Int) -> String { "\(calloutPrefix)\(index)Q" }
   public static func calloutEndPlaceholder(_ index: Int) -> String { "\(calloutEndPrefix)\(index)Q" }
   public static func sectionPlaceholder(_ index: Int) -> String { "\(sectionPrefix)\(index)Q" }
+  /// The start of a table caption's paragraph (`k` the caption's index).
+  public static let tableCaptionPrefix = sentinel + "SKTBL"
+  public static func tableCaptionPlaceholder(_ index: Int) -> String { "\(tableCaptionPrefix)\(index)Q" }
 
   /// Replaces every placeholder `<prefix><k>Q` of `text` in one pass over its bytes (one
   /// `replacingOccurrences` per placeholder was quadratic: 10⁴ formulas on a page cost most of a
@@ -151,6 +163,7 @@ public struct MathProtection: Sendable {
     values = scanner.values
     sections = scanner.sections
     callouts = scanner.callouts
+    tableCaptions = scanner.tableCaptions
     calloutProblems = scanner.problems
   }
 }
@@ -169,6 +182,9 @@ struct ProseScanner {
   var atLineStart = true
   var spans: [MathSpan] = [], references: [ReferenceSpan] = [], citations: [CitationSpan] = [], values: [ValueSpan] = []
   var sections: [SectionLabel] = [], callouts: [CalloutSpan] = [], problems: [Diagnostic] = []
+  var tableCaptions: [TableCaptionSpan] = []
+  /// A table caption's ` {#label}`, dropped when the scan reaches it (`chars` indices).
+  var captionLabel: Range<Int>?
   var openCallouts: [Int] = []
   var headingCounters = [Int](repeating: 0, count: 7)
 
@@ -210,6 +226,11 @@ struct ProseScanner {
 
   mutating func run() {
     while i < chars.count {
+      if let drop = captionLabel, i == drop.lowerBound {
+        skip(to: drop.upperBound)
+        captionLabel = nil
+        continue
+      }
       if atLineStart {
         if fenceLine() { continue }
         atLineStart = false
@@ -293,6 +314,7 @@ struct ProseScanner {
       calloutLine(callout, lineText: lineText, at: location)
       return true
     }
+    if tableCaption(lineText, trimmed: trimmed, end: e) { return true }
     if let level = ProseReaders.headingLevel(trimmed) {
       headingCounters[level] += 1
       for deeper in (level + 1)..<7 { headingCounters[deeper] = 0 }
@@ -308,6 +330,38 @@ struct ProseScanner {
     skip(to: e)
     out += String(repeating: "#", count: heading.level) + " " + MathProtection.sectionPlaceholder(sections.count - 1) + heading.title
     return true
+  }
+
+  /// `: Caption {#tbl-x}` right after a table row (or after a row and one blank line): the
+  /// caption becomes a paragraph of its own that starts with a placeholder (the page tree puts
+  /// it and the table in one numbered figure); its text is scanned as prose (math, references),
+  /// the ` {#label}` dropped. True when it consumed the line's start.
+  mutating func tableCaption(_ lineText: String, trimmed: String, end e: Int) -> Bool {
+    guard let caption = ProseReaders.tableCaption(trimmed), followsTableRow() else { return false }
+    let indent = lineText.count - lineText.drop(while: { $0 == " " || $0 == "\t" }).count
+    let lineLocation = SourceLocation(path: path, line: line, column: col + indent)
+    let labelStart = i + indent + caption.labelOffset
+    tableCaptions.append(
+      TableCaptionSpan(
+        label: caption.label, location: SourceLocation(path: path, line: line, column: col + indent + caption.labelOffset),
+        lineLocation: lineLocation))
+    // the caption's text starts after ": " and its spaces; the label and the spaces before it are dropped
+    var labelFrom = labelStart - 2
+    while labelFrom > i + indent + 2, chars[labelFrom - 1] == " " || chars[labelFrom - 1] == "\t" { labelFrom -= 1 }
+    captionLabel = labelFrom..<e
+    var textStart = i + indent + 1
+    while textStart < labelFrom, chars[textStart] == " " || chars[textStart] == "\t" { textStart += 1 }
+    skip(to: textStart)
+    emitGenerated("\n" + MathProtection.tableCaptionPlaceholder(tableCaptions.count - 1) + " ")
+    return true
+  }
+
+  /// Whether the text written so far ends with a table row (a line with a `|`), maybe followed
+  /// by one blank line.
+  func followsTableRow() -> Bool {
+    var lines = out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()  // the current line (empty)
+    if let last = lines.last, last.allSatisfy({ $0 == " " || $0 == "\t" }) { lines = lines.dropLast() }
+    return lines.last?.contains("|") == true
   }
 
   /// A `:::` line (already consumed): a callout opens or closes; the marker is a paragraph of

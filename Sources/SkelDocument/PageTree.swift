@@ -17,6 +17,8 @@ public enum InlineNode: Sendable, Hashable {
   /// `callouts[k]`: a callout fence cmark did not leave as a paragraph of its own.
   case calloutOpen(Int)
   case calloutClose(Int)
+  /// `tableCaptions[k]`: the number at the start of a table's caption ("Table 2.").
+  case tableNumber(Int)
 }
 
 /// A piece of a node cmark renders as it is (raw HTML, an indented code block, an image):
@@ -38,6 +40,11 @@ public enum PageNode: Sendable, Hashable {
   /// A callout's fences when they are not siblings (a fence in another container): each alone.
   case calloutOpen(Int)
   case calloutClose(Int)
+  /// A Markdown table captioned by `tableCaptions[k]`: the numbered figure holding the caption
+  /// (`tableCaption`) and the table (`tableBody`) as children.
+  case tableFigure(Int)
+  case tableCaption(Int)
+  case tableBody(Int)
   /// `spans[k]`, a display formula that is a paragraph of its own: a block.
   case displayMath(Int)
   case inline(InlineNode)
@@ -75,6 +82,8 @@ public final class PageTree: @unchecked Sendable {
   private let lock = NSLock()
   /// Callout fences seen as paragraphs of their own: callout index → slot.
   var calloutOpens: [Int: Int] = [:], calloutCloses: [(callout: Int, slot: Int)] = []
+  /// Paragraphs that start with a table caption's placeholder: caption index → paragraph.
+  var captionParagraphs: [(caption: Int, paragraph: OpaquePointer)] = []
 
   /// What the safe rendering changed, at positions in the parsed text (`DocumentParser.markupWarnings`).
   public var findings: [MarkupFinding] { markdown.findings }
@@ -89,6 +98,7 @@ public final class PageTree: @unchecked Sendable {
       visit(node, source: source, skipped: &skipped)
     }
     nestCallouts()
+    nestTables()
   }
 
   /// The file line of line `line` of the parsed text.

@@ -65,6 +65,11 @@ extension PageTree {
     let literal = MarkdownTree.literal(node)
     guard Self.hasSentinel(literal) else { return }
     let pieces = Self.pieces(literal, protected)
+    if case .inline(.tableNumber(let k))? = pieces.first, let paragraph = cmark_node_parent(node),
+      cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH, cmark_node_first_child(paragraph) == node
+    {
+      captionParagraphs.append((k, paragraph))
+    }
     if pieces.count == 1, case .inline(let inline) = pieces[0], let paragraph = cmark_node_parent(node),
       cmark_node_get_type(paragraph) == CMARK_NODE_PARAGRAPH, cmark_node_first_child(paragraph) == node,
       cmark_node_next(node) == nil, blockNode(inline, replacing: paragraph)
@@ -142,6 +147,33 @@ extension PageTree {
     }
   }
 
+  /// Puts each captioned table and its caption in one numbered figure: the caption paragraph
+  /// must follow a table node; where it does not (a line with `|` that cmark read as no table),
+  /// the caption is an error at its line.
+  func nestTables() {
+    for (k, paragraph) in captionParagraphs {
+      let caption = protected.tableCaptions[k]
+      guard let table = cmark_node_previous(paragraph), String(cString: cmark_node_get_type_string(table)) == "table",
+        let figure = Self.slot(block: true), let captionBox = Self.slot(block: true), let body = Self.slot(block: true)
+      else {
+        problems.append(
+          Diagnostic(
+            at: caption.lineLocation, length: 1, "table caption '{#\(caption.label)}' follows no table; put it on the line after the table")
+        )
+        continue
+      }
+      cmark_node_insert_before(table, figure)
+      cmark_node_unlink(paragraph)
+      cmark_node_unlink(table)
+      cmark_node_append_child(captionBox, paragraph)
+      cmark_node_append_child(body, table)
+      cmark_node_append_child(figure, captionBox)
+      cmark_node_append_child(figure, body)
+      nodes += [.tableFigure(k), .tableCaption(k), .tableBody(k)]
+      slots += [figure, captionBox, body]
+    }
+  }
+
   /// `s` split at the placeholders of `p` (a token whose index `p` has none stays text).
   static func pieces(_ s: String, _ p: MathProtection) -> [LiteralPiece] {
     var out: [LiteralPiece] = []
@@ -179,6 +211,7 @@ extension PageTree {
     case M.sectionPrefix: return p.sections.indices.contains(k) ? .anchor(k) : nil
     case M.calloutPrefix: return p.callouts.indices.contains(k) ? .calloutOpen(k) : nil
     case M.calloutEndPrefix: return p.callouts.indices.contains(k) ? .calloutClose(k) : nil
+    case M.tableCaptionPrefix: return p.tableCaptions.indices.contains(k) ? .tableNumber(k) : nil
     default: return nil
     }
   }

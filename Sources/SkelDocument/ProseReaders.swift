@@ -176,6 +176,18 @@ public enum ProseReaders {
     return (hashes, label, title)
   }
 
+  /// A table caption line (trimmed), pandoc's `: Caption text {#tbl-x}`: the caption text, the
+  /// label and the label's offset in the line; nil for any other line.
+  public static func tableCaption(_ trimmed: String) -> (text: String, label: String, labelOffset: Int)? {
+    guard trimmed.hasPrefix(": "), trimmed.hasSuffix("}"), let open = trimmed.range(of: "{#", options: .backwards) else { return nil }
+    let label = String(trimmed[open.upperBound..<trimmed.index(before: trimmed.endIndex)])
+    guard let first = label.first, first.isLetter, label.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+      return nil
+    }
+    let text = String(trimmed[trimmed.index(trimmed.startIndex, offsetBy: 2)..<open.lowerBound]).trimmingCharacters()
+    return (text, label, trimmed.distance(from: trimmed.startIndex, to: open.upperBound))
+  }
+
   /// The level of an ATX heading line (trimmed): 1–6 `#` and a space, else nil.
   public static func headingLevel(_ trimmed: String) -> Int? {
     let n = trimmed.prefix(while: { $0 == "#" }).count

@@ -13,6 +13,9 @@ import Testing
       case .calloutOpen(let k): NodeHTML("[open \(k)]")
       case .calloutClose(let k): NodeHTML("[close \(k)]")
       case .displayMath(let k): NodeHTML("[display \(k)]")
+      case .tableFigure(let k): NodeHTML("[table \(k)]", exit: "[/table]")
+      case .tableCaption: NodeHTML("[caption]", exit: "[/caption]")
+      case .tableBody: NodeHTML("[body]", exit: "[/body]")
       case .inline(let n): NodeHTML("[\(n)]")
       case .literal(let pieces): NodeHTML(PageTree.join(pieces) { "[\($0)]" })
       }
@@ -32,6 +35,16 @@ import Testing
       names(t)
         == "[code python]\n[directive 0 {kernel} dual]\n<blockquote>\n[directive 1 {kernel} depth]\n</blockquote>\n[code {kernl} x]\n")
     #expect(t.problems.map { "\($0.location)" } == ["p.md:12:1"])
+  }
+
+  /// A captioned table: one figure node holding the caption (number first) and the table.
+  @Test func captionedTablesAreFigures() {
+    let t = tree("| a |\n|---|\n| 1 |\n: Cap $x$ {#tbl-a}\n\nafter\n")
+    #expect(
+      names(t)
+        == "[table 0]\n[caption]\n<p>[tableNumber(0)] Cap [math(0)]</p>\n[/caption]\n[body]\n<table>\n<thead>\n<tr>\n<th>a</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>1</td>\n</tr>\n</tbody>\n</table>\n[/body]\n[/table]\n<p>after</p>\n"
+    )
+    #expect(t.problems.isEmpty)
   }
 
   /// Inline constructs are inline nodes; a display formula alone in its paragraph is a block
