@@ -83,6 +83,9 @@ struct PlannedDirective {
   /// The points of a `:sweep:` (empty for a directive without one): each is computed and cached
   /// on its own, and this directive's result is theirs merged (`SweepPlanning.swift`).
   var points: [SweepPoint] = []
+  /// A sweep's `:summary:`: the scalar read from each point's result (plotted against the
+  /// variable), and the text as written.
+  var summary: (value: InlineValue, text: String)?
   /// The input files it reads: their bytes for the run, their hashes in the key.
   var inputs = DirectiveInputs()
 }

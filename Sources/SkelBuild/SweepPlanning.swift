@@ -51,6 +51,12 @@ extension SiteBuilder {
     whole.label = label
     whole.points = points
     whole.key = ContentHash.hex(points.map(\.planned.key).joined(separator: "|"))
+    if let raw = d.options.first(where: { $0.key == "summary" }) {
+      guard let summary = Self.summary(raw, label: label, points: points, path: doc.source.path, &tally) else { return nil }
+      whole.summary = summary
+      whole.configured = whole.configured.summarized()
+      whole.key = ContentHash.hex(whole.key + "|summary=" + summary.text)
+    }
     if var cost = whole.cost {
       cost.seconds = points.reduce(0) { $0 + ($1.planned.cost?.seconds ?? 0) }
       cost.bytes = points.map { $0.planned.cost?.bytes }.reduce(0) { a, b in a.flatMap { x in b.map { max(x, $0) } } }
@@ -59,21 +65,57 @@ extension SiteBuilder {
     return whole
   }
 
-  /// `$NAME` in the options of a directive with no `:sweep:`: an error at each use.
+  /// A sweep's `:summary: FIELD[SELECTORS]`: an inline value's field and selectors read from
+  /// each point's result at full precision (`.17g`); errors at the option. The first variable
+  /// must take numbers (the summary is plotted against it).
+  static func summary(
+    _ raw: RawOption, label: String, points: [SweepPoint], path: String, _ tally: inout PlanTally
+  ) -> (value: InlineValue, text: String)? {
+    let text = raw.value.text.trimmingCharacters(in: .whitespaces)
+    let at = SourceLocation(path: path, line: raw.line, column: raw.value.column)
+    do {
+      var value = try InlineValue(parsing: "\(label).\(text)")
+      value.format = ".17g"
+      if let bad = points.first(where: { $0.variables.first?.value == nil }), let v = bad.variables.first {
+        tally.problems.append(
+          Diagnostic(
+            at: at, length: text.count, "':summary:' is plotted against \(v.name), whose value '\(v.text)' is not a number"))
+        return nil
+      }
+      return (value, text)
+    } catch {
+      let column = raw.value.column + max(0, error.offset - label.count - 1)
+      tally.problems.append(
+        Diagnostic(
+          at: SourceLocation(path: path, line: raw.line, column: column),
+          "option 'summary' (FIELD[SELECTORS], as in y[rho=0]): \(error.message)"))
+      return nil
+    }
+  }
+
+  /// `$NAME` in the options of a directive with no `:sweep:`: an error at each use; so is `:summary:`.
   static func strayVariables(_ d: Directive) -> [Diagnostic] {
     guard !d.options.contains(where: { $0.key == "sweep" }) else { return [] }
-    return d.options.flatMap { o in
-      SweepSpec.variables(in: o.value).map {
-        Diagnostic(
-          at: o.keyLocation, length: o.key.count, "option '\(o.key)' uses $\($0), but the directive has no :sweep: that gives it values")
-      }
+    let summary = d.options.filter { $0.key == "summary" }.map {
+      Diagnostic(
+        at: $0.keyLocation, length: 7, "option 'summary' needs a :sweep: (the summary is plotted against the sweep's variable)")
     }
+    return summary
+      + d.options.flatMap { o in
+        SweepSpec.variables(in: o.value).map {
+          Diagnostic(
+            at: o.keyLocation, length: o.key.count, "option '\(o.key)' uses $\($0), but the directive has no :sweep: that gives it values")
+        }
+      }
   }
 
   /// The result of a sweep directive from its points' results (in point order).
   func mergeSweep(_ d: PlannedDirective, _ results: [ExperimentResultWithTime], report: PlannedReport) throws -> ExperimentResultWithTime {
     do {
-      let merged = try SweepMerge.merge(zip(d.points, results).map { (variables: $0.variables, result: $1.result) })
+      let points = zip(d.points, results).map { (variables: $0.variables, result: $1.result) }
+      let merged =
+        try d.summary.map { s throws(SweepMerge.Problem) in try SweepMerge.summarize(points, summary: s.value, text: s.text) }
+        ?? SweepMerge.merge(points)
       return ExperimentResultWithTime(result: merged, seconds: results.reduce(0) { $0 + $1.seconds })
     } catch {
       throw directiveError(d, report: report, "directive '\(d.label)': \(error)")

@@ -169,7 +169,9 @@ public enum DirectiveReader {
       problems.append(Diagnostic(at: SourceLocation(path: source.path, line: lineNo, column: valueColumn), "option '\(key)' has no value"))
       return nil
     }
-    if key == "sweep" {  // `L = [1, 2]; w = [...]` is not an option value: `SweepSpec.parse` reads it
+    // `L = [1, 2]; w = [...]` and `y[rho=0]` are no option values: `SweepSpec.parse` and the
+    // sweep's `InlineValue` read them
+    if key == "sweep" || key == "summary" {
       let lead = valueText.prefix(while: { $0 == " " }).count
       let raw = String(valueText.dropFirst(lead))
       return RawOption(

@@ -192,6 +192,28 @@ public struct ConfiguredDirective: Sendable {
   public func figure(for result: ExperimentResult) -> Figure? { figureBody(result) }
   public func cost() -> Cost { costBody() }
   public func nonFiniteReason(_ name: String) -> String? { reasonBody(name) }
+  /// The directive of a sweep's `:summary:`: a figure whatever the kind presents, drawn as the
+  /// summary against the variable (points, with error bars where there are standard errors), with
+  /// the plot options applied.
+  public func summarized() -> ConfiguredDirective {
+    let size = common.size, plot = common.plot
+    return ConfiguredDirective(
+      kind: kind, common: common, canonicalFields: canonicalFields, presentation: .figure, inputs: inputs, runBody: runBody,
+      figureBody: { Self.summaryFigure($0, size: size).map(plot.apply) }, costBody: costBody, reasonBody: reasonBody,
+      filesBody: filesBody)
+  }
+
+  static func summaryFigure(_ r: ExperimentResult, size: FigureSize) -> Figure? {
+    guard !r.series.isEmpty else { return nil }
+    let marks: [Mark] = r.series.map { s in
+      if let e = s.yerr { return .errorBars(ErrorBarSeries(name: s.name, x: s.x, y: s.y, error: e, connected: true)) }
+      return .line(LineSeries(name: s.name, x: s.x, y: s.y, marker: .circle))
+    }
+    let axes = Axes(
+      x: AxisSpec(label: r.xlabelTeX), y: AxisSpec(label: r.ylabelTeX), marks: marks, legend: r.series.count > 1 ? .best : .none)
+    return Figure(width: size.width, height: size.height, panels: [axes])
+  }
+
   /// The kind's own check of its decoded input files (`DirectiveKind.checkFiles`).
   public func checkFiles(_ files: InputFiles) -> String? { filesBody(files) }
 }

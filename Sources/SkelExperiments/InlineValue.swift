@@ -116,6 +116,17 @@ public struct InlineValue: Sendable, Hashable {
     }
   }
 
+  /// The value as a number (a sweep's `:summary:`): a point's y and its standard error, a
+  /// series' min or max, a table cell that is a number, or `yerr`.
+  public func number(_ r: ExperimentResult) throws(EvaluationError) -> (value: Double, error: Double?) {
+    let text = try evaluate(r)  // every selector checked once, by the same rules as prose
+    let parts = text.components(separatedBy: " ± ").map { $0.replacingOccurrences(of: "−", with: "-") }
+    guard let v = Double(parts[0]) else {
+      throw EvaluationError(message: "\(field)[\(selectors.joined(separator: ", "))] is '\(text)', not a number")
+    }
+    return (v, parts.count > 1 ? Double(parts[1]) : nil)
+  }
+
   /// `.table[ROW, COLUMN]`: a row by index or first cell, a column by name or index.
   func tableValue(_ t: TableData, _ fmt: NumberFormat) throws(EvaluationError) -> String {
     guard selectors.count == 2 else {

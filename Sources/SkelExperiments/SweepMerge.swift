@@ -44,3 +44,44 @@ public enum SweepMerge {
     return out
   }
 }
+
+extension SweepMerge {
+  /// A sweep's `:summary:` (directives.md, "Sweeps"): the scalar `summary` reads from each
+  /// point's result, against the first variable; one series per value of the second variable
+  /// when there are two (named `w=2`). Standard errors are kept where the points have them.
+  /// The first variable's values must be numbers.
+  public static func summarize(
+    _ points: [(variables: [(name: String, text: String, value: Double?)], result: ExperimentResult)], summary: InlineValue,
+    text: String
+  ) throws(Problem) -> ExperimentResult {
+    guard let first = points.first, let xName = first.variables.first?.name else { throw Problem(description: "the sweep has no points") }
+    var series: [SeriesData] = []
+    for (variables, result) in points {
+      guard let x = variables[0].value else {
+        throw Problem(description: "':summary:' plots against \(xName), whose value '\(variables[0].text)' is not a number")
+      }
+      let v: (value: Double, error: Double?)
+      do { v = try summary.number(result) } catch {
+        throw Problem(description: "':summary: \(text)' at \(variables.map { "\($0.name)=\($0.text)" }.joined(separator: ", ")): \(error)")
+      }
+      let group = variables.dropFirst().map { "\($0.name)=\($0.text)" }.joined(separator: ", ")
+      var parameters: [String: Double] = [:]
+      for p in variables.dropFirst() { if let x = p.value { parameters[p.name] = x } }
+      if let k = series.firstIndex(where: { $0.name == (group.isEmpty ? text : group) }) {
+        guard (series[k].yerr != nil) == (v.error != nil) else {
+          throw Problem(description: "':summary: \(text)' has a standard error at some points and not at others")
+        }
+        series[k].x.append(x)
+        series[k].y.append(v.value)
+        if let e = v.error { series[k].yerr?.append(e) }
+      } else {
+        series.append(
+          SeriesData(
+            name: group.isEmpty ? text : group, x: [x], y: [v.value], yerr: v.error.map { [$0] },
+            parameters: parameters.isEmpty ? nil : parameters))
+      }
+    }
+    return ExperimentResult(
+      xlabel: xName, ylabel: text, xlabelTeX: "$\(xName)$", ylabelTeX: text, series: series, checks: points.flatMap(\.result.checks))
+  }
+}
