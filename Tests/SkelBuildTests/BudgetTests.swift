@@ -52,8 +52,25 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
   /// Kinds whose work does not grow with any option (a fixed table), so no option makes a bomb.
   static let fixedCost: Set<String> = ["parity"]
 
+  /// Kinds whose work is bounded by the size of a file the build reads (the reader refuses files
+  /// over DataLimits.maxElements numbers), so no option makes a bomb: their estimate at that bound
+  /// must still fit the standard budget.
+  static let boundedByFiles: [String: String] = ["plot": ":data: a.csv\n:x: a\n:y: [b]\n"]
+
   @Test func everyKindHasABomb() throws {
-    #expect(Set(Self.bombs.map(\.0)).union(Self.fixedCost) == Set(ExperimentRegistry.standard.kinds.keys))
+    #expect(
+      Set(Self.bombs.map(\.0)).union(Self.fixedCost).union(Self.boundedByFiles.keys) == Set(ExperimentRegistry.standard.kinds.keys))
+    for (kind, body) in Self.boundedByFiles {
+      let text = "```{\(kind)}\n:label: fig-x\n\(body)```\n"
+      let d = DirectiveReader.read(
+        info: "{\(kind)}", body: ":label: fig-x\n\(body)", fenceLine: 1, fenceColumn: 1, source: SourceFile(path: "a.md", text: text),
+        index: 0
+      ).0!
+      let options = try #require(DirectiveValidator.validate(d, schemas: ExperimentRegistry.standard.schemas).0)
+      let cost = try ExperimentRegistry.standard.kinds[kind]!.cost(options)
+      #expect(cost.seconds > 0 && cost.seconds < Budget.standard.seconds, "\(kind): \(cost)")
+      #expect((cost.bytes ?? .max) > 0 && (cost.bytes ?? .max) < Budget.standard.bytes, "\(kind): \(cost)")
+    }
     // …and a fixed-cost kind really is cheap at its defaults.
     for kind in Self.fixedCost {
       let schema = ExperimentRegistry.standard.schemas[kind]!
