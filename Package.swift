@@ -59,6 +59,9 @@ let package = Package(
       name: "SkelData", dependencies: ["CZlib", .product(name: "CSV", package: "CSV.swift")], exclude: ["README.md"],
       swiftSettings: optimized),
 
+    // Gram matrices larger than memory: tiles as memory-mapped .npy files (SkelMath.SymmetricTiles).
+    .target(name: "SkelTiles", dependencies: ["SkelMath", "CZlib"], exclude: ["README.md"], swiftSettings: optimized),
+
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"], swiftSettings: optimized),
     .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo", "CZlib"], exclude: ["README.md"], swiftSettings: optimized),
@@ -114,7 +117,7 @@ let package = Package(
       ], exclude: ["README.md"]),
     .executableTarget(
       name: "skelbench",
-      dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild", "SkelExperiments", "SkelDocument"],
+      dependencies: ["SkelKernels", "SkelMath", "SkelPlot", "SkelCairo", "SkelBuild", "SkelExperiments", "SkelDocument", "SkelTiles"],
       exclude: ["README.md"]),
 
     // MARK: - Fuzzing (`make fuzz`; the driver replays inputs when built without the fuzzer)
@@ -124,6 +127,7 @@ let package = Package(
     // MARK: - Tests
     .target(name: "SkelTestSupport", dependencies: ["SkelPlot", "CLibXML2"], exclude: ["README.md"]),
     .testTarget(name: "SkelMathTests", dependencies: ["SkelMath", "SkelTestSupport"]),
+    .testTarget(name: "SkelTilesTests", dependencies: ["SkelTiles", "SkelKernels", "SkelMath", "SkelData"]),
     .testTarget(name: "SkelDataTests", dependencies: ["SkelData", "CZlib", "SkelTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "SkelKernelsTests", dependencies: ["SkelKernels", "SkelTestSupport"], exclude: ["Fixtures"]),
     .testTarget(name: "SkelPlotTests", dependencies: ["SkelPlot", "SkelTestSupport"]),

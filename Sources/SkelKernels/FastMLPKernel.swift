@@ -13,6 +13,15 @@ public enum FastMLPKernel {
     public var depth: Int
     public var w2: Double, b2: Double, wOut2: Double, bOut2: Double
     public var a: Double, b: Double
+    public init(depth: Int, w2: Double, b2: Double, wOut2: Double, bOut2: Double, a: Double, b: Double) {
+      self.depth = depth
+      self.w2 = w2
+      self.b2 = b2
+      self.wOut2 = wOut2
+      self.bOut2 = bOut2
+      self.a = a
+      self.b = b
+    }
   }
 
   /// Recognises serial([Dense, abReLU] × L, Dense) in NT parameterization, however nested.
@@ -212,18 +221,10 @@ public enum FastMLPKernel {
   /// would give θ ≈ √(2ε).
   static func exactDiagonal(_ shape: Shape, _ q: [Double], nngp: inout Matrix, ntk: inout Matrix?) {
     let n = q.count
-    let half = (shape.a * shape.a + shape.b * shape.b) / 2
+    let (k, t) = exactDiagonal(shape, q)
     for i in 0..<n {
-      var k = q[i], t = 0.0
-      for _ in 0..<shape.depth {
-        let s = shape.w2 * k + shape.b2
-        t = s + shape.w2 * t
-        k = half * s
-        t *= half
-      }
-      let s = shape.wOut2 * k + shape.bOut2
-      nngp.storage[i * n + i] = s
-      ntk?.storage[i * n + i] = s + shape.wOut2 * t
+      nngp.storage[i * n + i] = k[i]
+      ntk?.storage[i * n + i] = t[i]
     }
   }
 
@@ -253,3 +254,136 @@ public enum FastMLPKernel {
 #if canImport(Glibc)
   import Glibc
 #endif
+
+// MARK: - Storage tiles
+
+extension FastMLPKernel {
+  /// The NNGP (and NTK) Gram matrices of inputs X (n × d) as storage tiles of side `tileSize` (a
+  /// multiple of `block`), one at a time: tile (bi, bj), bi ≤ bj, row-major, handed to `sink` and
+  /// then overwritten by the next, so memory is two tiles plus the threads' scratch whatever n is.
+  /// Inside a tile the work is the fused path's: `block` × `block` strips of ⟨x, x′⟩/d by one
+  /// single-threaded `dgemm` (`dsyrk` on the diagonal), all layers per 64 × 64 tile while it sits
+  /// in cache, strips on `compute`'s threads; diagonal entries by the exact scalar recursion. The
+  /// values are the in-memory path's bit for bit (the same strips, tiles and order of sums).
+  public static func forEachTile(
+    _ shape: Shape, inputs x: Matrix, computeNTK: Bool, tileSize: Int, tile: Int = 64, block: Int = 320, compute: Compute,
+    sink: (_ bi: Int, _ bj: Int, _ nngp: UnsafeBufferPointer<Double>, _ ntk: UnsafeBufferPointer<Double>?) throws -> Void
+  ) rethrows {
+    let n = x.rows
+    precondition(block % tile == 0 && tileSize % block == 0 && tileSize > 0, "storage tiles are whole blocks, blocks whole tiles")
+    let q = meanSquares(x)
+    let (vb, ivb) = variances(shape, diagonal: q, tile: tile)
+    let diagonal = exactDiagonal(shape, q)
+    let tiles = (n + tileSize - 1) / tileSize
+    let capacity = min(tileSize, n) * min(tileSize, n)
+    let kBuf = UnsafeMutablePointer<Double>.allocate(capacity: max(1, capacity))
+    let tBuf = computeNTK ? UnsafeMutablePointer<Double>.allocate(capacity: max(1, capacity)) : nil
+    defer {
+      kBuf.deallocate()
+      tBuf?.deallocate()
+    }
+    for bi in 0..<tiles {
+      for bj in bi..<tiles {
+        let r0 = bi * tileSize, c0 = bj * tileSize
+        let rows = min(tileSize, n - r0), cols = min(tileSize, n - c0)
+        fillTile(
+          shape, x: x, r0: r0, c0: c0, rows: rows, cols: cols, symmetric: bi == bj, tile: tile, block: block,
+          out: SendablePointer(kBuf), ntk: tBuf.map(SendablePointer.init), vb: vb, ivb: ivb, compute: compute)
+        if bi == bj {
+          for i in 0..<rows {
+            kBuf[i * cols + i] = diagonal.nngp[r0 + i]
+            tBuf?[i * cols + i] = diagonal.ntk[r0 + i]
+          }
+        }
+        try sink(
+          bi, bj, UnsafeBufferPointer(start: kBuf, count: rows * cols), tBuf.map { UnsafeBufferPointer(start: $0, count: rows * cols) })
+      }
+    }
+  }
+
+  /// One storage tile (rows r0 ..< r0 + rows, columns c0 ..< c0 + cols) into `out` (row-major,
+  /// `cols` apart): its strips on `compute`'s threads; a diagonal tile computes its upper strips
+  /// and mirrors them.
+  static func fillTile(
+    _ shape: Shape, x: Matrix, r0: Int, c0: Int, rows: Int, cols: Int, symmetric: Bool, tile: Int, block: Int,
+    out: SendablePointer<Double>, ntk: SendablePointer<Double>?, vb: [[Double]], ivb: [[Double]], compute: Compute
+  ) {
+    let d = x.columns
+    let rb = (rows + block - 1) / block, cb = (cols + block - 1) / block
+    let strips: [(Int, Int)] = (0..<rb).flatMap { i in ((symmetric ? i : 0)..<cb).map { (i, $0) } }
+    x.storage.withUnsafeBufferPointer { xb in
+      guard let xBase = xb.baseAddress else { return }
+      let xp = SendablePointer(UnsafeMutablePointer(mutating: xBase))
+      Compute.singleThreadedBLAS {
+        compute.forEach(strips.count) { s in
+          let (si, sj) = strips[s]
+          let gr = r0 + si * block, gc = c0 + sj * block
+          let sr = min(block, rows - si * block), sc = min(block, cols - sj * block)
+          let scratch = UnsafeMutablePointer<Double>.allocate(capacity: sr * sc)
+          defer { scratch.deallocate() }
+          let diagonalStrip = symmetric && si == sj
+          if diagonalStrip {
+            cblas_dsyrk(
+              CblasRowMajor, CblasUpper, CblasNoTrans, Int32(sr), Int32(d), 1 / Double(max(1, d)), xp.pointer + gr * d, Int32(d), 0,
+              scratch, Int32(sc))
+            Matrix.mirrorUpperTriangle(scratch, n: sr)
+          } else {
+            cblas_dgemm(
+              CblasRowMajor, CblasNoTrans, CblasTrans, Int32(sr), Int32(sc), Int32(d), 1 / Double(max(1, d)), xp.pointer + gr * d,
+              Int32(d), xp.pointer + gc * d, Int32(d), 0, scratch, Int32(sc))
+          }
+          let tr = (sr + tile - 1) / tile, tc = (sc + tile - 1) / tile
+          for ti in 0..<tr {
+            for tj in 0..<tc where !diagonalStrip || tj >= ti {
+              let lr = si * block + ti * tile, lc = sj * block + tj * tile
+              let mirrored = symmetric && (si != sj || tj > ti)
+              subTile(
+                shape, globalRow: r0 + lr, globalColumn: c0 + lc, rows: min(tile, rows - lr), cols: min(tile, cols - lc), tile: tile,
+                input: scratch + ti * tile * sc + tj * tile, inputStride: sc, out: out.pointer + lr * cols + lc,
+                ntk: ntk.map { $0.pointer + lr * cols + lc }, ld: cols,
+                mirror: mirrored ? (out.pointer + lc * cols + lr, ntk.map { $0.pointer + lc * cols + lr }) : nil, vb: vb, ivb: ivb)
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// The C kernel on one 64 × 64 tile whose first entry is (globalRow, globalColumn) of the matrix.
+  static func subTile(
+    _ shape: Shape, globalRow: Int, globalColumn: Int, rows: Int, cols: Int, tile: Int, input: UnsafePointer<Double>,
+    inputStride: Int, out: UnsafeMutablePointer<Double>, ntk: UnsafeMutablePointer<Double>?, ld: Int,
+    mirror: (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>?)?, vb: [[Double]], ivb: [[Double]]
+  ) {
+    let ti = globalRow / tile, tj = globalColumn / tile
+    vb[ti].withUnsafeBufferPointer { v1 in
+      vb[tj].withUnsafeBufferPointer { v2 in
+        ivb[ti].withUnsafeBufferPointer { iv1 in
+          ivb[tj].withUnsafeBufferPointer { iv2 in
+            skel_abrelu_mlp_tile(
+              input, inputStride, out, ntk, rows, cols, ld, Int32(shape.depth), shape.w2, shape.b2, shape.wOut2, shape.bOut2, shape.a,
+              shape.b, v1.baseAddress, v2.baseAddress, iv1.baseAddress, iv2.baseAddress, mirror?.0, mirror?.1 ?? nil, 0)
+          }
+        }
+      }
+    }
+  }
+
+  /// The exact diagonal (c = 1) of NNGP and NTK for inputs of mean squares q.
+  static func exactDiagonal(_ shape: Shape, _ q: [Double]) -> (nngp: [Double], ntk: [Double]) {
+    let half = (shape.a * shape.a + shape.b * shape.b) / 2
+    var kk = [Double](repeating: 0, count: q.count), tt = kk
+    for i in q.indices {
+      var k = q[i], t = 0.0
+      for _ in 0..<shape.depth {
+        let s = shape.w2 * k + shape.b2
+        t = s + shape.w2 * t
+        k = half * s
+        t *= half
+      }
+      kk[i] = shape.wOut2 * k + shape.bOut2
+      tt[i] = kk[i] + shape.wOut2 * t
+    }
+    return (kk, tt)
+  }
+}
