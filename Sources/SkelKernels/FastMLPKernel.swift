@@ -278,9 +278,14 @@ extension FastMLPKernel {
     let capacity = min(tileSize, n) * min(tileSize, n)
     let kBuf = UnsafeMutablePointer<Double>.allocate(capacity: max(1, capacity))
     let tBuf = computeNTK ? UnsafeMutablePointer<Double>.allocate(capacity: max(1, capacity)) : nil
+    // one scratch strip per strip of a tile, allocated once: fresh pages per strip cost their
+    // zeroing (a tenth of the run at N = 12 000)
+    let perSide = (min(tileSize, n) + block - 1) / block
+    let pool = UnsafeMutablePointer<Double>.allocate(capacity: max(1, perSide * perSide * block * block))
     defer {
       kBuf.deallocate()
       tBuf?.deallocate()
+      pool.deallocate()
     }
     for bi in 0..<tiles {
       for bj in bi..<tiles {
@@ -288,7 +293,8 @@ extension FastMLPKernel {
         let rows = min(tileSize, n - r0), cols = min(tileSize, n - c0)
         fillTile(
           shape, x: x, r0: r0, c0: c0, rows: rows, cols: cols, symmetric: bi == bj, tile: tile, block: block,
-          out: SendablePointer(kBuf), ntk: tBuf.map(SendablePointer.init), vb: vb, ivb: ivb, compute: compute)
+          out: SendablePointer(kBuf), ntk: tBuf.map(SendablePointer.init), vb: vb, ivb: ivb, scratch: SendablePointer(pool),
+          compute: compute)
         if bi == bj {
           for i in 0..<rows {
             kBuf[i * cols + i] = diagonal.nngp[r0 + i]
@@ -306,7 +312,8 @@ extension FastMLPKernel {
   /// and mirrors them.
   static func fillTile(
     _ shape: Shape, x: Matrix, r0: Int, c0: Int, rows: Int, cols: Int, symmetric: Bool, tile: Int, block: Int,
-    out: SendablePointer<Double>, ntk: SendablePointer<Double>?, vb: [[Double]], ivb: [[Double]], compute: Compute
+    out: SendablePointer<Double>, ntk: SendablePointer<Double>?, vb: [[Double]], ivb: [[Double]], scratch pool: SendablePointer<Double>,
+    compute: Compute
   ) {
     let d = x.columns
     let rb = (rows + block - 1) / block, cb = (cols + block - 1) / block
@@ -319,8 +326,7 @@ extension FastMLPKernel {
           let (si, sj) = strips[s]
           let gr = r0 + si * block, gc = c0 + sj * block
           let sr = min(block, rows - si * block), sc = min(block, cols - sj * block)
-          let scratch = UnsafeMutablePointer<Double>.allocate(capacity: sr * sc)
-          defer { scratch.deallocate() }
+          let scratch = pool.pointer + s * block * block  // this strip's own, reused from tile to tile
           let diagonalStrip = symmetric && si == sj
           if diagonalStrip {
             cblas_dsyrk(

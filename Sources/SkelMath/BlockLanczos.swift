@@ -13,6 +13,9 @@ public enum BlockLanczos {
     public var values: [Double]
     /// ‖A·y − θ·y‖ of each, ‖y‖ = 1.
     public var residuals: [Double]
+    /// r²/gap of each (gap: the distance to the nearest other Ritz value): the Kato–Temple bound
+    /// on |θ − λ| once the Ritz values have settled.
+    public var errorBounds: [Double]
     /// Block products A·V computed.
     public var products: Int
     /// Whether every residual met the tolerance.
@@ -20,14 +23,15 @@ public enum BlockLanczos {
   }
 
   /// The `count` largest eigenvalues of the n × n symmetric operator `multiply` (A·V for V n × b).
-  /// Stops when every wanted residual is at most `tolerance`·|θ₁|, or the basis would exceed
-  /// `maxBasis` columns or n (then `converged` is false).
+  /// Stops when every wanted value's error bound is at most `tolerance`·|θ| (or its residual is at
+  /// rounding level, 1e-14·|θ₁|), or the basis would exceed `maxBasis` columns or n (then
+  /// `converged` is false).
   public static func largestEigenvalues(
-    order n: Int, count k: Int, block: Int? = nil, maxBasis: Int? = nil, tolerance: Double = 1e-11, seed: UInt64 = 1,
+    order n: Int, count k: Int, block: Int? = nil, maxBasis: Int? = nil, tolerance: Double = 1e-13, seed: UInt64 = 1,
     multiply: (Matrix) throws -> Matrix
   ) throws -> Result {
     let k = max(0, min(k, n))
-    if k == 0 { return Result(values: [], residuals: [], products: 0, converged: true) }
+    if k == 0 { return Result(values: [], residuals: [], errorBounds: [], products: 0, converged: true) }
     let b = min(n, block ?? max(k + 8, 2 * k))
     let limit = min(n, maxBasis ?? max(20 * b, 200))
     var g = SeededGenerator(seed: seed)
@@ -39,11 +43,12 @@ public enum BlockLanczos {
       products += 1
       basis = basis.appendingColumns(q)
       images = images.appendingColumns(w)
-      let (values, residuals) = try ritz(basis, images, k: k)
+      let (values, residuals, gaps) = try ritz(basis, images, k: k)
       let scale = max(abs(values.first ?? 0), .leastNormalMagnitude)
-      let done = residuals.allSatisfy { $0 <= tolerance * scale }
-      if done || basis.columns + b > limit {
-        return Result(values: values, residuals: residuals, products: products, converged: done)
+      let bounds = zip(residuals, gaps).map { r, g in g > 0 ? r * r / g : .infinity }
+      let done = values.indices.allSatisfy { i in residuals[i] <= 1e-14 * scale || bounds[i] <= tolerance * abs(values[i]) }
+      if done || basis.columns + b > limit || basis.columns >= n {
+        return Result(values: values, residuals: residuals, errorBounds: bounds, products: products, converged: done)
       }
       // the next block: W_j with the basis projected out (twice: classical Gram–Schmidt is
       // orthogonal to working precision only after a second pass), orthonormalized, and once more
@@ -53,8 +58,9 @@ public enum BlockLanczos {
     }
   }
 
-  /// The k largest Ritz values of span(Q) and their residual norms.
-  static func ritz(_ q: Matrix, _ w: Matrix, k: Int) throws -> (values: [Double], residuals: [Double]) {
+  /// The k largest Ritz values of span(Q), their residual norms and their gaps to the nearest
+  /// other Ritz value.
+  static func ritz(_ q: Matrix, _ w: Matrix, k: Int) throws -> (values: [Double], residuals: [Double], gaps: [Double]) {
     var t = gemm(q, transposeA: true, w)
     let m = t.rows
     for i in 0..<m {
@@ -70,9 +76,11 @@ public enum BlockLanczos {
     var sk = Matrix(rows: m, columns: want)
     for c in 0..<want { for r in 0..<m { sk[r, c] = s[r, m - 1 - c] } }
     let y = gemm(q, transposeA: false, sk), ay = gemm(w, transposeA: false, sk)
-    var values: [Double] = [], residuals: [Double] = []
+    var values: [Double] = [], residuals: [Double] = [], gaps: [Double] = []
     for c in 0..<want {
       let th = theta[m - 1 - c]
+      let above = c > 0 ? theta[m - c] - th : Double.infinity, below = m - 2 - c >= 0 ? th - theta[m - 2 - c] : Double.infinity
+      gaps.append(min(above, below))
       var acc = 0.0, norm = 0.0
       for r in 0..<q.rows {
         let d = ay[r, c] - th * y[r, c]
@@ -82,7 +90,7 @@ public enum BlockLanczos {
       values.append(th)
       residuals.append((acc / max(norm, .leastNormalMagnitude)).squareRoot())
     }
-    return (values, residuals)
+    return (values, residuals, gaps)
   }
 
   /// V − Q·(Qᵀ·V).

@@ -221,3 +221,62 @@ enum NPYHeader {
     return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(len & 0xff), UInt8(len >> 8)] + Array(dict.utf8)
   }
 }
+
+/// Writes tiles on a thread of its own while the next tile is computed: `submit` copies the tile
+/// (the producer's buffer is free again when it returns) and blocks only while `depth` tiles are
+/// already waiting, so memory is the producer's tile plus at most `depth` copies, and the disk's
+/// write-and-`fsync` time hides behind the compute. The first error is kept and thrown by `finish`.
+public final class TileWritePipeline: @unchecked Sendable {
+  public let writer: GramTileWriter
+  let queue = DispatchQueue(label: "skelreport.tiles.writer")
+  let slots: DispatchSemaphore
+  let group = DispatchGroup()
+  let lock = NSLock()
+  var failure: Error?
+  /// Copy buffers not in use (at most `depth`, reused: fresh pages would cost their zeroing).
+  var free: [SendableBuffer] = []
+
+  public init(_ writer: GramTileWriter, depth: Int = 2) {
+    self.writer = writer
+    slots = DispatchSemaphore(value: max(1, depth))
+  }
+
+  deinit {
+    for b in free { b.buffer.deallocate() }
+  }
+
+  /// Queues tile (bi, bj); throws an earlier write's error at once.
+  public func submit(_ bi: Int, _ bj: Int, _ values: UnsafeBufferPointer<Double>) throws {
+    if let failure = lock.withLock({ failure }) { throw failure }
+    slots.wait()
+    let capacity = writer.tileSize * writer.tileSize
+    let box = lock.withLock { free.popLast() } ?? SendableBuffer(.allocate(capacity: capacity))
+    let count = values.count
+    _ = UnsafeMutableBufferPointer(rebasing: box.buffer[0..<count]).initialize(from: values)
+    group.enter()
+    queue.async { [self] in
+      defer {
+        lock.withLock { free.append(box) }
+        slots.signal()
+        group.leave()
+      }
+      do {
+        try writer.write(bi, bj, UnsafeBufferPointer(rebasing: box.buffer[0..<count]))
+      } catch {
+        lock.withLock { if failure == nil { failure = error } }
+      }
+    }
+  }
+
+  /// Waits for every queued write, then completes the store (the manifest).
+  public func finish() throws -> GramTileStore {
+    group.wait()
+    if let failure = lock.withLock({ failure }) { throw failure }
+    return try writer.finish()
+  }
+}
+
+struct SendableBuffer: @unchecked Sendable {
+  let buffer: UnsafeMutableBufferPointer<Double>
+  init(_ b: UnsafeMutableBufferPointer<Double>) { buffer = b }
+}

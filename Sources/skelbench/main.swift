@@ -8,6 +8,7 @@ import SkelExperiments
 import SkelKernels
 import SkelMath
 import SkelPlot
+import SkelTiles
 
 struct Measurement {
   var name: String
@@ -172,6 +173,10 @@ struct BenchOptions {
   var repeats: Int?
   /// `--threads N`: threads for the engine and OpenBLAS (default: every core)
   var compute: Compute
+  /// `--tiles-n N`: the tiles group computes one store of order N and reports its time and peak RSS
+  var tilesOrder: Int?
+  /// `--tiles-dir DIR`: where the tiles group writes its stores (default: a folder under /tmp)
+  var tilesDirectory: String
 
   init(_ args: [String]) {
     func value(_ flag: String) -> String? { args.firstIndex(of: flag).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
@@ -181,6 +186,8 @@ struct BenchOptions {
     workload = value("--workload")
     repeats = value("--repeats").flatMap { Int($0) }
     compute = value("--threads").flatMap { Int($0) }.map { Compute(threads: $0) } ?? .allCores
+    tilesOrder = value("--tiles-n").flatMap { Int($0) }
+    tilesDirectory = value("--tiles-dir") ?? NSTemporaryDirectory() + "skelbench-tiles-\(getpid())"
   }
 
   /// Whether `--only` selects one of these groups (or none was named).
@@ -477,6 +484,7 @@ struct SkelBench {
     if options.runs("meanfield") { try bench.meanField() }
     if options.runs("dual") { bench.tanhDual() }
     if options.runs("site") { bench.siteBuilds() }
+    if options.runs("tiles") { try bench.tiles(storeDirectory: options.tilesDirectory) }
     if let python = options.python { try bench.peers(python: python) }
     printTable(bench.results)
     if bench.sink.isNaN { print("") }  // keep the work observable
@@ -491,5 +499,113 @@ func printTable(_ results: [Measurement]) {
   print("workload".padding(toLength: 44, withPad: " ", startingAt: 0) + "  value       detail")
   for m in results {
     print(m.name.padding(toLength: 44, withPad: " ", startingAt: 0) + "  " + String(format: "%10.6g", m.seconds) + "  " + m.detail)
+  }
+}
+
+// MARK: - Tiled Gram matrices
+
+/// Peak resident memory of this process so far, in bytes (getrusage's ru_maxrss is KiB on Linux).
+func peakRSS() -> Int {
+  var u = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &u)
+  return u.ru_maxrss * 1024
+}
+
+extension Bench {
+  /// Tiled Gram matrices (issue 22): the NNGP of a ReLU MLP (d = 784, L = 3) at N = 4000 by the
+  /// in-memory fused path and tile by tile into a store on disk (throughput in entries per
+  /// second; both count all N² entries), and the top 20 eigenvalues at N = 8000 from the store by
+  /// block Lanczos against dense `dsyevd`. `--tiles-n N` instead computes one store of order N
+  /// (e.g. 100 000) and reports its time and the process's peak RSS (run it alone: the peak is
+  /// the whole process's).
+  mutating func tiles(storeDirectory: String) throws {
+    let shape = FastMLPKernel.Shape(depth: 3, w2: 2, b2: 0, wOut2: 1, bOut2: 0, a: 0, b: 1)
+    let compute = compute
+    func inputs(_ n: Int) -> Matrix {
+      var rng = SeededGenerator(seed: 0)
+      return Matrix(rows: n, columns: 784, storage: (0..<(n * 784)).map { _ in normal(&rng) })
+    }
+    func store(_ x: Matrix, _ tileSize: Int, _ name: String) throws -> GramTileStore {
+      let dir = storeDirectory + "/" + name
+      try? FileManager.default.removeItem(atPath: dir)
+      let w = TileWritePipeline(try GramTileWriter(directory: dir, name: "nngp", order: x.rows, tileSize: tileSize))
+      try FastMLPKernel.forEachTile(shape, inputs: x, computeNTK: false, tileSize: tileSize, compute: compute) { bi, bj, k, _ in
+        try w.submit(bi, bj, k)
+      }
+      return try w.finish()
+    }
+    if let n = options.tilesOrder {
+      let x = inputs(n)
+      if n <= 20000 {
+        // the same tiles handed to a sink that keeps nothing: the compute alone
+        let tc = best(1) {
+          FastMLPKernel.forEachTile(shape, inputs: x, computeNTK: false, tileSize: 1920, compute: compute) { _, _, k, _ in sink += k[0] }
+        }
+        results.append(
+          Measurement(
+            name: "tiles_compute_only_N\(n)_L3", seconds: tc, detail: String(format: "%.3g entries/s, no store", Double(n * n) / tc)))
+        let tm = best(1) { sink += FastMLPKernel.run(shape, inputs: x, computeNTK: false, compute: compute).nngp[1, 2] }
+        results.append(
+          Measurement(name: "tiles_inmemory_N\(n)_L3", seconds: tm, detail: String(format: "%.3g entries/s", Double(n * n) / tm)))
+      }
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let s = try store(x, 1920, "large")
+      let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      let rss = peakRSS()
+      results.append(
+        Measurement(
+          name: "tiles_store_N\(n)_L3", seconds: t,
+          detail: String(
+            format: "%.3g entries/s, %d tiles of 1920, peak RSS %.2f GiB (inputs %.2f GiB)", Double(n) * Double(n) / t, s.tilePairs.count,
+            Double(rss) / Double(1 << 30), Double(n * 784 * 8) / Double(1 << 30))))
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      let image = try s.blockAverage(cells: 200)
+      sink += image[1, 2]
+      results.append(
+        Measurement(
+          name: "tiles_heatmap_N\(n)", seconds: Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9,
+          detail: String(format: "200×200 block average from the store, peak RSS now %.2f GiB", Double(peakRSS()) / Double(1 << 30))))
+      GramTileStore.remove(directory: storeDirectory + "/large", name: "nngp", order: n, tileSize: 1920)
+      return
+    }
+    if options.workload != "eigen" { try tilesThroughput(inputs(4000), shape: shape, store: store) }
+    if options.workload != "throughput" { try tilesEigen(inputs(8000), store: store) }
+    try? FileManager.default.removeItem(atPath: storeDirectory)
+  }
+
+  /// The store's throughput against the in-memory fused path (N = 4000).
+  mutating func tilesThroughput(_ x4: Matrix, shape: FastMLPKernel.Shape, store: (Matrix, Int, String) throws -> GramTileStore) throws {
+    let compute = compute
+    let tMem = best(3) { sink += FastMLPKernel.run(shape, inputs: x4, computeNTK: false, compute: compute).nngp[1, 2] }
+    results.append(Measurement(name: "tiles_inmemory_N4000_L3", seconds: tMem, detail: String(format: "%.3g entries/s", 16e6 / tMem)))
+    for tileSize in [960, 1920] {
+      let tStore = try best(3) { sink += try store(x4, tileSize, "n4000").withTile(0, 0) { $0[1] } }
+      results.append(
+        Measurement(
+          name: "tiles_store_N4000_L3_t\(tileSize)", seconds: tStore,
+          detail: String(format: "%.3g entries/s, %.2f of the in-memory path's throughput", 16e6 / tStore, tMem / tStore)))
+    }
+  }
+
+  /// The store's top 20 eigenvalues by block Lanczos against dense dsyevd (N = 8000).
+  mutating func tilesEigen(_ x8: Matrix, store: (Matrix, Int, String) throws -> GramTileStore) throws {
+    let compute = compute
+    let s8 = try store(x8, 1920, "n8000")
+    var lanczos: BlockLanczos.Result? = nil
+    let tLanczos = try best(1) { lanczos = try BlockLanczos.largestEigenvalues(order: 8000, count: 20) { try s8.multiply($0) } }
+    let dense = try s8.dense()
+    var all: [Double] = []
+    let tDense = try best(1) { all = try compute.blas { try dense.symmetricEigenvalues() } }
+    let top = Array(all.reversed().prefix(20))
+    guard let lanczos else { throw BenchError(description: "block Lanczos did not run") }
+    let err = zip(lanczos.values, top).map { abs($0 - $1) / abs($1) }.max() ?? .infinity
+    results.append(
+      Measurement(
+        name: "tiles_top20_N8000_lanczos", seconds: tLanczos,
+        detail: String(
+          format: "%d block products, max relative difference %.2e vs dsyevd (largest bound %.1e), converged %@", lanczos.products, err,
+          lanczos.errorBounds.max() ?? 0, lanczos.converged ? "yes" : "no")))
+    results.append(
+      Measurement(name: "tiles_top20_N8000_dsyevd", seconds: tDense, detail: "dense eigenvalues of the same matrix (all 8000)"))
   }
 }
