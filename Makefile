@@ -9,8 +9,10 @@ SITE ?= _site
 # Packages the build needs (stack.md). Fonts are pinned so figures are deterministic.
 BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-dejavu-extra \
   fonts-stix libopenblas-dev liblapacke-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev libssl-dev \
-  libjs-katex katex fonts-katex libc6-dev libxml2-dev dataset-fashion-mnist
+  libjs-katex katex fonts-katex libc6-dev libxml2-dev dataset-fashion-mnist \
+  libxxhash-dev
 # (dataset-fashion-mnist: the IDX files of `inputs: fashion-mnist(...)`, in /usr/share/datasets/fashion-mnist.)
+# (libxxhash-dev: checksums of stored Gram tiles, through the CXXHash system library.)
 # (libxml2-dev: SkelTestSupport's HTML/SVG checker; a plain `swift build` compiles that target too.
 #  libssl-dev: SHA-256 of cache entries, through the CCrypto system library.)
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.

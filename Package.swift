@@ -43,6 +43,8 @@ let package = Package(
     // The tests' HTML/SVG parser (SkelTestSupport.HTMLSafety).
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    // Checksums of stored Gram tiles (SkelTiles).
+    .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
     // SHA-256 of cache entries' payloads (SkelBuild).
     .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
     .systemLibrary(
@@ -60,7 +62,7 @@ let package = Package(
       swiftSettings: optimized),
 
     // Gram matrices larger than memory: tiles as memory-mapped .npy files (SkelMath.SymmetricTiles).
-    .target(name: "SkelTiles", dependencies: ["SkelMath", "CZlib"], exclude: ["README.md"], swiftSettings: optimized),
+    .target(name: "SkelTiles", dependencies: ["SkelMath", "CXXHash"], exclude: ["README.md"], swiftSettings: optimized),
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"], swiftSettings: optimized),

@@ -267,7 +267,33 @@ extension FastMLPKernel {
   /// values are the in-memory path's bit for bit (the same strips, tiles and order of sums).
   public static func forEachTile(
     _ shape: Shape, inputs x: Matrix, computeNTK: Bool, tileSize: Int, tile: Int = 64, block: Int = 320, compute: Compute,
+    where wanted: (_ bi: Int, _ bj: Int) -> Bool = { _, _ in true },
     sink: (_ bi: Int, _ bj: Int, _ nngp: UnsafeBufferPointer<Double>, _ ntk: UnsafeBufferPointer<Double>?) throws -> Void
+  ) rethrows {
+    let capacity = max(1, min(tileSize, x.rows) * min(tileSize, x.rows))
+    let kBuf = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+    let tBuf = computeNTK ? UnsafeMutablePointer<Double>.allocate(capacity: capacity) : nil
+    defer {
+      kBuf.deallocate()
+      tBuf?.deallocate()
+    }
+    try forEachTile(
+      shape, inputs: x, computeNTK: computeNTK, tileSize: tileSize, tile: tile, block: block, compute: compute, where: wanted,
+      destination: { _, _, _ in (kBuf, tBuf) },
+      filled: { bi, bj, count in
+        try sink(bi, bj, UnsafeBufferPointer(start: kBuf, count: count), tBuf.map { UnsafeBufferPointer(start: $0, count: count) })
+      })
+  }
+
+  /// `forEachTile` into buffers the caller hands out: `destination(bi, bj, count)` gives where
+  /// tile (bi, bj)'s `count` NNGP (and NTK) entries go, `filled(bi, bj, count)` says they are
+  /// there. A writer that owns the buffers (`SkelTiles.TileWritePipeline`) so never copies a
+  /// tile. Only the tiles `wanted` are computed (a shard's share, or those not stored yet).
+  public static func forEachTile(
+    _ shape: Shape, inputs x: Matrix, computeNTK: Bool, tileSize: Int, tile: Int = 64, block: Int = 320, compute: Compute,
+    where wanted: (_ bi: Int, _ bj: Int) -> Bool = { _, _ in true },
+    destination: (_ bi: Int, _ bj: Int, _ count: Int) throws -> (nngp: UnsafeMutablePointer<Double>, ntk: UnsafeMutablePointer<Double>?),
+    filled: (_ bi: Int, _ bj: Int, _ count: Int) throws -> Void
   ) rethrows {
     let n = x.rows
     precondition(block % tile == 0 && tileSize % block == 0 && tileSize > 0, "storage tiles are whole blocks, blocks whole tiles")
@@ -275,22 +301,16 @@ extension FastMLPKernel {
     let (vb, ivb) = variances(shape, diagonal: q, tile: tile)
     let diagonal = exactDiagonal(shape, q)
     let tiles = (n + tileSize - 1) / tileSize
-    let capacity = min(tileSize, n) * min(tileSize, n)
-    let kBuf = UnsafeMutablePointer<Double>.allocate(capacity: max(1, capacity))
-    let tBuf = computeNTK ? UnsafeMutablePointer<Double>.allocate(capacity: max(1, capacity)) : nil
     // one scratch strip per strip of a tile, allocated once: fresh pages per strip cost their
     // zeroing (a tenth of the run at N = 12 000)
     let perSide = (min(tileSize, n) + block - 1) / block
     let pool = UnsafeMutablePointer<Double>.allocate(capacity: max(1, perSide * perSide * block * block))
-    defer {
-      kBuf.deallocate()
-      tBuf?.deallocate()
-      pool.deallocate()
-    }
+    defer { pool.deallocate() }
     for bi in 0..<tiles {
-      for bj in bi..<tiles {
+      for bj in bi..<tiles where wanted(bi, bj) {
         let r0 = bi * tileSize, c0 = bj * tileSize
         let rows = min(tileSize, n - r0), cols = min(tileSize, n - c0)
+        let (kBuf, tBuf) = try destination(bi, bj, rows * cols)
         fillTile(
           shape, x: x, r0: r0, c0: c0, rows: rows, cols: cols, symmetric: bi == bj, tile: tile, block: block,
           out: SendablePointer(kBuf), ntk: tBuf.map(SendablePointer.init), vb: vb, ivb: ivb, scratch: SendablePointer(pool),
@@ -301,8 +321,7 @@ extension FastMLPKernel {
             tBuf?[i * cols + i] = diagonal.ntk[r0 + i]
           }
         }
-        try sink(
-          bi, bj, UnsafeBufferPointer(start: kBuf, count: rows * cols), tBuf.map { UnsafeBufferPointer(start: $0, count: rows * cols) })
+        try filled(bi, bj, rows * cols)
       }
     }
   }

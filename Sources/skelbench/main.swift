@@ -529,9 +529,9 @@ extension Bench {
       let dir = storeDirectory + "/" + name
       try? FileManager.default.removeItem(atPath: dir)
       let w = TileWritePipeline(try GramTileWriter(directory: dir, name: "nngp", order: x.rows, tileSize: tileSize))
-      try FastMLPKernel.forEachTile(shape, inputs: x, computeNTK: false, tileSize: tileSize, compute: compute) { bi, bj, k, _ in
-        try w.submit(bi, bj, k)
-      }
+      try FastMLPKernel.forEachTile(
+        shape, inputs: x, computeNTK: false, tileSize: tileSize, compute: compute, destination: { _, _, _ in (try w.buffer(), nil) },
+        filled: { bi, bj, count in w.submit(bi, bj, count: count) })
       return try w.finish()
     }
     if let n = options.tilesOrder {

@@ -191,6 +191,6 @@ func maxRelative(_ a: [Double], _ b: [Double]) -> Double {
     let store = try w.finish()
     #expect(try store.withTile(0, 0) { Array($0) } == [Double](repeating: 1, count: 16))
     let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
-    #expect(files == ["k-0-0.npy", "k-0-0.npy.crc", "k.manifest.json"])
+    #expect(files == ["k-0-0.npy", "k-0-0.npy.xxh3", "k.manifest.json"])
   }
 }
