@@ -20,6 +20,9 @@ public struct FrontMatter: Sendable, Hashable {
   /// `trust: html`: the author's raw HTML is published as written (README "Trust model").
   /// Link schemes and BibTeX URLs are filtered either way. Default `safe`.
   public var trustHTML = false
+  /// `order: 2`: the report's place in the site's navigation (ascending; reports without one
+  /// come after, by title).
+  public var order: Int?
 
   public init(
     title: String, authors: [String] = [], date: String? = nil, abstract: String? = nil,
@@ -37,6 +40,7 @@ public struct FrontMatter: Sendable, Hashable {
   /// Keys a report may set, for messages and suggestions.
   public static let keys = [
     "title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "citation-style", "macros", "trust",
+    "order",
   ]
 }
 
@@ -169,6 +173,8 @@ public enum FrontMatterReader {
       } else {
         expect("'safe' (the default: raw HTML is shown as text) or 'html' (raw HTML is published as written)")
       }
+    case "order":
+      if let s = value.scalar?.string, let n = Int(s), abs(n) <= 1_000_000 { fm.order = n } else { expect("an integer such as 2") }
     case "draft":
       if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }
     default:
