@@ -135,7 +135,8 @@ struct PageRenderer {
   /// tick and legend sizes, in points) is still 9 CSS px: below it the image keeps this width
   /// and scrolls in its own box.
   static var minimumScale: Double {
-    let points = [Theme.light, Theme.dark].flatMap { [$0.tickFontSize, $0.legendFontSize, $0.labelFontSize, $0.titleFontSize] }.min() ?? 8.5
+    let points =
+      [Theme.light, Theme.dark].flatMap { [$0.tickFontSize, $0.legendFontSize, $0.labelFontSize, $0.titleFontSize] }.min() ?? 8.5
     return min(1, 9 / (points * 96 / 72))
   }
 }

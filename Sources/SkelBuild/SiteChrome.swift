@@ -133,7 +133,9 @@ enum SiteChrome {
       let name = String(tag.prefix { $0.isLetter || $0.isNumber }).lowercased()
       if voids.contains(name) || tag.hasSuffix("/") || tag.hasPrefix("!") { continue }
       depth += 1
-      let hidden = tag.contains("class=\"katex-html\"") || name == "script" || name == "style"
+      // MathML presentation elements repeat the formula letter by letter: the TeX annotation stays.
+      let mathML = name.count > 1 && name.hasPrefix("m") && !["main", "mark", "menu", "meta", "meter", "math"].contains(name)
+      let hidden = tag.contains("class=\"katex-html\"") || name == "script" || name == "style" || mathML
       if skipDepth == 0, hidden { skipDepth = depth }
       if ["p", "li", "div", "td", "th", "br", "tr", "annotation"].contains(name) { text += " " }
     }
@@ -161,7 +163,10 @@ enum SiteChrome {
       flush(upTo: whole.lowerBound)
       let id = HTMLText.unescape(String(body[idRange]))
       current = (id, headings.first { $0.id == id }?.text ?? id)
-      start = whole.upperBound
+      start =
+        body.range(of: "</h", range: whole.upperBound..<body.endIndex).flatMap { close in
+          body[close.upperBound...].firstIndex(of: ">").map { body.index(after: $0) }
+        } ?? whole.upperBound  // the section's text starts after its heading
     }
     flush(upTo: body.endIndex)
     return out
