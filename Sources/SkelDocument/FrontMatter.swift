@@ -125,6 +125,14 @@ public enum FrontMatterReader {
     return .mapping(mapping)
   }
 
+  /// `date:` into `fm`, or what the value should have been.
+  static func decodeDate(_ value: Node, into fm: inout FrontMatter) -> String? {
+    guard let s = value.scalar?.string else { return "a date such as 2026-11-23" }
+    if let why = FrontMatterReader.invalidISODate(s) { return "a real date such as 2026-11-23 (\(why))" }
+    fm.date = s
+    return nil
+  }
+
   /// One `key: value` of the front matter into `fm`, or a problem at the key or the value.
   static func decodeEntry(_ keyNode: Node, _ value: Node, into fm: inout FrontMatter, problems: inout [Diagnostic], _ loc: YAMLPlace) {
     let key = keyNode.string ?? ""
@@ -135,11 +143,7 @@ public enum FrontMatterReader {
     case "title":
       if let s = value.scalar?.string { fm.title = s } else { expect("a string") }
     case "date":
-      if let s = value.scalar?.string {
-        if let why = FrontMatterReader.invalidISODate(s) { expect("a real date such as 2026-11-23 (\(why))") } else { fm.date = s }
-      } else {
-        expect("a date such as 2026-11-23")
-      }
+      if let why = decodeDate(value, into: &fm) { expect(why) }
     case "abstract":
       if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
     case "authors", "tags":
