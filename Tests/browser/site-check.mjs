@@ -1,6 +1,6 @@
 // Browser tests of a built site (make test-site): headless Chromium driven over the DevTools
 // protocol (--remote-debugging-pipe: JSON messages on fds 3/4, no extra library). For every page
-// at 390, 768 and 1280 px in the light and dark theme: no horizontal page overflow, no text under
+// at 320, 390, 768 and 1280 px in the light and dark theme: no horizontal page overflow, no text under
 // 9 px (KaTeX's struts and its hidden MathML layer excluded), the navigation and contents present;
 // on one page: three search queries return the expected reports, the theme toggle switches and
 // persists across a reload, print media hides the chrome; no request leaves the site.
@@ -120,7 +120,7 @@ const probe = `(() => {
 const pages = ["index.html", ...fs.readdirSync(site).filter((d) => fs.existsSync(path.join(site, d, "index.html"))).map((d) => d + "/index.html")];
 const t0 = Date.now();
 for (const dark of [false, true]) {
-  for (const width of [390, 768, 1280]) {
+  for (const width of [320, 390, 768, 1280]) {
     await viewport(width, dark);
     for (const page of pages) {
       await load("file://" + path.join(site, page));
@@ -190,6 +190,6 @@ await exited;
 try { fs.rmSync(profile, { recursive: true, force: true }); } catch (e) {}
 const seconds = ((Date.now() - t0) / 1000).toFixed(1);
 for (const f of failures) console.log("FAIL " + f);
-console.log(`site-check: ${pages.length} pages × 3 widths × 2 themes, ${checks} checks in ${seconds} s; screenshots in ${shots}`);
+console.log(`site-check: ${pages.length} pages × 4 widths × 2 themes, ${checks} checks in ${seconds} s; screenshots in ${shots}`);
 console.log(`${checks - failures.length} passed, ${failures.length} failed`);
 process.exit(failures.length === 0 ? 0 : 1);
