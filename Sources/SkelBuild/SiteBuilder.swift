@@ -16,6 +16,8 @@ public struct BuildConfiguration: Sendable {
   public var katex: KatexRenderer
   /// KaTeX's CSS and fonts, copied into `assets/katex`.
   public var katexAssets: URL
+  /// lunr's script (Debian's libjs-lunr), copied into `assets/lunr.min.js` for the search.
+  public var lunrScript = URL(fileURLWithPath: "/usr/share/javascript/lunr/lunr.min.js")
   /// PNG resolution: pixels per point (2× a 96-dpi screen by default).
   public var pngPixelsPerPoint: Double
   /// Treat warnings as errors.
@@ -531,6 +533,7 @@ public struct SiteBuilder {
     var formats: [String]
     var dark = false
     var thumbnail: String?
+    var thumbnailDark: String? = nil
     var hasImage: Bool
   }
 
@@ -637,7 +640,8 @@ public struct SiteBuilder {
     let alt = d.configured.common.alt.isEmpty ? FigureData.alt(r.result) : d.configured.common.alt
     return WrittenFigure(
       alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
-      thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil), hasImage: true)
+      thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil),
+      thumbnailDark: dark ? renders(d).first { $0.dark }.map { d.label + ".dark." + $0.format.rawValue } : nil, hasImage: true)
   }
 
   /// A directive's JSON and CSV, from the memory when it holds them for everything they are made
@@ -661,6 +665,12 @@ public struct SiteBuilder {
       throw BuildError.stage(name: "", message: "KaTeX's CSS is missing at \(css.path); run 'make site' to install libjs-katex")
     }
     var copies: [String: URL] = ["assets/katex/katex.min.css": css]
+    // lunr (Debian's libjs-lunr), the search's index and query engine, run in the reader's browser.
+    let lunr = configuration.lunrScript
+    guard fm.fileExists(atPath: lunr.path) else {
+      throw BuildError.stage(name: "", message: "lunr is missing at \(lunr.path); run 'make site' to install libjs-lunr")
+    }
+    copies["assets/lunr.min.js"] = lunr
     let fonts = configuration.katexAssets.appendingPathComponent("fonts").resolvingSymlinksInPath()
     for name in (try? fm.contentsOfDirectory(atPath: fonts.path)) ?? [] where name.hasSuffix(".woff2") {
       copies["assets/katex/fonts/" + name] = fonts.appendingPathComponent(name)

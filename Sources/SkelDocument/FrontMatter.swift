@@ -20,6 +20,9 @@ public struct FrontMatter: Sendable, Hashable {
   /// `trust: html`: the author's raw HTML is published as written (README "Trust model").
   /// Link schemes and BibTeX URLs are filtered either way. Default `safe`.
   public var trustHTML = false
+  /// `order: 2`: the report's place in the site's navigation (ascending; reports without one
+  /// come after, by title).
+  public var order: Int?
 
   public init(
     title: String, authors: [String] = [], date: String? = nil, abstract: String? = nil,
@@ -37,6 +40,7 @@ public struct FrontMatter: Sendable, Hashable {
   /// Keys a report may set, for messages and suggestions.
   public static let keys = [
     "title", "authors", "date", "abstract", "seed", "tags", "draft", "bibliography", "citation-style", "macros", "trust",
+    "order",
   ]
 }
 
@@ -121,6 +125,14 @@ public enum FrontMatterReader {
     return .mapping(mapping)
   }
 
+  /// `date:` into `fm`, or what the value should have been.
+  static func decodeDate(_ value: Node, into fm: inout FrontMatter) -> String? {
+    guard let s = value.scalar?.string else { return "a date such as 2026-11-23" }
+    if let why = FrontMatterReader.invalidISODate(s) { return "a real date such as 2026-11-23 (\(why))" }
+    fm.date = s
+    return nil
+  }
+
   /// One `key: value` of the front matter into `fm`, or a problem at the key or the value.
   static func decodeEntry(_ keyNode: Node, _ value: Node, into fm: inout FrontMatter, problems: inout [Diagnostic], _ loc: YAMLPlace) {
     let key = keyNode.string ?? ""
@@ -131,11 +143,7 @@ public enum FrontMatterReader {
     case "title":
       if let s = value.scalar?.string { fm.title = s } else { expect("a string") }
     case "date":
-      if let s = value.scalar?.string {
-        if let why = FrontMatterReader.invalidISODate(s) { expect("a real date such as 2026-11-23 (\(why))") } else { fm.date = s }
-      } else {
-        expect("a date such as 2026-11-23")
-      }
+      if let why = decodeDate(value, into: &fm) { expect(why) }
     case "abstract":
       if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
     case "authors", "tags":
@@ -169,6 +177,8 @@ public enum FrontMatterReader {
       } else {
         expect("'safe' (the default: raw HTML is shown as text) or 'html' (raw HTML is published as written)")
       }
+    case "order":
+      if let s = value.scalar?.string, let n = Int(s), abs(n) <= 1_000_000 { fm.order = n } else { expect("an integer such as 2") }
     case "draft":
       if let b = value.scalar.flatMap({ Node.scalar($0).bool }) { fm.draft = b } else { expect("true or false") }
     default:

@@ -3,8 +3,9 @@ import Foundation
 
 /// Checks built HTML or SVG for live injected markup by PARSING it (libxml2), never by
 /// substring: an element that runs or loads code (`script`, `iframe`, `object`, `embed`,
-/// `style`, `base`, `form`, `meta`, `link`; `meta`, `link` and `style` are allowed only as
-/// children of `<head>`, where the page template puts them), an event-handler attribute
+/// `style`, `base`, `form`, `meta`, `link`; `meta`, `link`, `style` and `script` are allowed only as
+/// children of `<head>`, where the page template puts them, and `form` only as the site header's
+/// search), an event-handler attribute
 /// (`on…`), a URL attribute (`href`, `src`, `xlink:href`, `action`, `formaction`, `srcset`,
 /// `poster`, `background`, `data`, `cite`) whose scheme — after entity decoding (libxml2),
 /// removing whitespace and control characters and case folding — is not http, https or
@@ -159,7 +160,11 @@ public enum HTMLSafety {
       let trail = Array((ancestors + [element]).suffix(6))
       let here = (ancestors.count + 1 > 6 ? "…/" : "/") + trail.joined(separator: "/")
       let parent = node.pointee.parent.flatMap { $0.pointee.type == XML_ELEMENT_NODE ? name($0).lowercased() : nil }
-      if forbidden.contains(local), !(headOnly.contains(local) && parent == "head") {
+      // The page template's own chrome: its scripts in <head> (the theme's inline script and the
+      // site's files under assets/) and the search form in the site header; a report's HTML goes
+      // into <article> and reaches neither place.
+      let chrome = (local == "script" && parent == "head") || (local == "form" && ancestors == ["html", "body", "header"])
+      if forbidden.contains(local), !(headOnly.contains(local) && parent == "head"), !chrome {
         out.append("\(here): element <\(element)> is not allowed")
       }
       var a = node.pointee.properties
