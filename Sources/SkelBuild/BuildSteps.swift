@@ -2,7 +2,6 @@ import Foundation
 import SkelDocument
 import SkelExperiments
 import SkelPlot
-import Synchronization
 
 // The bodies of the steps of `Pipeline.site` that are not a single call (`BuildPipeline.swift`).
 
@@ -29,35 +28,29 @@ extension SiteBuilder {
   /// others, and every failure is reported. Each result depends only on its directive, so the
   /// bytes do not depend on the thread count or the order.
   func runExperiments(_ run: BuildRun) throws {
-    // one job per unit: a directive, or one point of a sweep (report, directive, unit)
-    let jobs = run.plans.indices.flatMap { r in
-      run.plans[r].directives.indices.flatMap { k in run.plans[r].directives[k].units.indices.map { (r, k, $0) } }
-    }
-    .sorted { a, b in
-      (run.plans[a.0].directives[a.1].units[a.2].cost?.seconds ?? 0) > (run.plans[b.0].directives[b.1].units[b.2].cost?.seconds ?? 0)
-    }
-    let outcomes = Mutex([Int: Result<(ExperimentResultWithTime, Bool), Error>]())
-    let next = Mutex(0)
+    // one job per unit: a directive, or one point of a sweep; a directive after its `:from:`
     let plans = UncheckedSendable(run.plans), context = run.context, builder = UncheckedSendable(self)
-    let workers = max(1, min(configuration.compute.threads, jobs.count))
+    let scheduler = UnitScheduler(plans: run.plans) { index, units in
+      let d = plans.value[index.report].directives[index.directive]
+      return d.points.isEmpty ? units[0].result : try builder.value.mergeSweep(d, units, report: plans.value[index.report]).result
+    }
+    let workers = max(1, min(configuration.compute.threads, scheduler.jobs.count))
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while true {
-        let j = next.withLock { n -> Int in
-          defer { n += 1 }
-          return n
-        }
-        guard j < jobs.count else { return }
-        let (r, k, u) = jobs[j]
-        let report = plans.value[r]
-        let outcome = Result { try builder.value.compute(report.directives[k].units[u], report: report, context: context) }
-        outcomes.withLock { $0[j] = outcome }
+      while let (j, upstream) = scheduler.next() {
+        let job = scheduler.jobs[j], report = plans.value[job.index.report]
+        let unit = report.directives[job.index.directive].units[job.unit]
+        scheduler.finish(j, Result { try builder.value.compute(unit, report: report, context: context, upstream: upstream) })
       }
     }
-    try collect(outcomes.withLock { $0 }, jobs: jobs, into: run)
+    let jobs = scheduler.jobs.map { ($0.index.report, $0.index.directive, $0.unit) }
+    try collect(scheduler.outcomes, jobs: jobs, into: run)
     // what each key was made of, for `skelreport why` after the next edit
     var records: [String: KeyRecord] = [:]
     for report in run.plans {
-      for d in report.directives { records["\(report.document.name)/\(d.label)"] = KeyRecord(d, engine: configuration.engine) }
+      for d in report.directives {
+        records["\(report.document.name)/\(d.label)"] = KeyRecord(
+          d, engine: configuration.engine, upstream: Self.upstreamName(d, plans: run.plans))
+      }
     }
     KeyRecords(cache: configuration.cache).store(records)
     var problems: [Diagnostic] = []
