@@ -86,10 +86,17 @@ extension SiteBuilder {
       for (k, d) in report.directives.enumerated() {
         let done = units[r][k].compactMap { $0 }
         guard done.count == units[r][k].count else { throw BuildError.stage(name: "", message: "a directive was not run") }
-        results[r].append(d.points.isEmpty ? done[0] : try mergeSweep(d, done, report: report))
+        var result = d.points.isEmpty ? done[0] : try mergeSweep(d, done, report: report)
+        if let check = d.checks.first, done.count == 2 {
+          if let failed = Self.evaluate(check, &result.result, twin: done[1].result, path: report.document.source.path) {
+            problems.append(failed)
+          }
+        }
+        results[r].append(result)
         if !recomputed.contains([r, k]) { run.hits += 1 }
       }
     }
+    if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: run.sourceTable) }
     run.results = results
     run.recomputed = recomputed.sorted { $0.lexicographicallyPrecedes($1) }.map {
       "\(run.plans[$0[0]].document.name)/\(run.plans[$0[0]].directives[$0[1]].label)"
@@ -136,7 +143,7 @@ extension SiteBuilder {
         let result = run.results[r][k]
         let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, images: run.images, into: &run.files)
         thumbnail = thumbnail ?? written.thumbnail
-        let caption = math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1])
+        let caption = math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1]) + Self.checkBadges(result.result)
         let tableHTML = run.tables[r][k].map { math.tableHTML(report: r, $0) }
         switch d.configured.presentation {
         case .figure:
@@ -162,6 +169,15 @@ extension SiteBuilder {
     }
     run.files["index.html"] = Array(renderer.index(pages).utf8)
     run.files["build.html"] = Array(buildPage(run).utf8)
+  }
+
+  /// The page's badge of each check a result passed (the build fails on one it did not): the
+  /// method and the error it measured against the tolerance.
+  static func checkBadges(_ result: ExperimentResult) -> String {
+    result.checks.map { c in
+      let text = String(format: "check ✓ %@: max |Δ| = %.2g ≤ %g", HTMLEscape.text(c.method), c.maxAbsError, c.tolerance)
+      return " <span class=\"check-badge \(c.passed ? "pass" : "fail")\">\(text)</span>"
+    }.joined()
   }
 
   /// A page's body HTML, from the builder's memory when everything it is made of is unchanged:

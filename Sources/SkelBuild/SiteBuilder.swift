@@ -91,6 +91,8 @@ struct PlannedDirective {
   /// The directive its `:from:` names (report and directive index in the build's plans), once
   /// resolved (`linkUpstreams`); its key is then part of this one's.
   var upstream: DirectiveIndex?
+  /// Its `:check:` (at most one): the twin computed as a unit of its own and the tolerance.
+  var checks: [PlannedCheck] = []
 }
 
 /// A directive of a build: its report's index and its own among the report's directives.
@@ -329,6 +331,9 @@ public struct SiteBuilder {
   func planDirective(
     _ d: Directive, in doc: Document, taken: inout Set<String>, _ tally: inout PlanTally, label fixedLabel: String? = nil
   ) -> PlannedDirective? {
+    if fixedLabel == nil, let check = d.options.first(where: { $0.key == "check" }) {
+      return planChecked(d, check, in: doc, taken: &taken, &tally)
+    }
     if fixedLabel == nil, let sweep = d.options.first(where: { $0.key == "sweep" }) {
       return planSweep(d, sweep, in: doc, taken: &taken, &tally)
     }

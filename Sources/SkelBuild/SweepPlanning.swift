@@ -10,7 +10,9 @@ struct SweepPoint {
 
 extension PlannedDirective {
   /// What is computed and cached for this directive: its points, or itself.
-  var units: [PlannedDirective] { points.isEmpty ? [self] : points.map(\.planned) }
+  /// What is computed and cached for this directive: its points, or itself (and its `:check:`'s
+  /// twin, second).
+  var units: [PlannedDirective] { points.isEmpty ? [self] + checks.map(\.twin) : points.map(\.planned) }
 }
 
 extension SiteBuilder {
