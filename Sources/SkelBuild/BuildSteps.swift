@@ -2,7 +2,6 @@ import Foundation
 import SkelDocument
 import SkelExperiments
 import SkelPlot
-import Synchronization
 
 // The bodies of the steps of `Pipeline.site` that are not a single call (`BuildPipeline.swift`).
 
@@ -29,35 +28,29 @@ extension SiteBuilder {
   /// others, and every failure is reported. Each result depends only on its directive, so the
   /// bytes do not depend on the thread count or the order.
   func runExperiments(_ run: BuildRun) throws {
-    // one job per unit: a directive, or one point of a sweep (report, directive, unit)
-    let jobs = run.plans.indices.flatMap { r in
-      run.plans[r].directives.indices.flatMap { k in run.plans[r].directives[k].units.indices.map { (r, k, $0) } }
-    }
-    .sorted { a, b in
-      (run.plans[a.0].directives[a.1].units[a.2].cost?.seconds ?? 0) > (run.plans[b.0].directives[b.1].units[b.2].cost?.seconds ?? 0)
-    }
-    let outcomes = Mutex([Int: Result<(ExperimentResultWithTime, Bool), Error>]())
-    let next = Mutex(0)
+    // one job per unit: a directive, or one point of a sweep; a directive after its `:from:`
     let plans = UncheckedSendable(run.plans), context = run.context, builder = UncheckedSendable(self)
-    let workers = max(1, min(configuration.compute.threads, jobs.count))
+    let scheduler = UnitScheduler(plans: run.plans) { index, units in
+      let d = plans.value[index.report].directives[index.directive]
+      return d.points.isEmpty ? units[0].result : try builder.value.mergeSweep(d, units, report: plans.value[index.report]).result
+    }
+    let workers = max(1, min(configuration.compute.threads, scheduler.jobs.count))
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      while true {
-        let j = next.withLock { n -> Int in
-          defer { n += 1 }
-          return n
-        }
-        guard j < jobs.count else { return }
-        let (r, k, u) = jobs[j]
-        let report = plans.value[r]
-        let outcome = Result { try builder.value.compute(report.directives[k].units[u], report: report, context: context) }
-        outcomes.withLock { $0[j] = outcome }
+      while let (j, upstream) = scheduler.next() {
+        let job = scheduler.jobs[j], report = plans.value[job.index.report]
+        let unit = report.directives[job.index.directive].units[job.unit]
+        scheduler.finish(j, Result { try builder.value.compute(unit, report: report, context: context, upstream: upstream) })
       }
     }
-    try collect(outcomes.withLock { $0 }, jobs: jobs, into: run)
+    let jobs = scheduler.jobs.map { ($0.index.report, $0.index.directive, $0.unit) }
+    try collect(scheduler.outcomes, jobs: jobs, into: run)
     // what each key was made of, for `skelreport why` after the next edit
     var records: [String: KeyRecord] = [:]
     for report in run.plans {
-      for d in report.directives { records["\(report.document.name)/\(d.label)"] = KeyRecord(d, engine: configuration.engine) }
+      for d in report.directives {
+        records["\(report.document.name)/\(d.label)"] = KeyRecord(
+          d, engine: configuration.engine, upstream: Self.upstreamName(d, plans: run.plans))
+      }
     }
     KeyRecords(cache: configuration.cache).store(records)
     var problems: [Diagnostic] = []
@@ -93,10 +86,17 @@ extension SiteBuilder {
       for (k, d) in report.directives.enumerated() {
         let done = units[r][k].compactMap { $0 }
         guard done.count == units[r][k].count else { throw BuildError.stage(name: "", message: "a directive was not run") }
-        results[r].append(d.points.isEmpty ? done[0] : try mergeSweep(d, done, report: report))
+        var result = d.points.isEmpty ? done[0] : try mergeSweep(d, done, report: report)
+        if let check = d.checks.first, done.count == 2 {
+          if let failed = Self.evaluate(check, &result.result, twin: done[1].result, path: report.document.source.path) {
+            problems.append(failed)
+          }
+        }
+        results[r].append(result)
         if !recomputed.contains([r, k]) { run.hits += 1 }
       }
     }
+    if !problems.isEmpty { throw BuildError.diagnostics(problems.sorted(), sources: run.sourceTable) }
     run.results = results
     run.recomputed = recomputed.sorted { $0.lexicographicallyPrecedes($1) }.map {
       "\(run.plans[$0[0]].document.name)/\(run.plans[$0[0]].directives[$0[1]].label)"
@@ -145,7 +145,7 @@ extension SiteBuilder {
         let result = run.results[r][k]
         let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, images: run.images, into: &run.files)
         if thumbnail == nil, let t = written.thumbnail { (thumbnail, thumbnailDark) = (t, written.thumbnailDark) }
-        let caption = math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1])
+        let caption = math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1]) + Self.checkBadges(result.result)
         let tableHTML = run.tables[r][k].map { math.tableHTML(report: r, $0) }
         switch d.configured.presentation {
         case .figure:
@@ -178,6 +178,15 @@ extension SiteBuilder {
     run.files["index.html"] = Array(renderer.index(pages, order: order).utf8)
     run.files["assets/search-index.js"] = SiteChrome.searchScript(sections)
     run.files["build.html"] = Array(buildPage(run).utf8)
+  }
+
+  /// The page's badge of each check a result passed (the build fails on one it did not): the
+  /// method and the error it measured against the tolerance.
+  static func checkBadges(_ result: ExperimentResult) -> String {
+    result.checks.map { c in
+      let text = String(format: "check ✓ %@: max |Δ| = %.2g ≤ %g", HTMLEscape.text(c.method), c.maxAbsError, c.tolerance)
+      return " <span class=\"check-badge \(c.passed ? "pass" : "fail")\">\(text)</span>"
+    }.joined()
   }
 
   /// A page's body HTML, from the builder's memory when everything it is made of is unchanged:

@@ -12,14 +12,17 @@ public struct KeyRecord: Codable, Sendable, Hashable {
   public var options: [String: String]
   /// Input file → the SHA-256 of its bytes (absent in records from before input files).
   public var inputs: [String: String]?
+  /// The `:from:` directive (`report/label`) and its key (absent without `:from:`).
+  public var upstream: [String: String]?
 
-  init(_ d: PlannedDirective, engine: String) {
+  init(_ d: PlannedDirective, engine: String, upstream: (name: String, key: String)? = nil) {
     key = d.key
     kind = d.directive.kind
     self.engine = engine
     seed = d.seed
     options = Dictionary(d.configured.canonicalFields.map { ($0.name, $0.value) }) { first, _ in first }
     inputs = d.inputs.hashes.isEmpty ? nil : Dictionary(d.inputs.hashes.map { ($0.path, $0.sha256) }) { first, _ in first }
+    self.upstream = upstream.map { [$0.name: $0.key] }
   }
 
   /// Why `now` has another key than `self` (the last build's): each part that differs.
@@ -37,6 +40,14 @@ public struct KeyRecord: Codable, Sendable, Hashable {
     for file in Set(before.keys).union(after.keys).sorted() where before[file] != after[file] {
       let short = { (h: String?) in h.map { String($0.prefix(12)) } ?? "absent" }
       out.append("input file '\(file)' changed (sha256 \(short(before[file])) → \(short(after[file])))")
+    }
+    let was = upstream ?? [:], isNow = now.upstream ?? [:]
+    for name in Set(was.keys).union(isNow.keys).sorted() where was[name] != isNow[name] {
+      switch (was[name], isNow[name]) {
+      case (nil, _): out.append("':from:' now reads '\(name)'")
+      case (_, nil): out.append("':from:' no longer reads '\(name)'")
+      default: out.append("the upstream result '\(name)' (':from:') changed: its own key changed")
+      }
     }
     return out
   }
@@ -78,10 +89,18 @@ extension SiteBuilder {
       let known = all.map { "\($0.0)/\($0.1.label)" }
       throw BuildError.stage(name: "Why", message: "no directive labelled '\(label)'; the reports have \(known.joined(separator: ", "))")
     }
-    let now = KeyRecord(d, engine: configuration.engine)
+    let now = KeyRecord(d, engine: configuration.engine, upstream: Self.upstreamName(d, plans: run.plans))
     let cache = ResultCache(directory: configuration.cache)
     let cached = d.units.allSatisfy { cache.load($0.key, kind: $0.directive.kind) != nil }
     let last = KeyRecords(cache: configuration.cache).load()["\(report)/\(d.label)"]
     return (report, d.label, d.key, cached ? nil : (last.map { $0.changes(to: now) } ?? []), last != nil)
+  }
+
+  /// `report/label` and key of the directive `d` reads through `:from:`.
+  static func upstreamName(_ d: PlannedDirective, plans: [PlannedReport]) -> (name: String, key: String)? {
+    d.upstream.map { u in
+      let up = plans[u.report].directives[u.directive]
+      return ("\(plans[u.report].document.name)/\(up.label)", up.key)
+    }
   }
 }

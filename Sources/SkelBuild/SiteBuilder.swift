@@ -90,6 +90,17 @@ struct PlannedDirective {
   var summary: (value: InlineValue, text: String)?
   /// The input files it reads: their bytes for the run, their hashes in the key.
   var inputs = DirectiveInputs()
+  /// The directive its `:from:` names (report and directive index in the build's plans), once
+  /// resolved (`linkUpstreams`); its key is then part of this one's.
+  var upstream: DirectiveIndex?
+  /// Its `:check:` (at most one): the twin computed as a unit of its own and the tolerance.
+  var checks: [PlannedCheck] = []
+}
+
+/// A directive of a build: its report's index and its own among the report's directives.
+struct DirectiveIndex: Hashable, Sendable {
+  var report: Int
+  var directive: Int
 }
 
 struct PlannedReport {
@@ -269,7 +280,8 @@ public struct SiteBuilder {
   /// its directives, its references. Every problem of every report at once, or the plans.
   func plan(_ sources: [SourceFile], _ context: BuildContext) throws -> [PlannedReport] {
     var tally = PlanTally()
-    let plans = sources.map { planReport($0, &tally) }
+    var plans = sources.map { planReport($0, &tally) }
+    linkUpstreams(&plans, &tally)
     tally.problems += context.readProblems
     let names = Dictionary(grouping: plans, by: { $0.document.name }).filter { $0.value.count > 1 }
     for (name, dupes) in names {
@@ -321,6 +333,9 @@ public struct SiteBuilder {
   func planDirective(
     _ d: Directive, in doc: Document, taken: inout Set<String>, _ tally: inout PlanTally, label fixedLabel: String? = nil
   ) -> PlannedDirective? {
+    if fixedLabel == nil, let check = d.options.first(where: { $0.key == "check" }) {
+      return planChecked(d, check, in: doc, taken: &taken, &tally)
+    }
     if fixedLabel == nil, let sweep = d.options.first(where: { $0.key == "sweep" }) {
       return planSweep(d, sweep, in: doc, taken: &taken, &tally)
     }
@@ -424,7 +439,9 @@ public struct SiteBuilder {
     var seconds: Double
   }
 
-  func compute(_ d: PlannedDirective, report: PlannedReport, context: BuildContext) throws -> (ExperimentResultWithTime, Bool) {
+  func compute(
+    _ d: PlannedDirective, report: PlannedReport, context: BuildContext, upstream: Upstream? = nil
+  ) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     let kind = d.configured
     if let held = memory?.result(d.key) { return (held, true) }  // checked when it was kept
@@ -442,6 +459,7 @@ public struct SiteBuilder {
       var run = RunContext(seed: d.seed, progress: { line.report($0) })
       run.compute = configuration.compute
       run.files = d.inputs.files
+      run.upstream = upstream
       result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {

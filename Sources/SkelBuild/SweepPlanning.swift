@@ -10,7 +10,9 @@ struct SweepPoint {
 
 extension PlannedDirective {
   /// What is computed and cached for this directive: its points, or itself.
-  var units: [PlannedDirective] { points.isEmpty ? [self] : points.map(\.planned) }
+  /// What is computed and cached for this directive: its points, or itself (and its `:check:`'s
+  /// twin, second).
+  var units: [PlannedDirective] { points.isEmpty ? [self] + checks.map(\.twin) : points.map(\.planned) }
 }
 
 extension SiteBuilder {
@@ -50,19 +52,24 @@ extension SiteBuilder {
     whole.directive = d
     whole.label = label
     whole.points = points
-    whole.key = ContentHash.hex(points.map(\.planned.key).joined(separator: "|"))
     if let raw = d.options.first(where: { $0.key == "summary" }) {
       guard let summary = Self.summary(raw, label: label, points: points, path: doc.source.path, &tally) else { return nil }
       whole.summary = summary
       whole.configured = whole.configured.summarized()
-      whole.key = ContentHash.hex(whole.key + "|summary=" + summary.text)
     }
+    whole.key = Self.sweepKey(whole)
     if var cost = whole.cost {
       cost.seconds = points.reduce(0) { $0 + ($1.planned.cost?.seconds ?? 0) }
       cost.bytes = points.map { $0.planned.cost?.bytes }.reduce(0) { a, b in a.flatMap { x in b.map { max(x, $0) } } }
       whole.cost = cost
     }
     return whole
+  }
+
+  /// A sweep directive's own key: its points' keys and its summary (figure cache, provenance).
+  static func sweepKey(_ d: PlannedDirective) -> String {
+    let key = ContentHash.hex(d.points.map(\.planned.key).joined(separator: "|"))
+    return d.summary.map { ContentHash.hex(key + "|summary=" + $0.text) } ?? key
   }
 
   /// A sweep's `:summary: FIELD[SELECTORS]`: an inline value's field and selectors read from

@@ -133,9 +133,11 @@ extension SiteBuilder {
   /// The `Compute units` step.
   func computeUnits(_ keys: [String], _ run: BuildRun) throws -> ShardSummary {
     guard configuration.cache != nil else { throw BuildError.stage(name: "", message: "computing units needs a cache folder") }
-    var table: [String: (PlannedDirective, PlannedReport)] = [:]
-    for report in run.plans {
-      for d in report.directives.flatMap(\.units) where table[d.key] == nil { table[d.key] = (d, report) }
+    var table: [String: (PlannedDirective, PlannedReport, DirectiveIndex)] = [:]
+    for (r, report) in run.plans.enumerated() {
+      for (k, d) in report.directives.enumerated() {
+        for unit in d.units where table[unit.key] == nil { table[unit.key] = (unit, report, DirectiveIndex(report: r, directive: k)) }
+      }
     }
     let stale = keys.filter { table[$0] == nil }
     guard stale.isEmpty else {
@@ -146,9 +148,13 @@ extension SiteBuilder {
       )
     }
     var summary = ShardSummary()
+    var done: [DirectiveIndex: ExperimentResult] = [:]  // upstream results (`:from:`), each computed or loaded once
     for key in keys {
-      guard let (d, report) = table[key] else { continue }
-      let (result, hit) = try compute(d, report: report, context: run.context)
+      guard let (d, report, index) = table[key] else { continue }
+      let planned = report.directives[index.directive]
+      if let u = planned.upstream { _ = try directiveResult(u, plans: run.plans, context: run.context, done: &done) }
+      let upstream = Self.upstream(of: planned, plans: run.plans, results: done)
+      let (result, hit) = try compute(d, report: report, context: run.context, upstream: upstream)
       if hit {
         summary.cached.append(key)
         log("      \(d.label) (\(d.directive.kind)) already in the cache")

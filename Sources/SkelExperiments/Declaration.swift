@@ -72,6 +72,10 @@ public struct CommonOptions: KindOptions {
   public var formats: [FigureFormat] = [.svg, .png, .pdf]
   public var size = FigureSize.inches(5, 3.4)
   public var alt = ""
+  /// `:from: LABEL` (or `REPORT/LABEL`): the directive whose result this one reads
+  /// (`RunContext.upstream`); empty: none. The build resolves it, orders the runs by it and puts
+  /// the upstream's key into this directive's key, so it is not a compute option itself.
+  public var from = ""
   /// `xscale`, `yscale`, `xlim`, `ylim`, `legend`, `colormap` (`PlotOptions.swift`).
   public var plot = PlotOptions()
   public init() {}
@@ -82,6 +86,9 @@ public struct CommonOptions: KindOptions {
     Field("formats", \.formats, .list(FigureFormat.optionType, minCount: 1), role: .presentation, "figure files to write"),
     Field("size", \.size, .size, role: .presentation, "figure size"),
     Field("alt", \.alt, .string, role: .presentation, "alt text for readers who cannot see the figure"),
+    Field(
+      "from", \.from, .string, role: .presentation,
+      "LABEL or REPORT/LABEL of the directive whose result this one reads (kinds that take one); its key is part of this one's"),
     .choice("xscale", \.plot.xscale, role: .presentation, "x axis scale of every panel (auto: the kind's)"),
     .choice("yscale", \.plot.yscale, role: .presentation, "y axis scale of every panel (auto: the kind's)"),
     Field("xlim", \.plot.xlim, PlotOptions.limitType, role: .presentation, "x axis limits [a, b] (empty: from the data)"),
@@ -109,6 +116,9 @@ public protocol DirectiveKind: Sendable {
   var fields: [Field<Options>] { get }
   /// A complete example directive, as a user would write it.
   var example: String { get }
+  /// Whether the kind reads a `:from:` directive's result (`RunContext.upstream`; default
+  /// `false`: `:from:` on it is an error at the option).
+  var takesFrom: Bool { get }
   /// Figure or table (default: figure).
   func presentation(_ options: Options) -> Presentation
   /// Science-aware checks beyond the option types, before anything runs (default: none).
@@ -137,6 +147,7 @@ public protocol DirectiveKind: Sendable {
 }
 
 extension DirectiveKind {
+  public var takesFrom: Bool { false }
   public func presentation(_ options: Options) -> Presentation { .figure }
   public func check(_ options: Options, directive: Directive) -> [Diagnostic] { [] }
   public func canonicalFields(_ options: Options, _ fields: [(name: String, value: String)]) -> [(name: String, value: String)] {
@@ -176,6 +187,8 @@ public struct ConfiguredDirective: Sendable {
   /// Presentation options are not in it.
   public let canonicalFields: [(name: String, value: String)]
   public let presentation: Presentation
+  /// Whether the kind reads a `:from:` result (`DirectiveKind.takesFrom`).
+  public let takesFrom: Bool
   /// The `inputs` options' values (compute options of type `InputsValue.type`), by option name:
   /// the build reads and hashes their files (`InputsValue.files`) and checks them decode.
   public let inputs: [(option: String, value: InputsValue)]
@@ -198,7 +211,8 @@ public struct ConfiguredDirective: Sendable {
   public func summarized() -> ConfiguredDirective {
     let size = common.size, plot = common.plot
     return ConfiguredDirective(
-      kind: kind, common: common, canonicalFields: canonicalFields, presentation: .figure, inputs: inputs, runBody: runBody,
+      kind: kind, common: common, canonicalFields: canonicalFields, presentation: .figure, takesFrom: takesFrom, inputs: inputs,
+      runBody: runBody,
       figureBody: { Self.summaryFigure($0, size: size).map(plot.apply) }, costBody: costBody, reasonBody: reasonBody,
       filesBody: filesBody)
   }
@@ -221,12 +235,15 @@ public struct ConfiguredDirective: Sendable {
 /// A kind with its types erased, once, for the registry.
 public struct AnyKind: Sendable {
   public let name: String
+  /// Whether the kind reads a `:from:` result (`DirectiveKind.takesFrom`).
+  public let takesFrom: Bool
   /// Every option (common ones first) for validation, `skelreport kinds` and the docs.
   public let schema: DirectiveSchema
   let configureBody: @Sendable (ResolvedOptions, Directive?) -> (ConfiguredDirective?, [Diagnostic])
 
   public init<K: DirectiveKind>(_ kind: K) {
     name = kind.name
+    takesFrom = kind.takesFrom
     let fields = kind.fields
     schema = DirectiveSchema(
       kind: kind.name, summary: kind.summary, options: CommonOptions.fields.map(\.spec) + fields.map(\.spec), example: kind.example)
@@ -244,7 +261,8 @@ public struct AnyKind: Sendable {
       let size = common.size, plot = common.plot
       let inputs = kind.inputs(typed, fields: fields)
       let configured = ConfiguredDirective(
-        kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed), inputs: inputs,
+        kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed), takesFrom: kind.takesFrom,
+        inputs: inputs,
         runBody: { try kind.run(typed, context: $0) },
         figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply) },
         costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) }, filesBody: { kind.checkFiles(typed, files: $0) })

@@ -14,9 +14,24 @@ public struct RunContext: Sendable {
   /// The bytes of the input files the directive reads (`ConfiguredDirective.inputFiles`), as
   /// the build read and hashed them.
   public var files = InputFiles()
+  /// The result of the directive named by `:from:` (for a kind that `takesFrom`), as the build
+  /// computed or loaded it; `nil` without `:from:`.
+  public var upstream: Upstream?
   public init(seed: UInt64, progress: @escaping @Sendable (Double) -> Void = { _ in }) {
     self.seed = seed
     self.progress = progress
+  }
+}
+
+/// The result a directive reads through `:from:`: the upstream's label, kind and result.
+public struct Upstream: Sendable {
+  public var label: String
+  public var kind: String
+  public var result: ExperimentResult
+  public init(label: String, kind: String, result: ExperimentResult) {
+    self.label = label
+    self.kind = kind
+    self.result = result
   }
 }
 

@@ -55,6 +55,12 @@ public struct CheckResult: Codable, Sendable, Hashable {
   public var maxAbsError: Double
   public var tolerance: Double
   public var passed: Bool
+  public init(method: String, maxAbsError: Double, tolerance: Double, passed: Bool) {
+    self.method = method
+    self.maxAbsError = maxAbsError
+    self.tolerance = tolerance
+    self.passed = passed
+  }
   enum CodingKeys: String, CodingKey {
     case method, tolerance, passed
     case maxAbsError = "max_abs_err"

@@ -39,7 +39,10 @@ public final class PreviewServer: Sendable {
 
   /// Listens, or throws `PortInUse` (or the socket's error) within `timeout` seconds.
   public func start(timeout: Double = 30) async throws {
-    let task = Task { [self] in
+    // on its own queue, not Swift's cooperative pool (two threads here), which blocking work
+    // elsewhere in the process (a build's waits, other test suites) could starve; FlyingFox's
+    // connection tasks are children and inherit the preference
+    let task = Task(executorPreference: ServerExecutor.shared) { [self] in
       do { try await server.run() } catch { failure.withLock { $0 = $0 ?? error } }
     }
     runTask.withLock { $0 = task }
@@ -120,5 +123,19 @@ public final class PreviewServer: Sendable {
       "csv": "text/csv; charset=utf-8", "woff2": "font/woff2", "txt": "text/plain; charset=utf-8",
     ]
     return types[ext.lowercased()] ?? "application/octet-stream"
+  }
+}
+
+/// The executor of the preview server's tasks: a concurrent Dispatch queue of its own (GCD's
+/// threads, outside the cooperative pool), so the server accepts and answers while the pool's
+/// threads are blocked.
+final class ServerExecutor: TaskExecutor {
+  static let shared = ServerExecutor()
+  private let queue = DispatchQueue(label: "skelreport.preview.server", attributes: .concurrent)
+
+  func enqueue(_ job: consuming ExecutorJob) {
+    let job = UnownedJob(job)
+    let executor = asUnownedTaskExecutor()
+    queue.async { job.runSynchronously(on: executor) }
   }
 }
