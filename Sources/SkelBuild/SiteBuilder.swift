@@ -708,7 +708,7 @@ extension SiteBuilder {
     for (r, report) in run.plans.enumerated() {
       for (p, values) in zip(ReportLinks.protections(report), run.valueTexts[r]) {
         for (v, text) in zip(p.values, values) where !macros.contains(where: { $0.2 == v.expression }) {
-          macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text, v.expression))
+          macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text.tex, v.expression))
         }
       }
       var labels: [String] = []
@@ -744,7 +744,7 @@ extension SiteBuilder {
     guard !macros.isEmpty else { return }
     let tex =
       "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
-      + macros.map { "\\newcommand{\\\($0.0)}{\(ValuesTeX.escape($0.1))} % \($0.2)" }.joined(separator: "\n") + "\n"
+      + macros.map { "\\newcommand{\\\($0.0)}{\($0.1)} % \($0.2)" }.joined(separator: "\n") + "\n"
     let url = directory.appendingPathComponent("values.tex")
     do { try Data(tex.utf8).write(to: url, options: .atomic) } catch {
       throw BuildError.io(error, stage: "", doing: "cannot write the inline values", path: url.path)
@@ -783,10 +783,6 @@ enum ValuesTeX {
     return name
   }
 
-  /// A value as TeX: the true minus and ± become math.
-  static func escape(_ v: String) -> String {
-    v.replacingOccurrences(of: "−", with: "-").replacingOccurrences(of: " ± ", with: "\\pm").replacingOccurrences(of: "%", with: "\\%")
-  }
 }
 
 /// The progress line of a long-running directive: silent for the first second, then at most

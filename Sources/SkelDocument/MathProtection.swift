@@ -13,6 +13,14 @@ public struct MathSpan: Sendable, Hashable {
 public struct ReferenceSpan: Sendable, Hashable {
   public var label: String
   public var location: SourceLocation
+  /// The word just before the reference (`Section` in "Section @sec-x"), empty when none: a
+  /// target named "Section 2" is then written "2", not "Section Section 2".
+  public var precedingWord: String = ""
+  public init(label: String, location: SourceLocation, precedingWord: String = "") {
+    self.label = label
+    self.location = location
+    self.precedingWord = precedingWord
+  }
 }
 
 /// `[@key]` or `[@a; @b]`: citations from the bibliography.
@@ -209,6 +217,19 @@ struct ProseScanner {
   }
 
   /// Consumes `chars[i..<end]` without copying it.
+  /// The word `text` ends with, after one space or non-breaking space ("see Section " → "Section").
+  static func lastWord(_ text: String) -> String {
+    var t = Substring(text)
+    guard let last = t.last, last == " " || last == "\u{00A0}" else { return "" }
+    t = t.dropLast()
+    var word = ""
+    while let c = t.last, c.isLetter {
+      word.insert(c, at: word.startIndex)
+      t = t.dropLast()
+    }
+    return word
+  }
+
   mutating func skip(to end: Int) {
     while i < end {
       advance(chars[i], emit: false)
@@ -424,7 +445,7 @@ struct ProseScanner {
       return true
     }
     if c == "@", let ref = ProseReaders.reference(chars, at: i) {
-      references.append(ReferenceSpan(label: ref.label, location: here))
+      references.append(ReferenceSpan(label: ref.label, location: here, precedingWord: Self.lastWord(out)))
       out += MathProtection.referencePlaceholder(references.count - 1)
       skip(to: ref.end)
       return true
