@@ -48,3 +48,27 @@ import Testing
     #expect(names.contains("$\\rho_0 \\;=\\; -0.5$"), "\(names)")
   }
 }
+
+/// Each exact curve of `weights` is drawn in its law's Monte-Carlo colour: its colour slot is
+/// the cycle position the layout gives that law's error bars (their index among the marks).
+@Suite struct ExactCurveColourTests {
+  @Test func exactCurvesShareTheirEstimatesColour() throws {
+    let text = "```{kernel} weights\n:samples: 200\n\nCaption.\n```\n"
+    let (doc, _) = DocumentParser.parse(SourceFile(path: "k.md", text: text), name: "k")
+    let (resolved, _) = DirectiveValidator.validate(doc.directives[0], schemas: ExperimentRegistry.standard.schemas)
+    let configured = try #require(ExperimentRegistry.standard.kinds["weights"]).configured(try #require(resolved))
+    let result = try configured.run(context: RunContext(seed: 1))
+    let marks = try #require(configured.figure(for: result)?.panels.first?.marks)
+    var checked = 0
+    for (k, s) in result.series.enumerated() where s.role == .exact {
+      let estimate = try #require(result.series.firstIndex { $0.role == .estimate && $0.family == s.family })
+      guard case .line(let line) = marks[k], case .errorBars = marks[estimate] else {
+        Issue.record("mark \(k) is not the exact line")
+        continue
+      }
+      #expect(line.colorSlot == estimate, "\(s.name)")
+      checked += 1
+    }
+    #expect(checked >= 2)
+  }
+}
