@@ -287,31 +287,32 @@ enum TeXAccents {
     "j": "ȷ",
   ]
 
+  /// The accent's argument at `k`: `{x}` or one character (a dotless `\i` read as i).
+  static func argument(_ c: [Character], _ k: inout Int) -> String {
+    while k < c.count, c[k] == " " { k += 1 }
+    guard k < c.count else { return "" }
+    if c[k] == "{" {
+      var inner = ""
+      k += 1
+      while k < c.count, c[k] != "}" {
+        inner.append(c[k])
+        k += 1
+      }
+      k += 1
+      return decode(inner).replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "ȷ", with: "j")
+    }
+    if c[k] == "\\", k + 1 < c.count, c[k + 1] == "i" || c[k + 1] == "j" {
+      k += 2
+      return c[k - 1] == "i" ? "i" : "j"
+    }
+    k += 1
+    return String(c[k - 1])
+  }
+
   static func decode(_ text: String) -> String {
     guard text.contains("\\") else { return text }
     let c = Array(text)
     var out = "", k = 0
-    /// The accent's argument at `k`: `{x}` or one character (a dotless `\\i` read as i).
-    func argument() -> String {
-      while k < c.count, c[k] == " " { k += 1 }
-      guard k < c.count else { return "" }
-      if c[k] == "{" {
-        var inner = ""
-        k += 1
-        while k < c.count, c[k] != "}" {
-          inner.append(c[k])
-          k += 1
-        }
-        k += 1
-        return decode(inner).replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "ȷ", with: "j")
-      }
-      if c[k] == "\\", k + 1 < c.count, c[k + 1] == "i" || c[k + 1] == "j" {
-        k += 2
-        return c[k - 1] == "i" ? "i" : "j"
-      }
-      k += 1
-      return String(c[k - 1])
-    }
     while k < c.count {
       guard c[k] == "\\", k + 1 < c.count else {
         out.append(c[k])
@@ -321,7 +322,7 @@ enum TeXAccents {
       let next = c[k + 1]
       if let mark = symbolAccents[next] {
         k += 2
-        out += argument() + mark
+        out += argument(c, &k) + mark
       } else if next.isLetter {
         var j = k + 1, name = ""
         while j < c.count, c[j].isLetter {
@@ -330,7 +331,7 @@ enum TeXAccents {
         }
         if let mark = letterAccents[name] {
           k = j
-          out += argument() + mark
+          out += argument(c, &k) + mark
         } else if let letter = letters[name] {
           k = j
           if k < c.count, c[k] == " " { k += 1 }  // the space ending a control word

@@ -217,17 +217,13 @@ struct ProseScanner {
   }
 
   /// Consumes `chars[i..<end]` without copying it.
-  /// The word `text` ends with, after one space or non-breaking space ("see Section " → "Section").
-  static func lastWord(_ text: String) -> String {
-    var t = Substring(text)
-    guard let last = t.last, last == " " || last == "\u{00A0}" else { return "" }
-    t = t.dropLast()
-    var word = ""
-    while let c = t.last, c.isLetter {
-      word.insert(c, at: word.startIndex)
-      t = t.dropLast()
-    }
-    return word
+  /// The word before position `k` of `chars`, after one space or non-breaking space ("see
+  /// Section @…" → "Section"); at most 40 letters are read, so this is constant time.
+  static func word(before k: Int, in chars: [Character]) -> String {
+    guard k > 0, chars[k - 1] == " " || chars[k - 1] == "\u{00A0}" else { return "" }
+    var start = k - 1
+    while start > 0, k - 1 - start < 40, chars[start - 1].isLetter { start -= 1 }
+    return String(chars[start..<(k - 1)])
   }
 
   mutating func skip(to end: Int) {
@@ -445,7 +441,7 @@ struct ProseScanner {
       return true
     }
     if c == "@", let ref = ProseReaders.reference(chars, at: i) {
-      references.append(ReferenceSpan(label: ref.label, location: here, precedingWord: Self.lastWord(out)))
+      references.append(ReferenceSpan(label: ref.label, location: here, precedingWord: Self.word(before: i, in: chars)))
       out += MathProtection.referencePlaceholder(references.count - 1)
       skip(to: ref.end)
       return true
