@@ -757,13 +757,21 @@ extension SiteBuilder {
 enum ValuesTeX {
   static let digits = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
 
-  /// Letters only (TeX control words): words capitalized, digits spelled, "." as "p".
+  /// Letters only (TeX control words): words capitalized, digits spelled, a decimal point as
+  /// "Point" and a number's minus as "Minus" (`rho0=-0.5` → `RhoZeroMinusZeroPointFive`, so
+  /// `rho0=0.5` gets a name of its own). Only the same selection with another format gets an
+  /// `X` suffix.
   static func name(_ expression: String, taken: [String]) -> String {
     var out = "val", capital = true
     let chars = Array(expression.split(separator: ":").first.map(String.init) ?? expression)
     for (k, c) in chars.enumerated() {
-      if c == ".", k > 0, k + 1 < chars.count, chars[k - 1].isNumber, chars[k + 1].isNumber {
-        out += "p"  // decimal point
+      if c == ".", k + 1 < chars.count, chars[k + 1].isNumber, k == 0 || !chars[k - 1].isLetter {
+        out += "Point"  // decimal point
+        capital = true
+      } else if c == "-" || c == "\u{2212}", k + 1 < chars.count, chars[k + 1].isNumber || chars[k + 1] == ".",
+        k == 0 || !(chars[k - 1].isLetter || chars[k - 1].isNumber) || chars[k - 1] == "e" || chars[k - 1] == "E"
+      {
+        out += "Minus"
         capital = true
       } else if c.isLetter {
         out += capital ? c.uppercased() : String(c)
