@@ -49,7 +49,7 @@ final class BuildRun {
   /// Names of the reports whose page body was rendered (not held in the builder's memory).
   var rendered: [String] = []
   /// Inline values by report, then by protection (body first, then each caption).
-  var valueTexts: [[[String]]] = []
+  var valueTexts: [[[InlineText]]] = []
   var tables: [[MathProtection?]] = []
   var math: TypesetMath?
   var figures: [[Figure?]] = []

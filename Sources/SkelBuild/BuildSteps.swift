@@ -145,7 +145,8 @@ extension SiteBuilder {
         let result = run.results[r][k]
         let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, images: run.images, into: &run.files)
         if thumbnail == nil, let t = written.thumbnail { (thumbnail, thumbnailDark) = (t, written.thumbnailDark) }
-        let caption = math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1]) + Self.checkBadges(result.result)
+        let caption =
+          math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1].map(\.html)) + Self.checkBadges(result.result)
         let tableHTML = run.tables[r][k].map { math.tableHTML(report: r, $0) }
         switch d.configured.presentation {
         case .figure:
@@ -194,7 +195,7 @@ extension SiteBuilder {
   /// and its inline values (the key is all of them, as text, so a hit is never stale). Rendered
   /// bodies are listed in `run.rendered`.
   func pageBody(_ math: TypesetMath, report r: Int, _ run: BuildRun, figures: [Int: String]) -> String {
-    let plan = run.plans[r], values = run.valueTexts[r][0]
+    let plan = run.plans[r], values = run.valueTexts[r][0].map(\.html)
     let parts =
       [plan.document.source.path, plan.document.source.text, "\(plan.document.trustsHTML)", Self.fingerprint(plan.links)]
       + figures.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" } + values

@@ -215,17 +215,17 @@ struct ReportLinks {
   }
 
   /// Inline values of a report, evaluated on its results: placeholder index → text, or problems.
-  static func values(_ report: PlannedReport, results: [ExperimentResult]) -> ([[String]], [Diagnostic]) {
+  static func values(_ report: PlannedReport, results: [ExperimentResult]) -> ([[InlineText]], [Diagnostic]) {
     var problems: [Diagnostic] = []
     let texts = protections(report).map { p in
-      p.values.map { v -> String in
+      p.values.map { v -> InlineText in
         guard let value = try? InlineValue(parsing: v.expression), let k = report.directives.firstIndex(where: { $0.label == value.label })
-        else { return "?" }
-        do { return try value.evaluate(results[k]) } catch let error as InlineValue.EvaluationError {
+        else { return InlineText(text: "?") }
+        do { return try value.evaluateText(results[k]) } catch let error as InlineValue.EvaluationError {
           problems.append(Diagnostic(at: v.location, length: v.expression.count, "inline value '\(v.expression)': \(error.message)"))
-          return "?"
+          return InlineText(text: "?")
         } catch {
-          return "?"
+          return InlineText(text: "?")
         }
       }
     }
@@ -234,8 +234,16 @@ struct ReportLinks {
 
   /// `@label`: a link to its target, or the text as written when the label is unknown.
   func referenceHTML(_ r: ReferenceSpan) -> String {
-    let t = labels.targets[r.label]
-    return t.map { "<a class=\"xref\" href=\"#\(HTMLText.escape($0.anchor))\">\(HTMLText.escape($0.text))</a>" } ?? "@" + r.label
+    guard let t = labels.targets[r.label] else { return "@" + r.label }
+    return
+      "<a class=\"xref\" href=\"#\(HTMLText.escape(t.anchor))\">\(HTMLText.escape(Self.referenceText(t.text, after: r.precedingWord)))</a>"
+  }
+
+  /// A target's text after the word before the reference: "Section 2" after "Section" is "2"
+  /// (any case: "see section @sec-x" reads "section 2"), so no word is written twice.
+  static func referenceText(_ text: String, after word: String) -> String {
+    guard !word.isEmpty, text.count > word.count, text.lowercased().hasPrefix(word.lowercased() + " ") else { return text }
+    return String(text.dropFirst(word.count + 1))
   }
 
   /// `[@a; @b]`: numbered `[1, 2]` or author-year `(A 2020; B 2021)`, each linked to its entry.

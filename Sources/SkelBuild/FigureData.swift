@@ -1,5 +1,6 @@
 import Foundation
 import SkelExperiments
+import SkelPlot
 
 /// The data behind a figure: `<label>.json` (stable keys, provenance) and `<label>.csv` (tidy).
 enum FigureData {
@@ -23,6 +24,28 @@ enum FigureData {
     var grid: GridData?
     var provenance: Provenance
 
+    /// A table as published: cells that are numbers are JSON numbers (a true minus read as one),
+    /// the others strings.
+    struct PublishedTable: Encodable {
+      var table: TableData
+      enum Keys: String, CodingKey { case columns, rows, titles }
+      func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(table.columns, forKey: .columns)
+        try c.encode(table.rows.map { $0.map(Cell.init) }, forKey: .rows)
+        try c.encodeIfPresent(table.titles, forKey: .titles)
+      }
+    }
+
+    struct Cell: Encodable {
+      var text: String
+      init(_ text: String) { self.text = text }
+      func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let x = NumberText.number(in: text), x.isFinite { try c.encode(x) } else { try c.encode(text) }
+      }
+    }
+
     enum CodingKeys: String, CodingKey { case label, kind, report, options, xlabel, ylabel, series, table, grid, provenance }
     func encode(to encoder: Encoder) throws {
       var c = encoder.container(keyedBy: CodingKeys.self)
@@ -33,7 +56,7 @@ enum FigureData {
       try c.encode(xlabel, forKey: .xlabel)
       try c.encode(ylabel, forKey: .ylabel)
       try c.encode(series, forKey: .series)
-      try c.encode(table, forKey: .table)  // explicit null for figures
+      try c.encode(table.map(PublishedTable.init), forKey: .table)  // explicit null for figures
       try c.encodeIfPresent(grid, forKey: .grid)
       try c.encode(provenance, forKey: .provenance)
     }
@@ -81,8 +104,10 @@ enum FigureData {
     s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
   }
 
-  /// Alt text generated from the data when the author gave none.
+  /// Alt text generated from the data when the author gave none: what is plotted against what,
+  /// the series, the x range; for a heat map the quantity, both axes' ranges and the values'.
   static func alt(_ r: ExperimentResult) -> String {
+    if let g = r.grid { return heatmapAlt(r, g) }
     let names = r.series.map(\.name)
     let xs = r.series.flatMap(\.x)
     var text = "Line plot of \(r.ylabel) against \(r.xlabel)"
@@ -91,7 +116,19 @@ enum FigureData {
     return text + "."
   }
 
-  static func short(_ x: Double) -> String {
-    x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.3g", x)
+  static func heatmapAlt(_ r: ExperimentResult, _ g: GridData) -> String {
+    var text = "Heat map of \(g.name) over \(r.xlabel) and \(r.ylabel)"
+    if let x0 = g.x.min(), let x1 = g.x.max(), let y0 = g.y.min(), let y1 = g.y.max() {
+      text += " (\(r.xlabel) from \(short(x0)) to \(short(x1)), \(r.ylabel) from \(short(y0)) to \(short(y1)))"
+    }
+    let finite = g.values.flatMap { $0 }.filter(\.isFinite)
+    if let lo = finite.min(), let hi = finite.max() { text += "; \(g.name) from \(short(lo)) to \(short(hi))" }
+    let undefined = g.values.reduce(0) { $0 + $1.count } - finite.count
+    if undefined > 0 { text += ", undefined in \(undefined) cells" }
+    if !r.series.isEmpty { text += "; overlaid: \(r.series.map(\.name).joined(separator: ", "))" }
+    return text + "."
   }
+
+  /// A number of generated text: three significant digits by the one formatter (`NumberText`).
+  static func short(_ x: Double) -> String { NumberText(x, significant: 3).plain }
 }

@@ -8,7 +8,7 @@ struct PageAssembly {
   /// A formula's HTML (`TypesetMath.html(for:report:)`).
   var math: (MathSpan) -> String
   var links: ReportLinks
-  /// The inline values' texts, in the order of `MathProtection.values`.
+  /// The inline values' HTML (escaped, `InlineText.html`), in the order of `MathProtection.values`.
   var values: [String]
   /// Figure or table HTML by directive index.
   var figures: [Int: String] = [:]
@@ -50,7 +50,7 @@ struct PageAssembly {
     case .math(let k): math(p.spans[k])
     case .reference(let k): links.referenceHTML(p.references[k])
     case .citation(let k): links.citationHTML(p.citations[k])
-    case .value(let k): values.indices.contains(k) ? "<span class=\"value\">\(HTMLText.escape(values[k]))</span>" : ""
+    case .value(let k): values.indices.contains(k) ? "<span class=\"value\">\(values[k])</span>" : ""
     case .anchor(let k): "<a id=\"\(HTMLText.escape(p.sections[k].label))\"></a>"
     case .calloutOpen(let k): Self.calloutOpen(p.callouts[k])
     case .calloutClose: Self.calloutClose

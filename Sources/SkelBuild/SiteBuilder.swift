@@ -736,7 +736,7 @@ extension SiteBuilder {
     for (r, report) in run.plans.enumerated() {
       for (p, values) in zip(ReportLinks.protections(report), run.valueTexts[r]) {
         for (v, text) in zip(p.values, values) where !macros.contains(where: { $0.2 == v.expression }) {
-          macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text, v.expression))
+          macros.append((ValuesTeX.name(v.expression, taken: macros.map(\.0)), text.tex, v.expression))
         }
       }
       var labels: [String] = []
@@ -772,7 +772,7 @@ extension SiteBuilder {
     guard !macros.isEmpty else { return }
     let tex =
       "% Inline values of the reports, written by skelreport figures. \\input{values.tex}\n"
-      + macros.map { "\\newcommand{\\\($0.0)}{\(ValuesTeX.escape($0.1))} % \($0.2)" }.joined(separator: "\n") + "\n"
+      + macros.map { "\\newcommand{\\\($0.0)}{\($0.1)} % \($0.2)" }.joined(separator: "\n") + "\n"
     let url = directory.appendingPathComponent("values.tex")
     do { try Data(tex.utf8).write(to: url, options: .atomic) } catch {
       throw BuildError.io(error, stage: "", doing: "cannot write the inline values", path: url.path)
@@ -785,13 +785,21 @@ extension SiteBuilder {
 enum ValuesTeX {
   static let digits = ["Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine"]
 
-  /// Letters only (TeX control words): words capitalized, digits spelled, "." as "p".
+  /// Letters only (TeX control words): words capitalized, digits spelled, a decimal point as
+  /// "Point" and a number's minus as "Minus" (`rho0=-0.5` → `RhoZeroMinusZeroPointFive`, so
+  /// `rho0=0.5` gets a name of its own). Only the same selection with another format gets an
+  /// `X` suffix.
   static func name(_ expression: String, taken: [String]) -> String {
     var out = "val", capital = true
     let chars = Array(expression.split(separator: ":").first.map(String.init) ?? expression)
     for (k, c) in chars.enumerated() {
-      if c == ".", k > 0, k + 1 < chars.count, chars[k - 1].isNumber, chars[k + 1].isNumber {
-        out += "p"  // decimal point
+      if c == ".", k + 1 < chars.count, chars[k + 1].isNumber, k == 0 || !chars[k - 1].isLetter {
+        out += "Point"  // decimal point
+        capital = true
+      } else if c == "-" || c == "\u{2212}", k + 1 < chars.count, chars[k + 1].isNumber || chars[k + 1] == ".",
+        k == 0 || !(chars[k - 1].isLetter || chars[k - 1].isNumber) || chars[k - 1] == "e" || chars[k - 1] == "E"
+      {
+        out += "Minus"
         capital = true
       } else if c.isLetter {
         out += capital ? c.uppercased() : String(c)
@@ -811,10 +819,6 @@ enum ValuesTeX {
     return name
   }
 
-  /// A value as TeX: the true minus and ± become math.
-  static func escape(_ v: String) -> String {
-    v.replacingOccurrences(of: "−", with: "-").replacingOccurrences(of: " ± ", with: "\\pm").replacingOccurrences(of: "%", with: "\\%")
-  }
 }
 
 /// The progress line of a long-running directive: silent for the first second, then at most

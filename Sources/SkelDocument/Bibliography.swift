@@ -129,6 +129,11 @@ private struct BibTeXScanner {
   typealias ParseError = Bibliography.ParseError
   let chars: [Character]
   var i = 0, line = 1, col = 1
+  /// `@string{name = value}` macros by lowercased name, with BibTeX's month names predefined.
+  var macros: [String: String] = [
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May", "jun": "June", "jul": "July",
+    "aug": "August", "sep": "September", "oct": "October", "nov": "November", "dec": "December",
+  ]
 
   var current: Character? { i < chars.count ? chars[i] : nil }
 
@@ -165,7 +170,12 @@ private struct BibTeXScanner {
       throw ParseError(line: line, column: col, message: "expected '{' after @\(type)")
     }
     step()
-    if ["comment", "preamble", "string"].contains(type.lowercased()) {  // skip balanced
+    if type.lowercased() == "string" {
+      let (fields, _) = try fields(of: "@string", entryLine: entryLine)
+      for (name, value) in fields { macros[name] = value }
+      return nil
+    }
+    if ["comment", "preamble"].contains(type.lowercased()) {  // skip balanced
       var depth = 1
       while i < chars.count, depth > 0 {
         if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
@@ -211,13 +221,27 @@ private struct BibTeXScanner {
       guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value for '\(name)'") }
       let value = try value(of: name, in: key)
       positions[name.lowercased()] = namePosition
-      fields[name.lowercased()] = value.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
+      fields[name.lowercased()] = TeXAccents.decode(value).replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
         .split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
     }
   }
 
-  /// A field's value: `{braced}` (nested braces kept inside), `"quoted"`, or a bare word.
+  /// A field's value: parts joined by `#`, each `{braced}`, `"quoted"`, a number or an
+  /// `@string` macro; an unknown bare word is an error at it.
   mutating func value(of name: String, in key: String) throws(ParseError) -> String {
+    var value = try part(of: name, in: key)
+    skipSpace()
+    while i < chars.count, chars[i] == "#" {
+      step()
+      skipSpace()
+      guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value after '#' in entry '\(key)'") }
+      value += try part(of: name, in: key)
+      skipSpace()
+    }
+    return value
+  }
+
+  mutating func part(of name: String, in key: String) throws(ParseError) -> String {
     var value = ""
     if chars[i] == "{" {
       var depth = 0
@@ -231,9 +255,99 @@ private struct BibTeXScanner {
       value = take { $0 != "\"" }
       if i < chars.count { step() }
     } else {
-      value = take { $0 != "," && $0 != "}" && !$0.isWhitespace }
+      let wordLine = line, wordColumn = col
+      value = take { $0 != "," && $0 != "}" && $0 != "#" && !$0.isWhitespace }
       if value.isEmpty { throw ParseError(line: line, column: col, message: "expected a value for '\(name)' in entry '\(key)'") }
+      if !value.allSatisfy(\.isNumber) {
+        guard let expanded = macros[value.lowercased()] else {
+          throw ParseError(
+            line: wordLine, column: wordColumn,
+            message:
+              "unknown @string macro '\(value)' in field '\(name)' of '\(key)'; define it with @string{\(value) = {…}} or brace the value")
+        }
+        value = expanded
+      }
     }
     return value
+  }
+}
+
+/// TeX accents and special letters in BibTeX values as Unicode: `{\\"o}`, `\\"{o}`, `\\'e`,
+/// `\\c{c}`, `\\v{s}`, `\\l`, `\\ss`, `\\&` … (NFC: `ö` is one character). Unknown commands stay.
+enum TeXAccents {
+  static let symbolAccents: [Character: String] = [
+    "'": "\u{0301}", "`": "\u{0300}", "^": "\u{0302}", "\"": "\u{0308}", "~": "\u{0303}", "=": "\u{0304}", ".": "\u{0307}",
+  ]
+  static let letterAccents: [String: String] = [
+    "c": "\u{0327}", "v": "\u{030C}", "H": "\u{030B}", "u": "\u{0306}", "k": "\u{0328}", "r": "\u{030A}", "d": "\u{0323}",
+    "b": "\u{0331}",
+  ]
+  static let letters: [String: String] = [
+    "l": "ł", "L": "Ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı",
+    "j": "ȷ",
+  ]
+
+  /// The accent's argument at `k`: `{x}` or one character (a dotless `\i` read as i).
+  static func argument(_ c: [Character], _ k: inout Int) -> String {
+    while k < c.count, c[k] == " " { k += 1 }
+    guard k < c.count else { return "" }
+    if c[k] == "{" {
+      var inner = ""
+      k += 1
+      while k < c.count, c[k] != "}" {
+        inner.append(c[k])
+        k += 1
+      }
+      k += 1
+      return decode(inner).replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "ȷ", with: "j")
+    }
+    if c[k] == "\\", k + 1 < c.count, c[k + 1] == "i" || c[k + 1] == "j" {
+      k += 2
+      return c[k - 1] == "i" ? "i" : "j"
+    }
+    k += 1
+    return String(c[k - 1])
+  }
+
+  static func decode(_ text: String) -> String {
+    guard text.contains("\\") else { return text }
+    let c = Array(text)
+    var out = "", k = 0
+    while k < c.count {
+      guard c[k] == "\\", k + 1 < c.count else {
+        out.append(c[k])
+        k += 1
+        continue
+      }
+      let next = c[k + 1]
+      if let mark = symbolAccents[next] {
+        k += 2
+        out += argument(c, &k) + mark
+      } else if next.isLetter {
+        var j = k + 1, name = ""
+        while j < c.count, c[j].isLetter {
+          name.append(c[j])
+          j += 1
+        }
+        if let mark = letterAccents[name] {
+          k = j
+          out += argument(c, &k) + mark
+        } else if let letter = letters[name] {
+          k = j
+          if k < c.count, c[k] == " " { k += 1 }  // the space ending a control word
+          out += letter
+        } else {
+          out += "\\" + name
+          k = j
+        }
+      } else if "&%$#_{}".contains(next) {
+        out.append(next)
+        k += 2
+      } else {
+        out.append(c[k])
+        k += 1
+      }
+    }
+    return out.precomposedStringWithCanonicalMapping
   }
 }

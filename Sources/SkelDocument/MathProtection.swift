@@ -13,6 +13,14 @@ public struct MathSpan: Sendable, Hashable {
 public struct ReferenceSpan: Sendable, Hashable {
   public var label: String
   public var location: SourceLocation
+  /// The word just before the reference (`Section` in "Section @sec-x"), empty when none: a
+  /// target named "Section 2" is then written "2", not "Section Section 2".
+  public var precedingWord: String = ""
+  public init(label: String, location: SourceLocation, precedingWord: String = "") {
+    self.label = label
+    self.location = location
+    self.precedingWord = precedingWord
+  }
 }
 
 /// `[@key]` or `[@a; @b]`: citations from the bibliography.
@@ -209,6 +217,15 @@ struct ProseScanner {
   }
 
   /// Consumes `chars[i..<end]` without copying it.
+  /// The word before position `k` of `chars`, after one space or non-breaking space ("see
+  /// Section @…" → "Section"); at most 40 letters are read, so this is constant time.
+  static func word(before k: Int, in chars: [Character]) -> String {
+    guard k > 0, chars[k - 1] == " " || chars[k - 1] == "\u{00A0}" else { return "" }
+    var start = k - 1
+    while start > 0, k - 1 - start < 40, chars[start - 1].isLetter { start -= 1 }
+    return String(chars[start..<(k - 1)])
+  }
+
   mutating func skip(to end: Int) {
     while i < end {
       advance(chars[i], emit: false)
@@ -424,7 +441,7 @@ struct ProseScanner {
       return true
     }
     if c == "@", let ref = ProseReaders.reference(chars, at: i) {
-      references.append(ReferenceSpan(label: ref.label, location: here))
+      references.append(ReferenceSpan(label: ref.label, location: here, precedingWord: Self.word(before: i, in: chars)))
       out += MathProtection.referencePlaceholder(references.count - 1)
       skip(to: ref.end)
       return true

@@ -213,7 +213,8 @@ public struct ConfiguredDirective: Sendable {
     return ConfiguredDirective(
       kind: kind, common: common, canonicalFields: canonicalFields, presentation: .figure, takesFrom: takesFrom, inputs: inputs,
       runBody: runBody,
-      figureBody: { Self.summaryFigure($0, size: size).map(plot.apply) }, costBody: costBody, reasonBody: reasonBody,
+      figureBody: { Self.summaryFigure($0, size: size).map(plot.apply).map(SeriesLabel.typeset) }, costBody: costBody,
+      reasonBody: reasonBody,
       filesBody: filesBody)
   }
 
@@ -264,7 +265,7 @@ public struct AnyKind: Sendable {
         kind: kind.name, common: common, canonicalFields: canonical, presentation: kind.presentation(typed), takesFrom: kind.takesFrom,
         inputs: inputs,
         runBody: { try kind.run(typed, context: $0) },
-        figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply) },
+        figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply).map(SeriesLabel.typeset) },
         costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) }, filesBody: { kind.checkFiles(typed, files: $0) })
       return (
         configured,

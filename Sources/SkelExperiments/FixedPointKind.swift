@@ -342,8 +342,8 @@ public struct FixedPointKind: DirectiveKind {
 
   /// A legend from a series' parameters: σ_w² (when there are several), then its start.
   static func legend(_ parameters: [String: Double]?) -> String {
-    let symbols = [("sigma_w2", "$\\sigma_w^2 = $"), ("rho0", "$\\rho_0 = $"), ("c0", "$c^0 = $"), ("q0", "$q^0 = $")]
-    return symbols.compactMap { key, tex in parameters?[key].map { tex + ActivationOption.format($0) } }.joined(separator: ", ")
+    let symbols = [("sigma_w2", "\\sigma_w^2"), ("rho0", "\\rho_0"), ("c0", "c^0"), ("q0", "q^0")]
+    return symbols.compactMap { key, tex in parameters?[key].map { SeriesLabel.math(tex, $0) } }.joined(separator: ", ")
   }
 
   public func figure(for result: ExperimentResult, options o: Options, size: FigureSize) -> Figure? {

@@ -1,3 +1,6 @@
+import Foundation
+import SkelPlot
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -85,12 +88,32 @@ public struct InlineValue: Sendable, Hashable {
     public var description: String { message }
   }
 
-  /// The formatted value from a result.
+  /// What an inline value reads from a result, before it is written anywhere: a number with
+  /// its standard error, or a table cell that is no number (its text).
+  public enum Reading: Hashable, Sendable {
+    case number(Double, error: Double?)
+    case text(String)
+  }
+
+  /// The formatted value from a result (plain Unicode text: `0.123 ± 0.004`, `2.25 × 10⁻³`).
   public func evaluate(_ r: ExperimentResult) throws(EvaluationError) -> String {
+    try evaluateText(r).plain
+  }
+
+  /// The value written in every medium (plain, HTML, TeX) by the one number formatter.
+  public func evaluateText(_ r: ExperimentResult) throws(EvaluationError) -> InlineText {
     guard let fmt = NumberFormat(format) else { throw EvaluationError(message: "unknown number format '\(format)'") }
+    switch try read(r) {
+    case .text(let t): return InlineText(text: t)
+    case .number(let v, let e): return InlineText(value: fmt.text(v), error: e.map(fmt.text), percent: fmt.style == "%")
+    }
+  }
+
+  /// The value as read from the result, unformatted.
+  public func read(_ r: ExperimentResult) throws(EvaluationError) -> Reading {
     if field == "table" {
       guard let t = r.table else { throw EvaluationError(message: "'\(label)' has no table") }
-      return try tableValue(t, fmt)
+      return try tableValue(t)
     }
     let (series, xValue, seriesName) = try selectSeries(r)
     switch field {
@@ -105,30 +128,28 @@ public struct InlineValue: Sendable, Hashable {
       guard let v = field == "min" ? finite.min() : finite.max() else {
         throw EvaluationError(message: "series '\(series.name)' of '\(label)' has no finite value to take the \(field) of")
       }
-      return fmt.format(v)
+      return .number(v, error: nil)
     default:
       guard let x = xValue else {
         let first = series.x.first.map { NumberFormat.g4.format($0) } ?? "0"
         throw EvaluationError(
           message: "which point? add \(r.xlabel)=VALUE, as in \(label).\(field)[\(seriesName.map { $0 + ", " } ?? "")\(r.xlabel)=\(first)]")
       }
-      return try pointValue(series, at: x, xlabel: r.xlabel, fmt)
+      return try pointValue(series, at: x, xlabel: r.xlabel)
     }
   }
 
   /// The value as a number (a sweep's `:summary:`): a point's y and its standard error, a
-  /// series' min or max, a table cell that is a number, or `yerr`.
+  /// series' min or max, a table cell that is a number, or `yerr` — at full precision.
   public func number(_ r: ExperimentResult) throws(EvaluationError) -> (value: Double, error: Double?) {
-    let text = try evaluate(r)  // every selector checked once, by the same rules as prose
-    let parts = text.components(separatedBy: " ± ").map { $0.replacingOccurrences(of: "−", with: "-") }
-    guard let v = Double(parts[0]) else {
-      throw EvaluationError(message: "\(field)[\(selectors.joined(separator: ", "))] is '\(text)', not a number")
+    switch try read(r) {  // every selector checked once, by the same rules as prose
+    case .number(let v, let e): return (v, e)
+    case .text(let t): throw EvaluationError(message: "\(field)[\(selectors.joined(separator: ", "))] is '\(t)', not a number")
     }
-    return (v, parts.count > 1 ? Double(parts[1]) : nil)
   }
 
   /// `.table[ROW, COLUMN]`: a row by index or first cell, a column by name or index.
-  func tableValue(_ t: TableData, _ fmt: NumberFormat) throws(EvaluationError) -> String {
+  func tableValue(_ t: TableData) throws(EvaluationError) -> Reading {
     guard selectors.count == 2 else {
       throw EvaluationError(message: "table values need [ROW, COLUMN], as in \(label).table[0, \(t.columns.first ?? "name")]")
     }
@@ -152,8 +173,8 @@ public struct InlineValue: Sendable, Hashable {
     }
     guard col < row.count else { throw EvaluationError(message: "the row has no column \(col)") }
     let cell = row[col]
-    if let x = Double(cell.replacingOccurrences(of: "−", with: "-")) { return fmt.format(x) }
-    return cell
+    if let x = NumberText.number(in: cell) { return .number(x, error: nil) }
+    return .text(cell)
   }
 
   /// The series the selectors name (or the only one), and the x value they ask for, if any.
@@ -185,7 +206,7 @@ public struct InlineValue: Sendable, Hashable {
   }
 
   /// `y` (± its standard error when there is one) or `yerr` at the point x.
-  func pointValue(_ series: SeriesData, at x: Double, xlabel: String, _ fmt: NumberFormat) throws(EvaluationError) -> String {
+  func pointValue(_ series: SeriesData, at x: Double, xlabel: String) throws(EvaluationError) -> Reading {
     let tolerance = 1e-9 * max(1, abs(x))
     guard let k = series.x.firstIndex(where: { abs($0 - x) <= tolerance }) else {
       let nearest = series.x.min { abs($0 - x) < abs($1 - x) }
@@ -196,10 +217,9 @@ public struct InlineValue: Sendable, Hashable {
     }
     if field == "yerr" {
       guard let e = series.yerr else { throw EvaluationError(message: "'\(label)' has no standard errors") }
-      return fmt.format(e[k])
+      return .number(e[k], error: nil)
     }
-    if let e = series.yerr { return fmt.format(series.y[k]) + " ± " + fmt.format(e[k]) }
-    return fmt.format(series.y[k])
+    return .number(series.y[k], error: series.yerr?[k])
   }
 }
 
@@ -228,18 +248,79 @@ public struct NumberFormat: Sendable {
     style = last
   }
 
-  public func format(_ x: Double) -> String {
-    guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "∞" : "−∞") }
-    var s: String
+  /// The number rounded by this format (the one formatter, `NumberText`).
+  public func text(_ x: Double) -> NumberText {
     switch style {
-    case "d": s = String(cFormat: "%.0f", x)
-    case "%": s = String(cFormat: "%.\(precision)f", x * 100) + "%"
-    case "e": s = String(cFormat: "%.\(precision)e", x)
-    case "g": s = String(cFormat: "%.\(max(precision, 1))g", x)
-    default: s = String(cFormat: "%.\(precision)f", x)
+    case "d": NumberText(x, fixedDecimals: 0)
+    case "%": NumberText(x * 100, fixedDecimals: precision)
+    case "e": NumberText(x, scientificDecimals: precision)
+    case "g": NumberText(x, significant: max(precision, 1))
+    default: NumberText(x, fixedDecimals: precision)
     }
-    if s.hasPrefix("-") { s = "−" + s.dropFirst() }
-    return s
+  }
+
+  /// Plain Unicode text (`−0.5`, `2.25 × 10⁻³`, `12.5%`).
+  public func format(_ x: Double) -> String { text(x).plain + (style == "%" && x.isFinite ? "%" : "") }
+}
+
+/// An inline value's text in every medium: a number (± its standard error, `%` for a percent
+/// format) or a table cell's own text.
+public struct InlineText: Hashable, Sendable {
+  public var value: NumberText?
+  public var error: NumberText?
+  public var percent = false
+  public var text = ""
+
+  public init(value: NumberText, error: NumberText? = nil, percent: Bool = false) {
+    self.value = value
+    self.error = error
+    self.percent = percent
+  }
+
+  public init(text: String) { self.text = text }
+
+  /// Unicode: `0.123 ± 0.004`, `−2.25 × 10⁻³`.
+  public var plain: String {
+    guard let v = value else { return text }
+    return v.plain + (error.map { " ± " + $0.plain } ?? "") + (percent ? "%" : "")
+  }
+
+  /// HTML (escaped): powers of ten as `<sup>`.
+  public var html: String {
+    guard let v = value else { return HTMLEscape.text(text) }
+    return v.html + (error.map { " ± " + $0.html } ?? "") + (percent ? "%" : "")
+  }
+
+  /// TeX that works in running text and in math (`\ensuremath{0.123\pm0.004}`); a text cell
+  /// with TeX's specials escaped.
+  public var tex: String {
+    guard let v = value else { return TeXEscape.text(text) }
+    return "\\ensuremath{" + v.tex + (error.map { "\\pm " + $0.tex } ?? "") + (percent ? "\\%" : "") + "}"
+  }
+}
+
+enum HTMLEscape {
+  static func text(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+      .replacingOccurrences(of: "\"", with: "&quot;")
+  }
+}
+
+enum TeXEscape {
+  /// Running text for TeX: `\ # $ % & _ { } ~ ^` escaped, the true minus as `-`.
+  static func text(_ s: String) -> String {
+    var out = ""
+    for c in s {
+      switch c {
+      case "\\": out += "\\textbackslash{}"
+      case "#", "$", "%", "&", "_", "{", "}": out += "\\" + String(c)
+      case "~": out += "\\textasciitilde{}"
+      case "^": out += "\\textasciicircum{}"
+      case "−": out += "-"
+      default: out.append(c)
+      }
+    }
+    return out
   }
 }
 

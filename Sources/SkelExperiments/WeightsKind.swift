@@ -124,11 +124,16 @@ public struct WeightsKind: DirectiveKind {
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
     var marks: [Mark] = []
-    for s in result.series {
+    var estimateSlot: [String: Int] = [:]  // an exact curve takes the colour of its law's Monte-Carlo points
+    for (k, s) in result.series.enumerated() {
       if let e = s.yerr {
+        if let f = s.family, estimateSlot[f] == nil { estimateSlot[f] = k }
         marks.append(.errorBars(ErrorBarSeries(name: s.name, x: s.x, y: s.y, error: e)))
       } else {
-        marks.append(.line(LineSeries(name: s.name, x: s.x, y: s.y, dash: Self.isGaussianKernel(s) ? [] : [4, 3], lineWidth: 1.2)))
+        let slot = s.role == .exact ? s.family.flatMap { estimateSlot[$0] } : nil
+        marks.append(
+          .line(
+            LineSeries(name: s.name, x: s.x, y: s.y, dash: Self.isGaussianKernel(s) ? [] : [4, 3], lineWidth: 1.2, colorSlot: slot)))
       }
     }
     return Figure(

@@ -178,3 +178,30 @@ import Testing
     #expect(rows.map { $0[3] } == ["2 ✓", "3 ✓", "4 ✓", "6 ✓"])
   }
 }
+
+/// Inline values go through the one number formatter in every medium.
+@Suite struct InlineTextTests {
+  static let result = ExperimentResult(
+    xlabel: "rho", ylabel: "y", xlabelTeX: "", ylabelTeX: "",
+    series: [SeriesData(name: "a", x: [0, 1], y: [-0.00225, 0.123456], yerr: [1.5e-5, 0.0041])],
+    table: TableData(columns: ["name", "v"], rows: [["relu", "-7.68136817138e-33"], ["x_1 & y", "0"]]))
+
+  @Test func pointWithStandardError() throws {
+    let v = try InlineValue(parsing: "fig-a.y[rho=0]").evaluateText(Self.result)
+    #expect(v.plain == "\u{2212}0.00225 ± 1.5 × 10⁻⁵")
+    #expect(v.html == "\u{2212}0.00225 ± 1.5\u{202F}×\u{202F}10<sup>\u{2212}5</sup>")
+    #expect(v.tex == "\\ensuremath{-0.00225\\pm 1.5\\times10^{-5}}")
+    let n = try InlineValue(parsing: "fig-a.y[rho=1]").number(Self.result)
+    #expect(n.value == 0.123456 && n.error == 0.0041)  // summaries read full precision, not the text
+  }
+
+  @Test func tableCellsAndFormats() throws {
+    #expect(try InlineValue(parsing: "t.table[relu, v]").evaluateText(Self.result).tex == "\\ensuremath{-7.681\\times10^{-33}}")
+    #expect(try InlineValue(parsing: "t.table[1, v]").evaluate(Self.result) == "0")
+    #expect(try InlineValue(parsing: "t.table[1, name]").evaluateText(Self.result).tex == "x\\_1 \\& y")
+    #expect(try InlineValue(parsing: "t.table[1, name]").evaluateText(Self.result).html == "x_1 &amp; y")
+    #expect(try InlineValue(parsing: "fig-a.y[rho=1]:.1%").evaluateText(Self.result).tex == "\\ensuremath{12.3\\pm 0.4\\%}")
+    #expect(try InlineValue(parsing: "fig-a.max[a]:.2e").evaluate(Self.result) == "1.23 × 10⁻¹")
+    #expect(try InlineValue(parsing: "fig-a.min[a]:.3f").evaluate(Self.result) == "\u{2212}0.002")
+  }
+}

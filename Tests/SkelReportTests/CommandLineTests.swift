@@ -263,7 +263,7 @@ func files(_ dir: URL) -> [String: Data] {
       ["figures", "reports/p.md", "--out", "paper", "--width", "3.4in", "--formats", "pdf,svg", "--cache-dir", ".c"], in: dir)
     #expect(r.status == 0, "\(r.stderr)")
     let tex = try String(contentsOf: dir.appendingPathComponent("paper/values.tex"), encoding: .utf8)
-    #expect(tex.contains("\\newcommand{\\valFigDYLOneSixRhoZero}{0.929} % fig-d.y[L=16, rho=0]:.3f"))
+    #expect(tex.contains("\\newcommand{\\valFigDYLOneSixRhoZero}{\\ensuremath{0.929}} % fig-d.y[L=16, rho=0]:.3f"))
     let pdf = try Data(contentsOf: dir.appendingPathComponent("paper/fig-d.pdf"))
     #expect(String(decoding: pdf.prefix(5), as: UTF8.self) == "%PDF-")
     let svg = try String(contentsOf: dir.appendingPathComponent("paper/fig-d.svg"), encoding: .utf8)

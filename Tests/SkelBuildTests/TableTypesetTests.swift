@@ -1,0 +1,48 @@
+import Foundation
+import SkelExperiments
+import Testing
+
+@testable import SkelBuild
+
+/// Table cells and cross-references as the page writes them.
+@Suite struct TableTypesetTests {
+  @Test func numericCellsAreMathWithFourDigits() {
+    let t = TableData(
+      columns: ["b", "w", "name"], rows: [["0.05", "1.76384723949", "relu"], ["-7.68136817138e-33", "0", "0.5 ✓"]],
+      titles: ["$\\sigma_b^2$", "$\\sigma_w^2$", "name"])
+    let md = TableMarkdown.markdown(t)
+    #expect(md.contains("| $0.05$ | $1.764$ | relu |"))
+    #expect(md.contains("| $-7.681\\times10^{-33}$ | $0$ | 0.5 ✓ |"))
+    #expect(md.hasPrefix("| $\\sigma_b^2$ | $\\sigma_w^2$ | name |"))
+  }
+
+  @Test func theWordBeforeAReferenceIsNotWrittenTwice() {
+    #expect(ReportLinks.referenceText("Section 1", after: "Section") == "1")
+    #expect(ReportLinks.referenceText("Section 1", after: "section") == "1")
+    #expect(ReportLinks.referenceText("Figure 2", after: "see") == "Figure 2")
+    #expect(ReportLinks.referenceText("Table 3", after: "") == "Table 3")
+    #expect(ReportLinks.referenceText("Introduction", after: "Introduction") == "Introduction")
+  }
+}
+
+/// The published JSON: numeric table cells are numbers; alt text names a heat map's ranges.
+@Suite struct PublishedDataTests {
+  @Test func tableCellsAreJSONNumbers() throws {
+    let t = TableData(columns: ["b", "name"], rows: [["\u{2212}0.5", "relu"], ["1.76384723949", "0.5 ✓"]])
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    let json = String(decoding: try encoder.encode(FigureData.Document.PublishedTable(table: t)), as: UTF8.self)
+    #expect(json == #"{"columns":["b","name"],"rows":[[-0.5,"relu"],[1.76384723949,"0.5 ✓"]]}"#)
+  }
+
+  @Test func heatMapAltTextSaysWhatAndTheRanges() {
+    let r = ExperimentResult(
+      xlabel: "sigma_w2", ylabel: "sigma_b2", xlabelTeX: "", ylabelTeX: "",
+      series: [SeriesData(name: "edge of chaos", x: [1], y: [0])],
+      grid: GridData(name: "chi1", x: [0.5, 1, 4], y: [0, 0.25], values: [[0.25, 1, .nan], [-0.003, 2, 3.5]]))
+    #expect(
+      FigureData.alt(r)
+        == "Heat map of chi1 over sigma_w2 and sigma_b2 (sigma_w2 from 0.5 to 4, sigma_b2 from 0 to 0.25); chi1 from \u{2212}0.003 to 3.5, undefined in 1 cells; overlaid: edge of chaos."
+    )
+  }
+}

@@ -1,0 +1,74 @@
+import SkelDocument
+import SkelExperiments
+import SkelPlot
+import Testing
+
+/// Legends typeset from the series names' `key=value` grammar, not printed as code.
+@Suite struct SeriesLabelTests {
+  @Test(arguments: [
+    ("rho0=-0.5", "$\\rho_0 \\;=\\; -0.5$"),
+    ("c0=0.99", "$c_0 \\;=\\; 0.99$"),
+    ("L=16", "$L \\;=\\; 16$"),
+    ("student_t(nu=5)", "Student-t ($\\nu \\;=\\; 5$)"),
+    ("exact student_t(nu=5)", "exact Student-t ($\\nu \\;=\\; 5$)"),
+    ("ntk d=1", "NTK $d \\;=\\; 1$"),
+    ("kappa(t=1)", "$\\kappa$ ($t \\;=\\; 1$)"),
+    ("sigma_w2=1.5", "$\\sigma_w^2 \\;=\\; 1.5$"),
+    ("angle map L=2", "angle map $L \\;=\\; 2$"),
+    ("nngp glorot_normal", "NNGP Glorot normal"),
+    ("depth=3", "$L \\;=\\; 3$"),
+    ("$l = 2$", "$l = 2$"),
+    ("edge of chaos", "edge of chaos"),
+    ("w=1e-05", "$w \\;=\\; 1\\times10^{-5}$"),
+  ])
+  func typesets(name: String, tex: String) {
+    #expect(SeriesLabel.tex(name) == tex)
+  }
+
+  /// What the figure draws: Greek, a subscript run and the true minus.
+  @Test func runsHaveGreekSubscriptsAndTheTrueMinus() {
+    let runs = MathText.runs(fromTeX: SeriesLabel.tex("rho0=-0.5"))
+    #expect(runs.plainText == "ρ0 = \u{2212}0.5")
+    #expect(runs.contains { $0.text == "0" && $0.scripts == [.subscript] })
+    #expect(runs.contains { $0.text == "ρ" && $0.style == .italic })
+  }
+
+  /// A kind's figure gets the typeset legend; its result keeps the published name.
+  @Test func fixedPointLegendIsTypeset() throws {
+    let text = "```{kernel} fixed-point\n:starts: [-0.5, 0.5]\n\nCaption.\n```\n"
+    let (doc, _) = DocumentParser.parse(SourceFile(path: "k.md", text: text), name: "k")
+    let (resolved, vp) = DirectiveValidator.validate(doc.directives[0], schemas: ExperimentRegistry.standard.schemas)
+    #expect(vp.isEmpty)
+    let configured = try #require(ExperimentRegistry.standard.kinds["fixed-point"]).configured(try #require(resolved))
+    let result = try configured.run(context: RunContext(seed: 1))
+    #expect(result.series.contains { $0.name == "rho0=-0.5" })
+    let names = (configured.figure(for: result)?.panels.flatMap(\.marks) ?? []).compactMap { m -> String? in
+      if case .line(let s) = m, !s.name.isEmpty { return s.name } else { return nil }
+    }
+    #expect(names.contains("$\\rho_0 \\;=\\; -0.5$"), "\(names)")
+  }
+}
+
+/// Each exact curve of `weights` is drawn in its law's Monte-Carlo colour: its colour slot is
+/// the cycle position the layout gives that law's error bars (their index among the marks).
+@Suite struct ExactCurveColourTests {
+  @Test func exactCurvesShareTheirEstimatesColour() throws {
+    let text = "```{kernel} weights\n:samples: 200\n\nCaption.\n```\n"
+    let (doc, _) = DocumentParser.parse(SourceFile(path: "k.md", text: text), name: "k")
+    let (resolved, _) = DirectiveValidator.validate(doc.directives[0], schemas: ExperimentRegistry.standard.schemas)
+    let configured = try #require(ExperimentRegistry.standard.kinds["weights"]).configured(try #require(resolved))
+    let result = try configured.run(context: RunContext(seed: 1))
+    let marks = try #require(configured.figure(for: result)?.panels.first?.marks)
+    var checked = 0
+    for (k, s) in result.series.enumerated() where s.role == .exact {
+      let estimate = try #require(result.series.firstIndex { $0.role == .estimate && $0.family == s.family })
+      guard case .line(let line) = marks[k], case .errorBars = marks[estimate] else {
+        Issue.record("mark \(k) is not the exact line")
+        continue
+      }
+      #expect(line.colorSlot == estimate, "\(s.name)")
+      checked += 1
+    }
+    #expect(checked >= 2)
+  }
+}
