@@ -176,4 +176,19 @@ import Testing
       vectorConv.count == 1 && vectorConv[0].hasPrefix("e.md:4:10: error: option 'inputs': network on the file's inputs (vectors of 2)"),
       "\(vectorConv)")
   }
+
+  /// `spectrum` with `inputs`: replacing `points`/`dimensions`, and `labels` without labels, are
+  /// errors at their values.
+  @Test func spectrumOnInputsErrors() throws {
+    func errors(_ body: String) throws -> [String]? {
+      try buildErrors(
+        ["e.md": Array("```{kernel} spectrum\n:label: fig-e\n:alt: e\n\(body)\n```\n\nSee @fig-e.\n".utf8)], registry: .standard)
+    }
+    #expect(
+      try errors(":inputs: gaussian(n=30, d=3)\n:points: 40") == ["e.md:4:10: error: 'inputs' replaces 'points'; give one of them"])
+    #expect(
+      try errors(":quantity: tail_sums\n:inputs: gaussian(n=30, d=3)\n:targets: [labels]\n:fit: [2, 10]") == [
+        "e.md:6:11: error: the target 'labels' needs inputs with labels (fashion-mnist(…) or a CSV file with labels=COLUMN)"
+      ])
+  }
 }
