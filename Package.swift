@@ -141,7 +141,7 @@ let package = Package(
       name: "SkelBuildTests",
       dependencies: [
         "SkelBuild", "SkelCairo", "SkelExperiments", "SkelDocument", "SkelTestSupport", "SkelEngineStamp",
-        "SkelStampHashing",
+        "SkelStampHashing", "SkelData",
       ]),
     // The preview on a real socket on 127.0.0.1 (a test client): serves, rebuilds, pushes reloads.
     .testTarget(name: "SkelPreviewTests", dependencies: ["SkelPreview", "SkelBuild", "SkelCairo", "SkelTestSupport"]),

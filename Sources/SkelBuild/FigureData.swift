@@ -22,6 +22,7 @@ enum FigureData {
     var series: [SeriesData]
     var table: TableData?
     var grid: GridData?
+    var grids: [GridData]?
     var provenance: Provenance
 
     /// A table as published: cells that are numbers are JSON numbers (a true minus read as one),
@@ -46,7 +47,7 @@ enum FigureData {
       }
     }
 
-    enum CodingKeys: String, CodingKey { case label, kind, report, options, xlabel, ylabel, series, table, grid, provenance }
+    enum CodingKeys: String, CodingKey { case label, kind, report, options, xlabel, ylabel, series, table, grid, grids, provenance }
     func encode(to encoder: Encoder) throws {
       var c = encoder.container(keyedBy: CodingKeys.self)
       try c.encode(label, forKey: .label)
@@ -58,6 +59,7 @@ enum FigureData {
       try c.encode(series, forKey: .series)
       try c.encode(table.map(PublishedTable.init), forKey: .table)  // explicit null for figures
       try c.encodeIfPresent(grid, forKey: .grid)
+      try c.encodeIfPresent(grids, forKey: .grids)
       try c.encode(provenance, forKey: .provenance)
     }
   }
@@ -67,7 +69,7 @@ enum FigureData {
     for spec in d.schema.options where spec.name != "label" { options[spec.name] = d.options.texts[spec.name] ?? "" }
     let doc = Document(
       label: d.label, kind: d.directive.kind, report: report, options: options, xlabel: result.xlabel,
-      ylabel: result.ylabel, series: result.series, table: result.table, grid: result.grid,
+      ylabel: result.ylabel, series: result.series, table: result.table, grid: result.grid, grids: result.grids,
       provenance: Provenance(cache_key: d.key, seed: d.seed, engine: Engine.identity, seconds: seconds, checks: result.checks))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]

@@ -645,6 +645,13 @@ public struct SiteBuilder {
     let data = try dataFiles(d, result: r, report: report.document.name)
     files[dir + d.label + ".json"] = data.json
     files[dir + d.label + ".csv"] = data.csv
+    for a in r.result.arrays ?? [] {
+      guard let bytes = a.npyBytes else {
+        throw BuildError.stage(
+          name: "", message: "\(d.directive.location): '\(d.label)': array '\(a.name)' does not hold its shape \(a.shape)")
+      }
+      files[dir + a.fileName(label: d.label)] = bytes
+    }
     guard let figure else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }

@@ -1,3 +1,5 @@
+import SkelData
+
 /// What a series is, for the figure (its colour, marker, legend) — never read from its name.
 public enum SeriesRole: String, Codable, Sendable, Hashable {
   /// A Monte-Carlo or finite-width estimate (points, error bars).
@@ -100,6 +102,24 @@ public struct GridData: Codable, Sendable, Hashable {
   }
 }
 
+/// A full array a kind publishes beside its figure as a NumPy file (`<label>.npy`, or
+/// `<label>.<name>.npy` when `name` is not empty): float64, C order, `shape`. Not in the JSON
+/// (which carries a downsampled copy where the kind makes one).
+public struct ResultArray: Codable, Sendable, Hashable {
+  public var name: String
+  public var shape: [Int]
+  public var values: [Double]
+  public init(name: String, shape: [Int], values: [Double]) {
+    self.name = name
+    self.shape = shape
+    self.values = values
+  }
+  /// The file's name beside the figure's.
+  public func fileName(label: String) -> String { label + (name.isEmpty ? "" : "." + name) + ".npy" }
+  /// The `.npy` file (`NPY.write`), nil when the values do not fill the shape.
+  public var npyBytes: [UInt8]? { NPY.write(values, shape: shape) }
+}
+
 /// What an experiment computed: the data behind its figure, independent of how it is drawn.
 public struct ExperimentResult: Codable, Sendable, Hashable {
   /// Plain axis names for scripts (`rho`), and TeX labels for the figure.
@@ -111,6 +131,10 @@ public struct ExperimentResult: Codable, Sendable, Hashable {
   public var table: TableData?
   public var graph: GraphData?
   public var grid: GridData?
+  /// More heat maps than one (`grid` is the first): the JSON's `grids`.
+  public var grids: [GridData]?
+  /// Full arrays written beside the figure as `.npy` files (`ResultArray`).
+  public var arrays: [ResultArray]?
   public var checks: [CheckResult]
 
   public init(

@@ -95,6 +95,8 @@ public struct SpectrumKind: DirectiveKind {
     case gp
     case ntkGP = "ntk_gp"
     case smooth, oscillating, step
+    /// The class labels of `inputs`, one-hot (the tail sums of every class's indicator, summed).
+    case labels
   }
 
   public struct Options: KindOptions {
@@ -105,6 +107,8 @@ public struct SpectrumKind: DirectiveKind {
     public var targets: [Target] = [.gp, .step]
     public var fit = [10.0, 200]
     public var network = ChenNetworkOptions()
+    /// A batch of inputs in place of Unif[-1, 1]^d at `dimensions` and `points`.
+    public var inputs = OptionalInputs()
     public init() {}
   }
 
@@ -122,6 +126,10 @@ public struct SpectrumKind: DirectiveKind {
         "targets expanded in the NTK eigenbasis (quantity: tail_sums): gp = a sample of the NNGP prior, ntk_gp = of GP(0, NTK), or a named function"
       ),
       Field("fit", \.fit, .list(.number(min: 1, max: nil), minCount: 2), "index range [from, to] of the power-law fit"),
+      Field(
+        "inputs", \.inputs, InputsValue.type,
+        "a batch of inputs (a .csv or .npy file, fashion-mnist(…), gaussian(n, d), …; each input read as a vector) in place of Unif[-1,1]^d at dimensions and points; the target labels needs their classes"
+      ),
     ] + ChenNetworkOptions.fields(\.network)
   public let example = """
     ```{kernel} spectrum
@@ -141,7 +149,7 @@ public struct SpectrumKind: DirectiveKind {
 
   public func check(_ o: Options, directive: Directive) -> [Diagnostic] {
     let network = o.network.check(name, directive: directive)
-    return network.isEmpty ? fitProblems(o, directive: directive) : network
+    return network.isEmpty ? inputsProblems(o, directive: directive) + fitProblems(o, directive: directive) : network
   }
 
   func fitProblems(_ o: Options, directive: Directive) -> [Diagnostic] {
@@ -162,8 +170,8 @@ public struct SpectrumKind: DirectiveKind {
           "option 'fit' must be an ordered index range [from, to] holding at least two indices (from < to), got \(raw.value.text)")
       ]
     }
-    let points = Double(o.points)
-    if lo.rounded(.up) + 1 > points {
+    let points = Double(o.inputs.value.map { GramKind.size($0).n } ?? o.points)
+    if lo.rounded(.up) + 1 > points, o.inputs.value.map({ GramKind.knownShape($0) != nil }) ?? true {
       return [
         Diagnostic(
           at: at, length: raw.value.length,
@@ -187,16 +195,18 @@ public struct SpectrumKind: DirectiveKind {
     switch target {
     case .gp: return -3 / d
     case .ntkGP: return -1 / d
-    case .smooth, .oscillating, .step: return nil
+    case .smooth, .oscillating, .step, .labels: return nil
     }
   }
 
   public func cost(_ o: Options) -> Cost {
     var c = CostBuilder()
-    let n = o.points, dims = o.dimensions.count, depth = o.network.depthForCost
+    let n = o.inputs.value.map { GramKind.size($0).n } ?? o.points, dims = o.inputs.value == nil ? o.dimensions.count : 1
+    let depth = o.network.depthForCost
+    if let v = o.inputs.value { v.addCost(to: &c, option: "inputs") }
     let curves = o.quantity == .eigenvalues ? o.kernels.count : o.targets.count
     // Σ, Θ, a copy, eigenvectors and LAPACK workspace: about 6 n × n matrices at once
-    c.doubles([6, n, n], "6 Gram matrices of \(n) × \(n)", options: ["points"])
+    c.doubles([6, n, n], "6 Gram matrices of \(n) × \(n)", options: ["points", "inputs"])
     c.doubles([dims * curves + 1, n], "\(dims * curves) curves × \(n) points", options: ["dimensions", "points"])
     let nn = Double(n) * Double(n)
     c.work(
@@ -204,7 +214,7 @@ public struct SpectrumKind: DirectiveKind {
       options: ["points", "dimensions", "depth"])
     c.work(
       Double(dims) * Double(curves) * 10 * nn * Double(n), each: UnitCost.flop, "\(dims * curves) eigendecompositions of \(n) × \(n)",
-      options: ["points", "dimensions"])
+      options: ["points", "inputs", "dimensions"])
     return c.cost
   }
 
@@ -216,9 +226,11 @@ public struct SpectrumKind: DirectiveKind {
   }
 
   /// The curves of one dimension, from one draw of the inputs.
-  func curves(_ o: Options, d: Int, seed: UInt64) throws -> [Curve] {
+  func curves(_ o: Options, d: Int, seed: UInt64, batch: InputBatch? = nil) throws -> [Curve] {
     var g = SeededGenerator(seed: seed, label: "d=\(d)")
-    let x = KernelRegression.uniformInputs(o.points, dimension: d, generator: &g)
+    let x =
+      batch.map { Matrix(rows: $0.count, columns: $0.dimension, storage: $0.values) }
+      ?? KernelRegression.uniformInputs(o.points, dimension: d, generator: &g)
     let (sigma, theta) = try KernelRegression.grams(try o.network.network, x)
     if o.quantity == .eigenvalues {
       return try o.kernels.map { kernel in
@@ -236,6 +248,7 @@ public struct SpectrumKind: DirectiveKind {
       case .smooth: y = RegressionTarget.smooth.values(x)
       case .oscillating: y = RegressionTarget.oscillating.values(x)
       case .step: y = RegressionTarget.step.values(x)
+      case .labels: return Curve(what: target.rawValue, values: try Self.labelTailSums(batch, kernel: theta), theory: nil)
       }
       return Curve(
         what: target.rawValue, values: try KernelRegression.tailSums(y, kernel: theta), theory: Self.theory(target, d: Double(d)))
@@ -245,15 +258,20 @@ public struct SpectrumKind: DirectiveKind {
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
     var series: [SeriesData] = []
     var rows: [[String]] = []
-    let index = (1...o.points).map(Double.init)
-    for (k, d) in o.dimensions.enumerated() {
-      for curve in try curves(o, d: d, seed: context.seed) {
-        let name = "\(curve.what) d=\(d)"
+    let batch = try Self.batch(o, context: context)
+    let points = batch?.count ?? o.points
+    guard o.fit[0].rounded(.up) + 1 <= Double(points) else {
+      throw ExperimentError("option 'fit' starts at index \(OptionType.fmt(o.fit[0])), but the inputs give only \(points) eigenvalues")
+    }
+    let index = (1...points).map(Double.init)
+    for (k, d) in (batch.map { [$0.dimension] } ?? o.dimensions).enumerated() {
+      for curve in try curves(o, d: d, seed: context.seed, batch: batch) {
+        let name = batch == nil ? "\(curve.what) d=\(d)" : curve.what
         series.append(SeriesData(name: name, x: index, y: curve.values, family: curve.what, parameters: ["d": Double(d)]))
         let slope = LeastSquares.powerLawExponent(x: index, y: curve.values, from: o.fit[0], to: o.fit[1])
         rows.append([name, formatted(slope, ".3f"), curve.theory.map { formatted($0, ".3f") } ?? "—"])
       }
-      context.progress(Double(k + 1) / Double(o.dimensions.count))
+      context.progress(batch == nil ? Double(k + 1) / Double(o.dimensions.count) : 1)
     }
     let eigen = o.quantity == .eigenvalues
     return ExperimentResult(

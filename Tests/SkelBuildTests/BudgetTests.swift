@@ -47,6 +47,8 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
     ("clt", ":samples: 100000000\n:dimensions: linspace(2, 1000000, 1000)", "samples", "work"),
     ("nnpk", ":networks: [100000]\n:width: 16384\n:depth: 64\n:points: 3000", "width", "memory"),
     ("rainbow", ":mode: kernel\n:samples: 100000000\n:anisotropy: linspace(1, 16, 1000000)", "samples", "work"),
+    ("gram", ":inputs: gaussian(n=200000, d=10)\n:kernel: [nngp, ntk]", "inputs", "memory"),
+    ("spectrum", ":inputs: fashion-mnist(n=60000, split=train)", "inputs", "memory"),
   ]
 
   /// Kinds whose work does not grow with any option (a fixed table), so no option makes a bomb.
