@@ -146,3 +146,15 @@ extension AxisWindow {
   /// Whether the window leaves its axis as it is (window 1, stride 1: the axes a 1-D input lacks).
   var isIdentity: Bool { window == 1 && outSize == inSize && index == Array(0..<inSize) }
 }
+
+extension Network {
+  /// The tile path's plan for inputs of `input`'s shape: pairs per block and the arithmetic of one
+  /// pair's recursion (the benchmark's machine limit and cost estimates read it); nil when the
+  /// network runs pair by pair (vector inputs, activations outside the ab-ReLU family).
+  public func tilePlan(input: InputShape, computeNTK: Bool, defaultWidth: Int = Network.defaultWidth) throws(NetworkShapeError) -> (
+    blockPairs: Int, flopsPerPair: Double, full: Bool
+  )? {
+    let (node, _) = try compile(input, defaultWidth: defaultWidth)
+    return TileProgram(node, input: input, computeNTK: computeNTK).map { ($0.blockPairs, $0.flopsPerPair, $0.full) }
+  }
+}
