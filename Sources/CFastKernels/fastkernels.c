@@ -248,3 +248,131 @@ void skel_abrelu_mlp_tile(const double *input, size_t input_ld, double *nngp, do
   _mm_sfence();  // the non-temporal stores are visible before the tile counts as done
   if (local) free(buf);
 }
+
+// ---- The tile path of spatial networks (see fastkernels.h).
+
+__attribute__((target("avx2,fma"))) static void add_avx2(double *restrict o, const double *restrict s, size_t n) {
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) _mm256_storeu_pd(o + i, _mm256_add_pd(_mm256_loadu_pd(o + i), _mm256_loadu_pd(s + i)));
+  for (; i < n; i++) o[i] += s[i];
+}
+
+static void add_scalar(double *restrict o, const double *restrict s, size_t n) {
+  for (size_t i = 0; i < n; i++) o[i] += s[i];
+}
+
+static inline void add_run(double *restrict o, const double *restrict s, size_t n, int avx) {
+  if (avx) add_avx2(o, s, n); else add_scalar(o, s, n);
+}
+
+void skel_window_runs(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t inner,
+                      const int *runs, size_t nruns) {
+  memset(out, 0, outer * len_out * inner * sizeof(double));
+  const int avx = skel_fast_has_avx2();
+  for (size_t o = 0; o < outer; o++) {
+    for (size_t r = 0; r < nruns; r++) {
+      const int *q = runs + 4 * r;
+      add_run(out + (o * len_out + (size_t)q[1]) * inner, x + (o * len_in + (size_t)q[2]) * inner, (size_t)q[3] * inner, avx);
+    }
+  }
+}
+
+void skel_paired_window_runs(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t mid,
+                             size_t inner, const int *runs, size_t nruns) {
+  memset(out, 0, outer * len_out * mid * len_out * inner * sizeof(double));
+  const int avx = skel_fast_has_avx2();
+  const size_t in_row = mid * len_in * inner, out_row = mid * len_out * inner;
+  for (size_t o = 0; o < outer; o++) {
+    const double *xo = x + o * len_in * in_row;
+    double *yo = out + o * len_out * out_row;
+    size_t g = 0;
+    while (g < nruns) {
+      // the group of runs with one offset d
+      size_t e = g;
+      while (e < nruns && runs[4 * e] == runs[4 * g]) e++;
+      for (size_t a = g; a < e; a++) {
+        const int *ra = runs + 4 * a;
+        for (int t = 0; t < ra[3]; t++) {
+          const double *xs = xo + (size_t)(ra[2] + t) * in_row;
+          double *ys = yo + (size_t)(ra[1] + t) * out_row;
+          for (size_t c = 0; c < mid; c++) {
+            for (size_t b = g; b < e; b++) {
+              const int *rb = runs + 4 * b;
+              add_run(ys + (c * len_out + (size_t)rb[1]) * inner, xs + (c * len_in + (size_t)rb[2]) * inner, (size_t)rb[3] * inner, avx);
+            }
+          }
+        }
+      }
+      g = e;
+    }
+  }
+}
+
+static inline void abrelu_one(double *k, double *t, double r1, double r2, double amb, double apb) {
+  double s = *k, rs = sqrt(r1 * r2);
+  double cc = rs > 0 ? s / rs : 0;
+  cc = cc > 1 ? 1 : (cc < -1 ? -1 : cc);
+  double theta = rs > 0 ? acos(cc) : SKEL_PI / 2;
+  double dot = apb - amb * theta;
+  *k = amb * rs * sqrt((1 - cc) * (1 + cc)) + dot * s;
+  if (t) *t *= dot;
+}
+
+__attribute__((target("avx2,fma"))) static inline void abrelu4(double *k, double *t, __m256d r1, __m256d r2, __m256d i1,
+                                                               __m256d i2, __m256d AMB, __m256d APB) {
+  const __m256d ONE = _mm256_set1_pd(1.0), MONE = _mm256_set1_pd(-1.0);
+  // rs = √(q11·q22) as the pair engine: at x′ = x it is q11 exactly, so the same-position
+  // correlation is 1 exactly (√q11·√q22 is 1 ulp off, and arccos' slope there turns it into 1e-8)
+  __m256d s = _mm256_loadu_pd(k), rs = _mm256_sqrt_pd(_mm256_mul_pd(r1, r2));
+  // a divide, not a product of reciprocals, for the same reason
+  (void)i1;
+  (void)i2;
+  __m256d cc = _mm256_min_pd(ONE, _mm256_max_pd(MONE, _mm256_div_pd(s, rs)));
+  __m256d dot = _mm256_fnmadd_pd(AMB, skel_acos4(cc), APB);
+  __m256d root = _mm256_sqrt_pd(_mm256_mul_pd(_mm256_sub_pd(ONE, cc), _mm256_add_pd(ONE, cc)));
+  _mm256_storeu_pd(k, _mm256_fmadd_pd(_mm256_mul_pd(AMB, rs), root, _mm256_mul_pd(dot, s)));
+  if (t) _mm256_storeu_pd(t, _mm256_mul_pd(_mm256_loadu_pd(t), dot));
+}
+
+__attribute__((target("avx2,fma"))) static void abrelu_grid_avx2(double *k, double *t, size_t na, size_t nb, size_t nk,
+                                                                 const double *v1, const double *iv1, const double *v2,
+                                                                 const double *iv2, size_t s2a, size_t s2b, double amb,
+                                                                 double apb) {
+  const __m256d AMB = _mm256_set1_pd(amb), APB = _mm256_set1_pd(apb);
+  for (size_t a = 0; a < na; a++) {
+    if (nk % 4 == 0) {
+      // vectors over the pairs of the block
+      for (size_t b = 0; b < nb; b++) {
+        size_t e = (a * nb + b) * nk, o2 = a * s2a + b * s2b;
+        for (size_t q = 0; q < nk; q += 4)
+          abrelu4(k + e + q, t ? t + e + q : 0, _mm256_loadu_pd(v1 + a * nk + q), _mm256_loadu_pd(v2 + o2 + q),
+                  _mm256_loadu_pd(iv1 + a * nk + q), _mm256_loadu_pd(iv2 + o2 + q), AMB, APB);
+      }
+    } else {
+      // one pair (nk == 1, s2b == 1): vectors over the second position
+      const __m256d R1 = _mm256_set1_pd(v1[a]), I1 = _mm256_set1_pd(iv1[a]);
+      size_t b = 0, e = a * nb;
+      for (; b + 4 <= nb; b += 4)
+        abrelu4(k + e + b, t ? t + e + b : 0, R1, _mm256_loadu_pd(v2 + a * s2a + b), I1, _mm256_loadu_pd(iv2 + a * s2a + b), AMB,
+                APB);
+      for (; b < nb; b++) abrelu_one(k + e + b, t ? t + e + b : 0, v1[a], v2[a * s2a + b], amb, apb);
+    }
+  }
+}
+
+void skel_abrelu_grid(double *k, double *t, size_t na, size_t nb, size_t nk, const double *v1, const double *iv1,
+                      const double *v2, const double *iv2, size_t s2a, size_t s2b, double sa, double sb,
+                      int force_scalar) {
+  const double amb = (sa - sb) * (sa - sb) / (2 * SKEL_PI), apb = (sa * sa + sb * sb) / 2;
+  int vector_ok = nk % 4 == 0 || (nk == 1 && s2b == 1);
+  if (!force_scalar && vector_ok && skel_fast_has_avx2()) {
+    abrelu_grid_avx2(k, t, na, nb, nk, v1, iv1, v2, iv2, s2a, s2b, amb, apb);
+    return;
+  }
+  for (size_t a = 0; a < na; a++)
+    for (size_t b = 0; b < nb; b++)
+      for (size_t q = 0; q < nk; q++) {
+        size_t e = (a * nb + b) * nk + q;
+        abrelu_one(k + e, t ? t + e : 0, v1[a * nk + q], v2[a * s2a + b * s2b + q], amb, apb);
+      }
+}

@@ -95,13 +95,17 @@ extension Network {
 /// variances at every activation and layer norm, and the Gram diagonal), then every pair of
 /// distinct inputs on `compute`'s threads.
 enum PairKernel {
-  static func gram(_ node: KernelNode, _ x: InputBatch, _ x2: InputBatch?, computeNTK: Bool, compute: Compute) -> (
+  /// One input's self run: its tape and its Gram diagonal entries.
+  typealias SelfRun = (tape: [[Double]], nngp: Double, ntk: Double)
+
+  /// `tiles: false` keeps the pair engine for tileable networks too (the tile path's reference).
+  static func gram(_ node: KernelNode, _ x: InputBatch, _ x2: InputBatch?, computeNTK: Bool, compute: Compute, tiles: Bool = true) -> (
     nngp: Matrix, ntk: Matrix?
   ) {
     let full = node.needsFullInput(after: false)
     let sp = x.shape.spatial
     let h = sp.count == 2 ? sp[0] : 1, w = sp.last ?? 1, c = x.shape.channels, size = x.size
-    func selfRuns(_ b: InputBatch) -> [(tape: [[Double]], nngp: Double, ntk: Double)] {
+    func selfRuns(_ b: InputBatch) -> [SelfRun] {
       compute.map(b.count) { i in
         b.storage.withUnsafeBufferPointer { p in
           let xi = UnsafeBufferPointer(rebasing: p[(i * size)..<((i + 1) * size)])
@@ -117,18 +121,13 @@ enum PairKernel {
     let n1 = x.count, n2 = other.count
     let entries: [(Int, Int)] =
       x2 == nil ? (0..<n1).flatMap { i in ((i + 1)..<n1).map { (i, $0) } } : (0..<n1).flatMap { i in (0..<n2).map { (i, $0) } }
-    let values = compute.map(entries.count) { e -> (Double, Double) in
-      let (i, j) = entries[e]
-      return x.storage.withUnsafeBufferPointer { p in
-        other.storage.withUnsafeBufferPointer { q in
-          let xi = UnsafeBufferPointer(rebasing: p[(i * size)..<((i + 1) * size)])
-          let xj = UnsafeBufferPointer(rebasing: q[(j * size)..<((j + 1) * size)])
-          var s = PairState.inputs(xi, xj, h: h, w: w, channels: c, full: full, ntk: computeNTK)
-          var run = PairRun.pair(a[i].tape, b[j].tape)
-          run.run(node, &s)
-          return (s.nngp[0], s.ntk?[0] ?? 0)
-        }
-      }
+    let values: [(Double, Double)]
+    if tiles, let program = TileProgram(node, input: x.shape, computeNTK: computeNTK) {
+      let left = a.map { TileKernel.Side(tape: $0.tape) }
+      let right = x2 == nil ? left : b.map { TileKernel.Side(tape: $0.tape) }
+      values = TileKernel.values(program, x, other, left: left, right: right, entries: entries, computeNTK: computeNTK, compute: compute)
+    } else {
+      values = pairByPair(node, x, other, a, b, entries: entries, full: full, computeNTK: computeNTK, compute: compute)
     }
     var nngp = Matrix(rows: n1, columns: n2), ntk = Matrix(rows: n1, columns: n2)
     for (e, (i, j)) in entries.enumerated() {
@@ -146,5 +145,27 @@ enum PairKernel {
       }
     }
     return (nngp, computeNTK ? ntk : nil)
+  }
+
+  /// The pair engine on `entries`: every pair runs the layers with its sides' tapes.
+  static func pairByPair(
+    _ node: KernelNode, _ x: InputBatch, _ other: InputBatch, _ a: [SelfRun], _ b: [SelfRun], entries: [(Int, Int)], full: Bool,
+    computeNTK: Bool, compute: Compute
+  ) -> [(Double, Double)] {
+    let sp = x.shape.spatial
+    let h = sp.count == 2 ? sp[0] : 1, w = sp.last ?? 1, c = x.shape.channels, size = x.size
+    return compute.map(entries.count) { e -> (Double, Double) in
+      let (i, j) = entries[e]
+      return x.storage.withUnsafeBufferPointer { p in
+        other.storage.withUnsafeBufferPointer { q in
+          let xi = UnsafeBufferPointer(rebasing: p[(i * size)..<((i + 1) * size)])
+          let xj = UnsafeBufferPointer(rebasing: q[(j * size)..<((j + 1) * size)])
+          var s = PairState.inputs(xi, xj, h: h, w: w, channels: c, full: full, ntk: computeNTK)
+          var run = PairRun.pair(a[i].tape, b[j].tape)
+          run.run(node, &s)
+          return (s.nngp[0], s.ntk?[0] ?? 0)
+        }
+      }
+    }
   }
 }

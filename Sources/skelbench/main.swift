@@ -58,6 +58,10 @@ let peerRuns: [([String], String, [String])] = [
   (["plot_lines_png"], "e_plot_cairo.py", ["--fmt", "png", "--decimate"]),
   (["plot_heatmap_png"], "e_plot_mpl.py", ["--kind", "heatmap", "--fmt", "png"]),
   (["plot_heatmap_svg"], "e_plot_mpl.py", ["--kind", "heatmap", "--fmt", "svg"]),
+  // issue 18's CNNs: the script is this repository's (scripts/peers), run with the bench dir's _bench.py
+  (["conv_flatten_N256"], "g_conv_nngp.py", ["--readout", "flatten", "--N", "256", "--repeats", "3"]),
+  // NT needs nt.batch blocks here (N² (HW)² doubles whole) and ~10 min per run on this machine
+  (["conv_gap_N256"], "g_conv_nngp.py", ["--readout", "gap", "--N", "256", "--repeats", "1", "--batch", "32"]),
 ]
 
 /// Runs a peer script and returns its implementation and its best and median seconds. Ratios use
@@ -65,7 +69,10 @@ let peerRuns: [([String], String, [String])] = [
 func runPeer(python: String, directory: String, script: String, arguments: [String]) -> (impl: String, best: Double, median: Double)? {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: python)
-  p.arguments = [script] + arguments
+  let cwd = FileManager.default.currentDirectoryPath
+  let ours = cwd + "/scripts/peers/" + script
+  let benchDir = directory.hasPrefix("/") ? directory : cwd + "/" + directory
+  p.arguments = FileManager.default.fileExists(atPath: ours) ? [ours, "--bench-dir", benchDir] + arguments : [script] + arguments
   p.currentDirectoryURL = URL(fileURLWithPath: directory)
   var env = ProcessInfo.processInfo.environment
   env["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -237,6 +244,36 @@ struct Bench {
           detail: String(
             format: "%.2f ns per entry-layer (N², %@)", t * 1e9 / Double(n * n * layers),
             FastMLPKernel.usesAVX2 ? "AVX2, polynomial arccos" : "scalar")))
+    }
+  }
+
+  /// Issue 18's CNNs: NNGP of [conv(3, same), relu, conv(3, same), relu, flatten | global_avg_pool,
+  /// dense] on N = 256 inputs of 16 × 16 × 1 (standard normal, seed 0), the tile path, with the
+  /// machine limit: the recursion's flops (`TileProgram.flopsPerPair` × the N(N−1)/2 pairs) over the
+  /// GEMM rate measured in this run (dgemm 2000², 2·n³ flops).
+  mutating func conv() throws {
+    var rng = SeededGenerator(seed: 0)
+    let n = 256, shape = InputShape(spatial: [16, 16], channels: 1)
+    let storage = (0..<(n * 256)).map { _ in normal(&rng) }
+    guard let x = InputBatch(shape: shape, count: n, storage: storage) else { throw BenchError(description: "the conv inputs") }
+    let a = Matrix(rows: 2000, columns: 2000, storage: (0..<4_000_000).map { _ in normal(&rng) })
+    let compute = compute
+    let tGemm = best(3) { sink += compute.blas { a * a }[1, 2] }
+    let gflops = 2 * 8e9 / tGemm / 1e9
+    results.append(Measurement(name: "limit_dgemm_2000", seconds: tGemm, detail: String(format: "%.1f GFLOP/s (2·n³ flops)", gflops)))
+    let convLayer = Network.conv(ConvLayer(window: [3, 3], padding: .same))
+    for (name, readout) in [("conv_flatten_N256", Network.flatten), ("conv_gap_N256", .globalPool(.average))] {
+      let net = Network.serial([convLayer, .activation(.relu), convLayer, .activation(.relu), readout, .dense(DenseLayer())])
+      guard let program = try net.tilePlan(input: shape, computeNTK: false) else { throw BenchError(description: "not tileable") }
+      let t = try best(options.repeats ?? 3) { sink += try net.kernel(x, computeNTK: false, compute: compute).nngp[1, 2] }
+      let flops = program.flopsPerPair * Double(n * (n - 1) / 2)
+      let limit = flops / (gflops * 1e9)
+      results.append(
+        Measurement(
+          name: name, seconds: t,
+          detail: String(
+            format: "tile path, %d pairs per block; %.2g flops, limit %.4f s at the dgemm rate: %.1f× the limit", program.blockPairs,
+            flops, limit, t / limit)))
     }
   }
 
@@ -482,6 +519,7 @@ struct SkelBench {
       bench.figureDrawing(figures.lines, backend: backend)
     }
     if options.runs("meanfield") { try bench.meanField() }
+    if options.runs("conv") { try bench.conv() }
     if options.runs("dual") { bench.tanhDual() }
     if options.runs("site") { bench.siteBuilds() }
     if options.runs("tiles") { try bench.tiles(storeDirectory: options.tilesDirectory) }

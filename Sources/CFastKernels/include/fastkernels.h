@@ -25,4 +25,30 @@ void skel_abrelu_mlp_tile(const double *input, size_t input_ld, double *nngp, do
 /// (AVX2 polynomial, the one the tile kernel uses). Without AVX2, always scalar.
 void skel_acos_array(const double *x, double *y, size_t n, int impl);
 
+
+// ---- The tile path of spatial networks (TileKernel): a block of nk input pairs at once, each
+// kernel laid out [positions…][nk] (the pairs innermost), so every loop below is contiguous.
+
+/// out = Σ over the runs of x, along the middle axis of x viewed as [outer][len_in][inner] (out:
+/// [outer][len_out][inner], overwritten). runs: nruns quadruples (d, j0, s0, n): out[o][j0 + t] +=
+/// x[o][s0 + t] for t < n (d, the window offset, is not read here). A window sum along one axis.
+void skel_window_runs(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t inner,
+                      const int *runs, size_t nruns);
+
+/// The window sum of a conv on pairs of positions along two axes at once (both positions shifted by
+/// the same offset d): x viewed as [outer][len_in][mid][len_in][inner], out as
+/// [outer][len_out][mid][len_out][inner] (overwritten); for every run A and every run B with the
+/// same d, out[o][jA][c][jB] += x[o][sA][c][sB]. runs as skel_window_runs, sorted by d.
+void skel_paired_window_runs(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t mid,
+                             size_t inner, const int *runs, size_t nruns);
+
+/// The ab-ReLU kernel in place on entries (a, b, k), a < na, b < nb, k < nk, laid out [a][b][k]:
+/// q12 = k[.], q11 = v1[a·nk + k], q22 = v2[a·s2a + b·s2b + k] (iv1, iv2: not read; kept for the ABI).
+/// nngp ← (sa − sb)²/(2π)·√(q11 q22 − q12²) + dot·q12, ntk (or NULL) ← ntk·dot with
+/// dot = (sa² + sb²)/2 − (sa − sb)²·θ/(2π), θ = arccos(q12/√(q11 q22)) (clamped to [−1, 1]).
+/// Zero variances must go to force_scalar (θ = π/2 there, as the pair engine).
+void skel_abrelu_grid(double *k, double *t, size_t na, size_t nb, size_t nk, const double *v1, const double *iv1,
+                      const double *v2, const double *iv2, size_t s2a, size_t s2b, double sa, double sb,
+                      int force_scalar);
+
 #endif

@@ -1,0 +1,346 @@
+import CFastKernels
+import Foundation
+import SkelMath
+
+/// The tile path of spatial networks' Gram matrices (`TileProgram`): the input pairs in blocks of
+/// `blockPairs`, each block's kernels laid out [positions…][pair] and run through every layer
+/// while they are in cache; window sums (conv, pool) and the ab-ReLU kernel in `CFastKernels`
+/// (AVX2 vectors over the pairs of a block, or over the second position when a block is one pair
+/// of full covariances). The variances at each activation come from the inputs' self runs, as in
+/// `PairKernel`, so the values are the pair engine's up to rounding.
+///
+/// Memory: per thread a pool of kernels of `maxEntries × blockPairs` doubles (4 to 6 of them, more
+/// inside `parallel`), reused from block to block: nothing is allocated per pair.
+enum TileKernel {
+  /// One input's self-run tape as the tile kernel reads it: the same-position variances at each
+  /// activation and layer norm.
+  struct Side: Sendable {
+    let raw: [[Double]]
+
+    init(tape: [[Double]]) { raw = tape.map { $0.map { max($0, 0) } } }
+  }
+
+  /// NNGP and NTK of `entries` (pairs (i, j) of `x` and `other`) with the self-run tapes of both.
+  static func values(
+    _ program: TileProgram, _ x: InputBatch, _ other: InputBatch, left: [Side], right: [Side], entries: [(Int, Int)],
+    computeNTK: Bool, compute: Compute
+  ) -> [(Double, Double)] {
+    let nk = program.blockPairs
+    let blocks = (entries.count + nk - 1) / nk
+    guard blocks > 0 else { return [] }
+    let tasks = min(blocks, compute.threads * 8)
+    let parts = compute.map(tasks) { task -> [(Int, [(Double, Double)])] in
+      let ws = TileWorkspace(capacity: program.maxEntries * nk)
+      var done: [(Int, [(Double, Double)])] = []
+      var block = task
+      while block < blocks {
+        let range = (block * nk)..<min(entries.count, (block + 1) * nk)
+        var pairs = Array(entries[range])
+        // a short last block repeats its last pair, so the vectors stay whole
+        while pairs.count < nk { pairs.append(pairs[pairs.count - 1]) }
+        var run = TileRun(ws: ws, nk: nk, pairs: pairs, left: left, right: right)
+        var s = run.inputs(x, other, program: program, ntk: computeNTK)
+        run.run(program.node, &s)
+        var out: [(Double, Double)] = []
+        for q in 0..<range.count { out.append((s.k[q], s.t?[q] ?? 0)) }
+        ws.give(s.k)
+        if let t = s.t { ws.give(t) }
+        done.append((block, out))
+        block += tasks
+      }
+      return done
+    }
+    var values = [(Double, Double)](repeating: (0, 0), count: entries.count)
+    for part in parts {
+      for (block, out) in part {
+        for (q, v) in out.enumerated() { values[block * nk + q] = v }
+      }
+    }
+    return values
+  }
+}
+
+/// Kernels of `capacity` doubles, reused (one pool per thread).
+final class TileWorkspace {
+  let capacity: Int
+  private var free: [UnsafeMutablePointer<Double>] = []
+  private var all: [UnsafeMutablePointer<Double>] = []
+
+  init(capacity: Int) { self.capacity = capacity }
+
+  func take() -> UnsafeMutablePointer<Double> {
+    if let p = free.popLast() { return p }
+    let p = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
+    all.append(p)
+    return p
+  }
+
+  func give(_ p: UnsafeMutablePointer<Double>) { free.append(p) }
+
+  deinit { for p in all { p.deallocate() } }
+}
+
+/// One block's kernels: NNGP `k` and NTK `t` (nil without the NTK), [entries][pair].
+struct TileState {
+  var shape: TileShape
+  var k: UnsafeMutablePointer<Double>
+  var t: UnsafeMutablePointer<Double>?
+}
+
+/// The layers on one block, in the pair engine's order (so the tapes' cursor is the same).
+struct TileRun {
+  let ws: TileWorkspace
+  let nk: Int
+  let pairs: [(Int, Int)]
+  let left: [TileKernel.Side]
+  let right: [TileKernel.Side]
+  var cursor = 0
+
+  /// Σ(x_p, x′_q) = ⟨x_p, x′_q⟩/C for every pair of the block, Θ = 0.
+  func inputs(_ x: InputBatch, _ other: InputBatch, program: TileProgram, ntk: Bool) -> TileState {
+    let sp = x.shape.spatial
+    let shape = TileShape(h: sp.count == 2 ? sp[0] : 1, w: sp.last ?? 1, full: program.full)
+    let k = ws.take()
+    let p = shape.positions, c = x.shape.channels, size = x.size, nk = nk
+    let scale = 1 / Double(c)
+    x.storage.withUnsafeBufferPointer { xs in
+      other.storage.withUnsafeBufferPointer { os in
+        for (q, (i, j)) in pairs.enumerated() {
+          let xi = i * size, xj = j * size
+          for a in 0..<p {
+            for b in (shape.full ? 0..<p : a..<(a + 1)) {
+              var acc = 0.0
+              for ch in 0..<c { acc += xs[xi + a * c + ch] * os[xj + b * c + ch] }
+              k[((shape.full ? a * p + b : a)) * nk + q] = acc * scale
+            }
+          }
+        }
+      }
+    }
+    var t: UnsafeMutablePointer<Double>? = nil
+    if ntk {
+      let z = ws.take()
+      z.initialize(repeating: 0, count: shape.entries * nk)
+      t = z
+    }
+    return TileState(shape: shape, k: k, t: t)
+  }
+
+  mutating func run(_ node: KernelNode, _ s: inout TileState) {
+    switch node {
+    case .affine(let w2, let b2, let fanIn, let window, _, _):
+      if let window { convolve(&s, window) }
+      Self.affine(s, count: s.shape.entries * nk, w2: w2, b2: b2, fanIn: fanIn)
+    case .activation(let act):
+      guard case .abRelu(let sa, let sb) = act else { preconditionFailure("TileProgram admits ab-ReLU activations only") }
+      activate(s, sa, sb)
+    case .layerNorm:
+      layerNorm(s)
+    case .dropout:
+      break  // its factor is on same-input entries only, and the tile path has none
+    case .pool(let window, let average):
+      pool(&s, window, average: average)
+    case .globalPool(let average):
+      let p = Double(s.shape.positions)
+      reduce(&s, diagonalOnly: false, scale: average ? 1 / (p * p) : 1)
+    case .flatten:
+      reduce(&s, diagonalOnly: true, scale: 1 / Double(s.shape.positions))
+    case .serial(let xs):
+      for x in xs { run(x, &s) }
+    case .repeated(let x, let n):
+      for _ in 0..<n { run(x, &s) }
+    case .parallel(let xs, let weights):
+      parallel(&s, xs, weights: weights)
+    }
+  }
+
+  static func affine(_ s: TileState, count: Int, w2: Double, b2: Double?, fanIn: Double?) {
+    let k = s.k, bias = b2 ?? 0
+    if let t = s.t {
+      if let n = fanIn {
+        let one = b2 == nil ? 0.0 : 1
+        for e in 0..<count {
+          let x = k[e]
+          t[e] = n * x + w2 * t[e] + one
+          k[e] = w2 * x + bias
+        }
+      } else {
+        for e in 0..<count {
+          let v = w2 * k[e] + bias
+          t[e] = w2 * t[e] + v
+          k[e] = v
+        }
+      }
+    } else {
+      for e in 0..<count { k[e] = w2 * k[e] + bias }
+    }
+  }
+
+  /// One window pass: `x` viewed [outer][len][inner] → a new kernel (x goes back to the pool).
+  func pass(_ x: UnsafeMutablePointer<Double>, outer: Int, inner: Int, _ axis: AxisWindow) -> UnsafeMutablePointer<Double> {
+    let out = ws.take()
+    let runs = axis.runs
+    skel_window_runs(out, x, outer, axis.inSize, axis.outSize, inner, runs, runs.count / 4)
+    ws.give(x)
+    return out
+  }
+
+  /// One paired window pass (a conv on pairs of positions): x viewed [outer][len][mid][len][inner].
+  func pairedPass(_ x: UnsafeMutablePointer<Double>, outer: Int, mid: Int, inner: Int, _ axis: AxisWindow) -> UnsafeMutablePointer<
+    Double
+  > {
+    let out = ws.take()
+    let runs = axis.runs
+    skel_paired_window_runs(out, x, outer, axis.inSize, axis.outSize, mid, inner, runs, runs.count / 4)
+    ws.give(x)
+    return out
+  }
+
+  /// The conv's window mean on NNGP and NTK (w axes, then h axes; an axis of window 1 is skipped).
+  func convolve(_ s: inout TileState, _ win: Window2) {
+    let h = s.shape.h, mw = win.w.outSize, nk = nk
+    func apply(_ x: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
+      var y = x
+      if s.shape.full {
+        if !win.w.isIdentity { y = pairedPass(y, outer: h, mid: h, inner: nk, win.w) }
+        if !win.h.isIdentity { y = pairedPass(y, outer: 1, mid: mw, inner: mw * nk, win.h) }
+      } else {
+        if !win.w.isIdentity { y = pass(y, outer: h, inner: nk, win.w) }
+        if !win.h.isIdentity { y = pass(y, outer: 1, inner: mw * nk, win.h) }
+      }
+      return y
+    }
+    s.k = apply(s.k)
+    s.t = s.t.map(apply)
+    s.shape.h = win.h.outSize
+    s.shape.w = mw
+    let scale = 1 / Double(win.size), count = s.shape.entries * nk
+    for e in 0..<count { s.k[e] *= scale }
+    if let t = s.t { for e in 0..<count { t[e] *= scale } }
+  }
+
+  /// The next tape entry of both sides gathered for the block: [position][pair].
+  mutating func gather(_ s: TileState, _ pick: (TileKernel.Side) -> [[Double]]) -> (
+    UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>
+  ) {
+    let p = s.shape.positions, nk = nk, c = cursor
+    let v1 = ws.take(), v2 = ws.take()
+    for (q, (i, j)) in pairs.enumerated() {
+      let a = pick(left[i])[c], b = pick(right[j])[c]
+      for pos in 0..<p {
+        v1[pos * nk + q] = a[pos]
+        v2[pos * nk + q] = b[pos]
+      }
+    }
+    return (v1, v2)
+  }
+
+  mutating func activate(_ s: TileState, _ sa: Double, _ sb: Double) {
+    let p = s.shape.positions, nk = nk
+    let (r1, r2) = gather(s, \.raw)
+    cursor += 1
+    // a zero variance has no correlation: the scalar path (θ = π/2, as the pair engine)
+    var zero = false
+    for e in 0..<(p * nk) where r1[e] == 0 || r2[e] == 0 { zero = true }
+    let (nb, s2a, s2b) = s.shape.full ? (p, 0, nk) : (1, nk, 0)
+    skel_abrelu_grid(s.k, s.t, p, nb, nk, r1, r1, r2, r2, s2a, s2b, sa, sb, zero ? 1 : 0)
+    ws.give(r1)
+    ws.give(r2)
+  }
+
+  /// NT's LayerNorm (eps = 1e-12): Σ(p, q) / √((ε + Σ₁(p, p))(ε + Σ₂(q, q))), Θ alike.
+  mutating func layerNorm(_ s: TileState) {
+    let p = s.shape.positions, nk = nk, eps = 1e-12
+    let (v1, v2) = gather(s, \.raw)
+    cursor += 1
+    for a in 0..<p {
+      for b in (s.shape.full ? 0..<p : a..<(a + 1)) {
+        let e0 = (s.shape.full ? a * p + b : a) * nk
+        for q in 0..<nk {
+          let root = ((eps + v1[a * nk + q]) * (eps + v2[b * nk + q])).squareRoot()
+          s.k[e0 + q] /= root
+          s.t?[e0 + q] /= root
+        }
+      }
+    }
+    ws.give(v1)
+    ws.give(v2)
+  }
+
+  /// Average or sum pooling on both positions (full covariance only, as `PairOps.pool`).
+  func pool(_ s: inout TileState, _ win: Window2, average: Bool) {
+    precondition(s.shape.full, "pooling reads pairs of positions")
+    let h = s.shape.h, w = s.shape.w, mh = win.h.outSize, mw = win.w.outSize, nk = nk
+    let scale = average ? 1 / Double(win.size * win.size) : 1
+    func apply(_ x: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
+      var y = pass(x, outer: h * w * h, inner: nk, win.w)  // w′
+      y = pass(y, outer: h * w, inner: mw * nk, win.h)  // h′
+      y = pass(y, outer: h, inner: mh * mw * nk, win.w)  // w
+      y = pass(y, outer: 1, inner: mw * mh * mw * nk, win.h)  // h
+      let count = mh * mw * mh * mw * nk
+      for e in 0..<count { y[e] *= scale }
+      return y
+    }
+    s.k = apply(s.k)
+    s.t = s.t.map(apply)
+    s.shape.h = mh
+    s.shape.w = mw
+  }
+
+  /// Flatten (the mean of same-position entries) or a global pool (every entry), to one entry.
+  func reduce(_ s: inout TileState, diagonalOnly: Bool, scale: Double) {
+    let p = s.shape.positions, nk = nk, full = s.shape.full
+    func apply(_ x: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
+      let out = ws.take()
+      out.initialize(repeating: 0, count: nk)
+      if diagonalOnly || !full {
+        for a in 0..<p {
+          let e0 = (full ? a * p + a : a) * nk
+          for q in 0..<nk { out[q] += x[e0 + q] }
+        }
+      } else {
+        for e in 0..<(p * p) { for q in 0..<nk { out[q] += x[e * nk + q] } }
+      }
+      for q in 0..<nk { out[q] *= scale }
+      ws.give(x)
+      return out
+    }
+    s.k = apply(s.k)
+    s.t = s.t.map(apply)
+    s.shape = TileShape(h: 1, w: 1, full: false)
+  }
+
+  /// Branches from copies of the input, then their sum or width-weighted mean (`PairOps.combine`).
+  mutating func parallel(_ s: inout TileState, _ xs: [KernelNode], weights: [Double]?) {
+    let inCount = s.shape.entries * nk
+    let saved = TileState(shape: s.shape, k: ws.take(), t: s.t.map { _ in ws.take() })
+    saved.k.update(from: s.k, count: inCount)
+    if let t = s.t, let st = saved.t { st.update(from: t, count: inCount) }
+    var acc: TileState? = nil
+    for (i, x) in xs.enumerated() {
+      var b = TileState(shape: saved.shape, k: ws.take(), t: saved.t.map { _ in ws.take() })
+      b.k.update(from: saved.k, count: inCount)
+      if let t = b.t, let st = saved.t { t.update(from: st, count: inCount) }
+      run(x, &b)
+      let wgt = weights?[i] ?? 1, count = b.shape.entries * nk
+      if let a = acc {
+        for e in 0..<count { a.k[e] += wgt * b.k[e] }
+        if let at = a.t, let bt = b.t { for e in 0..<count { at[e] += wgt * bt[e] } }
+        ws.give(b.k)
+        if let t = b.t { ws.give(t) }
+        acc = a
+      } else {
+        if wgt != 1 {
+          for e in 0..<count { b.k[e] *= wgt }
+          if let t = b.t { for e in 0..<count { t[e] *= wgt } }
+        }
+        acc = b
+      }
+    }
+    ws.give(saved.k)
+    if let t = saved.t { ws.give(t) }
+    ws.give(s.k)
+    if let t = s.t { ws.give(t) }
+    if let acc { s = acc }
+  }
+}
