@@ -62,7 +62,7 @@ let package = Package(
       swiftSettings: optimized),
 
     // Gram matrices larger than memory: tiles as memory-mapped .npy files (SkelMath.SymmetricTiles).
-    .target(name: "SkelTiles", dependencies: ["SkelMath", "CXXHash"], exclude: ["README.md"], swiftSettings: optimized),
+    .target(name: "SkelTiles", dependencies: ["SkelMath", "SkelData", "CXXHash"], exclude: ["README.md"], swiftSettings: optimized),
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"], swiftSettings: optimized),

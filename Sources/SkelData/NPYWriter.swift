@@ -7,19 +7,26 @@ extension NPY {
     guard shape.allSatisfy({ $0 >= 0 }), let count = DataLimits.product(shape, limit: Int.max / 8), count == values.count else {
       return nil
     }
-    let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
-    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(dims)), }"
-    let unpadded = 10 + header.utf8.count + 1
-    header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-    let length = header.utf8.count
-    guard length <= 0xFFFF else { return nil }
-    var out: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
-    out.reserveCapacity(10 + length + 8 * count)
-    out += Array(header.utf8)
+    guard var out = header(shape: shape, alignment: 64) else { return nil }
+    out.reserveCapacity(out.count + 8 * count)
     for x in values {
       let bits = x.bitPattern
       for k in 0..<8 { out.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))) }
     }
     return out
+  }
+
+  /// The `.npy` 1.0 header of C-order little-endian float64 values of this shape: the magic, the
+  /// header length, the dictionary padded with spaces so the values start at a multiple of
+  /// `alignment` bytes (numpy.save: 64; tiles for direct I/O: 4096), ending in a newline. Nil when
+  /// it would not fit version 1.0's 16-bit length.
+  public static func header(shape: [Int], alignment: Int) -> [UInt8]? {
+    let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(dims)), }"
+    let unpadded = 10 + header.utf8.count + 1
+    header += String(repeating: " ", count: (alignment - unpadded % alignment) % alignment) + "\n"
+    let length = header.utf8.count
+    guard length <= 0xFFFF else { return nil }
+    return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8)
   }
 }

@@ -61,10 +61,10 @@ public enum BlockLanczos {
   /// The k largest Ritz values of span(Q), their residual norms and their gaps to the nearest
   /// other Ritz value.
   static func ritz(_ q: Matrix, _ w: Matrix, k: Int) throws -> (values: [Double], residuals: [Double], gaps: [Double]) {
-    var t = gemm(q, transposeA: true, w)
+    var t = transposedProduct(q, w)
     let m = t.rows
     for i in 0..<m {
-      for j in (i + 1)..<max(i + 1, m) {
+      for j in (i + 1)..<m {
         let s = (t[i, j] + t[j, i]) / 2
         t[i, j] = s
         t[j, i] = s
@@ -75,7 +75,7 @@ public enum BlockLanczos {
     // columns m−1, m−2, … of S (descending θ)
     var sk = Matrix(rows: m, columns: want)
     for c in 0..<want { for r in 0..<m { sk[r, c] = s[r, m - 1 - c] } }
-    let y = gemm(q, transposeA: false, sk), ay = gemm(w, transposeA: false, sk)
+    let y = q * sk, ay = w * sk
     var values: [Double] = [], residuals: [Double] = [], gaps: [Double] = []
     for c in 0..<want {
       let th = theta[m - 1 - c]
@@ -96,7 +96,7 @@ public enum BlockLanczos {
   /// V − Q·(Qᵀ·V).
   static func projectOut(_ q: Matrix, _ v: Matrix) -> Matrix {
     if q.columns == 0 { return v }
-    let c = gemm(q, transposeA: true, v)
+    let c = transposedProduct(q, v)
     var out = v
     out.storage.withUnsafeMutableBufferPointer { ob in
       q.storage.withUnsafeBufferPointer { qb in
@@ -112,19 +112,18 @@ public enum BlockLanczos {
     return out
   }
 
-  /// op(A)·B through `dgemm` (op = transpose or not).
-  static func gemm(_ a: Matrix, transposeA: Bool, _ b: Matrix) -> Matrix {
-    let m = transposeA ? a.columns : a.rows, inner = transposeA ? a.rows : a.columns
-    precondition(inner == b.rows, "gemm: inner dimensions \(inner) and \(b.rows)")
-    var c = Matrix(rows: m, columns: b.columns)
-    if m == 0 || b.columns == 0 || inner == 0 { return c }
+  /// Aᵀ·B through `dgemm` (the other products are `Matrix.*`).
+  static func transposedProduct(_ a: Matrix, _ b: Matrix) -> Matrix {
+    precondition(a.rows == b.rows, "transposedProduct: \(a.rows) and \(b.rows) rows")
+    var c = Matrix(rows: a.columns, columns: b.columns)
+    if a.columns == 0 || b.columns == 0 || a.rows == 0 { return c }
     a.storage.withUnsafeBufferPointer { pa in
       b.storage.withUnsafeBufferPointer { pb in
         c.storage.withUnsafeMutableBufferPointer { pc in
           Compute.singleThreadedBLAS {
             cblas_dgemm(
-              CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, CblasNoTrans, Int32(m), Int32(b.columns), Int32(inner), 1,
-              pa.baseAddress, Int32(a.columns), pb.baseAddress, Int32(b.columns), 0, pc.baseAddress, Int32(b.columns))
+              CblasRowMajor, CblasTrans, CblasNoTrans, Int32(a.columns), Int32(b.columns), Int32(a.rows), 1, pa.baseAddress,
+              Int32(a.columns), pb.baseAddress, Int32(b.columns), 0, pc.baseAddress, Int32(b.columns))
           }
         }
       }
@@ -137,19 +136,7 @@ public enum BlockLanczos {
     let m = a.rows, n = a.columns
     var cm = [Double](repeating: 0, count: m * n)
     for i in 0..<m { for j in 0..<n { cm[j * m + i] = a.storage[i * n + j] } }
-    var mm = Int32(m), nn = Int32(n), lda = Int32(m), info: Int32 = 0, lwork: Int32 = -1
-    var tau = [Double](repeating: 0, count: n), size = 0.0
-    Compute.singleThreadedBLAS { dgeqrf_(&mm, &nn, &cm, &lda, &tau, &size, &lwork, &info) }
-    lwork = Int32(max(1, size))
-    var work = [Double](repeating: 0, count: Int(lwork))
-    Compute.singleThreadedBLAS { dgeqrf_(&mm, &nn, &cm, &lda, &tau, &work, &lwork, &info) }
-    guard info == 0 else { throw .lapack(routine: "dgeqrf", info: Int(info)) }
-    lwork = -1
-    Compute.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &cm, &lda, &tau, &size, &lwork, &info) }
-    lwork = Int32(max(1, size))
-    work = [Double](repeating: 0, count: Int(lwork))
-    Compute.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &cm, &lda, &tau, &work, &lwork, &info) }
-    guard info == 0 else { throw .lapack(routine: "dorgqr", info: Int(info)) }
+    _ = try Matrix.householderQ(columnMajor: &cm, rows: m, columns: n)
     var out = Matrix(rows: m, columns: n)
     for i in 0..<m { for j in 0..<n { out.storage[i * n + j] = cm[j * m + i] } }
     return out

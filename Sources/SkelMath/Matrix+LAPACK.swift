@@ -118,6 +118,15 @@ extension Matrix {
     precondition(m >= n, "orthonormal columns need rows ≥ columns")
     // column-major m × n Gaussian
     var a = (0..<(m * n)).map { _ in g.nextNormal() }
+    let signs = try householderQ(columnMajor: &a, rows: m, columns: n).map { $0 < 0 ? -1.0 : 1.0 }
+    var q = Matrix(rows: m, columns: n)
+    for j in 0..<n { for i in 0..<m { q.storage[i * n + j] = a[j * m + i] * signs[j] } }
+    return q
+  }
+
+  /// Householder QR of a column-major m × n matrix (m ≥ n) in place (`dgeqrf` + `dorgqr`): `a`
+  /// becomes Q's n orthonormal columns; returns R's diagonal.
+  static func householderQ(columnMajor a: inout [Double], rows m: Int, columns n: Int) throws(LinearAlgebraError) -> [Double] {
     var mm = Int32(m), nn = Int32(n), lda = Int32(m), info: Int32 = 0
     var tau = [Double](repeating: 0, count: n)
     var lwork: Int32 = -1
@@ -127,16 +136,14 @@ extension Matrix {
     var work = [Double](repeating: 0, count: Int(lwork))
     Compute.singleThreadedBLAS { dgeqrf_(&mm, &nn, &a, &lda, &tau, &work, &lwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dgeqrf", info: Int(info)) }
-    let signs = (0..<n).map { a[$0 * m + $0] < 0 ? -1.0 : 1.0 }
+    let diagonal = (0..<n).map { a[$0 * m + $0] }
     lwork = -1
     Compute.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &size, &lwork, &info) }
     lwork = Int32(max(1, size))
     work = [Double](repeating: 0, count: Int(lwork))
     Compute.singleThreadedBLAS { dorgqr_(&mm, &nn, &nn, &a, &lda, &tau, &work, &lwork, &info) }
     guard info == 0 else { throw .lapack(routine: "dorgqr", info: Int(info)) }
-    var q = Matrix(rows: m, columns: n)
-    for j in 0..<n { for i in 0..<m { q.storage[i * n + j] = a[j * m + i] * signs[j] } }
-    return q
+    return diagonal
   }
 
   /// Solves A·X = B for symmetric positive definite A (`dpotrf` + `dpotrs`); B is n × k.

@@ -1,5 +1,6 @@
 import CXXHash
 import Foundation
+import SkelData
 import SkelMath
 
 #if canImport(Glibc)
@@ -243,17 +244,12 @@ public struct GramTileWriter: Sendable {
 /// XXH3-64 of `count` bytes (xxHash, `CXXHash`).
 func checksum(_ bytes: UnsafeRawPointer, _ count: Int) -> UInt64 { XXH3_64bits(bytes, count) }
 
-/// The `.npy` 1.0 header of a C-order float64 matrix, padded to 4096 bytes so the data starts on
-/// a disk block (direct I/O; NumPy reads headers up to 10 000 bytes).
+/// The `.npy` header of a tile (SkelData's, padded to 4096 bytes so the data starts on a disk
+/// block for direct I/O; NumPy reads headers up to 10 000 bytes).
 enum NPYHeader {
-  static let size = 4096
   static func bytes(rows: Int, cols: Int) -> [UInt8] {
-    var dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(cols)), }"
-    let fixed = 10  // magic (6) + version (2) + header length (2)
-    dict += String(repeating: " ", count: size - fixed - dict.utf8.count - 1)
-    dict += "\n"
-    let len = UInt16(dict.utf8.count)
-    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(len & 0xff), UInt8(len >> 8)] + Array(dict.utf8)
+    // a two-number shape always fits the 16-bit header length
+    NPY.header(shape: [rows, cols], alignment: 4096) ?? []
   }
 }
 
