@@ -5,6 +5,8 @@ import SkelPlot
 /// ```` ```{plot} ````: columns of a CSV or `.npy` file beside the report as a numbered figure
 /// (directives.md, "The `plot` directive"). The file is read, hashed into the cache key and
 /// checked by the build (`inputs`, `checkFiles`); `run` only decodes the bytes it was given.
+/// With `:from: LABEL` in place of `:data:` it draws another directive's result instead: its
+/// series by name (`:y:`, default all; each with its own x) or its table's numeric columns.
 public struct PlotKind: DirectiveKind {
   public init() {}
 
@@ -24,11 +26,18 @@ public struct PlotKind: DirectiveKind {
   }
 
   public let name = "plot"
+  public var takesFrom: Bool { true }
   public let summary = "Columns of a CSV or .npy file beside the report as a figure: y against x, one series per y column"
   public let fields: [Field<Options>] = [
-    Field("data", \.data, .string, "a CSV file with a header row or a NumPy .npy array (N×d), relative to the report"),
-    Field("x", \.x, .string, required: true, "the x column: a header name (CSV) or a column index from 0 (.npy)"),
-    Field("y", \.y, .list(.string, minCount: 1), required: true, "the y column or columns, one series each"),
+    Field(
+      "data", \.data, .string,
+      "a CSV file with a header row or a NumPy .npy array (N×d), relative to the report; or none, with ':from: LABEL'"),
+    Field(
+      "x", \.x, .string,
+      "the x column: a header name (CSV), a column index from 0 (.npy) or a column of the ':from:' table (its series keep their own x)"),
+    Field(
+      "y", \.y, .list(.string, minCount: 1),
+      "the y column or columns, one series each; with ':from:' the upstream's series by name (default: all) or its table's columns"),
     .choice("mark", \.mark, "draw lines, points (scatter) or points with error bars (errorbars, with yerr)"),
     Field("yerr", \.yerr, .list(.string, minCount: 0), "with mark: errorbars, the error column of each y column (± that value)"),
     Field("xlabel", \.xlabel, .string, "x axis label, math allowed (default: the x column)"),
@@ -84,12 +93,18 @@ public struct PlotKind: DirectiveKind {
     // The file is at most DataLimits.maxElements numbers (the reader refuses more); the series
     // copy the columns read.
     var c = CostBuilder()
+    guard !o.data.isEmpty else {
+      // With `:from:`: a copy of the upstream's series, which its own budget bounded.
+      c.work(Double(DataLimits.maxElements) / 8, each: UnitCost.draw, "copying the ':from:' result's series", options: ["y"])
+      return c.cost
+    }
     c.doubles([DataLimits.maxElements / 8], "the columns of '\(o.data)' (at most 2^27 numbers in a file)", options: ["data"])
     c.work(Double(DataLimits.maxElements) / 8, each: UnitCost.draw, "decoding '\(o.data)'", options: ["data"])
     return c.cost
   }
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
+    if let up = context.upstream { return try Self.replot(o, up) }
     let table = try Self.table(o, files: context.files)
     let x = table.column(o.x)
     let series = o.y.enumerated().map { k, name in
@@ -186,9 +201,13 @@ extension PlotKind {
       let (loc, length) = at(key)
       out.append(Diagnostic(at: loc, length: length, message))
     }
-    if o.data.isEmpty {
-      if directive.options.contains(where: { $0.key == "data" }) { return out }  // its value was refused already
-      problem("data", "directive 'plot' needs ':data:' (a .csv or .npy file beside the report)")
+    let given = Set(directive.options.map(\.key))
+    if given.contains("from") {
+      if given.contains("data") { problem("data", "option 'data' and ':from:' both say what to plot; give one of them") }
+    } else if o.data.isEmpty {
+      if given.contains("data") { return out }  // its value was refused already
+      problem(
+        "data", "directive 'plot' needs ':data:' (a .csv or .npy file beside the report) or ':from: LABEL' (another directive's result)")
     } else if Self.format(o.data) == nil {
       problem("data", "option 'data' must name a .csv or .npy file, got '\(o.data)'")
     } else if Self.format(o.data) == .npy {
@@ -198,7 +217,14 @@ extension PlotKind {
         }
       }
     }
-    if o.mark == .errorbars && o.yerr.count != o.y.count {
+    if !given.contains("from") && !o.data.isEmpty {
+      for (key, help) in [("x", "the x column"), ("y", "the y column or columns")] where !given.contains(key) {
+        problem(key, "directive 'plot' needs the option ':\(key):' (\(help) of ':data:')")
+      }
+    }
+    if given.contains("from") && o.yerr.isEmpty {
+      // The upstream's series carry their own error bars; a table's need ':yerr:' (checked on run).
+    } else if o.mark == .errorbars && o.yerr.count != o.y.count {
       problem(
         o.yerr.isEmpty ? "mark" : "yerr",
         "mark 'errorbars' needs one ':yerr:' column per ':y:' column (\(o.y.count)), got \(o.yerr.count)")
@@ -206,5 +232,62 @@ extension PlotKind {
       problem("yerr", "option 'yerr' is drawn only with ':mark: errorbars'")
     }
     return out
+  }
+}
+
+extension PlotKind {
+  /// The `:from:` result redrawn: its series named by `:y:` (all when `:y:` is not given), each
+  /// with its own x and error bars, or the numeric columns `:x:`/`:y:`/`:yerr:` of its table.
+  /// A heat map has no columns to draw; a name it lacks is an error listing the names it has.
+  static func replot(_ o: Options, _ up: Upstream) throws -> ExperimentResult {
+    let r = up.result
+    if !r.series.isEmpty {
+      guard o.x.isEmpty else {
+        throw ExperimentError(
+          "option 'x': the series of '\(up.label)' carry their own x values; ':x:' names a column of a table result only")
+      }
+      let names = r.series.map(\.name)
+      if let bad = o.y.first(where: { !names.contains($0) }) {
+        throw ExperimentError("option 'y': '\(up.label)' has no series '\(bad)'; it has \(names.map { "'\($0)'" }.joined(separator: ", "))")
+      }
+      var picked = o.y.isEmpty ? r.series : o.y.compactMap { n in r.series.first { $0.name == n } }
+      if o.mark == .errorbars, let bare = picked.first(where: { $0.yerr == nil }) {
+        throw ExperimentError("mark 'errorbars': series '\(bare.name)' of '\(up.label)' has no error bars")
+      }
+      if o.mark != .errorbars { for k in picked.indices { picked[k].yerr = nil } }
+      return ExperimentResult(
+        xlabel: r.xlabel, ylabel: r.ylabel, xlabelTeX: o.xlabel.isEmpty ? r.xlabelTeX : o.xlabel,
+        ylabelTeX: o.ylabel.isEmpty ? r.ylabelTeX : o.ylabel, series: picked)
+    }
+    guard let table = r.table else {
+      throw ExperimentError("'\(up.label)' (\(up.kind)) is a heat map; plot draws the series or the table columns of a result")
+    }
+    guard !o.x.isEmpty, !o.y.isEmpty else {
+      throw ExperimentError("'\(up.label)' is a table: ':x:' and ':y:' name its columns (\(table.columns.joined(separator: ", ")))")
+    }
+    func column(_ name: String, _ option: String) throws -> [Double] {
+      guard let k = table.columns.firstIndex(of: name) else {
+        throw ExperimentError(
+          "option '\(option)': the table of '\(up.label)' has no column '\(name)'; it has \(table.columns.map { "'\($0)'" }.joined(separator: ", "))"
+        )
+      }
+      return try table.rows.enumerated().map { i, row in
+        guard k < row.count, let v = Double(row[k]), v.isFinite else {
+          throw ExperimentError("option '\(option)': row \(i + 1) of the table of '\(up.label)' has no number in column '\(name)'")
+        }
+        return v
+      }
+    }
+    if o.mark == .errorbars && o.yerr.count != o.y.count {
+      throw ExperimentError("mark 'errorbars' needs one ':yerr:' column per ':y:' column (\(o.y.count)), got \(o.yerr.count)")
+    }
+    let x = try column(o.x, "x")
+    let series = try o.y.enumerated().map { k, name in
+      SeriesData(name: name, x: x, y: try column(name, "y"), yerr: o.mark == .errorbars ? try column(o.yerr[k], "yerr") : nil)
+    }
+    let ylabel = o.y.count == 1 ? o.y[0] : ""
+    return ExperimentResult(
+      xlabel: o.x, ylabel: ylabel, xlabelTeX: o.xlabel.isEmpty ? o.x : o.xlabel, ylabelTeX: o.ylabel.isEmpty ? ylabel : o.ylabel,
+      series: series)
   }
 }

@@ -175,7 +175,10 @@ import Testing
     #expect(outside.count == 1 && outside[0].contains("outside the reports folder"), "\(outside)")
     #expect(
       try errors(":data: t.txt\n:x: a\n:y: b") == ["e.md:4:8: error: option 'data' must name a .csv or .npy file, got 't.txt'"])
-    #expect(try errors(":x: a\n:y: b") == ["e.md:1:5: error: directive 'plot' needs ':data:' (a .csv or .npy file beside the report)"])
+    #expect(
+      try errors(":x: a\n:y: b") == [
+        "e.md:1:5: error: directive 'plot' needs ':data:' (a .csv or .npy file beside the report) or ':from: LABEL' (another directive's result)"
+      ])
     #expect(
       try errors(":data: t.csv\n:x: step\n:y: [train_loss, test_loss]\n:mark: errorbars\n:yerr: se", files: ["t.csv": csv]) == [
         "e.md:8:8: error: mark 'errorbars' needs one ':yerr:' column per ':y:' column (2), got 1"
