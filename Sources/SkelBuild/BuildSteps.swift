@@ -160,7 +160,7 @@ extension SiteBuilder {
           run.figureCount += 1
           figureHTML[k] = PageRenderer.figureHTML(
             label: d.label, number: number, caption: caption, alt: written.alt, width: written.width,
-            height: written.height, formats: written.formats, dark: written.dark, table: tableHTML)
+            height: written.height, formats: written.formats, dark: written.dark, table: tableHTML, arrays: written.arrays)
         case .table:
           figureHTML[k] = PageRenderer.tableHTML(label: d.label, number: number, caption: caption, table: tableHTML ?? "")
         }

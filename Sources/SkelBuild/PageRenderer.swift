@@ -105,7 +105,7 @@ struct PageRenderer {
 
   static func figureHTML(
     label: String, number: Int, caption: String, alt: String, width: Double, height: Double, formats: [String],
-    dark: Bool = false, table: String? = nil
+    dark: Bool = false, table: String? = nil, arrays: [String] = []
   ) -> String {
     let main = formats.contains("svg") ? "svg" : (formats.contains("png") ? "png" : nil)
     let cssWidth = Int((width * 96 / 72).rounded()), cssHeight = Int((height * 96 / 72).rounded())
@@ -121,7 +121,13 @@ struct PageRenderer {
     }
     // The caption is the figure's last child (HTML allows it only first or last), the data links
     // inside it; a figure's table follows the figure in its own scrolling box.
-    let links = (formats + ["json", "csv"]).map { "<a href=\"\(HTMLText.escape(label)).\($0)\">\($0.uppercased())</a>" }
+    var links = (formats + ["json", "csv"]).map { "<a href=\"\(HTMLText.escape(label)).\($0)\">\($0.uppercased())</a>" }
+    // Full arrays: `fig.npy` reads "NPY", `fig.ntk.npy` "NTK .npy".
+    links += arrays.map { file in
+      let middle = file.dropFirst(label.count).dropLast(4).trimmingCharacters(in: CharacterSet(charactersIn: "."))
+      let text = middle.isEmpty ? "NPY" : HTMLText.escape(middle.uppercased()) + " .npy"
+      return "<a href=\"\(HTMLText.escape(file))\" download>\(text)</a>"
+    }
     html += "<figcaption><span class=\"figure-number\">Figure \(number).</span> \(caption)"
     html += "<span class=\"figure-files\">\(links.joined(separator: " · "))</span></figcaption>\n</figure>\n"
     if let table {

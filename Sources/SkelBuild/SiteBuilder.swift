@@ -553,6 +553,8 @@ public struct SiteBuilder {
     var thumbnail: String?
     var thumbnailDark: String? = nil
     var hasImage: Bool
+    /// The `.npy` files written beside the figure (`ExperimentResult.arrays`), linked under it.
+    var arrays: [String] = []
   }
 
   /// The images a directive's figure is drawn as: its formats in the page theme, and its first
@@ -666,7 +668,8 @@ public struct SiteBuilder {
     return WrittenFigure(
       alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
       thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil),
-      thumbnailDark: dark ? renders(d).first { $0.dark }.map { d.label + ".dark." + $0.format.rawValue } : nil, hasImage: true)
+      thumbnailDark: dark ? renders(d).first { $0.dark }.map { d.label + ".dark." + $0.format.rawValue } : nil, hasImage: true,
+      arrays: (r.result.arrays ?? []).map { $0.fileName(label: d.label) })
   }
 
   /// A directive's JSON and CSV, from the memory when it holds them for everything they are made

@@ -102,6 +102,11 @@ import Testing
     #expect(
       String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self).hasPrefix(
         "{'descr': '<f8', 'fortran_order': False, 'shape': (40, 40), }"))
+    // the page links both files under the figure, for download
+    let page = try String(contentsOf: dir.appendingPathComponent("_site/g/index.html"), encoding: .utf8)
+    #expect(
+      page.contains("<a href=\"fig-g.nngp.npy\" download>NNGP .npy</a>") && page.contains("<a href=\"fig-g.ntk.npy\" download>NTK .npy</a>")
+    )
   }
 
   /// `:sort: class`: the JSON's order lists the inputs of class a, then b, then c, each in input
@@ -111,6 +116,8 @@ import Testing
     let dir = try build(":inputs: data/p.csv(labels=y)\n:network: [dense(w_std=1.5), relu, dense]\n:sort: class")
     defer { try? FileManager.default.removeItem(at: dir) }
     let full = try Self.npy(dir, "fig-g.npy")
+    let page = try String(contentsOf: dir.appendingPathComponent("_site/g/index.html"), encoding: .utf8)
+    #expect(page.contains("<a href=\"fig-g.npy\" download>NPY</a>"))
     let json = try Self.json(dir)
     let series = try #require(json["series"] as? [[String: Any]])
     let order = try #require(series.first { $0["name"] as? String == "order" }?["y"] as? [Double]).map { Int($0) }
