@@ -11,6 +11,8 @@ struct DirectiveInputs {
   /// (name, SHA-256) of each file: the report-relative name inside the reports folder, or the
   /// system file's absolute path; `CacheKey(inputs:)` and `KeyRecord.inputs` read them.
   var hashes: [(path: String, sha256: String)] = []
+  /// The decoded size of each file input, by the path its value names, for the estimate.
+  var measured = MeasuredInputs()
 }
 
 extension SiteBuilder {
@@ -38,7 +40,8 @@ extension SiteBuilder {
       }
       guard ok, !value.files.isEmpty else { continue }
       do {
-        _ = try value.inputs(seed: seed, files: out.files)
+        let decoded = try value.inputs(seed: seed, files: out.files)
+        if value.files.count == 1, let size = MeasuredInputs.size(of: decoded) { out.measured.sizes[value.files[0].path] = size }
       } catch {
         tally.problems.append(Diagnostic(at: at, length: length, "option '\(option)': \(error)"))
         continue

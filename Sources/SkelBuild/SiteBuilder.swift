@@ -356,7 +356,7 @@ public struct SiteBuilder {
     let inputs = readInputs(configured, d, seed: seed, &tally)
     let key = CacheKey(configured, seed: seed, engine: configuration.engine, inputs: inputs.hashes).hex
     // the estimate reads the options as `run` would: only for a directive with no other error
-    let cost = tally.problems.count == before ? configured.cost() : nil
+    let cost = tally.problems.count == before ? configured.cost(measured: inputs.measured) : nil
     if let cost { estimate(d, cost, label: label, &tally) }
     let path = doc.source.path
     let captionMath = MathProtection(d.caption, path: path, firstLine: d.captionLine)

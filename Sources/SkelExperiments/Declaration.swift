@@ -130,6 +130,9 @@ public protocol DirectiveKind: Sendable {
   /// Memory and work of `run`, estimated before anything runs from the loops of `run` (no
   /// default: every kind states its own; the build refuses what exceeds the budget).
   func cost(_ options: Options) -> Cost
+  /// The estimate once the build has decoded the input files (default: `cost(_:)`): a kind
+  /// whose cost grows with a file's rows counts the rows it has (`MeasuredInputs`).
+  func cost(_ options: Options, measured: MeasuredInputs) -> Cost
   /// Runs the experiment. Pure: the same options and seed give the same result.
   func run(_ options: Options, context: RunContext) throws -> ExperimentResult
   /// The figure of a result (default: a line plot of every series), or `nil` for a table.
@@ -158,6 +161,7 @@ extension DirectiveKind {
     fields.filter { $0.role == .compute }.compactMap { f in InputsValue(typed: f.get(options)).map { (option: f.name, value: $0) } }
   }
   public func checkFiles(_ options: Options, files: InputFiles) -> String? { nil }
+  public func cost(_ options: Options, measured: MeasuredInputs) -> Cost { cost(options) }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
     Self.linePlot(result, size: size)
@@ -194,7 +198,7 @@ public struct ConfiguredDirective: Sendable {
   public let inputs: [(option: String, value: InputsValue)]
   let runBody: @Sendable (RunContext) throws -> ExperimentResult
   let figureBody: @Sendable (ExperimentResult) -> Figure?
-  let costBody: @Sendable () -> Cost
+  let costBody: @Sendable (MeasuredInputs) -> Cost
   let reasonBody: @Sendable (String) -> String?
   let filesBody: @Sendable (InputFiles) -> String?
 
@@ -203,7 +207,10 @@ public struct ConfiguredDirective: Sendable {
 
   public func run(context: RunContext) throws -> ExperimentResult { try runBody(context) }
   public func figure(for result: ExperimentResult) -> Figure? { figureBody(result) }
-  public func cost() -> Cost { costBody() }
+  /// The estimate before the input files are read (a file counts as the largest allowed).
+  public func cost() -> Cost { costBody(MeasuredInputs()) }
+  /// The estimate with the decoded input files' sizes.
+  public func cost(measured: MeasuredInputs) -> Cost { costBody(measured) }
   public func nonFiniteReason(_ name: String) -> String? { reasonBody(name) }
   /// The directive of a sweep's `:summary:`: a figure whatever the kind presents, drawn as the
   /// summary against the variable (points, with error bars where there are standard errors), with
@@ -266,7 +273,8 @@ public struct AnyKind: Sendable {
         inputs: inputs,
         runBody: { try kind.run(typed, context: $0) },
         figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply).map(SeriesLabel.typeset) },
-        costBody: { kind.cost(typed) }, reasonBody: { kind.nonFiniteReason($0) }, filesBody: { kind.checkFiles(typed, files: $0) })
+        costBody: { kind.cost(typed, measured: $0) }, reasonBody: { kind.nonFiniteReason($0) },
+        filesBody: { kind.checkFiles(typed, files: $0) })
       return (
         configured,
         common.plot.problems(at: directive, presentation: configured.presentation)

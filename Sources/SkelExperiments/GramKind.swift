@@ -222,7 +222,8 @@ extension GramKind {
 extension GramKind {
   /// Points and numbers per point the inputs hold (a file: at most `maxFileRows` rows of at
   /// most the reader's cap of numbers, which `checkFiles` enforces).
-  static func size(_ v: InputsValue) -> (n: Int, d: Int, spatial: Int) {
+  static func size(_ v: InputsValue, measured: MeasuredInputs = MeasuredInputs()) -> (n: Int, d: Int, spatial: Int) {
+    if let path = v.files.first?.path, v.files.count == 1, let m = measured.sizes[path] { return (m.n, m.d, m.positions) }
     switch v.source {
     case .pairs(let rho, _, _): return (rho.count, 1, 1)
     case .generated(_, let n, let d): return (n, d, 1)
@@ -233,9 +234,11 @@ extension GramKind {
     }
   }
 
-  public func cost(_ o: Options) -> Cost {
+  public func cost(_ o: Options) -> Cost { cost(o, measured: MeasuredInputs()) }
+
+  public func cost(_ o: Options, measured: MeasuredInputs) -> Cost {
     var c = CostBuilder()
-    let (n, d, spatial) = Self.size(o.inputs)
+    let (n, d, spatial) = Self.size(o.inputs, measured: measured)
     o.inputs.addCost(to: &c, option: "inputs")
     let kernels = o.kernel.contains(.ntk) ? 2 : 1, drawn = o.kernel.count
     // the engine's NNGP (and NTK) matrices, the published copies (.npy bytes) and the cached result's text (≈ 24 bytes a number)

@@ -72,6 +72,31 @@ public struct InputFile: Sendable, Hashable {
 
 /// The bytes of the files a directive reads, by `InputFile.path`, as the build read (and hashed)
 /// them; experiments decode them, they never open files.
+/// The sizes of the file inputs a build decoded before estimating (`DirectiveKind.cost(_:measured:)`),
+/// by the path the `inputs` value names: a cost then counts the rows a file has, not the most
+/// a file may have.
+public struct MeasuredInputs: Sendable {
+  public struct Size: Sendable, Hashable {
+    /// Inputs, numbers per input, and spatial positions per input (1 for vectors).
+    public var n: Int
+    public var d: Int
+    public var positions: Int
+    public init(n: Int, d: Int, positions: Int) {
+      self.n = n
+      self.d = d
+      self.positions = positions
+    }
+  }
+  public var sizes: [String: Size]
+  public init(_ sizes: [String: Size] = [:]) { self.sizes = sizes }
+
+  /// The size of a decoded batch of inputs.
+  public static func size(of inputs: Inputs) -> Size? {
+    guard case .batch(let b) = inputs else { return nil }
+    return Size(n: b.count, d: b.dimension, positions: b.shape.spatial.reduce(1, *))
+  }
+}
+
 public struct InputFiles: Sendable {
   public var bytes: [String: [UInt8]]
   public init(_ bytes: [String: [UInt8]] = [:]) { self.bytes = bytes }

@@ -199,9 +199,12 @@ public struct SpectrumKind: DirectiveKind {
     }
   }
 
-  public func cost(_ o: Options) -> Cost {
+  public func cost(_ o: Options) -> Cost { cost(o, measured: MeasuredInputs()) }
+
+  public func cost(_ o: Options, measured: MeasuredInputs) -> Cost {
     var c = CostBuilder()
-    let n = o.inputs.value.map { GramKind.size($0).n } ?? o.points, dims = o.inputs.value == nil ? o.dimensions.count : 1
+    let n = o.inputs.value.map { GramKind.size($0, measured: measured).n } ?? o.points,
+      dims = o.inputs.value == nil ? o.dimensions.count : 1
     let depth = o.network.depthForCost
     if let v = o.inputs.value { v.addCost(to: &c, option: "inputs") }
     let curves = o.quantity == .eigenvalues ? o.kernels.count : o.targets.count
