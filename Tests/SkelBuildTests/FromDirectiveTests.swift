@@ -153,7 +153,7 @@ struct ScaledKind: DirectiveKind {
     let dual = "```{kernel} dual\n:label: fig-d\n:from: fig-a\n\nCaption.\n```\n\n" + scaled("fig-a", from: "fig-d")
     #expect(
       try buildErrors(["e.md": Array(dual.utf8)], registry: Self.registry) == [
-        "e.md:3:2: error: kind 'dual' takes no ':from:' (kinds that do: scaled)"
+        "e.md:3:2: error: kind 'dual' takes no ':from:' (kinds that do: plot, scaled)"
       ])
   }
 }
