@@ -110,10 +110,7 @@ public struct PlotKind: DirectiveKind {
     let series = o.y.enumerated().map { k, name in
       SeriesData(name: name, x: x, y: table.column(name), yerr: o.mark == .errorbars ? table.column(o.yerr[k]) : nil)
     }
-    let ylabel = o.y.count == 1 ? o.y[0] : ""
-    return ExperimentResult(
-      xlabel: o.x, ylabel: ylabel, xlabelTeX: o.xlabel.isEmpty ? o.x : o.xlabel, ylabelTeX: o.ylabel.isEmpty ? ylabel : o.ylabel,
-      series: series)
+    return Self.columnsResult(o, series)
   }
 
   public func figure(for result: ExperimentResult, options o: Options, size: FigureSize) -> Figure? {
@@ -285,6 +282,13 @@ extension PlotKind {
     let series = try o.y.enumerated().map { k, name in
       SeriesData(name: name, x: x, y: try column(name, "y"), yerr: o.mark == .errorbars ? try column(o.yerr[k], "yerr") : nil)
     }
+    return columnsResult(o, series)
+  }
+}
+
+extension PlotKind {
+  /// The result of columns drawn by name: x and y labels from the columns unless given.
+  static func columnsResult(_ o: Options, _ series: [SeriesData]) -> ExperimentResult {
     let ylabel = o.y.count == 1 ? o.y[0] : ""
     return ExperimentResult(
       xlabel: o.x, ylabel: ylabel, xlabelTeX: o.xlabel.isEmpty ? o.x : o.xlabel, ylabelTeX: o.ylabel.isEmpty ? ylabel : o.ylabel,
