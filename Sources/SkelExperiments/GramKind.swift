@@ -8,12 +8,15 @@ import SkelPlot
 /// batch (neural-tangents' `kernel_fn(x, x, ('nngp', 'ntk'))`), drawn as a heat map with the inputs
 /// in input order, sorted by class (boundaries drawn) or by their first coordinate. The full
 /// matrix, in input order, is written beside the figure as `<label>.npy` (float64); the JSON holds
-/// a block-mean copy of at most `jsonSide` × `jsonSide` cells in the sorted order.
+/// a block-mean copy of at most `jsonSide` × `jsonSide` cells in the sorted order. `nnpk` is the
+/// same network's prior kernel at finite width (Amid et al.; NT's `monte_carlo_kernel_fn`):
+/// K_m = (1/m) Σ_s f_s(X) f_s(X)ᵀ / k over `networks` random networks of the value's law; beside
+/// the NNGP, the series `distance` holds ‖K_m − K_NNGP‖_F / ‖K_NNGP‖_F.
 public struct GramKind: DirectiveKind {
   public init() {}
 
   public enum KernelChoice: String, OptionChoice {
-    case nngp, ntk
+    case nngp, ntk, nnpk
   }
 
   public enum SortChoice: String, OptionChoice {
@@ -28,6 +31,8 @@ public struct GramKind: DirectiveKind {
       MLPShorthand(depth: 1, activation: .relu, wStd: 2.0.squareRoot(), bStd: nil, wStdOut: 1).network)
     public var kernel: [KernelChoice] = [.nngp]
     public var sort = SortChoice.none
+    public var networks = 100
+    public var width = Network.defaultWidth
     public init() {}
   }
 
@@ -47,10 +52,16 @@ public struct GramKind: DirectiveKind {
       "inputs", \.inputs, InputsValue.type,
       "the inputs: generated (gaussian, sphere, cube, circle, images), a .csv or .npy file, or fashion-mnist(n, classes, split)"),
     Field("network", \.network, NetworkOption.type, "the network, a list of layers (stax names); its output must be a vector"),
-    Field("kernel", \.kernel, .list(KernelChoice.optionType, minCount: 1), "the kernels drawn, one panel each: nngp, ntk or both"),
+    Field(
+      "kernel", \.kernel, .list(KernelChoice.optionType, minCount: 1),
+      "the kernels drawn, one panel each: nngp, ntk, and nnpk (the prior kernel of finite random networks)"),
     .choice(
       "sort", \.sort,
       "order of the inputs on the axes: input order (none), by class label (class, boundaries drawn) or by the first coordinate (x0)"),
+    Field("networks", \.networks, .integer(min: 1, max: 100_000), "random networks m averaged by the nnpk kernel"),
+    Field(
+      "width", \.width, .integer(min: 1, max: 16384),
+      "width of the nnpk's random networks where a dense or conv layer gives none (the output too)"),
   ]
   public let example = """
     ```{kernel} gram
@@ -78,6 +89,7 @@ extension GramKind {
     compute: Compute = .allCores
   ) throws -> [Matrix] {
     let net = NetworkOption.broadcast(network, toSpatialAxes: rows.shape.spatial.count)
+    guard kernels.contains(where: { $0 != .nnpk }) else { return try kernels.map { _ in try priorKernelRefused() } }
     let k: (nngp: Matrix, ntk: Matrix?)
     do {
       k = try net.kernel(rows, columns, computeNTK: kernels.contains(.ntk), compute: compute)
@@ -90,8 +102,31 @@ extension GramKind {
       case .ntk:
         guard let t = k.ntk else { throw ExperimentError("the NTK was not computed") }
         return t
+      case .nnpk: return try priorKernelRefused()
       }
     }
+  }
+
+  static func priorKernelRefused() throws -> Matrix {
+    throw ExperimentError("the NNPK is estimated by GramKind.priorKernel, from random networks")
+  }
+
+  /// The prior kernel K_m of `networks` random networks of `network`'s law (hidden widths left out:
+  /// `width`) on the batch; network s draws from (seed, "nnpk", s).
+  public static func priorKernel(
+    _ network: Network, _ batch: SkelKernels.InputBatch, networks m: Int, width: Int, seed: UInt64, compute: Compute = .allCores
+  ) throws -> Matrix {
+    let net = NetworkOption.broadcast(network, toSpatialAxes: batch.shape.spatial.count)
+    var k: Matrix?
+    do {
+      try PriorKernel.estimate(
+        net, inputs: batch, defaultWidth: width, checkpoints: [m], seed: seed, label: "nnpk", compute: compute
+      ) { _, km in k = km }
+    } catch let e as NetworkShapeError {
+      throw ExperimentError("network: \(e)")
+    }
+    guard let k else { throw ExperimentError("no random network was drawn") }
+    return k
   }
 
   /// The batch as the kernel engine takes it.
@@ -158,7 +193,20 @@ extension GramKind {
       throw ExperimentError("gram takes a batch of inputs, not pairs(…)")
     }
     guard let network = o.network.network else { throw ExperimentError("gram needs a network") }
-    let matrices = try Self.kernels(network, rows: try Self.engineBatch(batch), kernels: o.kernel, compute: context.compute)
+    let engine = try Self.engineBatch(batch)
+    let infinite = o.kernel.filter { $0 != .nnpk }
+    var computed: [KernelChoice: Matrix] = [:]
+    if !infinite.isEmpty {
+      for (c, m) in zip(infinite, try Self.kernels(network, rows: engine, kernels: infinite, compute: context.compute)) { computed[c] = m }
+    }
+    if o.kernel.contains(.nnpk) {
+      computed[.nnpk] = try Self.priorKernel(
+        network, engine, networks: o.networks, width: o.width, seed: context.seed, compute: context.compute)
+    }
+    let matrices = try o.kernel.map { c in
+      guard let m = computed[c] else { throw ExperimentError("the \(c.rawValue) matrix was not computed") }
+      return m
+    }
     let n = batch.count
     let (order, classes) = Self.order(batch, sort: o.sort)
     let grids = zip(o.kernel, matrices).map { c, m in
@@ -173,6 +221,9 @@ extension GramKind {
     var series = [SeriesData(name: "order", x: (0..<n).map(Double.init), y: order.map(Double.init), family: "order")]
     series += classes.map { c in
       SeriesData(name: "class=\(c.label)", x: [Double(c.start), Double(c.end)], y: [Double(c.start), Double(c.end)], family: "class")
+    }
+    if let k = computed[.nngp], let km = computed[.nnpk] {
+      series.append(SeriesData(name: "distance", x: [Double(o.networks)], y: [Self.relativeDistance(km, k)], family: "distance"))
     }
     var r = ExperimentResult(
       xlabel: "j", ylabel: "i", xlabelTeX: Self.axisLabel("j", o.sort), ylabelTeX: Self.axisLabel("i", o.sort), series: series,
@@ -190,7 +241,31 @@ extension GramKind {
     }
   }
 
-  static func tex(_ c: KernelChoice) -> String { c == .nngp ? "$\\mathcal{K}(x_i, x_j)$" : "$\\Theta(x_i, x_j)$" }
+  /// ‖A − B‖_F / ‖B‖_F.
+  static func relativeDistance(_ a: Matrix, _ b: Matrix) -> Double {
+    var d = 0.0, nb = 0.0
+    for (x, y) in zip(a.storage, b.storage) {
+      d += (x - y) * (x - y)
+      nb += y * y
+    }
+    return (d / nb).squareRoot()
+  }
+
+  static func tex(_ c: KernelChoice) -> String {
+    switch c {
+    case .nngp: return "$\\mathcal{K}(x_i, x_j)$"
+    case .ntk: return "$\\Theta(x_i, x_j)$"
+    case .nnpk: return "$K_m(x_i, x_j)$"
+    }
+  }
+
+  static func title(_ c: KernelChoice, _ o: Options) -> String {
+    switch c {
+    case .nngp: return "NNGP"
+    case .ntk: return "NTK"
+    case .nnpk: return "NNPK, m = \(o.networks)"
+    }
+  }
 
   public func figure(for result: ExperimentResult, options o: Options, size: FigureSize) -> Figure? {
     guard let arrays = result.arrays, arrays.count == o.kernel.count, let first = arrays.first, first.shape.count == 2 else { return nil }
@@ -210,7 +285,7 @@ extension GramKind {
         marks.append(.line(LineSeries(name: "", x: [0, Double(n)], y: [s, s], color: .white, lineWidth: 0.9)))
       }
       return Axes(
-        title: c == .nngp ? "NNGP" : "NTK", x: AxisSpec(label: result.xlabelTeX, limits: extent),
+        title: Self.title(c, o), x: AxisSpec(label: result.xlabelTeX, limits: extent),
         y: AxisSpec(label: result.ylabelTeX, limits: extent), marks: marks, legend: .none, grid: false)
     }
     return Figure(width: size.width, height: size.height, panels: panels)
@@ -257,7 +332,38 @@ extension GramKind {
     c.work(
       Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
       options: ["inputs"])
+    if o.kernel.contains(.nnpk) { Self.addPriorKernelCost(o, n: n, d: d, spatial: spatial, measured: measured, to: &c) }
     return c.cost
+  }
+
+  /// The nnpk's random networks: each drawn (its parameters), run on the n inputs (forward flops,
+  /// the widest layer's values) and added as F Fᵀ/k (dsyrk); 4 networks at a time on each core,
+  /// each group summed into an n × n matrix of its own.
+  static func addPriorKernelCost(
+    _ o: Options, n: Int, d: Int, spatial: Int, measured: MeasuredInputs, to c: inout CostBuilder
+  ) {
+    let m = Double(o.networks)
+    let measuredShape = o.inputs.files.first.flatMap { measured.sizes[$0.path]?.shape }
+    let shape = knownShape(o.inputs) ?? measuredShape ?? InputShape(channels: d)
+    let net = o.network.network.map { NetworkOption.broadcast($0, toSpatialAxes: shape.spatial.count) }
+    // a network whose shape is not known yet (an unread file): every layer at width × positions × d
+    let layers = Double(o.network.network.map(NetworkOption.layerCount) ?? 1)
+    let f =
+      (try? net?.initializationCost(inputShape: shape, defaultWidth: o.width))
+      ?? FiniteNetworkCost(
+        parameters: layers * Double(d) * Double(o.width), flopsPerInput: 2 * layers * Double(spatial) * Double(d) * Double(o.width),
+        valuesPerInput: Double(spatial) * Double(max(d, o.width)), outputs: o.width)
+    let groups = 4 * Compute.cores
+    c.doubles([groups + 1, n, n], "\(groups) partial sums of the NNPK, \(n) × \(n)", options: ["inputs"])
+    c.doubles(
+      [Compute.cores, Int(min(f.parameters + 3 * Double(n) * f.valuesPerInput, 1e12))],
+      "one random network of \(Int(f.parameters)) parameters and its layers' values on \(n) inputs, per core",
+      options: ["network", "width", "inputs"])
+    c.work(
+      m * (Double(n) * f.flopsPerInput + Double(n) * Double(n + 1) * Double(f.outputs)), each: UnitCost.flop,
+      "\(o.networks) random networks on \(n) inputs (\(NumberText(f.flopsPerInput, significant: 3).plain) flops each)",
+      options: ["networks", "network", "width", "inputs"])
+    c.work(m * f.parameters, each: UnitCost.draw, "drawing \(o.networks) × \(Int(f.parameters)) weights", options: ["networks", "width"])
   }
 
   /// The option's value as written, for diagnostics.
@@ -303,8 +409,26 @@ extension GramKind {
     if let shape = Self.knownShape(o.inputs) {
       out += NetworkShorthandChecks.shapes(directive, input: shape, inputsAre: "the inputs are \(Self.text(shape))")
       if out.isEmpty, let problem = Self.outputProblem(o.network, shape) { out.append(contentsOf: at("network", directive, problem)) }
+      if out.isEmpty, let problem = Self.finiteProblem(o, shape) { out.append(contentsOf: at("network", directive, problem)) }
+    }
+    if !o.kernel.contains(.nnpk) {
+      for key in ["networks", "width"] where directive.options.contains(where: { $0.key == key }) {
+        problem(key, "option '\(key)' is read only by the nnpk kernel (random networks); add nnpk to ':kernel:' or remove it")
+      }
     }
     return out
+  }
+
+  /// Why the nnpk's random networks cannot be drawn on inputs of `shape` (no finite function, too
+  /// many parameters).
+  static func finiteProblem(_ o: Options, _ shape: InputShape) -> String? {
+    guard o.kernel.contains(.nnpk), let n = o.network.network else { return nil }
+    do {
+      _ = try NetworkOption.broadcast(n, toSpatialAxes: shape.spatial.count).initializationCost(inputShape: shape, defaultWidth: o.width)
+      return nil
+    } catch {
+      return "the nnpk's random networks: \(error)"
+    }
   }
 
   func at(_ key: String, _ directive: Directive, _ message: String) -> [Diagnostic] {
@@ -337,6 +461,8 @@ extension GramKind {
         "the file has \(b.count) inputs; gram computes at most \(Self.maxFileRows) from a file (its cost is estimated for that many before the file is read)"
     }
     if b.count == 0 { return "the file has no inputs" }
-    return Self.outputProblem(o.network, b.shape).map { "network on the file's inputs (\(Self.text(b.shape))): \($0)" }
+    return (Self.outputProblem(o.network, b.shape) ?? Self.finiteProblem(o, b.shape)).map {
+      "network on the file's inputs (\(Self.text(b.shape))): \($0)"
+    }
   }
 }

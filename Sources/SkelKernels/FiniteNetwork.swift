@@ -33,19 +33,25 @@ extension Network {
   public func initialize(inputShape: InputShape, defaultWidth: Int = Network.defaultWidth, seed: UInt64) throws(NetworkShapeError)
     -> FiniteNetwork
   {
-    try Self.check(input: inputShape)
-    let (node, out) = try compile(inputShape, defaultWidth: defaultWidth)
-    let count = node.parameterCount
-    guard count <= Double(FiniteNetwork.maxParameters) else {
-      throw NetworkShapeError(path: [], reason: "the finite network has \(count) parameters, above \(FiniteNetwork.maxParameters)")
-    }
-    if node.hasNoFiniteFunction {
-      throw NetworkShapeError(path: [], reason: "exp_normalized has no finite-width function (it is defined by its kernel)")
-    }
+    let (node, out) = try compileFinite(inputShape, defaultWidth: defaultWidth)
     var rng = SeededGenerator(seed: seed)
     var params: [Matrix] = []
     node.draw(&params, &rng)
     return FiniteNetwork(node: node, inputShape: inputShape, outputShape: out, parameters: params)
+  }
+
+  /// The network compiled for a finite draw, with `initialize`'s refusals.
+  func compileFinite(_ inputShape: InputShape, defaultWidth: Int) throws(NetworkShapeError) -> (node: KernelNode, output: InputShape) {
+    try Self.check(input: inputShape)
+    let (node, out) = try compile(inputShape, defaultWidth: defaultWidth)
+    let count = node.parameterCount
+    guard count <= Double(FiniteNetwork.maxParameters) else {
+      throw NetworkShapeError(path: [], reason: "the finite network has \(Int(count)) parameters, above \(FiniteNetwork.maxParameters)")
+    }
+    if node.hasNoFiniteFunction {
+      throw NetworkShapeError(path: [], reason: "exp_normalized has no finite-width function (it is defined by its kernel)")
+    }
+    return (node, out)
   }
 }
 

@@ -117,45 +117,15 @@ public enum PriorKernel {
     _ net: RandomNetwork, inputs x: Matrix, checkpoints: [Int], readout: Readout, seed: UInt64, label: String,
     compute: Compute = .allCores, checkpoint: (Int, Matrix) throws -> Void
   ) throws {
-    let n = x.rows
-    var sum = Matrix(rows: n, columns: n)
-    // Networks run in fixed chunks of `chunk`, each summed from zero on one thread (BLAS single-
-    // threaded inside), then added to the running sum in chunk order: the same additions in the
-    // same order for any number of threads.
-    let chunk = 4
-    let batch = 4 * max(1, compute.threads)
-    var s = 0
-    try Compute.singleThreadedBLAS {
-      for target in checkpoints {
-        while s < target {
-          let starts = Array(stride(from: s, to: target, by: chunk).prefix(batch))
-          let partials = compute.map(starts.count) { c -> Result<Matrix, LinearAlgebraError> in
-            Result { () throws(LinearAlgebraError) -> Matrix in
-              var part = Matrix(rows: n, columns: n)
-              for net0 in starts[c]..<min(starts[c] + chunk, target) {
-                var g = SeededGenerator(seed: seed, label: "\(label) network \(net0)")
-                let h = try net.features(x, generator: &g)
-                switch readout {
-                case .average:
-                  accumulateGram(h, scale: net.readoutVariance, into: &part)
-                case .sample:
-                  let v = try net.readoutInitializer.sample(fanIn: net.width, fanOut: net.outputs, generator: &g)
-                  accumulateGram(h * v, scale: 1 / Double(net.outputs), into: &part)
-                }
-              }
-              return part
-            }
-          }
-          for p in partials {
-            let part = try p.get()
-            for i in sum.storage.indices { sum.storage[i] += part.storage[i] }
-          }
-          s = min(target, (starts.last ?? s) + chunk)
-        }
-        var k = sum
-        k.mirrorUpperTriangle()
-        for i in k.storage.indices { k.storage[i] /= Double(target) }
-        try checkpoint(target, k)
+    try accumulate(count: x.rows, checkpoints: checkpoints, compute: compute, checkpoint: checkpoint) { s, part in
+      var g = SeededGenerator(seed: seed, label: "\(label) network \(s)")
+      let h = try net.features(x, generator: &g)
+      switch readout {
+      case .average:
+        accumulateGram(h, scale: net.readoutVariance, into: &part)
+      case .sample:
+        let v = try net.readoutInitializer.sample(fanIn: net.width, fanOut: net.outputs, generator: &g)
+        accumulateGram(h * v, scale: 1 / Double(net.outputs), into: &part)
       }
     }
   }
