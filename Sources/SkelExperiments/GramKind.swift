@@ -273,12 +273,20 @@ extension GramKind {
     let order = result.series.first { $0.family == "order" }.map { $0.y.map { Int($0) } } ?? Array(0..<n)
     let starts = result.series.filter { $0.family == "class" }.compactMap(\.x.first).filter { $0 > 0 }
     let extent = 0...Double(max(n, 1))
-    let panels = zip(o.kernel, arrays).map { c, a -> Axes in
-      let (blocks, _, values) = Self.blockMeans(Matrix(rows: n, columns: n, storage: a.values), order: order, side: Self.drawnSide)
+    let drawn = arrays.map { Self.blockMeans(Matrix(rows: n, columns: n, storage: $0.values), order: order, side: Self.drawnSide) }
+    // the NNGP and its finite-width estimate are one quantity: one colour scale for both panels
+    let shared = zip(o.kernel, drawn).filter { $0.0 != .ntk }.flatMap { $0.1.values }.filter(\.isFinite)
+    let sharedLimits =
+      o.kernel.contains(.nnpk) && o.kernel.contains(.nngp) ? shared.min().flatMap { lo in shared.max().map { lo...$0 } } : nil
+    let panels = zip(o.kernel, drawn).map { c, d -> Axes in
+      let (blocks, _, values) = d
       // row 0 of a heat map is drawn at the top: rows reversed so that i grows upwards
       let flipped = (0..<blocks).reversed().flatMap { values[($0 * blocks)..<(($0 + 1) * blocks)] }
       var marks: [Mark] = [
-        .heatmap(Heatmap(values: flipped, rows: blocks, columns: blocks, x: extent, y: extent, colorbarLabel: Self.tex(c)))
+        .heatmap(
+          Heatmap(
+            values: flipped, rows: blocks, columns: blocks, x: extent, y: extent, limits: c == .ntk ? nil : sharedLimits,
+            colorbarLabel: Self.tex(c)))
       ]
       for s in starts {
         marks.append(.line(LineSeries(name: "", x: [s, s], y: [0, Double(n)], color: .white, lineWidth: 0.9)))
