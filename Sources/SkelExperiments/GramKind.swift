@@ -245,8 +245,18 @@ extension GramKind {
     c.doubles(
       [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
       options: ["inputs"])
-    let layers = o.network.network.map(NetworkOption.layerCount) ?? 1
-    let closed = o.network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
+    Self.addKernelWork(to: &c, n: n, d: d, spatial: spatial, network: o.network)
+    c.work(
+      Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
+      options: ["inputs"])
+    return c.cost
+  }
+
+  /// The work of the NNGP/NTK Gram matrix of `network` on n inputs of d numbers (`spatial`
+  /// positions each): the input Gram matrix, then every layer on each of the n(n+1)/2 pairs.
+  static func addKernelWork(to c: inout CostBuilder, n: Int, d: Int, spatial: Int, network: NetworkValue) {
+    let layers = network.network.map(NetworkOption.layerCount) ?? 1
+    let closed = network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
     let pairs = Double(n) * Double(n + 1) / 2
     c.work(pairs * Double(d), each: UnitCost.flop * 2, "the input Gram matrix of \(n) inputs of dimension \(d)", options: ["inputs"])
     // pair by pair on spatial inputs: every layer on the spatial covariance (a 3 × 3 window)
@@ -254,10 +264,6 @@ extension GramKind {
     c.work(
       pairs * perPair, each: 1, "\(Int(pairs)) pairs × \(layers) layers\(spatial > 1 ? " × \(spatial) positions" : "")",
       options: ["inputs", "network"])
-    c.work(
-      Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
-      options: ["inputs"])
-    return c.cost
   }
 
   /// The option's value as written, for diagnostics.

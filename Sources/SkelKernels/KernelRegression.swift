@@ -33,22 +33,31 @@ public enum KernelRegression {
     return (k.nngp, ntk)
   }
 
-  /// One sample of GP(0, K) at the points of K: L·z with L the Cholesky factor of K + εI, the
-  /// jitter ε starting at 10⁻¹²·mean diagonal and growing tenfold until K + εI factors.
+  /// One sample of GP(0, K) at the points of K: L·z with L the Cholesky factor of K + εI
+  /// (`jitteredCholesky`, starting at ε = 10⁻¹²·mean diagonal).
   public static func gaussianProcessSample(_ k: Matrix, generator g: inout SeededGenerator) throws(LinearAlgebraError) -> [Double] {
+    let (l, _) = try jitteredCholesky(k, initial: 1e-12)
+    let z = (0..<k.rows).map { _ in g.nextNormal() }
+    return l.times(z)
+  }
+
+  /// The Cholesky factor of K + εI and the jitter ε: the first of ε = initial·m, 10⁻¹²·m,
+  /// 10⁻¹¹·m, … (m the mean diagonal; each step tenfold, a zero `initial` tries K itself first)
+  /// for which K + εI factors; above 10⁻³·m the matrix is reported as not positive definite.
+  public static func jitteredCholesky(_ k: Matrix, initial: Double) throws(LinearAlgebraError) -> (factor: Matrix, jitter: Double) {
     let n = k.rows
     let meanDiagonal = (0..<n).reduce(0.0) { $0 + k[$1, $1] } / Double(max(1, n))
-    var jitter = 1e-12 * meanDiagonal
+    var jitter = initial * meanDiagonal
     while true {
       var kj = k
       for i in 0..<n { kj[i, i] += jitter }
       do {
-        let l = try kj.cholesky()
-        let z = (0..<n).map { _ in g.nextNormal() }
-        return l.times(z)
+        return (try kj.cholesky(), jitter)
       } catch .notPositiveDefinite {
-        jitter *= 10
-        if jitter > 1e-3 * meanDiagonal { throw .notPositiveDefinite(order: n) }
+        // a zero or non-finite diagonal has no scale to grow a jitter on
+        guard meanDiagonal > 0, meanDiagonal.isFinite else { throw .notPositiveDefinite(order: n) }
+        jitter = jitter == 0 ? 1e-12 * meanDiagonal : jitter * 10
+        if !(jitter <= 1e-3 * meanDiagonal) { throw .notPositiveDefinite(order: n) }
       }
     }
   }
