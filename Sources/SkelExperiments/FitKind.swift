@@ -191,7 +191,7 @@ public struct FitKind: DirectiveKind {
       .heatmap(
         Heatmap(
           values: flat, rows: g.y.count, columns: g.x.count, x: extent(cx.values), y: extent(cy.values),
-          colorbarLabel: "$\\log p(y \\mid X)$"))
+          colorbarLabel: "log marginal likelihood"))
     ]
     if let s = result.series.first(where: { $0.name == "optimum" }), let x = s.x.first, let y = s.y.first {
       marks.append(

@@ -262,10 +262,12 @@ extension PredictKind {
           name: s.name.uppercased(), x: keep.map { s.x[$0] }, y: keep.map { s.y[$0] }, error: keep.map { s.yerr?[$0] ?? 0 },
           connected: true))
     }
-    if o.against == .time, let t = result.table {
-      for row in t.rows {
+    // t = ∞ (gp_inference) as a dashed line in each kernel's colour across the times drawn
+    let drawn = result.series.flatMap { $0.x.filter { $0 > 0 } }
+    if o.against == .time, let t = result.table, let lo = drawn.min(), let hi = drawn.max() {
+      for (i, row) in t.rows.enumerated() {
         if let v = row.count > 1 ? Double(row[1]) : nil {
-          marks.append(.reference(.horizontal(y: v, label: "\(row[0].uppercased()), t = ∞")))
+          marks.append(.line(LineSeries(name: "\(row[0].uppercased()), t = ∞", x: [lo, hi], y: [v, v], dash: [5, 3], colorSlot: i)))
         }
       }
     }

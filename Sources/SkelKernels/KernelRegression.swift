@@ -114,27 +114,44 @@ public enum KernelRegression {
     network net: LayerSpec, train: Matrix, test: Matrix, y: [Double], truth: [Double], filters: [Filter],
     initializations: [Initialization], generator g: inout SeededGenerator
   ) throws -> [Initialization: [Double]] {
-    let n = train.rows, m = test.rows
+    try testErrors(
+      network: net, train: train, test: test, y: Matrix(rows: y.count, columns: 1, storage: y),
+      truth: Matrix(rows: truth.count, columns: 1, storage: truth), filters: filters, initializations: initializations, generator: &g)
+  }
+
+  /// The same with k outputs: `y` is n × k, `truth` m × k, one kernel for every output (NT's
+  /// `trace_axes=(-1,)`), f₀ an independent prior sample per output, and the error the mean over
+  /// test points and outputs. With one output it is the single-target computation, operation for
+  /// operation.
+  public static func testErrors(
+    network net: LayerSpec, train: Matrix, test: Matrix, y: Matrix, truth: Matrix, filters: [Filter],
+    initializations: [Initialization], generator g: inout SeededGenerator
+  ) throws -> [Initialization: [Double]] {
+    let n = train.rows, m = test.rows, k = y.columns
     let joint = Matrix(rows: n + m, columns: train.columns, storage: train.storage + test.storage)
     let (sigma, theta) = try grams(net, joint)
     let (lambda, u) = try theta.block(0..<n, 0..<n).symmetricEigen()
     let b = theta.block(n..<(n + m), 0..<n) * u  // Θ(test, X)·U, m × n
     var out: [Initialization: [Double]] = [:]
     for initialization in initializations {
-      var f0 = [Double](repeating: 0, count: n + m)
-      if initialization == .standard { f0 = try gaussianProcessSample(sigma, generator: &g) }
-      let residual = (0..<n).map { y[$0] - f0[$0] }
-      let a = u.transposedTimes(residual)
-      out[initialization] = filters.map { filter in
-        let coefficients = (0..<n).map { filter.apply(lambda[$0], n: Double(n)) * a[$0] }
-        let prediction = b.times(coefficients)
-        var sum = 0.0
-        for i in 0..<m {
-          let e = f0[n + i] + prediction[i] - truth[i]
-          sum += e * e
+      var sums = [Double](repeating: 0, count: filters.count)
+      for c in 0..<k {
+        var f0 = [Double](repeating: 0, count: n + m)
+        if initialization == .standard { f0 = try gaussianProcessSample(sigma, generator: &g) }
+        let residual = (0..<n).map { y[$0, c] - f0[$0] }
+        let a = u.transposedTimes(residual)
+        for (q, filter) in filters.enumerated() {
+          let coefficients = (0..<n).map { filter.apply(lambda[$0], n: Double(n)) * a[$0] }
+          let prediction = b.times(coefficients)
+          var sum = 0.0
+          for i in 0..<m {
+            let e = f0[n + i] + prediction[i] - truth[i, c]
+            sum += e * e
+          }
+          sums[q] += sum
         }
-        return sum / Double(m)
       }
+      out[initialization] = sums.map { $0 / Double(m * k) }
     }
     return out
   }

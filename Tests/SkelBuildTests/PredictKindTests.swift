@@ -169,6 +169,44 @@ import Testing
     #expect(page.contains("The optimum is at w_std = <span class=\"value\">\(String(format: "%.3f", best.1))</span>"))
   }
 
+  /// `regression` on a file's inputs with `targets`: a network whose kernel is the constant 1
+  /// (dense(w_std=0, b_std=1)) predicts n·c/(n + nℓ) = c/(1 + ℓ) for a constant target c under
+  /// ridge ℓ from the mirrored start (f₀ = 0), whatever the random split, so every test MSE is
+  /// (cℓ/(1 + ℓ))²: the CSV column c = 0.7, and one-hot labels of a single class (c = 1).
+  @Test func regressionOnInputsWithTargets() throws {
+    let rows = (0..<30).map { i in "\(sin(Double(i))),\(cos(0.3 * Double(i))),0.7,a" }
+    let csv = "x0,x1,y,label\n" + rows.joined(separator: "\n") + "\n"
+    func directive(_ label: String, _ targets: String) -> String {
+      """
+      ```{kernel} regression
+      :label: \(label)
+      :alt: r
+      :inputs: data/x.csv(columns=[x0, x1], labels=label)
+      :targets: \(targets)
+      :network: [dense(w_std=0, b_std=1)]
+      :initializations: [mirrored]
+      :noise: 0
+      :sizes: [5, 10, 20]
+      :test_points: 10
+      :repetitions: 2
+      :ridges: [0.25]
+
+      R.
+      ```
+
+      """
+    }
+    let dir = try Self.build(
+      "# P\n\nSee @fig-c and @fig-l.\n\n" + directive("fig-c", "y") + directive("fig-l", "labels"), files: ["data/x.csv": csv])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for (label, c) in [("fig-c", 0.7), ("fig-l", 1.0)] {
+      let series = try #require((try Self.json(dir, label))["series"] as? [[String: Any]])
+      let y = try #require(series.first?["y"] as? [Double])
+      #expect(y.count == 3)
+      for v in y { close(v, pow(c * 0.25 / 1.25, 2), 1e-12, "\(label) test MSE") }
+    }
+  }
+
   static func errors(_ kind: String, _ body: String, files: [String: [UInt8]] = [:]) throws -> [String]? {
     var all = files
     all["e.md"] = Array("```{kernel} \(kind)\n:label: fig-e\n:alt: e\n\(body)\n```\n\nSee @fig-e.\n".utf8)
@@ -216,6 +254,22 @@ import Testing
     #expect(
       try Self.errors("fit", ":inputs: gaussian(n=10, d=2)\n:noise: 0\n:w_std: [0]\n:b_std: [0]")?.first?.contains(
         "at w_std = 0.0, b_std = 0.0, noise = 0.0 the NNGP Gram matrix is not positive definite") == true)
+  }
+
+  @Test func regressionOnInputsErrors() throws {
+    #expect(
+      try Self.errors("regression", ":inputs: gaussian(n=30, d=3)\n:dimension: 3\n:sizes: [10]\n:test_points: 10") == [
+        "e.md:4:10: error: 'inputs' replaces 'dimension'; give one of them"
+      ])
+    #expect(
+      try Self.errors("regression", ":target: step\n:targets: smooth") == [
+        "e.md:5:11: error: 'targets' replaces 'target'; give one of them"
+      ])
+    #expect(try Self.errors("regression", ":targets: labels") == ["e.md:4:11: error: the target 'labels' needs ':inputs:' with labels"])
+    #expect(
+      try Self.errors("regression", ":inputs: gaussian(n=30, d=3)\n:sizes: [25]\n:test_points: 10") == [
+        "e.md:5:9: error: n = 25 training and test_points = 10 test inputs need 35 inputs; there are 30"
+      ])
   }
 
   /// A file's estimate is its rows' estimate: predict and fit on a 48-row CSV against the same
