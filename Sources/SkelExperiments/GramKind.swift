@@ -255,15 +255,34 @@ extension GramKind {
   /// The work of the NNGP/NTK Gram matrix of `network` on n inputs of d numbers (`spatial`
   /// positions each): the input Gram matrix, then every layer on each of the n(n+1)/2 pairs.
   static func addKernelWork(to c: inout CostBuilder, n: Int, d: Int, spatial: Int, network: NetworkValue) {
-    let layers = network.network.map(NetworkOption.layerCount) ?? 1
+    let (onPositions, onVectors) = network.network.map(Self.spatialLayers) ?? (1, 0)
+    let layers = onPositions + onVectors
     let closed = network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
     let pairs = Double(n) * Double(n + 1) / 2
     c.work(pairs * Double(d), each: UnitCost.flop * 2, "the input Gram matrix of \(n) inputs of dimension \(d)", options: ["inputs"])
-    // pair by pair on spatial inputs: every layer on the spatial covariance (a 3 × 3 window)
-    let perPair = Double(layers) * Double(spatial) * (spatial > 1 ? 9 : 1) * UnitCost.kernel(closedForm: closed)
-    c.work(
-      pairs * perPair, each: 1, "\(Int(pairs)) pairs × \(layers) layers\(spatial > 1 ? " × \(spatial) positions" : "")",
-      options: ["inputs", "network"])
+    // pair by pair on spatial inputs: every layer before a flatten or global pool on the spatial
+    // covariance (a 3 × 3 window), the layers after it on one number per pair
+    let perPair =
+      (Double(onPositions) * Double(spatial) * (spatial > 1 ? 9 : 1) + Double(onVectors)) * UnitCost.kernel(closedForm: closed)
+    let what =
+      spatial > 1
+      ? "\(Int(pairs)) pairs × \(onPositions) layers × \(spatial) positions\(onVectors > 0 ? " + \(onVectors) layers" : "")"
+      : "\(Int(pairs)) pairs × \(layers) layers"
+    c.work(pairs * perPair, each: 1, what, options: ["inputs", "network"])
+  }
+
+  /// Layers before the network's first top-level `flatten` or global pool (they see every
+  /// position), and from it on (they see vectors); a network without one: all before.
+  static func spatialLayers(_ n: Network) -> (positions: Int, vectors: Int) {
+    guard case .serial(let layers) = n,
+      let k = layers.firstIndex(where: {
+        switch $0 {
+        case .flatten, .globalPool: return true
+        default: return false
+        }
+      })
+    else { return (NetworkOption.layerCount(n), 0) }
+    return (NetworkOption.layerCount(.serial(Array(layers[..<k]))), NetworkOption.layerCount(.serial(Array(layers[k...]))))
   }
 
   /// The option's value as written, for diagnostics.

@@ -293,4 +293,26 @@ import Testing
       abs(file.seconds / generated.seconds - 1) < 0.01 && abs(Double(file.bytes) / Double(generated.bytes) - 1) < 0.02,
       "\(file) vs \(generated)")
   }
+
+  /// Layers after a `flatten` see one number per pair, not every position: gram, predict and fit
+  /// of [flatten, MLP] on 8×8 images are estimated as the MLP on 64-dimensional vectors (one layer
+  /// more: the flatten), not 64 × 9 times that.
+  @Test(arguments: ["gram", "predict", "fit"]) func flattenFirstIsEstimatedAsVectors(_ kind: String) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flatten-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    func directive(_ label: String, _ inputs: String, _ network: String) -> String {
+      "```{kernel} \(kind)\n:label: \(label)\n:alt: g\n:inputs: \(inputs)\n:network: \(network)\n\nG.\n```\n\n"
+    }
+    let report =
+      "# G\n\n" + directive("fig-img", "images(n=400, height=8, width=8)", "[flatten, dense(w_std=1.5), relu, dense]")
+      + directive("fig-vec", "gaussian(n=400, d=64)", "[dense(w_std=1.5), relu, dense]")
+    try Data(report.utf8).write(to: dir.appendingPathComponent("reports/r.md"))
+    let config = BuildConfiguration(
+      reports: dir.appendingPathComponent("reports"), output: dir.appendingPathComponent("_site"),
+      templates: packageRoot.appendingPathComponent("templates"), cache: dir.appendingPathComponent(".skelcache/results"))
+    let units = try SiteBuilder(configuration: config, registry: .standard, backend: CairoBackend()).workPlan().units
+    let image = try #require(units.first { $0.label == "fig-img" }), vector = try #require(units.first { $0.label == "fig-vec" })
+    #expect(image.seconds / vector.seconds > 0.9 && image.seconds / vector.seconds < 1.5, "\(image) vs \(vector)")
+  }
 }
