@@ -77,6 +77,15 @@ extension GramKind {
     _ network: Network, rows: SkelKernels.InputBatch, columns: SkelKernels.InputBatch? = nil, kernels: [KernelChoice],
     compute: Compute = .allCores
   ) throws -> [Matrix] {
+    // a network that starts with flatten sees the images as vectors of H·W·C numbers (stax's
+    // Flatten of the inputs averages their covariance over every entry, ⟨x, x′⟩/(H·W·C)): the rest
+    // runs on the vectors, so an MLP takes LayerSpec's (and FastMLPKernel's) path
+    if case .serial(let layers) = network, case .flatten? = layers.first, !rows.shape.spatial.isEmpty,
+      let r = SkelKernels.InputBatch(shape: InputShape(channels: rows.size), count: rows.count, storage: rows.storage)
+    {
+      let c = columns.flatMap { SkelKernels.InputBatch(shape: InputShape(channels: $0.size), count: $0.count, storage: $0.storage) }
+      return try Self.kernels(.serial(Array(layers.dropFirst())), rows: r, columns: c, kernels: kernels, compute: compute)
+    }
     let net = NetworkOption.broadcast(network, toSpatialAxes: rows.shape.spatial.count)
     let k: (nngp: Matrix, ntk: Matrix?)
     do {
