@@ -136,7 +136,8 @@ let package = Package(
     .testTarget(name: "SkelCairoTests", dependencies: ["SkelCairo", "SkelPlot", "SkelTestSupport"]),
     .testTarget(name: "SkelDocumentTests", dependencies: ["SkelDocument", "SkelTestSupport"]),
     .testTarget(
-      name: "SkelExperimentsTests", dependencies: ["SkelExperiments", "SkelFuzzing", "SkelDocument", "SkelKernels", "SkelTestSupport"]),
+      name: "SkelExperimentsTests", dependencies: ["SkelExperiments", "SkelFuzzing", "SkelDocument", "SkelKernels", "SkelTestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "SkelBuildTests",
       dependencies: [

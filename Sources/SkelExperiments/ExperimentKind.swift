@@ -59,7 +59,7 @@ public struct ExperimentRegistry: Sendable {
     AnyKind(PhaseDiagramKind()), AnyKind(DepthScalesKind()), AnyKind(WeightsKind()),
     AnyKind(ConcentrationKind()), AnyKind(SpectrumKind()), AnyKind(RegressionKind()), AnyKind(CLTKind()),
     AnyKind(NNPKKind()), AnyKind(RainbowKind()), AnyKind(RealizationKind()), AnyKind(ParityKind()), AnyKind(PlotKind()),
-    AnyKind(GramKind()),
+    AnyKind(GramKind()), AnyKind(PredictKind()), AnyKind(FitKind()),
   ])
 }
 

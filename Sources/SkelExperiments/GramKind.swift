@@ -88,6 +88,15 @@ extension GramKind {
     _ network: Network, rows: SkelKernels.InputBatch, columns: SkelKernels.InputBatch? = nil, kernels: [KernelChoice],
     compute: Compute = .allCores
   ) throws -> [Matrix] {
+    // a network that starts with flatten sees the images as vectors of H·W·C numbers (stax's
+    // Flatten of the inputs averages their covariance over every entry, ⟨x, x′⟩/(H·W·C)): the rest
+    // runs on the vectors, so an MLP takes LayerSpec's (and FastMLPKernel's) path
+    if case .serial(let layers) = network, case .flatten? = layers.first, !rows.shape.spatial.isEmpty,
+      let r = SkelKernels.InputBatch(shape: InputShape(channels: rows.size), count: rows.count, storage: rows.storage)
+    {
+      let c = columns.flatMap { SkelKernels.InputBatch(shape: InputShape(channels: $0.size), count: $0.count, storage: $0.storage) }
+      return try Self.kernels(.serial(Array(layers.dropFirst())), rows: r, columns: c, kernels: kernels, compute: compute)
+    }
     let net = NetworkOption.broadcast(network, toSpatialAxes: rows.shape.spatial.count)
     guard kernels.contains(where: { $0 != .nnpk }) else { return try kernels.map { _ in try priorKernelRefused() } }
     let k: (nngp: Matrix, ntk: Matrix?)
@@ -328,15 +337,7 @@ extension GramKind {
     c.doubles(
       [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
       options: ["inputs"])
-    let layers = o.network.network.map(NetworkOption.layerCount) ?? 1
-    let closed = o.network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
-    let pairs = Double(n) * Double(n + 1) / 2
-    c.work(pairs * Double(d), each: UnitCost.flop * 2, "the input Gram matrix of \(n) inputs of dimension \(d)", options: ["inputs"])
-    // pair by pair on spatial inputs: every layer on the spatial covariance (a 3 × 3 window)
-    let perPair = Double(layers) * Double(spatial) * (spatial > 1 ? 9 : 1) * UnitCost.kernel(closedForm: closed)
-    c.work(
-      pairs * perPair, each: 1, "\(Int(pairs)) pairs × \(layers) layers\(spatial > 1 ? " × \(spatial) positions" : "")",
-      options: ["inputs", "network"])
+    Self.addKernelWork(to: &c, n: n, d: d, spatial: spatial, network: o.network)
     c.work(
       Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
       options: ["inputs"])
@@ -372,6 +373,39 @@ extension GramKind {
       "\(o.networks) random networks on \(n) inputs (\(NumberText(f.flopsPerInput, significant: 3).plain) flops each)",
       options: ["networks", "network", "width", "inputs"])
     c.work(m * f.parameters, each: UnitCost.draw, "drawing \(o.networks) × \(Int(f.parameters)) weights", options: ["networks", "width"])
+  }
+
+  /// The work of the NNGP/NTK Gram matrix of `network` on n inputs of d numbers (`spatial`
+  /// positions each): the input Gram matrix, then every layer on each of the n(n+1)/2 pairs.
+  static func addKernelWork(to c: inout CostBuilder, n: Int, d: Int, spatial: Int, network: NetworkValue) {
+    let (onPositions, onVectors) = network.network.map(Self.spatialLayers) ?? (1, 0)
+    let layers = onPositions + onVectors
+    let closed = network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
+    let pairs = Double(n) * Double(n + 1) / 2
+    c.work(pairs * Double(d), each: UnitCost.flop * 2, "the input Gram matrix of \(n) inputs of dimension \(d)", options: ["inputs"])
+    // pair by pair on spatial inputs: every layer before a flatten or global pool on the spatial
+    // covariance (a 3 × 3 window), the layers after it on one number per pair
+    let perPair =
+      (Double(onPositions) * Double(spatial) * (spatial > 1 ? 9 : 1) + Double(onVectors)) * UnitCost.kernel(closedForm: closed)
+    let what =
+      spatial > 1
+      ? "\(Int(pairs)) pairs × \(onPositions) layers × \(spatial) positions\(onVectors > 0 ? " + \(onVectors) layers" : "")"
+      : "\(Int(pairs)) pairs × \(layers) layers"
+    c.work(pairs * perPair, each: 1, what, options: ["inputs", "network"])
+  }
+
+  /// Layers before the network's first top-level `flatten` or global pool (they see every
+  /// position), and from it on (they see vectors); a network without one: all before.
+  static func spatialLayers(_ n: Network) -> (positions: Int, vectors: Int) {
+    guard case .serial(let layers) = n,
+      let k = layers.firstIndex(where: {
+        switch $0 {
+        case .flatten, .globalPool: return true
+        default: return false
+        }
+      })
+    else { return (NetworkOption.layerCount(n), 0) }
+    return (NetworkOption.layerCount(.serial(Array(layers[..<k]))), NetworkOption.layerCount(.serial(Array(layers[k...]))))
   }
 
   /// The option's value as written, for diagnostics.

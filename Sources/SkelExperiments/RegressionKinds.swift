@@ -337,8 +337,14 @@ public struct RegressionKind: DirectiveKind {
     public var times = GridPoints.logspace(0, 8, 33)
     public var initializations: [KernelRegression.Initialization] = [.standard, .mirrored]
     public var network = ChenNetworkOptions()
+    /// A batch of inputs in place of Unif[-1, 1]^d (each repetition a random split of it).
+    public var inputs = OptionalInputs()
+    /// `labels`, a named target or a CSV column in place of `target` ("none": `target`).
+    public var targets = "none"
     public init() {}
 
+    /// The targets: `targets` when given, else `target`.
+    var dataTargets: DataTargets { targets == "none" ? .function(target) : DataTargets(targets) }
     var dynamics: Bool { mode == .dynamics }
     /// Gradient flow (filters by stopping time) rather than ridge.
     var flow: Bool { dynamics || regularization == .flow }
@@ -367,6 +373,14 @@ public struct RegressionKind: DirectiveKind {
       Field(
         "initializations", \.initializations, .list(KernelRegression.Initialization.optionType, minCount: 1),
         "initializations, one series each"),
+      Field(
+        "inputs", \.inputs, InputsValue.type,
+        "a batch of inputs (a .csv or .npy file, fashion-mnist(…), gaussian(n, d), …; each input read as a vector) in place of Unif[-1,1]^d at dimension: each repetition draws test_points test inputs and n training inputs from it"
+      ),
+      Field(
+        "targets", \.targets, .string,
+        "in place of target: labels (the inputs' classes one-hot), smooth, oscillating, step, or a numeric column of the inputs' CSV file (none: target)"
+      ),
     ] + ChenNetworkOptions.fields(\.network)
   public let example = """
     ```{kernel} regression
@@ -382,10 +396,62 @@ public struct RegressionKind: DirectiveKind {
     o.network.canonicalFields(fields)
   }
 
-  public func check(_ o: Options, directive: Directive) -> [Diagnostic] { o.network.check(name, directive: directive) }
+  public func check(_ o: Options, directive: Directive) -> [Diagnostic] {
+    let network = o.network.check(name, directive: directive)
+    guard network.isEmpty else { return network }
+    var out: [Diagnostic] = []
+    func problem(_ key: String, _ message: String) { out += GramKind().at(key, directive, message) }
+    let written = Set(directive.options.map(\.key))
+    if written.contains("targets"), written.contains("target") { problem("targets", "'targets' replaces 'target'; give one of them") }
+    guard let v = o.inputs.value else {
+      if case .labels = o.dataTargets { problem("targets", "the target 'labels' needs ':inputs:' with labels") }
+      if case .column = o.dataTargets {
+        problem("targets", "'\(o.targets)' is not labels, smooth, oscillating or step, so it names a column of a CSV file: give ':inputs:'")
+      }
+      return out
+    }
+    if case .pairs = v.source {
+      problem("inputs", "regression takes a batch of inputs (a file, fashion-mnist(…), gaussian(n, d), …), not pairs(…)")
+    }
+    if written.contains("dimension") { problem("inputs", "'inputs' replaces 'dimension'; give one of them") }
+    if let p = o.dataTargets.problem(v) { problem("targets", p) }
+    if GramKind.knownShape(v) != nil {
+      let n = GramKind.size(v).n, need = (o.runSizes.max() ?? 0) + o.testPoints
+      if need > n {
+        problem(
+          "sizes", "n = \(o.runSizes.max() ?? 0) training and test_points = \(o.testPoints) test inputs need \(need) inputs; there are \(n)"
+        )
+      }
+    }
+    return out
+  }
 
-  public func cost(_ o: Options) -> Cost {
+  public func checkFiles(_ o: Options, files: InputFiles) -> String? {
+    guard let v = o.inputs.value, GramKind.knownShape(v) == nil, case .batch(let b)? = try? v.inputs(seed: 0, files: files) else {
+      return nil
+    }
+    let need = (o.runSizes.max() ?? 0) + o.testPoints
+    if need > b.count {
+      return
+        "n = \(o.runSizes.max() ?? 0) training and test_points = \(o.testPoints) test inputs need \(need) inputs; the file has \(b.count)"
+    }
+    do { _ = try o.dataTargets.values(b, inputs: v, files: files, classes: DataTargets.classes([b])) } catch { return "targets: \(error)" }
+    return nil
+  }
+
+  public func cost(_ o: Options) -> Cost { cost(o, measured: MeasuredInputs()) }
+
+  public func cost(_ o: Options, measured: MeasuredInputs) -> Cost {
     var c = CostBuilder()
+    if let v = o.inputs.value {
+      v.addCost(to: &c, option: "inputs")
+      // each repetition's input Gram matrix of n + test_points inputs of the file's dimension
+      let d = Double(GramKind.size(v, measured: measured).d), top = Double((o.runSizes.max() ?? 2) + o.testPoints)
+      c.work(
+        Double(o.repetitions * o.runSizes.count) * top * top * d, each: UnitCost.flop * 2,
+        "\(o.repetitions) repetitions × input Gram matrices of \(Int(top)) inputs of dimension \(Int(d))",
+        options: ["inputs", "sizes", "repetitions"])
+    }
     let ns = o.runSizes
     let reps = o.repetitions, m = o.testPoints, depth = o.network.depthForCost
     let inits = o.initializations.count
@@ -422,16 +488,33 @@ public struct RegressionKind: DirectiveKind {
     var samples = [[[Double]]](repeating: Array(repeating: [], count: o.dynamics ? grid.count : ns.count), count: inits.count)
     let total = Double(ns.count * o.repetitions)
     var done = 0.0
+    let data = try Self.data(o, context: context)
     for (k, n) in ns.enumerated() {
       for rep in 0..<o.repetitions {
         var g = SeededGenerator(seed: context.seed, label: "n=\(n) rep=\(rep)")
-        let train = KernelRegression.uniformInputs(n, dimension: o.dimension, generator: &g)
-        let test = KernelRegression.uniformInputs(o.testPoints, dimension: o.dimension, generator: &g)
-        let y = o.target.values(train).map { $0 + o.noise * g.nextNormal() }
-        let errors = try KernelRegression.testErrors(
-          network: try o.network.network, train: train, test: test, y: y, truth: o.target.values(test), filters: filters,
-          initializations: inits,
-          generator: &g)
+        let errors: [KernelRegression.Initialization: [Double]]
+        if let (x, targets) = data {
+          // a random split of the inputs: test_points test inputs, then n training inputs
+          guard n + o.testPoints <= x.rows else {
+            throw ExperimentError("n = \(n) training and \(o.testPoints) test inputs need \(n + o.testPoints) inputs; there are \(x.rows)")
+          }
+          var p = Array(0..<x.rows)
+          for i in 0..<(n + o.testPoints) { p.swapAt(i, i + Int(g.next() % UInt64(x.rows - i))) }
+          let testIndex = Array(p[0..<o.testPoints]), trainIndex = Array(p[o.testPoints..<(o.testPoints + n)])
+          var y = targets.selecting(rows: trainIndex)
+          for i in 0..<y.storage.count { y.storage[i] += o.noise * g.nextNormal() }
+          errors = try KernelRegression.testErrors(
+            network: try o.network.network, train: x.selecting(rows: trainIndex), test: x.selecting(rows: testIndex), y: y,
+            truth: targets.selecting(rows: testIndex), filters: filters, initializations: inits, generator: &g)
+        } else {
+          let train = KernelRegression.uniformInputs(n, dimension: o.dimension, generator: &g)
+          let test = KernelRegression.uniformInputs(o.testPoints, dimension: o.dimension, generator: &g)
+          let y = o.target.values(train).map { $0 + o.noise * g.nextNormal() }
+          errors = try KernelRegression.testErrors(
+            network: try o.network.network, train: train, test: test, y: y, truth: o.target.values(test), filters: filters,
+            initializations: inits,
+            generator: &g)
+        }
         for (i, e) in errors {
           for slot in inits.indices where inits[slot] == i {
             if o.dynamics {
@@ -446,6 +529,16 @@ public struct RegressionKind: DirectiveKind {
       }
     }
     return samples
+  }
+
+  /// The inputs (as vectors, one row each) and their targets (n × k), or nil for Unif[-1, 1]^d.
+  static func data(_ o: Options, context: RunContext) throws -> (x: Matrix, y: Matrix)? {
+    guard let v = o.inputs.value else { return nil }
+    guard case .batch(let b) = try v.inputs(seed: context.seed, files: context.files) else {
+      throw ExperimentError("regression takes a batch of inputs, not pairs(…)")
+    }
+    let y = try o.dataTargets.values(b, inputs: v, files: context.files, classes: DataTargets.classes([b]))
+    return (Matrix(rows: b.count, columns: b.dimension, storage: b.values), y)
   }
 
   static func meanAndError(_ xs: [Double]) -> (Double, Double) {
@@ -482,6 +575,10 @@ public struct RegressionKind: DirectiveKind {
   /// The table under the figure: best errors per initialization, and the theory's exponents.
   static func table(_ o: Options, rows: [[String]]) -> TableData {
     if o.dynamics { return TableData(columns: ["initialization", "best test MSE", "at time t"], rows: rows) }
+    if o.inputs.value != nil {  // the theory's exponents are those of Unif[-1, 1]^d, not of data
+      let first = o.runSizes.first.map(String.init) ?? "", last = o.runSizes.last.map(String.init) ?? ""
+      return TableData(columns: ["initialization", "MSE at n = \(first)", "MSE at n = \(last)", "fitted exponent"], rows: rows)
+    }
     let dd = Double(o.dimension), ns = o.runSizes
     let theory =
       "standard −3/(d+3) = \(formatted(-3 / (dd + 3), ".3f")); mirrored, f* ∈ H: −(d+1)/(2d+1) = \(formatted(-(dd + 1) / (2 * dd + 1), ".3f"))"

@@ -33,22 +33,31 @@ public enum KernelRegression {
     return (k.nngp, ntk)
   }
 
-  /// One sample of GP(0, K) at the points of K: L·z with L the Cholesky factor of K + εI, the
-  /// jitter ε starting at 10⁻¹²·mean diagonal and growing tenfold until K + εI factors.
+  /// One sample of GP(0, K) at the points of K: L·z with L the Cholesky factor of K + εI
+  /// (`jitteredCholesky`, starting at ε = 10⁻¹²·mean diagonal).
   public static func gaussianProcessSample(_ k: Matrix, generator g: inout SeededGenerator) throws(LinearAlgebraError) -> [Double] {
+    let (l, _) = try jitteredCholesky(k, initial: 1e-12)
+    let z = (0..<k.rows).map { _ in g.nextNormal() }
+    return l.times(z)
+  }
+
+  /// The Cholesky factor of K + εI and the jitter ε: the first of ε = initial·m, 10⁻¹²·m,
+  /// 10⁻¹¹·m, … (m the mean diagonal; each step tenfold, a zero `initial` tries K itself first)
+  /// for which K + εI factors; above 10⁻³·m the matrix is reported as not positive definite.
+  public static func jitteredCholesky(_ k: Matrix, initial: Double) throws(LinearAlgebraError) -> (factor: Matrix, jitter: Double) {
     let n = k.rows
     let meanDiagonal = (0..<n).reduce(0.0) { $0 + k[$1, $1] } / Double(max(1, n))
-    var jitter = 1e-12 * meanDiagonal
+    var jitter = initial * meanDiagonal
     while true {
       var kj = k
       for i in 0..<n { kj[i, i] += jitter }
       do {
-        let l = try kj.cholesky()
-        let z = (0..<n).map { _ in g.nextNormal() }
-        return l.times(z)
+        return (try kj.cholesky(), jitter)
       } catch .notPositiveDefinite {
-        jitter *= 10
-        if jitter > 1e-3 * meanDiagonal { throw .notPositiveDefinite(order: n) }
+        // a zero or non-finite diagonal has no scale to grow a jitter on
+        guard meanDiagonal > 0, meanDiagonal.isFinite else { throw .notPositiveDefinite(order: n) }
+        jitter = jitter == 0 ? 1e-12 * meanDiagonal : jitter * 10
+        if !(jitter <= 1e-3 * meanDiagonal) { throw .notPositiveDefinite(order: n) }
       }
     }
   }
@@ -105,27 +114,44 @@ public enum KernelRegression {
     network net: LayerSpec, train: Matrix, test: Matrix, y: [Double], truth: [Double], filters: [Filter],
     initializations: [Initialization], generator g: inout SeededGenerator
   ) throws -> [Initialization: [Double]] {
-    let n = train.rows, m = test.rows
+    try testErrors(
+      network: net, train: train, test: test, y: Matrix(rows: y.count, columns: 1, storage: y),
+      truth: Matrix(rows: truth.count, columns: 1, storage: truth), filters: filters, initializations: initializations, generator: &g)
+  }
+
+  /// The same with k outputs: `y` is n × k, `truth` m × k, one kernel for every output (NT's
+  /// `trace_axes=(-1,)`), f₀ an independent prior sample per output, and the error the mean over
+  /// test points and outputs. With one output it is the single-target computation, operation for
+  /// operation.
+  public static func testErrors(
+    network net: LayerSpec, train: Matrix, test: Matrix, y: Matrix, truth: Matrix, filters: [Filter],
+    initializations: [Initialization], generator g: inout SeededGenerator
+  ) throws -> [Initialization: [Double]] {
+    let n = train.rows, m = test.rows, k = y.columns
     let joint = Matrix(rows: n + m, columns: train.columns, storage: train.storage + test.storage)
     let (sigma, theta) = try grams(net, joint)
     let (lambda, u) = try theta.block(0..<n, 0..<n).symmetricEigen()
     let b = theta.block(n..<(n + m), 0..<n) * u  // Θ(test, X)·U, m × n
     var out: [Initialization: [Double]] = [:]
     for initialization in initializations {
-      var f0 = [Double](repeating: 0, count: n + m)
-      if initialization == .standard { f0 = try gaussianProcessSample(sigma, generator: &g) }
-      let residual = (0..<n).map { y[$0] - f0[$0] }
-      let a = u.transposedTimes(residual)
-      out[initialization] = filters.map { filter in
-        let coefficients = (0..<n).map { filter.apply(lambda[$0], n: Double(n)) * a[$0] }
-        let prediction = b.times(coefficients)
-        var sum = 0.0
-        for i in 0..<m {
-          let e = f0[n + i] + prediction[i] - truth[i]
-          sum += e * e
+      var sums = [Double](repeating: 0, count: filters.count)
+      for c in 0..<k {
+        var f0 = [Double](repeating: 0, count: n + m)
+        if initialization == .standard { f0 = try gaussianProcessSample(sigma, generator: &g) }
+        let residual = (0..<n).map { y[$0, c] - f0[$0] }
+        let a = u.transposedTimes(residual)
+        for (q, filter) in filters.enumerated() {
+          let coefficients = (0..<n).map { filter.apply(lambda[$0], n: Double(n)) * a[$0] }
+          let prediction = b.times(coefficients)
+          var sum = 0.0
+          for i in 0..<m {
+            let e = f0[n + i] + prediction[i] - truth[i, c]
+            sum += e * e
+          }
+          sums[q] += sum
         }
-        return sum / Double(m)
       }
+      out[initialization] = sums.map { $0 / Double(m * k) }
     }
     return out
   }

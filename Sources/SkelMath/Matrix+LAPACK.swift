@@ -179,6 +179,21 @@ extension Matrix {
     return l
   }
 
+  /// Solves A·X = B given the lower Cholesky factor L of A (`self`, from `cholesky()`) by
+  /// `dpotrs`: L row-major is the column-major upper factor U = Lᵀ that `dpotrf` writes.
+  public func solvingWithCholeskyFactor(_ b: Matrix) throws(LinearAlgebraError) -> Matrix {
+    guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
+    precondition(b.rows == rows, "right-hand side has \(b.rows) rows, expected \(rows)")
+    var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
+    var a = storage
+    var uplo = CChar(UInt8(ascii: "U"))
+    var x = b.transposed.storage
+    var nrhs = Int32(b.columns), ldb = Int32(max(1, rows))
+    Compute.singleThreadedBLAS { dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info) }
+    guard info == 0 else { throw .lapack(routine: "dpotrs", info: Int(info)) }
+    return Matrix(rows: b.columns, columns: rows, storage: x).transposed
+  }
+
   /// Thin SVD A = U·diag(s)·Vᵀ (singular values descending).
   public func svd() throws(LinearAlgebraError) -> (u: Matrix, singularValues: [Double], vt: Matrix) {
     // LAPACK sees the row-major A (m×n) as the column-major Aᵀ (n×m): Aᵀ = U′ S V′ᵀ gives

@@ -49,6 +49,8 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
     ("rainbow", ":mode: kernel\n:samples: 100000000\n:anisotropy: linspace(1, 16, 1000000)", "samples", "work"),
     ("gram", ":inputs: gaussian(n=200000, d=10)\n:kernel: [nngp, ntk]", "inputs", "memory"),
     ("spectrum", ":inputs: fashion-mnist(n=60000, split=train)", "inputs", "memory"),
+    ("predict", ":inputs: gaussian(n=200000, d=10)", "inputs", "memory"),
+    ("fit", ":inputs: gaussian(n=4000, d=10)\n:w_std: linspace(0.5, 2.5, 100)\n:b_std: linspace(0, 1, 100)", "w_std", "work"),
   ]
 
   /// Kinds whose work does not grow with any option (a fixed table), so no option makes a bomb.

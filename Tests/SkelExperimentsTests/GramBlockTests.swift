@@ -17,6 +17,33 @@ import Testing
     return SkelKernels.InputBatch(shape: InputShape(channels: d), count: rows.count, storage: values)!
   }
 
+  /// A network that starts with `flatten` runs on the images as vectors (`GramKind.kernels`):
+  /// the Gram and cross-Gram equal the pair engine's on the spatial inputs (`Network.kernel` with
+  /// the flatten) to 1e-13, for a ReLU MLP (FastMLPKernel's path) and an erf one.
+  @Test(arguments: [
+    Network.serial([
+      .flatten, .dense(DenseLayer(wStd: 1.4, bStd: 0.1)), .activation(.abRelu(a: 0, b: 1)), .dense(DenseLayer(wStd: 1.4, bStd: 0.1)),
+      .activation(.abRelu(a: 0, b: 1)), .dense(DenseLayer(bStd: 0.1)),
+    ]),
+    Network.serial([.flatten, .dense(DenseLayer(wStd: 1.3)), .activation(.erf(a: 1, b: 1, c: 0)), .dense(DenseLayer())]),
+  ])
+  func flattenFirstRunsOnVectors(_ network: Network) throws {
+    func images(_ rows: Range<Int>) -> SkelKernels.InputBatch {
+      let v = Self.batch(rows, d: 12)
+      return SkelKernels.InputBatch(shape: InputShape(spatial: [2, 3], channels: 2), count: v.count, storage: v.storage)!
+    }
+    let (a, b) = (images(0..<40), images(40..<47))
+    let fast = try GramKind.kernels(network, rows: a, kernels: [.nngp, .ntk])
+    let cross = try GramKind.kernels(network, rows: b, columns: a, kernels: [.nngp, .ntk])
+    let pairs = try network.kernel(a), pairsCross = try network.kernel(b, a)
+    var worst = 0.0
+    for (m, ref) in [(fast[0], pairs.nngp), (fast[1], pairs.ntk!), (cross[0], pairsCross.nngp), (cross[1], pairsCross.ntk!)] {
+      #expect(m.rows == ref.rows && m.columns == ref.columns)
+      for (x, y) in zip(m.storage, ref.storage) { worst = max(worst, abs(x - y) / abs(y)) }
+    }
+    #expect(worst < 1e-13, "worst relative difference \(worst)")
+  }
+
   @Test(arguments: [
     "[dense(w_std=1.4142135623730951, b_std=0.2), relu, dense(w_std=1.4142135623730951, b_std=0.2), relu, dense]",
     "[dense(w_std=1.3), erf, dense]",
