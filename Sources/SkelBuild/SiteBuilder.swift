@@ -352,7 +352,13 @@ public struct SiteBuilder {
     tally.problems += kindProblems
     guard let configured = typed else { return nil }
     let label = fixedLabel ?? (configured.common.label.isEmpty ? Self.generatedLabel(d, taken: &taken) : configured.common.label)
-    let seed = SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
+    // `:seed:` is the directive's own seed; a sweep point or a `:check:` run (a fixed label)
+    // derives its own from it as from the report's
+    let written = configured.common.seed >= 0 ? UInt64(configured.common.seed) : nil
+    let seed =
+      fixedLabel == nil
+      ? written ?? SeededGeneratorSeed.derive(document: doc.frontMatter.seed, label: label)
+      : SeededGeneratorSeed.derive(document: written ?? doc.frontMatter.seed, label: label)
     let inputs = readInputs(configured, d, seed: seed, &tally)
     let key = CacheKey(configured, seed: seed, engine: configuration.engine, inputs: inputs.hashes).hex
     // the estimate reads the options as `run` would: only for a directive with no other error

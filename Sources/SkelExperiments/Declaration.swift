@@ -76,6 +76,8 @@ public struct CommonOptions: KindOptions {
   /// (`RunContext.upstream`); empty: none. The build resolves it, orders the runs by it and puts
   /// the upstream's key into this directive's key, so it is not a compute option itself.
   public var from = ""
+  /// `:seed: N` replaces the seed derived from the report's `seed` and the label; −1: derived.
+  public var seed = -1
   /// `xscale`, `yscale`, `xlim`, `ylim`, `legend`, `colormap` (`PlotOptions.swift`).
   public var plot = PlotOptions()
   public init() {}
@@ -89,6 +91,9 @@ public struct CommonOptions: KindOptions {
     Field(
       "from", \.from, .string, role: .presentation,
       "LABEL or REPORT/LABEL of the directive whose result this one reads (kinds that take one); its key is part of this one's"),
+    Field(
+      "seed", \.seed, .integer(min: 0, max: Int(Int32.max)), role: .presentation,
+      "the directive's random seed, in place of the one derived from the report's seed and the label (it is in the cache key)"),
     .choice("xscale", \.plot.xscale, role: .presentation, "x axis scale of every panel (auto: the kind's)"),
     .choice("yscale", \.plot.yscale, role: .presentation, "y axis scale of every panel (auto: the kind's)"),
     Field("xlim", \.plot.xlim, PlotOptions.limitType, role: .presentation, "x axis limits [a, b] (empty: from the data)"),
