@@ -166,7 +166,7 @@ public struct FigureLayout {
         bar: Rect(x: right + 12, y: top, width: barWidth, height: max(10, bottom - top)), range: range, ticks: t, labels: labels)
     }
     // A legend outside the axes takes a strip on the right.
-    if axes.legend == .outside, let m = legendMetrics(axes) { right -= m.size.0 + 8 }
+    if Self.legendPlacement(axes) == .outside, let m = legendMetrics(axes) { right -= m.size.0 + 8 }
     let area = Rect(x: left, y: top, width: max(10, right - left), height: max(10, bottom - top))
 
     var layout = PanelLayout(
@@ -261,6 +261,13 @@ public struct FigureLayout {
     return samples
   }
 
+  /// Where a panel's legend goes: as asked, except `.best` over a heat map, whose cells fill the
+  /// plot area so that every corner covers some: there it is `.outside` (between the axes and
+  /// the colorbar).
+  static func legendPlacement(_ axes: Axes) -> LegendPlacement {
+    axes.legend == .best && axes.heatmap != nil ? .outside : axes.legend
+  }
+
   /// The legend box: the requested corner, outside to the right, or for `.best` the corner
   /// covering the fewest data samples (ties broken upper left, upper right, lower right, lower left).
   func legendBox(for axes: Axes, layout l: PanelLayout) -> Rect? {
@@ -276,7 +283,8 @@ public struct FigureLayout {
       default: return Rect(x: a.maxX - inset - w, y: a.maxY - inset - h, width: w, height: h)
       }
     }
-    if axes.legend != .best { return corner(axes.legend) }
+    let placement = Self.legendPlacement(axes)
+    if placement != .best { return corner(placement) }
     let samples = dataSamples(axes, l)
     var best = corner(.upperLeft), bestCount = Int.max
     for p in [LegendPlacement.upperLeft, .upperRight, .lowerRight, .lowerLeft] {
