@@ -29,7 +29,7 @@ import Testing
   static func overlaps(_ a: Rect, _ b: Rect) -> Bool { a.minX < b.maxX && b.minX < a.maxX && a.minY < b.maxY && b.minY < a.maxY }
 
   /// A phase-diagram-like panel: a 6 × 4 heat map filling the axes and a named dashed curve
-  /// across it. With `.best` the legend goes outside, between the axes and the colorbar: it
+  /// across it. With `.best` the legend goes above the axes, right-aligned: it
   /// covers no cell, no curve sample and not the colorbar, and stays in the figure.
   @Test func aHeatMapsLegendCoversNoCell() throws {
     let values = (0..<24).map { Double($0) / 23 }
@@ -46,7 +46,7 @@ import Testing
     #expect(xs.map { Self.device($0, ($0 - 1) / 1.5, l) }.filter { box.contains($0) }.isEmpty)
     let bar = try #require(l.colorbar?.bar)
     #expect(!Self.overlaps(box, bar), "legend \(box) covers the colorbar \(bar)")
-    #expect(box.minX >= l.plotArea.maxX && box.maxX <= bar.minX, "legend \(box) between axes \(l.plotArea) and bar \(bar)")
+    #expect(box.maxY <= l.plotArea.minY && box.maxX == l.plotArea.maxX, "legend \(box) above the axes \(l.plotArea), right-aligned")
     #expect(box.minX >= frame.minX && box.maxX <= frame.maxX && box.minY >= frame.minY && box.maxY <= frame.maxY)
     // the old placement (upper left, asked for explicitly) does cover cells: the check can fail
     let asked = layout.layoutPanel(Axes(marks: [.heatmap(heat), .line(curve)], legend: .upperLeft, grid: false), in: frame)
@@ -70,5 +70,48 @@ import Testing
     }
     #expect(samples.count == 2 * (51 + 150))
     #expect(samples.filter { box.contains($0) }.isEmpty, "legend \(box) covers curve samples")
+  }
+
+  /// The points of a path.
+  static func points(_ path: [PathElement]) -> [Point] {
+    path.compactMap {
+      switch $0 {
+      case .move(let p), .line(let p): return p
+      default: return nil
+      }
+    }
+  }
+
+  /// Every legend sample (a stroked path inside the legend box) against the topmost fill
+  /// painted under it, in both site themes: WCAG contrast ≥ 3. The phase diagram's black dashed
+  /// curve on the dark theme's box (1.24:1) gets a white patch (21:1).
+  @Test func legendSamplesStandOutInBothThemes() throws {
+    let heat = Heatmap(values: (0..<24).map { Double($0) }, rows: 4, columns: 6, colorbarLabel: "v")
+    let curve = LineSeries(name: "edge of chaos", x: [0, 6], y: [0, 4], color: .black, dash: [5, 3])
+    let blue = LineSeries(name: "b", x: [0, 6], y: [4, 0])
+    let figure = Figure(width: 360, height: 245, panels: [Axes(marks: [.heatmap(heat), .line(curve), .line(blue)], legend: .best)])
+    var ratios: [String: [Double]] = [:]
+    for (name, theme) in [("light", Theme.light), ("dark", Theme.dark)] {
+      let layout = FigureLayout(theme: theme, measurer: FixedMeasurer())
+      let box = try #require(layout.layoutFigure(figure).first?.legendBox)
+      var fills: [(Rect, Color)] = []
+      for item in layout.scene(for: figure).items {
+        guard case .path(let path, let stroke, let fill) = item else { continue }
+        let ps = Self.points(path)
+        guard !ps.isEmpty, ps.allSatisfy({ box.contains($0) }) else { continue }
+        if let fill, stroke == nil || fill.alpha > 0.5 {
+          let xs = ps.map(\.x), ys = ps.map(\.y)
+          fills.append((Rect(x: xs.min()!, y: ys.min()!, width: xs.max()! - xs.min()!, height: ys.max()! - ys.min()!), fill))
+        } else if let stroke, fill == nil {
+          let mid = Point((ps[0].x + ps[ps.count - 1].x) / 2, (ps[0].y + ps[ps.count - 1].y) / 2)
+          let under = try #require(fills.last { $0.0.contains(mid) }?.1, "\(name): nothing painted under the sample at \(mid)")
+          ratios[name, default: []].append(stroke.color.contrastRatio(under))
+        }
+      }
+    }
+    #expect(ratios["light"]?.count == 2 && ratios["dark"]?.count == 2, "\(ratios)")
+    #expect((ratios.values.flatMap { $0 }.min() ?? 0) >= 3, "\(ratios)")
+    #expect(Color.black.contrastRatio(Theme.dark.background!) < 1.25, "without the patch the dark sample would vanish")
+    expectClose(Color.black.contrastRatio(.white), 21, absolute: 1e-12)
   }
 }
