@@ -115,7 +115,11 @@ extension SiteBuilder {
   func typesetTables(_ run: BuildRun) throws {
     run.tables = run.plans.enumerated().map { (r, report) in
       report.directives.indices.map { k in
-        run.results[r][k].result.table.map { MathProtection(TableMarkdown.markdown($0), path: report.document.source.path) }
+        let d = report.directives[k]
+        return run.results[r][k].result.table.flatMap { t in
+          TableMarkdown.markdown(t, d.configured.common.table.resolved(rows: t.rows.count, presentation: d.configured.presentation))
+            .map { MathProtection($0, path: report.document.source.path) }
+        }
       }
     }
     let tables = try typeset(run.plans, tables: run.tables, sources: run.sources, context: run.context, document: false)

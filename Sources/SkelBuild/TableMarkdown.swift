@@ -5,13 +5,31 @@ import SkelPlot
 /// header row is the kind's column titles (`TableData.titles`), or its column keys. A cell that
 /// is a number is typeset by the one number formatter (`NumberText`, `NumberText.tableDigits`
 /// significant digits, true minus, powers of ten) as math; the data files keep every digit.
+///
+/// `:table:` (`TableChoice`) chooses the rows: `summary` keeps the first `summaryHead` and last
+/// `summaryTail` rows, a row of ⋮ between them and a line saying how many rows are left out and
+/// that the CSV and JSON hold them; `none` is no table (`nil`).
 enum TableMarkdown {
-  static func markdown(_ t: TableData) -> String {
+  static func markdown(_ t: TableData, _ choice: TableChoice = .full) -> String? {
     func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
+    func line(_ row: [String]) -> String { "| " + row.map { cell(typeset($0)) }.joined(separator: " | ") + " |" }
     let titles = t.titles ?? t.columns
     var lines = ["| " + titles.map(cell).joined(separator: " | ") + " |"]
     lines.append("|" + t.columns.map { _ in "---|" }.joined())
-    for row in t.rows { lines.append("| " + row.map { cell(typeset($0)) }.joined(separator: " | ") + " |") }
+    let head = TableChoice.summaryHead, tail = TableChoice.summaryTail
+    switch choice {
+    case .none: return nil
+    case .summary where t.rows.count > head + tail + 1:
+      lines += t.rows.prefix(head).map(line)
+      lines.append("| " + t.columns.map { _ in "⋮" }.joined(separator: " | ") + " |")
+      lines += t.rows.suffix(tail).map(line)
+      let left = t.rows.count - head - tail
+      lines.append("")
+      lines.append(
+        "Rows \(head + 1)–\(head + left) of \(t.rows.count) left out here (`:table: full` shows them); the CSV and JSON hold every row.")
+    default:
+      lines += t.rows.map(line)
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -66,6 +66,22 @@ public enum FigureFormat: String, OptionChoice {
   case svg, png, pdf
 }
 
+/// How a result's table shows on the page (`:table:`): `full` every row, `summary` the first
+/// `TableChoice.summaryHead` and last `TableChoice.summaryTail` rows with the count left out,
+/// `none` no table (its CSV and JSON are still written and linked); `auto` is `full` for a table
+/// directive and for a figure's table of at most `TableChoice.autoRows` rows, else `summary`.
+public enum TableChoice: String, OptionChoice {
+  case auto, none, summary, full
+
+  public static let summaryHead = 4, summaryTail = 2, autoRows = 12
+
+  /// The choice made for a table of `rows` rows under `presentation` (never `auto`).
+  public func resolved(rows: Int, presentation: Presentation) -> TableChoice {
+    guard self == .auto else { return self }
+    return presentation == .table || rows <= Self.autoRows ? .full : .summary
+  }
+}
+
 /// The options every kind has: all of them presentation (none is in the cache key).
 public struct CommonOptions: KindOptions {
   public var label = ""
@@ -78,6 +94,8 @@ public struct CommonOptions: KindOptions {
   public var from = ""
   /// `:seed: N` replaces the seed derived from the report's `seed` and the label; −1: derived.
   public var seed = -1
+  /// How the result's table shows on the page (`TableChoice`).
+  public var table = TableChoice.auto
   /// `xscale`, `yscale`, `xlim`, `ylim`, `legend`, `colormap` (`PlotOptions.swift`).
   public var plot = PlotOptions()
   public init() {}
@@ -94,6 +112,10 @@ public struct CommonOptions: KindOptions {
     Field(
       "seed", \.seed, .integer(min: 0, max: Int(Int32.max)), role: .presentation,
       "the directive's random seed, in place of the one derived from the report's seed and the label (it is in the cache key)"),
+    .choice(
+      "table", \.table, role: .presentation,
+      "the result's table on the page: full, summary (first 4 and last 2 rows), none (CSV and JSON only); auto: full up to 12 rows or for a table directive, else summary"
+    ),
     .choice("xscale", \.plot.xscale, role: .presentation, "x axis scale of every panel (auto: the kind's)"),
     .choice("yscale", \.plot.yscale, role: .presentation, "y axis scale of every panel (auto: the kind's)"),
     Field("xlim", \.plot.xlim, PlotOptions.limitType, role: .presentation, "x axis limits [a, b] (empty: from the data)"),
@@ -283,9 +305,22 @@ public struct AnyKind: Sendable {
       return (
         configured,
         common.plot.problems(at: directive, presentation: configured.presentation)
+          + Self.tableProblems(common.table, at: directive, presentation: configured.presentation)
           + (directive.map { kind.check(typed, directive: $0) } ?? [])
       )
     }
+  }
+
+  /// `:table: none` on a table directive would leave nothing on the page.
+  static func tableProblems(_ table: TableChoice, at directive: Directive?, presentation: Presentation) -> [Diagnostic] {
+    guard let directive, presentation == .table, table == .none, let o = directive.options.first(where: { $0.key == "table" }) else {
+      return []
+    }
+    return [
+      Diagnostic(
+        at: SourceLocation(path: o.keyLocation.path, line: o.line, column: o.value.column),
+        "option 'table' is none, but '\(directive.kind)' is a table: nothing would be shown (use summary or full)")
+    ]
   }
 
   static func apply<O>(_ f: Field<O>, _ resolved: ResolvedOptions, to options: inout O) -> Bool {

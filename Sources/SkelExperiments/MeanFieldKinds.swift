@@ -158,7 +158,7 @@ public struct PhaseDiagramKind: DirectiveKind {
     return Figure(
       width: size.width, height: size.height,
       panels: [
-        Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperLeft, grid: false)
+        Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .best, grid: false)
       ])
   }
 }

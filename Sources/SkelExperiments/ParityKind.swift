@@ -14,7 +14,7 @@ public struct ParityKind: DirectiveKind {
   }
 
   public struct Options: KindOptions {
-    public var table = Table.singleLayer
+    public var reference = Table.singleLayer
     public var relative = 1e-12
     public var absolute = 6e-13
     public init() {}
@@ -25,7 +25,7 @@ public struct ParityKind: DirectiveKind {
     "Parity table against neural-tangents 0.6.5 (stored float64 values): nngp(0), nngp(0.5), ntk(0.5), nngp and ntk on the diagonal, pass/fail per cell"
   public let fields: [Field<Options>] = [
     .choice(
-      "table", \.table,
+      "reference", \.reference,
       "single-layer: 17 activations after serial(Dense(1, W_std=1), act); deep-relu: serial([Dense(1, W_std=√2), Relu()]×L, Dense(1, W_std=1)) at ρ = 0.5 for L = 1, 2, 3, 5"
     ),
     Field("relative", \.relative, .number(min: 0, max: 1), "relative tolerance of a cell"),
@@ -44,8 +44,8 @@ public struct ParityKind: DirectiveKind {
   /// Fixed work: 17 single-layer activations (a few by quadrature) or 4 deep ReLU depths.
   public func cost(_ o: Options) -> Cost {
     var c = CostBuilder()
-    c.doubles([17, 8], "the parity table", options: ["table"])
-    c.work(17 * 3, each: UnitCost.quadratureKernel, "17 activations × 3 kernels", options: ["table"])
+    c.doubles([17, 8], "the parity table", options: ["reference"])
+    c.work(17 * 3, each: UnitCost.quadratureKernel, "17 activations × 3 kernels", options: ["reference"])
     return c.cost
   }
 
@@ -154,7 +154,7 @@ public struct ParityKind: DirectiveKind {
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
     let table: TableData
-    switch o.table {
+    switch o.reference {
     case .singleLayer: table = singleTable(rel: o.relative, abs0: o.absolute)
     case .deepRelu:
       do { table = try deepTable(rel: o.relative, abs0: o.absolute) } catch let e as ExperimentError { throw e } catch {

@@ -265,8 +265,10 @@ public struct AxisSpec: Sendable, Hashable {
 }
 
 /// Where the legend goes; `.best` picks the corner that covers the fewest data points.
+/// `.outside`: a strip right of the axes; `.above`: a strip above them, the box right-aligned
+/// (where `.best` puts a heat map's legend: it costs a row, not a column of the cells).
 public enum LegendPlacement: String, Sendable, Hashable, CaseIterable {
-  case best, upperLeft, upperRight, lowerLeft, lowerRight, outside, none
+  case best, upperLeft, upperRight, lowerLeft, lowerRight, outside, above, none
 }
 
 /// One panel: axes and the marks drawn in them.

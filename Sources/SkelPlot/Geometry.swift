@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
 /// A point in figure space (points, origin top-left, y downwards).
 public struct Point: Hashable, Sendable, Codable {
   public var x: Double
@@ -44,6 +50,16 @@ public struct Color: Hashable, Sendable, Codable {
     self.init(
       red: Double((hex >> 16) & 0xFF) / 255, green: Double((hex >> 8) & 0xFF) / 255,
       blue: Double(hex & 0xFF) / 255, alpha: alpha)
+  }
+  /// WCAG 2 relative luminance of the colour (alpha ignored).
+  public var relativeLuminance: Double {
+    func linear(_ c: Double) -> Double { c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4) }
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+  }
+  /// WCAG 2 contrast ratio with another colour, 1…21.
+  public func contrastRatio(_ other: Color) -> Double {
+    let (a, b) = (relativeLuminance, other.relativeLuminance)
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
   }
   public static let black = Color(hex: 0x000000)
   public static let white = Color(hex: 0xFFFFFF)

@@ -149,7 +149,9 @@ public struct FigureLayout {
     var right =
       frame.maxX - max(pad, (xl.last.map { measurer.measure(runs: $0, font: tickFont).width / 2 } ?? 0) + 2)
       - (frame.maxX < figureWidth - 1 ? 10 : 0)
-    let top = frame.y + pad + max(title.map { $0.height + pad } ?? textHeight / 2, letterHeight > 0 ? letterHeight + 2 : 0)
+    var top = frame.y + pad + max(title.map { $0.height + pad } ?? textHeight / 2, letterHeight > 0 ? letterHeight + 2 : 0)
+    // A legend above the axes takes a strip at the top.
+    if Self.legendPlacement(axes) == .above, let m = legendMetrics(axes) { top += m.size.1 + 4 }
 
     // A heat map's colorbar takes a strip on the right.
     var colorbar: ColorbarLayout?
@@ -166,7 +168,7 @@ public struct FigureLayout {
         bar: Rect(x: right + 12, y: top, width: barWidth, height: max(10, bottom - top)), range: range, ticks: t, labels: labels)
     }
     // A legend outside the axes takes a strip on the right.
-    if axes.legend == .outside, let m = legendMetrics(axes) { right -= m.size.0 + 8 }
+    if Self.legendPlacement(axes) == .outside, let m = legendMetrics(axes) { right -= m.size.0 + 8 }
     let area = Rect(x: left, y: top, width: max(10, right - left), height: max(10, bottom - top))
 
     var layout = PanelLayout(
@@ -261,6 +263,12 @@ public struct FigureLayout {
     return samples
   }
 
+  /// Where a panel's legend goes: as asked, except `.best` over a heat map, whose cells fill the
+  /// plot area so that every corner covers some: there it is `.above` (a strip over the axes).
+  static func legendPlacement(_ axes: Axes) -> LegendPlacement {
+    axes.legend == .best && axes.heatmap != nil ? .above : axes.legend
+  }
+
   /// The legend box: the requested corner, outside to the right, or for `.best` the corner
   /// covering the fewest data samples (ties broken upper left, upper right, lower right, lower left).
   func legendBox(for axes: Axes, layout l: PanelLayout) -> Rect? {
@@ -273,10 +281,12 @@ public struct FigureLayout {
       case .upperRight: return Rect(x: a.maxX - inset - w, y: a.y + inset, width: w, height: h)
       case .lowerLeft: return Rect(x: a.x + inset, y: a.maxY - inset - h, width: w, height: h)
       case .outside: return Rect(x: a.maxX + 8, y: a.y, width: w, height: h)
+      case .above: return Rect(x: max(l.frame.x + 4, a.maxX - w), y: a.y - h - 4, width: w, height: h)
       default: return Rect(x: a.maxX - inset - w, y: a.maxY - inset - h, width: w, height: h)
       }
     }
-    if axes.legend != .best { return corner(axes.legend) }
+    let placement = Self.legendPlacement(axes)
+    if placement != .best { return corner(placement) }
     let samples = dataSamples(axes, l)
     var best = corner(.upperLeft), bestCount = Int.max
     for p in [LegendPlacement.upperLeft, .upperRight, .lowerRight, .lowerLeft] {
@@ -612,6 +622,9 @@ public struct FigureLayout {
     return items
   }
 
+  /// The least contrast (WCAG ratio) of a legend sample with what is behind it.
+  public static let legendSampleContrast = 3.0
+
   func drawLegend(_ axes: Axes, box: Rect, metrics m: LegendMetrics) -> [SceneItem] {
     var items: [SceneItem] = [
       .path(
@@ -628,6 +641,14 @@ public struct FigureLayout {
       default: break
       }
     }
+    let fill = theme.background ?? .white
+    // A sample whose colour does not stand out from the box (a black curve drawn over a heat map,
+    // in the dark theme) gets a patch of the opposite tone behind it: at least 3:1 either way.
+    func backing(_ c: Color, _ x0: Double, _ x1: Double, _ cy: Double) -> [SceneItem] {
+      guard c.contrastRatio(fill) < Self.legendSampleContrast else { return [] }
+      let patch = c.contrastRatio(.white) >= c.contrastRatio(.black) ? Color.white : Color.black
+      return [.path(rectPath(Rect(x: x0 - 2, y: cy - 5, width: x1 - x0 + 4, height: 10)), stroke: nil, fill: patch)]
+    }
     for (row, (mark, k)) in legendEntries(axes).enumerated() {
       let cy = box.y + 3 + m.rowHeight * (Double(row) + 0.5)
       let x0 = box.x + 5, x1 = box.x + 5 + m.swatch
@@ -635,6 +656,7 @@ public struct FigureLayout {
       switch mark {
       case .line(let s):
         let c = color(s.color, s.colorSlot ?? i)
+        items += backing(c, x0, x1, cy)
         if !s.markersOnly {
           items.append(
             .path(
@@ -644,6 +666,7 @@ public struct FigureLayout {
         if let shape = s.marker ?? (s.markersOnly ? .circle : nil) { items.append(marker(shape, at: Point((x0 + x1) / 2, cy), color: c)) }
       case .errorBars(let s):
         let c = color(s.color, i)
+        items += backing(c, x0, x1, cy)
         if s.connected {
           items.append(
             .path(

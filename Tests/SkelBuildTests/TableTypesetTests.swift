@@ -10,7 +10,7 @@ import Testing
     let t = TableData(
       columns: ["b", "w", "name"], rows: [["0.05", "1.76384723949", "relu"], ["-7.68136817138e-33", "0", "0.5 ✓"]],
       titles: ["$\\sigma_b^2$", "$\\sigma_w^2$", "name"])
-    let md = TableMarkdown.markdown(t)
+    let md = TableMarkdown.markdown(t) ?? ""
     #expect(md.contains("| $0.05$ | $1.764$ | relu |"))
     #expect(md.contains("| $-7.681\\times10^{-33}$ | $0$ | 0.5 ✓ |"))
     #expect(md.hasPrefix("| $\\sigma_b^2$ | $\\sigma_w^2$ | name |"))

@@ -171,7 +171,7 @@ import Testing
 
   /// Rank 7, deep rows: every cell of the deep ReLU table passes (NTK diagonal L + 1 exactly).
   @Test func parityDeepTable() throws {
-    let r = try run("parity", ":table: deep-relu")
+    let r = try run("parity", ":reference: deep-relu")
     let rows = try #require(r.table?.rows)
     #expect(rows.map { $0[0] } == ["1", "2", "3", "5"])
     for row in rows { for cell in row[1...3] { #expect(cell.hasSuffix(" ✓"), "L = \(row[0]): \(cell)") } }
