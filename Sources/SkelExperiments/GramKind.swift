@@ -28,6 +28,7 @@ public struct GramKind: DirectiveKind {
       MLPShorthand(depth: 1, activation: .relu, wStd: 2.0.squareRoot(), bStd: nil, wStdOut: 1).network)
     public var kernel: [KernelChoice] = [.nngp]
     public var sort = SortChoice.none
+    public var storage = StorageChoice.auto
     public init() {}
   }
 
@@ -51,6 +52,10 @@ public struct GramKind: DirectiveKind {
     .choice(
       "sort", \.sort,
       "order of the inputs on the axes: input order (none), by class label (class, boundaries drawn) or by the first coordinate (x0)"),
+    .choice(
+      "storage", \.storage,
+      "where the N × N matrix lives: memory (published beside the figure as <label>.npy), tiles (computed and read tile by tile from the cache, 1920 × 1920 tiles, memory a few tiles; the figure's arrays are its block means) or auto (tiles above 5000 inputs)"
+    ),
   ]
   public let example = """
     ```{kernel} gram
@@ -158,6 +163,7 @@ extension GramKind {
       throw ExperimentError("gram takes a batch of inputs, not pairs(…)")
     }
     guard let network = o.network.network else { throw ExperimentError("gram needs a network") }
+    if Self.isTiled(o.storage, n: batch.count) { return try runTiled(o, batch: batch, network: network, context: context) }
     let matrices = try Self.kernels(network, rows: try Self.engineBatch(batch), kernels: o.kernel, compute: context.compute)
     let n = batch.count
     let (order, classes) = Self.order(batch, sort: o.sort)
@@ -170,6 +176,14 @@ extension GramKind {
     let arrays = zip(o.kernel, matrices).map { c, m in
       ResultArray(name: o.kernel.count == 1 ? "" : c.rawValue, shape: [n, n], values: m.storage)
     }
+    return result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
+  }
+
+  /// The result of either storage: the order and class boundaries as series, the JSON's grids
+  /// and the arrays beside the figure.
+  func result(
+    _ o: Options, n: Int, order: [Int], classes: [(label: String, start: Int, end: Int)], grids: [GridData], arrays: [ResultArray]
+  ) -> ExperimentResult {
     var series = [SeriesData(name: "order", x: (0..<n).map(Double.init), y: order.map(Double.init), family: "order")]
     series += classes.map { c in
       SeriesData(name: "class=\(c.label)", x: [Double(c.start), Double(c.end)], y: [Double(c.start), Double(c.end)], family: "class")
@@ -193,13 +207,20 @@ extension GramKind {
   static func tex(_ c: KernelChoice) -> String { c == .nngp ? "$\\mathcal{K}(x_i, x_j)$" : "$\\Theta(x_i, x_j)$" }
 
   public func figure(for result: ExperimentResult, options o: Options, size: FigureSize) -> Figure? {
-    guard let arrays = result.arrays, arrays.count == o.kernel.count, let first = arrays.first, first.shape.count == 2 else { return nil }
-    let n = first.shape[0]
+    guard let arrays = result.arrays, arrays.count == o.kernel.count, arrays.allSatisfy({ $0.shape.count == 2 }) else { return nil }
+    let n = result.series.first { $0.family == "order" }?.x.count ?? arrays[0].shape[0]
     let order = result.series.first { $0.family == "order" }.map { $0.y.map { Int($0) } } ?? Array(0..<n)
     let starts = result.series.filter { $0.family == "class" }.compactMap(\.x.first).filter { $0 > 0 }
     let extent = 0...Double(max(n, 1))
     let panels = zip(o.kernel, arrays).map { c, a -> Axes in
-      let (blocks, _, values) = Self.blockMeans(Matrix(rows: n, columns: n, storage: a.values), order: order, side: Self.drawnSide)
+      // tiles: the arrays are the drawn block means already (in the sorted order)
+      let (blocks, values) =
+        !a.name.hasSuffix("block-means")
+        ? {
+          let b = Self.blockMeans(Matrix(rows: n, columns: n, storage: a.values), order: order, side: Self.drawnSide)
+          return (b.blocks, b.values)
+        }()
+        : (a.shape[0], a.values)
       // row 0 of a heat map is drawn at the top: rows reversed so that i grows upwards
       let flipped = (0..<blocks).reversed().flatMap { values[($0 * blocks)..<(($0 + 1) * blocks)] }
       var marks: [Mark] = [
@@ -241,10 +262,24 @@ extension GramKind {
     let (n, d, spatial) = Self.size(o.inputs, measured: measured)
     o.inputs.addCost(to: &c, option: "inputs")
     let kernels = o.kernel.contains(.ntk) ? 2 : 1, drawn = o.kernel.count
-    // the engine's NNGP (and NTK) matrices, the published copies (.npy bytes) and the cached result's text (≈ 24 bytes a number)
-    c.doubles(
-      [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
-      options: ["inputs"])
+    let tiled = Self.isTiled(o.storage, n: n)
+    if tiled {
+      // per kernel two tiles in its write pipeline, one being filled (and the strip scratch),
+      // the inputs twice (sorted), the block means (drawn and JSON) and the order
+      let t = min(n, Self.tileSize)
+      c.doubles(
+        [
+          (2 * drawn + kernels + 1) * t * t + 2 * n * d + drawn * (Self.drawnSide * Self.drawnSide + Self.jsonSide * Self.jsonSide) * 4 + 8
+            * n
+        ],
+        "\(drawn) Gram matrix(es) of \(n) × \(n) inputs as \(t) × \(t) tiles on disk (a few tiles in memory)",
+        options: ["inputs", "storage"])
+    } else {
+      // the engine's NNGP (and NTK) matrices, the published copies (.npy bytes) and the cached result's text (≈ 24 bytes a number)
+      c.doubles(
+        [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
+        options: ["inputs", "storage"])
+    }
     let layers = o.network.network.map(NetworkOption.layerCount) ?? 1
     let closed = o.network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
     let pairs = Double(n) * Double(n + 1) / 2
@@ -254,9 +289,17 @@ extension GramKind {
     c.work(
       pairs * perPair, each: 1, "\(Int(pairs)) pairs × \(layers) layers\(spatial > 1 ? " × \(spatial) positions" : "")",
       options: ["inputs", "network"])
-    c.work(
-      Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
-      options: ["inputs"])
+    if tiled {
+      // the upper triangle written once and read once (the block means), ≈ 300 MB/s each way
+      c.work(
+        Double(n) * Double(n + 1) / 2 * Double(drawn), each: 2 * 8 / 3e8,
+        "writing and reading \(drawn) tiled matrix(es) of \(n) × \(n) (\(Cost.formatBytes(n * (n + 1) / 2 * 8 * drawn)) on disk)",
+        options: ["inputs", "storage"])
+    } else {
+      c.work(
+        Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
+        options: ["inputs"])
+    }
     return c.cost
   }
 
