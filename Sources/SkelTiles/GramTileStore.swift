@@ -149,7 +149,7 @@ public struct GramTileWriter: Sendable {
     }
   }
 
-  public init(directory: String, name: String, order: Int, tileSize: Int, io: TileIO = .buffered) throws {
+  public init(directory: String, name: String, order: Int, tileSize: Int, io: TileIO = .direct) throws {
     precondition(tileSize > 0 && order >= 0, "tiles need a positive size")
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     self.directory = directory

@@ -184,7 +184,7 @@ struct BenchOptions {
   var tilesOrder: Int?
   /// `--tiles-dir DIR`: where the tiles group writes its stores (default: a folder under /tmp)
   var tilesDirectory: String
-  /// `--tiles-io buffered|direct|both`: how the tiles group writes its stores (default buffered)
+  /// `--tiles-io buffered|direct|both`: how the tiles group writes its stores (default direct)
   var tilesIO: [TileIO]
 
   init(_ args: [String]) {
@@ -197,7 +197,7 @@ struct BenchOptions {
     compute = value("--threads").flatMap { Int($0) }.map { Compute(threads: $0) } ?? .allCores
     tilesOrder = value("--tiles-n").flatMap { Int($0) }
     tilesDirectory = value("--tiles-dir") ?? NSTemporaryDirectory() + "skelbench-tiles-\(getpid())"
-    tilesIO = value("--tiles-io").map { $0 == "both" ? [.buffered, .direct] : [TileIO(rawValue: $0) ?? .buffered] } ?? [.buffered]
+    tilesIO = value("--tiles-io").map { $0 == "both" ? [.buffered, .direct] : [TileIO(rawValue: $0) ?? .buffered] } ?? [.direct]
   }
 
   /// Whether `--only` selects one of these groups (or none was named).
@@ -566,7 +566,7 @@ extension Bench {
       var rng = SeededGenerator(seed: 0)
       return Matrix(rows: n, columns: 784, storage: (0..<(n * 784)).map { _ in normal(&rng) })
     }
-    func store(_ x: Matrix, _ tileSize: Int, _ name: String, _ io: TileIO = .buffered) throws -> GramTileStore {
+    func store(_ x: Matrix, _ tileSize: Int, _ name: String, _ io: TileIO = .direct) throws -> GramTileStore {
       let dir = storeDirectory + "/" + name
       try? FileManager.default.removeItem(atPath: dir)
       let w = TileWritePipeline(try GramTileWriter(directory: dir, name: "nngp", order: x.rows, tileSize: tileSize, io: io))
