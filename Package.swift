@@ -75,7 +75,7 @@ let package = Package(
       exclude: ["README.md"]),
     .target(
       name: "SkelExperiments",
-      dependencies: ["SkelDocument", "SkelKernels", "SkelMath", "SkelPlot", "SkelData"],
+      dependencies: ["SkelDocument", "SkelKernels", "SkelMath", "SkelPlot", "SkelData", "SkelTiles"],
       exclude: ["README.md"], swiftSettings: optimized),
     // renameat2(RENAME_EXCHANGE) and syncfs for the site swap (not exported by Swift's Glibc).
     .target(name: "CSiteIO", exclude: ["README.md"]),

@@ -64,6 +64,11 @@ public struct ResultCache: Sendable {
 
   public func url(_ key: String) -> URL? { directory?.appendingPathComponent(key + ".json") }
 
+  /// The folder a directive keeps its large intermediate files in (a tiled Gram matrix's
+  /// `.npy` tiles, `RunContext.tileDirectory`): `tiles/<key>` in the cache; `nil` without a cache.
+  /// Kept like entries (a build never deletes it), so a later build or another shard reuses it.
+  public func tileDirectory(_ key: String) -> String? { directory?.appendingPathComponent("tiles/" + key).path }
+
   /// The verified entry for `key` and `kind`, or nil (a miss); a damaged entry also calls `warn`
   /// with a message naming its path and what is wrong.
   public func load(_ key: String, kind: String, warn: (CacheWarning) -> Void = { _ in }) -> Entry? {

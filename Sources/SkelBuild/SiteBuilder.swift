@@ -466,6 +466,7 @@ public struct SiteBuilder {
       run.compute = configuration.compute
       run.files = d.inputs.files
       run.upstream = upstream
+      run.tileDirectory = ResultCache(directory: configuration.cache).tileDirectory(d.key)
       result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {

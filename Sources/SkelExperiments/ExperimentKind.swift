@@ -17,6 +17,10 @@ public struct RunContext: Sendable {
   /// The result of the directive named by `:from:` (for a kind that `takesFrom`), as the build
   /// computed or loaded it; `nil` without `:from:`.
   public var upstream: Upstream?
+  /// A folder of the cache this directive may keep large intermediate files in (a tiled Gram
+  /// matrix's tiles, `GramKind`), named by its cache key; `nil` without a cache (the kind then
+  /// uses a temporary folder it removes).
+  public var tileDirectory: String?
   public init(seed: UInt64, progress: @escaping @Sendable (Double) -> Void = { _ in }) {
     self.seed = seed
     self.progress = progress

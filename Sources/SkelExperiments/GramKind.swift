@@ -33,6 +33,7 @@ public struct GramKind: DirectiveKind {
     public var sort = SortChoice.none
     public var networks = 100
     public var width = Network.defaultWidth
+    public var storage = StorageChoice.auto
     public init() {}
   }
 
@@ -62,6 +63,10 @@ public struct GramKind: DirectiveKind {
     Field(
       "width", \.width, .integer(min: 1, max: 16384),
       "width of the nnpk's random networks where a dense or conv layer gives none (the output too)"),
+    .choice(
+      "storage", \.storage,
+      "where the N × N matrix lives: memory (published beside the figure as <label>.npy), tiles (computed and read tile by tile from the cache, 1920 × 1920 tiles, memory a few tiles; the figure's arrays are its block means) or auto (tiles above 5000 inputs)"
+    ),
   ]
   public let example = """
     ```{kernel} gram
@@ -202,6 +207,9 @@ extension GramKind {
       throw ExperimentError("gram takes a batch of inputs, not pairs(…)")
     }
     guard let network = o.network.network else { throw ExperimentError("gram needs a network") }
+    if Self.isTiled(o.storage, n: batch.count), !o.kernel.contains(.nnpk) {
+      return try runTiled(o, batch: batch, network: network, context: context)
+    }
     let engine = try Self.engineBatch(batch)
     let infinite = o.kernel.filter { $0 != .nnpk }
     var computed: [KernelChoice: Matrix] = [:]
@@ -227,12 +235,21 @@ extension GramKind {
     let arrays = zip(o.kernel, matrices).map { c, m in
       ResultArray(name: o.kernel.count == 1 ? "" : c.rawValue, shape: [n, n], values: m.storage)
     }
+    var r = result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
+    if let k = computed[.nngp], let km = computed[.nnpk] {
+      r.series.append(SeriesData(name: "distance", x: [Double(o.networks)], y: [Self.relativeDistance(km, k)], family: "distance"))
+    }
+    return r
+  }
+
+  /// The result of either storage: the order and class boundaries as series, the JSON's grids
+  /// and the arrays beside the figure.
+  func result(
+    _ o: Options, n: Int, order: [Int], classes: [(label: String, start: Int, end: Int)], grids: [GridData], arrays: [ResultArray]
+  ) -> ExperimentResult {
     var series = [SeriesData(name: "order", x: (0..<n).map(Double.init), y: order.map(Double.init), family: "order")]
     series += classes.map { c in
       SeriesData(name: "class=\(c.label)", x: [Double(c.start), Double(c.end)], y: [Double(c.start), Double(c.end)], family: "class")
-    }
-    if let k = computed[.nngp], let km = computed[.nnpk] {
-      series.append(SeriesData(name: "distance", x: [Double(o.networks)], y: [Self.relativeDistance(km, k)], family: "distance"))
     }
     var r = ExperimentResult(
       xlabel: "j", ylabel: "i", xlabelTeX: Self.axisLabel("j", o.sort), ylabelTeX: Self.axisLabel("i", o.sort), series: series,
@@ -277,12 +294,17 @@ extension GramKind {
   }
 
   public func figure(for result: ExperimentResult, options o: Options, size: FigureSize) -> Figure? {
-    guard let arrays = result.arrays, arrays.count == o.kernel.count, let first = arrays.first, first.shape.count == 2 else { return nil }
-    let n = first.shape[0]
+    guard let arrays = result.arrays, arrays.count == o.kernel.count, arrays.allSatisfy({ $0.shape.count == 2 }) else { return nil }
+    let n = result.series.first { $0.family == "order" }?.x.count ?? arrays[0].shape[0]
     let order = result.series.first { $0.family == "order" }.map { $0.y.map { Int($0) } } ?? Array(0..<n)
     let starts = result.series.filter { $0.family == "class" }.compactMap(\.x.first).filter { $0 > 0 }
     let extent = 0...Double(max(n, 1))
-    let drawn = arrays.map { Self.blockMeans(Matrix(rows: n, columns: n, storage: $0.values), order: order, side: Self.drawnSide) }
+    // tiles: the arrays are the drawn block means already (in the sorted order)
+    let drawn = arrays.map { a -> (blocks: Int, size: Int, values: [Double]) in
+      a.name.hasSuffix("block-means")
+        ? (a.shape[0], 1, a.values)
+        : Self.blockMeans(Matrix(rows: n, columns: n, storage: a.values), order: order, side: Self.drawnSide)
+    }
     // the NNGP and its finite-width estimate are one quantity: one colour scale for both panels
     let shared = zip(o.kernel, drawn).filter { $0.0 != .ntk }.flatMap { $0.1.values }.filter(\.isFinite)
     let sharedLimits =
@@ -333,14 +355,37 @@ extension GramKind {
     let (n, d, spatial) = Self.size(o.inputs, measured: measured)
     o.inputs.addCost(to: &c, option: "inputs")
     let kernels = o.kernel.contains(.ntk) ? 2 : 1, drawn = o.kernel.count
-    // the engine's NNGP (and NTK) matrices, the published copies (.npy bytes) and the cached result's text (≈ 24 bytes a number)
-    c.doubles(
-      [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
-      options: ["inputs"])
+    // the nnpk's K_m is summed in memory: a directive with it keeps every matrix there
+    let tiled = Self.isTiled(o.storage, n: n) && !o.kernel.contains(.nnpk)
+    if tiled {
+      // per kernel two tiles in its write pipeline, one being filled (and the strip scratch),
+      // the inputs twice (sorted), the block means (drawn and JSON) and the order
+      let t = min(n, Self.tileSize)
+      c.doubles(
+        [
+          (2 * drawn + kernels + 1) * t * t + 2 * n * d + drawn * (Self.drawnSide * Self.drawnSide + Self.jsonSide * Self.jsonSide) * 4 + 8
+            * n
+        ],
+        "\(drawn) Gram matrix(es) of \(n) × \(n) inputs as \(t) × \(t) tiles on disk (a few tiles in memory)",
+        options: ["inputs", "storage"])
+    } else {
+      // the engine's NNGP (and NTK) matrices, the published copies (.npy bytes) and the cached result's text (≈ 24 bytes a number)
+      c.doubles(
+        [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
+        options: ["inputs", "storage"])
+    }
     Self.addKernelWork(to: &c, n: n, d: d, spatial: spatial, network: o.network)
-    c.work(
-      Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
-      options: ["inputs"])
+    if tiled {
+      // the upper triangle written once and read once (the block means), ≈ 300 MB/s each way
+      c.work(
+        Double(n) * Double(n + 1) / 2 * Double(drawn), each: 2 * 8 / 3e8,
+        "writing and reading \(drawn) tiled matrix(es) of \(n) × \(n) (\(Cost.formatBytes(n * (n + 1) / 2 * 8 * drawn)) on disk)",
+        options: ["inputs", "storage"])
+    } else {
+      c.work(
+        Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
+        options: ["inputs"])
+    }
     if o.kernel.contains(.nnpk) { Self.addPriorKernelCost(o, n: n, d: d, spatial: spatial, measured: measured, to: &c) }
     return c.cost
   }
@@ -439,6 +484,9 @@ extension GramKind {
     func problem(_ key: String, _ message: String) {
       let (loc, length) = Self.at(key, directive) ?? (directive.kindLocation, directive.kind.count)
       out.append(Diagnostic(at: loc, length: length, message))
+    }
+    if o.storage == .tiles && o.kernel.contains(.nnpk) {
+      problem("storage", "':storage: tiles' cannot hold the nnpk kernel (its random networks are summed in memory); use memory or auto")
     }
     if case .pairs = o.inputs.source {
       problem("inputs", "gram takes a batch of inputs (gaussian(n, d), a file, fashion-mnist(…), …), not pairs(…)")

@@ -29,6 +29,17 @@ extension Network {
     return PairKernel.gram(node, x, x2, computeNTK: computeNTK, compute: compute)
   }
 
+  /// The fused ReLU-MLP shape `kernel(_:_:)` runs this network with on vector inputs of
+  /// `input`'s shape (`FastMLPKernel`, for batches of 32 or more), or `nil` when the network
+  /// takes another path: a Gram matrix computed tile by tile with `FastMLPKernel.forEachTile`
+  /// and this shape has the in-memory matrix's bits.
+  public func fusedMLPShape(on input: InputShape, defaultWidth: Int = Network.defaultWidth) -> FastMLPKernel.Shape? {
+    guard input.spatial.isEmpty, (try? Self.check(input: input)) != nil,
+      let (node, out) = try? compile(input, defaultWidth: defaultWidth), out.spatial.isEmpty, let spec = node.layerSpec
+    else { return nil }
+    return FastMLPKernel.shape(of: spec)
+  }
+
   /// The kernels of pairs of vector inputs with variances q₁ = ⟨x, x⟩/d, q₂ = ⟨x′, x′⟩/d and
   /// correlations ρ (covariance ρ√(q₁q₂)), one value per ρ: the curves of the `nngp`/`ntk` kinds.
   public func pairs(

@@ -56,27 +56,50 @@ extension SymmetricTiles {
   public func blockAverage(cells m: Int) throws -> Matrix {
     let n = order, m = max(1, min(m, n))
     if n == 0 { return Matrix(rows: 0, columns: 0) }
-    // cell of each index, and each cell's size
-    var cell = [Int](repeating: 0, count: n), size = [Double](repeating: 0, count: m)
-    for r in 0..<m {
-      for i in (r * n / m)..<((r + 1) * n / m) { cell[i] = r }
-      size[r] = Double((r + 1) * n / m - r * n / m)
-    }
-    var sums = Matrix(rows: m, columns: m)
+    var cell = [Int](repeating: 0, count: n)
+    for r in 0..<m { for i in (r * n / m)..<((r + 1) * n / m) { cell[i] = r } }
+    return try blockAverages([(cell, m)])[0]
+  }
+
+  /// The matrix averaged over blocks of `size` consecutive indices (the last block smaller):
+  /// ⌈n/size⌉ blocks a side, one per `blockSizes` entry, all from one pass over the tiles.
+  public func blockAverage(blockSizes: [Int]) throws -> [Matrix] {
+    let n = order
+    if n == 0 { return blockSizes.map { _ in Matrix(rows: 0, columns: 0) } }
+    return try blockAverages(
+      blockSizes.map { size in
+        let s = max(1, size)
+        return ((0..<n).map { $0 / s }, (n + s - 1) / s)
+      })
+  }
+
+  /// Averages over the cells of each grid (`cell[i]`: the cell of index i, `cells` a side).
+  func blockAverages(_ grids: [(cell: [Int], cells: Int)]) throws -> [Matrix] {
+    var sums = grids.map { Matrix(rows: $0.cells, columns: $0.cells) }
     for (bi, bj) in tilePairs {
       let r0 = bi * tileSize, c0 = bj * tileSize, rows = extent(bi), cols = extent(bj)
       try withTile(bi, bj) { tile in
-        for r in 0..<rows {
-          let cr = cell[r0 + r]
-          for c in 0..<cols {
-            let x = tile[r * cols + c], cc = cell[c0 + c]
-            sums.storage[cr * m + cc] += x
-            if bi != bj { sums.storage[cc * m + cr] += x }
+        for (g, grid) in grids.enumerated() {
+          let m = grid.cells
+          sums[g].storage.withUnsafeMutableBufferPointer { out in
+            for r in 0..<rows {
+              let cr = grid.cell[r0 + r]
+              for c in 0..<cols {
+                let x = tile[r * cols + c], cc = grid.cell[c0 + c]
+                out[cr * m + cc] += x
+                if bi != bj { out[cc * m + cr] += x }
+              }
+            }
           }
         }
       }
     }
-    for a in 0..<m { for b in 0..<m { sums.storage[a * m + b] /= size[a] * size[b] } }
+    for (g, grid) in grids.enumerated() {
+      let m = grid.cells
+      var size = [Double](repeating: 0, count: m)
+      for c in grid.cell { size[c] += 1 }
+      for a in 0..<m { for b in 0..<m { sums[g].storage[a * m + b] /= size[a] * size[b] } }
+    }
     return sums
   }
 

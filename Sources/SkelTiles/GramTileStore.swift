@@ -25,9 +25,9 @@ public enum TileStoreError: Error, Equatable, CustomStringConvertible, Sendable 
 /// A symmetric Gram matrix stored as square tiles, one NumPy `.npy` file per tile of the upper
 /// triangle (`<name>-<bi>-<bj>.npy`, float64, row-major: `numpy.load(path, mmap_mode="r")`
 /// reads one) and a `<name>.manifest.json` written last (order, tile size, each tile's XXH3-64 checksum).
-/// Tiles are written atomically: a temporary name, `fsync`, then `link` to the final name, which
+/// Tiles are written by `GramTileWriter`: a temporary name, then `link` to the final name, which
 /// fails if another writer got there first (that writer's bytes are kept: an entry is never
-/// written twice, and concurrent writers of one tile are harmless). Reading memory-maps one tile
+/// written twice, and concurrent writers of one tile are harmless), made durable in batches. Reading memory-maps one tile
 /// at a time and checks its size, header and checksum before anyone sees a number, so a damaged tile
 /// is an error, never a result; memory stays one tile whatever the order.
 public struct GramTileStore: SymmetricTiles {
@@ -100,74 +100,198 @@ public struct GramTileStore: SymmetricTiles {
     for bi in 0..<t {
       for bj in bi..<t {
         unlink(tilePath(directory, name, bi, bj))
-        unlink(tilePath(directory, name, bi, bj) + ".xxh3")
       }
     }
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    for f in files where f.hasPrefix(name + ".sums.") { unlink(directory + "/" + f) }
   }
 }
 
+/// How a tile's bytes reach the file.
+public enum TileIO: String, Sendable {
+  /// Ordinary writes into the page cache, write-back started at once (`posix_fadvise`
+  /// `DONTNEED`) so that the batch's `fsync`s find little left to write.
+  case buffered
+  /// The whole 4096-byte blocks of a 4096-aligned buffer by `O_DIRECT` (no copy into the page
+  /// cache, but every write waits for the disk); the header and the last partial block buffered.
+  case direct
+}
+
 /// Writes a store's tiles (in any order, from any number of processes) and then its manifest.
+///
+/// Durability is batched: `write` puts a tile under a temporary name, unsynced, and `link`s it to
+/// its final name (the first writer's bytes stay; concurrent writers are harmless); `sync()`
+/// (called by `finish()` and by `TileWritePipeline.finish()`) then `fsync`s every tile this
+/// writer linked and the folder, and only then writes their checksums to a sums file of its own
+/// (`<name>.sums.<random>`, itself written to a temporary name, `fsync`ed and renamed). A tile is
+/// trusted only when a sums file vouches for it — so a tile left by a crash before its batch was
+/// synced is never trusted: it is computed again (`trusted()`), and replaced if its bytes are not
+/// the ones computed. The manifest, written last, makes the store complete.
 public struct GramTileWriter: Sendable {
   public let directory: String
   public let name: String
   public let order: Int
   public let tileSize: Int
+  public var io: TileIO
+  /// The tiles this writer linked (or found and verified) since its last `sync()`.
+  let journal = Journal()
 
-  public init(directory: String, name: String, order: Int, tileSize: Int) throws {
+  final class Journal: @unchecked Sendable {
+    let lock = NSLock()
+    var entries: [String: UInt64] = [:]
+    func add(_ key: String, _ sum: UInt64) { lock.withLock { entries[key] = sum } }
+    func get(_ key: String) -> UInt64? { lock.withLock { entries[key] } }
+    func take() -> [String: UInt64] {
+      lock.withLock {
+        defer { entries = [:] }
+        return entries
+      }
+    }
+  }
+
+  public init(directory: String, name: String, order: Int, tileSize: Int, io: TileIO = .direct) throws {
     precondition(tileSize > 0 && order >= 0, "tiles need a positive size")
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     self.directory = directory
     self.name = name
     self.order = order
     self.tileSize = tileSize
+    self.io = io
   }
 
-  /// Whether tile (bi, bj) is already written (by anyone).
-  public func has(_ bi: Int, _ bj: Int) -> Bool { access(GramTileStore.tilePath(directory, name, bi, bj), F_OK) == 0 }
+  var tiles: Int { (order + tileSize - 1) / tileSize }
+  static func key(_ bi: Int, _ bj: Int) -> String { "\(bi)-\(bj)" }
 
-  /// Writes tile (bi, bj) atomically and durably; if the tile exists already, keeps it.
+  /// The checksums of the tiles a sums file vouches for (synced before it was written) and whose
+  /// file is there, keyed "bi-bj". A tile two sums files disagree on is not trusted.
+  public func trusted() -> [String: UInt64] {
+    var sums: [String: UInt64] = [:], conflicting: Set<String> = []
+    let prefix = name + ".sums."
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    for f in files.sorted() where f.hasPrefix(prefix) && !f.hasSuffix(".tmp") {
+      guard let data = FileManager.default.contents(atPath: directory + "/" + f) else { continue }
+      for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        guard parts.count == 2, let sum = UInt64(parts[1], radix: 16) else { continue }
+        let key = String(parts[0])
+        if let old = sums[key], old != sum { conflicting.insert(key) }
+        sums[key] = sum
+      }
+    }
+    for key in conflicting { sums[key] = nil }
+    return sums.filter { key, _ in
+      let ij = key.split(separator: "-").compactMap { Int($0) }
+      guard ij.count == 2, ij[0] <= ij[1], ij[1] < tiles else { return false }
+      return access(GramTileStore.tilePath(directory, name, ij[0], ij[1]), F_OK) == 0
+    }
+  }
+
+  /// Whether tile (bi, bj) is written and vouched for (by any writer).
+  public func has(_ bi: Int, _ bj: Int) -> Bool { trusted()[Self.key(bi, bj)] != nil }
+
+  /// Writes tile (bi, bj) under its final name, not yet durably (see `sync()`). If the name is
+  /// taken: by a trusted tile or one this writer wrote, it is kept; by another file with the same
+  /// data, that file is adopted; by other bytes (left by a crash before its batch was synced),
+  /// it is replaced.
   public func write(_ bi: Int, _ bj: Int, _ values: UnsafeBufferPointer<Double>) throws {
     let rows = min(tileSize, order - bi * tileSize), cols = min(tileSize, order - bj * tileSize)
     precondition(values.count == rows * cols, "tile (\(bi), \(bj)) has \(rows)×\(cols) entries, got \(values.count)")
+    let key = Self.key(bi, bj)
+    let sum = UnsafeRawBufferPointer(values).baseAddress.map { checksum($0, values.count * 8) } ?? 0
     let final = GramTileStore.tilePath(directory, name, bi, bj)
-    let temp = final + ".tmp.\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+    let temp = final + ".\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw TileStoreError.io(path: temp, operation: "create", errno: errno) }
-    var ok = false
-    defer {
-      if !ok { unlink(temp) }
-    }
+    defer { unlink(temp) }
     do {
       defer { close(fd) }
-      try Self.writeTile(fd, temp: temp, header: NPYHeader.bytes(rows: rows, cols: cols), values)
-      guard fsync(fd) == 0 else { throw TileStoreError.io(path: temp, operation: "fsync", errno: errno) }
+      let header = NPYHeader.bytes(rows: rows, cols: cols)
+      try Self.writeTile(fd, temp: temp, header: header, values, io: io)
+      // start the write-back now (asynchronously): `sync()` then waits for little
+      _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
     }
-    if link(temp, final) != 0 {
-      guard errno == EEXIST else { throw TileStoreError.io(path: final, operation: "link", errno: errno) }
-      return  // another writer's tile (and its checksum) stand
+    if link(temp, final) == 0 {
+      journal.add(key, sum)
+      return
     }
-    unlink(temp)
-    ok = true
-    // the checksum beside it, so `finish` need not read the tile again (a missing one is recomputed)
-    let sum = UnsafeRawBufferPointer(values).baseAddress.map { checksum($0, values.count * 8) } ?? 0
-    let side = final + ".xxh3", sideTemp = temp + ".xxh3"
-    if FileManager.default.createFile(atPath: sideTemp, contents: Data(String(sum).utf8)) { rename(sideTemp, side) }
+    guard errno == EEXIST else { throw TileStoreError.io(path: final, operation: "link", errno: errno) }
+    if journal.get(key) != nil { return }  // this writer's own tile stands
+    if trusted()[key] != nil { return }  // another writer's tile, synced and vouched for, stands (reads check it)
+    if fileSum(final, rows: rows, cols: cols) == sum {
+      journal.add(key, sum)  // another writer's tile, not yet synced: the same bytes, adopted
+      return
+    }
+    // bytes no writer vouches for and that are not this tile's: replaced, atomically
+    guard rename(temp, final) == 0 else { throw TileStoreError.io(path: final, operation: "rename", errno: errno) }
+    journal.add(key, sum)
   }
 
-  /// The header and the values. When the values sit on a 4096-byte boundary (the pipeline's
-  /// buffers do), their whole 4096-byte blocks go by direct I/O (`O_DIRECT`: the disk reads our
-  /// buffer, no copy into the page cache and no write-back pass over it — on 2 cores that copy was
-  /// a fifth of the tile's compute); the header and the last partial block are written normally.
-  static func writeTile(_ fd: Int32, temp: String, header: [UInt8], _ values: UnsafeBufferPointer<Double>) throws {
+  /// The XXH3-64 of a tile file's data, `nil` when it is not a tile of that shape.
+  func fileSum(_ path: String, rows: Int, cols: Int) -> UInt64? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    let h = NPYHeader.bytes(rows: rows, cols: cols)
+    guard data.count == h.count + rows * cols * 8, data.prefix(h.count).elementsEqual(h) else { return nil }
+    return data.withUnsafeBytes { b in b.baseAddress.map { checksum($0 + h.count, rows * cols * 8) } }
+  }
+
+  /// Makes every tile written since the last `sync()` durable — `fsync` of each file, then of the
+  /// folder — and only then records their checksums in a sums file of this batch (temporary
+  /// name, `fsync`, rename, `fsync` of the folder): from then on they are trusted.
+  public func sync() throws {
+    let batch = journal.take()
+    guard !batch.isEmpty else { return }
+    for key in batch.keys {
+      let ij = key.split(separator: "-").compactMap { Int($0) }
+      let path = GramTileStore.tilePath(directory, name, ij[0], ij[1])
+      try Self.fsyncPath(path)
+    }
+    try Self.fsyncPath(directory)
+    let text = batch.sorted { $0.key < $1.key }.map { "\($0.key) \(String($0.value, radix: 16))\n" }.joined()
+    let path = directory + "/\(name).sums.\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
+    try Self.writeDurably(path, Data(text.utf8))
+  }
+
+  static func fsyncPath(_ path: String) throws {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw TileStoreError.io(path: path, operation: "open", errno: errno) }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw TileStoreError.io(path: path, operation: "fsync", errno: errno) }
+  }
+
+  /// `data` at `path`: written to a temporary name, `fsync`ed, renamed, and the folder `fsync`ed.
+  func writeDurably(_ path: String, _ data: Data) throws { try Self.writeDurably(path, data, directory: directory) }
+
+  static func writeDurably(_ path: String, _ data: Data, directory: String? = nil) throws {
+    let temp = path + ".\(getpid()).tmp"
+    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw TileStoreError.io(path: temp, operation: "create", errno: errno) }
+    do {
+      defer { close(fd) }
+      try data.withUnsafeBytes { try writeAll(fd, $0, path: temp) }
+      guard fsync(fd) == 0 else { throw TileStoreError.io(path: temp, operation: "fsync", errno: errno) }
+    } catch {
+      unlink(temp)
+      throw error
+    }
+    guard rename(temp, path) == 0 else {
+      unlink(temp)
+      throw TileStoreError.io(path: path, operation: "rename", errno: errno)
+    }
+    try fsyncPath(directory ?? (path as NSString).deletingLastPathComponent)
+  }
+
+  /// The header and the values, by `io`. Direct I/O needs the values on a 4096-byte boundary (the
+  /// pipeline's buffers are); otherwise, or on a file system without it (tmpfs), they are buffered.
+  static func writeTile(_ fd: Int32, temp: String, header: [UInt8], _ values: UnsafeBufferPointer<Double>, io: TileIO) throws {
     try header.withUnsafeBytes { try writeAll(fd, $0, path: temp) }
     let bytes = UnsafeRawBufferPointer(values)
     let direct = bytes.count & ~4095
-    guard let base = bytes.baseAddress, Int(bitPattern: base) % 4096 == 0, header.count % 4096 == 0, direct > 0 else {
+    guard io == .direct, let base = bytes.baseAddress, Int(bitPattern: base) % 4096 == 0, header.count % 4096 == 0, direct > 0 else {
       try writeAll(fd, bytes, path: temp)
       return
     }
     let dfd = open(temp, O_WRONLY | 0o40000 | O_CLOEXEC)  // O_DIRECT (x86-64, arm64: 0o40000 resp. 0o200000; Glibc does not export it)
-    if dfd < 0 {  // a file system without direct I/O (tmpfs): the ordinary way
+    if dfd < 0 {
       try writeAll(fd, bytes, path: temp)
       return
     }
@@ -200,43 +324,18 @@ public struct GramTileWriter: Sendable {
     }
   }
 
-  /// Checksums every tile (reading each once) and writes the manifest atomically: the store is
-  /// then complete. Throws `incomplete` if tiles are missing.
+  /// Syncs this writer's batch, then writes the manifest (durably, by rename) from the trusted
+  /// tiles: the store is then complete. Throws `incomplete` if tiles are missing or untrusted.
   @discardableResult
   public func finish() throws -> GramTileStore {
-    let t = (order + tileSize - 1) / tileSize
-    var sums: [String: UInt64] = [:], missing = 0
-    for bi in 0..<t {
-      for bj in bi..<t {
-        let path = GramTileStore.tilePath(directory, name, bi, bj)
-        if has(bi, bj), let side = FileManager.default.contents(atPath: path + ".xxh3"),
-          let sum = UInt64(String(decoding: side, as: UTF8.self))
-        {
-          sums["\(bi)-\(bj)"] = sum
-          continue
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-          missing += 1
-          continue
-        }
-        let rows = min(tileSize, order - bi * tileSize), cols = min(tileSize, order - bj * tileSize)
-        let h = NPYHeader.bytes(rows: rows, cols: cols).count
-        guard data.count == h + rows * cols * 8 else { throw TileStoreError.damaged(path: path, reason: "\(data.count) bytes") }
-        sums["\(bi)-\(bj)"] = data.withUnsafeBytes { b in
-          b.baseAddress.map { checksum($0 + h, rows * cols * 8) } ?? 0
-        }
-      }
-    }
+    try sync()
+    let sums = trusted()
+    let missing = tiles * (tiles + 1) / 2 - sums.count
     guard missing == 0 else { throw TileStoreError.incomplete(directory: directory, missing: missing) }
     let manifest = GramTileStore.Manifest(format: "skelreport-tiles-1", order: order, tileSize: tileSize, xxh3: sums)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    let path = GramTileStore.manifestPath(directory, name)
-    let temp = path + ".tmp.\(getpid()).\(UInt64.random(in: 0...UInt64.max))"
-    guard FileManager.default.createFile(atPath: temp, contents: try encoder.encode(manifest)) else {
-      throw TileStoreError.io(path: temp, operation: "create", errno: errno)
-    }
-    guard rename(temp, path) == 0 else { throw TileStoreError.io(path: path, operation: "rename", errno: errno) }
+    try writeDurably(GramTileStore.manifestPath(directory, name), try encoder.encode(manifest))
     return try GramTileStore(directory: directory, name: name)
   }
 }
@@ -253,7 +352,7 @@ enum NPYHeader {
   }
 }
 
-/// Writes tiles on a thread of its own while the next tile is computed. The producer fills a
+/// Writes tiles (unsynced, `GramTileWriter.write`) on a thread of its own while the next tile is computed. The producer fills a
 /// buffer the pipeline owns (`buffer()`, which blocks while `depth` tiles are still being
 /// written) and hands it back with `submit`: no tile is copied, memory is `depth` tiles, and the
 /// disk's write-and-`fsync` time hides behind the compute. The first error is kept and thrown by
@@ -318,11 +417,19 @@ public final class TileWritePipeline: @unchecked Sendable {
     submit(bi, bj, count: values.count)
   }
 
-  /// Waits for every queued write, then completes the store (the manifest).
+  /// Waits for every queued write, makes them durable as one batch (`GramTileWriter.sync`), then
+  /// completes the store (the manifest).
   public func finish() throws -> GramTileStore {
+    try sync()
+    return try writer.finish()
+  }
+
+  /// Waits for every queued write and makes them durable as one batch, without the manifest
+  /// (a shard's share of a store).
+  public func sync() throws {
     group.wait()
     if let failure = lock.withLock({ failure }) { throw failure }
-    return try writer.finish()
+    try writer.sync()
   }
 }
 

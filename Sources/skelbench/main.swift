@@ -184,6 +184,8 @@ struct BenchOptions {
   var tilesOrder: Int?
   /// `--tiles-dir DIR`: where the tiles group writes its stores (default: a folder under /tmp)
   var tilesDirectory: String
+  /// `--tiles-io buffered|direct|both`: how the tiles group writes its stores (default direct)
+  var tilesIO: [TileIO]
 
   init(_ args: [String]) {
     func value(_ flag: String) -> String? { args.firstIndex(of: flag).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
@@ -195,6 +197,7 @@ struct BenchOptions {
     compute = value("--threads").flatMap { Int($0) }.map { Compute(threads: $0) } ?? .allCores
     tilesOrder = value("--tiles-n").flatMap { Int($0) }
     tilesDirectory = value("--tiles-dir") ?? NSTemporaryDirectory() + "skelbench-tiles-\(getpid())"
+    tilesIO = value("--tiles-io").map { $0 == "both" ? [.buffered, .direct] : [TileIO(rawValue: $0) ?? .buffered] } ?? [.direct]
   }
 
   /// Whether `--only` selects one of these groups (or none was named).
@@ -563,47 +566,61 @@ extension Bench {
       var rng = SeededGenerator(seed: 0)
       return Matrix(rows: n, columns: 784, storage: (0..<(n * 784)).map { _ in normal(&rng) })
     }
-    func store(_ x: Matrix, _ tileSize: Int, _ name: String) throws -> GramTileStore {
+    func store(_ x: Matrix, _ tileSize: Int, _ name: String, _ io: TileIO = .direct) throws -> GramTileStore {
       let dir = storeDirectory + "/" + name
       try? FileManager.default.removeItem(atPath: dir)
-      let w = TileWritePipeline(try GramTileWriter(directory: dir, name: "nngp", order: x.rows, tileSize: tileSize))
+      let w = TileWritePipeline(try GramTileWriter(directory: dir, name: "nngp", order: x.rows, tileSize: tileSize, io: io))
       try FastMLPKernel.forEachTile(
         shape, inputs: x, computeNTK: false, tileSize: tileSize, compute: compute, destination: { _, _, _ in (try w.buffer(), nil) },
         filled: { bi, bj, count in w.submit(bi, bj, count: count) })
       return try w.finish()
     }
     if let n = options.tilesOrder {
+      // the peer, in the same run and just before each store (the machine's load drifts): the
+      // in-memory fused path at N = 4000, best of 3
+      let x4 = inputs(4000)
+      func peer() -> Double {
+        let tMem = best(3) { sink += FastMLPKernel.run(shape, inputs: x4, computeNTK: false, compute: compute).nngp[1, 2] }
+        results.append(Measurement(name: "tiles_inmemory_N4000_L3", seconds: tMem, detail: String(format: "%.3g entries/s", 16e6 / tMem)))
+        return 16e6 / tMem
+      }
       let x = inputs(n)
       if n <= 20000 {
+        let memRate = peer()
         // the same tiles handed to a sink that keeps nothing: the compute alone
         let tc = best(1) {
           FastMLPKernel.forEachTile(shape, inputs: x, computeNTK: false, tileSize: 1920, compute: compute) { _, _, k, _ in sink += k[0] }
         }
         results.append(
           Measurement(
-            name: "tiles_compute_only_N\(n)_L3", seconds: tc, detail: String(format: "%.3g entries/s, no store", Double(n * n) / tc)))
-        let tm = best(1) { sink += FastMLPKernel.run(shape, inputs: x, computeNTK: false, compute: compute).nngp[1, 2] }
-        results.append(
-          Measurement(name: "tiles_inmemory_N\(n)_L3", seconds: tm, detail: String(format: "%.3g entries/s", Double(n * n) / tm)))
+            name: "tiles_compute_only_N\(n)_L3", seconds: tc,
+            detail: String(format: "%.3g entries/s, no store, %.2f of in-memory N=4000", Double(n * n) / tc, Double(n * n) / tc / memRate)))
       }
-      let t0 = DispatchTime.now().uptimeNanoseconds
-      let s = try store(x, 1920, "large")
-      let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-      let rss = peakRSS()
-      results.append(
-        Measurement(
-          name: "tiles_store_N\(n)_L3", seconds: t,
-          detail: String(
-            format: "%.3g entries/s, %d tiles of 1920, peak RSS %.2f GiB (inputs %.2f GiB)", Double(n) * Double(n) / t, s.tilePairs.count,
-            Double(rss) / Double(1 << 30), Double(n * 784 * 8) / Double(1 << 30))))
-      let t1 = DispatchTime.now().uptimeNanoseconds
-      let image = try s.blockAverage(cells: 200)
-      sink += image[1, 2]
-      results.append(
-        Measurement(
-          name: "tiles_heatmap_N\(n)", seconds: Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9,
-          detail: String(format: "200×200 block average from the store, peak RSS now %.2f GiB", Double(peakRSS()) / Double(1 << 30))))
-      GramTileStore.remove(directory: storeDirectory + "/large", name: "nngp", order: n, tileSize: 1920)
+      for io in options.tilesIO {
+        let memRate = peer()
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let s = try store(x, 1920, "large", io)
+        let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let rss = peakRSS()
+        results.append(
+          Measurement(
+            name: "tiles_store_N\(n)_L3_\(io.rawValue)", seconds: t,
+            detail: String(
+              format: "%.3g entries/s = %.2f of in-memory N=4000, %d tiles of 1920, batched fsync, peak RSS %.2f GiB (inputs %.2f GiB)",
+              Double(n) * Double(n) / t, Double(n) * Double(n) / t / memRate, s.tilePairs.count, Double(rss) / Double(1 << 30),
+              Double(n * 784 * 8) / Double(1 << 30))))
+        if io == options.tilesIO.last {
+          let t1 = DispatchTime.now().uptimeNanoseconds
+          let image = try s.blockAverage(cells: 200)
+          sink += image[1, 2]
+          results.append(
+            Measurement(
+              name: "tiles_heatmap_N\(n)", seconds: Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9,
+              detail: String(format: "200×200 block average from the store, peak RSS now %.2f GiB", Double(peakRSS()) / Double(1 << 30))))
+        }
+        GramTileStore.remove(directory: storeDirectory + "/large", name: "nngp", order: n, tileSize: 1920)
+      }
+      try? FileManager.default.removeItem(atPath: storeDirectory)
       return
     }
     if options.workload != "eigen" { try tilesThroughput(inputs(4000), shape: shape, store: store) }
@@ -612,23 +629,27 @@ extension Bench {
   }
 
   /// The store's throughput against the in-memory fused path (N = 4000).
-  mutating func tilesThroughput(_ x4: Matrix, shape: FastMLPKernel.Shape, store: (Matrix, Int, String) throws -> GramTileStore) throws {
+  mutating func tilesThroughput(_ x4: Matrix, shape: FastMLPKernel.Shape, store: (Matrix, Int, String, TileIO) throws -> GramTileStore)
+    throws
+  {
     let compute = compute
     let tMem = best(3) { sink += FastMLPKernel.run(shape, inputs: x4, computeNTK: false, compute: compute).nngp[1, 2] }
     results.append(Measurement(name: "tiles_inmemory_N4000_L3", seconds: tMem, detail: String(format: "%.3g entries/s", 16e6 / tMem)))
     for tileSize in [960, 1920] {
-      let tStore = try best(3) { sink += try store(x4, tileSize, "n4000").withTile(0, 0) { $0[1] } }
-      results.append(
-        Measurement(
-          name: "tiles_store_N4000_L3_t\(tileSize)", seconds: tStore,
-          detail: String(format: "%.3g entries/s, %.2f of the in-memory path's throughput", 16e6 / tStore, tMem / tStore)))
+      for io in options.tilesIO {
+        let tStore = try best(3) { sink += try store(x4, tileSize, "n4000", io).withTile(0, 0) { $0[1] } }
+        results.append(
+          Measurement(
+            name: "tiles_store_N4000_L3_t\(tileSize)_\(io.rawValue)", seconds: tStore,
+            detail: String(format: "%.3g entries/s, %.2f of the in-memory path's throughput", 16e6 / tStore, tMem / tStore)))
+      }
     }
   }
 
   /// The store's top 20 eigenvalues by block Lanczos against dense dsyevd (N = 8000).
-  mutating func tilesEigen(_ x8: Matrix, store: (Matrix, Int, String) throws -> GramTileStore) throws {
+  mutating func tilesEigen(_ x8: Matrix, store: (Matrix, Int, String, TileIO) throws -> GramTileStore) throws {
     let compute = compute
-    let s8 = try store(x8, 1920, "n8000")
+    let s8 = try store(x8, 1920, "n8000", .buffered)
     var lanczos: BlockLanczos.Result? = nil
     let tLanczos = try best(1) { lanczos = try BlockLanczos.largestEigenvalues(order: 8000, count: 20) { try s8.multiply($0) } }
     let dense = try s8.dense()
