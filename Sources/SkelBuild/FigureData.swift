@@ -109,6 +109,11 @@ enum FigureData {
   /// Alt text generated from the data when the author gave none: what is plotted against what,
   /// the series, the x range; for a heat map the quantity, both axes' ranges and the values'.
   static func alt(_ r: ExperimentResult) -> String {
+    var r = r
+    // typeset as the figure shows them: ρ₀ = −0.5, σ_w², not rho0=-0.5, sigma_w2
+    if !r.xlabelTeX.isEmpty { r.xlabel = MathText.unicode(fromTeX: r.xlabelTeX) }
+    if !r.ylabelTeX.isEmpty { r.ylabel = MathText.unicode(fromTeX: r.ylabelTeX) }
+    for k in r.series.indices { r.series[k].name = MathText.unicode(fromTeX: SeriesLabel.tex(r.series[k].name)) }
     if let g = r.grid { return heatmapAlt(r, g) }
     let names = r.series.map(\.name)
     let xs = r.series.flatMap(\.x)

@@ -56,6 +56,11 @@ public enum MathText {
     runs(fromTeX: text).plainText
   }
 
+  /// `plain(fromTeX:)` with simple scripts as Unicode sub- and superscripts (`unicodeText`).
+  public static func unicode(fromTeX text: String) -> String {
+    runs(fromTeX: text).unicodeText
+  }
+
   static func convertMath(_ tex: String) -> [TextRun] {
     var p = Parser(chars: Array(tex))
     return p.parseSequence(until: nil)

@@ -36,6 +36,29 @@ extension Array where Element == TextRun {
   /// The characters of the runs without their styles (alt text, CSV headers, layout tests).
   public var plainText: String { map(\.text).joined() }
 
+  /// The characters with one level of scripts as Unicode sub- and superscripts where every
+  /// character of the run has one (`ρ₀`, `σ²`, `10⁻³`), else the characters as they are, after
+  /// `_` or `^` (`σ_w`): text for alt attributes and other places without markup.
+  public var unicodeText: String {
+    // adjacent runs in the same scripts are one script (math letters are one run each)
+    var groups: [TextRun] = []
+    for r in self {
+      if let last = groups.last, last.scripts == r.scripts { groups[groups.count - 1].text += r.text } else { groups.append(r) }
+    }
+    return groups.map { r in
+      guard let s = r.script else { return r.text }
+      let table = s == .superscript ? Self.superscripts : Self.subscripts
+      let mapped = r.text.map { table[$0] }
+      if r.scripts.count == 1, mapped.allSatisfy({ $0 != nil }) { return String(mapped.compactMap { $0 }) }
+      return (s == .superscript ? "^" : "_") + r.text
+    }.joined()
+  }
+
+  static let superscripts: [Character: Character] = Dictionary(
+    uniqueKeysWithValues: zip("0123456789+-−=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿ"))
+  static let subscripts: [Character: Character] = Dictionary(
+    uniqueKeysWithValues: zip("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎"))
+
   /// Appends a run; an upright run joins an upright predecessor at the same script level (one
   /// run either way for every backend), styled runs stay apart. Empty runs are dropped.
   public mutating func appendRun(_ run: TextRun) {

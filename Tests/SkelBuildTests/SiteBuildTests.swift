@@ -97,7 +97,7 @@ struct FigureJSON: Decodable {
     #expect(html.contains("class=\"katex\""))
     #expect(html.contains("class=\"katex-display\""))
     #expect(html.contains("href=\"fig-t.csv\""))
-    #expect(html.contains("alt=\"Line plot of dual against rho for relu, step, exp; rho from \u{2212}1 to 1.\""), "generated alt text")
+    #expect(html.contains("alt=\"Line plot of σ̂(ρ) against ρ for ReLU, step, exp; ρ from \u{2212}1 to 1.\""), "generated alt text")
     #expect(!html.contains("SKMATH"), "no placeholder left")
     for f in ["fig-t.png", "fig-t.pdf", "fig-t.csv", "../assets/style.css", "../assets/katex/katex.min.css", "../index.html"] {
       #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("_site/t/" + f).path), "\(f)")

@@ -1,5 +1,6 @@
 import Foundation
 import SkelExperiments
+import SkelPlot
 import Testing
 
 @testable import SkelBuild
@@ -44,5 +45,17 @@ import Testing
       FigureData.alt(r)
         == "Heat map of chi1 over sigma_w2 and sigma_b2 (sigma_w2 from 0.5 to 4, sigma_b2 from 0 to 0.25); chi1 from \u{2212}0.003 to 3.5, undefined in 1 cells; overlaid: edge of chaos."
     )
+  }
+
+  /// Alt text speaks the figure's typeset names: axis labels from their TeX, series from their
+  /// `key=value` names (ρ₀ = −0.5, Student-t (ν = 5)), scripts as Unicode where they have one.
+  @Test func altTextUsesTypesetNames() {
+    let r = ExperimentResult(
+      xlabel: "rho", ylabel: "kappa", xlabelTeX: "$\\rho$", ylabelTeX: "$\\sigma_w^2$",
+      series: [SeriesData(name: "rho0=-0.5", x: [-1, 1], y: [0, 1]), SeriesData(name: "student_t(nu=5)", x: [0], y: [0])])
+    #expect(
+      FigureData.alt(r)
+        == "Line plot of σ_w² against ρ for ρ₀ = −0.5, Student-t (ν = 5); ρ from −1 to 1.")
+    #expect(MathText.unicode(fromTeX: "$10^{-3}$ and $x_{ij}$") == "10⁻³ and x_ij")
   }
 }
