@@ -249,15 +249,47 @@ extension GramKind {
     let closed = o.network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
     let pairs = Double(n) * Double(n + 1) / 2
     c.work(pairs * Double(d), each: UnitCost.flop * 2, "the input Gram matrix of \(n) inputs of dimension \(d)", options: ["inputs"])
-    // pair by pair on spatial inputs: every layer on the spatial covariance (a 3 × 3 window)
-    let perPair = Double(layers) * Double(spatial) * (spatial > 1 ? 9 : 1) * UnitCost.kernel(closedForm: closed)
-    c.work(
-      pairs * perPair, each: 1, "\(Int(pairs)) pairs × \(layers) layers\(spatial > 1 ? " × \(spatial) positions" : "")",
-      options: ["inputs", "network"])
+    if spatial > 1, let net = o.network.network, let shape = Self.knownShape(o.inputs) ?? measured.shape(of: o.inputs),
+      let g = try? NetworkOption.broadcast(net, toSpatialAxes: shape.spatial.count).gramCost(
+        input: shape, computeNTK: o.kernel.contains(.ntk))
+    {
+      Self.addSpatialCost(g, n: n, to: &c)
+    } else {
+      // pair by pair on spatial inputs of an unknown shape: every layer on the spatial covariance (a 3 × 3 window)
+      let perPair = Double(layers) * Double(spatial) * (spatial > 1 ? 9 : 1) * UnitCost.kernel(closedForm: closed)
+      c.work(
+        pairs * perPair, each: 1, "\(Int(pairs)) pairs × \(layers) layers\(spatial > 1 ? " × \(spatial) positions" : "")",
+        options: ["inputs", "network"])
+    }
     c.work(
       Double(n) * Double(n) * Double(drawn), each: 2e-7, "writing \(drawn) matrix(es) of \(n) × \(n) (.npy, JSON, cache)",
       options: ["inputs"])
     return c.cost
+  }
+
+  /// A spatial network's pairs from the shape of its recursion (`GramCost`): the full spatial
+  /// covariance (P² entries a pair) or its diagonal (P), the working kernels of every thread, each
+  /// input's tape, and the time of the recursion's flops at the tile path's or the pair engine's
+  /// measured rate (calibration in README.md) plus its non-ReLU-family activation entries.
+  static func addSpatialCost(_ g: GramCost, n: Int, to c: inout CostBuilder) {
+    let pairs = Double(n) * Double(n - 1) / 2
+    let covariance =
+      g.full
+      ? "full spatial covariance (\(g.positions)² = \(g.maxEntries) entries a pair)"
+      : "diagonal spatial covariance (\(g.maxEntries) entries a pair)"
+    c.doubles(
+      [g.workingDoublesPerThread, Compute.cores],
+      "the \(covariance), 4 kernels × \(g.workingDoublesPerThread / max(1, 4 * g.maxEntries)) pair(s) on each of \(Compute.cores) threads",
+      options: ["inputs", "network"])
+    c.doubles([Int(min(g.tapeDoublesPerInput, 1e15)), n], "\(n) inputs' variances at every activation", options: ["inputs", "network"])
+    // the list of pairs and their two values (4 numbers a pair)
+    c.doubles([4, n, n], "the list of \(n) × \(n) pairs and their values", options: ["inputs"])
+    let rate = g.tiled ? UnitCost.tileFlop : UnitCost.pairFlop
+    let seconds = g.flopsPerPair * rate + g.closedEntries * UnitCost.closedKernel + g.quadratureEntries * UnitCost.quadratureKernel
+    c.work(
+      pairs, each: seconds,
+      "\(Int(pairs)) pairs × \(String(cFormat: "%.3g", g.flopsPerPair)) flops a pair on the \(covariance)",
+      options: ["inputs", "network"])
   }
 
   /// The option's value as written, for diagnostics.

@@ -1,5 +1,6 @@
 import SkelData
 import SkelDocument
+import SkelKernels
 
 /// The value of an `inputs` option: pairs at a correlation grid, generated points, a data file
 /// beside the report, or a Fashion-MNIST subset; each with `normalize`. One value per meaning:
@@ -81,10 +82,13 @@ public struct MeasuredInputs: Sendable {
     public var n: Int
     public var d: Int
     public var positions: Int
-    public init(n: Int, d: Int, positions: Int) {
+    /// The decoded shape (spatial axes and channels), when known.
+    public var shape: InputShape?
+    public init(n: Int, d: Int, positions: Int, shape: InputShape? = nil) {
       self.n = n
       self.d = d
       self.positions = positions
+      self.shape = shape
     }
   }
   public var sizes: [String: Size]
@@ -93,7 +97,13 @@ public struct MeasuredInputs: Sendable {
   /// The size of a decoded batch of inputs.
   public static func size(of inputs: Inputs) -> Size? {
     guard case .batch(let b) = inputs else { return nil }
-    return Size(n: b.count, d: b.dimension, positions: b.shape.spatial.reduce(1, *))
+    return Size(n: b.count, d: b.dimension, positions: b.shape.spatial.reduce(1, *), shape: b.shape)
+  }
+
+  /// The decoded shape of a single-file batch, when it was measured.
+  public func shape(of v: InputsValue) -> InputShape? {
+    guard let path = v.files.first?.path, v.files.count == 1 else { return nil }
+    return sizes[path]?.shape
   }
 }
 
