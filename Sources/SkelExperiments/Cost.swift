@@ -101,6 +101,10 @@ public enum UnitCost {
   public static let quadratureKernel = 6e-5
   /// One Gaussian draw and one activation (Monte-Carlo inner loops).
   public static let draw = 2.5e-8
+  /// One flop of a conv network's kernel recursion (`GramCost.flopsPerPair`), wall clock on all
+  /// cores: on the tile path (ab-ReLU family) and on the pair engine (calibration in README.md).
+  public static let tileFlop = 1e-9
+  public static let pairFlop = 1e-8
   /// One multiply-add in BLAS (dgemm, dsyrk) or a LAPACK factorization.
   public static let flop = 3e-10
   /// One mean-field point (q*, χ₁, c*, ξ_c) by quadrature and root finding.

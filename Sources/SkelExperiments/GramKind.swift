@@ -374,7 +374,9 @@ extension GramKind {
         [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
         options: ["inputs", "storage"])
     }
-    Self.addKernelWork(to: &c, n: n, d: d, spatial: spatial, network: o.network)
+    Self.addKernelWork(
+      to: &c, n: n, d: d, spatial: spatial, network: o.network, shape: Self.knownShape(o.inputs) ?? measured.shape(of: o.inputs),
+      computeNTK: o.kernel.contains(.ntk))
     if tiled {
       // the upper triangle written once and read once (the block means), ≈ 300 MB/s each way
       c.work(
@@ -422,12 +424,21 @@ extension GramKind {
 
   /// The work of the NNGP/NTK Gram matrix of `network` on n inputs of d numbers (`spatial`
   /// positions each): the input Gram matrix, then every layer on each of the n(n+1)/2 pairs.
-  static func addKernelWork(to c: inout CostBuilder, n: Int, d: Int, spatial: Int, network: NetworkValue) {
+  static func addKernelWork(
+    to c: inout CostBuilder, n: Int, d: Int, spatial: Int, network: NetworkValue, shape: InputShape? = nil, computeNTK: Bool = true
+  ) {
     let (onPositions, onVectors) = network.network.map(Self.spatialLayers) ?? (1, 0)
     let layers = onPositions + onVectors
     let closed = network.network.map { NetworkOption.activations($0).allSatisfy(\.hasClosedForm) } ?? true
     let pairs = Double(n) * Double(n + 1) / 2
     c.work(pairs * Double(d), each: UnitCost.flop * 2, "the input Gram matrix of \(n) inputs of dimension \(d)", options: ["inputs"])
+    // a known shape and layers on the positions: the count of the recursion itself (GramCost)
+    if spatial > 1, onPositions > 0, let net = network.network, let shape,
+      let g = try? NetworkOption.broadcast(net, toSpatialAxes: shape.spatial.count).gramCost(input: shape, computeNTK: computeNTK)
+    {
+      Self.addSpatialCost(g, n: n, to: &c)
+      return
+    }
     // pair by pair on spatial inputs: every layer before a flatten or global pool on the spatial
     // covariance (a 3 × 3 window), the layers after it on one number per pair
     let perPair =
@@ -451,6 +462,31 @@ extension GramKind {
       })
     else { return (NetworkOption.layerCount(n), 0) }
     return (NetworkOption.layerCount(.serial(Array(layers[..<k]))), NetworkOption.layerCount(.serial(Array(layers[k...]))))
+  }
+
+  /// A spatial network's pairs from the shape of its recursion (`GramCost`): the full spatial
+  /// covariance (P² entries a pair) or its diagonal (P), the working kernels of every thread, each
+  /// input's tape, and the time of the recursion's flops at the tile path's or the pair engine's
+  /// measured rate (calibration in README.md) plus its non-ReLU-family activation entries.
+  static func addSpatialCost(_ g: GramCost, n: Int, to c: inout CostBuilder) {
+    let pairs = Double(n) * Double(n - 1) / 2
+    let covariance =
+      g.full
+      ? "full spatial covariance (\(g.positions)² = \(g.maxEntries) entries a pair)"
+      : "diagonal spatial covariance (\(g.maxEntries) entries a pair)"
+    c.doubles(
+      [g.workingDoublesPerThread, Compute.cores],
+      "the \(covariance), 4 kernels × \(g.workingDoublesPerThread / max(1, 4 * g.maxEntries)) pair(s) on each of \(Compute.cores) threads",
+      options: ["inputs", "network"])
+    c.doubles([Int(min(g.tapeDoublesPerInput, 1e15)), n], "\(n) inputs' variances at every activation", options: ["inputs", "network"])
+    // the list of pairs and their two values (4 numbers a pair)
+    c.doubles([4, n, n], "the list of \(n) × \(n) pairs and their values", options: ["inputs"])
+    let rate = g.tiled ? UnitCost.tileFlop : UnitCost.pairFlop
+    let seconds = g.flopsPerPair * rate + g.closedEntries * UnitCost.closedKernel + g.quadratureEntries * UnitCost.quadratureKernel
+    c.work(
+      pairs, each: seconds,
+      "\(Int(pairs)) pairs × \(String(cFormat: "%.3g", g.flopsPerPair)) flops a pair on the \(covariance)",
+      options: ["inputs", "network"])
   }
 
   /// The option's value as written, for diagnostics.

@@ -82,7 +82,7 @@ public struct MeasuredInputs: Sendable {
     public var n: Int
     public var d: Int
     public var positions: Int
-    /// The shape of one input, where it was measured.
+    /// The decoded shape (spatial axes and channels), when known.
     public var shape: InputShape?
     public init(n: Int, d: Int, positions: Int, shape: InputShape? = nil) {
       self.n = n
@@ -98,6 +98,12 @@ public struct MeasuredInputs: Sendable {
   public static func size(of inputs: Inputs) -> Size? {
     guard case .batch(let b) = inputs else { return nil }
     return Size(n: b.count, d: b.dimension, positions: b.shape.spatial.reduce(1, *), shape: b.shape)
+  }
+
+  /// The decoded shape of a single-file batch, when it was measured.
+  public func shape(of v: InputsValue) -> InputShape? {
+    guard let path = v.files.first?.path, v.files.count == 1 else { return nil }
+    return sizes[path]?.shape
   }
 }
 

@@ -47,10 +47,27 @@ func budgetErrors(_ kind: String, _ options: String, budget: Budget = .standard)
     ("clt", ":samples: 100000000\n:dimensions: linspace(2, 1000000, 1000)", "samples", "work"),
     ("nnpk", ":networks: [100000]\n:width: 16384\n:depth: 64\n:points: 3000", "width", "memory"),
     ("rainbow", ":mode: kernel\n:samples: 100000000\n:anisotropy: linspace(1, 16, 1000000)", "samples", "work"),
-    ("gram", ":inputs: gaussian(n=200000, d=10)\n:kernel: [nngp, ntk]", "inputs", "memory"),
+    // above 5000 inputs the matrix is tiled (a few tiles in memory): 2·10¹⁰ pairs are a work bomb
+    ("gram", ":inputs: gaussian(n=200000, d=10)\n:kernel: [nngp, ntk]", "inputs", "work"),
+    ("gram", ":inputs: gaussian(n=200000, d=10)\n:kernel: [nngp, ntk]\n:storage: memory", "inputs", "memory"),
     ("spectrum", ":inputs: fashion-mnist(n=60000, split=train)", "inputs", "memory"),
     ("predict", ":inputs: gaussian(n=200000, d=10)", "inputs", "memory"),
     ("fit", ":inputs: gaussian(n=4000, d=10)\n:w_std: linspace(0.5, 2.5, 100)\n:b_std: linspace(0, 1, 100)", "w_std", "work"),
+    // conv networks: the full spatial covariance a global pool reads (64² positions, 4096² a pair) at N = 2000
+    (
+      "gram", ":inputs: images(n=2000, height=64, width=64)\n:network: [conv(window=3, padding=same), relu, global_avg_pool, dense]",
+      "inputs", "work"
+    ),
+    // 128×128 with a global pool: one pair's covariance is 128⁴ doubles (2 GiB) on each thread
+    (
+      "gram", ":inputs: images(n=2, height=128, width=128)\n:network: [conv(window=3, padding=same), relu, global_avg_pool, dense]",
+      "inputs", "memory"
+    ),
+    // a deep stack on the diagonal covariance (flatten): 200 conv layers at N = 3000 of 32×32
+    (
+      "gram", ":inputs: images(n=3000, height=32, width=32)\n:network: [repeat(200, [conv(window=3, padding=same), relu]), flatten, dense]",
+      "inputs", "work"
+    ),
   ]
 
   /// Kinds whose work does not grow with any option (a fixed table), so no option makes a bomb.
