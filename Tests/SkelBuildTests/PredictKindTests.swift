@@ -272,28 +272,6 @@ import Testing
       ])
   }
 
-  /// A file's estimate is its rows' estimate: predict and fit on a 48-row CSV against the same
-  /// directive on gaussian(n=48, d=3), within 1 % (time) and 2 % (memory).
-  @Test(arguments: ["predict", "fit"]) func aFilesEstimateIsItsRowsEstimate(_ kind: String) throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("measured-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports/data"), withIntermediateDirectories: true)
-    func directive(_ label: String, _ inputs: String) -> String {
-      "```{kernel} \(kind)\n:label: \(label)\n:alt: g\n:inputs: \(inputs)\n:network: [dense(w_std=1.5), relu, dense]\n\nG.\n```\n\n"
-    }
-    let report = "# G\n\n" + directive("fig-file", "data/x.csv") + directive("fig-gen", "gaussian(n=48, d=3)")
-    try Data(report.utf8).write(to: dir.appendingPathComponent("reports/r.md"))
-    try Data(SweepParallelTests.csv.utf8).write(to: dir.appendingPathComponent("reports/data/x.csv"))
-    let config = BuildConfiguration(
-      reports: dir.appendingPathComponent("reports"), output: dir.appendingPathComponent("_site"),
-      templates: packageRoot.appendingPathComponent("templates"), cache: dir.appendingPathComponent(".skelcache/results"))
-    let units = try SiteBuilder(configuration: config, registry: .standard, backend: CairoBackend()).workPlan().units
-    let file = try #require(units.first { $0.label == "fig-file" }), generated = try #require(units.first { $0.label == "fig-gen" })
-    #expect(
-      abs(file.seconds / generated.seconds - 1) < 0.01 && abs(Double(file.bytes) / Double(generated.bytes) - 1) < 0.02,
-      "\(file) vs \(generated)")
-  }
-
   /// Layers after a `flatten` see one number per pair, not every position: gram, predict and fit
   /// of [flatten, MLP] on 8×8 images are estimated as the MLP on 64-dimensional vectors (one layer
   /// more: the flatten), not 64 × 9 times that.
