@@ -22,7 +22,7 @@ let errorCases: [ErrorCase] = [
   ErrorCase(
     id: "unknown kind", report: directive("duel", ""),
     expected:
-      "e.md:7:13: error: unknown directive kind 'duel'; did you mean 'dual'?; known kinds: clt, concentration, depth, depth-scales, dual, fixed-point, gram, hermite-table, nngp, nnpk, ntk, parity, phase-diagram, rainbow, realization, regression, skeleton, spectrum, weights"
+      "e.md:7:13: error: unknown directive kind 'duel'; did you mean 'dual'?; known kinds: clt, concentration, depth, depth-scales, dual, fit, fixed-point, gram, hermite-table, nngp, nnpk, ntk, parity, phase-diagram, predict, rainbow, realization, regression, skeleton, spectrum, weights"
   ),
   ErrorCase(
     id: "unknown option", report: directive("dual", ":activation: [relu]"),
