@@ -93,6 +93,8 @@ extension GramKind {
     _ network: Network, rows: SkelKernels.InputBatch, columns: SkelKernels.InputBatch? = nil, kernels: [KernelChoice],
     compute: Compute = .allCores
   ) throws -> [Matrix] {
+    // the prior kernel is a sum over random networks, not a function of two row ranges
+    guard !kernels.contains(.nnpk) else { throw Self.priorKernelRefusal }
     // a network that starts with flatten sees the images as vectors of H·W·C numbers (stax's
     // Flatten of the inputs averages their covariance over every entry, ⟨x, x′⟩/(H·W·C)): the rest
     // runs on the vectors, so an MLP takes LayerSpec's (and FastMLPKernel's) path
@@ -103,7 +105,6 @@ extension GramKind {
       return try Self.kernels(.serial(Array(layers.dropFirst())), rows: r, columns: c, kernels: kernels, compute: compute)
     }
     let net = NetworkOption.broadcast(network, toSpatialAxes: rows.shape.spatial.count)
-    guard kernels.contains(where: { $0 != .nnpk }) else { return try kernels.map { _ in try priorKernelRefused() } }
     let k: (nngp: Matrix, ntk: Matrix?)
     do {
       k = try net.kernel(rows, columns, computeNTK: kernels.contains(.ntk), compute: compute)
@@ -116,14 +117,12 @@ extension GramKind {
       case .ntk:
         guard let t = k.ntk else { throw ExperimentError("the NTK was not computed") }
         return t
-      case .nnpk: return try priorKernelRefused()
+      case .nnpk: throw Self.priorKernelRefusal
       }
     }
   }
 
-  static func priorKernelRefused() throws -> Matrix {
-    throw ExperimentError("the NNPK is estimated by GramKind.priorKernel, from random networks")
-  }
+  static let priorKernelRefusal = ExperimentError("the NNPK is estimated by GramKind.priorKernel, from random networks")
 
   /// The prior kernel K_m of `networks` random networks of `network`'s law (hidden widths left out:
   /// `width`) on the batch; network s draws from (seed, "nnpk", s).
@@ -237,7 +236,8 @@ extension GramKind {
     }
     var r = result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
     if let k = computed[.nngp], let km = computed[.nnpk] {
-      r.series.append(SeriesData(name: "distance", x: [Double(o.networks)], y: [Self.relativeDistance(km, k)], family: "distance"))
+      r.series.append(
+        SeriesData(name: "distance", x: [Double(o.networks)], y: [PriorKernel.relativeDistance(km, to: k)], family: "distance"))
     }
     return r
   }
@@ -265,16 +265,6 @@ extension GramKind {
     case .class: return "input $\(index)$ (sorted by class)"
     case .x0: return "input $\(index)$ (sorted by $x_0$)"
     }
-  }
-
-  /// ‖A − B‖_F / ‖B‖_F.
-  static func relativeDistance(_ a: Matrix, _ b: Matrix) -> Double {
-    var d = 0.0, nb = 0.0
-    for (x, y) in zip(a.storage, b.storage) {
-      d += (x - y) * (x - y)
-      nb += y * y
-    }
-    return (d / nb).squareRoot()
   }
 
   static func tex(_ c: KernelChoice) -> String {
@@ -399,8 +389,7 @@ extension GramKind {
     _ o: Options, n: Int, d: Int, spatial: Int, measured: MeasuredInputs, to c: inout CostBuilder
   ) {
     let m = Double(o.networks)
-    let measuredShape = o.inputs.files.first.flatMap { measured.sizes[$0.path]?.shape }
-    let shape = knownShape(o.inputs) ?? measuredShape ?? InputShape(channels: d)
+    let shape = knownShape(o.inputs) ?? measured.shape(of: o.inputs) ?? InputShape(channels: d)
     let net = o.network.network.map { NetworkOption.broadcast($0, toSpatialAxes: shape.spatial.count) }
     // a network whose shape is not known yet (an unread file): every layer at width × positions × d
     let layers = Double(o.network.network.map(NetworkOption.layerCount) ?? 1)

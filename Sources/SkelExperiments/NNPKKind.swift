@@ -111,14 +111,7 @@ public struct NNPKKind: DirectiveKind {
   static func measure(_ k: Matrix, reference: Matrix, _ o: Options, _ data: Spirals) throws -> Double {
     switch o.quantity {
     case .alignment: return PriorKernel.alignment(k, labels: data.labels)
-    case .distance:
-      var num = 0.0, den = 0.0
-      for i in k.storage.indices {
-        let d = k.storage[i] - reference.storage[i]
-        num += d * d
-        den += reference.storage[i] * reference.storage[i]
-      }
-      return (num / den).squareRoot()
+    case .distance: return PriorKernel.relativeDistance(k, to: reference)
     case .accuracy:
       return try PriorKernel.ridgeAccuracy(
         k, train: data.train, test: data.test, labels: data.labels, classes: data.classes, ridge: o.ridge)

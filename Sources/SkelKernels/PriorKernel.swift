@@ -141,6 +141,18 @@ public enum PriorKernel {
     }
   }
 
+  /// The relative Frobenius distance ‖K − R‖_F / ‖R‖_F of an estimate K to a reference R (the
+  /// prior kernel to its infinite-width NNGP), entries summed in storage order.
+  public static func relativeDistance(_ k: Matrix, to reference: Matrix) -> Double {
+    var num = 0.0, den = 0.0
+    for i in k.storage.indices {
+      let d = k.storage[i] - reference.storage[i]
+      num += d * d
+      den += reference.storage[i] * reference.storage[i]
+    }
+    return (num / den).squareRoot()
+  }
+
   /// Kernel–target alignment A(K, Y) = ⟨K, YYᵀ⟩_F / (‖K‖_F ‖YYᵀ‖_F) with one-hot Y (Cristianini et al.).
   public static func alignment(_ k: Matrix, labels: [Int]) -> Double {
     var inner = 0.0, kk = 0.0, yy = 0.0
