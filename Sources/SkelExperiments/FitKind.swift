@@ -108,13 +108,22 @@ public struct FitKind: DirectiveKind {
     let y = try o.target.values(batch, inputs: o.inputs, files: context.files, classes: DataTargets.classes([batch]))
     let engine = try GramKind.engineBatch(batch)
     let grids = [o.wStd.points, o.bStd.points, o.noise.points]
+    let (lml, jitter) = try Self.evaluate(base, grids: grids, rows: engine, y: y, compute: context.compute, progress: context.progress)
+    return Self.result(o, grids: grids, lml: lml, jitter: jitter)
+  }
+
+  /// The log marginal likelihood and the jitter of every grid point, `[w][b][noise]`: one NNGP
+  /// Gram matrix per (w_std, b_std), every noise on it.
+  static func evaluate(
+    _ base: Network, grids: [[Double]], rows engine: SkelKernels.InputBatch, y: Matrix, compute: Compute, progress: (Double) -> Void
+  ) throws -> (lml: [[[Double]]], jitter: [[[Double]]]) {
     // lml[w][b][noise], the jitter of each
     var lml = [[[Double]]](), jitter = [[[Double]]]()
     var done = 0.0
     for w in grids[0] {
       var rowL = [[Double]](), rowJ = [[Double]]()
       for b in grids[1] {
-        let k = try GramKind.kernels(Self.network(base, wStd: w, bStd: b), rows: engine, kernels: [.nngp], compute: context.compute)[0]
+        let k = try GramKind.kernels(network(base, wStd: w, bStd: b), rows: engine, kernels: [.nngp], compute: compute)[0]
         var cellL = [Double](), cellJ = [Double]()
         for s2 in grids[2] {
           let (v, f): (Double, KernelPrediction.Factor)
@@ -129,11 +138,16 @@ public struct FitKind: DirectiveKind {
         rowL.append(cellL)
         rowJ.append(cellJ)
         done += 1
-        context.progress(done / Double(grids[0].count * grids[1].count))
+        progress(done / Double(grids[0].count * grids[1].count))
       }
       lml.append(rowL)
       jitter.append(rowJ)
     }
+    return (lml, jitter)
+  }
+
+  /// The heat map over the figure's two axes (the third grid at the optimum) and the optimum's row.
+  static func result(_ o: Options, grids: [[Double]], lml: [[[Double]]], jitter: [[[Double]]]) -> ExperimentResult {
     // the optimum over the whole grid (first in grid order on ties)
     var best = (0, 0, 0)
     for i in grids[0].indices {
@@ -141,7 +155,7 @@ public struct FitKind: DirectiveKind {
         for l in grids[2].indices where lml[i][j][l] > lml[best.0][best.1][best.2] { best = (i, j, l) }
       }
     }
-    let axes = Self.axes(o)
+    let axes = axes(o)
     let fixed = (0..<3).first { !axes.contains($0) } ?? 2
     let fixedIndex = [best.0, best.1, best.2][fixed]
     func value(_ idx: [Int]) -> Double { lml[idx[0]][idx[1]][idx[2]] }
@@ -163,9 +177,9 @@ public struct FitKind: DirectiveKind {
         ["optimum"] + optimum.map { "\($0)" } + ["\(lml[best.0][best.1][best.2])", "\(jitter[best.0][best.1][best.2])"],
         ["largest jitter", "", "", "", "", "\(maxJitter)"],
       ])
-    let names = axes.map { Self.axisNames[$0] }
+    let names = axes.map { axisNames[$0] }
     return ExperimentResult(
-      xlabel: names[0], ylabel: names[1], xlabelTeX: Self.tex(names[0]), ylabelTeX: Self.tex(names[1]),
+      xlabel: names[0], ylabel: names[1], xlabelTeX: tex(names[0]), ylabelTeX: tex(names[1]),
       series: [SeriesData(name: "optimum", x: [optimum[axes[0]]], y: [optimum[axes[1]]])], table: table,
       grid: GridData(name: "log_marginal_likelihood", x: grids[axes[0]], y: grids[axes[1]], values: values))
   }

@@ -140,7 +140,41 @@ extension PredictKind {
   }
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {
-    let (train, test) = try Self.batches(o, seed: context.seed, files: context.files)
+    let p = try Self.problem(o, context: context)
+    context.progress(0.5)
+    var acc = Scores(kernels: o.kernel.count, slots: o.against == .time ? o.times.points.count : p.runSizes.count)
+    for s in 0..<o.splits {
+      try Self.predict(split: s, p, o, seed: context.seed, into: &acc)
+      context.progress(0.5 + 0.5 * Double(s + 1) / Double(o.splits))
+    }
+    return Self.result(o, p, acc)
+  }
+
+  /// What every split shares: the training-set sizes, the union of training and test inputs,
+  /// their targets and the kernels of the union.
+  struct Problem {
+    var pool: Int, largest: Int, runSizes: [Int]
+    var union: InputBatch, testCount: Int?
+    var y: Matrix, nngp: Matrix, ntk: Matrix?
+  }
+
+  /// The scores per kernel, x and split, the t = ∞ scores, the solves' regularizers and the
+  /// arrays of the first split, filled split by split.
+  struct Scores {
+    var scores: [[[Double]]]
+    var infinite: [[Double]]
+    var jitter: [Double], regularizer: [Double]
+    var arrays: [ResultArray] = []
+    init(kernels: Int, slots: Int) {
+      scores = Array(repeating: Array(repeating: [], count: slots), count: kernels)
+      infinite = Array(repeating: [], count: kernels)
+      jitter = Array(repeating: 0, count: kernels)
+      regularizer = Array(repeating: 0, count: kernels)
+    }
+  }
+
+  static func problem(_ o: Options, context: RunContext) throws -> Problem {
+    let (train, test) = try batches(o, seed: context.seed, files: context.files)
     guard let network = o.network.network else { throw ExperimentError("predict needs a network") }
     let pool = test == nil ? train.count - o.testPoints : train.count
     guard pool >= 1 else {
@@ -150,7 +184,6 @@ extension PredictKind {
     guard let largest = sizes.max(), largest <= pool else {
       throw ExperimentError("a training set of \(o.sizes.max() ?? 0) points was asked for; there are \(pool) to draw from")
     }
-    let runSizes = o.against == .time ? [largest] : sizes
     // the targets of every input (training inputs, then test inputs), one-hot in one class order
     let classes = DataTargets.classes([train] + (test.map { [$0] } ?? []))
     var y = try o.target.values(train, inputs: o.inputs, files: context.files, classes: classes)
@@ -162,86 +195,86 @@ extension PredictKind {
     let ntk = o.kernel.contains(.ntk)
     let k = try GramKind.kernels(
       network, rows: try GramKind.engineBatch(union), kernels: ntk ? [.nngp, .ntk] : [.nngp], compute: context.compute)
-    context.progress(0.5)
-    let nngpAll = k[0], ntkAll = ntk ? k[1] : nil
-    let times = o.times.points
-    // scores[kernel][x][split]; t = ∞ (at the largest size) per kernel and split
-    var scores = [[[Double]]](
-      repeating: Array(repeating: [], count: o.against == .time ? times.count : runSizes.count), count: o.kernel.count)
-    var infinite = [[Double]](repeating: [], count: o.kernel.count)
-    var jitter = [Double](repeating: 0, count: o.kernel.count), regularizer = [Double](repeating: 0, count: o.kernel.count)
-    var arrays: [ResultArray] = []
-    for s in 0..<o.splits {
-      let (order, testIndex) =
-        o.splits == 1 && test != nil && largest == pool
-        ? (Array(0..<pool), Array(pool..<union.count))
-        : Self.split(s, pool: pool, test: test?.count, testPoints: o.testPoints, seed: context.seed)
-      let yTest = y.selecting(rows: testIndex)
-      for (slot, n) in runSizes.enumerated() {
-        let trainIndex = Array(order[0..<n])
-        func blocks(_ m: Matrix) -> (dd: Matrix, td: Matrix) {
-          (m.selecting(rows: trainIndex, columns: trainIndex), m.selecting(rows: testIndex, columns: trainIndex))
+    return Problem(
+      pool: pool, largest: largest, runSizes: o.against == .time ? [largest] : sizes, union: union, testCount: test?.count, y: y,
+      nngp: k[0], ntk: ntk ? k[1] : nil)
+  }
+
+  /// Split `s`: every training-set size, every kernel; the first split's largest size also
+  /// records its means and variances.
+  static func predict(split s: Int, _ p: Problem, _ o: Options, seed: UInt64, into acc: inout Scores) throws {
+    let (order, testIndex) =
+      o.splits == 1 && p.testCount != nil && p.largest == p.pool
+      ? (Array(0..<p.pool), Array(p.pool..<p.union.count))
+      : split(s, pool: p.pool, test: p.testCount, testPoints: o.testPoints, seed: seed)
+    let yTest = p.y.selecting(rows: testIndex)
+    for (slot, n) in p.runSizes.enumerated() {
+      let trainIndex = Array(order[0..<n])
+      func blocks(_ m: Matrix) -> (dd: Matrix, td: Matrix) {
+        (m.selecting(rows: trainIndex, columns: trainIndex), m.selecting(rows: testIndex, columns: trainIndex))
+      }
+      let nn = blocks(p.nngp), tt = p.ntk.map(blocks)
+      let trainTrain = KernelPrediction.Kernels(nngp: nn.dd, ntk: tt?.dd), testTrain = KernelPrediction.Kernels(nngp: nn.td, ntk: tt?.td)
+      let yTrain = p.y.selecting(rows: trainIndex)
+      let last = n == p.largest
+      let record = s == 0 && last
+      let testTest = record ? p.nngp.selecting(rows: testIndex, columns: testIndex) : nil
+      for (i, choice) in o.kernel.enumerated() {
+        let g: KernelPrediction.Kernel = choice == .nngp ? .nngp : .ntk
+        let (posterior, factor) = try solved {
+          try KernelPrediction.gpInference(
+            g, trainTrain: trainTrain, testTrain: testTrain, testTest: testTest, y: yTrain, diagReg: o.diagReg)
         }
-        let nn = blocks(nngpAll), tt = ntkAll.map(blocks)
-        let trainTrain = KernelPrediction.Kernels(nngp: nn.dd, ntk: tt?.dd), testTrain = KernelPrediction.Kernels(nngp: nn.td, ntk: tt?.td)
-        let yTrain = y.selecting(rows: trainIndex)
-        let last = n == largest
-        let record = s == 0 && last
-        let testTest = record ? nngpAll.selecting(rows: testIndex, columns: testIndex) : nil
-        for (i, choice) in o.kernel.enumerated() {
-          let g: KernelPrediction.Kernel = choice == .nngp ? .nngp : .ntk
-          let (posterior, factor) = try Self.solved {
-            try KernelPrediction.gpInference(
-              g, trainTrain: trainTrain, testTrain: testTrain, testTest: testTest, y: yTrain, diagReg: o.diagReg)
-          }
-          jitter[i] = max(jitter[i], factor.jitter)
-          if s == 0 { regularizer[i] = factor.regularizer }
-          if o.against == .size { scores[i][slot].append(Self.score(posterior.mean, yTest, metric: o.metric)) }
-          if last { infinite[i].append(Self.score(posterior.mean, yTest, metric: o.metric)) }
-          if record {
-            arrays.append(
-              ResultArray(name: "\(choice.rawValue).mean", shape: [testIndex.count, y.columns], values: posterior.mean.storage))
-            if let v = posterior.variance {
-              arrays.append(ResultArray(name: "\(choice.rawValue).variance", shape: [testIndex.count], values: v))
-            }
-          }
-          if o.against == .time {
-            let at = try Self.solved {
-              try KernelPrediction.ensemble(
-                g, times: times, learningRate: o.learningRate, trainTrain: trainTrain, testTrain: testTrain, testTest: nil, y: yTrain,
-                diagReg: o.diagReg)
-            }
-            for (j, p) in at.enumerated() { scores[i][j].append(Self.score(p.mean, yTest, metric: o.metric)) }
-            if record {
-              arrays.append(
-                ResultArray(
-                  name: "\(choice.rawValue).mean_t", shape: [times.count, testIndex.count, y.columns], values: at.flatMap(\.mean.storage)))
-            }
+        acc.jitter[i] = max(acc.jitter[i], factor.jitter)
+        if s == 0 { acc.regularizer[i] = factor.regularizer }
+        if o.against == .size { acc.scores[i][slot].append(score(posterior.mean, yTest, metric: o.metric)) }
+        if last { acc.infinite[i].append(score(posterior.mean, yTest, metric: o.metric)) }
+        if record {
+          acc.arrays.append(
+            ResultArray(name: "\(choice.rawValue).mean", shape: [testIndex.count, p.y.columns], values: posterior.mean.storage))
+          if let v = posterior.variance {
+            acc.arrays.append(ResultArray(name: "\(choice.rawValue).variance", shape: [testIndex.count], values: v))
           }
         }
+        guard o.against == .time else { continue }
+        let times = o.times.points
+        let at = try solved {
+          try KernelPrediction.ensemble(
+            g, times: times, learningRate: o.learningRate, trainTrain: trainTrain, testTrain: testTrain, testTest: nil, y: yTrain,
+            diagReg: o.diagReg)
+        }
+        for (j, q) in at.enumerated() { acc.scores[i][j].append(score(q.mean, yTest, metric: o.metric)) }
+        if record {
+          acc.arrays.append(
+            ResultArray(
+              name: "\(choice.rawValue).mean_t", shape: [times.count, testIndex.count, p.y.columns], values: at.flatMap(\.mean.storage)))
+        }
       }
-      if s == 0 {
-        let base = test == nil ? 0 : pool
-        arrays.append(ResultArray(name: "test_index", shape: [testIndex.count], values: testIndex.map { Double($0 - base) }))
-      }
-      context.progress(0.5 + 0.5 * Double(s + 1) / Double(o.splits))
     }
-    let xs = o.against == .time ? times : runSizes.map(Double.init)
+    if s == 0 {
+      let base = p.testCount == nil ? 0 : p.pool
+      acc.arrays.append(ResultArray(name: "test_index", shape: [testIndex.count], values: testIndex.map { Double($0 - base) }))
+    }
+  }
+
+  /// The series (mean ± s.e. over splits), the t = ∞ table and the recorded arrays.
+  static func result(_ o: Options, _ p: Problem, _ acc: Scores) -> ExperimentResult {
+    let xs = o.against == .time ? o.times.points : p.runSizes.map(Double.init)
     let series = o.kernel.enumerated().map { i, c in
-      let stats = scores[i].map(RegressionKind.meanAndError)
+      let stats = acc.scores[i].map(RegressionKind.meanAndError)
       return SeriesData(name: c.rawValue, x: xs, y: stats.map(\.0), yerr: o.splits > 1 ? stats.map(\.1) : nil, family: c.rawValue)
     }
-    let at = o.against == .time ? "t = ∞" : "n = \(largest), t = ∞"
+    let at = o.against == .time ? "t = ∞" : "n = \(p.largest), t = ∞"
     let rows = o.kernel.enumerated().map { i, c -> [String] in
-      let (m, e) = RegressionKind.meanAndError(infinite[i])
-      return [c.rawValue, "\(m)", o.splits > 1 ? "\(e)" : "", "\(regularizer[i])", "\(jitter[i])"]
+      let (m, e) = RegressionKind.meanAndError(acc.infinite[i])
+      return [c.rawValue, "\(m)", o.splits > 1 ? "\(e)" : "", "\(acc.regularizer[i])", "\(acc.jitter[i])"]
     }
     let what = o.metric == .mse ? "test MSE" : "test accuracy"
     var r = ExperimentResult(
       xlabel: o.against == .time ? "t" : "n", ylabel: o.metric == .mse ? "test_mse" : "test_accuracy",
       xlabelTeX: o.against == .time ? "training time $t$" : "training points $n$", ylabelTeX: what, series: series,
       table: TableData(columns: ["kernel", "\(what) at \(at)", "s.e.", "regularizer", "jitter"], rows: rows))
-    r.arrays = arrays
+    r.arrays = acc.arrays
     return r
   }
 
