@@ -155,12 +155,22 @@ extension Matrix {
     var uplo = CChar(UInt8(ascii: "U"))
     Compute.singleThreadedBLAS { dpotrf_(&uplo, &n, &a, &lda, &info) }
     if info > 0 { throw .notPositiveDefinite(order: Int(info)) }
+    guard info == 0 else { throw .lapack(routine: "dpotrf", info: Int(info)) }
+    // dpotrs reads only the upper triangle (column-major) that dpotrf wrote: one copy of A
+    return try Self.solve(upperFactor: &a, order: rows, b)
+  }
+
+  /// `dpotrs` on a column-major upper Cholesky factor (a row-major lower factor L is one):
+  /// A·X = B for B n × k, given as row-major and returned row-major.
+  private static func solve(upperFactor a: inout [Double], order: Int, _ b: Matrix) throws(LinearAlgebraError) -> Matrix {
+    var uplo = CChar(UInt8(ascii: "U"))
+    var n = Int32(order), lda = Int32(max(1, order)), info: Int32 = 0
     // B column-major = Bᵀ row-major
     var x = b.transposed.storage
-    var nrhs = Int32(b.columns), ldb = Int32(rows)
+    var nrhs = Int32(b.columns), ldb = Int32(max(1, order))
     Compute.singleThreadedBLAS { dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info) }
     guard info == 0 else { throw .lapack(routine: "dpotrs", info: Int(info)) }
-    return Matrix(rows: b.columns, columns: rows, storage: x).transposed
+    return Matrix(rows: b.columns, columns: order, storage: x).transposed
   }
 
   /// The lower Cholesky factor L with A = L·Lᵀ (A symmetric positive definite).
@@ -184,14 +194,8 @@ extension Matrix {
   public func solvingWithCholeskyFactor(_ b: Matrix) throws(LinearAlgebraError) -> Matrix {
     guard rows == columns else { throw .notSquare(rows: rows, columns: columns) }
     precondition(b.rows == rows, "right-hand side has \(b.rows) rows, expected \(rows)")
-    var n = Int32(rows), lda = Int32(rows), info: Int32 = 0
     var a = storage
-    var uplo = CChar(UInt8(ascii: "U"))
-    var x = b.transposed.storage
-    var nrhs = Int32(b.columns), ldb = Int32(max(1, rows))
-    Compute.singleThreadedBLAS { dpotrs_(&uplo, &n, &nrhs, &a, &lda, &x, &ldb, &info) }
-    guard info == 0 else { throw .lapack(routine: "dpotrs", info: Int(info)) }
-    return Matrix(rows: b.columns, columns: rows, storage: x).transposed
+    return try Self.solve(upperFactor: &a, order: rows, b)
   }
 
   /// Thin SVD A = U·diag(s)·Vᵀ (singular values descending).
