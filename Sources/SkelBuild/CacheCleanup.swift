@@ -25,7 +25,7 @@ extension SiteBuilder {
     for report in run.plans {
       for d in report.directives {
         for unit in d.units { reached.insert(unit.key) }
-        for (dark, format) in renders(d) { reached.insert(figureKey(d, dark: dark, format: format)) }
+        for render in renders(d) { reached.insert(figureKey(d, render)) }
       }
     }
     var cleanup = CacheCleanup()

@@ -194,10 +194,10 @@ extension DirectiveKind {
     Self.linePlot(result, size: size)
   }
 
-  /// One panel on log–log axes with the result's axis labels and the legend at the lower left.
+  /// One panel on log–log axes with the result's axis labels and the legend where it covers no data.
   public static func logLogFigure(_ result: ExperimentResult, marks: [Mark], size: FigureSize) -> Figure {
     let x = AxisSpec(label: result.xlabelTeX, scale: .log), y = AxisSpec(label: result.ylabelTeX, scale: .log)
-    return Figure(width: size.width, height: size.height, panels: [Axes(x: x, y: y, marks: marks, legend: .lowerLeft)])
+    return Figure(width: size.width, height: size.height, panels: [Axes(x: x, y: y, marks: marks, legend: .best)])
   }
 
   /// A line plot of every series of `result`.
