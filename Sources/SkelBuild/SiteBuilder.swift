@@ -457,16 +457,15 @@ public struct SiteBuilder {
       memory?.keep(loaded, key: d.key)
       return (loaded, true)
     }
-    guard configuration.computeMissing else { throw missingUnit(d, report: report) }
+    // a directive that reads tiles shards computed is gathered even when nothing may be computed
+    let gathers = configuration.computeMissing ? false : try gathersTiles(d, report: report)
+    guard configuration.computeMissing || gathers else { throw missingUnit(d, report: report) }
     let start = DispatchTime.now().uptimeNanoseconds
     let result: ExperimentResult
     do {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
-      var run = RunContext(seed: d.seed, progress: { line.report($0) })
-      run.compute = configuration.compute
-      run.files = d.inputs.files
+      var run = runContext(d, line: line)
       run.upstream = upstream
-      run.tileDirectory = ResultCache(directory: configuration.cache).tileDirectory(d.key)
       result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {
@@ -477,6 +476,32 @@ public struct SiteBuilder {
     cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind, keepingValid: true)
     memory?.keep(ExperimentResultWithTime(result: result, seconds: seconds), key: d.key)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
+  }
+
+  /// The context a directive (or its tiles) runs in: its seed, threads, files and tile folder.
+  func runContext(_ d: PlannedDirective, line: ProgressLine) -> RunContext {
+    var run = RunContext(seed: d.seed, progress: { line.report($0) })
+    run.compute = configuration.compute
+    run.files = d.inputs.files
+    run.tileDirectory = ResultCache(directory: configuration.cache).tileDirectory(d.key)
+    run.computesTiles = configuration.computeMissing
+    return run
+  }
+
+  /// Whether `d` stores tiles and every one is in the cache (it then only reads them); a
+  /// directive with tiles missing is an error naming how many (`--missing report`).
+  func gathersTiles(_ d: PlannedDirective, report: PlannedReport) throws -> Bool {
+    guard let tiles = d.configured.storedTiles(measured: d.inputs.measured),
+      let dir = ResultCache(directory: configuration.cache).tileDirectory(d.key)
+    else { return false }
+    let missing = tiles.missing(in: dir).count
+    guard missing == 0 else {
+      throw directiveError(
+        d, report: report,
+        "directive '\(d.label)' is not in the cache (unit \(d.key)): \(missing) of its \(tiles.pairs.count) tiles (tiles/\(d.key)) were computed by no shard; run 'skelreport submit' again for the missing units, or build with --missing compute"
+      )
+    }
+    return true
   }
 
   /// An error at the directive's kind, with its report's source for the excerpt.
