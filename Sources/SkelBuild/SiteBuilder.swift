@@ -457,16 +457,15 @@ public struct SiteBuilder {
       memory?.keep(loaded, key: d.key)
       return (loaded, true)
     }
-    guard configuration.computeMissing else { throw missingUnit(d, report: report) }
+    // a directive that reads tiles shards computed is gathered even when nothing may be computed
+    let gathers = configuration.computeMissing ? false : try gathersTiles(d, report: report)
+    guard configuration.computeMissing || gathers else { throw missingUnit(d, report: report) }
     let start = DispatchTime.now().uptimeNanoseconds
     let result: ExperimentResult
     do {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
-      var run = RunContext(seed: d.seed, progress: { line.report($0) })
-      run.compute = configuration.compute
-      run.files = d.inputs.files
+      var run = runContext(d, line: line)
       run.upstream = upstream
-      run.tileDirectory = ResultCache(directory: configuration.cache).tileDirectory(d.key)
       result = try configuration.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {
@@ -477,6 +476,32 @@ public struct SiteBuilder {
     cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind, keepingValid: true)
     memory?.keep(ExperimentResultWithTime(result: result, seconds: seconds), key: d.key)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
+  }
+
+  /// The context a directive (or its tiles) runs in: its seed, threads, files and tile folder.
+  func runContext(_ d: PlannedDirective, line: ProgressLine) -> RunContext {
+    var run = RunContext(seed: d.seed, progress: { line.report($0) })
+    run.compute = configuration.compute
+    run.files = d.inputs.files
+    run.tileDirectory = ResultCache(directory: configuration.cache).tileDirectory(d.key)
+    run.computesTiles = configuration.computeMissing
+    return run
+  }
+
+  /// Whether `d` stores tiles and every one is in the cache (it then only reads them); a
+  /// directive with tiles missing is an error naming how many (`--missing report`).
+  func gathersTiles(_ d: PlannedDirective, report: PlannedReport) throws -> Bool {
+    guard let tiles = d.configured.storedTiles(measured: d.inputs.measured),
+      let dir = ResultCache(directory: configuration.cache).tileDirectory(d.key)
+    else { return false }
+    let missing = tiles.missing(in: dir).count
+    guard missing == 0 else {
+      throw directiveError(
+        d, report: report,
+        "directive '\(d.label)' is not in the cache (unit \(d.key)): \(missing) of its \(tiles.pairs.count) tiles (tiles/\(d.key)) were computed by no shard; run 'skelreport submit' again for the missing units, or build with --missing compute"
+      )
+    }
+    return true
   }
 
   /// An error at the directive's kind, with its report's source for the excerpt.
@@ -516,7 +541,8 @@ public struct SiteBuilder {
     var spans: [MathSpan] = []
     for (r, report) in plans.enumerated() {
       let tableSpans = tables[r].compactMap { $0 }.flatMap(\.spans)
-      let documentSpans = document ? report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) : []
+      let documentSpans =
+        document ? report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) + report.links.referenceMath : []
       for s in documentSpans + tableSpans {
         requests.append(TypesetMath.request(s, in: report))
         spans.append(s)
@@ -562,27 +588,47 @@ public struct SiteBuilder {
     var hasImage: Bool
     /// The `.npy` files written beside the figure (`ExperimentResult.arrays`), linked under it.
     var arrays: [String] = []
+    /// The phone rendering's size in points, when it was drawn (`<label>.phone[.dark].<format>`).
+    var phone: (width: Double, height: Double)? = nil
   }
 
+  /// One image of a directive's figure: the page theme or the dark one, the figure as the
+  /// directive sizes it or stacked for a phone (`Figure.stacked(width:)`), and a format.
+  struct Render: Hashable {
+    var dark: Bool
+    var phone = false
+    var format: ImageFormat
+    /// The file name after the label: `.svg`, `.dark.svg`, `.phone.svg`, `.phone.dark.svg`.
+    var suffix: String { (phone ? ".phone" : "") + (dark ? ".dark." : ".") + format.rawValue }
+  }
+
+  /// A phone rendering's width in points (360 CSS px): its smallest text stays ≥ 9 px down to a
+  /// 288 px wide column (a 320 px screen).
+  static let phoneWidth = 270.0
+
   /// The images a directive's figure is drawn as: its formats in the page theme, and its first
-  /// screen format (SVG or PNG) in the dark theme, which `<picture>` offers to dark browsers.
-  func renders(_ d: PlannedDirective) -> [(dark: Bool, format: ImageFormat)] {
+  /// screen format (SVG or PNG) in the dark theme, which `<picture>` offers to dark browsers;
+  /// a figure wider than a phone's column also in that format stacked for a phone, in both themes.
+  func renders(_ d: PlannedDirective) -> [Render] {
     let formats = d.configured.common.formats.compactMap { ImageFormat(rawValue: $0.rawValue) }
-    var out = formats.map { (dark: false, format: $0) }
+    var out = formats.map { Render(dark: false, format: $0) }
     if let main = formats.first(where: { $0 == .svg || $0 == .png }) {
-      out.append((dark: true, format: main))
+      out.append(Render(dark: true, format: main))
+      if d.configured.common.size.width > Self.phoneWidth {
+        out += [Render(dark: false, phone: true, format: main), Render(dark: true, phone: true, format: main)]
+      }
     }
     return out
   }
 
   /// Rendered figures are cached by what determines their bytes: the result's key, the size, the
-  /// theme, the format and the resolution. A warm rebuild draws nothing.
-  func figureKey(_ d: PlannedDirective, dark: Bool, format: ImageFormat) -> String {
+  /// theme, the format and the resolution (and the phone stacking). A warm rebuild draws nothing.
+  func figureKey(_ d: PlannedDirective, _ render: Render) -> String {
     ContentHash.hex(
       [
-        d.key, d.configured.common.size.typed.canonical, d.configured.common.drawingText, "\(dark ? darkTheme : theme)", format.rawValue,
-        "\(configuration.pngPixelsPerPoint)",
-      ].joined(separator: "|"))
+        d.key, d.configured.common.size.typed.canonical, d.configured.common.drawingText, "\(render.dark ? darkTheme : theme)",
+        render.format.rawValue, "\(configuration.pngPixelsPerPoint)",
+      ].joined(separator: "|") + (render.phone ? "|phone \(Self.phoneWidth)" : ""))
   }
 
   var figureCache: URL? { configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") } }
@@ -602,21 +648,26 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
         guard let figure = figures[r][k] else { continue }
-        for dark in [false, true] {
-          var request = FigureDrawing.Request(figure: figure, theme: dark ? darkTheme : theme, formats: [])
+        // A legend or label over data (an explicit corner is honoured, and said here).
+        for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
+          context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
+        }
+        for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
+          var request = FigureDrawing.Request(
+            figure: phone ? figure.stacked(width: Self.phoneWidth) : figure, theme: dark ? darkTheme : theme, formats: [])
           var these: [Image] = []
-          for (isDark, format) in renders(d) where isDark == dark {
-            let key = figureKey(d, dark: dark, format: format)
+          for render in renders(d) where render.dark == dark && render.phone == phone {
+            let key = figureKey(d, render)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
             if let bytes = memory?.image(key)
-              ?? FigureCache(directory: figureCache).load(key, format: format, warn: { context.warn($0.formatted(displayPath)) })
+              ?? FigureCache(directory: figureCache).load(key, format: render.format, warn: { context.warn($0.formatted(displayPath)) })
             {
               images[key] = bytes
               memory?.keep(image: bytes, key: key)
               continue
             }
-            request.formats.append(format)
-            these.append(Image(key: key, dark: dark, directive: d))
+            request.formats.append(render.format)
+            these.append(Image(key: key, dark: dark || phone, directive: d))
           }
           if !these.isEmpty {
             requests.append(request)
@@ -665,18 +716,21 @@ public struct SiteBuilder {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }
     let formats = d.configured.common.formats.map(\.rawValue)
-    var dark = false
-    for (isDark, format) in renders(d) {
-      guard let bytes = images[figureKey(d, dark: isDark, format: format)] else { continue }
-      files[dir + d.label + (isDark ? ".dark." : ".") + format.rawValue] = bytes
-      dark = dark || isDark
+    var written = Set<Render>()
+    for render in renders(d) {
+      guard let bytes = images[figureKey(d, render)] else { continue }
+      files[dir + d.label + render.suffix] = bytes
+      written.insert(render)
     }
+    let dark = written.contains { $0.dark && !$0.phone }
+    // the phone images only when both themes were drawn (a failed variant is left out)
+    let phone = written.filter(\.phone).count == 2 ? figure.stacked(width: Self.phoneWidth) : nil
     let alt = d.configured.common.alt.isEmpty ? FigureData.alt(r.result) : d.configured.common.alt
     return WrittenFigure(
       alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
       thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil),
-      thumbnailDark: dark ? renders(d).first { $0.dark }.map { d.label + ".dark." + $0.format.rawValue } : nil, hasImage: true,
-      arrays: (r.result.arrays ?? []).map { $0.fileName(label: d.label) })
+      thumbnailDark: dark ? renders(d).first { $0.dark && !$0.phone }.map { d.label + $0.suffix } : nil, hasImage: true,
+      arrays: (r.result.arrays ?? []).map { $0.fileName(label: d.label) }, phone: phone.map { ($0.width, $0.height) })
   }
 
   /// A directive's JSON and CSV, from the memory when it holds them for everything they are made

@@ -27,7 +27,8 @@ struct TypesetMath {
   /// The page body of report `r` from its tree (parsed once, by `DocumentParser`): `figures`
   /// by directive index, and the reference list.
   func bodyHTML(report r: Int, figures: [Int: String], values: [String]) -> String {
-    assembly(report: r, values: values, figures: figures).html(plans[r].document.tree) + plans[r].links.referenceList()
+    assembly(report: r, values: values, figures: figures).html(plans[r].document.tree)
+      + plans[r].links.referenceList(math: { self.html(for: $0, report: r) })
   }
 
   /// A result table's HTML (Markdown: its cells may hold math).

@@ -15,11 +15,27 @@ public struct WorkUnit: Codable, Sendable, Hashable {
   public var bytes: Int
   /// Estimated seconds of work on the machine that planned.
   public var seconds: Double
-  /// Keys of the units that must be computed before this one (none yet: no kind reads another's
-  /// result).
+  /// Keys of the units that must be computed before this one: a stored matrix's tiles before the
+  /// directive that reads them.
   public var depends: [String]
+  /// For a tile of a stored matrix (`StoredTiles`): which tile, of which directive's stores;
+  /// `nil` for a directive's result.
+  public var tile: Tile?
 
-  public init(key: String, report: String, label: String, kind: String, bytes: Int, seconds: Double, depends: [String] = []) {
+  /// Tile (`row`, `column`) of the stores `stores` (order `order`, tiles `size`) in the tile
+  /// folder of the directive whose result key is `directive` (`tiles/<directive>` in the cache).
+  public struct Tile: Codable, Sendable, Hashable {
+    public var directive: String
+    public var row: Int
+    public var column: Int
+    public var order: Int
+    public var size: Int
+    public var stores: [String]
+  }
+
+  public init(
+    key: String, report: String, label: String, kind: String, bytes: Int, seconds: Double, depends: [String] = [], tile: Tile? = nil
+  ) {
     self.key = key
     self.report = report
     self.label = label
@@ -27,12 +43,24 @@ public struct WorkUnit: Codable, Sendable, Hashable {
     self.bytes = bytes
     self.seconds = seconds
     self.depends = depends
+    self.tile = tile
+  }
+
+  /// The key of tile `p` of the directive with result key `directive`: `tiles/<key>/<row>-<column>`,
+  /// the folder its files are in (`<store>-<row>-<column>.npy`).
+  public static func tileKey(_ directive: String, _ p: TilePair) -> String { "tiles/\(directive)/\(p.row)-\(p.column)" }
+
+  /// The stored tiles of a tile unit, for `StoredTiles.missing`.
+  var layout: (StoredTiles, TilePair)? {
+    tile.map { (StoredTiles(order: $0.order, tileSize: $0.size, stores: $0.stores), TilePair(row: $0.row, column: $0.column)) }
   }
 }
 
 /// A build's work as units (`skelreport plan`): what `skelreport shard` computes, a part per
 /// process, into a cache that `skelreport build` then reads. Units come in report order (by file
-/// name), then directive order; a result two directives share is one unit.
+/// name), then directive order; a result two directives share is one unit. A directive that
+/// stores its matrices as tiles (`StoredTiles`) is preceded by one unit per tile, on which it
+/// depends: shards compute the tiles, and the directive itself only reads them.
 public struct WorkPlan: Codable, Sendable, Equatable {
   /// The version of this document's layout.
   public static let currentFormat = "skelreport-plan/1"
@@ -91,6 +119,9 @@ public struct ShardSummary: Sendable, Equatable {
   public var computed: [String] = []
   /// Keys whose verified entry was already in the cache.
   public var cached: [String] = []
+  /// Directives left for the gather (`skelreport build`): some of the tiles they read were not
+  /// in the cache yet (other shards compute them).
+  public var deferred: [String] = []
 }
 
 extension SiteBuilder {
@@ -104,10 +135,27 @@ extension SiteBuilder {
     for report in run.plans {
       for d in report.directives.flatMap(\.units) where seen.insert(d.key).inserted {  // a sweep's points are units of their own
         let cost = d.cost ?? d.configured.cost()  // made when planning
+        let bytes = cost.bytes ?? Int.max
+        guard let tiles = d.configured.storedTiles(measured: d.inputs.measured) else {
+          units.append(
+            WorkUnit(key: d.key, report: report.document.name, label: d.label, kind: d.directive.kind, bytes: bytes, seconds: cost.seconds))
+          continue
+        }
+        // the directive's work but the reading, shared by the tiles as their entries
+        let work = max(0, cost.seconds - tiles.gatherSeconds), pairs = tiles.pairs
+        let entries = Double(max(1, pairs.reduce(0) { $0 + tiles.entries($1) }))
+        let tileUnits = pairs.map { p in
+          WorkUnit(
+            key: WorkUnit.tileKey(d.key, p), report: report.document.name, label: "\(d.label) tile \(p.row)-\(p.column)",
+            kind: d.directive.kind, bytes: bytes, seconds: work * Double(tiles.entries(p)) / entries,
+            tile: WorkUnit.Tile(
+              directive: d.key, row: p.row, column: p.column, order: tiles.order, size: tiles.tileSize, stores: tiles.stores))
+        }
+        units += tileUnits
         units.append(
           WorkUnit(
-            key: d.key, report: report.document.name, label: d.label, kind: d.directive.kind, bytes: cost.bytes ?? Int.max,
-            seconds: cost.seconds))
+            key: d.key, report: report.document.name, label: d.label, kind: d.directive.kind, bytes: bytes, seconds: tiles.gatherSeconds,
+            depends: tileUnits.map(\.key)))
       }
     }
     return WorkPlan(engine: configuration.engine, reports: absoluteReportsPath, units: units)
@@ -130,16 +178,23 @@ extension SiteBuilder {
     return run.shard
   }
 
-  /// The `Compute units` step.
+  /// The `Compute units` step: the tiles among `keys` first (grouped by directive), then the
+  /// directives; a directive whose tiles are not all in the cache is left for the gather.
   func computeUnits(_ keys: [String], _ run: BuildRun) throws -> ShardSummary {
     guard configuration.cache != nil else { throw BuildError.stage(name: "", message: "computing units needs a cache folder") }
     var table: [String: (PlannedDirective, PlannedReport, DirectiveIndex)] = [:]
+    var tileTable: [String: (directive: String, pair: TilePair)] = [:]
     for (r, report) in run.plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
-        for unit in d.units where table[unit.key] == nil { table[unit.key] = (unit, report, DirectiveIndex(report: r, directive: k)) }
+        for unit in d.units where table[unit.key] == nil {
+          table[unit.key] = (unit, report, DirectiveIndex(report: r, directive: k))
+          for p in unit.configured.storedTiles(measured: unit.inputs.measured)?.pairs ?? [] {
+            tileTable[WorkUnit.tileKey(unit.key, p)] = (unit.key, p)
+          }
+        }
       }
     }
-    let stale = keys.filter { table[$0] == nil }
+    let stale = keys.filter { table[$0] == nil && tileTable[$0] == nil }
     guard stale.isEmpty else {
       throw BuildError.stage(
         name: "",
@@ -148,9 +203,41 @@ extension SiteBuilder {
       )
     }
     var summary = ShardSummary()
+    // tiles, grouped by their directive in the order the keys name them
+    var groups: [(directive: String, keys: [String], pairs: [TilePair])] = []
+    for key in keys {
+      guard let (directive, pair) = tileTable[key] else { continue }
+      if let g = groups.firstIndex(where: { $0.directive == directive }) {
+        groups[g].keys.append(key)
+        groups[g].pairs.append(pair)
+      } else {
+        groups.append((directive, [key], [pair]))
+      }
+    }
+    for g in groups {
+      guard let (d, report, _) = table[g.directive] else { continue }
+      let dir = ResultCache(directory: configuration.cache).tileDirectory(d.key) ?? ""
+      let missing = Set(d.configured.storedTiles(measured: d.inputs.measured)?.missing(in: dir, among: g.pairs) ?? g.pairs)
+      try computeTiles(d, g.pairs, report: report)
+      for (key, p) in zip(g.keys, g.pairs) {
+        if missing.contains(p) { summary.computed.append(key) } else { summary.cached.append(key) }
+      }
+    }
     var done: [DirectiveIndex: ExperimentResult] = [:]  // upstream results (`:from:`), each computed or loaded once
     for key in keys {
       guard let (d, report, index) = table[key] else { continue }
+      if let tiles = d.configured.storedTiles(measured: d.inputs.measured),
+        ResultCache(directory: configuration.cache).load(d.key, kind: d.directive.kind) == nil,
+        let dir = ResultCache(directory: configuration.cache).tileDirectory(d.key)
+      {
+        let missing = tiles.missing(in: dir).count
+        if missing > 0 {
+          summary.deferred.append(key)
+          log(
+            "      \(d.label) (\(d.directive.kind)) left for the gather: \(missing) of its \(tiles.pairs.count) tiles not in the cache yet")
+          continue
+        }
+      }
       let planned = report.directives[index.directive]
       if let u = planned.upstream { _ = try directiveResult(u, plans: run.plans, context: run.context, done: &done) }
       let upstream = Self.upstream(of: planned, plans: run.plans, results: done)
@@ -164,6 +251,28 @@ extension SiteBuilder {
       }
     }
     return summary
+  }
+
+  /// Computes the tiles `pairs` of directive `d` into its tile folder (those not there yet);
+  /// returns how many it computed.
+  @discardableResult
+  func computeTiles(_ d: PlannedDirective, _ pairs: [TilePair], report: PlannedReport) throws -> Int {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let line = ProgressLine(label: "\(d.label) tiles", kind: d.directive.kind, start: start, log: log)
+    let computed: Int
+    do {
+      computed = try configuration.compute.blas { try d.configured.computeTiles(pairs, context: runContext(d, line: line)) }
+      line.finish()
+    } catch {
+      throw directiveError(d, report: report, "directive '\(d.label)' failed computing its tiles: \(error)")
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    log(
+      String(
+        format: "      %@ (%@): %d of %d tiles computed in %.2f s, %d already in the cache", d.label, d.directive.kind, computed,
+        pairs.count,
+        seconds, pairs.count - computed))
+    return computed
   }
 }
 

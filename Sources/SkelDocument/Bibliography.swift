@@ -9,11 +9,17 @@ public struct Bibliography: Sendable {
     public var line: Int
     /// Where each field's name stands (for warnings about its value).
     public var positions: [String: Position] = [:]
+    /// Each field's text with its markup (`\emph`, `$…$`, dashes): `fields` holds its `plain`.
+    public var texts: [String: BibTeXText] = [:]
   }
 
   public struct Position: Sendable, Hashable {
     public var line: Int
     public var column: Int
+    public init(line: Int, column: Int) {
+      self.line = line
+      self.column = column
+    }
   }
 
   public var entries: [String: Entry]
@@ -65,7 +71,16 @@ public struct Bibliography: Sendable {
     return who + (e.fields["year"].map { ", " + $0 } ?? "")
   }
 
-  /// One reference as HTML-safe text parts: authors, title, venue, year, link.
+  /// A field's text with its markup (italic, bold, formulas), nil if the entry or field is missing.
+  public func text(_ key: String, _ field: String) -> BibTeXText? { entries[key]?.texts[field] }
+
+  /// The field a reference's venue is read from: journal, booktitle, publisher (else the eprint).
+  public func venueField(_ key: String) -> String? {
+    guard let f = entries[key]?.fields else { return nil }
+    return ["journal", "booktitle", "publisher"].first { f[$0] != nil }
+  }
+
+  /// One reference as plain text parts: authors, title, venue, year, link.
   public func formatted(_ key: String) -> (authors: String, title: String, venue: String, year: String, url: String?) {
     guard let e = entries[key] else { return ("", key, "", "", nil) }
     let f = e.fields
@@ -171,7 +186,8 @@ private struct BibTeXScanner {
     }
     step()
     if type.lowercased() == "string" {
-      let (fields, _) = try fields(of: "@string", entryLine: entryLine)
+      // a macro keeps its raw value (markup read where it is used)
+      let (fields, _, _) = try fields(of: "@string", entryLine: entryLine, raw: true)
       for (name, value) in fields { macros[name] = value }
       return nil
     }
@@ -190,21 +206,25 @@ private struct BibTeXScanner {
     if let first = known[key] {
       throw ParseError(line: keyLine, column: keyColumn, message: "duplicate citation key '\(key)': already defined on line \(first.line)")
     }
-    let (fields, positions) = try fields(of: key, entryLine: entryLine)
-    return Bibliography.Entry(type: type.lowercased(), key: key, fields: fields, line: entryLine, positions: positions)
+    let (fields, positions, texts) = try fields(of: key, entryLine: entryLine)
+    return Bibliography.Entry(type: type.lowercased(), key: key, fields: fields, line: entryLine, positions: positions, texts: texts)
   }
 
   /// The `name = value` fields up to the entry's closing brace, by lowercased name, with where
-  /// each name stands. Values lose their braces and runs of white space.
-  mutating func fields(of key: String, entryLine: Int) throws(ParseError) -> ([String: String], [String: Bibliography.Position]) {
+  /// each name stands, and their `BibTeXText`; `fields` holds its plain text (or, `raw`, for
+  /// `@string` macros, the value as written, whose markup is read where the macro is used).
+  mutating func fields(of key: String, entryLine: Int, raw: Bool = false) throws(ParseError) -> (
+    [String: String], [String: Bibliography.Position], [String: BibTeXText]
+  ) {
     var fields: [String: String] = [:]
     var positions: [String: Bibliography.Position] = [:]
+    var texts: [String: BibTeXText] = [:]
     while true {
       skipSpace()
       guard i < chars.count else { throw ParseError(line: entryLine, column: 1, message: "entry '\(key)' is not closed: expected '}'") }
       if chars[i] == "}" || chars[i] == ")" {
         step()
-        return (fields, positions)
+        return (fields, positions, texts)
       }
       if chars[i] == "," {
         step()
@@ -221,8 +241,9 @@ private struct BibTeXScanner {
       guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value for '\(name)'") }
       let value = try value(of: name, in: key)
       positions[name.lowercased()] = namePosition
-      fields[name.lowercased()] = TeXAccents.decode(value).replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")
-        .split(whereSeparator: { $0 == "\n" || $0 == " " || $0 == "\t" }).joined(separator: " ")
+      let text = BibTeXText(parsing: value)
+      texts[name.lowercased()] = text
+      fields[name.lowercased()] = raw ? value : text.plain
     }
   }
 
@@ -284,7 +305,7 @@ enum TeXAccents {
   ]
   static let letters: [String: String] = [
     "l": "ł", "L": "Ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı",
-    "j": "ȷ",
+    "j": "ȷ", "textendash": "\u{2013}", "textemdash": "\u{2014}",
   ]
 
   /// The accent's argument at `k`: `{x}` or one character (a dotless `\i` read as i).

@@ -7,6 +7,12 @@ public struct MathSpan: Sendable, Hashable {
   public var location: SourceLocation
   /// `$$ … $$ (label)`: a numbered, referenceable equation.
   public var label: String? = nil
+  public init(tex: String, display: Bool, location: SourceLocation, label: String? = nil) {
+    self.tex = tex
+    self.display = display
+    self.location = location
+    self.label = label
+  }
 }
 
 /// `@label` in prose: a cross-reference to a figure, table, equation or section.

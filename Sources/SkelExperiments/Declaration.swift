@@ -174,6 +174,14 @@ public protocol DirectiveKind: Sendable {
   /// the kind needs that the file lacks), with the file's own position; `nil` (the default) when
   /// nothing is. The build reports it at the option that names the files, before anything runs.
   func checkFiles(_ options: Options, files: InputFiles) -> String?
+  /// The tiles of the large matrices the directive stores in its tile folder
+  /// (`RunContext.tileDirectory`), each computable on its own by `computeTiles` (a unit of
+  /// `skelreport plan`); `nil` (the default) for a directive that stores none.
+  func storedTiles(_ options: Options, measured: MeasuredInputs) -> StoredTiles?
+  /// Computes the tiles `pairs` (those not vouched for already) into `context.tileDirectory` and
+  /// makes them durable, without completing the store: another process may compute the rest.
+  /// Returns how many it computed. The default refuses: the kind stores no tiles.
+  func computeTiles(_ options: Options, _ pairs: [TilePair], context: RunContext) throws -> Int
 }
 
 extension DirectiveKind {
@@ -189,15 +197,19 @@ extension DirectiveKind {
   }
   public func checkFiles(_ options: Options, files: InputFiles) -> String? { nil }
   public func cost(_ options: Options, measured: MeasuredInputs) -> Cost { cost(options) }
+  public func storedTiles(_ options: Options, measured: MeasuredInputs) -> StoredTiles? { nil }
+  public func computeTiles(_ options: Options, _ pairs: [TilePair], context: RunContext) throws -> Int {
+    throw ExperimentError("\(name) stores no tiles")
+  }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
     Self.linePlot(result, size: size)
   }
 
-  /// One panel on log–log axes with the result's axis labels and the legend at the lower left.
+  /// One panel on log–log axes with the result's axis labels and the legend where it covers no data.
   public static func logLogFigure(_ result: ExperimentResult, marks: [Mark], size: FigureSize) -> Figure {
     let x = AxisSpec(label: result.xlabelTeX, scale: .log), y = AxisSpec(label: result.ylabelTeX, scale: .log)
-    return Figure(width: size.width, height: size.height, panels: [Axes(x: x, y: y, marks: marks, legend: .lowerLeft)])
+    return Figure(width: size.width, height: size.height, panels: [Axes(x: x, y: y, marks: marks, legend: .best)])
   }
 
   /// A line plot of every series of `result`.
@@ -228,6 +240,8 @@ public struct ConfiguredDirective: Sendable {
   let costBody: @Sendable (MeasuredInputs) -> Cost
   let reasonBody: @Sendable (String) -> String?
   let filesBody: @Sendable (InputFiles) -> String?
+  var tilesBody: @Sendable (MeasuredInputs) -> StoredTiles? = { _ in nil }
+  var computeTilesBody: @Sendable ([TilePair], RunContext) throws -> Int = { _, _ in 0 }
 
   /// The compute options as one canonical text, `name=value` lines: what the cache key hashes.
   public var canonicalOptions: String { canonicalFields.map { "\($0.name)=\($0.value)" }.joined(separator: "\n") }
@@ -239,6 +253,10 @@ public struct ConfiguredDirective: Sendable {
   /// The estimate with the decoded input files' sizes.
   public func cost(measured: MeasuredInputs) -> Cost { costBody(measured) }
   public func nonFiniteReason(_ name: String) -> String? { reasonBody(name) }
+  /// The tiles the directive stores (`DirectiveKind.storedTiles`), with the decoded files' sizes.
+  public func storedTiles(measured: MeasuredInputs) -> StoredTiles? { tilesBody(measured) }
+  /// Computes these of its tiles into `context.tileDirectory` (`DirectiveKind.computeTiles`).
+  public func computeTiles(_ pairs: [TilePair], context: RunContext) throws -> Int { try computeTilesBody(pairs, context) }
   /// The directive of a sweep's `:summary:`: a figure whatever the kind presents, drawn as the
   /// summary against the variable (points, with error bars where there are standard errors), with
   /// the plot options applied.
@@ -249,7 +267,7 @@ public struct ConfiguredDirective: Sendable {
       runBody: runBody,
       figureBody: { Self.summaryFigure($0, size: size).map(plot.apply).map(SeriesLabel.typeset) }, costBody: costBody,
       reasonBody: reasonBody,
-      filesBody: filesBody)
+      filesBody: filesBody, tilesBody: tilesBody, computeTilesBody: computeTilesBody)
   }
 
   static func summaryFigure(_ r: ExperimentResult, size: FigureSize) -> Figure? {
@@ -301,7 +319,8 @@ public struct AnyKind: Sendable {
         runBody: { try kind.run(typed, context: $0) },
         figureBody: { kind.figure(for: $0, options: typed, size: size).map(plot.apply).map(SeriesLabel.typeset) },
         costBody: { kind.cost(typed, measured: $0) }, reasonBody: { kind.nonFiniteReason($0) },
-        filesBody: { kind.checkFiles(typed, files: $0) })
+        filesBody: { kind.checkFiles(typed, files: $0) }, tilesBody: { kind.storedTiles(typed, measured: $0) },
+        computeTilesBody: { try kind.computeTiles(typed, $0, context: $1) })
       return (
         configured,
         common.plot.problems(at: directive, presentation: configured.presentation)

@@ -21,6 +21,9 @@ public struct RunContext: Sendable {
   /// matrix's tiles, `GramKind`), named by its cache key; `nil` without a cache (the kind then
   /// uses a temporary folder it removes).
   public var tileDirectory: String?
+  /// Whether tiles missing from `tileDirectory` may be computed (`false` in a build that only
+  /// gathers what shards computed, `--missing report`: a missing tile is then an error).
+  public var computesTiles = true
   public init(seed: UInt64, progress: @escaping @Sendable (Double) -> Void = { _ in }) {
     self.seed = seed
     self.progress = progress

@@ -34,6 +34,7 @@ public struct GramKind: DirectiveKind {
     public var networks = 100
     public var width = Network.defaultWidth
     public var storage = StorageChoice.auto
+    public var eigenvalues = 0
     public init() {}
   }
 
@@ -44,6 +45,8 @@ public struct GramKind: DirectiveKind {
   /// Rows of an input file, at most (`checkFiles`): the cost estimate of a file's Gram matrix
   /// assumes this many, since the file is read only after the estimate.
   public static let maxFileRows = 5_000
+  /// `eigenvalues`, at most.
+  public static let maxEigenvalues = 200
 
   public let name = "gram"
   public let summary =
@@ -66,6 +69,10 @@ public struct GramKind: DirectiveKind {
     .choice(
       "storage", \.storage,
       "where the N × N matrix lives: memory (published beside the figure as <label>.npy), tiles (computed and read tile by tile from the cache, 1920 × 1920 tiles, memory a few tiles; the figure's arrays are its block means) or auto (tiles above 5000 inputs)"
+    ),
+    Field(
+      "eigenvalues", \.eigenvalues, .integer(min: 0, max: Self.maxEigenvalues),
+      "the k largest eigenvalues of each matrix as the series <kernel>-eigenvalues (i = 1…k): by LAPACK in memory, by block Lanczos from the tiles (one pass over the tiles a step); 0: none"
     ),
   ]
   public let example = """
@@ -235,11 +242,22 @@ extension GramKind {
       ResultArray(name: o.kernel.count == 1 ? "" : c.rawValue, shape: [n, n], values: m.storage)
     }
     var r = result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
+    if o.eigenvalues > 0 {
+      for (c, m) in zip(o.kernel, matrices) {
+        let all = try context.compute.blas { try m.symmetricEigenvalues() }
+        r.series.append(Self.eigenvalueSeries(c, Array(all.reversed().prefix(o.eigenvalues))))
+      }
+    }
     if let k = computed[.nngp], let km = computed[.nnpk] {
       r.series.append(
         SeriesData(name: "distance", x: [Double(o.networks)], y: [PriorKernel.relativeDistance(km, to: k)], family: "distance"))
     }
     return r
+  }
+
+  /// The k largest eigenvalues of kernel `c`'s matrix, descending, against i = 1…k.
+  static func eigenvalueSeries(_ c: KernelChoice, _ values: [Double]) -> SeriesData {
+    SeriesData(name: "\(c.rawValue)-eigenvalues", x: values.indices.map { Double($0 + 1) }, y: values, family: "eigenvalues")
   }
 
   /// The result of either storage: the order and class boundaries as series, the JSON's grids
@@ -379,7 +397,44 @@ extension GramKind {
         options: ["inputs"])
     }
     if o.kernel.contains(.nnpk) { Self.addPriorKernelCost(o, n: n, d: d, spatial: spatial, measured: measured, to: &c) }
+    if o.eigenvalues > 0 { Self.addEigenvalueCost(o, n: n, tiled: tiled, to: &c) }
     return c.cost
+  }
+
+  /// The k largest eigenvalues of each drawn matrix: in memory a copy and LAPACK's dsyevd
+  /// (≈ 4n³ flops, eigenvalues only); from tiles block Lanczos (`Lanczos.budget`): its basis and
+  /// images (2·n·basis), and at most basis/block steps, each one pass over the tiles (read, and
+  /// 2n²·block flops).
+  static func addEigenvalueCost(_ o: Options, n: Int, tiled: Bool, to c: inout CostBuilder) {
+    let drawn = Double(o.kernel.count), nd = Double(n)
+    if !tiled {
+      c.doubles([2, n, n], "a copy of an \(n) × \(n) matrix and LAPACK's workspace (eigenvalues)", options: ["eigenvalues", "inputs"])
+      c.work(
+        drawn * 4 * nd * nd * nd, each: UnitCost.flop, "\(o.kernel.count) eigenvalue decomposition(s) of \(n) × \(n)",
+        options: ["eigenvalues", "inputs"])
+      return
+    }
+    let (block, basis) = Lanczos.budget(n: n, k: o.eigenvalues)
+    c.doubles([3, n, basis], "block Lanczos: basis, images and their product, \(n) × \(basis)", options: ["eigenvalues", "inputs"])
+    let steps = Double(max(1, basis / block))
+    c.work(
+      drawn * steps * nd * nd * Double(block) * 2, each: UnitCost.flop,
+      "block Lanczos: up to \(Int(steps)) products of the tiled \(n) × \(n) matrix with \(block) vectors",
+      options: ["eigenvalues", "inputs"])
+    c.work(
+      drawn * steps * nd * (nd + 1) / 2 * 8, each: 1 / 3e8, "block Lanczos: up to \(Int(steps)) passes reading the tiles",
+      options: ["eigenvalues", "inputs", "storage"])
+    c.work(
+      drawn * 2 * nd * Double(basis) * Double(basis) * 2 * 2, each: UnitCost.flop, "block Lanczos: orthogonalizing the basis",
+      options: ["eigenvalues"])
+  }
+
+  /// The block size and largest basis block Lanczos uses for the k largest of n eigenvalues.
+  enum Lanczos {
+    static func budget(n: Int, k: Int) -> (block: Int, basis: Int) {
+      let b = min(n, max(k + 8, 2 * k))
+      return (b, min(n, max(10 * b, 200)))
+    }
   }
 
   /// The nnpk's random networks: each drawn (its parameters), run on the n inputs (forward flops,

@@ -38,12 +38,11 @@ extension GramKind {
   /// The tiled Gram matrices of `network` on `batch` in `directory`, one store per kernel named by
   /// it (`nngp`, `ntk`), in `kernels`' order. Tiles already there and vouched for (an earlier,
   /// interrupted run, or a shard of a cluster build) are not computed again; a complete store is
-  /// only opened. A ReLU MLP runs on `FastMLPKernel.forEachTile` (the in-memory path's bits),
-  /// anything else block by block through `kernels(_:rows:columns:)`. `progress` gets the
-  /// fraction of tiles done.
+  /// only opened. Without `computesMissing`, a tile not there is an error (`incomplete`): the
+  /// build only gathers what shards computed. `progress` gets the fraction of tiles done.
   public static func tileStores(
     _ network: Network, batch: SkelKernels.InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int = tileSize,
-    compute: Compute = .allCores, progress: (Double) -> Void = { _ in }
+    computesMissing: Bool = true, compute: Compute = .allCores, progress: (Double) -> Void = { _ in }
   ) throws -> [GramTileStore] {
     let n = batch.count
     if let stores = try? kernels.map({ try GramTileStore(directory: directory, name: $0.rawValue) }),
@@ -51,11 +50,33 @@ extension GramKind {
     {
       return stores
     }
+    let writers = try writeTiles(
+      network, batch: batch, kernels: kernels, directory: directory, tileSize: tileSize, only: nil, computesMissing: computesMissing,
+      compute: compute, progress: progress)
+    return try writers.map { try $0.finish() }
+  }
+
+  /// Computes the tiles `only` (every tile when `nil`) that are not vouched for in all the stores
+  /// yet and makes them durable (`GramTileWriter.sync`), without a manifest: the building block of
+  /// `tileStores` and of a shard's share (`computeTiles`). A ReLU MLP runs on
+  /// `FastMLPKernel.forEachTile` (the in-memory path's bits), anything else block by block
+  /// through `kernels(_:rows:columns:)`. Returns the writers and how many tiles were computed.
+  @discardableResult
+  static func writeTiles(
+    _ network: Network, batch: SkelKernels.InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int,
+    only: Set<TilePair>?, computesMissing: Bool = true, compute: Compute, progress: (Double) -> Void = { _ in }
+  ) throws -> [GramTileWriter] {
+    let n = batch.count
     let writers = try kernels.map { try GramTileWriter(directory: directory, name: $0.rawValue, order: n, tileSize: tileSize) }
     let trusted = writers.map { $0.trusted() }
-    let wanted: (Int, Int) -> Bool = { bi, bj in trusted.contains { $0["\(bi)-\(bj)"] == nil } }
-    let t = (n + tileSize - 1) / tileSize, total = Double(max(1, t * (t + 1) / 2))
-    var done = Double(trusted.map(\.count).min() ?? 0)
+    let wanted: (Int, Int) -> Bool = { bi, bj in
+      (only?.contains(TilePair(row: bi, column: bj)) ?? true) && trusted.contains { $0["\(bi)-\(bj)"] == nil }
+    }
+    let t = (n + tileSize - 1) / tileSize
+    let todo = (0..<t).reduce(0) { sum, bi in sum + (bi..<t).count { wanted(bi, $0) } }
+    guard todo == 0 || computesMissing else { throw TileStoreError.incomplete(directory: directory, missing: todo) }
+    let total = Double(max(1, todo))
+    var done = 0.0
     let net = NetworkOption.broadcast(network, toSpatialAxes: batch.shape.spatial.count)
     if n >= 32, let shape = net.fusedMLPShape(on: batch.shape) {
       let pipes = writers.map { TileWritePipeline($0) }
@@ -75,7 +96,8 @@ extension GramKind {
           done += 1
           progress(done / total)
         })
-      return try pipes.map { try $0.finish() }
+      for p in pipes { try p.sync() }
+      return writers
     }
     func rows(_ b: Int) throws -> SkelKernels.InputBatch {
       let r0 = b * tileSize, r = min(tileSize, n - r0), d = batch.storage.count / max(1, n)
@@ -83,7 +105,7 @@ extension GramKind {
       else { throw ExperimentError("the inputs do not hold \(n) points") }
       return sub
     }
-    for bi in 0..<t {
+    for bi in 0..<t where (bi..<t).contains(where: { wanted(bi, $0) }) {
       let a = try rows(bi)
       for bj in bi..<t where wanted(bi, bj) {
         let m = try Self.kernels(network, rows: a, columns: bi == bj ? nil : try rows(bj), kernels: kernels, compute: compute)
@@ -92,7 +114,8 @@ extension GramKind {
         progress(done / total)
       }
     }
-    return try writers.map { try $0.finish() }
+    for w in writers { try w.sync() }
+    return writers
   }
 
   /// Block means of a stored matrix at most `side` blocks a side, for each of `sides`, blocked as
@@ -119,8 +142,8 @@ extension GramKind {
     let stores: [GramTileStore]
     do {
       stores = try Self.tileStores(
-        network, batch: try Self.engineBatch(sorted), kernels: o.kernel, directory: directory, compute: context.compute,
-        progress: { context.progress(0.9 * $0) })
+        network, batch: try Self.engineBatch(sorted), kernels: o.kernel, directory: directory, computesMissing: context.computesTiles,
+        compute: context.compute, progress: { context.progress(0.9 * $0) })
     } catch let e as TileStoreError {
       throw ExperimentError("the tiled Gram matrix: \(e)")
     }
@@ -138,7 +161,124 @@ extension GramKind {
     } catch let e as TileStoreError {
       throw ExperimentError("the tiled Gram matrix: \(e)")
     }
+    var r = result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
+    if o.eigenvalues > 0 {
+      let (block, basis) = Lanczos.budget(n: n, k: o.eigenvalues)
+      for (c, s) in zip(o.kernel, stores) {
+        let top: BlockLanczos.Result
+        do {
+          top = try context.compute.blas {
+            try BlockLanczos.largestEigenvalues(order: n, count: o.eigenvalues, block: block, maxBasis: basis, tolerance: 1e-13) {
+              try s.multiply($0)
+            }
+          }
+        } catch let e as TileStoreError {
+          throw ExperimentError("the tiled Gram matrix: \(e)")
+        }
+        guard top.converged || zip(top.errorBounds, top.values).allSatisfy({ $0 <= 1e-10 * abs($1) }) else {
+          throw ExperimentError(
+            "block Lanczos did not reach the \(o.eigenvalues) largest eigenvalues of the \(c.rawValue) matrix within a basis of \(basis) vectors (largest error bound \(top.errorBounds.max() ?? .infinity)); ask for fewer eigenvalues"
+          )
+        }
+        r.series.append(Self.eigenvalueSeries(c, top.values))
+      }
+    }
     context.progress(1)
-    return result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
+    return r
+  }
+}
+
+/// One tile of a stored symmetric matrix: its row and column block (`row ≤ column`).
+public struct TilePair: Hashable, Sendable, Codable, Comparable {
+  public var row: Int
+  public var column: Int
+  public init(row: Int, column: Int) {
+    self.row = row
+    self.column = column
+  }
+  public static func < (a: TilePair, b: TilePair) -> Bool { (a.row, a.column) < (b.row, b.column) }
+}
+
+/// The tiles a directive stores (`DirectiveKind.storedTiles`): symmetric matrices of `order`
+/// in `tileSize` tiles, one `GramTileStore` per name in `stores`, all in the directive's tile
+/// folder. `skelreport plan` lists each tile as a unit of its own; the directive's result then
+/// only reads them (`gatherSeconds`).
+public struct StoredTiles: Sendable, Equatable, Codable {
+  public var order: Int
+  public var tileSize: Int
+  public var stores: [String]
+  /// The estimated seconds of the directive once every tile is there (one pass reading them).
+  public var gatherSeconds: Double
+
+  public init(order: Int, tileSize: Int, stores: [String], gatherSeconds: Double = 0) {
+    self.order = order
+    self.tileSize = tileSize
+    self.stores = stores
+    self.gatherSeconds = gatherSeconds
+  }
+
+  /// Tiles a side.
+  public var side: Int { (order + tileSize - 1) / max(1, tileSize) }
+  /// The upper triangle's tiles, row by row.
+  public var pairs: [TilePair] { (0..<side).flatMap { bi in (bi..<side).map { TilePair(row: bi, column: $0) } } }
+  /// Entries a tile holds (of one store).
+  public func entries(_ p: TilePair) -> Int {
+    min(tileSize, order - p.row * tileSize) * min(tileSize, order - p.column * tileSize)
+  }
+
+  /// The tiles of `among` (default: all) not vouched for in every store in `directory` (see
+  /// `GramTileWriter.trusted`): what is still to compute. A complete store counts as all there.
+  public func missing(in directory: String, among: [TilePair]? = nil) -> [TilePair] {
+    let wanted = among ?? pairs
+    var have: Set<String>? = nil
+    for name in stores {
+      let sums: Set<String>
+      if let s = try? GramTileStore(directory: directory, name: name), s.order == order, s.tileSize == tileSize {
+        sums = Set(wanted.map { "\($0.row)-\($0.column)" })
+      } else if let w = try? GramTileWriter(directory: directory, name: name, order: order, tileSize: tileSize, probing: true) {
+        sums = Set(w.trusted().keys)
+      } else {
+        return wanted
+      }
+      have = have.map { $0.intersection(sums) } ?? sums
+    }
+    return wanted.filter { have?.contains("\($0.row)-\($0.column)") != true }
+  }
+}
+
+extension GramKind {
+  public func storedTiles(_ o: Options, measured: MeasuredInputs) -> StoredTiles? {
+    let (n, _, _) = Self.size(o.inputs, measured: measured)
+    guard Self.isTiled(o.storage, n: n), !o.kernel.contains(.nnpk), n > 0 else { return nil }
+    if case .pairs = o.inputs.source { return nil }
+    // the reading half of the cost's "writing and reading" line
+    let read = Double(n) * Double(n + 1) / 2 * Double(o.kernel.count) * 8 / 3e8
+    return StoredTiles(order: n, tileSize: Self.tileSize, stores: o.kernel.map(\.rawValue), gatherSeconds: read)
+  }
+
+  /// The tiles `pairs` of the (sorted) matrices `run` stores, computed as `run` would compute
+  /// them (the same inputs, order and bits), synced but without a manifest.
+  public func computeTiles(_ o: Options, _ pairs: [TilePair], context: RunContext) throws -> Int {
+    guard let directory = context.tileDirectory else { throw ExperimentError("computing tiles needs a cache folder") }
+    guard case .batch(let batch) = try o.inputs.inputs(seed: context.seed, files: context.files) else {
+      throw ExperimentError("gram takes a batch of inputs, not pairs(…)")
+    }
+    guard let network = o.network.network else { throw ExperimentError("gram needs a network") }
+    guard Self.isTiled(o.storage, n: batch.count), !o.kernel.contains(.nnpk) else {
+      throw ExperimentError("this Gram matrix of \(batch.count) inputs is not stored as tiles")
+    }
+    let order = Self.order(batch, sort: o.sort).order
+    let sorted = order == Array(0..<batch.count) ? batch : Self.permuted(batch, order)
+    let layout = StoredTiles(order: batch.count, tileSize: Self.tileSize, stores: o.kernel.map(\.rawValue))
+    let todo = layout.missing(in: directory, among: pairs)
+    guard !todo.isEmpty else { return 0 }
+    do {
+      try Self.writeTiles(
+        network, batch: try Self.engineBatch(sorted), kernels: o.kernel, directory: directory, tileSize: Self.tileSize,
+        only: Set(todo), compute: context.compute, progress: context.progress)
+    } catch let e as TileStoreError {
+      throw ExperimentError("the tiled Gram matrix: \(e)")
+    }
+    return todo.count
   }
 }

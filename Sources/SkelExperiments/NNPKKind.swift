@@ -171,7 +171,7 @@ public struct NNPKKind: DirectiveKind {
       panels: [
         Axes(
           x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: log ? .log : .linear),
-          marks: marks, legend: log ? .upperRight : .lowerRight)
+          marks: marks, legend: .best)
       ])
   }
 }

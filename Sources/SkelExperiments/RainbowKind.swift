@@ -260,7 +260,7 @@ public struct RainbowKind: DirectiveKind {
       }
       axes = Axes(
         x: AxisSpec(label: result.xlabelTeX, scale: .log), y: AxisSpec(label: result.ylabelTeX, scale: .log), marks: marks,
-        legend: .upperRight)
+        legend: .best)
     }
     return axes.map { Figure(width: size.width, height: size.height, panels: [$0]) }
   }
@@ -274,7 +274,7 @@ public struct RainbowKind: DirectiveKind {
       marks: [
         .line(LineSeries(name: exact.name, x: exact.x, y: exact.y, lineWidth: 1.4)),
         .errorBars(ErrorBarSeries(name: mc.name, x: mc.x, y: mc.y, error: mc.yerr ?? [])),
-      ], legend: .upperLeft)
+      ], legend: .best)
   }
 
   /// Histograms of the colored and whitened spectra (in that order) under the Marchenko–Pastur density.
@@ -292,7 +292,7 @@ public struct RainbowKind: DirectiveKind {
       .histogram(Histogram(name: legend, edges: edges, heights: histogram(s.y)))
     }
     marks.append(.line(LineSeries(name: "Marchenko–Pastur", x: mp.x, y: mp.y, lineWidth: 1.6)))
-    return Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperRight)
+    return Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .best)
   }
 }
 

@@ -104,7 +104,7 @@ public struct RealizationKind: DirectiveKind {
     return Figure(
       width: size.width, height: size.height,
       panels: [
-        Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .lowerLeft)
+        Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .best)
       ])
   }
 }

@@ -138,6 +138,6 @@ public struct WeightsKind: DirectiveKind {
     }
     return Figure(
       width: size.width, height: size.height,
-      panels: [Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .upperRight)])
+      panels: [Axes(x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX), marks: marks, legend: .best)])
   }
 }

@@ -324,3 +324,23 @@ public struct Figure: Sendable, Hashable {
     self.sharedY = sharedY
   }
 }
+
+extension Figure {
+  /// The figure redrawn for a phone: `width` points wide, its panels stacked in one column, each
+  /// as tall as its shape in the grid asks but at least 3/4 of the width (a phone screen is
+  /// tall, its text stays at the theme's sizes). Panels that shared an x axis down a column of a
+  /// grid of several columns no longer share it (they would share it with other columns').
+  public func stacked(width phoneWidth: Double) -> Figure {
+    let n = max(1, panels.count), cols = max(1, min(columns, n)), rows = (n + cols - 1) / cols
+    let aspect = (height / Double(rows)) / (self.width / Double(cols))
+    var f = self
+    f.width = phoneWidth
+    f.height = (phoneWidth * min(1.25, max(0.75, aspect))).rounded() * Double(n)
+    f.columns = 1
+    if cols > 1 {
+      f.sharedX = false
+      f.sharedY = false
+    }
+    return f
+  }
+}

@@ -175,7 +175,19 @@ public struct FigureLayout {
       frame: frame, plotArea: area, xScale: xScale, yScale: yScale, xTicks: xt, yTicks: yt, xTickLabels: xl,
       yTickLabels: yl, legendBox: nil, colorbar: colorbar, showXLabels: showXLabels, showYLabels: showYLabels)
     layout.legendBox = legendBox(for: axes, layout: layout)
-    return layout
+    guard legendNeedsStrip(axes, layout) else { return layout }
+    var strip = axes
+    strip.legend = .above
+    return layoutPanel(
+      strip, in: frame, xLimits: (x0, x1), yLimits: (y0, y1), showXLabels: showXLabels, showYLabels: showYLabels, letter: letter,
+      figureWidth: figureWidth)
+  }
+
+  /// A `.best` legend whose best corner still covers data goes to a strip above the axes
+  /// (`.above`), as a heat map's does: no corner is free.
+  func legendNeedsStrip(_ axes: Axes, _ l: PanelLayout) -> Bool {
+    guard axes.legend == .best, let box = l.legendBox else { return false }
+    return dataSamples(axes, l).contains { Self.covers(box, $0) }
   }
 
   /// Panel frames and shared limits for the whole grid.
@@ -252,7 +264,12 @@ public struct FigureLayout {
     for m in axes.marks {
       switch m {
       case .line(let s): add(s.x, s.y, segments: !s.markersOnly)
-      case .errorBars(let s): add(s.x, s.y, segments: false)
+      case .errorBars(let s):
+        add(s.x, s.y, segments: false)
+        // the bars' ends, so nothing is placed over a whisker
+        let n = min(s.x.count, s.y.count, s.error.count)
+        add(Array(s.x.prefix(n)), (0..<n).map { s.y[$0] + s.error[$0] }, segments: false)
+        add(Array(s.x.prefix(n)), (0..<n).map { s.y[$0] - s.error[$0] }, segments: false)
       case .band(let b):
         add(b.x, b.lower, segments: true)
         add(b.x, b.upper, segments: true)
@@ -265,6 +282,7 @@ public struct FigureLayout {
 
   /// Where a panel's legend goes: as asked, except `.best` over a heat map, whose cells fill the
   /// plot area so that every corner covers some: there it is `.above` (a strip over the axes).
+  /// (A `.best` legend whose every corner covers curve samples goes there too: `legendNeedsStrip`.)
   static func legendPlacement(_ axes: Axes) -> LegendPlacement {
     axes.legend == .best && axes.heatmap != nil ? .above : axes.legend
   }
@@ -291,7 +309,7 @@ public struct FigureLayout {
     var best = corner(.upperLeft), bestCount = Int.max
     for p in [LegendPlacement.upperLeft, .upperRight, .lowerRight, .lowerLeft] {
       let r = corner(p)
-      let c = samples.reduce(0) { $0 + (r.contains($1) ? 1 : 0) }
+      let c = samples.reduce(0) { $0 + (Self.covers(r, $1) ? 1 : 0) }
       if c < bestCount { (best, bestCount) = (r, c) }
     }
     return best
@@ -356,6 +374,8 @@ public struct FigureLayout {
   func drawMarks(_ axes: Axes, _ l: PanelLayout) -> [SceneItem] {
     var items: [SceneItem] = []
     var seriesIndex = 0
+    // annotation labels keep off the data and the legend (computed once, if there are any)
+    let obstacles = axes.marks.contains { if case .reference = $0 { return true } else { return false } } ? dataSamples(axes, l) : []
     for m in axes.marks {
       switch m {
       case .heatmap(let h): items += drawHeatmap(h, l)
@@ -375,7 +395,7 @@ public struct FigureLayout {
         seriesIndex += 1
         items += drawErrorBars(s, color: c, l)
       case .reference(let r):
-        items += drawReference(r, l)
+        items += drawReference(r, l, avoiding: obstacles)
       case .graph, .table:
         break
       }
@@ -522,47 +542,6 @@ public struct FigureLayout {
         [.move(Point(p.x, p.y - h)), .line(Point(p.x + h, p.y)), .line(Point(p.x, p.y + h)), .line(Point(p.x - h, p.y)), .close],
         stroke: edge, fill: c)
     }
-  }
-
-  func drawReference(_ r: ReferenceLine, _ l: PanelLayout) -> [SceneItem] {
-    let stroke = StrokeStyle(color: theme.foreground.withAlpha(0.55), width: 0.9, dash: [4, 3])
-    let a = l.plotArea
-    var path: [PathElement] = []
-    var labelAt = Point(a.maxX - 4, a.minY + 4), label = ""
-    var labelAnchor: (HorizontalAnchor, VerticalAnchor) = (.right, .bottom)
-    switch r {
-    case .horizontal(let y, let text):
-      let p = toPoint(l.xScale.lower, y, l)
-      path = [.move(Point(a.minX, p.y)), .line(Point(a.maxX, p.y))]
-      (labelAt, label) = (Point(a.maxX - 4, p.y - 2), text)
-    case .vertical(let x, let text):
-      let p = toPoint(x, l.yScale.lower, l)
-      path = [.move(Point(p.x, a.minY)), .line(Point(p.x, a.maxY))]
-      (labelAt, label) = (Point(p.x + 3, a.minY + 3), text)
-      labelAnchor = (.left, .top)
-    case .slope(let k, let x0, let y0, let text):
-      let lo = Scale.transform(l.xScale.lower, l.xScale.kind), hi = Scale.transform(l.xScale.upper, l.xScale.kind)
-      var last: Point?
-      for i in 0...60 {
-        let x = Scale.inverse(lo + (hi - lo) * Double(i) / 60, l.xScale.kind)
-        let y = y0 * pow(x / x0, k)
-        guard l.xScale.accepts(x), l.yScale.accepts(y) else { continue }
-        let p = toPoint(x, y, l)
-        path.append(path.isEmpty ? .move(p) : .line(p))
-        if a.contains(p) { last = p }
-      }
-      if let last { labelAt = Point(last.x - 4, last.y - 3) }
-      label = text
-    }
-    var items: [SceneItem] = [.path(path, stroke: stroke, fill: nil)]
-    if !label.isEmpty {
-      items.append(
-        .text(
-          TextItem(
-            runs: MathText.runs(fromTeX: label), position: labelAt, font: legendFont, color: theme.foreground.withAlpha(0.75),
-            horizontal: labelAnchor.0, vertical: labelAnchor.1)))
-    }
-    return items
   }
 
   func drawHeatmap(_ h: Heatmap, _ l: PanelLayout) -> [SceneItem] {

@@ -79,25 +79,41 @@ public enum TickLocator {
   }
 }
 
-/// Tick label formatting.
+/// Tick label formatting, through `NumberText` (the tables' and inline values' formatter): a
+/// true minus (U+2212), exact zero as `0`, scientific notation as math (`2.5 × 10` and a
+/// superscript `−3`, never `e-03`). Linear ticks share their number of decimals (`0.5`, `1.0`,
+/// `1.5`); they are scientific when the largest is under 10⁻³ or at least 10⁶ (NumberText's fixed
+/// range: −3 ≤ exponent, integers below 10⁶ whole), with one power of ten for the axis and the
+/// mantissa digits the step needs.
 public enum TickFormatter {
-  /// Labels for linear ticks with a common number of decimals, a true minus sign (U+2212).
+  /// Labels for linear ticks (also the colorbar's).
   public static func linearLabels(_ ticks: [Double]) -> [[TextRun]] {
-    guard ticks.count > 1 else { return ticks.map { .plain(format($0, decimals: 2)) } }
+    guard ticks.count > 1 else { return ticks.map { NumberText($0, significant: 3).runs } }
     let step = abs(ticks[1] - ticks[0])
-    var decimals = max(0, -Int(floor(log10(step) + 1e-9)))
+    guard step > 0, step.isFinite else { return ticks.map { NumberText($0, significant: 3).runs } }
+    let stepExponent = Int(floor(log10(step) + 1e-9))
     // steps like 0.25 or 2.5·10^k need one more digit
-    let mantissa = step / pow(10, floor(log10(step) + 1e-9))
-    if abs(mantissa - 2.5) < 1e-6 { decimals += 1 }
+    let mantissa = step / pow(10, Double(stepExponent))
+    let extra = abs(mantissa - 2.5) < 1e-6 ? 1 : 0
     let big = ticks.map { abs($0) }.max() ?? 0
-    if big >= 1e5 || (big > 0 && big < 1e-4) { return ticks.map(scientific) }
-    return ticks.map { .plain(format($0, decimals: decimals)) }
+    if big >= 1e6 || (big > 0 && big < 1e-3) {
+      // one power of ten for the axis, the largest tick's: 0.5 × 10⁻⁴, 1.0 × 10⁻⁴, 1.5 × 10⁻⁴
+      let e = Int(floor(log10(big) + 1e-9)), scale = pow(10, Double(e))
+      return ticks.map { t in
+        if t == 0 { return NumberText(0).runs }
+        var n = NumberText(t / scale, fixedDecimals: max(0, e - stepExponent + extra))
+        n.exponent = e
+        return n.runs
+      }
+    }
+    let decimals = max(0, -stepExponent + extra)
+    return ticks.map { t in t == 0 ? NumberText(0).runs : NumberText(t, fixedDecimals: decimals).runs }
   }
 
   /// Labels 10^k with a superscript exponent (and ±10^k, 0 for symlog).
   public static func logLabels(_ ticks: [Double]) -> [[TextRun]] {
     ticks.map { t in
-      if t == 0 { return .plain("0") }
+      if t == 0 { return NumberText(0).runs }
       if t < 0 {
         var minus: [TextRun] = .plain("\u{2212}")
         minus.appendRuns(logLabels([-t])[0])
@@ -112,47 +128,13 @@ public enum TickFormatter {
     }
   }
 
-  /// Each value with the decimals it needs (0.02, 0.5, 20), for 1-2-5 log ticks.
+  /// Each value with the digits it needs (0.02, 0.5, 20), for 1-2-5 log ticks.
   public static func plainLabels(_ ticks: [Double]) -> [[TextRun]] {
-    ticks.map { t in .plain(format(t, decimals: max(0, -Int(floor(log10(abs(t)) + 1e-9))))) }
+    ticks.map { NumberText($0, significant: 3).runs }
   }
 
   /// The exponent k of 10^k as a superscript run, with a true minus sign.
   static func exponent(_ k: Int) -> TextRun {
     TextRun("\(k < 0 ? "\u{2212}" : "")\(abs(k))", scripts: [.superscript])
-  }
-
-  public static func format(_ v: Double, decimals: Int) -> String {
-    var s = fixed(abs(v), decimals: decimals)
-    if v < 0, s.contains(where: { $0 != "0" && $0 != "." }) { s = "\u{2212}" + s }
-    return s
-  }
-
-  static func scientific(_ v: Double) -> [TextRun] {
-    if v == 0 { return .plain("0") }
-    let k = Int(floor(log10(abs(v))))
-    let m = v / pow(10, Double(k))
-    let ms = format(m, decimals: abs(m.rounded() - m) < 1e-9 ? 0 : 1)
-    return [TextRun("\(ms)×10"), exponent(k)]
-  }
-
-  /// Fixed-point formatting without Foundation (deterministic, locale-free).
-  static func fixed(_ v: Double, decimals: Int) -> String {
-    let scale = pow(10, Double(decimals))
-    let n = (v * scale).rounded()
-    let intPart = floor(n / scale)
-    var frac = n - intPart * scale
-    var s = String(Int64(intPart))
-    if decimals > 0 {
-      var digits = ""
-      for _ in 0..<decimals {
-        frac *= 10
-        let d = floor(frac / scale)
-        digits += String(Int(d))
-        frac -= d * scale
-      }
-      s += "." + digits
-    }
-    return s
   }
 }

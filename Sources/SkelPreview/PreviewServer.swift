@@ -38,21 +38,28 @@ public final class PreviewServer: Sendable {
   }
 
   /// Listens, or throws `PortInUse` (or the socket's error) within `timeout` seconds.
+  ///
+  /// FlyingFox's `run()` starts its accept loop as an unstructured task inside the server actor,
+  /// which keeps no task executor preference: the accept loop, the connections and the actor run
+  /// on Swift's cooperative pool whatever this task prefers (README, "Off the cooperative pool").
+  /// A process whose pool threads are all blocked for longer than `timeout` (a test process
+  /// running other suites) may therefore see this time out; the preview command's process
+  /// blocks no pool thread, and the tests run that command in a child process.
   public func start(timeout: Double = 30) async throws {
-    // on its own queue, not Swift's cooperative pool (two threads here), which blocking work
-    // elsewhere in the process (a build's waits, other test suites) could starve; FlyingFox's
-    // connection tasks are children and inherit the preference
     let task = Task(executorPreference: ServerExecutor.shared) { [self] in
       do { try await server.run() } catch { failure.withLock { $0 = $0 ?? error } }
     }
     runTask.withLock { $0 = task }
     let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
+    while true {
+      // looked at once more after the deadline: a wait that woke late may find it listening
+      let late = Date() >= deadline
       if await server.isListening { return }
       if let error = failure.withLock({ $0 }) {
         if case SocketError.failed(_, let code, _) = error, code == EADDRINUSE { throw PortInUse(port: requested) }
         throw error
       }
+      if late { break }
       try await Task.sleep(nanoseconds: 5_000_000)
     }
     throw SocketError.timeout(message: "the server did not start listening within \(timeout) s")

@@ -149,9 +149,11 @@ public struct GramTileWriter: Sendable {
     }
   }
 
-  public init(directory: String, name: String, order: Int, tileSize: Int, io: TileIO = .direct) throws {
+  /// A writer of the store `name` in `directory` (created unless `probing`: a writer only asked
+  /// what is `trusted()` leaves the file system as it is).
+  public init(directory: String, name: String, order: Int, tileSize: Int, io: TileIO = .direct, probing: Bool = false) throws {
     precondition(tileSize > 0 && order >= 0, "tiles need a positive size")
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    if !probing { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
     self.directory = directory
     self.name = name
     self.order = order

@@ -5,7 +5,8 @@ import SkelCairo
 
 /// `skelreport clean --unused`: cache entries no report reaches, listed (a dry run) or, with
 /// `--delete`, removed. Only files that are the build's own entries (named by their key, with
-/// the header that names it) are ever listed or removed.
+/// the header that names it; in a tile folder `tiles/<key>`, the tile store's own files) are
+/// ever listed or removed.
 struct CleanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "clean", abstract: "List (or with --delete remove) the cache entries no report reaches.")
@@ -16,7 +17,7 @@ struct CleanCommand: ParsableCommand {
   @Option(help: "The cache folder the builds use.")
   var cacheDir: String = ".skelcache"
 
-  @Flag(help: "Entries that no directive of the reports reaches (results and drawn figures).")
+  @Flag(help: "Entries that no directive of the reports reaches (results, drawn figures and tile folders).")
   var unused = false
 
   @Flag(help: "Remove them (without it, clean only lists what it would remove).")
@@ -36,19 +37,21 @@ struct CleanCommand: ParsableCommand {
       Diagnostics.report(error, what: "nothing was changed")
       throw ExitCode(1)
     }
-    for url in cleanup.unused {
-      if delete {
-        do { try FileManager.default.removeItem(at: url) } catch {
-          Diagnostics.report(BuildError.io(error, stage: "Clean", doing: "cannot remove the cache entry", path: url.path))
-          throw ExitCode(1)
-        }
+    if delete {
+      do { try cleanup.remove() } catch {
+        Diagnostics.report(BuildError.io(error, stage: "Clean", doing: "cannot remove the cache entry", path: cacheDir))
+        throw ExitCode(1)
       }
-      print((delete ? "removed " : "would remove ") + url.path)
+    }
+    for url in cleanup.unused { print((delete ? "removed " : "would remove ") + url.path) }
+    for t in cleanup.unusedTiles {
+      print((delete ? "removed " : "would remove ") + t.folder.path + "/ (\(t.files.count) tile file\(t.files.count == 1 ? "" : "s"))")
     }
     let size = cleanup.bytes == 0 ? "0 bytes" : ByteCountFormatter.string(fromByteCount: Int64(cleanup.bytes), countStyle: .binary)
-    var line = "\(cleanup.unused.count) unused cache entr\(cleanup.unused.count == 1 ? "y" : "ies") (\(size)), \(cleanup.kept) in use"
+    let count = cleanup.unused.count + cleanup.unusedTiles.count
+    var line = "\(count) unused cache entr\(count == 1 ? "y" : "ies") (\(size)), \(cleanup.kept) in use"
     if !cleanup.foreign.isEmpty { line += "; \(cleanup.foreign.count) other file(s) left alone" }
-    print(line + (delete || cleanup.unused.isEmpty ? "" : "; run again with --delete to remove them"))
+    print(line + (delete || count == 0 ? "" : "; run again with --delete to remove them"))
   }
 }
 

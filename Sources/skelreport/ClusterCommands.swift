@@ -136,7 +136,7 @@ struct ShardCommand: ParsableCommand {
       let summary = try builder.computeUnits(units.map(\.key))
       if !quiet {
         print(
-          "shard \(i) of \(count): \(units.count) unit\(units.count == 1 ? "" : "s"), \(summary.computed.count) computed, \(summary.cached.count) already in the cache (\(work.cacheDir)/)"
+          "shard \(i) of \(count): \(units.count) unit\(units.count == 1 ? "" : "s"), \(summary.computed.count) computed, \(summary.cached.count) already in the cache (\(work.cacheDir)/)\(summary.deferred.isEmpty ? "" : ", \(summary.deferred.count) left for the gather (their tiles are not all computed yet)")"
         )
       }
     } catch let error as BuildError {

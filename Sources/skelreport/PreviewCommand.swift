@@ -16,7 +16,7 @@ struct PreviewCommand: ParsableCommand {
   @Argument(help: "A folder of reports (*.md) or one report.")
   var reports: String = "reports"
 
-  @Option(help: "Port on 127.0.0.1 (a port in use is refused with exit 2).")
+  @Option(help: "Port on 127.0.0.1 (a port in use is refused with exit 2; 0 takes a free one, printed in the 'serving' line).")
   var port: Int = 8000
 
   @Flag(help: "Open the page in the browser (xdg-open).")
@@ -47,7 +47,7 @@ struct PreviewCommand: ParsableCommand {
   var threads: Int?
 
   func validate() throws {
-    guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535, got \(port)") }
+    guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, got \(port)") }
   }
 
   func configuration() throws -> BuildConfiguration {
@@ -85,7 +85,8 @@ struct PreviewCommand: ParsableCommand {
       FileHandle.standardError.write(Data("error: \(busy.description)\n".utf8))
       throw ExitCode(2)
     }
-    let url = "http://127.0.0.1:\(port)/"
+    let listening = port == 0 ? (Blocking.value { await server.port } ?? 0) : UInt16(port)
+    let url = "http://127.0.0.1:\(listening)/"
     say("serving \(url) from \(config.output.relativePath)/ (Ctrl-C stops)")
     session.rebuild()
     let watcher = FileWatcher(folders: watchedFolders(config), mode: poll ? .polling : .automatic) { session.changed($0) }
@@ -148,6 +149,10 @@ enum Blocking {
     }
     done.wait()
     return try box.get()
+  }
+
+  static func value<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T? {
+    try? run { () async throws -> T in await work() }
   }
 
   static func run(_ work: @escaping @Sendable () async -> Void) {

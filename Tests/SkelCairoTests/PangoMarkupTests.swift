@@ -123,8 +123,8 @@ import Testing
   @Test func tickLabels() {
     let log = TickFormatter.logLabels([0.01, 1, 10, 1000, -100, 0]).map(PangoMarkup.markup)
     #expect(log == ["10<sup>\u{2212}2</sup>", "1", "10", "10<sup>3</sup>", "\u{2212}10<sup>2</sup>", "0"])
-    let scientific = TickFormatter.linearLabels([0, 2e5, 4e5]).map(PangoMarkup.markup)
-    #expect(scientific == ["0", "2×10<sup>5</sup>", "4×10<sup>5</sup>"])
+    let scientific = TickFormatter.linearLabels([0, 2e6, 4e6]).map(PangoMarkup.markup)
+    #expect(scientific == ["0", "2 × 10<sup>6</sup>", "4 × 10<sup>6</sup>"])
   }
 
   /// Only the backend escapes: characters in runs come out as entities, styles as tags.

@@ -40,4 +40,45 @@ import Testing
       #expect(error.message.hasPrefix("unknown @string macro 'jmrl'"))
     }
   }
+
+  /// Markup in titles: italics and bold (nested \emph upright again), dashes, ties, formulas
+  /// kept as TeX for KaTeX, `\$` a dollar; the plain text drops the markup.
+  @Test func markupInTitles() throws {
+    let text = #"""
+      @article{a, title = {The \emph{Gaussian} limit --- of {\em wide} networks, pp.~1--10 \textbf{bold \textit{both}}},
+        journal = {J.~\emph{Stat} \emph{Mech. \emph{upright}}}}
+      @article{b, title = {Kernels $k(x, x') = \sigma_w^2\,\mathbb{E}[\phi]$ at \$5 and $ $ \textendash{} end}}
+      """#
+    let bib = try Bibliography(parsing: text)
+    let a = try #require(bib.text("a", "title"))
+    #expect(
+      a.segments == [
+        .init(text: "The "), .init(text: "Gaussian", italic: true), .init(text: " limit \u{2014} of "), .init(text: "wide", italic: true),
+        .init(text: " networks, pp.\u{00A0}1\u{2013}10 "), .init(text: "bold ", bold: true), .init(text: "both", italic: true, bold: true),
+      ])
+    #expect(bib.formatted("a").title == "The Gaussian limit \u{2014} of wide networks, pp.\u{00A0}1\u{2013}10 bold both")
+    let html = a.html(escape: { $0 }, math: { "[\($0)]" })
+    #expect(
+      html
+        == "The <em>Gaussian</em> limit — of <em>wide</em> networks, pp.\u{00A0}1–10 <strong>bold </strong><em><strong>both</strong></em>")
+    let journal = try #require(bib.text("a", "journal"))
+    #expect(journal.html(escape: { $0 }, math: { $0 }) == "J.\u{00A0}<em>Stat</em> <em>Mech. </em>upright")
+    let b = try #require(bib.text("b", "title"))
+    #expect(b.formulas == [#"k(x, x') = \sigma_w^2\,\mathbb{E}[\phi]"#])
+    #expect(
+      b.html(escape: { $0 }, math: { "<m>\($0)</m>" }) == #"Kernels <m>k(x, x') = \sigma_w^2\,\mathbb{E}[\phi]</m> at $5 and $ $ – end"#)
+  }
+
+  /// Markup nested deeper than the reader follows is read as text, not recursed into.
+  @Test func deepNestingIsBounded() throws {
+    let deep = String(repeating: #"\emph{"#, count: 5000) + "x" + String(repeating: "}", count: 5000)
+    let bib = try Bibliography(parsing: "@article{a, title = {\(deep)}}")
+    #expect(bib.formatted("a").title.hasSuffix("x"))
+  }
+
+  /// A macro keeps its markup until it is used.
+  @Test func macrosKeepMarkup() throws {
+    let bib = try Bibliography(parsing: "@string{j = {\\emph{Phys.}~Rev.}}\n@article{a, journal = j # { E}}")
+    #expect(bib.text("a", "journal")?.html(escape: { $0 }, math: { $0 }) == "<em>Phys.</em>\u{00A0}Rev. E")
+  }
 }

@@ -114,4 +114,78 @@ import Testing
     #expect(Color.black.contrastRatio(Theme.dark.background!) < 1.25, "without the patch the dark sample would vanish")
     expectClose(Color.black.contrastRatio(.white), 21, absolute: 1e-12)
   }
+
+  /// The label's text item of a reference line in the drawn scene.
+  func label(_ text: String, in figure: Figure) throws -> TextItem {
+    try #require(
+      layout.scene(for: figure).items.lazy.compactMap { item -> TextItem? in
+        if case .text(let t) = item, t.runs.plainText == text { return t } else { return nil }
+      }.first)
+  }
+
+  /// An annotation label moves off the data: a horizontal "2 s.e." line at y = 0.9 keeps its
+  /// usual place (the right end, above the line) beside a falling curve, and leaves it when a
+  /// rising curve runs through that place (same axes). `coverings` then finds nothing, and
+  /// finds the legend an explicit upper-right corner puts over the curve (the check can fail).
+  @Test func annotationLabelsKeepOffTheData() throws {
+    let xs = (0...100).map { Double($0) / 100 }
+    let line = Mark.reference(.horizontal(y: 0.9, label: "2 s.e."))
+    func figure(_ ys: [Double]) -> Figure {
+      Figure(
+        width: 360, height: 240,
+        panels: [
+          Axes(
+            x: AxisSpec(limits: 0...1), y: AxisSpec(limits: -0.05...1.05), marks: [.line(LineSeries(name: "", x: xs, y: ys)), line],
+            legend: .none)
+        ])
+    }
+    let rising = figure(xs), falling = figure(xs.map { 1 - $0 })
+    let kept = try label("2 s.e.", in: falling), moved = try label("2 s.e.", in: rising)
+    #expect(kept.horizontal == .right && kept.vertical == .bottom && kept.position.x > 300, "\(kept.position)")
+    #expect(moved.position != kept.position)
+    // where it was kept, the rising curve would be under it
+    let l = try #require(layout.layoutFigure(rising).first)
+    let e = FixedMeasurer().measure(runs: kept.runs, font: kept.font)
+    let keptBox = Rect(x: kept.position.x - e.width, y: kept.position.y - e.height, width: e.width, height: e.height)
+    #expect(xs.contains { keptBox.contains(Self.device($0, $0, l)) }, "the rising curve crosses \(keptBox)")
+    #expect(layout.coverings(rising).isEmpty, "\(layout.coverings(rising))")
+    #expect(layout.coverings(falling).isEmpty, "\(layout.coverings(falling))")
+    // the same curve named, its legend asked for at the upper left, where the curve is not:
+    // fine; at the upper right, where it runs: reported
+    let named = LineSeries(name: "rising", x: xs, y: xs)
+    let upperLeft = Figure(width: 360, height: 240, panels: [Axes(marks: [.line(named)], legend: .upperLeft)])
+    let upperRight = Figure(width: 360, height: 240, panels: [Axes(marks: [.line(named)], legend: .upperRight)])
+    #expect(layout.coverings(upperLeft).isEmpty)
+    let c = layout.coverings(upperRight)
+    #expect(c.count == 1 && c.first?.what == "legend" && (c.first?.samples ?? 0) > 0, "\(c)")
+  }
+
+  /// A `.best` legend with no free corner (data along the top and the bottom) goes to a strip
+  /// above the axes and covers nothing.
+  @Test func aLegendWithNoFreeCornerGoesAbove() throws {
+    let xs = (0...50).map { Double($0) / 50 }
+    let figure = Figure(
+      width: 360, height: 240,
+      panels: [
+        Axes(
+          marks: [
+            .line(LineSeries(name: "top", x: xs, y: xs.map { _ in 1 })), .line(LineSeries(name: "bottom", x: xs, y: xs.map { _ in 0 })),
+          ],
+          legend: .best)
+      ])
+    let l = try #require(layout.layoutFigure(figure).first)
+    let box = try #require(l.legendBox)
+    #expect(box.maxY <= l.plotArea.minY, "legend \(box) above the axes \(l.plotArea)")
+    #expect(layout.coverings(figure).isEmpty, "\(layout.coverings(figure))")
+  }
+
+  /// Error bars' whiskers are data: a legend is not put over them.
+  @Test func whiskersAreData() throws {
+    let x = (0..<12).map(Double.init)
+    let bars = ErrorBarSeries(name: "mc", x: x, y: x.map { _ in 0.5 }, error: x.map { _ in 0.45 })
+    let figure = Figure(width: 360, height: 240, panels: [Axes(marks: [.errorBars(bars)], legend: .best)])
+    let l = try #require(layout.layoutFigure(figure).first)
+    #expect(try #require(l.legendBox).maxY <= l.plotArea.minY, "the whiskers reach every corner: strip above")
+    #expect(layout.coverings(figure).isEmpty)
+  }
 }

@@ -9,13 +9,17 @@ import Testing
   }
 
   static let cases: [Case] = [
-    Case(lower: -1, upper: 1, ticks: [-1, -0.5, 0, 0.5, 1], labels: ["\u{2212}1.0", "\u{2212}0.5", "0.0", "0.5", "1.0"]),
-    Case(lower: -0.05, upper: 1.05, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]),
+    Case(lower: -1, upper: 1, ticks: [-1, -0.5, 0, 0.5, 1], labels: ["\u{2212}1.0", "\u{2212}0.5", "0", "0.5", "1.0"]),
+    Case(lower: -0.05, upper: 1.05, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], labels: ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]),
     Case(lower: 0, upper: 10, ticks: [0, 2, 4, 6, 8, 10], labels: ["0", "2", "4", "6", "8", "10"]),
     Case(lower: 0.13, upper: 1.02, ticks: [0.2, 0.4, 0.6, 0.8, 1], labels: ["0.2", "0.4", "0.6", "0.8", "1.0"]),
-    Case(lower: 0, upper: 1.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1, 1.2], labels: ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0", "1.2"]),
-    Case(lower: 0, upper: 1.44, ticks: [0, 0.25, 0.5, 0.75, 1, 1.25], labels: ["0.00", "0.25", "0.50", "0.75", "1.00", "1.25"]),
+    Case(lower: 0, upper: 1.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1, 1.2], labels: ["0", "0.2", "0.4", "0.6", "0.8", "1.0", "1.2"]),
+    Case(lower: 0, upper: 1.44, ticks: [0, 0.25, 0.5, 0.75, 1, 1.25], labels: ["0", "0.25", "0.50", "0.75", "1.00", "1.25"]),
     Case(lower: 3, upper: 4096, ticks: [1000, 2000, 3000, 4000], labels: ["1000", "2000", "3000", "4000"]),
+    Case(
+      lower: -0.07, upper: -0.01, ticks: [-0.07, -0.06, -0.05, -0.04, -0.03, -0.02, -0.01],
+      labels: ["−0.07", "−0.06", "−0.05", "−0.04", "−0.03", "−0.02", "−0.01"]),
+    Case(lower: 0, upper: 4e5, ticks: [0, 1e5, 2e5, 3e5, 4e5], labels: ["0", "100000", "200000", "300000", "400000"]),
   ]
 
   @Test(arguments: cases)
@@ -35,7 +39,25 @@ import Testing
           [TextRun("10"), TextRun("\u{2212}2", scripts: up)], [TextRun("1")], [TextRun("10")], [TextRun("10"), TextRun("3", scripts: up)],
         ])
     #expect(TickFormatter.logLabels([-100]) == [[TextRun("\u{2212}10"), TextRun("2", scripts: up)]])
-    #expect(TickFormatter.linearLabels([0, 2e5]) == [[TextRun("0")], [TextRun("2×10"), TextRun("5", scripts: up)]])
+  }
+
+  /// Scientific ticks are math as NumberText writes it: one power of ten for the axis (the
+  /// largest tick's), the step's digits, a true minus in mantissa and exponent, exact zero `0`.
+  @Test func scientificTicks() {
+    let up = [TextRun.Script.superscript]
+    let small = TickLocator.linearTicks(lower: -1.2e-4, upper: 1.2e-4)
+    expectClose(small, [-1e-4, -0.5e-4, 0, 0.5e-4, 1e-4], absolute: 1e-18)
+    #expect(
+      TickFormatter.linearLabels(small)
+        == ["\u{2212}1.0", "\u{2212}0.5", nil, "0.5", "1.0"].map { m in
+          m.map { [TextRun($0 + " × 10"), TextRun("\u{2212}4", scripts: up)] } ?? [TextRun("0")]
+        })
+    #expect(
+      TickFormatter.linearLabels([0, 2.5e6, 5e6, 7.5e6])
+        == [[TextRun("0")]] + ["2.5", "5.0", "7.5"].map { [TextRun($0 + " × 10"), TextRun("6", scripts: up)] })
+    #expect(TickFormatter.linearLabels([0.002, 0.004]) == [.plain("0.002"), .plain("0.004")], "10⁻³ and above stay fixed")
+    // (plainText joins the runs: the superscript exponent follows "10")
+    #expect(TickFormatter.plainLabels([0.0002, 0.5, 20, 2e6]).map(\.plainText) == ["2 × 10\u{2212}4", "0.5", "20", "2 × 10" + "6"])
   }
 
   @Test func degenerateRangesWiden() {
@@ -132,7 +154,7 @@ import Testing
     #expect(clips.count == 1)
     let texts = scene.items.compactMap { if case .text(let t) = $0 { return t.runs.plainText } else { return nil } }
     #expect(texts.contains("a") && texts.contains("b"), "legend entries")
-    #expect(texts.contains("0.0") && texts.contains("1.0"), "tick labels")
+    #expect(texts.contains("0") && texts.contains("1.0"), "tick labels (exact zero as 0)")
   }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
 import SkelBuild
-import SkelCairo
 import SkelPreview
 import Testing
 
@@ -8,9 +7,10 @@ import Testing
   import Glibc
 #endif
 
-/// The preview on a real socket on 127.0.0.1, with a small HTTP client (`TestClient`): what it
-/// serves, that a save rebuilds what changed and pushes `event: reload`, the error overlay, and a
-/// busy port. Counted, not timed: every wait is bounded (5–20 s) and every server is stopped.
+/// `skelreport preview` in a child process (`PreviewProcess`), on a real socket on 127.0.0.1,
+/// with a small HTTP client (`TestClient`): what it serves, that a save rebuilds what changed and
+/// pushes `event: reload`, the error overlay, a busy port, and Ctrl-C. Counted, not timed: every
+/// wait is bounded and every child is stopped (SIGINT, then SIGKILL).
 @Suite(.serialized) struct PreviewTests {
   static let report = """
     ---
@@ -65,25 +65,27 @@ import Testing
 
     """
 
-  /// A project in a new folder, its session (site under `.skelcache/preview`) and a started server.
+  /// A project in a new folder and `skelreport preview` running on it in a child process
+  /// (`PreviewProcess`: the server's tasks run on the cooperative pool, which the other suites
+  /// of this test process may hold).
   struct Preview {
     let dir: URL
-    let session: PreviewSession
-    let server: PreviewServer
-    let port: UInt16
+    let child: PreviewProcess
+    var port: UInt16 { child.port }
     var reportFile: URL { dir.appendingPathComponent("reports/a.md") }
+    /// The preview's own site folder.
+    var site: URL { dir.appendingPathComponent(".skelcache/preview") }
 
-    func stop() async {
-      await server.stop()
-      try? FileManager.default.removeItem(at: dir)
+    /// Ctrl-C: the preview says `stopped` and exits 0.
+    func stop() {
+      let status = child.stop()
+      #expect(status == 0, "the preview did not exit 0 on SIGINT: \(String(describing: status)); stderr: \(child.stderr)")
+      #expect(child.stdout.last == "stopped", "\(child.stdout)")
     }
   }
 
-  /// The repository (for the built-in templates' sources).
-  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-  static func start(port: UInt16 = 0, templates: Bool = false) async throws -> Preview {
+  /// A new project folder with the two reports (and the page template, if asked).
+  static func project(templates: Bool) throws -> URL {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("preview-\(UUID().uuidString)").resolvingSymlinksInPath()
     let reports = dir.appendingPathComponent("reports")
     try FileManager.default.createDirectory(at: reports, withIntermediateDirectories: true)
@@ -94,29 +96,26 @@ import Testing
       try FileManager.default.copyItem(
         at: packageRoot.appendingPathComponent("templates/page.mustache"), to: dir.appendingPathComponent("templates/page.mustache"))
     }
-    var config = BuildConfiguration(
-      reports: reports, output: dir.appendingPathComponent(".skelcache/preview"),
-      templates: templates ? dir.appendingPathComponent("templates") : nil,
-      cache: dir.appendingPathComponent(".skelcache/results"), workingDirectory: dir)
-    config.compute = .init(threads: 1)
-    config.updateInPlace = true
-    let session = PreviewSession(builder: SiteBuilder(configuration: config, backend: CairoBackend()), log: { _ in })
-    let server = try PreviewServer(session: session, port: port)
-    do { try await server.start() } catch {
-      try? FileManager.default.removeItem(at: dir)
-      throw error
-    }
-    return Preview(dir: dir, session: session, server: server, port: await server.port)
+    return dir
   }
 
-  /// Runs `body` on a started preview and stops it whatever happens.
-  static func withPreview(templates: Bool = false, _ body: (Preview) async throws -> Void) async throws {
-    let p = try await start(templates: templates)
-    do { try await body(p) } catch {
-      await p.stop()
-      throw error
-    }
-    await p.stop()
+  /// The repository (for the built-in templates' sources).
+  static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  /// Runs `body` on a started preview (`skelreport preview --port 0 --threads 1 <arguments>` in
+  /// a new project) and stops it with SIGINT whatever happens.
+  static func withPreview(templates: Bool = false, _ arguments: [String] = [], _ body: (Preview) throws -> Void) throws {
+    let dir = try project(templates: templates)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let p = Preview(dir: dir, child: try PreviewProcess.preview(in: dir, arguments))
+    defer { p.stop() }
+    try body(p)
+  }
+
+  /// The first build's line: `built in N ms (recomputed: …; pages rendered: …; slowest: …)`.
+  static func firstBuild(_ p: Preview) throws -> String {
+    try p.child.line(within: 5) { $0.hasPrefix("built in ") }
   }
 
   /// Writes the report as an editor would (a new file renamed over it), then waits for the
@@ -125,14 +124,14 @@ import Testing
     let temp = p.dir.appendingPathComponent("reports/.a.md.tmp")
     try Data(text.utf8).write(to: temp)
     _ = rename(temp.path, p.reportFile.path)
-    let data = try #require(events.next("reload", within: 20), "no reload event after the save")
+    let data = try #require(events.next("reload", within: 60), "no reload event after the save")
     return try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
   }
 
-  @Test func servesTheIndexAndAPageWithTheReloadScriptOnlyWhenServed() async throws {
-    try await Self.withPreview { p in
-      let first = p.session.rebuild()
-      #expect(first.error == nil && first.recomputed == ["a/fig-one", "a/fig-two"] && first.rendered == ["a", "b"], "\(first)")
+  @Test func servesTheIndexAndAPageWithTheReloadScriptOnlyWhenServed() throws {
+    try Self.withPreview { p in
+      let first = try Self.firstBuild(p)
+      #expect(first.contains("(recomputed: a/fig-one, a/fig-two; pages rendered: a, b;"), "\(first)")
       let index = try TestClient.get("/", port: p.port)
       #expect(index.status == 200 && index.body.contains("Preview test") && index.body.contains(PreviewPage.marker))
       let page = try TestClient.get("/a/", port: p.port)
@@ -141,23 +140,20 @@ import Testing
       let svg = try TestClient.get("/a/fig-one.svg", port: p.port)
       #expect(svg.status == 200 && svg.body.contains("<svg") && svg.headers.lowercased().contains("image/svg+xml"))
       // the built files hold no preview script: only the served copy has it
-      let built = try String(contentsOf: p.session.site.appendingPathComponent("a/index.html"), encoding: .utf8)
+      let built = try String(contentsOf: p.site.appendingPathComponent("a/index.html"), encoding: .utf8)
       #expect(built.contains("The first paragraph") && !built.contains(PreviewPage.marker))
       #expect(try TestClient.get("/../../etc/passwd", port: p.port).status == 404)
       #expect(try TestClient.get("/a/%2e%2e/%2e%2e/reports/a.md", port: p.port).status == 404)
       #expect(try TestClient.get("/nothing.html", port: p.port).status == 404)
       // the preview's site follows the output-folder rule: a marked site under the cache folder
-      #expect(FileManager.default.fileExists(atPath: p.session.site.appendingPathComponent(OutputSafety.markerName).path))
+      #expect(FileManager.default.fileExists(atPath: p.site.appendingPathComponent(OutputSafety.markerName).path))
+      #expect(!FileManager.default.fileExists(atPath: p.dir.appendingPathComponent("_site").path))
     }
   }
 
-  @Test func aProseEditPushesAReloadAndRecomputesNothing() async throws {
-    try await Self.withPreview { p in
-      p.session.rebuild()
-      let watcher = FileWatcher(folders: [p.dir.appendingPathComponent("reports")]) { p.session.changed($0) }
-      watcher.start()
-      defer { watcher.stop() }
-      #expect(watcher.isUsingInotify)
+  @Test func aProseEditPushesAReloadAndRecomputesNothing() throws {
+    try Self.withPreview { p in
+      #expect(p.child.stdout.contains("watching reports (inotify)"), "\(p.child.stdout)")
       let events = try TestClient.EventStream(port: p.port)
       defer { events.close() }
       let event = try Self.save(Self.report.replacingOccurrences(of: "The first paragraph", with: "An edited paragraph"), p, events: events)
@@ -166,22 +162,20 @@ import Testing
       #expect((event["build"] as? Int) == 2)
       let page = try TestClient.get("/a/", port: p.port)
       #expect(page.body.contains("An edited paragraph") && !page.body.contains("The first paragraph"))
+      // the terminal says the same
+      let line = try p.child.line(within: 5) { $0.hasPrefix("built in ") && $0.contains("nothing recomputed; pages rendered: a;") }
+      #expect(p.child.stdout.contains("changed: a.md"), "\(line)")
     }
   }
 
-  @Test func anOptionEditRecomputesExactlyThatDirective() async throws {
-    try await Self.withPreview { p in
-      p.session.rebuild()
-      let watcher = FileWatcher(folders: [p.dir.appendingPathComponent("reports")]) { p.session.changed($0) }
-      watcher.start()
-      defer { watcher.stop() }
+  @Test func anOptionEditRecomputesExactlyThatDirective() throws {
+    try Self.withPreview { p in
       let events = try TestClient.EventStream(port: p.port)
       defer { events.close() }
       let edited = Self.report.replacingOccurrences(of: ":rho: [0, 0.5]\n", with: ":rho: [0, 0.25, 0.5]\n")
       #expect(edited != Self.report)
       let event = try Self.save(edited, p, events: events)
       #expect((event["recomputed"] as? [String]) == ["a/fig-two"] && (event["rendered"] as? [String]) == ["a"], "\(event)")
-      #expect(p.session.last?.recomputed == ["a/fig-two"])
       // the new point is served: the normalized step dual at ρ = 1/4 is 1/2 + arcsin(1/4)/π
       let csv = try TestClient.get("/a/fig-two.csv", port: p.port).body
       let row = try #require(csv.split(separator: "\n").first { $0.hasPrefix("step,0.25,") }, "\(csv)")
@@ -190,14 +184,9 @@ import Testing
     }
   }
 
-  @Test func aBadEditShowsTheErrorOverlayAtItsPositionOverTheLastGoodPage() async throws {
-    try await Self.withPreview { p in
-      p.session.rebuild()
-      let watcher = FileWatcher(folders: [p.dir.appendingPathComponent("reports")], mode: .polling, interval: 0.1) {
-        p.session.changed($0)
-      }
-      watcher.start()
-      defer { watcher.stop() }
+  @Test func aBadEditShowsTheErrorOverlayAtItsPositionOverTheLastGoodPage() throws {
+    try Self.withPreview(["--poll"]) { p in
+      #expect(p.child.stdout.contains("watching reports (polling)"), "\(p.child.stdout)")
       let events = try TestClient.EventStream(port: p.port)
       defer { events.close() }
       let bad = Self.report.replacingOccurrences(of: ":activations: [relu]", with: ":activation: [relu]")
@@ -209,6 +198,8 @@ import Testing
       let page = try TestClient.get("/a/", port: p.port).body
       #expect(page.contains("skelreport-preview-error") && page.contains(position))
       #expect(page.contains("The first paragraph") && !page.contains("Never shown"))  // the last good page underneath
+      // the terminal prints the same diagnostic, on stderr
+      #expect(p.child.stderr.contains { $0.contains(position) }, "\(p.child.stderr)")
       // fixed again: the overlay is gone
       let fixed = try Self.save(Self.report, p, events: events)
       #expect(fixed["error"] is NSNull && (fixed["recomputed"] as? [String]) == [])
@@ -216,19 +207,16 @@ import Testing
     }
   }
 
-  @Test func aTemplateEditRendersThePagesAgainAndRecomputesNothing() async throws {
-    try await Self.withPreview(templates: true) { p in
-      p.session.rebuild()
+  @Test func aTemplateEditRendersThePagesAgainAndRecomputesNothing() throws {
+    try Self.withPreview(templates: true, ["--templates", "templates"]) { p in
       let folder = p.dir.appendingPathComponent("templates")
-      let watcher = FileWatcher(folders: [folder]) { p.session.changed($0) }
-      watcher.start()
-      defer { watcher.stop() }
+      #expect(p.child.stdout.contains("watching reports, templates (inotify)"), "\(p.child.stdout)")
       let events = try TestClient.EventStream(port: p.port)
       defer { events.close() }
       let file = folder.appendingPathComponent("page.mustache")
       let template = try String(contentsOf: file, encoding: .utf8)
       try Data(template.replacingOccurrences(of: "</body>", with: "<p>an edited template</p></body>").utf8).write(to: file)
-      let data = try #require(events.next("reload", within: 20), "no reload event after the template edit")
+      let data = try #require(events.next("reload", within: 60), "no reload event after the template edit")
       let event = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
       #expect(event["error"] is NSNull && (event["recomputed"] as? [String]) == [], "\(event)")
       for page in ["/a/", "/b/"] {
@@ -238,17 +226,21 @@ import Testing
     }
   }
 
-  @Test func aSecondPreviewOnABusyPortIsRefused() async throws {
-    try await Self.withPreview { p in
-      let dir = FileManager.default.temporaryDirectory.appendingPathComponent("preview-busy-\(UUID().uuidString)")
+  @Test func aSecondPreviewOnABusyPortIsRefused() throws {
+    try Self.withPreview { p in
+      let dir = try Self.project(templates: false)
       defer { try? FileManager.default.removeItem(at: dir) }
-      let config = BuildConfiguration(
-        reports: dir, output: dir.appendingPathComponent("site"), templates: nil, cache: nil, workingDirectory: dir)
-      let session = PreviewSession(builder: SiteBuilder(configuration: config, backend: CairoBackend()), log: { _ in })
-      let second = try PreviewServer(session: session, port: p.port)
-      await #expect(throws: PreviewServer.PortInUse.self) { try await second.start() }
-      await second.stop()
-      #expect(try TestClient.get("/", port: p.port).status == 200)  // the first still serves
+      let second = try PreviewProcess(in: dir, arguments: ["preview", "--port", "\(p.port)"])
+      let status = second.exit(within: 60)
+      if status == nil { second.stop() }
+      #expect(status == 2)
+      #expect(
+        second.stderr.contains(
+          "error: port \(p.port) on 127.0.0.1 is already in use (another skelreport preview?); stop it or choose another with --port"),
+        "\(second.stderr)")
+      // it built nothing, and the first still serves
+      #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".skelcache/preview").path))
+      #expect(try TestClient.get("/", port: p.port).status == 200)
     }
   }
 

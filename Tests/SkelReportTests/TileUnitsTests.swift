@@ -1,0 +1,211 @@
+import Foundation
+import Testing
+
+/// Issue 22: a tiled Gram matrix's tiles are units of the plan (`tiles/<key>/<i>-<j>`, with
+/// estimates), the directive depends on them; `skelreport shard` computes its tiles into the
+/// shared cache (several processes at once, overlapping), `skelreport build --missing report`
+/// only gathers, and the site is the one-process build's, byte for byte.
+@Suite(.serialized) struct TileUnitsTests {
+  /// 3900 inputs in 1920-tiles: 3 tiles a side (the last 60 wide), 6 tiles of the upper triangle
+  /// per kernel; two kernels, so each tile unit writes two tile files.
+  static let report = """
+    ---
+    title: Tiles
+    seed: 3
+    ---
+
+    ```{kernel} gram
+    :label: fig-big
+    :inputs: gaussian(n=3900, d=8)
+    :network: [dense(w_std=1.4142135623730951, b_std=0.2), relu, dense(w_std=1.4142135623730951, b_std=0.2), relu, dense]
+    :kernel: [nngp, ntk]
+    :storage: tiles
+    :eigenvalues: 4
+
+    A tiled Gram matrix.
+    ```
+
+    ```{kernel} dual
+    :label: fig-small
+    :rho: linspace(-1, 1, 11)
+
+    Duals.
+    ```
+
+    """
+
+  static func project() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-tiles-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    try report.write(to: dir.appendingPathComponent("reports/t.md"), atomically: true, encoding: .utf8)
+    return dir
+  }
+
+  static func units(_ dir: URL) throws -> [[String: Any]] {
+    let plan = try ClusterTests.plan(dir)
+    return try #require(plan["units"] as? [[String: Any]])
+  }
+
+  static func gather(_ dir: URL, cache: String, out: String, missing: String = "report") throws -> Run {
+    let templates = root.appendingPathComponent("templates").path
+    return try run(
+      ["build", "reports", "--out", out, "--templates", templates, "--cache-dir", cache, "--reproducible", "--missing", missing], in: dir)
+  }
+
+  /// Every file in the directive's tile folder.
+  static func tileFiles(_ dir: URL, cache: String) -> [String] {
+    let tiles = dir.appendingPathComponent(cache + "/results/tiles")
+    let keys = (try? FileManager.default.contentsOfDirectory(atPath: tiles.path)) ?? []
+    return keys.flatMap { k in
+      ((try? FileManager.default.contentsOfDirectory(atPath: tiles.appendingPathComponent(k).path)) ?? []).map { "\(k)/\($0)" }
+    }.sorted()
+  }
+
+  @Test func planListsEveryTileAsAUnitTheDirectiveDependsOn() throws {
+    let dir = try Self.project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let units = try Self.units(dir)
+    #expect(units.count == 8, "6 tiles, the gram, the dual")
+    let gram = try #require(units.first { $0["label"] as? String == "fig-big" })
+    let key = try #require(gram["key"] as? String)
+    let pairs = ["0-0", "0-1", "0-2", "1-1", "1-2", "2-2"]
+    let tiles = units.filter { $0["tile"] != nil }
+    #expect(tiles.compactMap { $0["key"] as? String } == pairs.map { "tiles/\(key)/\($0)" })
+    #expect(gram["depends"] as? [String] == pairs.map { "tiles/\(key)/\($0)" })
+    #expect(units.firstIndex { $0["label"] as? String == "fig-big" } == 6, "the tiles come before the directive that reads them")
+    for t in tiles {
+      let info = try #require(t["tile"] as? [String: Any])
+      #expect(info["directive"] as? String == key && info["order"] as? Int == 3900 && info["size"] as? Int == 1920)
+      #expect(info["stores"] as? [String] == ["nngp", "ntk"])
+      #expect((t["bytes"] as? Int ?? 0) > 3 * 1920 * 1920 * 8, "a tile unit holds a few tiles: \(t)")
+      #expect(t["depends"] as? [String] == [])
+    }
+    // the estimate shared by entries: a full tile 1920², the last column 1920 × 60
+    let seconds = Dictionary(uniqueKeysWithValues: tiles.map { ($0["key"] as! String, $0["seconds"] as! Double) })
+    let full = try #require(seconds["tiles/\(key)/0-1"]), edge = try #require(seconds["tiles/\(key)/0-2"])
+    let corner = try #require(seconds["tiles/\(key)/2-2"])
+    #expect(full > 0 && abs(edge / full - 60.0 / 1920) < 1e-12 && abs(corner / full - 3600.0 / (1920 * 1920)) < 1e-12)
+    #expect(seconds["tiles/\(key)/0-0"] == full, "a diagonal tile is estimated as all its entries")
+    // the directive itself only reads the tiles: less than one full tile's work
+    let gather = try #require(gram["seconds"] as? Double)
+    #expect(gather > 0 && gather < full, "gather \(gather) s against a tile's \(full) s")
+  }
+
+  /// Five processes at once on one cache (three shards of a 3-way split, two computing the whole
+  /// plan): every tile written once and vouched for, no temporary file left, the gather computes
+  /// no tile, and the site equals a one-process build's.
+  @Test func concurrentShardsComputeTheTilesAndTheBuildOnlyGathers() throws {
+    let dir = try Self.project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    _ = try Self.units(dir)
+    let jobs: [[String]] = [
+      ["--index", "0", "--of", "3"], ["--index", "1", "--of", "3"], ["--index", "2", "--of", "3"], ["--index", "0", "--of", "1"],
+      ["--index", "0", "--of", "1"],
+    ]
+    var processes: [(Process, URL)] = []
+    for (k, args) in jobs.enumerated() {
+      let p = Process()
+      p.executableURL = binary()
+      p.arguments = ["shard", "plan.json", "--cache-dir", "shared", "--threads", "1"] + args
+      p.currentDirectoryURL = dir
+      let log = dir.appendingPathComponent("shard-\(k).log")
+      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+      let handle = try FileHandle(forWritingTo: log)
+      p.standardOutput = handle
+      p.standardError = handle
+      try p.run()
+      processes.append((p, log))
+    }
+    for (p, log) in processes {
+      p.waitUntilExit()
+      #expect(p.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+    let files = Self.tileFiles(dir, cache: "shared")
+    #expect(files.filter { $0.hasSuffix(".npy") }.count == 12, "\(files)")
+    #expect(files.filter { $0.hasSuffix(".tmp") } == [], "no temporary file is left: \(files)")
+    let gathered = try Self.gather(dir, cache: "shared", out: "_site")
+    #expect(gathered.status == 0, "\(gathered.stderr)")
+    #expect(gathered.stdout.contains("(2 from cache)"), "the whole-plan shards computed the gram from its tiles: \(gathered.stdout)")
+    let single = try Self.gather(dir, cache: "alone", out: "_single", missing: "compute")
+    #expect(single.status == 0, "\(single.stderr)")
+    let sharded = ClusterTests.site(dir, "_site"), whole = ClusterTests.site(dir, "_single")
+    #expect(!sharded.isEmpty && sharded.keys.sorted() == whole.keys.sorted())
+    #expect(sharded.keys.filter { sharded[$0] != whole[$0] }.sorted() == [])
+  }
+
+  /// One shard of three ran: the tiles it computed are in the cache, the gather (`--missing
+  /// report`) names how many tiles no shard computed and writes no site; `--missing compute`
+  /// computes only the rest, and a rerun of the shard finds its tiles there.
+  @Test func aTileNoShardComputedIsReportedOrComputedLocally() throws {
+    let dir = try Self.project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let units = try Self.units(dir)
+    let key = try #require(units.first { $0["label"] as? String == "fig-big" }?["key"] as? String)
+    let first = try run(["shard", "plan.json", "--index", "0", "--of", "3", "--cache-dir", "shared"], in: dir)
+    #expect(first.status == 0, "\(first.stderr)")
+    let done = try #require(ClusterTests.computed(first))
+    let tiles = Self.tileFiles(dir, cache: "shared").filter { $0.hasSuffix(".npy") }.count / 2
+    #expect(done >= 1 && tiles >= 1 && tiles < 6, "\(first.stdout)")
+    let again = try run(["shard", "plan.json", "--index", "0", "--of", "3", "--cache-dir", "shared"], in: dir)
+    #expect(ClusterTests.computed(again) == 0, "\(again.stdout)")
+    let missing = try Self.gather(dir, cache: "shared", out: "_site")
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("\(6 - tiles) of its 6 tiles (tiles/\(key)) were computed by no shard"), "\(missing.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("_site").path))
+    let local = try Self.gather(dir, cache: "shared", out: "_site", missing: "compute")
+    #expect(local.status == 0, "\(local.stderr)")
+    #expect(Self.tileFiles(dir, cache: "shared").filter { $0.hasSuffix(".npy") }.count == 12)
+  }
+
+  /// `clean --unused` and a tile folder (`tiles/<key>`): the folder of a directive the reports
+  /// still reach is kept; an edit's old folder is listed (dry run by default, nothing removed),
+  /// and `--delete` removes only the tile store's own files: a file of the user's in the folder
+  /// stays, and so does the folder; a folder left empty is removed.
+  @Test func cleanUnusedRemovesOnlyTheTileStoresOwnFiles() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-tileclean-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func report(_ n: Int) throws {
+      let text =
+        "# T\n\n```{kernel} gram\n:label: fig-t\n:alt: t\n:inputs: gaussian(n=\(n), d=4)\n:storage: tiles\n\nA Gram matrix (@fig-t).\n```\n"
+      try text.write(to: dir.appendingPathComponent("reports/a.md"), atomically: true, encoding: .utf8)
+    }
+    let tiles = dir.appendingPathComponent(".skelcache/results/tiles")
+    func folders() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: tiles.path)) ?? []).sorted() }
+    try report(120)
+    #expect(try run(["build", "-q"], in: dir).status == 0)
+    let a = try #require(folders().first)
+    try report(130)
+    #expect(try run(["build", "-q"], in: dir).status == 0)
+    let b = try #require(folders().first { $0 != a })
+    try report(140)
+    #expect(try run(["build", "-q"], in: dir).status == 0)
+    #expect(folders().count == 3)
+    let oldFolder = tiles.appendingPathComponent(a)
+    let ownFiles = try FileManager.default.contentsOfDirectory(atPath: oldFolder.path).sorted()
+    #expect(
+      ownFiles.contains("nngp-0-0.npy") && ownFiles.contains("nngp.manifest.json") && ownFiles.contains { $0.hasPrefix("nngp.sums.") },
+      "\(ownFiles)")
+    let dry = try run(["clean", "--unused"], in: dir)
+    let listed = dry.stdout.split(separator: "\n").filter { $0.hasPrefix("would remove ") }
+    #expect(dry.status == 0 && listed.contains { $0.hasSuffix("tiles/\(a)/ (\(ownFiles.count) tile files)") }, "\(dry.stdout)")
+    #expect(listed.contains { $0.hasSuffix("tiles/\(b)/ (\(ownFiles.count) tile files)") }, "\(dry.stdout)")
+    let after = try FileManager.default.contentsOfDirectory(atPath: oldFolder.path).sorted()
+    #expect(folders().count == 3 && after == ownFiles, "a dry run removes nothing")
+    // a file of the user's and a look-alike tile in one unused folder, a foreign folder in tiles/,
+    // a temporary file that is not a NumPy file
+    try "mine".write(to: oldFolder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+    try "a look-alike".write(to: oldFolder.appendingPathComponent("nngp-9-9.npy"), atomically: true, encoding: .utf8)
+    try "x".write(to: oldFolder.appendingPathComponent("nngp-0-0.npy.1.2.tmp"), atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(at: tiles.appendingPathComponent("my-folder"), withIntermediateDirectories: true)
+    let wet = try run(["clean", "--unused", "--delete"], in: dir)
+    #expect(wet.status == 0, "\(wet.stderr)")
+    #expect(wet.stdout.contains("4 other file(s) left alone"), "\(wet.stdout)")
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: oldFolder.path).sorted() == ["nngp-0-0.npy.1.2.tmp", "nngp-9-9.npy", "notes.txt"])
+    #expect(!folders().contains(b), "the folder that held only tile files is removed")
+    #expect(folders().count == 3, "the reached folder, the one with the user's files and the user's folder")
+    let again = try run(["build"], in: dir)
+    #expect(again.stdout.contains("(1 from cache)"), "the reached tiles and result are kept: \(again.stdout)")
+  }
+}
