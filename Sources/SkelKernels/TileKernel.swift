@@ -16,8 +16,13 @@ enum TileKernel {
   /// activation and layer norm.
   struct Side: Sendable {
     let raw: [[Double]]
+    /// Whether tape entry c has a zero variance at some position (the block then takes the scalar path).
+    let hasZero: [Bool]
 
-    init(tape: [[Double]]) { raw = tape.map { $0.map { max($0, 0) } } }
+    init(tape: [[Double]]) {
+      raw = tape.map { $0.map { max($0, 0) } }
+      hasZero = raw.map { $0.contains(0) }
+    }
   }
 
   /// NNGP and NTK of `entries` (pairs (i, j) of `x` and `other`) with the self-run tapes of both.
@@ -129,8 +134,13 @@ struct TileRun {
   mutating func run(_ node: KernelNode, _ s: inout TileState) {
     switch node {
     case .affine(let w2, let b2, let fanIn, let window, _, _):
-      if let window { convolve(&s, window) }
-      Self.affine(s, count: s.shape.entries * nk, w2: w2, b2: b2, fanIn: fanIn)
+      // the window mean's 1/size goes into the affine map's factors (one sweep fewer)
+      var scale = 1.0
+      if let window {
+        convolve(&s, window)
+        scale = 1 / Double(window.size)
+      }
+      Self.affine(s, count: s.shape.entries * nk, w2: w2 * scale, b2: b2, fanIn: fanIn.map { $0 * scale })
     case .activation(let act):
       guard case .abRelu(let sa, let sb) = act else { preconditionFailure("TileProgram admits ab-ReLU activations only") }
       activate(s, sa, sb)
@@ -154,6 +164,8 @@ struct TileRun {
     }
   }
 
+  /// Σ ↦ w2·Σ + b2 (and the NTK's recursion) on every entry; a conv's window sums arrive unscaled,
+  /// its 1/size folded into `w2` and `fanIn`.
   static func affine(_ s: TileState, count: Int, w2: Double, b2: Double?, fanIn: Double?) {
     let k = s.k, bias = b2 ?? 0
     if let t = s.t {
@@ -196,7 +208,8 @@ struct TileRun {
     return out
   }
 
-  /// The conv's window mean on NNGP and NTK (w axes, then h axes; an axis of window 1 is skipped).
+  /// The conv's window sums on NNGP and NTK (w axes, then h axes; an axis of window 1 is skipped),
+  /// unscaled: the caller's affine map applies 1/size.
   func convolve(_ s: inout TileState, _ win: Window2) {
     let h = s.shape.h, mw = win.w.outSize, nk = nk
     func apply(_ x: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
@@ -214,22 +227,20 @@ struct TileRun {
     s.t = s.t.map(apply)
     s.shape.h = win.h.outSize
     s.shape.w = mw
-    let scale = 1 / Double(win.size), count = s.shape.entries * nk
-    for e in 0..<count { s.k[e] *= scale }
-    if let t = s.t { for e in 0..<count { t[e] *= scale } }
   }
 
   /// The next tape entry of both sides gathered for the block: [position][pair].
-  mutating func gather(_ s: TileState, _ pick: (TileKernel.Side) -> [[Double]]) -> (
-    UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>
-  ) {
+  func gather(_ s: TileState) -> (UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>) {
     let p = s.shape.positions, nk = nk, c = cursor
     let v1 = ws.take(), v2 = ws.take()
     for (q, (i, j)) in pairs.enumerated() {
-      let a = pick(left[i])[c], b = pick(right[j])[c]
-      for pos in 0..<p {
-        v1[pos * nk + q] = a[pos]
-        v2[pos * nk + q] = b[pos]
+      left[i].raw[c].withUnsafeBufferPointer { a in
+        right[j].raw[c].withUnsafeBufferPointer { b in
+          for pos in 0..<p {
+            v1[pos * nk + q] = a[pos]
+            v2[pos * nk + q] = b[pos]
+          }
+        }
       }
     }
     return (v1, v2)
@@ -237,11 +248,10 @@ struct TileRun {
 
   mutating func activate(_ s: TileState, _ sa: Double, _ sb: Double) {
     let p = s.shape.positions, nk = nk
-    let (r1, r2) = gather(s, \.raw)
-    cursor += 1
+    let (r1, r2) = gather(s)
     // a zero variance has no correlation: the scalar path (θ = π/2, as the pair engine)
-    var zero = false
-    for e in 0..<(p * nk) where r1[e] == 0 || r2[e] == 0 { zero = true }
+    let zero = pairs.contains { left[$0.0].hasZero[cursor] || right[$0.1].hasZero[cursor] }
+    cursor += 1
     let (nb, s2a, s2b) = s.shape.full ? (p, 0, nk) : (1, nk, 0)
     skel_abrelu_grid(s.k, s.t, p, nb, nk, r1, r1, r2, r2, s2a, s2b, sa, sb, zero ? 1 : 0)
     ws.give(r1)
@@ -251,7 +261,7 @@ struct TileRun {
   /// NT's LayerNorm (eps = 1e-12): Σ(p, q) / √((ε + Σ₁(p, p))(ε + Σ₂(q, q))), Θ alike.
   mutating func layerNorm(_ s: TileState) {
     let p = s.shape.positions, nk = nk, eps = 1e-12
-    let (v1, v2) = gather(s, \.raw)
+    let (v1, v2) = gather(s)
     cursor += 1
     for a in 0..<p {
       for b in (s.shape.full ? 0..<p : a..<(a + 1)) {
