@@ -376,3 +376,125 @@ void skel_abrelu_grid(double *k, double *t, size_t na, size_t nb, size_t nk, con
         abrelu_one(k + e, t ? t + e : 0, v1[a * nk + q], v2[a * s2a + b * s2b + q], amb, apb);
       }
 }
+
+// ---- The ab-ReLU kernel with per-position roots (see fastkernels.h).
+
+// The affine map of skel_affine / skel_abrelu_grid_roots on one entry, by correctly rounded fma
+// (the vector path's bits exactly: an input's self run and its pair with a copy of itself must see
+// the same pre-activation diagonal, or c = 1 becomes 1 − ulp and arccos turns that into 1e-8).
+static inline void affine_one(double *k, double *t, const double *af) {
+  double x = *k, v = fma(af[0], x, af[1]);
+  *k = v;
+  if (t) *t = fma(af[2], x, fma(af[0], *t, fma(af[3], v, af[4])));
+}
+
+static inline void abrelu_affine_one(double *k, double *t, double q1, double q2, double amb, double apb, const double *af) {
+  affine_one(k, t, af);
+  abrelu_one(k, t, q1, q2, amb, apb);
+}
+
+void skel_affine(double *k, double *t, size_t n, const double *af) {
+  for (size_t i = 0; i < n; i++) affine_one(k + i, t ? t + i : 0, af);
+}
+
+__attribute__((target("avx2,fma"))) static inline void abrelu4_roots(double *k, double *t, __m256d q1, __m256d r1, __m256d u1,
+                                                                     __m256d q2, __m256d r2, __m256d u2, __m256d AMB,
+                                                                     __m256d APB, const __m256d *AF) {
+  const __m256d ONE = _mm256_set1_pd(1.0), MONE = _mm256_set1_pd(-1.0), NEAR = _mm256_set1_pd(0.9);
+  const __m256d ABS = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+  // the affine map before the activation: Σ ← w²·Σ + b², Θ ← A·Σ_old + w²·Θ + B·Σ + C
+  __m256d x = _mm256_loadu_pd(k);
+  __m256d s = _mm256_fmadd_pd(AF[0], x, AF[1]), rs = _mm256_mul_pd(r1, r2);
+  __m256d cc = _mm256_min_pd(ONE, _mm256_max_pd(MONE, _mm256_mul_pd(s, _mm256_mul_pd(u1, u2))));
+  __m256d near = _mm256_cmp_pd(_mm256_and_pd(cc, ABS), NEAR, _CMP_GT_OQ);
+  if (!_mm256_testz_pd(near, near)) {
+    // c = q12/√(q11 q22) as the pair engine where arccos is steep (1 exactly on an input's own diagonal)
+    __m256d re = _mm256_sqrt_pd(_mm256_mul_pd(q1, q2));
+    __m256d ce = _mm256_min_pd(ONE, _mm256_max_pd(MONE, _mm256_div_pd(s, re)));
+    cc = _mm256_blendv_pd(cc, ce, near);
+    rs = _mm256_blendv_pd(rs, re, near);
+  }
+  __m256d dot = _mm256_fnmadd_pd(AMB, skel_acos4(cc), APB);
+  __m256d root = _mm256_sqrt_pd(_mm256_fnmadd_pd(cc, cc, ONE));
+  _mm256_storeu_pd(k, _mm256_fmadd_pd(_mm256_mul_pd(AMB, rs), root, _mm256_mul_pd(dot, s)));
+  if (t) {
+    __m256d tt = _mm256_fmadd_pd(AF[2], x, _mm256_fmadd_pd(AF[0], _mm256_loadu_pd(t), _mm256_fmadd_pd(AF[3], s, AF[4])));
+    _mm256_storeu_pd(t, _mm256_mul_pd(tt, dot));
+  }
+}
+
+__attribute__((target("avx2,fma"))) static void abrelu_grid_roots_avx2(double *k, double *t, size_t na, size_t nb, size_t nk,
+                                                                       const double *q1, const double *r1, const double *u1,
+                                                                       const double *q2, const double *r2, const double *u2,
+                                                                       size_t s2a, size_t s2b, double amb, double apb,
+                                                                       const double *af) {
+  const __m256d AMB = _mm256_set1_pd(amb), APB = _mm256_set1_pd(apb);
+  __m256d AF[5];
+  for (int i = 0; i < 5; i++) AF[i] = _mm256_set1_pd(af[i]);
+  for (size_t a = 0; a < na; a++) {
+    if (nk % 4 == 0) {
+      for (size_t b = 0; b < nb; b++) {
+        size_t e = (a * nb + b) * nk, o1 = a * nk, o2 = a * s2a + b * s2b;
+        for (size_t q = 0; q < nk; q += 4)
+          abrelu4_roots(k + e + q, t ? t + e + q : 0, _mm256_loadu_pd(q1 + o1 + q), _mm256_loadu_pd(r1 + o1 + q),
+                        _mm256_loadu_pd(u1 + o1 + q), _mm256_loadu_pd(q2 + o2 + q), _mm256_loadu_pd(r2 + o2 + q),
+                        _mm256_loadu_pd(u2 + o2 + q), AMB, APB, AF);
+      }
+    } else {
+      const __m256d Q1 = _mm256_set1_pd(q1[a]), R1 = _mm256_set1_pd(r1[a]), U1 = _mm256_set1_pd(u1[a]);
+      size_t b = 0, e = a * nb, o2 = a * s2a;
+      for (; b + 4 <= nb; b += 4)
+        abrelu4_roots(k + e + b, t ? t + e + b : 0, Q1, R1, U1, _mm256_loadu_pd(q2 + o2 + b), _mm256_loadu_pd(r2 + o2 + b),
+                      _mm256_loadu_pd(u2 + o2 + b), AMB, APB, AF);
+      for (; b < nb; b++) abrelu_affine_one(k + e + b, t ? t + e + b : 0, q1[a], q2[o2 + b], amb, apb, af);
+    }
+  }
+}
+
+void skel_abrelu_grid_roots(double *k, double *t, size_t na, size_t nb, size_t nk, const double *q1, const double *r1,
+                            const double *u1, const double *q2, const double *r2, const double *u2, size_t s2a,
+                            size_t s2b, double sa, double sb, const double *affine) {
+  const double amb = (sa - sb) * (sa - sb) / (2 * SKEL_PI), apb = (sa * sa + sb * sb) / 2;
+  const double identity[5] = {1, 0, 0, 0, 0};
+  const double *af = affine ? affine : identity;
+  int vector_ok = nk % 4 == 0 || (nk == 1 && s2b == 1);
+  if (vector_ok && skel_fast_has_avx2()) {
+    abrelu_grid_roots_avx2(k, t, na, nb, nk, q1, r1, u1, q2, r2, u2, s2a, s2b, amb, apb, af);
+    return;
+  }
+  for (size_t a = 0; a < na; a++)
+    for (size_t b = 0; b < nb; b++)
+      for (size_t q = 0; q < nk; q++) {
+        size_t e = (a * nb + b) * nk + q;
+        abrelu_affine_one(k + e, t ? t + e : 0, q1[a * nk + q], q2[a * s2a + b * s2b + q], amb, apb, af);
+      }
+}
+
+__attribute__((target("avx2,fma"))) static double probe_avx2(const double *x, size_t n, int op, int repeats) {
+  // 8 independent accumulator chains: the unit's throughput, not its latency
+  __m256d acc[8];
+  for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_pd();
+  const __m256d ONE = _mm256_set1_pd(1.0);
+  for (int rep = 0; rep < repeats; rep++) {
+    for (size_t i = 0; i + 32 <= n; i += 32) {
+      for (int j = 0; j < 8; j++) {
+        __m256d v = _mm256_loadu_pd(x + i + 4 * j);
+        acc[j] = _mm256_add_pd(acc[j], op == 0 ? _mm256_sqrt_pd(v) : _mm256_div_pd(ONE, v));
+      }
+    }
+  }
+  double out[4], sum = 0;
+  for (int j = 0; j < 8; j++) {
+    _mm256_storeu_pd(out, acc[j]);
+    sum += out[0] + out[1] + out[2] + out[3];
+  }
+  return sum;
+}
+
+double skel_probe_sqrt_div(const double *x, size_t n, int op, int repeats) {
+  if (skel_fast_has_avx2()) return probe_avx2(x, n, op, repeats);
+  double sum = 0;
+  for (int rep = 0; rep < repeats; rep++)
+    for (size_t i = 0; i < n; i++) sum += op == 0 ? sqrt(x[i]) : 1 / x[i];
+  return sum;
+}

@@ -249,6 +249,13 @@ public enum FastMLPKernel {
       count = x.count
     }
   }
+
+  /// The benchmark's probe of the square-root or divide unit: `repeats` sweeps of AVX2 square
+  /// roots (or reciprocals) over `x` (keep it in cache) on 8 independent chains, so the time per
+  /// element is the unit's throughput; returns their sum (to be kept observable).
+  public static func probe(squareRoots: Bool, over x: [Double], repeats: Int) -> Double {
+    x.withUnsafeBufferPointer { skel_probe_sqrt_div($0.baseAddress, x.count, squareRoots ? 0 : 1, Int32(repeats)) }
+  }
 }
 
 #if canImport(Glibc)

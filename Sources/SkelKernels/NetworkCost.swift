@@ -40,8 +40,8 @@ extension Network {
     var shape = TileShape(h: sp.count == 2 ? sp[0] : 1, w: sp.last ?? 1, full: full)
     let positions = shape.positions
     var flops = 2.0 * Double(input.channels) * Double(shape.entries)
-    var most = shape.entries
-    node.walk(&shape, flops: &flops, most: &most, ntk: computeNTK)
+    var most = shape.entries, sqrts = 0.0
+    node.walk(&shape, flops: &flops, sqrts: &sqrts, most: &most, ntk: computeNTK)
     var count = GramCostCount()
     shape = TileShape(h: sp.count == 2 ? sp[0] : 1, w: sp.last ?? 1, full: full)
     node.countActivations(&shape, into: &count, ntk: computeNTK)
@@ -99,8 +99,8 @@ extension KernelNode {
         }
       }
       if case .layerNorm = self { c.tape += Double(s.positions) }
-      var flops = 0.0, most = 0
-      walk(&s, flops: &flops, most: &most, ntk: ntk)
+      var flops = 0.0, sqrts = 0.0, most = 0
+      walk(&s, flops: &flops, sqrts: &sqrts, most: &most, ntk: ntk)
     }
   }
 }

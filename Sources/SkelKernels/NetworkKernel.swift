@@ -127,13 +127,18 @@ enum PairKernel {
         }
       }
     }
-    let a = selfRuns(x), b = x2.map(selfRuns) ?? a
+    let program = tiles ? TileProgram(node, input: x.shape, computeNTK: computeNTK) : nil
+    // the self runs on the tile path too where it can (no dropout), else pair by pair
+    func selfRunsOf(_ b: InputBatch) -> [SelfRun] {
+      program.flatMap { TileKernel.selfRuns($0, b, computeNTK: computeNTK, compute: compute) } ?? selfRuns(b)
+    }
+    let a = selfRunsOf(x), b = x2.map(selfRunsOf) ?? a
     let other = x2 ?? x
     let n1 = x.count, n2 = other.count
     let entries: [(Int, Int)] =
       x2 == nil ? (0..<n1).flatMap { i in ((i + 1)..<n1).map { (i, $0) } } : (0..<n1).flatMap { i in (0..<n2).map { (i, $0) } }
     let values: [(Double, Double)]
-    if tiles, let program = TileProgram(node, input: x.shape, computeNTK: computeNTK) {
+    if let program {
       let left = a.map { TileKernel.Side(tape: $0.tape) }
       let right = x2 == nil ? left : b.map { TileKernel.Side(tape: $0.tape) }
       values = TileKernel.values(program, x, other, left: left, right: right, entries: entries, computeNTK: computeNTK, compute: compute)

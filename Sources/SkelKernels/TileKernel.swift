@@ -1,3 +1,4 @@
+import CBLAS
 import CFastKernels
 import Foundation
 import SkelMath
@@ -13,11 +14,103 @@ import SkelMath
 /// inside `parallel`), reused from block to block: nothing is allocated per pair.
 enum TileKernel {
   /// One input's self-run tape as the tile kernel reads it: the same-position variances at each
-  /// activation and layer norm.
+  /// activation and layer norm (clamped at 0), their square roots and reciprocal square roots (0
+  /// where the variance is 0), computed once per input rather than once per pair of positions.
   struct Side: Sendable {
     let raw: [[Double]]
+    let root: [[Double]]
+    let inverseRoot: [[Double]]
 
-    init(tape: [[Double]]) { raw = tape.map { $0.map { max($0, 0) } } }
+    init(tape: [[Double]]) {
+      raw = tape.map { $0.map { max($0, 0) } }
+      root = raw.map { $0.map { $0.squareRoot() } }
+      inverseRoot = root.map { $0.map { $0 > 0 ? 1 / $0 : 0 } }
+    }
+  }
+
+  /// Every input's patches for the first conv (im2col): for each output position, the window's
+  /// taps × channels of the input (0 where `same` padding reads outside), laid out
+  /// [input][position][tap·channel]. The first layer's window sums of a pair are then
+  /// Σ(a, b) = ⟨patch_a(x), patch_b(x′)⟩/C: a product (dgemm) for the full covariance, one dot per
+  /// position for the diagonal. Memory: positions × taps × channels doubles per input.
+  struct Patches: Sendable {
+    let values: [Double]
+    /// Doubles of one patch (taps × channels) and patches per input (the conv's output positions).
+    let width: Int
+    let positions: Int
+
+    init(_ x: InputBatch, _ win: Window2) {
+      let c = x.shape.channels, size = x.size
+      let inW = win.w.inSize, kh = win.h.window, kw = win.w.window
+      let mh = win.h.outSize, mw = win.w.outSize
+      let width = kh * kw * c, positions = mh * mw
+      var v = [Double](repeating: 0, count: x.count * positions * width)
+      x.storage.withUnsafeBufferPointer { xs in
+        v.withUnsafeMutableBufferPointer { out in
+          for i in 0..<x.count {
+            for oh in 0..<mh {
+              for ow in 0..<mw {
+                let base = (i * positions + oh * mw + ow) * width
+                for dh in 0..<kh {
+                  let ih = win.h.index[oh * kh + dh]
+                  guard ih >= 0 else { continue }
+                  for dw in 0..<kw {
+                    let iw = win.w.index[ow * kw + dw]
+                    guard iw >= 0 else { continue }
+                    for ch in 0..<c { out[base + (dh * kw + dw) * c + ch] = xs[i * size + (ih * inW + iw) * c + ch] }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      values = v
+      self.width = width
+      self.positions = positions
+    }
+  }
+
+  /// The self runs of `x` on the tile path (NT's x1 is x2: every input with itself, blocks of
+  /// inputs): each input's tape (the same-position variances read off its own kernel at each
+  /// activation and layer norm, as `PairRun.selfRun`) and its Gram diagonal. Nil for a network
+  /// with dropout, whose same-input factor the tile path does not apply (the pair engine does).
+  static func selfRuns(_ program: TileProgram, _ x: InputBatch, computeNTK: Bool, compute: Compute) -> [PairKernel.SelfRun]? {
+    guard !program.node.hasDropout else { return nil }
+    let nk = program.blockPairs, n = x.count
+    let blocks = (n + nk - 1) / nk
+    guard blocks > 0 else { return [] }
+    let tasks = min(blocks, compute.threads * 8)
+    let patches = program.firstConv.map { Patches(x, $0) }
+    let parts = Compute.singleThreadedBLAS {
+      compute.map(tasks) { task -> [(Int, [PairKernel.SelfRun])] in
+        let ws = TileWorkspace(capacity: program.maxEntries * nk)
+        var done: [(Int, [PairKernel.SelfRun])] = []
+        var block = task
+        while block < blocks {
+          let range = (block * nk)..<min(n, (block + 1) * nk)
+          var pairs = range.map { ($0, $0) }
+          while pairs.count < nk { pairs.append(pairs[pairs.count - 1]) }
+          var run = TileRun(ws: ws, nk: nk, pairs: pairs, left: [], right: [], selfTapes: Array(repeating: [], count: nk))
+          var s = run.inputs(x, x, program: program, patches: patches.map { ($0, $0) }, ntk: computeNTK)
+          run.run(program.rest, &s)
+          var out: [PairKernel.SelfRun] = []
+          for q in 0..<range.count { out.append((run.selfTapes?[q] ?? [], s.k[q], s.t?[q] ?? 0)) }
+          ws.give(s.k)
+          if let t = s.t { ws.give(t) }
+          done.append((block, out))
+          block += tasks
+        }
+        return done
+      }
+    }
+    var runs = [PairKernel.SelfRun](repeating: ([], 0, 0), count: n)
+    for part in parts {
+      for (block, out) in part {
+        for (q, r) in out.enumerated() { runs[block * nk + q] = r }
+      }
+    }
+    return runs
   }
 
   /// NNGP and NTK of `entries` (pairs (i, j) of `x` and `other`) with the self-run tapes of both.
@@ -29,26 +122,29 @@ enum TileKernel {
     let blocks = (entries.count + nk - 1) / nk
     guard blocks > 0 else { return [] }
     let tasks = min(blocks, compute.threads * 8)
-    let parts = compute.map(tasks) { task -> [(Int, [(Double, Double)])] in
-      let ws = TileWorkspace(capacity: program.maxEntries * nk)
-      var done: [(Int, [(Double, Double)])] = []
-      var block = task
-      while block < blocks {
-        let range = (block * nk)..<min(entries.count, (block + 1) * nk)
-        var pairs = Array(entries[range])
-        // a short last block repeats its last pair, so the vectors stay whole
-        while pairs.count < nk { pairs.append(pairs[pairs.count - 1]) }
-        var run = TileRun(ws: ws, nk: nk, pairs: pairs, left: left, right: right)
-        var s = run.inputs(x, other, program: program, ntk: computeNTK)
-        run.run(program.node, &s)
-        var out: [(Double, Double)] = []
-        for q in 0..<range.count { out.append((s.k[q], s.t?[q] ?? 0)) }
-        ws.give(s.k)
-        if let t = s.t { ws.give(t) }
-        done.append((block, out))
-        block += tasks
+    let patches = program.firstConv.map { (Patches(x, $0), other == x ? nil : Patches(other, $0)) }
+    let parts = Compute.singleThreadedBLAS {
+      compute.map(tasks) { task -> [(Int, [(Double, Double)])] in
+        let ws = TileWorkspace(capacity: program.maxEntries * nk)
+        var done: [(Int, [(Double, Double)])] = []
+        var block = task
+        while block < blocks {
+          let range = (block * nk)..<min(entries.count, (block + 1) * nk)
+          var pairs = Array(entries[range])
+          // a short last block repeats its last pair, so the vectors stay whole
+          while pairs.count < nk { pairs.append(pairs[pairs.count - 1]) }
+          var run = TileRun(ws: ws, nk: nk, pairs: pairs, left: left, right: right)
+          var s = run.inputs(x, other, program: program, patches: patches.map { ($0.0, $0.1 ?? $0.0) }, ntk: computeNTK)
+          run.run(program.rest, &s)
+          var out: [(Double, Double)] = []
+          for q in 0..<range.count { out.append((s.k[q], s.t?[q] ?? 0)) }
+          ws.give(s.k)
+          if let t = s.t { ws.give(t) }
+          done.append((block, out))
+          block += tasks
+        }
+        return done
       }
-      return done
     }
     var values = [(Double, Double)](repeating: (0, 0), count: entries.count)
     for part in parts {
@@ -94,24 +190,59 @@ struct TileRun {
   let pairs: [(Int, Int)]
   let left: [TileKernel.Side]
   let right: [TileKernel.Side]
+  /// Self runs (pairs (i, i), no sides): each pair's tape, recorded at every activation and layer norm.
+  var selfTapes: [[[Double]]]? = nil
   var cursor = 0
 
-  /// Σ(x_p, x′_q) = ⟨x_p, x′_q⟩/C for every pair of the block, Θ = 0.
-  func inputs(_ x: InputBatch, _ other: InputBatch, program: TileProgram, ntk: Bool) -> TileState {
+  /// Σ(x_p, x′_q) = ⟨x_p, x′_q⟩/C for every pair of the block, Θ = 0; with the first conv's
+  /// patches, its window sums ⟨patch_p(x), patch_q(x′)⟩/C instead (`program.rest` follows).
+  func inputs(_ x: InputBatch, _ other: InputBatch, program: TileProgram, patches: (TileKernel.Patches, TileKernel.Patches)?, ntk: Bool)
+    -> TileState
+  {
     let sp = x.shape.spatial
-    let shape = TileShape(h: sp.count == 2 ? sp[0] : 1, w: sp.last ?? 1, full: program.full)
+    var shape = TileShape(h: sp.count == 2 ? sp[0] : 1, w: sp.last ?? 1, full: program.full)
+    if let win = program.firstConv {
+      shape.h = win.h.outSize
+      shape.w = win.w.outSize
+    }
     let k = ws.take()
     let p = shape.positions, c = x.shape.channels, size = x.size, nk = nk
     let scale = 1 / Double(c)
-    x.storage.withUnsafeBufferPointer { xs in
-      other.storage.withUnsafeBufferPointer { os in
-        for (q, (i, j)) in pairs.enumerated() {
-          let xi = i * size, xj = j * size
-          for a in 0..<p {
-            for b in (shape.full ? 0..<p : a..<(a + 1)) {
-              var acc = 0.0
-              for ch in 0..<c { acc += xs[xi + a * c + ch] * os[xj + b * c + ch] }
-              k[((shape.full ? a * p + b : a)) * nk + q] = acc * scale
+    if let (pa, pb) = patches {
+      let width = pa.width
+      pa.values.withUnsafeBufferPointer { xs in
+        pb.values.withUnsafeBufferPointer { os in
+          guard let xb = xs.baseAddress, let ob = os.baseAddress else { return }
+          for (q, (i, j)) in pairs.enumerated() {
+            let xi = xb + i * p * width, xj = ob + j * p * width
+            if shape.full, nk == 1 {
+              // all pairs of positions: one product of the two patch matrices
+              cblas_dgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(p), Int32(p), Int32(width), scale, xi, Int32(width), xj, Int32(width), 0,
+                k, Int32(p))
+            } else {
+              for a in 0..<p {
+                for b in (shape.full ? 0..<p : a..<(a + 1)) {
+                  var acc = 0.0
+                  for e in 0..<width { acc += xi[a * width + e] * xj[b * width + e] }
+                  k[(shape.full ? a * p + b : a) * nk + q] = acc * scale
+                }
+              }
+            }
+          }
+        }
+      }
+    } else {
+      x.storage.withUnsafeBufferPointer { xs in
+        other.storage.withUnsafeBufferPointer { os in
+          for (q, (i, j)) in pairs.enumerated() {
+            let xi = i * size, xj = j * size
+            for a in 0..<p {
+              for b in (shape.full ? 0..<p : a..<(a + 1)) {
+                var acc = 0.0
+                for ch in 0..<c { acc += xs[xi + a * c + ch] * os[xj + b * c + ch] }
+                k[((shape.full ? a * p + b : a)) * nk + q] = acc * scale
+              }
             }
           }
         }
@@ -129,8 +260,13 @@ struct TileRun {
   mutating func run(_ node: KernelNode, _ s: inout TileState) {
     switch node {
     case .affine(let w2, let b2, let fanIn, let window, _, _):
-      if let window { convolve(&s, window) }
-      Self.affine(s, count: s.shape.entries * nk, w2: w2, b2: b2, fanIn: fanIn)
+      // the window mean's 1/size goes into the affine map's factors (one sweep fewer)
+      var scale = 1.0
+      if let window {
+        convolve(&s, window)
+        scale = 1 / Double(window.size)
+      }
+      Self.affine(s, count: s.shape.entries * nk, w2: w2 * scale, b2: b2, fanIn: fanIn.map { $0 * scale })
     case .activation(let act):
       guard case .abRelu(let sa, let sb) = act else { preconditionFailure("TileProgram admits ab-ReLU activations only") }
       activate(s, sa, sb)
@@ -146,7 +282,26 @@ struct TileRun {
     case .flatten:
       reduce(&s, diagonalOnly: true, scale: 1 / Double(s.shape.positions))
     case .serial(let xs):
-      for x in xs { run(x, &s) }
+      var i = 0
+      while i < xs.count {
+        // an affine map (a dense or conv layer's) and the ab-ReLU after it: one sweep
+        if i + 1 < xs.count, case .affine(var w2, let b2, var fanIn, let window, _, _) = xs[i],
+          case .activation(.abRelu(let sa, let sb)) = xs[i + 1]
+        {
+          if let window {
+            convolve(&s, window)
+            let scale = 1 / Double(window.size)
+            w2 *= scale
+            fanIn = fanIn.map { $0 * scale }
+          }
+          let ntk: [Double] = fanIn.map { [$0, 0, b2 == nil ? 0 : 1] } ?? [0, 1, 0]
+          activate(s, sa, sb, affine: [w2, b2 ?? 0] + ntk)
+          i += 2
+        } else {
+          run(xs[i], &s)
+          i += 1
+        }
+      }
     case .repeated(let x, let n):
       for _ in 0..<n { run(x, &s) }
     case .parallel(let xs, let weights):
@@ -154,6 +309,8 @@ struct TileRun {
     }
   }
 
+  /// Σ ↦ w2·Σ + b2 (and the NTK's recursion) on every entry; a conv's window sums arrive unscaled,
+  /// its 1/size folded into `w2` and `fanIn`.
   static func affine(_ s: TileState, count: Int, w2: Double, b2: Double?, fanIn: Double?) {
     let k = s.k, bias = b2 ?? 0
     if let t = s.t {
@@ -196,7 +353,8 @@ struct TileRun {
     return out
   }
 
-  /// The conv's window mean on NNGP and NTK (w axes, then h axes; an axis of window 1 is skipped).
+  /// The conv's window sums on NNGP and NTK (w axes, then h axes; an axis of window 1 is skipped),
+  /// unscaled: the caller's affine map applies 1/size.
   func convolve(_ s: inout TileState, _ win: Window2) {
     let h = s.shape.h, mw = win.w.outSize, nk = nk
     func apply(_ x: UnsafeMutablePointer<Double>) -> UnsafeMutablePointer<Double> {
@@ -214,45 +372,77 @@ struct TileRun {
     s.t = s.t.map(apply)
     s.shape.h = win.h.outSize
     s.shape.w = mw
-    let scale = 1 / Double(win.size), count = s.shape.entries * nk
-    for e in 0..<count { s.k[e] *= scale }
-    if let t = s.t { for e in 0..<count { t[e] *= scale } }
   }
 
-  /// The next tape entry of both sides gathered for the block: [position][pair].
-  mutating func gather(_ s: TileState, _ pick: (TileKernel.Side) -> [[Double]]) -> (
-    UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>
-  ) {
-    let p = s.shape.positions, nk = nk, c = cursor
-    let v1 = ws.take(), v2 = ws.take()
-    for (q, (i, j)) in pairs.enumerated() {
-      let a = pick(left[i])[c], b = pick(right[j])[c]
-      for pos in 0..<p {
-        v1[pos * nk + q] = a[pos]
-        v2[pos * nk + q] = b[pos]
+  /// The next tape entry of both sides gathered for the block, [position][pair]: the variances and
+  /// (with `roots`) their square roots and reciprocal square roots (v1, r1, u1, v2, r2, u2; the
+  /// roots nil without `roots`). A self run reads them off the block's own kernel (its
+  /// same-position entries) and records them on the pairs' tapes.
+  mutating func gather(_ s: TileState, roots: Bool) -> [UnsafeMutablePointer<Double>?] {
+    let p = s.shape.positions, nk = nk, c = cursor, full = s.shape.full
+    let v1 = ws.take(), r1 = roots ? ws.take() : nil, u1 = roots ? ws.take() : nil
+    if selfTapes != nil {
+      for q in 0..<nk {
+        var d = [Double](repeating: 0, count: p)
+        for pos in 0..<p {
+          let v = s.k[(full ? pos * p + pos : pos) * nk + q]
+          d[pos] = v
+          let m = max(v, 0), r = m.squareRoot()
+          v1[pos * nk + q] = m
+          r1?[pos * nk + q] = r
+          u1?[pos * nk + q] = r > 0 ? 1 / r : 0
+        }
+        selfTapes?[q].append(d)
       }
+      return [v1, r1, u1, v1, r1, u1]
     }
-    return (v1, v2)
+    let v2 = ws.take(), r2 = roots ? ws.take() : nil, u2 = roots ? ws.take() : nil
+    for (q, (i, j)) in pairs.enumerated() {
+      func put(
+        _ side: TileKernel.Side, _ v: UnsafeMutablePointer<Double>, _ r: UnsafeMutablePointer<Double>?, _ u: UnsafeMutablePointer<Double>?
+      ) {
+        side.raw[c].withUnsafeBufferPointer { a in for pos in 0..<p { v[pos * nk + q] = a[pos] } }
+        if let r, let u {
+          side.root[c].withUnsafeBufferPointer { a in for pos in 0..<p { r[pos * nk + q] = a[pos] } }
+          side.inverseRoot[c].withUnsafeBufferPointer { a in for pos in 0..<p { u[pos * nk + q] = a[pos] } }
+        }
+      }
+      put(left[i], v1, r1, u1)
+      put(right[j], v2, r2, u2)
+    }
+    return [v1, r1, u1, v2, r2, u2]
   }
 
-  mutating func activate(_ s: TileState, _ sa: Double, _ sb: Double) {
+  /// Returns gathered arrays to the pool (a self run's two sides are one set).
+  func release(_ g: [UnsafeMutablePointer<Double>?]) {
+    for (n, p) in g.enumerated() where n < 3 || g[n] != g[n - 3] {
+      if let p { ws.give(p) }
+    }
+  }
+
+  /// The ab-ReLU kernel on the block, after the affine map `affine` = [w², b², A, B, C] when given
+  /// (Σ ← w²Σ + b², Θ ← A·Σ_old + w²Θ + B·Σ + C: `affine(_:count:…)`, fused into the same sweep).
+  /// A self run reads the variances after that map, so it applies the map first.
+  mutating func activate(_ s: TileState, _ sa: Double, _ sb: Double, affine: [Double]? = nil) {
     let p = s.shape.positions, nk = nk
-    let (r1, r2) = gather(s, \.raw)
+    var affine = affine
+    if selfTapes != nil, let a = affine {
+      skel_affine(s.k, s.t, s.shape.entries * nk, a)
+      affine = nil
+    }
+    let g = gather(s, roots: true)
     cursor += 1
-    // a zero variance has no correlation: the scalar path (θ = π/2, as the pair engine)
-    var zero = false
-    for e in 0..<(p * nk) where r1[e] == 0 || r2[e] == 0 { zero = true }
     let (nb, s2a, s2b) = s.shape.full ? (p, 0, nk) : (1, nk, 0)
-    skel_abrelu_grid(s.k, s.t, p, nb, nk, r1, r1, r2, r2, s2a, s2b, sa, sb, zero ? 1 : 0)
-    ws.give(r1)
-    ws.give(r2)
+    skel_abrelu_grid_roots(s.k, s.t, p, nb, nk, g[0], g[1], g[2], g[3], g[4], g[5], s2a, s2b, sa, sb, affine)
+    release(g)
   }
 
   /// NT's LayerNorm (eps = 1e-12): Σ(p, q) / √((ε + Σ₁(p, p))(ε + Σ₂(q, q))), Θ alike.
   mutating func layerNorm(_ s: TileState) {
     let p = s.shape.positions, nk = nk, eps = 1e-12
-    let (v1, v2) = gather(s, \.raw)
+    let g = gather(s, roots: false)
     cursor += 1
+    guard let v1 = g[0], let v2 = g[3] else { return }
     for a in 0..<p {
       for b in (s.shape.full ? 0..<p : a..<(a + 1)) {
         let e0 = (s.shape.full ? a * p + b : a) * nk
@@ -263,8 +453,7 @@ struct TileRun {
         }
       }
     }
-    ws.give(v1)
-    ws.give(v2)
+    release(g)
   }
 
   /// Average or sum pooling on both positions (full covariance only, as `PairOps.pool`).

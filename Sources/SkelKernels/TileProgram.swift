@@ -15,10 +15,19 @@ struct TileProgram: Sendable {
   let blockPairs: Int
   /// The arithmetic of one pair's recursion (NNGP and NTK), `TileProgram.flops`.
   let flopsPerPair: Double
+  /// The square roots among those flops (two an ab-ReLU entry), which the benchmark's machine
+  /// limit charges at the measured square-root rate rather than the FMA rate.
+  let sqrtsPerPair: Double
 
   /// Doubles of one block's working set the tile sizes aim at (4 kernels of maxEntries × block:
   /// NNGP, NTK and their scratch), about half the 1 MiB L2 of this machine.
   static let cacheDoubles = 1 << 16
+
+  /// The first layer's window when the network starts with a conv (im2col): its window sums of
+  /// the input kernel are one product of the two inputs' patch matrices (`TileKernel.Patches`), and
+  /// `rest` is the network after them (that conv's affine map with the 1/window factor folded in).
+  let firstConv: Window2?
+  let rest: KernelNode
 
   init?(_ node: KernelNode, input: InputShape, computeNTK: Bool) {
     guard !input.spatial.isEmpty, node.isTileable else { return nil }
@@ -26,9 +35,17 @@ struct TileProgram: Sendable {
     let sp = input.spatial
     var shape = TileShape(h: sp.count == 2 ? sp[0] : 1, w: sp.last ?? 1, full: full)
     var flops = 2.0 * Double(input.channels) * Double(shape.entries)
-    var most = shape.entries
-    node.walk(&shape, flops: &flops, most: &most, ntk: computeNTK)
+    var most = shape.entries, sqrts = 0.0
+    node.walk(&shape, flops: &flops, sqrts: &sqrts, most: &most, ntk: computeNTK)
     self.node = node
+    sqrtsPerPair = sqrts
+    if let (window, rest) = node.splitFirstConv() {
+      firstConv = window
+      self.rest = rest
+    } else {
+      firstConv = nil
+      rest = node
+    }
     self.full = full
     maxEntries = most
     flopsPerPair = flops
@@ -60,11 +77,37 @@ extension KernelNode {
     }
   }
 
+  /// The first conv's window and the node after its window sums (its affine map, 1/size folded
+  /// into w² and the NTK's fan-in factor), or nil when the node does not start with a conv.
+  func splitFirstConv() -> (Window2, KernelNode)? {
+    switch self {
+    case .affine(let w2, let b2, let fanIn, let window?, let channels, let width):
+      let scale = 1 / Double(window.size)
+      return (window, .affine(w2: w2 * scale, b2: b2, fanIn: fanIn.map { $0 * scale }, window: nil, channels: channels, width: width))
+    case .serial(let xs):
+      guard let first = xs.first, let (window, head) = first.splitFirstConv() else { return nil }
+      return (window, .serial([head] + xs.dropFirst()))
+    default:
+      return nil
+    }
+  }
+
+  /// Whether a dropout layer is inside (its factor applies to same-input entries only).
+  var hasDropout: Bool {
+    switch self {
+    case .dropout: return true
+    case .affine, .activation, .pool, .globalPool, .flatten, .layerNorm: return false
+    case .serial(let xs), .parallel(let xs, _): return xs.contains(where: \.hasDropout)
+    case .repeated(let x, let n): return n > 0 && x.hasDropout
+    }
+  }
+
   /// Follows the shape through the node, counting the recursion's arithmetic per pair: a window
   /// pass one add per tap and entry, an affine map 2 (NNGP) + 3 (NTK) per entry, the ab-ReLU
   /// kernel 40 flops per entry (the arccos polynomial 24, the rest 16; a square root counted as
-  /// one) + 1 for the NTK, a pool or a readout one add per entry; the NTK doubles the window sums.
-  func walk(_ s: inout TileShape, flops: inout Double, most: inout Int, ntk: Bool) {
+  /// one) + 1 for the NTK, of which 2 are square roots (`sqrts`: sin θ and the arccos polynomial's
+  /// outer range; c and √(q₁q₂) come from per-position roots), a pool or a readout one add per entry; the NTK doubles the window sums.
+  func walk(_ s: inout TileShape, flops: inout Double, sqrts: inout Double, most: inout Int, ntk: Bool) {
     let kernels = ntk ? 2.0 : 1.0
     switch self {
     case .affine(_, _, _, let window, _, _):
@@ -79,6 +122,7 @@ extension KernelNode {
       flops += Double(s.entries) * (ntk ? 5 : 2)
     case .activation:
       flops += Double(s.entries) * (ntk ? 41 : 40)
+      sqrts += Double(s.entries) * 2
     case .layerNorm:
       flops += Double(s.entries) * 3 * kernels
     case .dropout:
@@ -92,18 +136,20 @@ extension KernelNode {
       flops += kernels * Double(s.entries)
       s = TileShape(h: 1, w: 1, full: false)
     case .serial(let xs):
-      for x in xs { x.walk(&s, flops: &flops, most: &most, ntk: ntk) }
+      for x in xs { x.walk(&s, flops: &flops, sqrts: &sqrts, most: &most, ntk: ntk) }
     case .repeated(let x, let n):
       var done = 0
       while done < n {
         let before = s
-        var once = 0.0
-        x.walk(&s, flops: &once, most: &most, ntk: ntk)
+        var once = 0.0, onceRoots = 0.0
+        x.walk(&s, flops: &once, sqrts: &onceRoots, most: &most, ntk: ntk)
         done += 1
         flops += once
+        sqrts += onceRoots
         // a fixed shape: every further repetition counts the same
         if s == before {
           flops += once * Double(n - done)
+          sqrts += onceRoots * Double(n - done)
           break
         }
       }
@@ -111,7 +157,7 @@ extension KernelNode {
       var out = s
       for x in xs {
         var b = s
-        x.walk(&b, flops: &flops, most: &most, ntk: ntk)
+        x.walk(&b, flops: &flops, sqrts: &sqrts, most: &most, ntk: ntk)
         out = b
       }
       flops += Double(out.entries) * Double(xs.count) * kernels
@@ -152,9 +198,9 @@ extension Network {
   /// pair's recursion (the benchmark's machine limit and cost estimates read it); nil when the
   /// network runs pair by pair (vector inputs, activations outside the ab-ReLU family).
   public func tilePlan(input: InputShape, computeNTK: Bool, defaultWidth: Int = Network.defaultWidth) throws(NetworkShapeError) -> (
-    blockPairs: Int, flopsPerPair: Double, full: Bool
+    blockPairs: Int, flopsPerPair: Double, sqrtsPerPair: Double, full: Bool
   )? {
     let (node, _) = try compile(input, defaultWidth: defaultWidth)
-    return TileProgram(node, input: input, computeNTK: computeNTK).map { ($0.blockPairs, $0.flopsPerPair, $0.full) }
+    return TileProgram(node, input: input, computeNTK: computeNTK).map { ($0.blockPairs, $0.flopsPerPair, $0.sqrtsPerPair, $0.full) }
   }
 }

@@ -252,8 +252,12 @@ struct Bench {
 
   /// Issue 18's CNNs: NNGP of [conv(3, same), relu, conv(3, same), relu, flatten | global_avg_pool,
   /// dense] on N = 256 inputs of 16 × 16 × 1 (standard normal, seed 0), the tile path, with the
-  /// machine limit: the recursion's flops (`TileProgram.flopsPerPair` × the N(N−1)/2 pairs) over the
-  /// GEMM rate measured in this run (dgemm 2000², 2·n³ flops).
+  /// machine limit measured in this run: the recursion's arithmetic (`tilePlan`'s flops and square
+  /// roots per pair × the N(N−1)/2 pairs and N self runs) at the rates of this machine: the square
+  /// roots at the AVX2 square-root unit's throughput (probe on in-cache data, per core), every
+  /// other flop at the dgemm rate (2000², 2·n³ flops, all threads). The limit adds the two (no
+  /// overlap of the square-root unit with the FMA pipes assumed); the overlapped bound (the larger
+  /// of the two) is printed beside it.
   mutating func conv() throws {
     var rng = SeededGenerator(seed: 0)
     let n = 256, shape = InputShape(spatial: [16, 16], channels: 1)
@@ -264,19 +268,37 @@ struct Bench {
     let tGemm = best(3) { sink += compute.blas { a * a }[1, 2] }
     let gflops = 2 * 8e9 / tGemm / 1e9
     results.append(Measurement(name: "limit_dgemm_2000", seconds: tGemm, detail: String(format: "%.1f GFLOP/s (2·n³ flops)", gflops)))
+    // square roots and divides: 4096 doubles in cache, 2441 sweeps ≈ 10⁷ per probe, one core
+    let probeInput = (0..<4096).map { _ in 0.5 + rng.nextUniform() }
+    var unit: [Bool: Double] = [:]
+    for squareRoots in [true, false] {
+      let t = best(3) { sink += FastMLPKernel.probe(squareRoots: squareRoots, over: probeInput, repeats: 2441) } / (4096 * 2441)
+      unit[squareRoots] = t
+      results.append(
+        Measurement(
+          name: squareRoots ? "limit_sqrt_1e7" : "limit_divide_1e7", seconds: t * 1e7,
+          detail: String(format: "%.3f ns per element, 1 core (AVX2 vsqrtpd/vdivpd, 8 independent chains)", t * 1e9)))
+    }
+    let cores = Double(min(compute.threads, ProcessInfo.processInfo.activeProcessorCount))
+    let tSqrt = (unit[true] ?? 0) / cores
     let convLayer = Network.conv(ConvLayer(window: [3, 3], padding: .same))
     for (name, readout) in [("conv_flatten_N256", Network.flatten), ("conv_gap_N256", .globalPool(.average))] {
       let net = Network.serial([convLayer, .activation(.relu), convLayer, .activation(.relu), readout, .dense(DenseLayer())])
       guard let program = try net.tilePlan(input: shape, computeNTK: false) else { throw BenchError(description: "not tileable") }
       let t = try best(options.repeats ?? 3) { sink += try net.kernel(x, computeNTK: false, compute: compute).nngp[1, 2] }
-      let flops = program.flopsPerPair * Double(n * (n - 1) / 2)
-      let limit = flops / (gflops * 1e9)
+      // the N(N−1)/2 pairs and the N self runs
+      let runs = Double(n * (n - 1) / 2 + n)
+      let flops = program.flopsPerPair * runs, sqrts = program.sqrtsPerPair * runs
+      let tFlops = (flops - sqrts) / (gflops * 1e9), tRoots = sqrts * tSqrt
+      let limit = tFlops + tRoots
       results.append(
         Measurement(
           name: name, seconds: t,
           detail: String(
-            format: "tile path, %d pairs per block; %.2g flops, limit %.4f s at the dgemm rate: %.1f× the limit", program.blockPairs,
-            flops, limit, t / limit)))
+            format:
+              "tile path, %d pairs per block; %.3g flops of which %.3g square roots: limit %.4f s = %.4f s of flops at the dgemm rate + %.4f s of square roots (overlapped bound %.4f s); %.2f× the limit (%.2f× the flops-only limit %.4f s)",
+            program.blockPairs, flops, sqrts, limit, tFlops, tRoots, max(tFlops, tRoots), t / limit, t / (flops / (gflops * 1e9)),
+            flops / (gflops * 1e9))))
     }
   }
 

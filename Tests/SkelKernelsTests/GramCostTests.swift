@@ -43,6 +43,17 @@ import Testing
     }
   }
 
+  /// The square roots among the flops (what the benchmark's limit charges at the square-root
+  /// unit's rate): two an ab-ReLU entry (sin θ and the arccos polynomial's outer range), NNGP or NTK.
+  @Test(arguments: [false, true])
+  func squareRootsAreTwoAReluEntry(globalPool: Bool) throws {
+    for ntk in [false, true] {
+      let plan = try #require(try Self.net(globalPool ? .globalPool(.average) : .flatten).tilePlan(input: Self.image, computeNTK: ntk))
+      let entries: Double = globalPool ? 65536 : 256
+      #expect(plan.sqrtsPerPair == 2 * 2 * entries)
+    }
+  }
+
   /// A repeat whose shape is fixed counts each repetition once; one whose strides shrink the shape
   /// counts each shape: 16 → 8 → 4 → 2 positions, tapes 8 + 4 + 2.
   @Test func repeatsCountEveryShape() throws {

@@ -61,6 +61,7 @@ import Testing
     guard (try? net.outputShape(for: shape)) != nil else { return }  // a random net the shape refuses
     let (node, _) = try net.compile(shape, defaultWidth: 16)
     let program = try #require(TileProgram(node, input: shape, computeNTK: true))
+    #expect(program.firstConv != nil)  // every random network starts with a conv: im2col
     let x = try #require(Self.batch(7, shape, &g)), x2 = try #require(Self.batch(5, shape, &g))
     for other in [nil, x2] {
       let fast = PairKernel.gram(node, x, other, computeNTK: true, compute: Compute(threads: 2))
@@ -90,6 +91,32 @@ import Testing
     let slow = PairKernel.gram(node, x, nil, computeNTK: true, compute: Compute(threads: 2), tiles: false)
     #expect(Self.maxRelativeGap(fast.nngp, slow.nngp) <= 1e-13)
     #expect(Self.maxRelativeGap(fast.ntk, slow.ntk) <= 1e-13)
+  }
+
+  /// Networks that do not start with a conv (no im2col first layer: the input kernel itself, then
+  /// window passes) and one with dropout (whose self runs stay on the pair engine), on both
+  /// covariances, NNGP and NTK, Gram and cross-Gram.
+  @Test(arguments: 0..<4)
+  func networksNotStartingWithAConv(variant: Int) throws {
+    let conv = Network.conv(ConvLayer(width: 3, window: [3, 2], padding: .circular, bStd: 0.2))
+    let head: [Network] =
+      variant % 2 == 0
+      ? [.pool(PoolLayer(mode: .average, window: [2, 2], padding: .same)), conv]
+      : [.dense(DenseLayer(width: 3, wStd: 1.1, bStd: 0.2)), .activation(.abRelu(a: -0.4, b: 1.1)), conv]
+    let tail: [Network] = [.activation(.relu)] + (variant % 2 == 1 ? [.dropout(rate: 0.8)] : [])
+    let net = Network.serial(head + tail + [variant < 2 ? .flatten : .globalPool(.average), .dense(DenseLayer(bStd: 0.1))])
+    let shape = InputShape(spatial: [6, 5], channels: 2)
+    let (node, _) = try net.compile(shape, defaultWidth: 16)
+    let program = try #require(TileProgram(node, input: shape, computeNTK: true))
+    #expect(program.firstConv == nil)
+    var g = SeededGenerator(seed: UInt64(40 + variant))
+    let x = try #require(Self.batch(9, shape, &g)), x2 = try #require(Self.batch(6, shape, &g))
+    for other in [nil, x2] {
+      let fast = PairKernel.gram(node, x, other, computeNTK: true, compute: Compute(threads: 2))
+      let slow = PairKernel.gram(node, x, other, computeNTK: true, compute: Compute(threads: 2), tiles: false)
+      #expect(Self.maxRelativeGap(fast.nngp, slow.nngp) <= 1e-13, "NNGP, \(net)")
+      #expect(Self.maxRelativeGap(fast.ntk, slow.ntk) <= 1e-13, "NTK, \(net)")
+    }
   }
 
   /// Activations outside the ab-ReLU family leave the network to the pair engine.

@@ -51,4 +51,25 @@ void skel_abrelu_grid(double *k, double *t, size_t na, size_t nb, size_t nk, con
                       const double *v2, const double *iv2, size_t s2a, size_t s2b, double sa, double sb,
                       int force_scalar);
 
+/// The ab-ReLU kernel as skel_abrelu_grid, with each side's variances q, their square roots r and
+/// reciprocal square roots u (0 where q = 0) given per position (one square root per position and
+/// input, not per pair of positions): c = q12·u1·u2 and √(q11 q22) = r1·r2 cost two multiplies.
+/// Where |c| > 0.9 (arccos' slope grows; the same-position entries of one input with itself, c = 1
+/// exactly) the vector is recomputed as skel_abrelu_grid does, c = q12/√(q11 q22). A zero variance
+/// gives c = 0, θ = π/2, as the pair engine. Per entry: one square root (sin θ) plus one in the
+/// arccos polynomial's outer range, no divide. Indexing of (q, r, u) as v1, v2 of skel_abrelu_grid.
+/// affine (or NULL: none) = {w2, b2, A, B, C}: the affine map before the activation, fused into
+/// the same sweep: Σ ← w2·Σ + b2, Θ ← A·Σ_old + w2·Θ + B·Σ_new + C (the dense/conv NTK recursion).
+void skel_abrelu_grid_roots(double *k, double *t, size_t na, size_t nb, size_t nk, const double *q1, const double *r1,
+                            const double *u1, const double *q2, const double *r2, const double *u2, size_t s2a,
+                            size_t s2b, double sa, double sb, const double *affine);
+
+/// The affine map of skel_abrelu_grid_roots alone on n entries (same bits: correctly rounded fma):
+/// a self run applies it before reading its variances off the kernel.
+void skel_affine(double *k, double *t, size_t n, const double *affine);
+
+/// Throughput probes for the benchmark's machine limit: n independent square roots (op 0) or
+/// divides (op 1) of AVX2 vectors over x (in cache), summed into the result so they are not elided.
+double skel_probe_sqrt_div(const double *x, size_t n, int op, int repeats);
+
 #endif
