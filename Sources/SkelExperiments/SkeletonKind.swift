@@ -98,10 +98,11 @@ public struct SkeletonKind: DirectiveKind {
     let t = o.t.points, name = Self.seriesName(try Self.network(o), skeleton)
     var series = [SeriesData(name: name, x: t, y: try t.map { s in try skeleton.kernel(inputCorrelations: c.map { s * $0 }) })]
     var rows = [[name, String(skeleton.depth), String(skeleton.size), String(cFormat: "%.10f", try skeleton.kernel(inputCorrelations: c))]]
+    // the reference beside it, unless the skeleton is its own reference
     if fc != skeleton {
       series.append(SeriesData(name: "fully-connected", x: t, y: try t.map { s in try fc.kernel(inputCorrelations: c.map { s * $0 }) }))
+      rows.append(["fully-connected", String(fc.depth), String(fc.size), String(cFormat: "%.10f", try fc.kernel(inputCorrelations: c))])
     }
-    rows.append(["fully-connected", String(fc.depth), String(fc.size), String(cFormat: "%.10f", try fc.kernel(inputCorrelations: c))])
     let table = TableData(columns: ["skeleton", "depth", "size", "kappa(t=1)"], rows: rows)
     return ExperimentResult(
       xlabel: "t", ylabel: "kappa", xlabelTeX: "$t$", ylabelTeX: "$\\kappa_S$", series: series, table: table,
@@ -131,7 +132,7 @@ public struct SkeletonKind: DirectiveKind {
           roles.append(.input)
         case .hidden(let a, _):
           labels.append("")
-          roles.append(index == s.output ? (a == .identity ? .pooling : .output) : .hidden)
+          roles.append(a == .identity ? .pooling : index == s.output ? .output : .hidden)
         }
       }
       neurons.append(ids)
@@ -151,7 +152,7 @@ public struct SkeletonKind: DirectiveKind {
         roles.append(.input)
       case .hidden(let a, _):
         labels.append("")
-        roles.append(k == s.output ? (a == .identity ? .pooling : .output) : .hidden)
+        roles.append(a == .identity ? .pooling : k == s.output ? .output : .hidden)
       }
     }
     return GraphData(levels: s.levels, labels: labels, roles: roles, edges: s.edges.map { [$0.0, $0.1] })
