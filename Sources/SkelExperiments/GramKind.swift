@@ -11,7 +11,9 @@ import SkelPlot
 /// a block-mean copy of at most `jsonSide` × `jsonSide` cells in the sorted order. `nnpk` is the
 /// same network's prior kernel at finite width (Amid et al.; NT's `monte_carlo_kernel_fn`):
 /// K_m = (1/m) Σ_s f_s(X) f_s(X)ᵀ / k over `networks` random networks of the value's law; beside
-/// the NNGP, the series `distance` holds ‖K_m − K_NNGP‖_F / ‖K_NNGP‖_F.
+/// the NNGP, the series `distance` holds ‖K_m − K_NNGP‖_F / ‖K_NNGP‖_F. In memory, the table has a
+/// row per kernel: the diagonal mean, the off-diagonal mean and s.d. and their ratio
+/// (`summaryTable`).
 public struct GramKind: DirectiveKind {
   public init() {}
 
@@ -242,6 +244,7 @@ extension GramKind {
       ResultArray(name: o.kernel.count == 1 ? "" : c.rawValue, shape: [n, n], values: m.storage)
     }
     var r = result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
+    r.table = Self.summaryTable(Array(zip(o.kernel, matrices)))
     if o.eigenvalues > 0 {
       for (c, m) in zip(o.kernel, matrices) {
         let all = try context.compute.blas { try m.symmetricEigenvalues() }
@@ -258,6 +261,27 @@ extension GramKind {
   /// The k largest eigenvalues of kernel `c`'s matrix, descending, against i = 1…k.
   static func eigenvalueSeries(_ c: KernelChoice, _ values: [Double]) -> SeriesData {
     SeriesData(name: "\(c.rawValue)-eigenvalues", x: values.indices.map { Double($0 + 1) }, y: values, family: "eigenvalues")
+  }
+
+  /// One row per kernel: the mean of the diagonal entries K(xᵢ, xᵢ), the mean and standard
+  /// deviation of the off-diagonal ones K(xᵢ, xⱼ), i ≠ j, and their ratio off-diagonal mean /
+  /// diagonal mean (how much alike the kernel finds two different inputs, 1: as alike as an input
+  /// is to itself). In-memory storage only (tiles publish block means).
+  static func summaryTable(_ kernels: [(KernelChoice, Matrix)]) -> TableData {
+    let rows = kernels.map { c, m -> [String] in
+      let n = m.rows
+      var diagonal = 0.0, off = 0.0, offSquares = 0.0
+      for i in 0..<n {
+        diagonal += m[i, i]
+        for j in 0..<n where j != i { off += m[i, j] }
+      }
+      let d = diagonal / Double(max(1, n)), pairs = Double(max(1, n * (n - 1)))
+      let mean = off / pairs
+      for i in 0..<n { for j in 0..<n where j != i { offSquares += (m[i, j] - mean) * (m[i, j] - mean) } }
+      let sd = n > 2 ? (offSquares / (pairs - 1)).squareRoot() : 0
+      return [c.rawValue] + [d, mean, sd, mean / d].map { String(cFormat: "%.10g", $0) }
+    }
+    return TableData(columns: ["kernel", "diagonal", "off-diagonal", "off-diagonal s.d.", "ratio"], rows: rows)
   }
 
   /// The result of either storage: the order and class boundaries as series, the JSON's grids

@@ -59,7 +59,10 @@ public struct MLPShorthand: Sendable, Hashable {
 /// The checks of a kind that takes a `network` and its shorthand options.
 public enum NetworkShorthandChecks {
   /// `network` together with a shorthand option is an error at the network's key, naming both.
-  public static func conflicts(_ directive: Directive, shorthand: [String]) -> [Diagnostic] {
+  public static func conflicts(
+    _ directive: Directive, shorthand: [String],
+    writing network: String = "[repeat(L, [dense(w_std, b_std), ACTIVATION]), dense(w_std_out, b_std)]"
+  ) -> [Diagnostic] {
     guard let net = directive.options.first(where: { $0.key == "network" }) else { return [] }
     let given = directive.options.filter { shorthand.contains($0.key) }.map(\.key)
     guard !given.isEmpty else { return [] }
@@ -67,7 +70,7 @@ public enum NetworkShorthandChecks {
     return [
       Diagnostic(
         at: net.keyLocation, length: net.key.count,
-        "option 'network' and the shorthand option\(given.count == 1 ? "" : "s") \(names) are both given; the shorthand options are a way to write the network [repeat(L, [dense(w_std, b_std), ACTIVATION]), dense(w_std_out, b_std)], so give one or the other"
+        "option 'network' and the shorthand option\(given.count == 1 ? "" : "s") \(names) are both given; the shorthand options are a way to write the network \(network), so give one or the other"
       )
     ]
   }
