@@ -106,7 +106,6 @@ public struct FitKind: DirectiveKind {
     }
     guard let base = o.network.network else { throw ExperimentError("fit needs a network") }
     let y = try o.target.values(batch, inputs: o.inputs, files: context.files, classes: DataTargets.classes([batch]))
-    let engine = try GramKind.engineBatch(batch)
     let grids = [o.wStd.points, o.bStd.points, o.noise.points]
     // lml[w][b][noise], the jitter of each
     var lml = [[[Double]]](), jitter = [[[Double]]]()
@@ -114,7 +113,7 @@ public struct FitKind: DirectiveKind {
     for w in grids[0] {
       var rowL = [[Double]](), rowJ = [[Double]]()
       for b in grids[1] {
-        let k = try GramKind.kernels(Self.network(base, wStd: w, bStd: b), rows: engine, kernels: [.nngp], compute: context.compute)[0]
+        let k = try GramKind.kernels(Self.network(base, wStd: w, bStd: b), rows: batch, kernels: [.nngp], compute: context.compute)[0]
         var cellL = [Double](), cellJ = [Double]()
         for s2 in grids[2] {
           let (v, f): (Double, KernelPrediction.Factor)

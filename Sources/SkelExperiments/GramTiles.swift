@@ -27,12 +27,11 @@ extension GramKind {
   }
 
   /// The batch with its inputs in `order` (row k is input `order[k]`), labels too.
-  static func permuted(_ b: InputBatch, _ order: [Int]) -> InputBatch {
-    let d = b.dimension
+  static func permuted(_ b: InputBatch, _ order: [Int]) throws -> InputBatch {
     var values = [Double]()
-    values.reserveCapacity(b.values.count)
-    for i in order { values += b.values[(i * d)..<((i + 1) * d)] }
-    return InputBatch(count: b.count, shape: b.shape, values: values, labels: b.labels.map { l in order.map { l[$0] } })
+    values.reserveCapacity(b.storage.count)
+    for i in order { values += b.row(i) }
+    return try InputBatch.drawn(count: b.count, shape: b.shape, values: values, labels: b.labels.map { l in order.map { l[$0] } })
   }
 
   /// The tiled Gram matrices of `network` on `batch` in `directory`, one store per kernel named by
@@ -42,7 +41,7 @@ extension GramKind {
   /// anything else block by block through `kernels(_:rows:columns:)`. `progress` gets the
   /// fraction of tiles done.
   public static func tileStores(
-    _ network: Network, batch: SkelKernels.InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int = tileSize,
+    _ network: Network, batch: InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int = tileSize,
     compute: Compute = .allCores, progress: (Double) -> Void = { _ in }
   ) throws -> [GramTileStore] {
     let n = batch.count
@@ -77,9 +76,9 @@ extension GramKind {
         })
       return try pipes.map { try $0.finish() }
     }
-    func rows(_ b: Int) throws -> SkelKernels.InputBatch {
+    func rows(_ b: Int) throws -> InputBatch {
       let r0 = b * tileSize, r = min(tileSize, n - r0), d = batch.storage.count / max(1, n)
-      guard let sub = SkelKernels.InputBatch(shape: batch.shape, count: r, storage: Array(batch.storage[(r0 * d)..<((r0 + r) * d)]))
+      guard let sub = InputBatch(shape: batch.shape, count: r, storage: Array(batch.storage[(r0 * d)..<((r0 + r) * d)]))
       else { throw ExperimentError("the inputs do not hold \(n) points") }
       return sub
     }
@@ -112,14 +111,14 @@ extension GramKind {
   func runTiled(_ o: Options, batch: InputBatch, network: Network, context: RunContext) throws -> ExperimentResult {
     let n = batch.count
     let (order, classes) = Self.order(batch, sort: o.sort)
-    let sorted = order == Array(0..<n) ? batch : Self.permuted(batch, order)
+    let sorted = order == Array(0..<n) ? batch : try Self.permuted(batch, order)
     let own = context.tileDirectory == nil
     let directory = context.tileDirectory ?? NSTemporaryDirectory() + "skelreport-gram-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     defer { if own { try? FileManager.default.removeItem(atPath: directory) } }
     let stores: [GramTileStore]
     do {
       stores = try Self.tileStores(
-        network, batch: try Self.engineBatch(sorted), kernels: o.kernel, directory: directory, compute: context.compute,
+        network, batch: sorted, kernels: o.kernel, directory: directory, compute: context.compute,
         progress: { context.progress(0.9 * $0) })
     } catch let e as TileStoreError {
       throw ExperimentError("the tiled Gram matrix: \(e)")

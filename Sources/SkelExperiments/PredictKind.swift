@@ -158,10 +158,12 @@ extension PredictKind {
       let yt = try o.target.values(t, inputs: v, files: context.files, classes: classes)
       y = Matrix(rows: y.rows + yt.rows, columns: y.columns, storage: y.storage + yt.storage)
     }
-    let union = test.map { t in InputBatch(count: train.count + t.count, shape: train.shape, values: train.values + t.values) } ?? train
+    let union =
+      try test.map { t in try InputBatch.drawn(count: train.count + t.count, shape: train.shape, values: train.storage + t.storage) }
+      ?? train
     let ntk = o.kernel.contains(.ntk)
     let k = try GramKind.kernels(
-      network, rows: try GramKind.engineBatch(union), kernels: ntk ? [.nngp, .ntk] : [.nngp], compute: context.compute)
+      network, rows: union, kernels: ntk ? [.nngp, .ntk] : [.nngp], compute: context.compute)
     context.progress(0.5)
     let nngpAll = k[0], ntkAll = ntk ? k[1] : nil
     let times = o.times.points
