@@ -348,9 +348,11 @@ extension GramKind {
         "\(drawn) Gram matrix(es) of \(n) × \(n) inputs as \(t) × \(t) tiles on disk (a few tiles in memory)",
         options: ["inputs", "storage"])
     } else {
-      // the engine's NNGP (and NTK) matrices, the published copies (.npy bytes) and the cached result's text (≈ 24 bytes a number)
+      // the engine's NNGP (and NTK) matrices, which the result's arrays share, and one copy of the
+      // drawn ones: the cache entry's buffer of their raw bytes while it is written, then the .npy
+      // files until the site is written
       c.doubles(
-        [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
+        [kernels + drawn, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with their .npy files",
         options: ["inputs", "storage"])
     }
     Self.addKernelWork(
