@@ -1,6 +1,7 @@
 import Foundation
 import SkelDocument
 import SkelExperiments
+import SkelMath
 import SkelPlot
 
 // The bodies of the steps of `Pipeline.site` that are not a single call (`BuildPipeline.swift`).
@@ -34,8 +35,10 @@ extension SiteBuilder {
       let d = plans.value[index.report].directives[index.directive]
       return d.points.isEmpty ? units[0].result : try builder.value.mergeSweep(d, units, report: plans.value[index.report]).result
     }
+    // the build's own threads (`Compute.onThreads`), not GCD's pool, which may run them one
+    // after another on a busy process
     let workers = max(1, min(configuration.compute.threads, scheduler.jobs.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    Compute.onThreads(workers) { _ in
       while let (j, upstream) = scheduler.next() {
         let job = scheduler.jobs[j], report = plans.value[job.index.report]
         let unit = report.directives[job.index.directive].units[job.unit]

@@ -66,13 +66,29 @@ enum CacheEntryFile {
   }
 
   static func encode(format: String, key: String, kind: String, payload: Data) -> Data {
-    let header = Header(
-      format: format, key: key, kind: kind, engine: Engine.identity, bytes: payload.count, sha256: SHA256Hash.hex(payload))
+    encode(format: format, key: key, kind: kind, payloadBytes: payload.count) { $0.append(payload) }
+  }
+
+  /// The entry whose payload `fill` appends (about `payloadBytes` bytes) to the file's bytes
+  /// themselves, so that a large payload (a Gram matrix's raw numbers) is never held twice: the
+  /// header line is written first with a placeholder digest of the same length, then replaced.
+  static func encode(format: String, key: String, kind: String, payloadBytes: Int, fill: (inout Data) -> Void) -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    var out = (try? encoder.encode(header)) ?? Data()  // plain strings and an Int: cannot fail
-    out.append(0x0A)
-    out.append(payload)
+    func line(bytes: Int, sha256: String) -> Data {
+      let header = Header(format: format, key: key, kind: kind, engine: Engine.identity, bytes: bytes, sha256: sha256)
+      var out = (try? encoder.encode(header)) ?? Data()  // plain strings and an Int: cannot fail
+      out.append(0x0A)
+      return out
+    }
+    var out = line(bytes: payloadBytes, sha256: String(repeating: "0", count: 64))
+    let start = out.count
+    out.reserveCapacity(start + payloadBytes)
+    fill(&out)
+    let payload = out[start...]
+    let header = line(bytes: payload.count, sha256: SHA256Hash.hex(payload))
+    guard header.count == start else { return header + payload }  // a payload of another length than announced
+    out.replaceSubrange(0..<start, with: header)
     return out
   }
 

@@ -30,6 +30,9 @@ public struct ResultCache: Sendable {
 
   /// The stored payload: number arrays as raw little-endian float64 bytes (base64 in the JSON),
   /// so a warm build decodes a 101 × 101 phase diagram in microseconds instead of parsing 10⁴ numbers.
+  /// A result's full arrays (`ResultArray`: a Gram matrix of N² numbers) follow the JSON line as
+  /// raw bytes, in order: never as JSON numbers (≈ 24 bytes of text each, and the encoder's tree
+  /// of them) nor base64, so the entry costs one copy of the matrix while it is written.
   struct Stored: Codable {
     struct Series: Codable {
       var name: String
@@ -47,10 +50,28 @@ public struct ResultCache: Sendable {
       var y: Data
       var values: Data
     }
+    /// A full array whose `shape`'s product of numbers follows the JSON line.
+    struct Array: Codable {
+      var name: String
+      var shape: [Int]
+    }
     var result: ExperimentResult  // with numbers stripped
     var series: [Series]
     var grid: Grid?
     var seconds: Double
+    var arrays: [Array]?
+  }
+
+  /// The numbers a shape holds, nil for a negative axis or more bytes than an Int counts.
+  static func numbers(_ shape: [Int]) -> Int? {
+    var n = 1
+    for d in shape {
+      guard d >= 0 else { return nil }
+      let (p, overflow) = n.multipliedReportingOverflow(by: d)
+      guard !overflow, p <= Int.max / 8 else { return nil }
+      n = p
+    }
+    return n
   }
 
   static func pack(_ xs: [Double]) -> Data { xs.withUnsafeBufferPointer { Data(buffer: $0) } }
@@ -95,10 +116,27 @@ public struct ResultCache: Sendable {
 
   /// The result in a verified payload, checked for the shape every result has.
   static func decode(_ payload: Data) -> Result<Entry, Problem> {
-    guard let stored = try? JSONDecoder().decode(Stored.self, from: payload) else {
+    // the JSON line (compact JSON has no raw newline), then the arrays' raw bytes
+    let newline = payload.firstIndex(of: 0x0A) ?? payload.endIndex
+    guard let stored = try? JSONDecoder().decode(Stored.self, from: payload[payload.startIndex..<newline]) else {
       return .failure(Problem(reason: "payload is not a result"))
     }
     var result = stored.result
+    if let arrays = stored.arrays {
+      var at = min(newline + 1, payload.endIndex)
+      var decoded: [ResultArray] = []
+      for a in arrays {
+        guard let count = numbers(a.shape),
+          count * 8 <= payload.endIndex - at, let values = unpack(payload[at..<(at + count * 8)])
+        else { return .failure(Problem(reason: "array '\(a.name)': fewer numbers than its shape \(a.shape) holds")) }
+        decoded.append(ResultArray(name: a.name, shape: a.shape, values: values))
+        at += count * 8
+      }
+      guard at == payload.endIndex else { return .failure(Problem(reason: "bytes after the last array")) }
+      result.arrays = decoded
+    } else if newline != payload.endIndex {
+      return .failure(Problem(reason: "bytes after the result"))
+    }
     result.series = []
     for s in stored.series {
       guard let x = unpack(s.x), let y = unpack(s.y) else {
@@ -137,6 +175,8 @@ public struct ResultCache: Sendable {
     var stripped = entry.result
     stripped.series = []
     stripped.grid = nil
+    stripped.arrays = nil
+    let arrays = entry.result.arrays ?? []
     let stored = Stored(
       result: stripped,
       series: entry.result.series.map {
@@ -147,9 +187,17 @@ public struct ResultCache: Sendable {
       grid: entry.result.grid.map {
         Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 }))
       },
-      seconds: entry.seconds)
-    guard let payload = try? JSONEncoder().encode(stored) else { return nil }
-    return CacheEntryFile.encode(format: format, key: key, kind: kind, payload: payload)
+      seconds: entry.seconds, arrays: arrays.isEmpty ? nil : arrays.map { Stored.Array(name: $0.name, shape: $0.shape) })
+    guard let json = try? JSONEncoder().encode(stored) else { return nil }
+    guard !arrays.isEmpty else { return CacheEntryFile.encode(format: format, key: key, kind: kind, payload: json) }
+    // an array that does not fill its shape would not decode: not stored (recomputed next time)
+    guard arrays.allSatisfy({ numbers($0.shape) == $0.values.count }) else { return nil }
+    let bytes = json.count + 1 + arrays.reduce(0) { $0 + 8 * $1.values.count }
+    return CacheEntryFile.encode(format: format, key: key, kind: kind, payloadBytes: bytes) { out in
+      out.append(json)
+      out.append(0x0A)
+      for a in arrays { a.values.withUnsafeBytes { out.append(contentsOf: $0) } }  // little-endian, as `pack`
+    }
   }
 
   /// Stores (or overwrites) the entry, atomically; with `keepingValid`, a valid entry already

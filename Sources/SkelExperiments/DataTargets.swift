@@ -72,7 +72,7 @@ public enum DataTargets: Sendable, Hashable {
       }
       return y
     case .function(let f):
-      return Matrix(rows: n, columns: 1, storage: f.values(Matrix(rows: n, columns: batch.dimension, storage: batch.values)))
+      return Matrix(rows: n, columns: 1, storage: f.values(Matrix(rows: n, columns: batch.size, storage: batch.storage)))
     case .column(let name):
       guard case .csv(let path, _, _) = inputs.source else { throw ExperimentError("the target column '\(name)' needs a CSV file") }
       let d = try InputsValue.decoded(path) { try CSVData.read(try files.bytes(of: path), columns: [name]) }

@@ -106,16 +106,15 @@ public struct FitKind: DirectiveKind {
     }
     guard let base = o.network.network else { throw ExperimentError("fit needs a network") }
     let y = try o.target.values(batch, inputs: o.inputs, files: context.files, classes: DataTargets.classes([batch]))
-    let engine = try GramKind.engineBatch(batch)
     let grids = [o.wStd.points, o.bStd.points, o.noise.points]
-    let (lml, jitter) = try Self.evaluate(base, grids: grids, rows: engine, y: y, compute: context.compute, progress: context.progress)
+    let (lml, jitter) = try Self.evaluate(base, grids: grids, rows: batch, y: y, compute: context.compute, progress: context.progress)
     return Self.result(o, grids: grids, lml: lml, jitter: jitter)
   }
 
   /// The log marginal likelihood and the jitter of every grid point, `[w][b][noise]`: one NNGP
   /// Gram matrix per (w_std, b_std), every noise on it.
   static func evaluate(
-    _ base: Network, grids: [[Double]], rows engine: SkelKernels.InputBatch, y: Matrix, compute: Compute, progress: (Double) -> Void
+    _ base: Network, grids: [[Double]], rows engine: InputBatch, y: Matrix, compute: Compute, progress: (Double) -> Void
   ) throws -> (lml: [[[Double]]], jitter: [[[Double]]]) {
     // lml[w][b][noise], the jitter of each
     var lml = [[[Double]]](), jitter = [[[Double]]]()

@@ -99,7 +99,7 @@ extension GramKind {
   /// for ReLU MLPs); any other network pair by pair. A block of the Gram matrix is this with two
   /// row ranges of the batch.
   public static func kernels(
-    _ network: Network, rows: SkelKernels.InputBatch, columns: SkelKernels.InputBatch? = nil, kernels: [KernelChoice],
+    _ network: Network, rows: InputBatch, columns: InputBatch? = nil, kernels: [KernelChoice],
     compute: Compute = .allCores
   ) throws -> [Matrix] {
     // the prior kernel is a sum over random networks, not a function of two row ranges
@@ -107,11 +107,9 @@ extension GramKind {
     // a network that starts with flatten sees the images as vectors of H·W·C numbers (stax's
     // Flatten of the inputs averages their covariance over every entry, ⟨x, x′⟩/(H·W·C)): the rest
     // runs on the vectors, so an MLP takes LayerSpec's (and FastMLPKernel's) path
-    if case .serial(let layers) = network, case .flatten? = layers.first, !rows.shape.spatial.isEmpty,
-      let r = SkelKernels.InputBatch(shape: InputShape(channels: rows.size), count: rows.count, storage: rows.storage)
-    {
-      let c = columns.flatMap { SkelKernels.InputBatch(shape: InputShape(channels: $0.size), count: $0.count, storage: $0.storage) }
-      return try Self.kernels(.serial(Array(layers.dropFirst())), rows: r, columns: c, kernels: kernels, compute: compute)
+    if case .serial(let layers) = network, case .flatten? = layers.first, !rows.shape.spatial.isEmpty {
+      return try Self.kernels(
+        .serial(Array(layers.dropFirst())), rows: rows.asVectors, columns: columns?.asVectors, kernels: kernels, compute: compute)
     }
     let net = NetworkOption.broadcast(network, toSpatialAxes: rows.shape.spatial.count)
     let k: (nngp: Matrix, ntk: Matrix?)
@@ -136,7 +134,7 @@ extension GramKind {
   /// The prior kernel K_m of `networks` random networks of `network`'s law (hidden widths left out:
   /// `width`) on the batch; network s draws from (seed, "nnpk", s).
   public static func priorKernel(
-    _ network: Network, _ batch: SkelKernels.InputBatch, networks m: Int, width: Int, seed: UInt64, compute: Compute = .allCores
+    _ network: Network, _ batch: InputBatch, networks m: Int, width: Int, seed: UInt64, compute: Compute = .allCores
   ) throws -> Matrix {
     let net = NetworkOption.broadcast(network, toSpatialAxes: batch.shape.spatial.count)
     var k: Matrix?
@@ -151,14 +149,6 @@ extension GramKind {
     return k
   }
 
-  /// The batch as the kernel engine takes it.
-  static func engineBatch(_ b: InputBatch) throws -> SkelKernels.InputBatch {
-    guard let e = SkelKernels.InputBatch(shape: b.shape, count: b.count, storage: b.values) else {
-      throw ExperimentError("the inputs do not hold \(b.count) points of \(text(b.shape))")
-    }
-    return e
-  }
-
   /// The inputs' order on the axes (`order[k]` is the input drawn at position k) and, sorted by
   /// class, each class's positions [start, end). Classes are sorted by label (as numbers when
   /// every label is one), inputs stably within a class; `x0` sorts stably by the first coordinate.
@@ -167,8 +157,8 @@ extension GramKind {
     switch sort {
     case .none: return (Array(0..<n), [])
     case .x0:
-      let d = b.dimension
-      return (Array(0..<n).sorted { (b.values[$0 * d], $0) < (b.values[$1 * d], $1) }, [])
+      let d = b.size
+      return (Array(0..<n).sorted { (b.storage[$0 * d], $0) < (b.storage[$1 * d], $1) }, [])
     case .class:
       let labels = b.labels ?? Array(repeating: "", count: n)
       let numeric = labels.allSatisfy { Double($0) != nil }
@@ -218,15 +208,14 @@ extension GramKind {
     if Self.isTiled(o.storage, n: batch.count), !o.kernel.contains(.nnpk) {
       return try runTiled(o, batch: batch, network: network, context: context)
     }
-    let engine = try Self.engineBatch(batch)
     let infinite = o.kernel.filter { $0 != .nnpk }
     var computed: [KernelChoice: Matrix] = [:]
     if !infinite.isEmpty {
-      for (c, m) in zip(infinite, try Self.kernels(network, rows: engine, kernels: infinite, compute: context.compute)) { computed[c] = m }
+      for (c, m) in zip(infinite, try Self.kernels(network, rows: batch, kernels: infinite, compute: context.compute)) { computed[c] = m }
     }
     if o.kernel.contains(.nnpk) {
       computed[.nnpk] = try Self.priorKernel(
-        network, engine, networks: o.networks, width: o.width, seed: context.seed, compute: context.compute)
+        network, batch, networks: o.networks, width: o.width, seed: context.seed, compute: context.compute)
     }
     let matrices = try o.kernel.map { c in
       guard let m = computed[c] else { throw ExperimentError("the \(c.rawValue) matrix was not computed") }
@@ -401,9 +390,11 @@ extension GramKind {
         "\(drawn) Gram matrix(es) of \(n) × \(n) inputs as \(t) × \(t) tiles on disk (a few tiles in memory)",
         options: ["inputs", "storage"])
     } else {
-      // the engine's NNGP (and NTK) matrices, the published copies (.npy bytes) and the cached result's text (≈ 24 bytes a number)
+      // the engine's NNGP (and NTK) matrices, which the result's arrays share, and one copy of the
+      // drawn ones: the cache entry's buffer of their raw bytes while it is written, then the .npy
+      // files until the site is written
       c.doubles(
-        [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
+        [kernels + drawn, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with their .npy files",
         options: ["inputs", "storage"])
     }
     Self.addKernelWork(

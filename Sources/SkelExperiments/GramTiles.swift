@@ -27,12 +27,11 @@ extension GramKind {
   }
 
   /// The batch with its inputs in `order` (row k is input `order[k]`), labels too.
-  static func permuted(_ b: InputBatch, _ order: [Int]) -> InputBatch {
-    let d = b.dimension
+  static func permuted(_ b: InputBatch, _ order: [Int]) throws -> InputBatch {
     var values = [Double]()
-    values.reserveCapacity(b.values.count)
-    for i in order { values += b.values[(i * d)..<((i + 1) * d)] }
-    return InputBatch(count: b.count, shape: b.shape, values: values, labels: b.labels.map { l in order.map { l[$0] } })
+    values.reserveCapacity(b.storage.count)
+    for i in order { values += b.row(i) }
+    return try InputBatch.drawn(count: b.count, shape: b.shape, values: values, labels: b.labels.map { l in order.map { l[$0] } })
   }
 
   /// The tiled Gram matrices of `network` on `batch` in `directory`, one store per kernel named by
@@ -41,7 +40,7 @@ extension GramKind {
   /// only opened. Without `computesMissing`, a tile not there is an error (`incomplete`): the
   /// build only gathers what shards computed. `progress` gets the fraction of tiles done.
   public static func tileStores(
-    _ network: Network, batch: SkelKernels.InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int = tileSize,
+    _ network: Network, batch: InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int = tileSize,
     computesMissing: Bool = true, compute: Compute = .allCores, progress: (Double) -> Void = { _ in }
   ) throws -> [GramTileStore] {
     let n = batch.count
@@ -63,7 +62,7 @@ extension GramKind {
   /// through `kernels(_:rows:columns:)`. Returns the writers and how many tiles were computed.
   @discardableResult
   static func writeTiles(
-    _ network: Network, batch: SkelKernels.InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int,
+    _ network: Network, batch: InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int,
     only: Set<TilePair>?, computesMissing: Bool = true, compute: Compute, progress: (Double) -> Void = { _ in }
   ) throws -> [GramTileWriter] {
     let n = batch.count
@@ -99,9 +98,9 @@ extension GramKind {
       for p in pipes { try p.sync() }
       return writers
     }
-    func rows(_ b: Int) throws -> SkelKernels.InputBatch {
+    func rows(_ b: Int) throws -> InputBatch {
       let r0 = b * tileSize, r = min(tileSize, n - r0), d = batch.storage.count / max(1, n)
-      guard let sub = SkelKernels.InputBatch(shape: batch.shape, count: r, storage: Array(batch.storage[(r0 * d)..<((r0 + r) * d)]))
+      guard let sub = InputBatch(shape: batch.shape, count: r, storage: Array(batch.storage[(r0 * d)..<((r0 + r) * d)]))
       else { throw ExperimentError("the inputs do not hold \(n) points") }
       return sub
     }
@@ -135,14 +134,14 @@ extension GramKind {
   func runTiled(_ o: Options, batch: InputBatch, network: Network, context: RunContext) throws -> ExperimentResult {
     let n = batch.count
     let (order, classes) = Self.order(batch, sort: o.sort)
-    let sorted = order == Array(0..<n) ? batch : Self.permuted(batch, order)
+    let sorted = order == Array(0..<n) ? batch : try Self.permuted(batch, order)
     let own = context.tileDirectory == nil
     let directory = context.tileDirectory ?? NSTemporaryDirectory() + "skelreport-gram-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     defer { if own { try? FileManager.default.removeItem(atPath: directory) } }
     let stores: [GramTileStore]
     do {
       stores = try Self.tileStores(
-        network, batch: try Self.engineBatch(sorted), kernels: o.kernel, directory: directory, computesMissing: context.computesTiles,
+        network, batch: sorted, kernels: o.kernel, directory: directory, computesMissing: context.computesTiles,
         compute: context.compute, progress: { context.progress(0.9 * $0) })
     } catch let e as TileStoreError {
       throw ExperimentError("the tiled Gram matrix: \(e)")
@@ -268,13 +267,13 @@ extension GramKind {
       throw ExperimentError("this Gram matrix of \(batch.count) inputs is not stored as tiles")
     }
     let order = Self.order(batch, sort: o.sort).order
-    let sorted = order == Array(0..<batch.count) ? batch : Self.permuted(batch, order)
+    let sorted = order == Array(0..<batch.count) ? batch : try Self.permuted(batch, order)
     let layout = StoredTiles(order: batch.count, tileSize: Self.tileSize, stores: o.kernel.map(\.rawValue))
     let todo = layout.missing(in: directory, among: pairs)
     guard !todo.isEmpty else { return 0 }
     do {
       try Self.writeTiles(
-        network, batch: try Self.engineBatch(sorted), kernels: o.kernel, directory: directory, tileSize: Self.tileSize,
+        network, batch: sorted, kernels: o.kernel, directory: directory, tileSize: Self.tileSize,
         only: Set(todo), compute: context.compute, progress: context.progress)
     } catch let e as TileStoreError {
       throw ExperimentError("the tiled Gram matrix: \(e)")

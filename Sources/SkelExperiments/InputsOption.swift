@@ -97,7 +97,7 @@ public struct MeasuredInputs: Sendable {
   /// The size of a decoded batch of inputs.
   public static func size(of inputs: Inputs) -> Size? {
     guard case .batch(let b) = inputs else { return nil }
-    return Size(n: b.count, d: b.dimension, positions: b.shape.spatial.reduce(1, *), shape: b.shape)
+    return Size(n: b.count, d: b.size, positions: b.shape.spatial.reduce(1, *), shape: b.shape)
   }
 
   /// The decoded shape of a single-file batch, when it was measured.

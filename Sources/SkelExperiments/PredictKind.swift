@@ -191,10 +191,12 @@ extension PredictKind {
       let yt = try o.target.values(t, inputs: v, files: context.files, classes: classes)
       y = Matrix(rows: y.rows + yt.rows, columns: y.columns, storage: y.storage + yt.storage)
     }
-    let union = test.map { t in InputBatch(count: train.count + t.count, shape: train.shape, values: train.values + t.values) } ?? train
+    let union =
+      try test.map { t in try InputBatch.drawn(count: train.count + t.count, shape: train.shape, values: train.storage + t.storage) }
+      ?? train
     let ntk = o.kernel.contains(.ntk)
     let k = try GramKind.kernels(
-      network, rows: try GramKind.engineBatch(union), kernels: ntk ? [.nngp, .ntk] : [.nngp], compute: context.compute)
+      network, rows: union, kernels: ntk ? [.nngp, .ntk] : [.nngp], compute: context.compute)
     return Problem(
       pool: pool, largest: largest, runSizes: o.against == .time ? [largest] : sizes, union: union, testCount: test?.count, y: y,
       nngp: k[0], ntk: ntk ? k[1] : nil)

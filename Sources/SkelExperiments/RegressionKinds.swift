@@ -232,7 +232,7 @@ public struct SpectrumKind: DirectiveKind {
   func curves(_ o: Options, d: Int, seed: UInt64, batch: InputBatch? = nil) throws -> [Curve] {
     var g = SeededGenerator(seed: seed, label: "d=\(d)")
     let x =
-      batch.map { Matrix(rows: $0.count, columns: $0.dimension, storage: $0.values) }
+      batch.map { Matrix(rows: $0.count, columns: $0.size, storage: $0.storage) }
       ?? KernelRegression.uniformInputs(o.points, dimension: d, generator: &g)
     let (sigma, theta) = try KernelRegression.grams(try o.network.network, x)
     if o.quantity == .eigenvalues {
@@ -267,7 +267,7 @@ public struct SpectrumKind: DirectiveKind {
       throw ExperimentError("option 'fit' starts at index \(OptionType.fmt(o.fit[0])), but the inputs give only \(points) eigenvalues")
     }
     let index = (1...points).map(Double.init)
-    for (k, d) in (batch.map { [$0.dimension] } ?? o.dimensions).enumerated() {
+    for (k, d) in (batch.map { [$0.size] } ?? o.dimensions).enumerated() {
       for curve in try curves(o, d: d, seed: context.seed, batch: batch) {
         let name = batch == nil ? "\(curve.what) d=\(d)" : curve.what
         series.append(SeriesData(name: name, x: index, y: curve.values, family: curve.what, parameters: ["d": Double(d)]))
@@ -538,7 +538,7 @@ public struct RegressionKind: DirectiveKind {
       throw ExperimentError("regression takes a batch of inputs, not pairs(…)")
     }
     let y = try o.dataTargets.values(b, inputs: v, files: context.files, classes: DataTargets.classes([b]))
-    return (Matrix(rows: b.count, columns: b.dimension, storage: b.values), y)
+    return (Matrix(rows: b.count, columns: b.size, storage: b.storage), y)
   }
 
   static func meanAndError(_ xs: [Double]) -> (Double, Double) {

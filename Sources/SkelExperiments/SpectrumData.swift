@@ -28,7 +28,7 @@ extension SpectrumKind {
     guard case .batch(var b) = try v.inputs(seed: context.seed, files: context.files) else {
       throw ExperimentError("spectrum takes a batch of inputs, not pairs(…)")
     }
-    b.shape = InputShape(channels: b.dimension)
+    b.shape = InputShape(channels: b.size)
     return b
   }
 

@@ -185,19 +185,26 @@ extension Network {
 }
 
 /// A batch of inputs of one shape: `count` inputs, each `shape.spatial` × `shape.channels`
-/// values, row-major (NHWC as NT), in flat storage.
+/// values, row-major (NHWC as NT), in flat storage, with the class label of each input when
+/// their source has them (a CSV's label column, Fashion-MNIST's classes). The one batch type of
+/// the engine: the kinds draw and decode inputs into it (SkelExperiments' `Inputs.batch`) and
+/// the kernels read it.
 public struct InputBatch: Sendable, Hashable {
   public var shape: InputShape
   public var count: Int
   public var storage: [Double]
+  /// One label an input, or nil.
+  public var labels: [String]?
 
-  /// Nil when the storage does not hold `count` inputs of the shape.
-  public init?(shape: InputShape, count: Int, storage: [Double]) {
+  /// Nil when the storage does not hold `count` inputs of the shape, or the labels are not one
+  /// an input.
+  public init?(shape: InputShape, count: Int, storage: [Double], labels: [String]? = nil) {
     let size = shape.spatial.reduce(shape.channels, *)
-    guard count >= 0, size >= 1, storage.count == count * size else { return nil }
+    guard count >= 0, size >= 1, storage.count == count * size, labels.map({ $0.count == count }) ?? true else { return nil }
     self.shape = shape
     self.count = count
     self.storage = storage
+    self.labels = labels
   }
 
   /// The rows of a matrix as vector inputs.
@@ -209,4 +216,14 @@ public struct InputBatch: Sendable, Hashable {
 
   /// Values per input.
   public var size: Int { shape.spatial.reduce(shape.channels, *) }
+
+  /// Input `i`'s values.
+  public func row(_ i: Int) -> ArraySlice<Double> { storage[(i * size)..<((i + 1) * size)] }
+
+  /// The same inputs as vectors of `size` values (what a network that flattens first reads).
+  public var asVectors: InputBatch {
+    var b = self
+    b.shape = InputShape(channels: size)
+    return b
+  }
 }

@@ -36,23 +36,67 @@ public struct Compute: Sendable, Hashable {
   /// One thread: loops run in index order on the calling thread.
   public static let serial = Compute(threads: 1)
 
-  /// Runs `body(i)` for i in 0..<count on up to `threads` threads (serially with one thread).
+  /// Runs `body(i)` for i in 0..<count on up to `threads` threads (serially with one thread):
+  /// `workers` threads take the next index from one counter, so every index runs exactly once and
+  /// a slow one does not hold the others back. Which thread runs an index never changes a result:
+  /// each index's work must depend only on the index.
   public func forEach(_ count: Int, _ body: @Sendable (Int) -> Void) {
-    let t = max(1, threads)
-    if t <= 1 || count <= 1 {
+    let t = min(max(1, threads), count)
+    if t <= 1 {
       for i in 0..<count { body(i) }
       return
     }
-    if t >= Self.cores {
-      DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    let next = Atomic<Int>(0)
+    Self.onThreads(t) { _ in
+      while true {
+        let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard i < count else { return }
+        body(i)
+      }
+    }
+  }
+
+  /// Runs `body(w)` for w in 0..<n at once: w = 0 on the calling thread, the others on threads
+  /// started here (and joined before it returns). Not GCD's pool: `concurrentPerform` may run
+  /// every iteration on the caller while its pool is busy elsewhere in the process (a build's
+  /// sweep points then ran one at a time on 2 threads, 2026-12-04), and these n bodies run side
+  /// by side whatever else the process does. A thread that cannot be started runs its body on the
+  /// caller afterwards.
+  public static func onThreads(_ n: Int, _ body: @Sendable (Int) -> Void) {
+    guard n > 1 else {
+      if n == 1 { body(0) }
       return
     }
-    // fewer threads than cores: t workers take indices in strides
-    DispatchQueue.concurrentPerform(iterations: t) { w in
-      var i = w
-      while i < count {
-        body(i)
-        i += t
+    withoutActuallyEscaping(body) { body in
+      var started: [(pthread_t, Unmanaged<WorkerThread>)] = []
+      var notStarted: [Int] = []
+      for w in 1..<n {
+        let worker = Unmanaged.passRetained(WorkerThread(index: w, body: body))
+        var id = pthread_t()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        pthread_attr_setstacksize(&attributes, WorkerThread.stackBytes)
+        let rc = pthread_create(
+          &id, &attributes,
+          { raw in
+            guard let raw else { return nil }
+            let w = Unmanaged<WorkerThread>.fromOpaque(raw).takeUnretainedValue()
+            w.body(w.index)
+            return nil
+          }, worker.toOpaque())
+        pthread_attr_destroy(&attributes)
+        if rc == 0 {
+          started.append((id, worker))
+        } else {
+          worker.release()
+          notStarted.append(w)
+        }
+      }
+      body(0)
+      for w in notStarted { body(w) }
+      for (id, worker) in started {
+        pthread_join(id, nil)
+        worker.release()
       }
     }
   }
@@ -141,6 +185,19 @@ private enum BLASThreads {
       openblas_set_num_threads(want)
       s.current = want
     }
+  }
+}
+
+/// What a thread started by `Compute.onThreads` runs: its index and the caller's body (which
+/// outlives the thread: the caller joins every thread before it returns).
+private final class WorkerThread: @unchecked Sendable {
+  /// 8 MiB, as the main thread's usual limit: kernels recurse over networks on these threads.
+  static let stackBytes = 8 << 20
+  let index: Int
+  let body: @Sendable (Int) -> Void
+  init(index: Int, body: @escaping @Sendable (Int) -> Void) {
+    self.index = index
+    self.body = body
   }
 }
 

@@ -186,6 +186,8 @@ struct BenchOptions {
   var tilesDirectory: String
   /// `--tiles-io buffered|direct|both`: how the tiles group writes its stores (default direct)
   var tilesIO: [TileIO]
+  /// `--gram-n N,N,…`: the orders of the gramkind group (default 2000,10000,20000)
+  var gramOrders: [Int]
 
   init(_ args: [String]) {
     func value(_ flag: String) -> String? { args.firstIndex(of: flag).flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil } }
@@ -198,6 +200,7 @@ struct BenchOptions {
     tilesOrder = value("--tiles-n").flatMap { Int($0) }
     tilesDirectory = value("--tiles-dir") ?? NSTemporaryDirectory() + "skelbench-tiles-\(getpid())"
     tilesIO = value("--tiles-io").map { $0 == "both" ? [.buffered, .direct] : [TileIO(rawValue: $0) ?? .buffered] } ?? [.direct]
+    gramOrders = value("--gram-n").map { $0.split(separator: ",").compactMap { Int($0) } } ?? [2000, 10_000, 20_000]
   }
 
   /// Whether `--only` selects one of these groups (or none was named).
@@ -548,6 +551,7 @@ struct SkelBench {
     if options.runs("dual") { bench.tanhDual() }
     if options.runs("site") { bench.siteBuilds() }
     if options.runs("tiles") { try bench.tiles(storeDirectory: options.tilesDirectory) }
+    if options.only == "gramkind" { try bench.gramKind(storeDirectory: options.tilesDirectory) }
     if let python = options.python { try bench.peers(python: python) }
     printTable(bench.results)
     if bench.sink.isNaN { print("") }  // keep the work observable
@@ -575,6 +579,49 @@ func peakRSS() -> Int {
 }
 
 extension Bench {
+  /// The `gram` kind end to end (issue 19) against the fused MLP path at the same N: the NNGP of
+  /// [dense(w_std=√2), relu, dense] on gaussian(n=N, d=784) through `GramKind.run` (drawing the
+  /// inputs, the matrix in memory up to 5000 inputs and in tiles above, as `:storage: auto`; the
+  /// block means of the JSON and the heat map), then `FastMLPKernel.run` on the same inputs
+  /// (the matrix alone). Both count N² entries. The peak RSS is read right after the kind's run,
+  /// before the fused path allocates anything (run one N per process for a clean peak). Only with
+  /// `--only gramkind`.
+  mutating func gramKind(storeDirectory: String) throws {
+    let compute = compute
+    for n in options.gramOrders {
+      var o = GramKind.Options()
+      o.inputs = InputsValue(.generated(law: .gaussian, n: n, d: 784))
+      o.network = NetworkValue(
+        .serial([.dense(DenseLayer(wStd: 2.0.squareRoot())), .activation(.abRelu(a: 0, b: 1)), .dense(DenseLayer())]))
+      var context = RunContext(seed: 1)
+      context.compute = compute
+      context.tileDirectory = storeDirectory + "/gramkind-\(n)"
+      let rssBefore = peakRSS()
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let r = try GramKind().run(o, context: context)
+      let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      let rss = peakRSS()
+      sink += r.grid?.values[0][0] ?? 0
+      let tiled = GramKind.isTiled(o.storage, n: n)
+      // the fused path on the inputs the kind drew
+      guard case .batch(let b) = try o.inputs.inputs(seed: context.seed, files: InputFiles()) else { return }
+      let x = Matrix(rows: n, columns: 784, storage: b.storage)
+      let shape = FastMLPKernel.Shape(depth: 1, w2: 2, b2: 0, wOut2: 1, bOut2: 0, a: 0, b: 1)
+      let tFused = best(1) { sink += FastMLPKernel.run(shape, inputs: x, computeNTK: false, compute: compute).nngp[1, 2] }
+      let entries = Double(n) * Double(n)
+      results.append(
+        Measurement(
+          name: "gramkind_N\(n)", seconds: t,
+          detail: String(
+            format:
+              "%.3g entries/s, %.2f× the fused path's time (%.3g entries/s, %.2f s); %@; peak RSS %.2f GiB (before %.2f), matrix %.2f GiB",
+            entries / t, t / tFused, entries / tFused, tFused, tiled ? "tiled (storage auto)" : "in memory", Double(rss) / Double(1 << 30),
+            Double(rssBefore) / Double(1 << 30), entries * 8 / Double(1 << 30))))
+      try? FileManager.default.removeItem(atPath: storeDirectory + "/gramkind-\(n)")
+    }
+    try? FileManager.default.removeItem(atPath: storeDirectory)
+  }
+
   /// Tiled Gram matrices (issue 22): the NNGP of a ReLU MLP (d = 784, L = 3) at N = 4000 by the
   /// in-memory fused path and tile by tile into a store on disk (throughput in entries per
   /// second; both count all N² entries), and the top 20 eigenvalues at N = 8000 from the store by

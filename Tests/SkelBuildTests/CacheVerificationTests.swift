@@ -2,6 +2,7 @@ import Foundation
 import SkelBuild
 import SkelCairo
 import SkelExperiments
+import SkelMath
 import SkelPlot
 import Testing
 
@@ -262,6 +263,46 @@ enum Damage: String, CaseIterable, Sendable {
     cache.store(ResultCache.Entry(result: result, seconds: 1), key: key, kind: "nnpk")
     let loaded = try #require(cache.load(key, kind: "nnpk"))
     #expect(loaded.result.series == series)
+  }
+
+  /// A result's full arrays (a Gram matrix) are stored as their raw float64 bytes after the JSON
+  /// line, not as JSON numbers: the entry is 8 bytes a number plus a small head, round-trips bit
+  /// for bit (NaN, −0, subnormals too), and a truncated array or bytes after the last one are
+  /// damage with the reason.
+  @Test func resultArraysAreRawBytesAfterTheJSON() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("arrays-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var g = SeededGenerator(seed: 5)
+    let big = (0..<(300 * 300)).map { _ in g.nextUniform() * 2 - 1 }
+    let odd: [Double] = [.nan, -0.0, 5e-324, .infinity, 1, 2]
+    var result = ExperimentResult(xlabel: "j", ylabel: "i", xlabelTeX: "j", ylabelTeX: "i", series: [])
+    result.arrays = [ResultArray(name: "nngp", shape: [300, 300], values: big), ResultArray(name: "odd", shape: [2, 3], values: odd)]
+    let cache = ResultCache(directory: dir)
+    let key = String(repeating: "cd", count: 32)
+    cache.store(ResultCache.Entry(result: result, seconds: 1), key: key, kind: "gram")
+    let url = try #require(cache.url(key))
+    let bytes = try Data(contentsOf: url)
+    #expect(bytes.count > 8 * (big.count + 6) && bytes.count < 8 * (big.count + 6) + 2048, "\(bytes.count) bytes")
+    let loaded = try #require(cache.load(key, kind: "gram"))
+    let arrays = try #require(loaded.result.arrays)
+    #expect(arrays.map(\.name) == ["nngp", "odd"] && arrays.map(\.shape) == [[300, 300], [2, 3]])
+    #expect(arrays[0].values == big)
+    #expect(arrays[1].values.map(\.bitPattern) == odd.map(\.bitPattern))
+    // a payload cut short in the last array, and one with a byte too many, with headers that vouch for them
+    let newline = try #require(bytes.firstIndex(of: 0x0A))
+    let payload = bytes[(newline + 1)...]
+    for (damaged, reason) in [
+      (payload.dropLast(8), "array 'odd': fewer numbers than its shape [2, 3] holds"), (payload + [0], "bytes after the last array"),
+    ] {
+      var warnings: [String] = []
+      let head = String(decoding: bytes[..<newline], as: UTF8.self)
+        .replacingOccurrences(of: "\"bytes\":\(payload.count)", with: "\"bytes\":\(damaged.count)")
+        .replacingOccurrences(of: SHA256Hash.hex(payload), with: SHA256Hash.hex(Data(damaged)))
+      try (Data(head.utf8) + [0x0A] + damaged).write(to: url)
+      #expect(cache.load(key, kind: "gram", warn: { warnings.append($0.description) }) == nil)
+      #expect(warnings.count == 1 && warnings[0].contains(reason), "\(warnings)")
+    }
   }
 
   /// A result file of the headerless format 1 is recomputed without a warning.

@@ -17,8 +17,8 @@ struct ColumnMeansKind: DirectiveKind {
   var example: String { "" }
   func run(_ options: Options, context: RunContext) throws -> ExperimentResult {
     guard case .batch(let b) = try options.inputs.inputs(seed: context.seed, files: context.files) else { throw ExperimentError("pairs") }
-    let d = b.dimension
-    let means = (0..<d).map { j in (0..<b.count).reduce(0) { $0 + b.values[$1 * d + j] } / Double(b.count) }
+    let d = b.size
+    let means = (0..<d).map { j in (0..<b.count).reduce(0) { $0 + b.storage[$1 * d + j] } / Double(b.count) }
     return ExperimentResult(
       xlabel: "column", ylabel: "mean", xlabelTeX: "column", ylabelTeX: "mean",
       series: [SeriesData(name: "means", x: (0..<d).map(Double.init), y: means)])

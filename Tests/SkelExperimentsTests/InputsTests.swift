@@ -1,6 +1,7 @@
 import Foundation
 import SkelDocument
 import SkelExperiments
+import SkelKernels
 import SkelTestSupport
 import Testing
 
@@ -129,27 +130,27 @@ import Testing
 
   @Test func gaussianCubeSphereCircleImagesLaws() throws {
     let g = try Self.batch("gaussian(n=4000, d=5)")
-    #expect(g.count == 4000 && g.dimension == 5 && g.values.count == 20_000)
-    Self.expectMean(g.values, 0, "gaussian mean")
-    Self.expectMean(g.values.map { $0 * $0 }, 1, "gaussian E x²")
-    Self.expectMean(g.values.map { $0 * $0 * $0 * $0 }, 3, "gaussian E x⁴")
+    #expect(g.count == 4000 && g.size == 5 && g.storage.count == 20_000)
+    Self.expectMean(g.storage, 0, "gaussian mean")
+    Self.expectMean(g.storage.map { $0 * $0 }, 1, "gaussian E x²")
+    Self.expectMean(g.storage.map { $0 * $0 * $0 * $0 }, 3, "gaussian E x⁴")
     let c = try Self.batch("cube(n=4000, d=3)")
-    #expect(c.values.allSatisfy { abs($0) <= 1 })
-    Self.expectMean(c.values, 0, "cube mean")
-    Self.expectMean(c.values.map { $0 * $0 }, 1.0 / 3, "cube E x²")
+    #expect(c.storage.allSatisfy { abs($0) <= 1 })
+    Self.expectMean(c.storage, 0, "cube mean")
+    Self.expectMean(c.storage.map { $0 * $0 }, 1.0 / 3, "cube E x²")
     let s = try Self.batch("sphere(n=20000, d=7)")
     for i in 0..<s.count { expectClose(s.row(i).reduce(0) { $0 + $1 * $1 }, 7, relative: 1e-13, "‖x‖² = d") }
-    let first = (0..<s.count).map { s.values[$0 * 7] }
+    let first = (0..<s.count).map { s.storage[$0 * 7] }
     Self.expectMean(first, 0, "sphere mean")
     Self.expectMean(first.map { $0 * $0 * $0 * $0 }, 3.0 * 7 / 9, "sphere E x₁⁴ = 3d/(d+2)")
     let circle = try Self.batch("circle(3000)")
     for i in 0..<circle.count { expectClose(circle.row(i).reduce(0) { $0 + $1 * $1 }, 1, relative: 1e-14, "on the circle") }
-    let cosines = (0..<circle.count).map { circle.values[2 * $0] }
+    let cosines = (0..<circle.count).map { circle.storage[2 * $0] }
     Self.expectMean(cosines, 0, "E cos θ")
     Self.expectMean(cosines.map { $0 * $0 }, 0.5, "E cos² θ")
     let im = try Self.batch("images(n=40, height=6, width=5, channels=3)")
-    #expect(im.shape.spatial == [6, 5] && im.shape.channels == 3 && im.values.count == 40 * 90)
-    Self.expectMean(im.values.map { $0 * $0 }, 1, "pixel variance")
+    #expect(im.shape.spatial == [6, 5] && im.shape.channels == 3 && im.storage.count == 40 * 90)
+    Self.expectMean(im.storage.map { $0 * $0 }, 1, "pixel variance")
   }
 
   @Test func seededFromTheDirectiveSeed() throws {
@@ -160,13 +161,13 @@ import Testing
   @Test func normalizeModes() throws {
     let files = InputFiles(["p.csv": Array("a,b,name\n3,4,u\n1,2,v\n-1,0,w\n".utf8)])
     let raw = try Self.batch("p.csv(labels=name)", files: files)
-    #expect(raw.values == [3, 4, 1, 2, -1, 0] && raw.labels == ["u", "v", "w"])
+    #expect(raw.storage == [3, 4, 1, 2, -1, 0] && raw.labels == ["u", "v", "w"])
     let centred = try Self.batch("csv(p.csv, labels=name, normalize=center)", files: files)
-    #expect(centred.values == [2, 2, 0, 0, -2, -2], "a = [3, 1, −1] − 1, b = [4, 2, 0] − 2")
+    #expect(centred.storage == [2, 2, 0, 0, -2, -2], "a = [3, 1, −1] − 1, b = [4, 2, 0] − 2")
     let sphere = try Self.batch("csv(p.csv, columns=[a, b], normalize=sphere)", files: files)
     let r2 = 2.0.squareRoot()
     let r4 = 0.4.squareRoot()
-    expectClose(sphere.values, [3 * r2 / 5, 4 * r2 / 5, r4, 2 * r4, -r2, 0], relative: 1e-15, absolute: 1e-15, "rows × √(d/‖x‖²)")
+    expectClose(sphere.storage, [3 * r2 / 5, 4 * r2 / 5, r4, 2 * r4, -r2, 0], relative: 1e-15, absolute: 1e-15, "rows × √(d/‖x‖²)")
     let zero = InputFiles(["z.csv": Array("a,b\n0,0\n1,1\n".utf8)])
     #expect {
       try Self.batch("csv(z.csv, normalize=sphere)", files: zero)
@@ -174,7 +175,7 @@ import Testing
       ($0 as? ExperimentError)?.message == "input 1 is zero; normalize=sphere cannot scale it to ‖x‖² = d"
     }
     let g = try Self.batch("gaussian(n=50, d=4, normalize=center)")
-    for j in 0..<4 { #expect(abs((0..<50).reduce(0) { $0 + g.values[$1 * 4 + j] }) < 1e-12, "column \(j) has mean 0") }
+    for j in 0..<4 { #expect(abs((0..<50).reduce(0) { $0 + g.storage[$1 * 4 + j] }) < 1e-12, "column \(j) has mean 0") }
     guard
       case .pairs(_, let q1, let q2) = try InputsOptionTests.value("pairs(rho=[0.5], q1=3, q2=5, normalize=sphere)").inputs(
         seed: 1, files: InputFiles())
@@ -212,8 +213,8 @@ import Testing
     }
     #expect(b.count == 31 && b.shape.spatial == [28, 28] && b.shape.channels == 1)
     #expect(b.labels == Array(repeating: "7", count: 11) + Array(repeating: "0", count: 10) + Array(repeating: "9", count: 10))
-    #expect(b.values.allSatisfy { $0 >= 0 && $0 <= 1 } && b.values.contains { $0 > 0.5 })
-    #expect(b.values.allSatisfy { ($0 * 255).rounded() == $0 * 255 }, "pixels are bytes / 255")
+    #expect(b.storage.allSatisfy { $0 >= 0 && $0 <= 1 } && b.storage.contains { $0 > 0.5 })
+    #expect(b.storage.allSatisfy { ($0 * 255).rounded() == $0 * 255 }, "pixels are bytes / 255")
     #expect(b != other)
     #expect(try v.inputs(seed: 11, files: files) == .batch(b))
   }

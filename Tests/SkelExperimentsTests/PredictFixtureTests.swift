@@ -26,12 +26,28 @@ import Testing
       var accuracy: Double?
       var times: Times
     }
+    /// `fashion-mnist(n, classes, split, seed)`: the script draws the subset as the build does.
+    struct Fashion: Decodable, Sendable {
+      var n: Int
+      var classes: [Int]
+      var split: String
+      var seed: Int
+      var value: InputsValue { InputsValue(.fashionMNIST(n: n, classes: classes, split: split, seed: seed)) }
+    }
     enum Data: Decodable, Sendable {
       case text(String)
       case values([Double])
+      case fashion(Fashion)
+      private struct Wrapped: Decodable { var fashion: Fashion }
       init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if let s = try? c.decode(String.self) { self = .text(s) } else { self = .values(try c.decode([Double].self)) }
+        if let s = try? c.decode(String.self) {
+          self = .text(s)
+        } else if let w = try? c.decode(Wrapped.self) {
+          self = .fashion(w.fashion)
+        } else {
+          self = .values(try c.decode([Double].self))
+        }
       }
     }
     struct Case: Decodable, Sendable, CustomTestStringConvertible {
@@ -56,7 +72,9 @@ import Testing
     }
     struct Fit: Decodable, Sendable, CustomTestStringConvertible {
       var name: String
-      var data: String
+      /// CSV text, or nil with `inputs` a fashion-mnist(…) subset.
+      var data: String?
+      var inputs: Data?
       var columns: [String]?
       var targets: String
       var network: [Layer]
@@ -66,15 +84,28 @@ import Testing
       var lml: [[Double]]
       var testDescription: String { name }
     }
+    /// Gram matrices (row-major) and the eigenvalues of K/n (descending) of a network on inputs.
+    struct Gram: Decodable, Sendable, CustomTestStringConvertible {
+      var name: String
+      var inputs: Data
+      var network: [Layer]
+      var shape: [Int]
+      var nngp: [Double]
+      var ntk: [Double]
+      var nngp_eigenvalues: [Double]
+      var ntk_eigenvalues: [Double]
+      var testDescription: String { name }
+    }
     var nt: String
     var cases: [Case]
     var fits: [Fit]
+    var grams: [Gram]
 
     static let shared: Fixture = {
       let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/nt_predict.json")
       // a missing or malformed fixture gives no cases, and `fixtureHasEveryCase` fails
       guard let data = try? Foundation.Data(contentsOf: url), let f = try? JSONDecoder().decode(Fixture.self, from: data) else {
-        return Fixture(nt: "", cases: [], fits: [])
+        return Fixture(nt: "", cases: [], fits: [], grams: [])
       }
       return f
     }()
@@ -114,6 +145,7 @@ import Testing
       case "relu": return .activation(.abRelu(a: 0, b: 1))
       case "erf": return .activation(.erf(a: 1, b: 1, c: 0))  // stax.Erf() defaults
       case "flatten": return .flatten
+      case "global_avg_pool": return .globalPool(.average)
       default: return .identity
       }
     }
@@ -121,19 +153,40 @@ import Testing
 
   static func network(_ layers: [Layer]) -> Network { .serial(layers.map(\.network)) }
 
-  /// The case's files and inputs values: CSV files as they are, flat image lists as `.npy`.
-  static func inputs(_ c: Fixture.Case) -> (train: InputsValue, test: InputsValue, files: InputFiles) {
-    func file(_ d: Fixture.Data, _ name: String) -> (InputsValue, [UInt8]) {
-      switch d {
-      case .text(let t): return (InputsValue(.csv(path: "\(name).csv", columns: c.columns, labels: "label")), Array(t.utf8))
-      case .values(let v):
-        let n = v.count / c.shape.reduce(1, *)
-        return (InputsValue(.npy(path: "\(name).npy")), NPY.write(v, shape: [n] + c.shape) ?? [])
+  /// The network as a directive on `d` writes it: on fashion-mnist(…)'s 28×28×1 images an MLP of
+  /// the fixture (which reads 784-vectors) starts with `flatten` (⟨x, x′⟩/784, as stax's Dense on
+  /// the vectors).
+  static func network(_ layers: [Layer], on d: Fixture.Data) -> Network {
+    guard case .fashion = d else { return network(layers) }
+    return .serial([.flatten] + layers.map(\.network))
+  }
+
+  /// An inputs value and the bytes it reads: CSV text as it is, a flat image list as `.npy`, a
+  /// fashion-mnist(…) subset from Debian's files (a missing package is a recorded issue).
+  static func input(_ d: Fixture.Data, _ name: String, columns: [String]?, shape: [Int]) -> (InputsValue, [String: [UInt8]]) {
+    switch d {
+    case .text(let t): return (InputsValue(.csv(path: "\(name).csv", columns: columns, labels: "label")), ["\(name).csv": Array(t.utf8)])
+    case .values(let v):
+      let n = v.count / shape.reduce(1, *)
+      return (InputsValue(.npy(path: "\(name).npy")), ["\(name).npy": NPY.write(v, shape: [n] + shape) ?? []])
+    case .fashion(let f):
+      var bytes: [String: [UInt8]] = [:]
+      for file in f.value.files {
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+          Issue.record("dataset-fashion-mnist is not installed (make test installs it): \(file.path)")
+          continue
+        }
+        bytes[file.path] = Array(data)
       }
+      return (f.value, bytes)
     }
-    let (train, a) = file(c.train, "train"), (test, b) = file(c.test, "test")
-    let files = InputFiles([train.files[0].path: a, test.files[0].path: b])
-    return (train, test, files)
+  }
+
+  /// The case's inputs values and the files they read.
+  static func inputs(_ c: Fixture.Case) -> (train: InputsValue, test: InputsValue, files: InputFiles) {
+    let (train, a) = input(c.train, "train", columns: c.columns, shape: c.shape)
+    let (test, b) = input(c.test, "test", columns: c.columns, shape: c.shape)
+    return (train, test, InputFiles(a.merging(b) { x, _ in x }))
   }
 
   /// |a − b| ≤ 1e-10 · max(|b|, the largest |entry| of the reference array).
@@ -146,8 +199,9 @@ import Testing
 
   @Test func fixtureHasEveryCase() {
     #expect(Fixture.shared.nt == "0.6.5")
-    #expect(Fixture.shared.cases.map(\.name) == ["csv-labels", "csv-y", "fashion-labels", "npy-conv"])
-    #expect(Fixture.shared.fits.map(\.name) == ["csv-labels", "csv-y", "fashion-labels"])
+    #expect(Fixture.shared.cases.map(\.name) == ["csv-labels", "csv-y", "fashion-labels", "npy-conv", "fashion-subset"])
+    #expect(Fixture.shared.fits.map(\.name) == ["csv-labels", "csv-y", "fashion-labels", "fashion-subset"])
+    #expect(Fixture.shared.grams.map(\.name) == ["fashion-subset", "npy-conv-pool"])
   }
 
   @Test(arguments: Fixture.shared.cases)
@@ -156,7 +210,7 @@ import Testing
     var o = PredictKind.Options()
     o.inputs = train
     o.test = OptionalInputs(test)
-    o.network = NetworkValue(Self.network(c.network))
+    o.network = NetworkValue(Self.network(c.network, on: c.train))
     o.targets = c.targets
     o.times = GridPoints(c.times)
     o.diagReg = c.diag_reg
@@ -205,15 +259,15 @@ import Testing
   @Test(arguments: Fixture.shared.cases)
   func ensembleCovariancesAgreeWithNT(_ c: Fixture.Case) throws {
     let (train, test, files) = Self.inputs(c)
-    guard case .batch(let a) = try train.inputs(seed: 0, files: files), case .batch(let b) = try test.inputs(seed: 0, files: files),
-      let xa = SkelKernels.InputBatch(shape: a.shape, count: a.count, storage: a.values),
-      let xb = SkelKernels.InputBatch(shape: b.shape, count: b.count, storage: b.values)
+    guard case .batch(let a) = try train.inputs(seed: 0, files: files), case .batch(let b) = try test.inputs(seed: 0, files: files)
     else { throw ExperimentError("the fixture's inputs do not decode") }
     let net = Self.network(c.network)
+    // images read by an MLP are vectors (as the kinds read them)
+    let (xa, xb) = c.shape.count == 1 ? (a.asVectors, b.asVectors) : (a, b)
     let dd = try net.kernel(xa), td = try net.kernel(xb, xa), tt = try net.kernel(xb, computeNTK: false)
     let labels = (a.labels ?? []) + (b.labels ?? [])
     let classes = Array(Set(labels)).sorted { (Double($0) ?? 0) < (Double($1) ?? 0) }
-    func targets(_ batch: SkelExperiments.InputBatch, _ v: InputsValue) throws -> Matrix {
+    func targets(_ batch: InputBatch, _ v: InputsValue) throws -> Matrix {
       switch c.targets {
       case "labels":
         var m = Matrix(rows: batch.count, columns: classes.count)
@@ -222,7 +276,7 @@ import Testing
       case "smooth":
         return Matrix(
           rows: batch.count, columns: 1,
-          storage: RegressionTarget.smooth.values(Matrix(rows: batch.count, columns: batch.dimension, storage: batch.values)))
+          storage: RegressionTarget.smooth.values(Matrix(rows: batch.count, columns: batch.size, storage: batch.storage)))
       default:
         guard case .csv(let path, _, _) = v.source else { throw ExperimentError("no CSV") }
         let d = try CSVData.read(files.bytes[path] ?? [], columns: [c.targets])
@@ -248,14 +302,21 @@ import Testing
   @Test(arguments: Fixture.shared.fits)
   func fitAgreesWithNumpy(_ f: Fixture.Fit) throws {
     var o = FitKind.Options()
-    o.inputs = InputsValue(.csv(path: "data.csv", columns: f.columns, labels: "label"))
-    o.network = NetworkValue(Self.network(f.network))
+    var context = RunContext(seed: 3)
+    if let data = f.data {
+      o.inputs = InputsValue(.csv(path: "data.csv", columns: f.columns, labels: "label"))
+      context.files = InputFiles(["data.csv": Array(data.utf8)])
+    } else {
+      let given = try #require(f.inputs, "\(f.name): neither data nor inputs")
+      let (v, bytes) = Self.input(given, "data", columns: f.columns, shape: [784])
+      o.inputs = v
+      context.files = InputFiles(bytes)
+    }
+    o.network = NetworkValue(Self.network(f.network, on: f.inputs ?? .text("")))
     o.targets = f.targets
     o.wStd = GridPoints(f.w_std)
     o.bStd = GridPoints(f.b_std)
     o.noise = GridPoints([f.noise])
-    var context = RunContext(seed: 3)
-    context.files = InputFiles(["data.csv": Array(f.data.utf8)])
     let r = try FitKind().run(o, context: context)
     let grid = try #require(r.grid)
     #expect(grid.x == f.w_std && grid.y == f.b_std)
@@ -266,5 +327,45 @@ import Testing
     let row = try #require(r.table?.rows.first)
     #expect(row[0] == "optimum" && Double(row[1]) == f.w_std[best.0] && Double(row[2]) == f.b_std[best.1], "\(row)")
     Self.agree([try #require(Double(row[4]))], [f.lml[best.0][best.1]], "\(f.name) optimum")
+  }
+
+  /// `gram`'s NNGP and NTK matrices (the `.npy` arrays) and `spectrum`'s eigenvalues of K/n on
+  /// the same inputs, against the fixture: a fashion-mnist(…) subset through a ReLU MLP (mpmath's
+  /// arc-cosine kernels) and 6×6×2 `.npy` images through conv → relu → conv → erf → global
+  /// average pool → dense (NT's kernel_fn). `spectrum` reads every input as a vector, so the conv
+  /// case's eigenvalues are those of gram's matrices (LAPACK's dsyevd).
+  @Test(arguments: Fixture.shared.grams)
+  func gramAndEigenvaluesAgreeWithNT(_ g: Fixture.Gram) throws {
+    let (inputs, bytes) = Self.input(g.inputs, "x", columns: nil, shape: g.shape)
+    var context = RunContext(seed: 17)
+    context.files = InputFiles(bytes)
+    var o = GramKind.Options()
+    o.inputs = inputs
+    o.network = NetworkValue(Self.network(g.network, on: g.inputs))
+    o.kernel = [.nngp, .ntk]
+    o.sort = .class
+    let r = try GramKind().run(o, context: context)
+    let arrays = Dictionary(uniqueKeysWithValues: (r.arrays ?? []).map { ($0.name, $0) })
+    let n = Int(Double(g.nngp.count).squareRoot())
+    for (name, reference, eigenvalues) in [("nngp", g.nngp, g.nngp_eigenvalues), ("ntk", g.ntk, g.ntk_eigenvalues)] {
+      let a = try #require(arrays[name])
+      #expect(a.shape == [n, n])
+      Self.agree(a.values, reference, "\(g.name) gram \(name)")
+      if g.shape.count > 1 {
+        let k = Matrix(rows: n, columns: n, storage: a.values.map { $0 / Double(n) })
+        Self.agree(try k.symmetricEigenvalues().sorted(by: >), eigenvalues, "\(g.name) eigenvalues of the \(name) Gram matrix / n")
+      }
+    }
+    guard g.shape.count == 1 else { return }
+    var s = SpectrumKind.Options()
+    s.inputs = OptionalInputs(inputs)
+    s.network.explicit = NetworkValue(Self.network(g.network))  // spectrum reads the images as vectors
+    s.kernels = [.ntk, .nngp]
+    s.fit = [2, Double(n / 2)]
+    let spectrum = try SpectrumKind().run(s, context: context)
+    for (name, eigenvalues) in [("ntk", g.ntk_eigenvalues), ("nngp", g.nngp_eigenvalues)] {
+      let series = try #require(spectrum.series.first { $0.name == name }, "\(spectrum.series.map(\.name))")
+      Self.agree(series.y, eigenvalues, "\(g.name) spectrum \(name)")
+    }
   }
 }

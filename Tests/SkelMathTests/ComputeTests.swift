@@ -66,4 +66,42 @@ import Testing
     closed.wait()
     #expect(seen == [1, 1])
   }
+
+  /// `forEach` on n threads has n indices in flight at once, whatever GCD's pool is doing: every
+  /// index waits (up to 20 s) until n of them have arrived, which a loop running them one after
+  /// another on the caller never reaches. GCD's pool is kept busy meanwhile by blocked work items.
+  @Test(arguments: [2, 3, 5])
+  func forEachRunsItsThreadsAtOnce(_ n: Int) {
+    let busy = DispatchSemaphore(value: 0), group = DispatchGroup()
+    for _ in 0..<16 { DispatchQueue.global().async(group: group) { _ = busy.wait(timeout: .now() + 30) } }
+    defer {
+      for _ in 0..<16 { busy.signal() }
+      group.wait()
+    }
+    let arrived = Atomic<Int>(0), timedOut = Atomic<Int>(0), ran = Mutex<[Int]>([])
+    Compute(threads: n).forEach(4 * n) { i in
+      if i < n {
+        arrived.add(1, ordering: .sequentiallyConsistent)
+        let deadline = Date().addingTimeInterval(20)
+        while arrived.load(ordering: .sequentiallyConsistent) < n {
+          if Date() > deadline {
+            timedOut.add(1, ordering: .relaxed)
+            break
+          }
+          usleep(200)
+        }
+      }
+      ran.withLock { $0.append(i) }
+    }
+    #expect(timedOut.load(ordering: .relaxed) == 0, "\(n) indices never were in flight at once")
+    #expect(ran.withLock { $0.sorted() } == Array(0..<(4 * n)), "every index once")
+  }
+
+  /// `onThreads` runs each of its n bodies once, side by side, and returns after all of them.
+  @Test func onThreadsRunsEveryBodyOnce() {
+    let seen = Mutex<[Int]>([])
+    Compute.onThreads(6) { w in seen.withLock { $0.append(w) } }
+    #expect(seen.withLock { $0.sorted() } == Array(0..<6))
+    Compute.onThreads(0) { _ in Issue.record("no body for n = 0") }
+  }
 }

@@ -46,6 +46,8 @@ def layer(spec):
         return stax.Erf()
     if name == "flatten":
         return stax.Flatten()
+    if name == "global_avg_pool":
+        return stax.GlobalAvgPool()
     raise ValueError(name)
 
 
@@ -163,6 +165,83 @@ def fashion(split, classes, per_class_train, per_class_test):
     return (images[tr] / 255.0, labels[tr]), (images[te] / 255.0, labels[te])
 
 
+MASK = (1 << 64) - 1
+
+
+class SeededGenerator:
+    """SkelMath's SeededGenerator (xoshiro256** seeded through SplitMix64; a label's stream is
+    seed XOR FNV-1a(label)), so that a fashion-mnist(n, classes, split, seed) subset is the one the
+    build draws."""
+
+    def __init__(self, seed, label=None):
+        sm = seed if label is None else seed ^ self.fnv1a(label)
+        s = []
+        for _ in range(4):
+            sm = (sm + 0x9E3779B97F4A7C15) & MASK
+            z = sm
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+            s.append(z ^ (z >> 31))
+        self.s = s
+
+    @staticmethod
+    def fnv1a(text):
+        h = 0xCBF29CE484222325
+        for b in text.encode():
+            h = ((h ^ b) * 0x100000001B3) & MASK
+        return h
+
+    @staticmethod
+    def rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & MASK
+
+    def next(self):
+        s = self.s
+        result = (self.rotl((s[1] * 5) & MASK, 7) * 9) & MASK
+        t = (s[1] << 17) & MASK
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = self.rotl(s[3], 45)
+        return result
+
+
+def fashion_subset(n, classes, split, seed):
+    """The images of `fashion-mnist(n, classes, split, seed)` as the build draws them
+    (InputsDrawing.swift): ⌊n/k⌋ of each class (the first n mod k one more), a partial
+    Fisher–Yates over the class's indices in file order, each class's images in file order, in
+    the order of `classes`; pixels / 255. Returns (images n × 784, labels)."""
+    stem = "train" if split == "train" else "t10k"
+    with gzip.open(f"{FASHION}/{stem}-images-idx3-ubyte.gz") as f:
+        images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(f"{FASHION}/{stem}-labels-idx1-ubyte.gz") as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8)
+    g = SeededGenerator(seed, "fashion-mnist")
+    picked = []
+    for k, c in enumerate(classes):
+        want = n // len(classes) + (1 if k < n % len(classes) else 0)
+        pool = [int(i) for i in np.nonzero(labels == c)[0]]
+        for j in range(want):
+            r = j + g.next() % (len(pool) - j)
+            pool[j], pool[r] = pool[r], pool[j]
+        picked += sorted(pool[:want])
+    return images[picked] / 255.0, labels[picked]
+
+
+def grams(name, x, shape, network, kf, inputs):
+    """The NNGP and NTK Gram matrices of `network` on x (row-major n × n) and the eigenvalues of
+    K/n in descending order (numpy's eigvalsh), as the kinds `gram` and `spectrum` publish them."""
+    xs = x.reshape((-1,) + shape)
+    out = {"name": name, "inputs": inputs, "network": network, "shape": list(shape)}
+    for g in ("nngp", "ntk"):
+        k = np.asarray(kf(xs, None, g))
+        out[g] = rows(k)
+        out[g + "_eigenvalues"] = sorted(np.linalg.eigvalsh(k / k.shape[0]).tolist(), reverse=True)
+    return out
+
+
 def main():
     rng = np.random.default_rng(19)
     times = [0.0, 0.5, 5.0, 50.0, 5000.0]
@@ -215,6 +294,30 @@ def main():
         "kernels": predictions(conv, xi[:7], xi[7:], yi[:7], yi[7:], 1e-3, times, 1.0, (4, 4, 1)),
     })
 
+    # Fashion-MNIST through the input form itself: fashion-mnist(n, classes, split, seed) subsets
+    # drawn as the build draws them (fashion_subset); training images from the train split, test
+    # images from the test split. Kernels by the arc-cosine formulas in mpmath (as above).
+    fs_train = {"n": 12, "classes": [0, 7], "split": "train", "seed": 5}
+    fs_test = {"n": 6, "classes": [0, 7], "split": "test", "seed": 6}
+    (xs_tr, ls_tr), (xs_te, ls_te) = fashion_subset(**fs_train), fashion_subset(**fs_test)
+    ys = one_hot(np.concatenate([ls_tr, ls_te]))
+    cases.append({
+        "name": "fashion-subset", "train": {"fashion": fs_train}, "test": {"fashion": fs_test}, "columns": None, "network": net,
+        "targets": "labels", "diag_reg": 1e-4, "learning_rate": 1.0, "times": times, "shape": [784], "outputs": 2,
+        "kernels": predictions(net, xs_tr, xs_te, ys[:12], ys[12:], 1e-4, times, 1.0, (784,), kf=exact),
+    })
+
+    # Gram matrices and eigenvalues (the kinds gram and spectrum): the Fashion-MNIST subset by
+    # mpmath's arc-cosine kernels; 6×6×2 images (.npy) through a conv network with a global pool
+    # by NT's kernel_fn
+    gram_cases = [grams("fashion-subset", xs_tr, (784,), net, exact, {"fashion": fs_train})]
+    rng_g = np.random.default_rng(29)
+    xc = rng_g.standard_normal((9, 72))
+    conv2 = [["conv", {"window": [3, 3], "w_std": 1.3, "b_std": 0.1}], ["relu"],
+             ["conv", {"window": [3, 3], "w_std": 1.2, "b_std": 0.05}], ["erf"], ["global_avg_pool"],
+             ["dense", {"w_std": 1.0, "b_std": 0.1}]]
+    gram_cases.append(grams("npy-conv-pool", xc, (6, 6, 2), conv2, kernel_fn(conv2), rows(xc)))
+
     w_grid, b_grid = [0.8, 1.2, 1.6, 2.0], [0.0, 0.25, 0.5]
     fits = [
         {"name": "csv-labels", "data": csv_text(x, labels, yc), "columns": ["x0", "x1", "x2"], "targets": "labels",
@@ -226,9 +329,14 @@ def main():
         {"name": "fashion-labels", "data": csv_text(np.concatenate([xf, xt]), np.concatenate([lf, lt])), "columns": None,
          "targets": "labels", "network": net, "noise": 1e-2, "w_std": [1.0, 1.5], "b_std": [0.0, 0.1],
          "lml": lml(net, np.concatenate([xf, xt]), one_hot(np.concatenate([lf, lt])), 1e-2, (784,), [1.0, 1.5], [0.0, 0.1])},
+        # the fashion-mnist(…) subset itself (NT's kernel_fn NNGP: exact to rounding, as above)
+        {"name": "fashion-subset", "data": None, "inputs": {"fashion": fs_train}, "columns": None, "targets": "labels",
+         "network": net, "noise": 1e-2, "w_std": [1.0, 1.5], "b_std": [0.0, 0.1],
+         "lml": lml(net, xs_tr, one_hot(ls_tr), 1e-2, (784,), [1.0, 1.5], [0.0, 0.1])},
     ]
     json.dump({"nt": nt.__version__ if hasattr(nt, "__version__") else "0.6.5", "jax": jax.__version__,
-               "numpy": np.__version__, "cases": cases, "fits": fits}, sys.stdout, separators=(",", ":"))
+               "numpy": np.__version__, "cases": cases, "fits": fits,
+               "grams": gram_cases}, sys.stdout, separators=(",", ":"))
 
 
 if __name__ == "__main__":

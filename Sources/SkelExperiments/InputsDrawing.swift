@@ -3,27 +3,15 @@ import SkelData
 import SkelKernels
 import SkelMath
 
-/// Inputs as numbers: N points of one shape (`InputShape`: d features, or H×W×C), row-major, with
-/// the class label of each point when the source has them.
-public struct InputBatch: Sendable, Hashable {
-  public var count: Int
-  public var shape: InputShape
-  /// `count` rows of `shape`'s size, one after another (C order).
-  public var values: [Double]
-  public var labels: [String]?
-
-  public init(count: Int, shape: InputShape, values: [Double], labels: [String]? = nil) {
-    self.count = count
-    self.shape = shape
-    self.values = values
-    self.labels = labels
+extension InputBatch {
+  /// A batch the drawing and decoding below built: `count` inputs of `shape` in `values`; an
+  /// experiment error (never a crash) if they do not fit together.
+  static func drawn(count: Int, shape: InputShape, values: [Double], labels: [String]? = nil) throws -> InputBatch {
+    guard let b = InputBatch(shape: shape, count: count, storage: values, labels: labels) else {
+      throw ExperimentError("the inputs do not hold \(count) points of \(shape) (\(values.count) numbers, \(labels?.count ?? 0) labels)")
+    }
+    return b
   }
-
-  /// Numbers per input (d, or H·W·C).
-  public var dimension: Int { (shape.spatial + [shape.channels]).reduce(1, *) }
-
-  /// Row `i`.
-  public func row(_ i: Int) -> ArraySlice<Double> { values[(i * dimension)..<((i + 1) * dimension)] }
 }
 
 /// What an `inputs` value stands for once its files are decoded and its points drawn.
@@ -63,24 +51,24 @@ extension InputsValue {
         }
         values.replaceSubrange((i * d)..<((i + 1) * d), with: row)
       }
-      return InputBatch(count: n, shape: InputShape(channels: d), values: values)
+      return try InputBatch.drawn(count: n, shape: InputShape(channels: d), values: values)
     case .circle(let n):
       let values = (0..<n).flatMap { _ in
         let t = 2 * Double.pi * g.nextUniform()
         return [cos(t), sin(t)]
       }
-      return InputBatch(count: n, shape: InputShape(channels: 2), values: values)
+      return try InputBatch.drawn(count: n, shape: InputShape(channels: 2), values: values)
     case .images(let n, let h, let w, let c):
       let values = (0..<(n * h * w * c)).map { _ in g.nextNormal() }
-      return InputBatch(count: n, shape: InputShape(spatial: [h, w], channels: c), values: values)
+      return try InputBatch.drawn(count: n, shape: InputShape(spatial: [h, w], channels: c), values: values)
     case .csv(let path, let columns, let labels):
       let d = try Self.decoded(path) { try CSVData.read(try files.bytes(of: path), columns: columns, labels: labels) }
-      return InputBatch(count: d.count, shape: InputShape(channels: d.rowLength), values: d.values, labels: d.labels)
+      return try InputBatch.drawn(count: d.count, shape: InputShape(channels: d.rowLength), values: d.values, labels: d.labels)
     case .npy(let path):
       let d = try Self.decoded(path) { try NPY.read(try files.bytes(of: path)) }
       let shape =
         d.shape.count == 4 ? InputShape(spatial: [d.shape[1], d.shape[2]], channels: d.shape[3]) : InputShape(channels: d.rowLength)
-      return InputBatch(count: d.count, shape: shape, values: d.values)
+      return try InputBatch.drawn(count: d.count, shape: shape, values: d.values)
     case .fashionMNIST(let n, let classes, let split, let subsetSeed):
       return try fashionMNIST(n: n, classes: classes, split: split, seed: subsetSeed.map(UInt64.init) ?? seed, files: files)
     }
@@ -114,25 +102,25 @@ extension InputsValue {
         names.append(String(c))
       }
     }
-    return InputBatch(count: n, shape: InputShape(spatial: [28, 28], channels: 1), values: values, labels: names)
+    return try InputBatch.drawn(count: n, shape: InputShape(spatial: [28, 28], channels: 1), values: values, labels: names)
   }
 
   /// `center`: subtract the mean input; `sphere`: scale each input to ‖x‖² = d.
   static func normalize(_ b: inout InputBatch, _ mode: Normalize) throws {
-    let d = b.dimension, n = b.count
+    let d = b.size, n = b.count
     switch mode {
     case .none: return
     case .center:
       var mean = [Double](repeating: 0, count: d)
-      for i in 0..<n { for j in 0..<d { mean[j] += b.values[i * d + j] } }
+      for i in 0..<n { for j in 0..<d { mean[j] += b.storage[i * d + j] } }
       for j in 0..<d { mean[j] /= Double(n) }
-      for i in 0..<n { for j in 0..<d { b.values[i * d + j] -= mean[j] } }
+      for i in 0..<n { for j in 0..<d { b.storage[i * d + j] -= mean[j] } }
     case .sphere:
       for i in 0..<n {
         let norm2 = b.row(i).reduce(0) { $0 + $1 * $1 }
         guard norm2 > 0 else { throw ExperimentError("input \(i + 1) is zero; normalize=sphere cannot scale it to ‖x‖² = d") }
         let s = (Double(d) / norm2).squareRoot()
-        for j in 0..<d { b.values[i * d + j] *= s }
+        for j in 0..<d { b.storage[i * d + j] *= s }
       }
     }
   }
