@@ -43,7 +43,9 @@ struct InitCommand: ParsableCommand {
       throw ExitCode(1)
     }
     let cd = directory == "." ? "" : "cd \(directory) && "
-    print("wrote \(NewProject.files.map(\.path).joined(separator: ", ")) into \(directory)/; build it with: \(cd)skelreport build --strict")
+    print(
+      "wrote \(NewProject.files.map(\.path).joined(separator: ", ")) into \(directory)/; preview it with: \(cd)skelreport preview (then open http://127.0.0.1:8000/), or build it with: skelreport build --strict"
+    )
   }
 }
 
@@ -56,7 +58,7 @@ enum NewProject {
   static let readme = """
     # My kernel reports
 
-    Build the site into `_site/` with `skelreport build --strict` (reports in `reports/`; the built-in templates, unless a `templates/` folder overrides them file by file).
+    Preview it with `skelreport preview`: open http://127.0.0.1:8000/; every save rebuilds what it changed and reloads the page (Ctrl-C stops). Build the site into `_site/` with `skelreport build --strict` (reports in `reports/`; the built-in templates, unless a `templates/` folder overrides them file by file).
 
     """
 

@@ -51,7 +51,7 @@ final class PreviewProcess: @unchecked Sendable {
 
   /// `skelreport preview --port 0 <more>` in `dir`, once it has printed its port, built once and
   /// started watching (at most `seconds`).
-  static func preview(in dir: URL, _ more: [String], within seconds: Double = 120) throws -> PreviewProcess {
+  static func preview(in dir: URL, _ more: [String], within seconds: Double = 300) throws -> PreviewProcess {
     let p = try PreviewProcess(in: dir, arguments: ["preview", "--port", "0", "--threads", "1"] + more)
     do {
       let serving = try p.line(within: seconds) { $0.hasPrefix("serving http://127.0.0.1:") }

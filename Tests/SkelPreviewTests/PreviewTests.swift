@@ -124,7 +124,7 @@ import Testing
     let temp = p.dir.appendingPathComponent("reports/.a.md.tmp")
     try Data(text.utf8).write(to: temp)
     _ = rename(temp.path, p.reportFile.path)
-    let data = try #require(events.next("reload", within: 60), "no reload event after the save")
+    let data = try #require(events.next("reload", within: 120), "no reload event after the save")
     return try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
   }
 
@@ -163,7 +163,7 @@ import Testing
       let page = try TestClient.get("/a/", port: p.port)
       #expect(page.body.contains("An edited paragraph") && !page.body.contains("The first paragraph"))
       // the terminal says the same
-      let line = try p.child.line(within: 5) { $0.hasPrefix("built in ") && $0.contains("nothing recomputed; pages rendered: a;") }
+      let line = try p.child.line(within: 30) { $0.hasPrefix("built in ") && $0.contains("nothing recomputed; pages rendered: a;") }
       #expect(p.child.stdout.contains("changed: a.md"), "\(line)")
     }
   }
@@ -216,7 +216,7 @@ import Testing
       let file = folder.appendingPathComponent("page.mustache")
       let template = try String(contentsOf: file, encoding: .utf8)
       try Data(template.replacingOccurrences(of: "</body>", with: "<p>an edited template</p></body>").utf8).write(to: file)
-      let data = try #require(events.next("reload", within: 60), "no reload event after the template edit")
+      let data = try #require(events.next("reload", within: 120), "no reload event after the template edit")
       let event = try #require(try JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any])
       #expect(event["error"] is NSNull && (event["recomputed"] as? [String]) == [], "\(event)")
       for page in ["/a/", "/b/"] {
@@ -231,7 +231,7 @@ import Testing
       let dir = try Self.project(templates: false)
       defer { try? FileManager.default.removeItem(at: dir) }
       let second = try PreviewProcess(in: dir, arguments: ["preview", "--port", "\(p.port)"])
-      let status = second.exit(within: 60)
+      let status = second.exit(within: 120)
       if status == nil { second.stop() }
       #expect(status == 2)
       #expect(
