@@ -124,7 +124,9 @@ struct PageRenderer {
         // shrinks below its own (and scrolls, with the box's shadow cue, on narrower screens).
         let narrow = "(max-width: \(minWidth + 32)px)"
         let (w, h) = (css(phone.width), css(phone.height))
-        let size = " width=\"\(w)\" height=\"\(h)\""
+        // (the validator allows no width/height on <source>: the image's natural size is used
+        // once it is loaded, as `height: auto` lets it; data-width tells the browser test)
+        let size = " data-width=\"\(w)\" data-height=\"\(h)\""
         sources.append("<source srcset=\"\(l).phone.dark.\(main)\" media=\"\(narrow) and (prefers-color-scheme: dark)\"\(size)>")
         sources.append("<source srcset=\"\(l).phone.\(main)\" media=\"\(narrow)\"\(size)>")
         floor = "min(\(minWidth)px, max(\(Int((Double(w) * minimumScale).rounded(.up)))px, 100%))"

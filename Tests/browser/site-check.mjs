@@ -108,8 +108,8 @@ const probe = `(() => {
   // (The image shown may be a <source>'s: the phone rendering, with its own width.)
   for (const img of document.querySelectorAll("figure.skel-figure img")) {
     const source = [...(img.parentElement.tagName === "PICTURE" ? img.parentElement.querySelectorAll("source") : [])]
-      .find((s) => new URL(s.srcset, location.href).href === img.currentSrc && s.hasAttribute("width"));
-    const shown = img.getBoundingClientRect().width, drawn = Number((source || img).getAttribute("width"));
+      .find((s) => new URL(s.srcset, location.href).href === img.currentSrc && s.dataset.width);
+    const shown = img.getBoundingClientRect().width, drawn = Number(source ? source.dataset.width : img.getAttribute("width"));
     if (shown > 0 && drawn > 0 && (shown / drawn) * 11.33 < 8.99) out.small.push("figure " + img.src.split("/").pop() + " at " + (shown / drawn * 11.33).toFixed(1) + "px");
   }
   out.nav = !!document.querySelector("nav.sidebar a[aria-current=page]");
