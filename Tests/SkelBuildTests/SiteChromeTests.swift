@@ -81,7 +81,12 @@ import Testing
     let html = PageRenderer.figureHTML(
       label: "fig-a", number: 1, caption: "C", alt: "A", width: 360, height: 244.8, formats: ["svg", "png"], dark: true,
       phone: (270, 203))
-    let narrow = "(max-width: 414px)"  // 480 CSS px × 0.794 → 382 px, + 2 × 16 px padding
+    let narrow = "(max-width: 416px)"  // 480 CSS px × 0.794 → 382 px, + 2 × 17 px padding
+    // beside the sidebar (from 768 px) the column is the viewport less 289 px, from 1200 px less 552
+    #expect(PageRenderer.phoneMedia(minWidth: 382) == [narrow])
+    #expect(PageRenderer.phoneMedia(minWidth: 488) == ["(max-width: 522px)", "(min-width: 768px) and (max-width: 777px)"])
+    #expect(PageRenderer.phoneMedia(minWidth: 700).last == "(min-width: 1200px) and (max-width: 1252px)")
+    #expect(PageRenderer.phoneMedia(minWidth: 763).count == 2, "a figure wider than the column never fits it there")
     #expect(
       html.contains(
         #"<source srcset="fig-a.phone.dark.svg" media="\#(narrow) and (prefers-color-scheme: dark)" data-width="360" data-height="271">"#))
