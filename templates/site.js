@@ -27,9 +27,9 @@
       if (!s.hasAttribute("data-media")) s.setAttribute("data-media", s.media);
       var auto = s.getAttribute("data-media");
       if (auto.indexOf("prefers-color-scheme") < 0) continue;
-      // "(max-width: …) and (prefers-color-scheme: dark)" (a phone rendering) keeps its width
-      var rest = auto.replace(/\s*(and\s*)?\(prefers-color-scheme:\s*dark\)\s*/, "").trim();
-      s.media = theme === "dark" ? rest || "all" : theme === "light" ? "not all" : auto;
+      // "(max-width: …) and (prefers-color-scheme: dark), …" (a phone rendering) keeps its widths
+      var rest = auto.replace(/\s*and\s*\(prefers-color-scheme:\s*dark\)/g, "").replace(/^\s*\(prefers-color-scheme:\s*dark\)\s*$/, "");
+      s.media = theme === "dark" ? rest.trim() || "all" : theme === "light" ? "not all" : auto;
     }
     var button = document.querySelector(".theme-toggle");
     if (button) {

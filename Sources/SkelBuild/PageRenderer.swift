@@ -119,14 +119,17 @@ struct PageRenderer {
       var sources: [String] = []
       var floor = "\(minWidth)px"
       if let phone {
-        // Where the page's column is narrower than the figure's smallest readable width (the
-        // main column's side padding is 2 × 16 px), the phone rendering; it in turn never
-        // shrinks below its own (and scrolls, with the box's shadow cue, on narrower screens).
-        let narrow = "(max-width: \(minWidth + 32)px)"
+        // Where the page's column is narrower than the figure's smallest readable width, the
+        // phone rendering; it in turn never shrinks below its own (and scrolls, with the box's
+        // fading edge as the cue, on narrower screens).
+        let narrow = phoneMedia(minWidth: minWidth)
         let (w, h) = (css(phone.width), css(phone.height))
-        let size = " width=\"\(w)\" height=\"\(h)\""
-        sources.append("<source srcset=\"\(l).phone.dark.\(main)\" media=\"\(narrow) and (prefers-color-scheme: dark)\"\(size)>")
-        sources.append("<source srcset=\"\(l).phone.\(main)\" media=\"\(narrow)\"\(size)>")
+        // (the validator allows no width/height on <source>: the image's natural size is used
+        // once it is loaded, as `height: auto` lets it; data-width tells the browser test)
+        let size = " data-width=\"\(w)\" data-height=\"\(h)\""
+        let narrowDark = narrow.map { $0 + " and (prefers-color-scheme: dark)" }.joined(separator: ", ")
+        sources.append("<source srcset=\"\(l).phone.dark.\(main)\" media=\"\(narrowDark)\"\(size)>")
+        sources.append("<source srcset=\"\(l).phone.\(main)\" media=\"\(narrow.joined(separator: ", "))\"\(size)>")
         floor = "min(\(minWidth)px, max(\(Int((Double(w) * minimumScale).rounded(.up)))px, 100%))"
       }
       if dark { sources.append("<source srcset=\"\(l).dark.\(main)\" media=\"(prefers-color-scheme: dark)\">") }
@@ -152,6 +155,19 @@ struct PageRenderer {
       html += table + "</div>\n"
     }
     return html
+  }
+
+  /// The viewport widths (media conditions) at which a report page's text column is narrower
+  /// than `minWidth` CSS px, from style.css's layout (1rem = 17 px there; media queries count
+  /// 16 px): below 48rem (768 px) the column is the viewport less main's 2 × 1rem padding (34 px);
+  /// from 768 px the sidebar (12.5rem), its gap (1.5rem) and the right padding (1rem) come off
+  /// too (289 px in all); from 75rem (1200 px) also the contents (13rem + 2.5rem gap: 552 px in
+  /// all), the column at most 44rem (748 px). Measured in Chromium: 479 px at 768, 648 at 1200.
+  static func phoneMedia(minWidth m: Int) -> [String] {
+    var out = ["(max-width: \(min(m + 34, 767))px)"]
+    if m + 289 >= 768 { out.append("(min-width: 768px) and (max-width: \(min(m + 289, 1199))px)") }
+    if m + 552 >= 1200, m <= 748 { out.append("(min-width: 1200px) and (max-width: \(m + 552)px)") }
+    return out
   }
 
   /// The smallest scale a figure may be shown at so that its smallest text (the site themes'

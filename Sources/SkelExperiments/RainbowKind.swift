@@ -265,7 +265,7 @@ public struct RainbowKind: DirectiveKind {
     return axes.map { Figure(width: size.width, height: size.height, panels: [$0]) }
   }
 
-  /// The closed form as a line, the Monte-Carlo estimate with its error bars.
+  /// The closed form as a line, the Monte-Carlo estimate with its error bars in its colour.
   static func kernelAxes(_ result: ExperimentResult) -> Axes? {
     guard let exact = result.series.first(where: { $0.role == .exact }), let mc = result.series.first(where: { $0.role == .estimate })
     else { return nil }
@@ -273,7 +273,7 @@ public struct RainbowKind: DirectiveKind {
       x: AxisSpec(label: result.xlabelTeX), y: AxisSpec(label: result.ylabelTeX),
       marks: [
         .line(LineSeries(name: exact.name, x: exact.x, y: exact.y, lineWidth: 1.4)),
-        .errorBars(ErrorBarSeries(name: mc.name, x: mc.x, y: mc.y, error: mc.yerr ?? [])),
+        .errorBars(ErrorBarSeries(name: mc.name, x: mc.x, y: mc.y, error: mc.yerr ?? [], colorSlot: 0)),
       ], legend: .best)
   }
 

@@ -48,9 +48,14 @@ public struct ErrorBarSeries: Sendable, Hashable {
   public var marker: MarkerShape
   /// Also join the points by a line (matplotlib's `errorbar(fmt="-o")`).
   public var connected: Bool
+  /// The theme colour slot to use instead of the series' position (as `LineSeries.colorSlot`):
+  /// Monte-Carlo points in the colour of their exact curve.
+  public var colorSlot: Int?
   public init(
-    name: String, x: [Double], y: [Double], error: [Double], color: Color? = nil, marker: MarkerShape = .circle, connected: Bool = false
+    name: String, x: [Double], y: [Double], error: [Double], color: Color? = nil, marker: MarkerShape = .circle, connected: Bool = false,
+    colorSlot: Int? = nil
   ) {
+    self.colorSlot = colorSlot
     let n = min(x.count, y.count, error.count)  // lengths that differ are cut to the shortest
     self.connected = connected
     self.name = name

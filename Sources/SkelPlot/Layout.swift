@@ -184,9 +184,12 @@ public struct FigureLayout {
   }
 
   /// A `.best` legend whose best corner still covers data goes to a strip above the axes
-  /// (`.above`), as a heat map's does: no corner is free.
+  /// (`.above`), as a heat map's does: no corner is free. Not when the strip would leave the
+  /// axes under 40 pt or half their height (a tiny figure keeps its corner).
   func legendNeedsStrip(_ axes: Axes, _ l: PanelLayout) -> Bool {
     guard axes.legend == .best, let box = l.legendBox else { return false }
+    let left = l.plotArea.height - box.height - 4
+    guard left >= max(40, l.plotArea.height / 2) else { return false }
     return dataSamples(axes, l).contains { Self.covers(box, $0) }
   }
 
@@ -391,7 +394,7 @@ public struct FigureLayout {
         items += drawLine(s, color: color(s.color, s.colorSlot ?? seriesIndex), l)
         seriesIndex += 1
       case .errorBars(let s):
-        let c = color(s.color, seriesIndex)
+        let c = color(s.color, s.colorSlot ?? seriesIndex)
         seriesIndex += 1
         items += drawErrorBars(s, color: c, l)
       case .reference(let r):
@@ -644,7 +647,7 @@ public struct FigureLayout {
         }
         if let shape = s.marker ?? (s.markersOnly ? .circle : nil) { items.append(marker(shape, at: Point((x0 + x1) / 2, cy), color: c)) }
       case .errorBars(let s):
-        let c = color(s.color, i)
+        let c = color(s.color, s.colorSlot ?? i)
         items += backing(c, x0, x1, cy)
         if s.connected {
           items.append(

@@ -73,6 +73,33 @@ import Testing
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
   }
 
+  /// A figure with a phone rendering: the phone sources come first (dark before light), under
+  /// the column width where the page image would fall below 9 px text, and the image's floor is
+  /// the page image's readable width or, in that range, the phone image's; a figure without one
+  /// keeps the plain floor. 9 px / 11.33 px (8.5 pt) = 0.794.
+  @Test func phoneRenderingIsAPictureSource() throws {
+    let html = PageRenderer.figureHTML(
+      label: "fig-a", number: 1, caption: "C", alt: "A", width: 360, height: 244.8, formats: ["svg", "png"], dark: true,
+      phone: (270, 203))
+    let narrow = "(max-width: 416px)"  // 480 CSS px × 0.794 → 382 px, + 2 × 17 px padding
+    // beside the sidebar (from 768 px) the column is the viewport less 289 px, from 1200 px less 552
+    #expect(PageRenderer.phoneMedia(minWidth: 382) == [narrow])
+    #expect(PageRenderer.phoneMedia(minWidth: 488) == ["(max-width: 522px)", "(min-width: 768px) and (max-width: 777px)"])
+    #expect(PageRenderer.phoneMedia(minWidth: 700).last == "(min-width: 1200px) and (max-width: 1252px)")
+    #expect(PageRenderer.phoneMedia(minWidth: 763).count == 2, "a figure wider than the column never fits it there")
+    #expect(
+      html.contains(
+        #"<source srcset="fig-a.phone.dark.svg" media="\#(narrow) and (prefers-color-scheme: dark)" data-width="360" data-height="271">"#))
+    #expect(html.contains(#"<source srcset="fig-a.phone.svg" media="\#(narrow)" data-width="360" data-height="271">"#))
+    let order = ["fig-a.phone.dark.svg", "fig-a.phone.svg", "fig-a.dark.svg", "<img src=\"fig-a.svg\""].map {
+      html.range(of: $0)!.lowerBound
+    }
+    #expect(order == order.sorted())
+    #expect(html.contains(#"style="min-width: min(382px, max(286px, 100%))""#))
+    let plain = PageRenderer.figureHTML(label: "fig-b", number: 2, caption: "C", alt: "A", width: 360, height: 244.8, formats: ["svg"])
+    #expect(!plain.contains("<picture>") && plain.contains(#"style="min-width: 382px""#))
+  }
+
   @Test func contrastFormulaMatchesWCAG() throws {
     // Black on white is 21:1; #777777 on white is 4.48:1 (the classic near miss).
     #expect(abs(try #require(Self.contrast("#000000", "#ffffff")) - 21) < 1e-9)

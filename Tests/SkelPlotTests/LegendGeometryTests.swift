@@ -188,4 +188,30 @@ import Testing
     #expect(try #require(l.legendBox).maxY <= l.plotArea.minY, "the whiskers reach every corner: strip above")
     #expect(layout.coverings(figure).isEmpty)
   }
+
+  /// Monte-Carlo points take their exact curve's colour with `colorSlot` (rainbow's kernel
+  /// figure): every marker fill is the line's stroke colour, and without the slot it is not.
+  @Test func pointsInTheColourOfTheirCurve() throws {
+    func colours(_ slot: Int?) -> (line: Set<Color>, fills: Set<Color>) {
+      let figure = Figure(
+        width: 360, height: 240,
+        panels: [
+          Axes(
+            marks: [
+              .line(LineSeries(name: "closed form", x: [0, 1, 2], y: [0, 1, 2])),
+              .errorBars(ErrorBarSeries(name: "Monte Carlo", x: [0.5, 1.5], y: [0.5, 1.5], error: [0.1, 0.1], colorSlot: slot)),
+            ], legend: .none)
+        ])
+      var line = Set<Color>(), fills = Set<Color>()
+      for item in layout.scene(for: figure).items {
+        guard case .path(let path, let stroke, let fill) = item else { continue }
+        if let fill, path.contains(where: { if case .circle = $0 { return true } else { return false } }) { fills.insert(fill) }
+        if let stroke, fill == nil, path.count == 3 { line.insert(stroke.color) }
+      }
+      return (line, fills)
+    }
+    let slotted = colours(0), plain = colours(nil)
+    #expect(slotted.fills.count == 1 && slotted.line.isSuperset(of: slotted.fills), "\(slotted)")
+    #expect(plain.fills.count == 1 && plain.line.isDisjoint(with: plain.fills), "\(plain)")
+  }
 }
