@@ -203,26 +203,7 @@ extension SiteBuilder {
       )
     }
     var summary = ShardSummary()
-    // tiles, grouped by their directive in the order the keys name them
-    var groups: [(directive: String, keys: [String], pairs: [TilePair])] = []
-    for key in keys {
-      guard let (directive, pair) = tileTable[key] else { continue }
-      if let g = groups.firstIndex(where: { $0.directive == directive }) {
-        groups[g].keys.append(key)
-        groups[g].pairs.append(pair)
-      } else {
-        groups.append((directive, [key], [pair]))
-      }
-    }
-    for g in groups {
-      guard let (d, report, _) = table[g.directive] else { continue }
-      let dir = ResultCache(directory: configuration.cache).tileDirectory(d.key) ?? ""
-      let missing = Set(d.configured.storedTiles(measured: d.inputs.measured)?.missing(in: dir, among: g.pairs) ?? g.pairs)
-      try computeTiles(d, g.pairs, report: report)
-      for (key, p) in zip(g.keys, g.pairs) {
-        if missing.contains(p) { summary.computed.append(key) } else { summary.cached.append(key) }
-      }
-    }
+    try computeTileUnits(keys, tileTable: tileTable, table: table, into: &summary)
     var done: [DirectiveIndex: ExperimentResult] = [:]  // upstream results (`:from:`), each computed or loaded once
     for key in keys {
       guard let (d, report, index) = table[key] else { continue }
@@ -251,6 +232,33 @@ extension SiteBuilder {
       }
     }
     return summary
+  }
+
+  /// The tile keys among `keys`, grouped by their directive in the order the keys name them,
+  /// each group computed at once (`computeTiles`); a tile already there counts as cached.
+  func computeTileUnits(
+    _ keys: [String], tileTable: [String: (directive: String, pair: TilePair)],
+    table: [String: (PlannedDirective, PlannedReport, DirectiveIndex)], into summary: inout ShardSummary
+  ) throws {
+    var groups: [(directive: String, keys: [String], pairs: [TilePair])] = []
+    for key in keys {
+      guard let (directive, pair) = tileTable[key] else { continue }
+      if let g = groups.firstIndex(where: { $0.directive == directive }) {
+        groups[g].keys.append(key)
+        groups[g].pairs.append(pair)
+      } else {
+        groups.append((directive, [key], [pair]))
+      }
+    }
+    for g in groups {
+      guard let (d, report, _) = table[g.directive] else { continue }
+      let dir = ResultCache(directory: configuration.cache).tileDirectory(d.key) ?? ""
+      let missing = Set(d.configured.storedTiles(measured: d.inputs.measured)?.missing(in: dir, among: g.pairs) ?? g.pairs)
+      try computeTiles(d, g.pairs, report: report)
+      for (key, p) in zip(g.keys, g.pairs) {
+        if missing.contains(p) { summary.computed.append(key) } else { summary.cached.append(key) }
+      }
+    }
   }
 
   /// Computes the tiles `pairs` of directive `d` into its tile folder (those not there yet);
