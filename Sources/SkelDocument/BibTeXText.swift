@@ -115,11 +115,8 @@ public struct BibTeXText: Sendable, Hashable {
           if let style = Self.styleCommands[w], k < chars.count, chars[k] == "{", level < Self.maxLevel {
             flush(&out)
             i = k + 1
-            level += 1
-            defer { level -= 1 }
             // \emph inside italic text is upright again, as LaTeX sets it
-            let it = w == "emph" ? !italic : (italic || style.italic)
-            parse(until: "}", italic: it, bold: bold || style.bold, into: &out)
+            group(italic: w == "emph" ? !italic : (italic || style.italic), bold: bold || style.bold, into: &out)
             continue
           }
           // any other command and its next character go to the accent decoder (`\$` stays a dollar)
@@ -135,31 +132,18 @@ public struct BibTeXText: Sendable, Hashable {
           {
             flush(&out)
             i += 2 + w.count
-            level += 1
-            defer { level -= 1 }
-            let it = w == "em" ? !italic : (italic || style.italic)
-            parse(until: "}", italic: it, bold: bold || style.bold, into: &out)
+            group(italic: w == "em" ? !italic : (italic || style.italic), bold: bold || style.bold, into: &out)
             continue
           }
         }
         if c == "$" {
-          var j = i + 1, tex = ""
-          while j < chars.count, chars[j] != "$" {
-            if chars[j] == "\\", j + 1 < chars.count {
-              tex.append(chars[j])
-              j += 1
-            }
-            tex.append(chars[j])
-            j += 1
-          }
-          if j < chars.count, !tex.trimmingCharacters(in: .whitespaces).isEmpty {
+          if let tex = formula() {
             flush(&out)
-            out.append(Segment(text: tex.trimmingCharacters(in: .whitespaces), math: true))
-            i = j + 1
-            continue
+            out.append(Segment(text: tex, math: true))
+          } else {
+            buffer.append(c)  // an unclosed or empty `$` is a dollar sign
+            i += 1
           }
-          buffer.append(c)  // an unclosed or empty `$` is a dollar sign
-          i += 1
           continue
         }
         if c == "{" { depth += 1 } else if c == "}" { depth = max(0, depth - 1) }
@@ -167,6 +151,31 @@ public struct BibTeXText: Sendable, Hashable {
         i += 1
       }
       flush(&out)
+    }
+
+    /// A styled group's segments, up to its closing brace, one level deeper.
+    mutating func group(italic: Bool, bold: Bool, into out: inout [Segment]) {
+      level += 1
+      parse(until: "}", italic: italic, bold: bold, into: &out)
+      level -= 1
+    }
+
+    /// The formula `$…$` at `i` (its TeX, trimmed; `i` past the closing dollar), or nil (and `i`
+    /// left) when it is unclosed or empty.
+    mutating func formula() -> String? {
+      var j = i + 1, tex = ""
+      while j < chars.count, chars[j] != "$" {
+        if chars[j] == "\\", j + 1 < chars.count {
+          tex.append(chars[j])
+          j += 1
+        }
+        tex.append(chars[j])
+        j += 1
+      }
+      let t = tex.trimmingCharacters(in: .whitespaces)
+      guard j < chars.count, !t.isEmpty else { return nil }
+      i = j + 1
+      return t
     }
 
     /// Plain text: accents decoded, then ties and dashes, braces dropped, white space one space.

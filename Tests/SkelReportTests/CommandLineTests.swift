@@ -67,7 +67,7 @@ func files(_ dir: URL) -> [String: Data] {
   }
 
   /// `clean --unused` lists exactly the entries an edit left behind (the old result and its
-  /// four images), never a file that is not the build's own; `--delete` removes them, and the
+  /// six images: SVG, PNG, PDF, dark SVG, phone SVG and phone dark SVG), never a file that is not the build's own; `--delete` removes them, and the
   /// next build still finds every result (issue 20).
   @Test func cleanUnusedRemovesOnlyWhatNoReportReaches() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skel-clean-\(UUID().uuidString)")
@@ -86,11 +86,11 @@ func files(_ dir: URL) -> [String: Data] {
     try "{}".write(to: results.appendingPathComponent("abcdef.json"), atomically: true, encoding: .utf8)  // no header of ours
     let dry = try run(["clean", "--unused"], in: dir)
     let listed = dry.stdout.split(separator: "\n").filter { $0.hasPrefix("would remove ") }
-    #expect(dry.status == 0 && listed.count == 5, "\(dry.stdout)")
+    #expect(dry.status == 0 && listed.count == 7, "\(dry.stdout)")
     #expect(listed.filter { $0.hasSuffix(".json") }.count == 1 && listed.allSatisfy { !$0.contains("notes.txt") && !$0.contains("abcdef") })
-    #expect(dry.stdout.contains("5 in use") && dry.stdout.contains("2 other file(s) left alone"), "\(dry.stdout)")
+    #expect(dry.stdout.contains("7 in use") && dry.stdout.contains("2 other file(s) left alone"), "\(dry.stdout)")
     let wet = try run(["clean", "--unused", "--delete"], in: dir)
-    #expect(wet.status == 0 && wet.stdout.split(separator: "\n").filter { $0.hasPrefix("removed ") }.count == 5)
+    #expect(wet.status == 0 && wet.stdout.split(separator: "\n").filter { $0.hasPrefix("removed ") }.count == 7)
     #expect(FileManager.default.fileExists(atPath: results.appendingPathComponent("notes.txt").path))
     #expect(try run(["clean", "--unused"], in: dir).stdout.hasPrefix("0 unused cache entries"))
     let again = try run(["build"], in: dir)
