@@ -16,6 +16,11 @@ label order; a numeric column; or `smooth` = sin x0 + x1·x2). The `npy-conv` ca
 - `gradient_descent_mse_ensemble(kernel_fn, x_train, y, learning_rate, diag_reg)` at the finite
   `times`: mean and covariance (t = ∞ is gp_inference);
 - the test MSE (mean over test points and outputs) and accuracy (argmax) of those means.
+Inputs of the form {"fashion": {n, classes, split, seed}} are `fashion-mnist(n, classes, split,
+seed)` subsets drawn here as the build draws them (SeededGenerator and fashion_subset port
+SkelMath's generator and InputsDrawing.swift's selection). `grams` gives the NNGP and NTK Gram
+matrices and the eigenvalues of K/n (numpy's eigvalsh) of a network on inputs, for the kinds
+`gram` and `spectrum`.
 The `fit` cases give log N(y; 0, K_nngp + noise·I) summed over output columns, by numpy's slogdet
 and solve (not a Cholesky factor), on a (w_std, b_std) grid that replaces every dense layer's.
 """
