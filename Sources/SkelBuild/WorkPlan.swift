@@ -147,7 +147,7 @@ extension SiteBuilder {
         let tileUnits = pairs.map { p in
           WorkUnit(
             key: WorkUnit.tileKey(d.key, p), report: report.document.name, label: "\(d.label) tile \(p.row)-\(p.column)",
-            kind: d.directive.kind, bytes: bytes, seconds: work * Double(tiles.entries(p)) / entries,
+            kind: d.directive.kind, bytes: tiles.tileBytes ?? bytes, seconds: work * Double(tiles.entries(p)) / entries,
             tile: WorkUnit.Tile(
               directive: d.key, row: p.row, column: p.column, order: tiles.order, size: tiles.tileSize, stores: tiles.stores))
         }

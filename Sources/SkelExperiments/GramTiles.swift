@@ -208,14 +208,18 @@ public struct StoredTiles: Sendable, Equatable, Codable {
   public var order: Int
   public var tileSize: Int
   public var stores: [String]
-  /// The estimated seconds of the directive once every tile is there (one pass reading them).
+  /// The estimated seconds of the directive once every tile is there (reading them, and what it
+  /// computes from them: block Lanczos' passes).
   public var gatherSeconds: Double
+  /// The estimated peak memory of a process computing tiles (`nil`: the directive's).
+  public var tileBytes: Int?
 
-  public init(order: Int, tileSize: Int, stores: [String], gatherSeconds: Double = 0) {
+  public init(order: Int, tileSize: Int, stores: [String], gatherSeconds: Double = 0, tileBytes: Int? = nil) {
     self.order = order
     self.tileSize = tileSize
     self.stores = stores
     self.gatherSeconds = gatherSeconds
+    self.tileBytes = tileBytes
   }
 
   /// Tiles a side.
@@ -252,9 +256,16 @@ extension GramKind {
     let (n, _, _) = Self.size(o.inputs, measured: measured)
     guard Self.isTiled(o.storage, n: n), !o.kernel.contains(.nnpk), n > 0 else { return nil }
     if case .pairs = o.inputs.source { return nil }
-    // the reading half of the cost's "writing and reading" line
+    // the reading half of the cost's "writing and reading" line, and block Lanczos' passes
     let read = Double(n) * Double(n + 1) / 2 * Double(o.kernel.count) * 8 / 3e8
-    return StoredTiles(order: n, tileSize: Self.tileSize, stores: o.kernel.map(\.rawValue), gatherSeconds: read)
+    var lanczos = CostBuilder()
+    if o.eigenvalues > 0 { Self.addEigenvalueCost(o, n: n, tiled: true, to: &lanczos) }
+    // computing a tile needs no Lanczos basis
+    var tilesOnly = o
+    tilesOnly.eigenvalues = 0
+    return StoredTiles(
+      order: n, tileSize: Self.tileSize, stores: o.kernel.map(\.rawValue), gatherSeconds: read + lanczos.cost.seconds,
+      tileBytes: cost(tilesOnly, measured: measured).bytes)
   }
 
   /// The tiles `pairs` of the (sorted) matrices `run` stores, computed as `run` would compute
