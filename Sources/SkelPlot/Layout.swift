@@ -105,6 +105,35 @@ public struct FigureLayout {
 
   // MARK: - Panels
 
+  /// Markers and error bars need room at the ends of the x axis; curves and heat maps fill it.
+  static func hasPointMarks(_ axes: Axes) -> Bool {
+    axes.marks.contains { m in
+      switch m {
+      case .errorBars: return true
+      case .line(let s): return s.marker != nil || s.markersOnly
+      default: return false
+      }
+    }
+  }
+
+  /// A heat map's colorbar in a strip on the right of `frame`, between `top` and `bottom`: the
+  /// plot area's new right edge and the bar with its ticks.
+  func colorbarLayout(_ h: Heatmap, frame: Rect, top: Double, bottom: Double, pad: Double) -> (right: Double, layout: ColorbarLayout) {
+    let range = h.range
+    let t = TickLocator.linearTicks(lower: range.lowerBound, upper: range.upperBound, maxTicks: 5)
+    let labels = TickFormatter.linearLabels(t)
+    let labelWidth = labels.map { measurer.measure(runs: $0, font: tickFont).width }.max() ?? 0
+    let barLabel =
+      h.colorbarLabel.isEmpty ? 0 : measurer.measure(runs: MathText.runs(fromTeX: h.colorbarLabel), font: labelFont).height + pad
+    let barWidth = 10.0
+    let right = frame.maxX - pad - barLabel - labelWidth - theme.tickLength - 3 - barWidth - 12
+    return (
+      right,
+      ColorbarLayout(
+        bar: Rect(x: right + 12, y: top, width: barWidth, height: max(10, bottom - top)), range: range, ticks: t, labels: labels)
+    )
+  }
+
   /// Lays out one panel in `frame` (no drawing). Shared limits and hidden labels come from the
   /// figure-level layout.
   public func layoutPanel(
@@ -115,15 +144,7 @@ public struct FigureLayout {
     let (xs, ys) = Self.extents(axes)
     let heat = axes.heatmap
     // Markers and error bars need room at the ends; curves and heat maps fill the axis.
-    let pointMarks = axes.marks.contains { m in
-      switch m {
-      case .errorBars: return true
-      case .line(let s): return s.marker != nil || s.markersOnly
-      case .histogram: return false
-      default: return false
-      }
-    }
-    let xMargin = heat != nil ? 0 : (pointMarks ? max(theme.xMargin, 0.04) : theme.xMargin)
+    let xMargin = heat != nil ? 0 : (Self.hasPointMarks(axes) ? max(theme.xMargin, 0.04) : theme.xMargin)
     let (x0, x1) = xLimits ?? Self.limits(of: xs, spec: axes.x, margin: xMargin)
     let (y0, y1) = yLimits ?? Self.limits(of: ys, spec: axes.y, margin: heat == nil ? theme.yMargin : 0)
     let xScale = Scale(kind: axes.x.scale, lower: x0, upper: x1)
@@ -155,18 +176,7 @@ public struct FigureLayout {
 
     // A heat map's colorbar takes a strip on the right.
     var colorbar: ColorbarLayout?
-    if let h = heat, h.colorbar {
-      let range = h.range
-      let t = TickLocator.linearTicks(lower: range.lowerBound, upper: range.upperBound, maxTicks: 5)
-      let labels = TickFormatter.linearLabels(t)
-      let labelWidth = labels.map { measurer.measure(runs: $0, font: tickFont).width }.max() ?? 0
-      let barLabel =
-        h.colorbarLabel.isEmpty ? 0 : measurer.measure(runs: MathText.runs(fromTeX: h.colorbarLabel), font: labelFont).height + pad
-      let barWidth = 10.0
-      right = frame.maxX - pad - barLabel - labelWidth - theme.tickLength - 3 - barWidth - 12
-      colorbar = ColorbarLayout(
-        bar: Rect(x: right + 12, y: top, width: barWidth, height: max(10, bottom - top)), range: range, ticks: t, labels: labels)
-    }
+    if let h = heat, h.colorbar { (right, colorbar) = colorbarLayout(h, frame: frame, top: top, bottom: bottom, pad: pad) }
     // A legend outside the axes takes a strip on the right.
     if Self.legendPlacement(axes) == .outside, let m = legendMetrics(axes) { right -= m.size.0 + 8 }
     let area = Rect(x: left, y: top, width: max(10, right - left), height: max(10, bottom - top))
@@ -624,6 +634,24 @@ public struct FigureLayout {
       }
     }
     let fill = theme.background ?? .white
+    for (row, (mark, k)) in legendEntries(axes).enumerated() {
+      let cy = box.y + 3 + m.rowHeight * (Double(row) + 0.5)
+      let x0 = box.x + 5, x1 = box.x + 5 + m.swatch
+      items += legendSample(mark, slot: indexOf[k] ?? 0, x0: x0, swatch: m.swatch, cy: cy, on: fill)
+      items.append(
+        .text(
+          TextItem(
+            runs: MathText.runs(fromTeX: mark.legendName), position: Point(x1 + 4, cy), font: legendFont, color: theme.foreground,
+            horizontal: .left, vertical: .center)))
+    }
+    return items
+  }
+
+  /// One legend row's sample (line, marker, error bar, band or bar) from x0, `swatch` wide, at
+  /// height cy, in the colour of series slot `slot`, on a box filled with `fill`.
+  func legendSample(_ mark: Mark, slot i: Int, x0: Double, swatch: Double, cy: Double, on fill: Color) -> [SceneItem] {
+    var items: [SceneItem] = []
+    let x1 = x0 + swatch
     // A sample whose colour does not stand out from the box (a black curve drawn over a heat map,
     // in the dark theme) gets a patch of the opposite tone behind it: at least 3:1 either way.
     func backing(_ c: Color, _ x0: Double, _ x1: Double, _ cy: Double) -> [SceneItem] {
@@ -631,49 +659,39 @@ public struct FigureLayout {
       let patch = c.contrastRatio(.white) >= c.contrastRatio(.black) ? Color.white : Color.black
       return [.path(rectPath(Rect(x: x0 - 2, y: cy - 5, width: x1 - x0 + 4, height: 10)), stroke: nil, fill: patch)]
     }
-    for (row, (mark, k)) in legendEntries(axes).enumerated() {
-      let cy = box.y + 3 + m.rowHeight * (Double(row) + 0.5)
-      let x0 = box.x + 5, x1 = box.x + 5 + m.swatch
-      let i = indexOf[k] ?? 0
-      switch mark {
-      case .line(let s):
-        let c = color(s.color, s.colorSlot ?? i)
-        items += backing(c, x0, x1, cy)
-        if !s.markersOnly {
-          items.append(
-            .path(
-              [.move(Point(x0, cy)), .line(Point(x1, cy))],
-              stroke: StrokeStyle(color: c, width: s.lineWidth ?? theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
-        }
-        if let shape = s.marker ?? (s.markersOnly ? .circle : nil) { items.append(marker(shape, at: Point((x0 + x1) / 2, cy), color: c)) }
-      case .errorBars(let s):
-        let c = color(s.color, s.colorSlot ?? i)
-        items += backing(c, x0, x1, cy)
-        if s.connected {
-          items.append(
-            .path(
-              [.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: theme.lineWidth, cap: .round), fill: nil))
-        }
+    switch mark {
+    case .line(let s):
+      let c = color(s.color, s.colorSlot ?? i)
+      items += backing(c, x0, x1, cy)
+      if !s.markersOnly {
         items.append(
           .path(
-            [.move(Point((x0 + x1) / 2, cy - 4)), .line(Point((x0 + x1) / 2, cy + 4))], stroke: StrokeStyle(color: c, width: 1), fill: nil))
-        items.append(marker(s.marker, at: Point((x0 + x1) / 2, cy), color: c))
-      case .band(let b):
-        items.append(
-          .path(rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: nil, fill: color(b.color, i).withAlpha(b.opacity)))
-      case .histogram(let h):
-        let c = color(h.color, i)
+            [.move(Point(x0, cy)), .line(Point(x1, cy))],
+            stroke: StrokeStyle(color: c, width: s.lineWidth ?? theme.lineWidth, dash: s.dash, cap: .round), fill: nil))
+      }
+      if let shape = s.marker ?? (s.markersOnly ? .circle : nil) { items.append(marker(shape, at: Point((x0 + x1) / 2, cy), color: c)) }
+    case .errorBars(let s):
+      let c = color(s.color, s.colorSlot ?? i)
+      items += backing(c, x0, x1, cy)
+      if s.connected {
         items.append(
           .path(
-            rectPath(Rect(x: x0, y: cy - 4, width: m.swatch, height: 8)), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)
-          ))
-      default: break
+            [.move(Point(x0, cy)), .line(Point(x1, cy))], stroke: StrokeStyle(color: c, width: theme.lineWidth, cap: .round), fill: nil))
       }
       items.append(
-        .text(
-          TextItem(
-            runs: MathText.runs(fromTeX: mark.legendName), position: Point(x1 + 4, cy), font: legendFont, color: theme.foreground,
-            horizontal: .left, vertical: .center)))
+        .path(
+          [.move(Point((x0 + x1) / 2, cy - 4)), .line(Point((x0 + x1) / 2, cy + 4))], stroke: StrokeStyle(color: c, width: 1), fill: nil))
+      items.append(marker(s.marker, at: Point((x0 + x1) / 2, cy), color: c))
+    case .band(let b):
+      items.append(
+        .path(rectPath(Rect(x: x0, y: cy - 4, width: swatch, height: 8)), stroke: nil, fill: color(b.color, i).withAlpha(b.opacity)))
+    case .histogram(let h):
+      let c = color(h.color, i)
+      items.append(
+        .path(
+          rectPath(Rect(x: x0, y: cy - 4, width: swatch, height: 8)), stroke: StrokeStyle(color: c, width: 0.5), fill: c.withAlpha(0.45)
+        ))
+    default: break
     }
     return items
   }
