@@ -35,7 +35,7 @@ extension SiteBuilder {
       return d.points.isEmpty ? units[0].result : try builder.value.mergeSweep(d, units, report: plans.value[index.report]).result
     }
     let workers = max(1, min(configuration.compute.threads, scheduler.jobs.count))
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    UnitScheduler.onThreads(workers) { _ in
       while let (j, upstream) = scheduler.next() {
         let job = scheduler.jobs[j], report = plans.value[job.index.report]
         let unit = report.directives[job.index.directive].units[job.unit]

@@ -101,3 +101,30 @@ final class UnitScheduler: @unchecked Sendable {
     units[index] = nil
   }
 }
+
+extension UnitScheduler {
+  /// Runs `body(w)` for w in 0..<count, each on a thread of its own (w = 0 on the caller's), and
+  /// returns when every one has. `DispatchQueue.concurrentPerform` promises no width: when GCD's
+  /// threads are busy (other work in the process) it may run every iteration on the caller, one
+  /// after another, and a build's directives then ran on one core whatever `--threads` said
+  /// (seen in SweepParallelTests, run beside other suites). The workers here are few and live as
+  /// long as the build's experiments, so a thread each costs nothing that matters.
+  static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    guard count > 1 else {
+      if count == 1 { body(0) }
+      return
+    }
+    let done = DispatchGroup()
+    for w in 1..<count {
+      done.enter()
+      let thread = Thread {
+        body(w)
+        done.leave()
+      }
+      thread.stackSize = 8 << 20  // as the main thread's: directives recurse (networks, parsers)
+      thread.start()
+    }
+    body(0)
+    done.wait()
+  }
+}
