@@ -205,6 +205,28 @@ import Testing
       } == DataError(.byte(8), "label 12 of image 0 is not a class 0–9"))
   }
 
+  /// The decoded splits are kept by their bytes: the same bytes give the first decoding, other
+  /// bytes (three splits in turn, one of them equal in content but another array) their own.
+  @Test func decodedSplitsAreKeptByTheirBytes() throws {
+    func split(_ n: Int, _ seed: Int) -> (images: [UInt8], labels: [UInt8], pixels: [UInt8]) {
+      let pixels = (0..<(n * 784)).map { UInt8(($0 * 7 + seed) % 251) }
+      let labels = (0..<n).map { UInt8(($0 + seed) % 10) }
+      return (Self.gzip(Self.idx([n, 28, 28], pixels)), Self.gzip(Self.idx([n], labels)), pixels)
+    }
+    let a = split(2, 1), b = split(3, 5), c = split(1, 9)
+    for s in [a, b, c, a, b, a] {
+      let (images, labels) = try FashionMNIST.decode(images: s.images, labels: s.labels)
+      #expect(images.bytes == s.pixels && labels.count == images.shape[0])
+    }
+    // equal content in another array: found by comparing the bytes, not only the buffer
+    let copy = (images: Array(a.images.reversed().reversed()), labels: a.labels)
+    #expect(try FashionMNIST.decode(images: copy.images, labels: copy.labels).images.bytes == a.pixels)
+    // one label changed: decoded anew, so its error is found
+    var bad = Self.idx([2], [1, 2])
+    bad[bad.count - 1] = 11
+    #expect(throws: DataError.self) { try FashionMNIST.decode(images: a.images, labels: Self.gzip(bad)) }
+  }
+
   /// Debian's files, when installed (the Makefile installs them for the tests).
   @Test func debianFashionMNISTTestSplit() throws {
     let files = FashionMNIST.files(split: "test")

@@ -12,7 +12,7 @@ Timed, each tool the same way, interleaved in one run (wall clock, median of --r
   cold   caches and output removed, one build
   warm   the same build again, nothing changed
   prose  one paragraph of page 1 edited (alternating between two texts), one build
-  param  the Gram's depth on page 1 changed (10 <-> 9), one build
+  param  the Gram's depth on page 1 changed (10 -> 9 -> 8 ...: a value neither tool has cached), one build
   preview (skelreport only): `skelreport preview --port 0` running; a prose edit saved as
          editors do (a new file renamed over the old), time until `event: reload` arrives on
          the page's event stream, and until the edited page has been fetched again.
@@ -58,6 +58,8 @@ order: {k}
 # Kernels, page {k}
 
 {PROSE_A}
+
+The figures: @fig-duals, @fig-depth, @fig-gram and @fig-angle.
 
 ```{{kernel}} dual
 :label: fig-duals
@@ -207,7 +209,7 @@ class Tool:
     def __init__(self, root):
         self.root = root
         self.prose_state = False
-        self.param_state = False
+        self.param_state = 0
 
 
 class Skel(Tool):
@@ -241,16 +243,14 @@ class Skel(Tool):
 
     def prose(self):
         self.prose_state = not self.prose_state
-        text = sk_page(1)
+        text = sk_page(1).replace("repeat(10,", f"repeat({10 - self.param_state},")
         if self.prose_state:
             text = text.replace(PROSE_A, PROSE_B)
         write(self.page(1), text)
 
     def param(self):
-        self.param_state = not self.param_state
-        text = sk_page(1)
-        if self.param_state:
-            text = text.replace("repeat(10,", "repeat(9,")
+        self.param_state += 1  # a new depth each edit (10 -> 9 -> 8 ...): never a cached one
+        text = sk_page(1).replace("repeat(10,", f"repeat({10 - self.param_state},")
         if self.prose_state:
             text = text.replace(PROSE_A, PROSE_B)
         write(self.page(1), text)
@@ -335,14 +335,14 @@ class Myst(Tool):
 
     def prose(self):
         self.prose_state = not self.prose_state
-        text = myst_page(1, depth=9 if self.param_state else 10)
+        text = myst_page(1, depth=10 - self.param_state)
         if self.prose_state:
             text = text.replace(PROSE_A, PROSE_B)
         write(self.page(1), text)
 
     def param(self):
-        self.param_state = not self.param_state
-        text = myst_page(1, depth=9 if self.param_state else 10)
+        self.param_state += 1  # a new depth each edit: never in mystmd's execution cache
+        text = myst_page(1, depth=10 - self.param_state)
         if self.prose_state:
             text = text.replace(PROSE_A, PROSE_B)
         write(self.page(1), text)
