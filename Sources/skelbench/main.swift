@@ -652,56 +652,66 @@ extension Bench {
       return try w.finish()
     }
     if let n = options.tilesOrder {
-      // the peer, in the same run and just before each store (the machine's load drifts): the
-      // in-memory fused path at N = 4000, best of 3
-      let x4 = inputs(4000)
-      func peer() -> Double {
-        let tMem = best(3) { sink += FastMLPKernel.run(shape, inputs: x4, computeNTK: false, compute: compute).nngp[1, 2] }
-        results.append(Measurement(name: "tiles_inmemory_N4000_L3", seconds: tMem, detail: String(format: "%.3g entries/s", 16e6 / tMem)))
-        return 16e6 / tMem
-      }
-      let x = inputs(n)
-      if n <= 20000 {
-        let memRate = peer()
-        // the same tiles handed to a sink that keeps nothing: the compute alone
-        let tc = best(1) {
-          FastMLPKernel.forEachTile(shape, inputs: x, computeNTK: false, tileSize: 1920, compute: compute) { _, _, k, _ in sink += k[0] }
-        }
-        results.append(
-          Measurement(
-            name: "tiles_compute_only_N\(n)_L3", seconds: tc,
-            detail: String(format: "%.3g entries/s, no store, %.2f of in-memory N=4000", Double(n * n) / tc, Double(n * n) / tc / memRate)))
-      }
-      for io in options.tilesIO {
-        let memRate = peer()
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let s = try store(x, 1920, "large", io)
-        let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        let rss = peakRSS()
-        results.append(
-          Measurement(
-            name: "tiles_store_N\(n)_L3_\(io.rawValue)", seconds: t,
-            detail: String(
-              format: "%.3g entries/s = %.2f of in-memory N=4000, %d tiles of 1920, batched fsync, peak RSS %.2f GiB (inputs %.2f GiB)",
-              Double(n) * Double(n) / t, Double(n) * Double(n) / t / memRate, s.tilePairs.count, Double(rss) / Double(1 << 30),
-              Double(n * 784 * 8) / Double(1 << 30))))
-        if io == options.tilesIO.last {
-          let t1 = DispatchTime.now().uptimeNanoseconds
-          let image = try s.blockAverage(cells: 200)
-          sink += image[1, 2]
-          results.append(
-            Measurement(
-              name: "tiles_heatmap_N\(n)", seconds: Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9,
-              detail: String(format: "200×200 block average from the store, peak RSS now %.2f GiB", Double(peakRSS()) / Double(1 << 30))))
-        }
-        GramTileStore.remove(directory: storeDirectory + "/large", name: "nngp", order: n, tileSize: 1920)
-      }
+      try tilesLarge(n, storeDirectory: storeDirectory, shape: shape, inputs: inputs, store: store)
       try? FileManager.default.removeItem(atPath: storeDirectory)
       return
     }
     if options.workload != "eigen" { try tilesThroughput(inputs(4000), shape: shape, store: store) }
     if options.workload != "throughput" { try tilesEigen(inputs(8000), store: store) }
     try? FileManager.default.removeItem(atPath: storeDirectory)
+  }
+
+  /// One store of order n (`--tiles-n`): its time, throughput against the in-memory peer run just
+  /// before it, peak RSS and the heat map read back from it.
+  mutating func tilesLarge(
+    _ n: Int, storeDirectory: String, shape: FastMLPKernel.Shape, inputs: (Int) -> Matrix,
+    store: (Matrix, Int, String, TileIO) throws -> GramTileStore
+  ) throws {
+    let compute = compute
+    // the peer, in the same run and just before each store (the machine's load drifts): the
+    // in-memory fused path at N = 4000, best of 3
+    let x4 = inputs(4000)
+    func peer() -> Double {
+      let tMem = best(3) { sink += FastMLPKernel.run(shape, inputs: x4, computeNTK: false, compute: compute).nngp[1, 2] }
+      results.append(Measurement(name: "tiles_inmemory_N4000_L3", seconds: tMem, detail: String(format: "%.3g entries/s", 16e6 / tMem)))
+      return 16e6 / tMem
+    }
+    let x = inputs(n)
+    if n <= 20000 {
+      let memRate = peer()
+      // the same tiles handed to a sink that keeps nothing: the compute alone
+      let tc = best(1) {
+        FastMLPKernel.forEachTile(shape, inputs: x, computeNTK: false, tileSize: 1920, compute: compute) { _, _, k, _ in sink += k[0] }
+      }
+      results.append(
+        Measurement(
+          name: "tiles_compute_only_N\(n)_L3", seconds: tc,
+          detail: String(format: "%.3g entries/s, no store, %.2f of in-memory N=4000", Double(n * n) / tc, Double(n * n) / tc / memRate)))
+    }
+    for io in options.tilesIO {
+      let memRate = peer()
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let s = try store(x, 1920, "large", io)
+      let t = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+      let rss = peakRSS()
+      results.append(
+        Measurement(
+          name: "tiles_store_N\(n)_L3_\(io.rawValue)", seconds: t,
+          detail: String(
+            format: "%.3g entries/s = %.2f of in-memory N=4000, %d tiles of 1920, batched fsync, peak RSS %.2f GiB (inputs %.2f GiB)",
+            Double(n) * Double(n) / t, Double(n) * Double(n) / t / memRate, s.tilePairs.count, Double(rss) / Double(1 << 30),
+            Double(n * 784 * 8) / Double(1 << 30))))
+      if io == options.tilesIO.last {
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        let image = try s.blockAverage(cells: 200)
+        sink += image[1, 2]
+        results.append(
+          Measurement(
+            name: "tiles_heatmap_N\(n)", seconds: Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9,
+            detail: String(format: "200×200 block average from the store, peak RSS now %.2f GiB", Double(peakRSS()) / Double(1 << 30))))
+      }
+      GramTileStore.remove(directory: storeDirectory + "/large", name: "nngp", order: n, tileSize: 1920)
+    }
   }
 
   /// The store's throughput against the in-memory fused path (N = 4000).
