@@ -192,25 +192,7 @@ import Testing
       (["--of", "2"], ["SLURM_ARRAY_TASK_ID": "1"]), (["--index", "0", "--of", "1"], [:]), (["--index", "0", "--of", "3"], [:]),
       (["--index", "1", "--of", "3"], [:]), (["--of", "3"], ["JOB_COMPLETION_INDEX": "2"]),
     ]
-    var processes: [(Process, URL)] = []
-    for (k, (args, env)) in jobs.enumerated() {
-      let p = Process()
-      p.executableURL = binary()
-      p.arguments = ["shard", "plan.json", "--cache-dir", "shared", "--threads", "1"] + args
-      p.currentDirectoryURL = dir
-      p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-      let log = dir.appendingPathComponent("shard-\(k).log")
-      FileManager.default.createFile(atPath: log.path, contents: nil)
-      let handle = try FileHandle(forWritingTo: log)
-      p.standardOutput = handle
-      p.standardError = handle
-      try p.run()
-      processes.append((p, log))
-    }
-    for (p, log) in processes {
-      p.waitUntilExit()
-      #expect(p.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-    }
+    try runShardsAtOnce(jobs, in: dir)
     #expect(Self.cacheFiles(dir, "shared").entries.count == 5)
     #expect(Self.cacheFiles(dir, "shared").other == [])
     let gathered = try Self.build(dir, cache: "shared", out: "_site")

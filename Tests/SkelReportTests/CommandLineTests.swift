@@ -13,6 +13,31 @@ func binary() -> URL {
   return root.appendingPathComponent(".build/debug/skelreport")
 }
 
+/// `skelreport shard plan.json --cache-dir shared --threads 1 ARGS` for every job at once in
+/// `dir` (with the job's variables added to this process's environment), each logging to
+/// `shard-K.log`; expects every one to exit 0 (its log in the message).
+func runShardsAtOnce(_ jobs: [([String], [String: String])], in dir: URL) throws {
+  var processes: [(Process, URL)] = []
+  for (k, (args, env)) in jobs.enumerated() {
+    let p = Process()
+    p.executableURL = binary()
+    p.arguments = ["shard", "plan.json", "--cache-dir", "shared", "--threads", "1"] + args
+    p.currentDirectoryURL = dir
+    p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+    let log = dir.appendingPathComponent("shard-\(k).log")
+    FileManager.default.createFile(atPath: log.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: log)
+    p.standardOutput = handle
+    p.standardError = handle
+    try p.run()
+    processes.append((p, log))
+  }
+  for (p, log) in processes {
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+  }
+}
+
 struct Run {
   var status: Int32
   var stdout: String

@@ -106,24 +106,7 @@ import Testing
       ["--index", "0", "--of", "3"], ["--index", "1", "--of", "3"], ["--index", "2", "--of", "3"], ["--index", "0", "--of", "1"],
       ["--index", "0", "--of", "1"],
     ]
-    var processes: [(Process, URL)] = []
-    for (k, args) in jobs.enumerated() {
-      let p = Process()
-      p.executableURL = binary()
-      p.arguments = ["shard", "plan.json", "--cache-dir", "shared", "--threads", "1"] + args
-      p.currentDirectoryURL = dir
-      let log = dir.appendingPathComponent("shard-\(k).log")
-      _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-      let handle = try FileHandle(forWritingTo: log)
-      p.standardOutput = handle
-      p.standardError = handle
-      try p.run()
-      processes.append((p, log))
-    }
-    for (p, log) in processes {
-      p.waitUntilExit()
-      #expect(p.terminationStatus == 0, "\((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-    }
+    try runShardsAtOnce(jobs.map { ($0, [:]) }, in: dir)
     let files = Self.tileFiles(dir, cache: "shared")
     #expect(files.filter { $0.hasSuffix(".npy") }.count == 12, "\(files)")
     #expect(files.filter { $0.hasSuffix(".tmp") } == [], "no temporary file is left: \(files)")
