@@ -1,3 +1,5 @@
+import Foundation
+
 /// One result from the results of a sweep's points (directives.md, "Sweeps"): every series of
 /// every point, named by the point (`L=4`, or `L=4, relu` when a point has several series) with
 /// the variables in its `parameters`; table rows with a column per variable in front; the
@@ -82,6 +84,21 @@ extension SweepMerge {
       }
     }
     return ExperimentResult(
-      xlabel: xName, ylabel: text, xlabelTeX: "$\(xName)$", ylabelTeX: text, series: series, checks: points.flatMap(\.result.checks))
+      xlabel: xName, ylabel: text, xlabelTeX: "$\(xName)$", ylabelTeX: axisLabel(summary, text: text, upstream: first.result),
+      series: series, checks: points.flatMap(\.result.checks))
+  }
+
+  /// The summary's axis label: for a series value `y[n=160]`, the points' own y label with its
+  /// selectors as mathematics ("test accuracy at n = 160"); otherwise the summary as written
+  /// (a selector that is not a one-letter name at a number, a table cell, min or max).
+  public static func axisLabel(_ s: InlineValue, text: String, upstream: ExperimentResult) -> String {
+    guard s.field == "y", !upstream.ylabelTeX.isEmpty else { return text }
+    let at = s.selectors.compactMap { selector -> String? in
+      let parts = selector.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+      guard parts.count == 2, parts[0].count == 1, parts[0].allSatisfy(\.isLetter), Double(parts[1]) != nil else { return nil }
+      return "$\(parts[0]) = \(parts[1])$"
+    }
+    guard at.count == s.selectors.count else { return text }
+    return at.isEmpty ? upstream.ylabelTeX : upstream.ylabelTeX + " at " + at.joined(separator: ", ")
   }
 }
