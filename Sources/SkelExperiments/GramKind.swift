@@ -268,7 +268,9 @@ extension GramKind {
       let mean = off / pairs
       for i in 0..<n { for j in 0..<n where j != i { offSquares += (m[i, j] - mean) * (m[i, j] - mean) } }
       let sd = n > 2 ? (offSquares / (pairs - 1)).squareRoot() : 0
-      return [c.rawValue] + [d, mean, sd, mean / d].map { String(cFormat: "%.10g", $0) }
+      // a kernel that is 0 on the diagonal has no ratio (not a NaN in the table)
+      let cells = [d, mean, sd].map { String(cFormat: "%.10g", $0) }
+      return [c.rawValue] + cells + [d == 0 ? "" : String(cFormat: "%.10g", mean / d)]
     }
     return TableData(columns: ["kernel", "diagonal", "off-diagonal", "off-diagonal s.d.", "ratio"], rows: rows)
   }

@@ -31,4 +31,11 @@ import Testing
     expectClose(Double(row[1]) ?? .nan, 1, relative: 1e-9)
     expectClose(Double(row[4]) ?? .nan, Double(row[2]) ?? .nan, relative: 1e-9, "ratio = off-diagonal mean when the diagonal is 1")
   }
+
+  /// A network with no weights and no bias is 0 everywhere: no ratio is published (not NaN).
+  @Test func aZeroKernelHasNoRatio() throws {
+    let r = try run("gram", ":inputs: gaussian(n=5, d=3)\n:network: [dense(w_std=0, b_std=0)]")
+    let row = try #require(r.table?.rows.first)
+    #expect(row == ["nngp", "0", "0", "0", ""])
+  }
 }
