@@ -236,6 +236,12 @@ struct SkeletonBuilder {
     for o in outs where o.spatial != first.spatial || (o.spatial && o.bundles.count != first.bundles.count) {
       throw Self.fail(path, "\(name) joins branches of different shapes: \(Self.text(first)) and \(Self.text(o))")
     }
+    // fan_in_concat keeps every branch's items: a concatenation of a layer with itself doubles
+    // them (2^K after K of them), each an edge of the next layer's nodes, so the edge cap bounds them
+    let items = outs.reduce(0) { $0 + $1.bundles.reduce(0) { $0 + $1.count } }
+    guard items <= Skeleton.maxEdges else {
+      throw Self.fail(path, "\(name) would join \(items) items, more than the skeleton's \(Skeleton.maxEdges) edges")
+    }
     if !first.spatial {
       let all = outs.flatMap { $0.bundles.flatMap { $0 } }
       return Frontier(spatial: false, bundles: [fanIn == .sum ? [try pending(reading: all, path: path)] : all])
