@@ -184,16 +184,26 @@ extension GramKind {
     let n = order.count
     guard n > 0 else { return (0, 1, []) }
     let size = (n + side - 1) / side, blocks = (n + size - 1) / size
-    var sums = [Double](repeating: 0, count: blocks * blocks), counts = [Double](repeating: 0, count: blocks * blocks)
-    for a in 0..<n {
-      let row = order[a] * m.columns, ba = a / size
-      for b in 0..<n {
-        let cell = ba * blocks + b / size
-        sums[cell] += m.storage[row + order[b]]
-        counts[cell] += 1
+    var sums = [Double](repeating: 0, count: blocks * blocks)
+    // each entry added to its block's sum in row-major order of the positions (as ever: the
+    // same sums); a block's count is the product of its two sides
+    m.storage.withUnsafeBufferPointer { entries in
+      sums.withUnsafeMutableBufferPointer { out in
+        order.withUnsafeBufferPointer { order in
+          guard let p = entries.baseAddress, let o = out.baseAddress, let order = order.baseAddress else { return }
+          for a in 0..<n {
+            let row = p + order[a] * m.columns, cells = o + (a / size) * blocks
+            for bb in 0..<blocks {
+              var s = cells[bb]
+              for b in (bb * size)..<min(n, (bb + 1) * size) { s += row[order[b]] }
+              cells[bb] = s
+            }
+          }
+        }
       }
     }
-    return (blocks, size, zip(sums, counts).map { $0 / $1 })
+    let side = (0..<blocks).map { Double(min(n, ($0 + 1) * size) - $0 * size) }
+    return (blocks, size, (0..<(blocks * blocks)).map { sums[$0] / (side[$0 / blocks] * side[$0 % blocks]) })
   }
 }
 
@@ -258,21 +268,55 @@ extension GramKind {
   /// is to itself). In-memory storage only (tiles publish block means).
   static func summaryTable(_ kernels: [(KernelChoice, Matrix)]) -> TableData {
     let rows = kernels.map { c, m -> [String] in
-      let n = m.rows
-      var diagonal = 0.0, off = 0.0, offSquares = 0.0
-      for i in 0..<n {
-        diagonal += m[i, i]
-        for j in 0..<n where j != i { off += m[i, j] }
-      }
-      let d = diagonal / Double(max(1, n)), pairs = Double(max(1, n * (n - 1)))
-      let mean = off / pairs
-      for i in 0..<n { for j in 0..<n where j != i { offSquares += (m[i, j] - mean) * (m[i, j] - mean) } }
-      let sd = n > 2 ? (offSquares / (pairs - 1)).squareRoot() : 0
+      let (d, mean, sd) = summary(m)
       // a kernel that is 0 on the diagonal has no ratio (not a NaN in the table)
       let cells = [d, mean, sd].map { String(cFormat: "%.10g", $0) }
       return [c.rawValue] + cells + [d == 0 ? "" : String(cFormat: "%.10g", mean / d)]
     }
     return TableData(columns: ["kernel", "diagonal", "off-diagonal", "off-diagonal s.d.", "ratio"], rows: rows)
+  }
+
+  /// The diagonal mean, and the mean and sample s.d. of the n(n − 1) off-diagonal entries, of a
+  /// square matrix: two passes over its rows (the mean, then the squared deviations from it),
+  /// each row's off-diagonal entries the two runs left and right of the diagonal, summed by
+  /// `runSum` (four partial sums: the loop vectorizes; the order is fixed, so the numbers never
+  /// depend on threads).
+  static func summary(_ m: Matrix) -> (diagonal: Double, mean: Double, sd: Double) {
+    let n = m.rows
+    guard n > 0, m.columns == n else { return (0, 0, 0) }
+    return m.storage.withUnsafeBufferPointer { buffer in
+      guard let p = buffer.baseAddress else { return (0, 0, 0) }
+      var diagonal = 0.0, off = 0.0
+      for i in 0..<n {
+        diagonal += p[i * n + i]
+        off += runSum(p + i * n, i, shift: 0) + runSum(p + i * n + i + 1, n - i - 1, shift: 0)
+      }
+      let pairs = Double(max(1, n * (n - 1))), mean = off / pairs
+      var squares = 0.0
+      for i in 0..<n where n > 2 {
+        squares += runSum(p + i * n, i, shift: mean, squared: true) + runSum(p + i * n + i + 1, n - i - 1, shift: mean, squared: true)
+      }
+      return (diagonal / Double(n), mean, n > 2 ? (squares / (pairs - 1)).squareRoot() : 0)
+    }
+  }
+
+  /// Σ (x − shift) or Σ (x − shift)² over `count` consecutive entries, in four partial sums.
+  @inline(__always)
+  static func runSum(_ p: UnsafePointer<Double>, _ count: Int, shift: Double, squared: Bool = false) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, k = 0
+    func term(_ x: Double) -> Double { squared ? (x - shift) * (x - shift) : x - shift }
+    while k + 4 <= count {
+      s0 += term(p[k])
+      s1 += term(p[k + 1])
+      s2 += term(p[k + 2])
+      s3 += term(p[k + 3])
+      k += 4
+    }
+    while k < count {
+      s0 += term(p[k])
+      k += 1
+    }
+    return (s0 + s1) + (s2 + s3)
   }
 
   /// The result of either storage: the order and class boundaries as series, the JSON's grids

@@ -43,16 +43,32 @@ extension GramKind {
     _ network: Network, batch: InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int = tileSize,
     computesMissing: Bool = true, compute: Compute = .allCores, progress: (Double) -> Void = { _ in }
   ) throws -> [GramTileStore] {
+    try tileStores(
+      network, batch: batch, kernels: kernels, directory: directory, tileSize: tileSize, blockSizes: [],
+      computesMissing: computesMissing, compute: compute, progress: progress
+    ).stores
+  }
+
+  /// `tileStores`, and block sums at `blockSizes` gathered from the tiles as they are computed
+  /// (`BlockSums`, the additions of the read-back pass in its order): `nil` unless this call
+  /// computed every tile in order (a store complete before, or tiles left by a shard, are read
+  /// back by the caller instead).
+  public static func tileStores(
+    _ network: Network, batch: InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int, blockSizes: [Int],
+    computesMissing: Bool, compute: Compute, progress: (Double) -> Void
+  ) throws -> (stores: [GramTileStore], sums: [BlockSums]?) {
     let n = batch.count
     if let stores = try? kernels.map({ try GramTileStore(directory: directory, name: $0.rawValue) }),
       stores.allSatisfy({ $0.order == n && $0.tileSize == tileSize })
     {
-      return stores
+      return (stores, nil)
     }
+    var sums = kernels.map { _ in BlockSums(order: n, tileSize: tileSize, blockSizes: blockSizes) }
     let writers = try writeTiles(
       network, batch: batch, kernels: kernels, directory: directory, tileSize: tileSize, only: nil, computesMissing: computesMissing,
-      compute: compute, progress: progress)
-    return try writers.map { try $0.finish() }
+      compute: compute, progress: progress, observe: blockSizes.isEmpty ? nil : { k, bi, bj, tile in sums[k].add(bi, bj, tile) })
+    let stores = try writers.map { try $0.finish() }
+    return (stores, sums.allSatisfy(\.complete) && !blockSizes.isEmpty ? sums : nil)
   }
 
   /// Computes the tiles `only` (every tile when `nil`) that are not vouched for in all the stores
@@ -63,7 +79,8 @@ extension GramKind {
   @discardableResult
   static func writeTiles(
     _ network: Network, batch: InputBatch, kernels: [KernelChoice], directory: String, tileSize: Int,
-    only: Set<TilePair>?, computesMissing: Bool = true, compute: Compute, progress: (Double) -> Void = { _ in }
+    only: Set<TilePair>?, computesMissing: Bool = true, compute: Compute, progress: (Double) -> Void = { _ in },
+    observe: ((_ kernel: Int, _ bi: Int, _ bj: Int, _ tile: UnsafeBufferPointer<Double>) -> Void)? = nil
   ) throws -> [GramTileWriter] {
     let n = batch.count
     let writers = try kernels.map { try GramTileWriter(directory: directory, name: $0.rawValue, order: n, tileSize: tileSize) }
@@ -78,24 +95,13 @@ extension GramKind {
     var done = 0.0
     let net = NetworkOption.broadcast(network, toSpatialAxes: batch.shape.spatial.count)
     if n >= 32, let shape = net.fusedMLPShape(on: batch.shape) {
-      let pipes = writers.map { TileWritePipeline($0) }
-      let iN = kernels.firstIndex(of: .nngp), iT = kernels.firstIndex(of: .ntk)
-      // NTK alone: the NNGP tile still has to go somewhere
-      let scratch = iN == nil ? UnsafeMutablePointer<Double>.allocate(capacity: tileSize * tileSize) : nil
-      defer { scratch?.deallocate() }
-      let x = Matrix(rows: n, columns: batch.shape.channels, storage: batch.storage)
-      try FastMLPKernel.forEachTile(
-        shape, inputs: x, computeNTK: iT != nil, tileSize: tileSize, compute: compute, where: wanted,
-        destination: { _, _, _ in
-          let k = try iN.map { try pipes[$0].buffer() } ?? scratch
-          return (k ?? UnsafeMutablePointer<Double>.allocate(capacity: 1), try iT.map { try pipes[$0].buffer() })
-        },
-        filled: { bi, bj, count in
-          for p in pipes { p.submit(bi, bj, count: count) }
-          done += 1
-          progress(done / total)
-        })
-      for p in pipes { try p.sync() }
+      try writeFusedTiles(
+        shape, batch: batch, kernels: kernels, writers: writers, tileSize: tileSize, compute: compute, wanted: wanted,
+        observe: observe
+      ) {
+        done += 1
+        progress(done / total)
+      }
       return writers
     }
     func rows(_ b: Int) throws -> InputBatch {
@@ -108,7 +114,12 @@ extension GramKind {
       let a = try rows(bi)
       for bj in bi..<t where wanted(bi, bj) {
         let m = try Self.kernels(network, rows: a, columns: bi == bj ? nil : try rows(bj), kernels: kernels, compute: compute)
-        for (w, k) in zip(writers, m) { try k.storage.withUnsafeBufferPointer { try w.write(bi, bj, $0) } }
+        for (i, (w, k)) in zip(writers, m).enumerated() {
+          try k.storage.withUnsafeBufferPointer { tile in
+            observe?(i, bi, bj, tile)
+            try w.write(bi, bj, tile)
+          }
+        }
         done += 1
         progress(done / total)
       }
@@ -117,9 +128,50 @@ extension GramKind {
     return writers
   }
 
+  /// `writeTiles` of a ReLU MLP: `FastMLPKernel.forEachTile` into the write pipelines' buffers,
+  /// each tile shown to `observe` before it is submitted.
+  static func writeFusedTiles(
+    _ shape: FastMLPKernel.Shape, batch: InputBatch, kernels: [KernelChoice], writers: [GramTileWriter], tileSize: Int,
+    compute: Compute, wanted: @escaping (Int, Int) -> Bool,
+    observe: ((_ kernel: Int, _ bi: Int, _ bj: Int, _ tile: UnsafeBufferPointer<Double>) -> Void)?, tileDone: () -> Void
+  ) throws {
+    let n = batch.count
+    let pipes = writers.map { TileWritePipeline($0) }
+    let iN = kernels.firstIndex(of: .nngp), iT = kernels.firstIndex(of: .ntk)
+    // NTK alone: the NNGP tile still has to go somewhere
+    let scratch = iN == nil ? UnsafeMutablePointer<Double>.allocate(capacity: tileSize * tileSize) : nil
+    defer { scratch?.deallocate() }
+    // the buffers the tile being computed goes to (for `observe`, before they are submitted)
+    var current: (nngp: UnsafeMutablePointer<Double>?, ntk: UnsafeMutablePointer<Double>?) = (nil, nil)
+    let x = Matrix(rows: n, columns: batch.shape.channels, storage: batch.storage)
+    try FastMLPKernel.forEachTile(
+      shape, inputs: x, computeNTK: iT != nil, tileSize: tileSize, compute: compute, where: wanted,
+      destination: { _, _, _ in
+        let k = try iN.map { try pipes[$0].buffer() } ?? scratch
+        let t = try iT.map { try pipes[$0].buffer() }
+        current = (k, t)
+        return (k ?? UnsafeMutablePointer<Double>.allocate(capacity: 1), t)
+      },
+      filled: { bi, bj, count in
+        if let observe {
+          if let i = iN, let k = current.nngp { observe(i, bi, bj, UnsafeBufferPointer(start: k, count: count)) }
+          if let i = iT, let t = current.ntk { observe(i, bi, bj, UnsafeBufferPointer(start: t, count: count)) }
+        }
+        for p in pipes { p.submit(bi, bj, count: count) }
+        tileDone()
+      })
+    for p in pipes { try p.sync() }
+  }
+
   /// Block means of a stored matrix at most `side` blocks a side, for each of `sides`, blocked as
   /// `blockMeans` blocks the in-memory matrix (⌈n/side⌉ positions a block, the last ones
   /// smaller), row-major; one pass over the tiles.
+  static func blockMeans(_ sums: BlockSums, sides: [Int]) -> [(blocks: Int, size: Int, values: [Double])] {
+    let n = sums.order
+    guard n > 0 else { return sides.map { _ in (0, 1, []) } }
+    return zip(sides.map { (n + $0 - 1) / $0 }, sums.averages()).map { ($1.rows, $0, $1.storage) }
+  }
+
   static func blockMeans(_ s: GramTileStore, sides: [Int]) throws -> [(blocks: Int, size: Int, values: [Double])] {
     let n = s.order
     guard n > 0 else { return sides.map { _ in (0, 1, []) } }
@@ -138,18 +190,21 @@ extension GramKind {
     let own = context.tileDirectory == nil
     let directory = context.tileDirectory ?? NSTemporaryDirectory() + "skelreport-gram-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
     defer { if own { try? FileManager.default.removeItem(atPath: directory) } }
-    let stores: [GramTileStore]
+    let stores: [GramTileStore], sums: [BlockSums]?
+    let sides = [Self.jsonSide, Self.drawnSide]
     do {
-      stores = try Self.tileStores(
-        network, batch: sorted, kernels: o.kernel, directory: directory, computesMissing: context.computesTiles,
-        compute: context.compute, progress: { context.progress(0.9 * $0) })
+      (stores, sums) = try Self.tileStores(
+        network, batch: sorted, kernels: o.kernel, directory: directory, tileSize: Self.tileSize,
+        blockSizes: sides.map { (n + $0 - 1) / max(1, $0) }, computesMissing: context.computesTiles, compute: context.compute,
+        progress: { context.progress(0.9 * $0) })
     } catch let e as TileStoreError {
       throw ExperimentError("the tiled Gram matrix: \(e)")
     }
     var grids: [GridData] = [], arrays: [ResultArray] = []
     do {
-      for (c, s) in zip(o.kernel, stores) {
-        let means = try Self.blockMeans(s, sides: [Self.jsonSide, Self.drawnSide])
+      for (k, (c, s)) in zip(o.kernel, stores).enumerated() {
+        // gathered while the tiles were computed, or one pass over the store
+        let means = try sums.map { Self.blockMeans($0[k], sides: sides) } ?? Self.blockMeans(s, sides: sides)
         let (blocks, size, values) = means[0], drawn = means[1]
         let centres = (0..<blocks).map { min(Double(n), Double($0 * size) + Double(size) / 2) }
         grids.append(

@@ -42,14 +42,17 @@ extension InputsValue {
     case .pairs: throw ExperimentError("pairs have no points")
     case .generated(let law, let n, let d):
       var values = [Double](repeating: 0, count: n * d)
-      for i in 0..<n {
-        let row: [Double]
+      // row by row, coordinate by coordinate: one draw an entry in row-major order (written in
+      // place: no row is allocated)
+      values.withUnsafeMutableBufferPointer { v in
         switch law {
-        case .gaussian: row = (0..<d).map { _ in g.nextNormal() }
-        case .cube: row = (0..<d).map { _ in 2 * g.nextUniform() - 1 }
-        case .sphere: row = g.nextUnitSphere(d).map { $0 * Double(d).squareRoot() }
+        case .gaussian: g.fillNormal(v)
+        case .cube: for k in v.indices { v[k] = 2 * g.nextUniform() - 1 }
+        case .sphere:
+          for i in 0..<n {
+            for (k, x) in g.nextUnitSphere(d).enumerated() { v[i * d + k] = x * Double(d).squareRoot() }
+          }
         }
-        values.replaceSubrange((i * d)..<((i + 1) * d), with: row)
       }
       return try InputBatch.drawn(count: n, shape: InputShape(channels: d), values: values)
     case .circle(let n):
@@ -59,7 +62,8 @@ extension InputsValue {
       }
       return try InputBatch.drawn(count: n, shape: InputShape(channels: 2), values: values)
     case .images(let n, let h, let w, let c):
-      let values = (0..<(n * h * w * c)).map { _ in g.nextNormal() }
+      var values = [Double](repeating: 0, count: n * h * w * c)
+      values.withUnsafeMutableBufferPointer { g.fillNormal($0) }
       return try InputBatch.drawn(count: n, shape: InputShape(spatial: [h, w], channels: c), values: values)
     case .csv(let path, let columns, let labels):
       let d = try Self.decoded(path) { try CSVData.read(try files.bytes(of: path), columns: columns, labels: labels) }

@@ -73,36 +73,13 @@ extension SymmetricTiles {
       })
   }
 
-  /// Averages over the cells of each grid (`cell[i]`: the cell of index i, `cells` a side).
+  /// Averages over the cells of each grid (`cell[i]`: the cell of index i, `cells` a side; each
+  /// cell's indices consecutive): one pass over the tiles through `BlockSums`.
   func blockAverages(_ grids: [(cell: [Int], cells: Int)]) throws -> [Matrix] {
-    var sums = grids.map { Matrix(rows: $0.cells, columns: $0.cells) }
-    for (bi, bj) in tilePairs {
-      let r0 = bi * tileSize, c0 = bj * tileSize, rows = extent(bi), cols = extent(bj)
-      try withTile(bi, bj) { tile in
-        for (g, grid) in grids.enumerated() {
-          let m = grid.cells
-          sums[g].storage.withUnsafeMutableBufferPointer { out in
-            for r in 0..<rows {
-              let cr = grid.cell[r0 + r]
-              for c in 0..<cols {
-                let x = tile[r * cols + c], cc = grid.cell[c0 + c]
-                out[cr * m + cc] += x
-                if bi != bj { out[cc * m + cr] += x }
-              }
-            }
-          }
-        }
-      }
-    }
-    for (g, grid) in grids.enumerated() {
-      let m = grid.cells
-      var size = [Double](repeating: 0, count: m)
-      for c in grid.cell { size[c] += 1 }
-      for a in 0..<m { for b in 0..<m { sums[g].storage[a * m + b] /= size[a] * size[b] } }
-    }
-    return sums
+    var sums = BlockSums(order: order, tileSize: tileSize, grids: grids)
+    for (bi, bj) in tilePairs { try withTile(bi, bj) { sums.add(bi, bj, $0) } }
+    return sums.averages()
   }
-
   /// The whole matrix (for tests and small n).
   public func dense() throws -> Matrix {
     var a = Matrix(rows: order, columns: order)
@@ -138,5 +115,110 @@ public struct DenseTiles: SymmetricTiles {
     let r0 = bi * tileSize, c0 = bj * tileSize
     let tile = matrix.block(r0..<(r0 + extent(bi)), c0..<(c0 + extent(bj)))
     return try tile.storage.withUnsafeBufferPointer(body)
+  }
+}
+
+/// The sums of a symmetric matrix's entries over the cells of one or more grids, gathered tile by
+/// tile in `tilePairs` order (an off-diagonal tile counts for its mirror too) — from a store read
+/// back or from the tiles as they are computed: the same additions in the same order, so the same
+/// bytes either way. A cell's indices are consecutive, so each row of a tile adds one run of
+/// consecutive entries a cell (a vectorized sum of four partial sums), not one entry at a time.
+public struct BlockSums: Sendable {
+  public let order: Int
+  public let tileSize: Int
+  /// Per grid: the cell of each index, the first index of each cell (and `order` last).
+  let cell: [[Int]]
+  let starts: [[Int]]
+  var sums: [[Double]]
+  /// The next tile `add` expects (`tilePairs` order); `inOrder` is false once a tile came out of it.
+  var next: (Int, Int) = (0, 0)
+  public private(set) var inOrder = true
+
+  /// Grids given by the cell of each index (`cells` a side); each cell's indices consecutive.
+  public init(order: Int, tileSize: Int, grids: [(cell: [Int], cells: Int)]) {
+    precondition(grids.allSatisfy { $0.cell.count == order }, "a cell for every index")
+    self.order = order
+    self.tileSize = tileSize
+    cell = grids.map(\.cell)
+    starts = grids.map { g in
+      var s = [Int](repeating: order, count: g.cells + 1)
+      for i in stride(from: order - 1, through: 0, by: -1) { s[g.cell[i]] = i }
+      // an empty cell starts where the next one does
+      for k in stride(from: g.cells - 1, through: 0, by: -1) { s[k] = min(s[k], s[k + 1]) }
+      return s
+    }
+    sums = grids.map { [Double](repeating: 0, count: $0.cells * $0.cells) }
+  }
+
+  /// Grids of blocks of `size` consecutive indices (the last block smaller), one per entry.
+  public init(order: Int, tileSize: Int, blockSizes: [Int]) {
+    self.init(
+      order: order, tileSize: tileSize,
+      grids: blockSizes.map { size in
+        let s = max(1, size)
+        return ((0..<order).map { $0 / s }, (order + s - 1) / s)
+      })
+  }
+
+  /// Whether every tile of the upper triangle was added, in order.
+  public var complete: Bool {
+    let t = tileSize > 0 ? (order + tileSize - 1) / tileSize : 0
+    return inOrder && (order == 0 || next.0 >= t)
+  }
+
+  /// Adds tile (bi, bj), row-major (rows and columns cut at `order` as `SymmetricTiles` cuts them).
+  public mutating func add(_ bi: Int, _ bj: Int, _ tile: UnsafeBufferPointer<Double>) {
+    let t = (order + tileSize - 1) / tileSize
+    if (bi, bj) != next { inOrder = false }
+    next = bj + 1 < t ? (bi, bj + 1) : (bi + 1, bi + 1)
+    guard let base = tile.baseAddress else { return }
+    let r0 = bi * tileSize, c0 = bj * tileSize
+    let rows = min(tileSize, order - r0), cols = min(tileSize, order - c0)
+    for g in sums.indices {
+      let cell = cell[g], starts = starts[g], m = starts.count - 1
+      sums[g].withUnsafeMutableBufferPointer { out in
+        for r in 0..<rows {
+          let cr = cell[r0 + r], row = base + r * cols
+          var c = 0
+          while c < cols {
+            let cc = cell[c0 + c], end = min(cols, starts[cc + 1] - c0)
+            let run = Self.sum(row + c, end - c)
+            out[cr * m + cc] += run
+            if bi != bj { out[cc * m + cr] += run }
+            c = end
+          }
+        }
+      }
+    }
+  }
+
+  /// Σ of `count` consecutive entries in four partial sums.
+  @inline(__always)
+  static func sum(_ p: UnsafePointer<Double>, _ count: Int) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, k = 0
+    while k + 4 <= count {
+      s0 += p[k]
+      s1 += p[k + 1]
+      s2 += p[k + 2]
+      s3 += p[k + 3]
+      k += 4
+    }
+    while k < count {
+      s0 += p[k]
+      k += 1
+    }
+    return (s0 + s1) + (s2 + s3)
+  }
+
+  /// Each grid's cell means (a cell's sum over its rows × columns), row-major, `cells` a side.
+  public func averages() -> [Matrix] {
+    zip(sums, starts).map { sums, starts in
+      let m = starts.count - 1
+      var a = Matrix(rows: m, columns: m)
+      for i in 0..<m {
+        for j in 0..<m { a.storage[i * m + j] = sums[i * m + j] / (Double(starts[i + 1] - starts[i]) * Double(starts[j + 1] - starts[j])) }
+      }
+      return a
+    }
   }
 }

@@ -94,6 +94,64 @@ import Testing
     #expect(figure.panels.count == 2)
   }
 
+  /// The block means a run gathers while it computes the tiles (`BlockSums` fed by the tile
+  /// pipeline) are the bytes a run reading the complete store back gets (a cluster's gather):
+  /// the same additions in the same order. N = 700 in 320-tiles, NNGP and NTK, both sides; an erf
+  /// network (blocks through `kernels(rows:columns:)`, whose diagonal tiles are symmetric to
+  /// ≈ 3e-12 only, so its means of the mirrored dense matrix agree to 1e-11) too.
+  @Test(arguments: [(relu, 1e-13), ("[dense(w_std=1.3, b_std=0.1), erf, dense]", 1e-11)])
+  func gatheredBlockMeansAreTheReadBackOnes(_ spelling: String, _ tolerance: Double) throws {
+    let dir = Self.folder()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let net = try Self.network(spelling)
+    let x = Self.batch(700)
+    let sizes = [7, 2]
+    let first = try GramKind.tileStores(
+      net, batch: x, kernels: [.nngp, .ntk], directory: dir, tileSize: 320, blockSizes: sizes, computesMissing: true,
+      compute: .allCores, progress: { _ in })
+    let gathered = try #require(first.sums, "every tile was computed here, in order")
+    let again = try GramKind.tileStores(
+      net, batch: x, kernels: [.nngp, .ntk], directory: dir, tileSize: 320, blockSizes: sizes, computesMissing: true,
+      compute: .allCores, progress: { _ in })
+    #expect(again.sums == nil, "a complete store is read back, not recomputed")
+    for k in 0..<2 {
+      let read = try again.stores[k].blockAverage(blockSizes: sizes)
+      let sums = gathered[k].averages()
+      #expect(read.map(\.rows) == [100, 350])
+      #expect(read == sums, "kernel \(k): gathered and read-back block means differ")
+      // and both are the means of the dense matrix's blocks
+      let dense = try again.stores[k].dense()
+      var worst = 0.0
+      for a in 0..<100 {
+        for b in 0..<100 {
+          var s = 0.0
+          for i in (7 * a)..<(7 * a + 7) { for j in (7 * b)..<(7 * b + 7) { s += dense[i, j] } }
+          worst = max(worst, abs(sums[0][a, b] - s / 49) / abs(s / 49))
+        }
+      }
+      #expect(worst < tolerance, "kernel \(k): worst relative difference \(worst)")
+    }
+  }
+
+  /// Tiles added out of `tilePairs` order (or some missing) leave the sums incomplete: the run
+  /// then reads the store back.
+  @Test func blockSumsKnowWhetherTheySawEveryTileInOrder() throws {
+    let a = Matrix(rows: 5, columns: 5, storage: (0..<25).map { Double(min($0 / 5, $0 % 5) + 1) })
+    let tiles = DenseTiles(a, tileSize: 2)
+    func sums(_ pairs: [(Int, Int)]) throws -> BlockSums {
+      var s = BlockSums(order: 5, tileSize: 2, blockSizes: [2])
+      for (bi, bj) in pairs { try tiles.withTile(bi, bj) { s.add(bi, bj, $0) } }
+      return s
+    }
+    #expect(try sums(tiles.tilePairs).complete)
+    #expect(try sums(tiles.tilePairs).averages() == (try tiles.blockAverage(blockSizes: [2])))
+    #expect(!(try sums(Array(tiles.tilePairs.reversed()))).complete)
+    #expect(!(try sums(Array(tiles.tilePairs.dropLast()))).complete)
+    // a cell of 1 × 1 (the last block): entry (4, 4) = 5; cell (0, 2): rows 0–1, column 4 = 1, 2
+    let m = try sums(tiles.tilePairs).averages()[0]
+    #expect(m[2, 2] == 5 && m[0, 2] == 1.5 && m[2, 0] == 1.5)
+  }
+
   /// A damaged tile of a complete store is an error of the run naming the file and the
   /// checksum, not a heat map of wrong numbers.
   @Test func aDamagedTileIsAnErrorOfTheRun() throws {
