@@ -542,7 +542,7 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       let tableSpans = tables[r].compactMap { $0 }.flatMap(\.spans)
       let documentSpans =
-        document ? report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) + report.links.referenceMath : []
+        document ? ReportLinks.protections(report).flatMap(\.spans) + report.links.referenceMath : []
       for s in documentSpans + tableSpans {
         requests.append(TypesetMath.request(s, in: report))
         spans.append(s)
@@ -652,6 +652,8 @@ public struct SiteBuilder {
         for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
           context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
         }
+        // A label that reads as code (`k=nngp`, `kappa`): the kinds type their labels.
+        for f in LabelAudit.findings(figure) { context.warn("\(d.directive.location): warning: figure '\(d.label)': \(f)") }
         for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
           var request = FigureDrawing.Request(
             figure: phone ? figure.stacked(width: Self.phoneWidth) : figure, theme: dark ? darkTheme : theme, formats: [])

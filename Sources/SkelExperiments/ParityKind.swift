@@ -89,6 +89,11 @@ public struct ParityKind: DirectiveKind {
   ]
 
   static let columns = ["nngp(0)", "nngp(0.5)", "ntk(0.5)", "nngp(x,x)", "ntk(x,x)"]
+  /// The columns as a paper heads them: the kernel at correlation ρ, or on the diagonal.
+  static let titles = [
+    "nngp(0)": "NNGP at $\\rho = 0$", "nngp(0.5)": "NNGP at $\\rho = 0.5$", "ntk(0.5)": "NTK at $\\rho = 0.5$",
+    "nngp(x,x)": "NNGP at $(x, x)$", "ntk(x,x)": "NTK at $(x, x)$",
+  ]
 
   /// The engine's five cells: ntk after one Dense with W_std = 1 is q₁₂·E[σ′σ′].
   static func cells(_ r: Row) -> [Double] {
@@ -130,7 +135,9 @@ public struct ParityKind: DirectiveKind {
       ]
       rows.append([String(L)] + cells + [String(cFormat: "%.1e", worst)])
     }
-    return TableData(columns: ["L", "nngp(0.5)", "ntk(0.5)", "ntk(x,x)", "max |engine − NT|"], rows: rows)
+    return TableData(
+      columns: ["L", "nngp(0.5)", "ntk(0.5)", "ntk(x,x)", "max |engine − NT|"], rows: rows,
+      titles: ["$L$"] + ["nngp(0.5)", "ntk(0.5)", "ntk(x,x)"].map { Self.titles[$0] ?? $0 } + ["max |engine − NT|"])
   }
 
   /// The single-layer table: one row per activation, NaN cells of NT shown with the engine's value.
@@ -149,7 +156,9 @@ public struct ParityKind: DirectiveKind {
       row.append(String(cFormat: "%.1e", worst))
       rows.append(row)
     }
-    return TableData(columns: ["NT layer"] + Self.columns + ["max |engine − NT|"], rows: rows)
+    return TableData(
+      columns: ["NT layer"] + Self.columns + ["max |engine − NT|"], rows: rows,
+      titles: ["NT layer"] + Self.columns.map { Self.titles[$0] ?? $0 } + ["max |engine − NT|"])
   }
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {

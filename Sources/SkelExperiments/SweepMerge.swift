@@ -41,7 +41,9 @@ public enum SweepMerge {
         }
         rows += t.rows.map { variables.map(\.text) + $0 }
       }
-      out.table = TableData(columns: names + first.columns, rows: rows, titles: first.titles.map { names + $0 })
+      // the variables' columns titled by their symbols (`$L$`, `$\sigma_w$`), as the legend names them
+      let titles = names.map { "$" + SeriesLabel.symbol(ofKey: $0) + "$" } + (first.titles ?? first.columns)
+      out.table = TableData(columns: names + first.columns, rows: rows, titles: titles)
     }
     return out
   }

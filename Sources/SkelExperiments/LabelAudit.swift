@@ -1,0 +1,83 @@
+import Foundation
+import SkelPlot
+
+/// Labels a reader sees that read as code, not mathematics (issue 21: "figures and tables as in
+/// a paper"): an ASCII `=` without spaces (`L=16`), an underscore (`student_t`), a Greek letter
+/// spelled in ASCII (`kappa`, `rho0`, `sigma_w2`, `nu`), an inline-value selector (`[x=0.5]`).
+/// A label is judged as it is shown: its TeX read as text (`MathText.unicode`), so
+/// `$\rho_0 = -0.5$` reads `ρ₀ = −0.5` and passes. The build runs it over every figure and
+/// table (`SiteBuilder`: a warning names each label); the bundled reports have none
+/// (`make test-site`).
+public enum LabelAudit {
+  public struct Finding: Sendable, Hashable, CustomStringConvertible {
+    /// Where the label is shown: "legend", "column", "axis", "title", "annotation".
+    public var place: String
+    /// The label as the reader reads it.
+    public var reading: String
+    public var reason: String
+    public var description: String { "the \(place) label '\(reading)' reads as code (\(reason))" }
+  }
+
+  static let greek = [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron",
+    "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+  ]
+  static let greekPattern = "(?<![A-Za-z])(" + greek.joined(separator: "|") + ")(?![A-Za-z])"
+
+  /// Why `reading` (a label as shown, Unicode text) reads as code, or nil.
+  public static func reason(_ reading: String) -> String? {
+    if reading.range(of: "\\[[^\\]]*=[^\\]]*\\]", options: .regularExpression) != nil { return "an inline-value selector '[…=…]'" }
+    if reading.range(of: "[^\\s=<>!≤≥]=|=[^\\s=]", options: .regularExpression) != nil { return "'=' without spaces" }
+    if reading.contains("^{") || reading.contains("_{") || reading.range(of: "\\\\[A-Za-z]", options: .regularExpression) != nil {
+      return "raw TeX"
+    }
+    if reading.contains("_") { return "an underscore" }
+    if let r = reading.range(of: greekPattern, options: [.regularExpression, .caseInsensitive]) {
+      return "'\(reading[r])' spelled in ASCII"
+    }
+    return nil
+  }
+
+  /// A TeX label as the reader reads it.
+  public static func reading(_ tex: String) -> String { MathText.unicode(fromTeX: tex) }
+
+  static func finding(_ place: String, _ tex: String) -> Finding? {
+    let r = reading(tex)
+    return reason(r).map { Finding(place: place, reading: r, reason: $0) }
+  }
+
+  /// Every label of `figure` that reads as code: legend entries, axis labels, panel titles,
+  /// reference-line labels, colorbar labels and the columns of a drawn table.
+  public static func findings(_ figure: Figure) -> [Finding] {
+    var out: [Finding] = []
+    for panel in figure.panels {
+      out += [panel.title].compactMap { finding("title", $0) }
+      out += [panel.x.label, panel.y.label].compactMap { finding("axis", $0) }
+      for mark in panel.marks {
+        switch mark {
+        case .line(let s): out += [finding("legend", s.name)].compactMap { $0 }
+        case .errorBars(let s): out += [finding("legend", s.name)].compactMap { $0 }
+        case .band(let s): out += [finding("legend", s.name)].compactMap { $0 }
+        case .histogram(let h): out += [finding("legend", h.name)].compactMap { $0 }
+        case .reference(.horizontal(_, let label)), .reference(.vertical(_, let label)), .reference(.slope(_, _, _, let label)):
+          out += [finding("annotation", label)].compactMap { $0 }
+        case .heatmap(let h): out += [finding("colorbar", h.colorbarLabel)].compactMap { $0 }
+        case .table(let t): out += t.columns.compactMap { finding("column", $0) }
+        case .graph: continue
+        }
+      }
+    }
+    return out
+  }
+
+  /// Every column title of `table` (its `titles`, else its keys: what the page shows) and
+  /// every cell that is not a number (series names, layers, kernels) that reads as code.
+  public static func findings(_ table: TableData) -> [Finding] {
+    var out = (table.titles ?? table.columns).compactMap { finding("column", $0) }
+    var seen = Set<String>()
+    for cell in table.rows.joined() where NumberText.number(in: cell) == nil && seen.insert(cell).inserted {
+      if let f = finding("cell", cell) { out.append(f) }
+    }
+    return out
+  }
+}
