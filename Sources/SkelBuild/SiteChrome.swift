@@ -160,8 +160,9 @@ enum SiteChrome {
       if skipDepth == 0, name == "annotation" { annotation = "" }
       if ["p", "li", "div", "td", "th", "br", "tr"].contains(name) { text += " " }
     }
-    let decoded = HTMLText.unescape(text)
-    return (decoded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " "), formulas)
+    let decoded = HTMLText.unescape(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    // (a closing tag is a space: none before the punctuation after a formula or a link)
+    return (decoded.replacingOccurrences(of: " ([.,;:!?)])", with: "$1", options: .regularExpression), formulas)
   }
 
   // MARK: - Search documents
@@ -176,13 +177,13 @@ enum SiteChrome {
     guard let pattern = try? NSRegularExpression(pattern: "<h[23] id=\"([^\"]*)\">") else { return [] }
     let matches = pattern.matches(in: body, range: NSRange(body.startIndex..., in: body))
     var out: [Section] = []
-    var start = body.startIndex, current = (id: "", title: title)
+    var start = body.startIndex, current = (id: "", title: title, tex: [String]())
     func flush(upTo end: String.Index) {
       let html = (out.isEmpty && current.id.isEmpty ? (abstract.map { "<p>" + $0 + "</p>" } ?? "") : "") + body[start..<end]
       let (text, tex) = readText(html, macros: macros)
       if !text.isEmpty || !current.id.isEmpty {
         var section = Section(url: current.id.isEmpty ? href : href + "#" + current.id, page: title, title: current.title, text: text)
-        section.tex = tex.joined(separator: " ")
+        section.tex = (current.tex + tex).joined(separator: " ")
         out.append(section)
       }
     }
@@ -190,7 +191,8 @@ enum SiteChrome {
       guard let whole = Range(match.range, in: body), let idRange = Range(match.range(at: 1), in: body) else { continue }
       flush(upTo: whole.lowerBound)
       let id = HTMLText.unescape(String(body[idRange]))
-      current = (id, headings.first { $0.id == id }?.text ?? id)
+      let heading = headings.first { $0.id == id }
+      current = (id, heading?.text ?? id, heading.map { readText($0.html, macros: macros).tex } ?? [])
       start =
         body.range(of: "</h", range: whole.upperBound..<body.endIndex).flatMap { close in
           body[close.upperBound...].firstIndex(of: ">").map { body.index(after: $0) }

@@ -119,6 +119,9 @@ enum TeXReading {
       case "&":
         i += 1
         return ",\\;"
+      case ",":
+        i += 1
+        return ",\\,"  // TeX's thin space after a comma
       case "=", "<", ">":
         i += 1
         return "\\;" + String(c) + "\\;"

@@ -148,12 +148,7 @@ public enum FrontMatterReader {
     case "date":
       if let why = decodeDate(value, into: &fm) { expect(why) }
     case "abstract":
-      if let s = value.scalar?.string {
-        fm.abstract = s
-        fm.abstractLocation = vat
-      } else {
-        expect("a string")
-      }
+      if let s = value.scalar?.string { (fm.abstract, fm.abstractLocation) = (s, vat) } else { expect("a string") }
     case "authors", "tags":
       let list = stringList(value, key: key, problems: &problems, loc)
       if list == nil { expect("a list of strings") }

@@ -272,7 +272,7 @@ extension GramKind {
       let cells = [d, mean, sd].map { String(cFormat: "%.10g", $0) }
       return [c.rawValue] + cells + [d == 0 ? "" : String(cFormat: "%.10g", mean / d)]
     }
-    return TableData(columns: ["kernel", "diagonal", "off-diagonal", "off-diagonal s.d.", "ratio"], rows: rows)
+    return TableData(columns: ["kernel", "diagonal", "off-diagonal", "off-diagonal s.d.", "ratio"], rows: rows, nameColumns: [0])
   }
 
   /// The result of either storage: the order and class boundaries as series, the JSON's grids

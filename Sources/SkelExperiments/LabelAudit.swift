@@ -24,26 +24,45 @@ public enum LabelAudit {
   ]
   static let greekPattern = "(?<![A-Za-z])(" + greek.joined(separator: "|") + ")(?![A-Za-z])"
 
-  /// Why `reading` (a label as shown, Unicode text) reads as code, or nil.
-  public static func reason(_ reading: String) -> String? {
-    if reading.range(of: "\\[[^\\]]*=[^\\]]*\\]", options: .regularExpression) != nil { return "an inline-value selector '[…=…]'" }
-    if reading.range(of: "[^\\s=<>!≤≥]=|=[^\\s=]", options: .regularExpression) != nil { return "'=' without spaces" }
-    if reading.contains("^{") || reading.contains("_{") || reading.range(of: "\\\\[A-Za-z]", options: .regularExpression) != nil {
-      return "raw TeX"
+  /// Why `text` (a label as shown, Unicode text) reads as code, or nil. In `math` (a formula's
+  /// TeX without its commands) a relation is spaced and `_` set as a subscript by the typesetter,
+  /// so only a Greek name in ASCII or a selector count.
+  public static func reason(_ text: String, math: Bool = false) -> String? {
+    if text.range(of: "\\[[^\\]]*=[^\\]]*\\]", options: .regularExpression) != nil { return "an inline-value selector '[…=…]'" }
+    if !math {
+      if text.range(of: "[^\\s=<>!≤≥]=|=[^\\s=]", options: .regularExpression) != nil { return "'=' without spaces" }
+      if text.contains("^{") || text.contains("_{") || text.range(of: "\\\\[A-Za-z]", options: .regularExpression) != nil {
+        return "raw TeX"
+      }
     }
-    if reading.contains("_") { return "an underscore" }
-    if let r = reading.range(of: greekPattern, options: [.regularExpression, .caseInsensitive]) {
-      return "'\(reading[r])' spelled in ASCII"
+    if !math, text.contains("_") { return "an underscore" }
+    if let r = text.range(of: greekPattern, options: [.regularExpression, .caseInsensitive]) {
+      return "'\(text[r])' spelled in ASCII"
     }
     return nil
   }
 
-  /// A TeX label as the reader reads it.
+  /// A TeX label as the reader reads it (simple scripts as Unicode sub- and superscripts).
   public static func reading(_ tex: String) -> String { MathText.unicode(fromTeX: tex) }
 
+  /// Why the TeX label `tex` reads as code: its text outside `$…$` as written; in each formula,
+  /// its words (letters not after a backslash: `\\mathrm{kappa}`, not `x_i`, which is two) and an
+  /// escaped underscore.
+  public static func reason(tex: String) -> String? {
+    for (k, part) in tex.split(separator: "$", omittingEmptySubsequences: false).enumerated() {
+      guard k % 2 == 1 else {
+        if let why = reason(String(part)) { return why }
+        continue
+      }
+      if part.contains("\\_") { return "an underscore" }
+      let words = part.replacingOccurrences(of: "\\\\[A-Za-z]+", with: " ", options: .regularExpression)
+      if let why = reason(words, math: true) { return why }
+    }
+    return nil
+  }
+
   static func finding(_ place: String, _ tex: String) -> Finding? {
-    let r = reading(tex)
-    return reason(r).map { Finding(place: place, reading: r, reason: $0) }
+    reason(tex: tex).map { Finding(place: place, reading: reading(tex), reason: $0) }
   }
 
   /// Every label of `figure` that reads as code: legend entries, axis labels, panel titles,
@@ -75,8 +94,11 @@ public enum LabelAudit {
   public static func findings(_ table: TableData) -> [Finding] {
     var out = (table.titles ?? table.columns).compactMap { finding("column", $0) }
     var seen = Set<String>()
-    for cell in table.rows.joined() where NumberText.number(in: cell) == nil && seen.insert(cell).inserted {
-      if let f = finding("cell", cell) { out.append(f) }
+    for row in table.rows {
+      for (k, cell) in row.enumerated() where NumberText.number(in: cell) == nil {
+        let shown = table.shown(cell, column: k)
+        if seen.insert(shown).inserted, let f = finding("cell", shown) { out.append(f) }
+      }
     }
     return out
   }

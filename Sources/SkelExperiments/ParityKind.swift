@@ -82,10 +82,11 @@ public struct ParityKind: DirectiveKind {
       name: "RectifiedMonomial(1)", activation: .rectifiedMonomial(degree: 1),
       nt: [0.159154943092, 0.304498890522, 0.166666666667, nil, nil]),
     Row(
-      name: "ElementwiseNumerical(tanh, deg=25)", activation: .tanh, ntRule: true,
+      name: "ElementwiseNumerical(tanh), degree 25", activation: .tanh, ntRule: true,
       nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
     Row(
-      name: "tanh (exact engine) vs NT deg=25", activation: .tanh, nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
+      name: "tanh (exact engine) vs NT, degree 25", activation: .tanh,
+      nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
   ]
 
   static let columns = ["nngp(0)", "nngp(0.5)", "ntk(0.5)", "nngp(x,x)", "ntk(x,x)"]

@@ -280,7 +280,7 @@ public struct SpectrumKind: DirectiveKind {
     return ExperimentResult(
       xlabel: "i", ylabel: eigen ? "eigenvalue" : "tail_sum", xlabelTeX: "index $i$",
       ylabelTeX: eigen ? "eigenvalue $\\lambda_i$ of $K/n$" : "tail sum $\\sum_{j \\ge i} c_j^2 / n$", series: series,
-      table: TableData(columns: ["series", "fitted exponent", "theory"], rows: rows))
+      table: TableData(columns: ["series", "fitted exponent", "theory"], rows: rows, nameColumns: [0]))
   }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {

@@ -43,7 +43,9 @@ public enum SweepMerge {
       }
       // the variables' columns titled by their symbols (`$L$`, `$\sigma_w$`), as the legend names them
       let titles = names.map { "$" + SeriesLabel.symbol(ofKey: $0) + "$" } + (first.titles ?? first.columns)
-      out.table = TableData(columns: names + first.columns, rows: rows, titles: titles)
+      // the variables' values are names the legend typesets (`nngp` → NNGP), as are the points'
+      let nameColumns = Array(names.indices) + (first.nameColumns ?? []).map { $0 + names.count }
+      out.table = TableData(columns: names + first.columns, rows: rows, titles: titles, nameColumns: nameColumns)
     }
     return out
   }

@@ -71,15 +71,18 @@ import Testing
   /// The typeset forms of the examples read as mathematics.
   @Test(arguments: ["rho0=-0.5", "L=16", "student_t(nu=5)", "kappa(t=1)", "k=nngp", "ntk d=1", "sigma_w2=1.5", "w_std=1.5"])
   func typesetSeriesNamesPass(name: String) {
-    let reading = LabelAudit.reading(SeriesLabel.tex(name))
-    #expect(LabelAudit.reason(reading) == nil, "\(name) reads '\(reading)'")
+    let tex = SeriesLabel.tex(name)
+    #expect(LabelAudit.reason(tex: tex) == nil, "\(name) reads '\(LabelAudit.reading(tex))'")
+    #expect(LabelAudit.reason(tex: name) != nil, "\(name) as written reads as code")
   }
 
   @Test func readingsOfKnownLabels() {
     #expect(LabelAudit.reading(SeriesLabel.tex("rho0=-0.5")) == "ρ₀ = \u{2212}0.5")
     #expect(LabelAudit.reading(SeriesLabel.tex("student_t(nu=5)")) == "Student-t (ν = 5)")
     #expect(LabelAudit.reading(SeriesLabel.tex("k=nngp")) == "k = NNGP")
-    #expect(LabelAudit.reading("$\\kappa(t = 1)$") == "κ(t = 1)")
+    #expect(LabelAudit.reason(tex: "$\\kappa(t = 1)$") == nil && LabelAudit.reason(tex: "$\\mathrm{kappa}$") != nil)
+    #expect(LabelAudit.reason(tex: "error at $r = 16$") == nil && LabelAudit.reason(tex: "error at r=16") != nil)
+    #expect(LabelAudit.reason(tex: "$\\mathcal{K}(x_i, x_j)$") == nil && LabelAudit.reason(tex: "$\\text{sigma\\_w}$") != nil)
     #expect(LabelAudit.reading(SeriesLabel.tex("L=16")) == "L = 16")
   }
 
