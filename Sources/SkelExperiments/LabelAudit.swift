@@ -48,21 +48,28 @@ public enum LabelAudit {
   /// Why the TeX label `tex` reads as code: its text outside `$…$` as written; in each formula,
   /// its words (letters not after a backslash: `\\mathrm{kappa}`, not `x_i`, which is two) and an
   /// escaped underscore.
-  public static func reason(tex: String) -> String? {
+  /// `drawn`: the label is drawn in a figure, whose math text (`MathText`) spaces a relation only
+  /// where the TeX says so (`\\;=\\;`), so its formulas' relations count too (`$l = 1$` draws `l=1`).
+  public static func reason(tex: String, drawn: Bool = false) -> String? {
     for (k, part) in tex.split(separator: "$", omittingEmptySubsequences: false).enumerated() {
       guard k % 2 == 1 else {
         if let why = reason(String(part)) { return why }
         continue
       }
       if part.contains("\\_") { return "an underscore" }
+      if drawn, let why = reason(MathText.plain(fromTeX: "$" + part + "$").replacingOccurrences(of: "_", with: " "), math: false),
+        why == "'=' without spaces"
+      {
+        return why
+      }
       let words = part.replacingOccurrences(of: "\\\\[A-Za-z]+", with: " ", options: .regularExpression)
       if let why = reason(words, math: true) { return why }
     }
     return nil
   }
 
-  static func finding(_ place: String, _ tex: String) -> Finding? {
-    reason(tex: tex).map { Finding(place: place, reading: reading(tex), reason: $0) }
+  static func finding(_ place: String, _ tex: String, drawn: Bool = true) -> Finding? {
+    reason(tex: tex, drawn: drawn).map { Finding(place: place, reading: reading(tex), reason: $0) }
   }
 
   /// Every label of `figure` that reads as code: legend entries, axis labels, panel titles,
@@ -92,12 +99,12 @@ public enum LabelAudit {
   /// Every column title of `table` (its `titles`, else its keys: what the page shows) and
   /// every cell that is not a number (series names, layers, kernels) that reads as code.
   public static func findings(_ table: TableData) -> [Finding] {
-    var out = (table.titles ?? table.columns).compactMap { finding("column", $0) }
+    var out = (table.titles ?? table.columns).compactMap { finding("column", $0, drawn: false) }
     var seen = Set<String>()
     for row in table.rows {
       for (k, cell) in row.enumerated() where NumberText.number(in: cell) == nil {
         let shown = table.shown(cell, column: k)
-        if seen.insert(shown).inserted, let f = finding("cell", shown) { out.append(f) }
+        if seen.insert(shown).inserted, let f = finding("cell", shown, drawn: false) { out.append(f) }
       }
     }
     return out

@@ -137,7 +137,7 @@ public struct RainbowKind: DirectiveKind {
       err.append((max(0, sum2 / Double(m) - mu * mu) / Double(m)).squareRoot())
     }
     return ExperimentResult(
-      xlabel: "s", ylabel: "kernel", xlabelTeX: "anisotropy $s$, $C = \\mathrm{diag}(s, 1)$",
+      xlabel: "s", ylabel: "kernel", xlabelTeX: "anisotropy $s$, $C \\;=\\; \\mathrm{diag}(s,\\, 1)$",
       ylabelTeX: "$\\bar k(\\varphi, \\varphi')$",
       series: [
         SeriesData(name: "closed form", x: ss, y: exact, role: .exact),

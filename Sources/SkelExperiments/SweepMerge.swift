@@ -100,7 +100,7 @@ extension SweepMerge {
     let at = s.selectors.compactMap { selector -> String? in
       let parts = selector.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
       guard parts.count == 2, parts[0].count == 1, parts[0].allSatisfy(\.isLetter), Double(parts[1]) != nil else { return nil }
-      return "$\(parts[0]) = \(parts[1])$"
+      return "$\(parts[0]) \\;=\\; \(parts[1])$"  // spaced: the figure's math text drops plain spaces
     }
     guard at.count == s.selectors.count else { return text }
     return at.isEmpty ? upstream.ylabelTeX : upstream.ylabelTeX + " at " + at.joined(separator: ", ")

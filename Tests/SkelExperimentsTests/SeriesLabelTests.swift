@@ -82,6 +82,9 @@ import Testing
     #expect(LabelAudit.reading(SeriesLabel.tex("k=nngp")) == "k = NNGP")
     #expect(LabelAudit.reason(tex: "$\\kappa(t = 1)$") == nil && LabelAudit.reason(tex: "$\\mathrm{kappa}$") != nil)
     #expect(LabelAudit.reason(tex: "error at $r = 16$") == nil && LabelAudit.reason(tex: "error at r=16") != nil)
+    // drawn in a figure, a relation is spaced only as the TeX says (`$l = 1$` draws `l=1`)
+    #expect(LabelAudit.reason(tex: "$l = 1$", drawn: true) == "'=' without spaces")
+    #expect(LabelAudit.reason(tex: SeriesLabel.math("l", 1), drawn: true) == nil)
     #expect(LabelAudit.reason(tex: "$\\mathcal{K}(x_i, x_j)$") == nil && LabelAudit.reason(tex: "$\\text{sigma\\_w}$") != nil)
     #expect(LabelAudit.reading(SeriesLabel.tex("L=16")) == "L = 16")
   }
