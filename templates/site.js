@@ -76,10 +76,12 @@
       this.field("title", { boost: 8 });
       this.field("page", { boost: 3 });
       this.field("text");
+      // the formulas' TeX: searched (a query "kappa" finds κ), never shown (snippets are text)
+      this.field("tex", { boost: 0.5 });
       this.metadataWhitelist = ["position"];
       for (var i = 0; i < documents.length; i++) {
         var d = documents[i];
-        this.add({ i: String(i), title: d.title, page: d.page, text: d.text });
+        this.add({ i: String(i), title: d.title, page: d.page, text: d.text, tex: d.tex || "" });
       }
     });
     return index;

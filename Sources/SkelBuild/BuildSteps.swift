@@ -120,8 +120,13 @@ extension SiteBuilder {
       report.directives.indices.map { k in
         let d = report.directives[k]
         return run.results[r][k].result.table.flatMap { t in
-          TableMarkdown.markdown(t, d.configured.common.table.resolved(rows: t.rows.count, presentation: d.configured.presentation))
-            .map { MathProtection($0, path: report.document.source.path) }
+          let shown = TableMarkdown.markdown(
+            t, d.configured.common.table.resolved(rows: t.rows.count, presentation: d.configured.presentation))
+          // a shown column title or cell that reads as code (`kappa(t=1)`), said as the figures' are
+          if shown != nil {
+            for f in LabelAudit.findings(t) { run.context.warn("\(d.directive.location): warning: table of '\(d.label)': \(f)") }
+          }
+          return shown.map { MathProtection($0, path: report.document.source.path) }
         }
       }
     }
@@ -174,14 +179,20 @@ extension SiteBuilder {
         }
       }
       let doc = report.document
+      let macros = doc.frontMatter.macros
       let (body, headings) = SiteChrome.identifyHeadings(
-        SiteChrome.cleanMathML(SiteChrome.wrapTables(pageBody(math, report: r, run, figures: figureHTML))))
-      let page = PageRenderer.ReportPage(document: doc, body: body, thumbnail: thumbnail, thumbnailDark: thumbnailDark, headings: headings)
+        SiteChrome.cleanMathML(SiteChrome.wrapTables(pageBody(math, report: r, run, figures: figureHTML))), macros: macros)
+      var page = PageRenderer.ReportPage(document: doc, body: body, thumbnail: thumbnail, thumbnailDark: thumbnailDark, headings: headings)
+      // the abstract's inline values come after the body's and the captions' (`ReportLinks.protections`)
+      let abstractValues =
+        run.valueTexts[r].indices.contains(report.directives.count + 1) ? run.valueTexts[r][report.directives.count + 1] : []
+      page.abstract = math.abstractHTML(report: r, values: abstractValues.map(\.html)).map(SiteChrome.cleanMathML)
       pages.append(page)
       run.files[doc.name + "/index.html"] = Array(renderer.page(page, order: order).utf8)
       if !doc.frontMatter.draft {
         sections += SiteChrome.sections(
-          body: body, headings: headings, page: doc.frontMatter.title, title: doc.frontMatter.title, href: doc.name + "/index.html")
+          body: body, headings: headings, page: doc.frontMatter.title, title: doc.frontMatter.title, href: doc.name + "/index.html",
+          abstract: page.abstract, macros: macros)
       }
     }
     run.files["index.html"] = Array(renderer.index(pages, order: order).utf8)

@@ -37,9 +37,10 @@ struct ReportLinks {
   var equationNumbers: [String: Int] = [:]
   var authorYear = false
 
-  /// All protections of a report: the body first, then each caption.
+  /// All protections of a report: the body first, then each caption, then the abstract (when
+  /// there is one).
   static func protections(_ report: PlannedReport) -> [MathProtection] {
-    [report.document.protected] + report.directives.map(\.captionMath)
+    [report.document.protected] + report.directives.map(\.captionMath) + (report.document.abstract.map { [$0] } ?? [])
   }
 
   /// Builds the label table and checks every reference, citation and value: problems, warnings.

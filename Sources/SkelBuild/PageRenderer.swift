@@ -16,6 +16,8 @@ struct PageRenderer {
     var thumbnailDark: String?
     /// The page's headings (h2 and h3 make its contents).
     var headings: [SiteChrome.Heading] = []
+    /// The abstract's HTML (`TypesetMath.abstractHTML`), nil when there is none.
+    var abstract: String?
   }
 
   /// Registers every `.mustache` template of `templates` (a project's file over the built-in
@@ -43,12 +45,22 @@ struct PageRenderer {
   }
 
   /// A page's values for the templates. Empty texts are left out: Mustache takes an empty
-  /// string as true, so `{{#abstract}}` would draw an empty abstract box.
-  func context(_ p: ReportPage) -> [String: Any] {
+  /// string as true, so `{{#abstract}}` would draw an empty abstract box. `abstract` is the
+  /// front matter's text as written, `abstractHTML` its rendering (`{{{abstractHTML}}}`); on an
+  /// index `card` the rendering has no links (the card is a link) and no blocks (inside a
+  /// `<span>`: an abstract that rendered to blocks is its plain text there).
+  func context(_ p: ReportPage, card: Bool = false) -> [String: Any] {
     let fm = p.document.frontMatter
+    var abstractHTML = p.abstract ?? ""
+    if card {
+      abstractHTML = SiteChrome.unwrapLinks(abstractHTML)
+      if abstractHTML.range(of: "<(p|div|ul|ol|pre|blockquote|table|h[1-6]|section|hr)[ >]", options: .regularExpression) != nil {
+        abstractHTML = HTMLText.escape(SiteChrome.plainText(abstractHTML))
+      }
+    }
     let values: [String: Any] = [
       "title": fm.title, "authors": fm.authors.joined(separator: ", "), "date": fm.date ?? "",
-      "abstract": fm.abstract ?? "", "tags": fm.tags, "name": p.document.name, "body": p.body,
+      "abstract": fm.abstract ?? "", "abstractHTML": abstractHTML, "tags": fm.tags, "name": p.document.name, "body": p.body,
       "thumbnail": p.thumbnail ?? "", "assets": "../assets", "generator": "skelreport \(Engine.version)",
     ]
     return values.filter { ($0.value as? String) != "" }
@@ -80,7 +92,7 @@ struct PageRenderer {
   func index(_ pages: [ReportPage], order: [Document]) -> String {
     let byName = Dictionary(pages.map { ($0.document.name, $0) }) { a, _ in a }
     let items: [[String: Any]] = order.compactMap { byName[$0.name] }.map { p in
-      var c = context(p)
+      var c = context(p, card: true)
       c["href"] = p.document.name + "/index.html"
       c["thumbnail"] = p.thumbnail.map { p.document.name + "/" + $0 }
       c["thumbnailDark"] = p.thumbnailDark.map { p.document.name + "/" + $0 }

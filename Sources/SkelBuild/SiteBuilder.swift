@@ -551,7 +551,7 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       let tableSpans = tables[r].compactMap { $0 }.flatMap(\.spans)
       let documentSpans =
-        document ? report.document.protected.spans + report.directives.flatMap(\.captionMath.spans) + report.links.referenceMath : []
+        document ? ReportLinks.protections(report).flatMap(\.spans) + report.links.referenceMath : []
       for s in documentSpans + tableSpans {
         requests.append(TypesetMath.request(s, in: report))
         spans.append(s)
@@ -642,6 +642,15 @@ public struct SiteBuilder {
 
   var figureCache: URL? { configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") } }
 
+  /// A legend or label over data (an explicit corner is honoured, and said here), and a label
+  /// that reads as code (`k=nngp`, `kappa`: the kinds type their labels), as warnings.
+  func warnAboutLabels(_ figure: Figure, _ d: PlannedDirective, context: BuildContext) {
+    for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
+      context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
+    }
+    for f in LabelAudit.findings(figure) { context.warn("\(d.directive.location): warning: figure '\(d.label)': \(f)") }
+  }
+
   /// Draws every image the site needs that the figure cache does not hold (`FigureDrawing`, on
   /// all cores) and returns the bytes of every image by its key; a failed dark variant is left out.
   func drawImages(_ plans: [PlannedReport], figures: [[Figure?]], context: BuildContext) throws -> [String: [UInt8]] {
@@ -657,10 +666,7 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
         guard let figure = figures[r][k] else { continue }
-        // A legend or label over data (an explicit corner is honoured, and said here).
-        for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
-          context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
-        }
+        warnAboutLabels(figure, d, context: context)
         for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
           var request = FigureDrawing.Request(
             figure: phone ? figure.stacked(width: Self.phoneWidth) : figure, theme: dark ? darkTheme : theme, formats: [])

@@ -20,7 +20,10 @@ enum SiteChrome {
     var url: String
     var page: String
     var title: String
+    /// The section's text, each formula as its reading (`TeXReading`): what a result shows.
     var text: String
+    /// The TeX of its formulas, indexed but never shown (a query for `kappa` finds `κ`).
+    var tex: String = ""
   }
 
   // MARK: - Headings
@@ -28,7 +31,7 @@ enum SiteChrome {
   /// `body` with an `id` on every heading (h2…h6) that has none, and its headings in order. A
   /// labelled heading (`## T {#sec-x}`, rendered with an empty `<a id="sec-x"></a>` first) takes
   /// its label as the id (the anchor goes); others get a unique slug of their text.
-  static func identifyHeadings(_ body: String) -> (html: String, headings: [Heading]) {
+  static func identifyHeadings(_ body: String, macros: [String: String] = [:]) -> (html: String, headings: [Heading]) {
     guard let pattern = try? NSRegularExpression(pattern: "<h([2-6])>(.*?)</h\\1>", options: [.dotMatchesLineSeparators]) else {
       return (body, [])
     }
@@ -43,13 +46,13 @@ enum SiteChrome {
         id = anchor.id
         inner = anchor.rest
       } else {
-        id = unique(slug(plainText(inner)), used: &used)
+        id = unique(slug(plainText(inner, readsFormulas: false)), used: &used)
       }
       used.insert(id)
       out += body[last..<whole.lowerBound]
       out += "<h\(level) id=\"\(HTMLText.escape(id))\">\(inner)</h\(level)>"
       last = whole.upperBound
-      headings.append(Heading(level: level, id: id, html: unwrapLinks(inner), text: plainText(inner)))
+      headings.append(Heading(level: level, id: id, html: unwrapLinks(inner), text: plainText(inner, macros: macros)))
     }
     out += body[last...]
     return (out, headings)
@@ -111,14 +114,24 @@ enum SiteChrome {
   // MARK: - Text
 
   /// The visible text of an HTML fragment, for search and contents: tags dropped, entities
-  /// decoded, KaTeX's HTML layer skipped (its MathML layer holds the TeX source as an
-  /// annotation, which is what a reader types), `<script>`/`<style>` skipped, spaces collapsed.
-  static func plainText(_ html: String) -> String {
+  /// decoded, KaTeX's HTML layer skipped and each formula read from the TeX its MathML layer
+  /// keeps as an annotation (`TeXReading`: `κ_v = σ̂_v`, not `\\kappa_v`), `<script>`/`<style>`
+  /// skipped, spaces collapsed.
+  /// `readsFormulas: false` keeps each formula's TeX instead (heading slugs stay ASCII words).
+  static func plainText(_ html: String, macros: [String: String] = [:], readsFormulas: Bool = true) -> String {
+    readText(html, macros: macros, readsFormulas: readsFormulas).text
+  }
+
+  /// `plainText`, and the TeX of the fragment's formulas in order (entities decoded).
+  static func readText(_ html: String, macros: [String: String] = [:], readsFormulas: Bool = true) -> (text: String, tex: [String]) {
     var text = "", skipDepth = 0, depth = 0, i = html.startIndex
+    var annotation: String?, formulas: [String] = []
     let voids: Set<String> = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"]
     while i < html.endIndex {
       guard html[i] == "<", let end = html[i...].firstIndex(of: ">") else {
-        if skipDepth == 0 { text.append(html[i]) }
+        if skipDepth == 0 {
+          if annotation != nil { annotation?.append(html[i]) } else { text.append(html[i]) }
+        }
         i = html.index(after: i)
         continue
       }
@@ -126,6 +139,13 @@ enum SiteChrome {
       i = html.index(after: end)
       if tag.hasPrefix("/") {
         if skipDepth > 0, depth == skipDepth { skipDepth = 0 }
+        if let tex = annotation {
+          // the formula's reading, escaped again: the whole text is unescaped once at the end
+          let source = HTMLText.unescape(tex)
+          formulas.append(source)
+          text += " " + (readsFormulas ? HTMLText.escape(TeXReading.text(source, macros: macros)) : tex)
+          annotation = nil
+        }
         depth -= 1
         text += " "
         continue
@@ -137,32 +157,42 @@ enum SiteChrome {
       let mathML = name.count > 1 && name.hasPrefix("m") && !["main", "mark", "menu", "meta", "meter", "math"].contains(name)
       let hidden = tag.contains("class=\"katex-html\"") || name == "script" || name == "style" || mathML
       if skipDepth == 0, hidden { skipDepth = depth }
-      if ["p", "li", "div", "td", "th", "br", "tr", "annotation"].contains(name) { text += " " }
+      if skipDepth == 0, name == "annotation" { annotation = "" }
+      if ["p", "li", "div", "td", "th", "br", "tr"].contains(name) { text += " " }
     }
-    let decoded = HTMLText.unescape(text)
-    return decoded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    let decoded = HTMLText.unescape(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    // (a closing tag is a space: none before the punctuation after a formula or a link)
+    return (decoded.replacingOccurrences(of: " ([.,;:!?)])", with: "$1", options: .regularExpression), formulas)
   }
 
   // MARK: - Search documents
 
-  /// A page's sections for the search index: the text before the first h2 under the page's
-  /// title, then one section per h2/h3 (its heading's id in the URL).
-  static func sections(body: String, headings: [Heading], page: String, title: String, href: String) -> [Section] {
+  /// A page's sections for the search index: the abstract (its HTML) and the text before the
+  /// first h2 under the page's title, then one section per h2/h3 (its heading's id in the URL);
+  /// formulas read with the report's `macros`.
+  static func sections(
+    body: String, headings: [Heading], page: String, title: String, href: String, abstract: String? = nil,
+    macros: [String: String] = [:]
+  ) -> [Section] {
     guard let pattern = try? NSRegularExpression(pattern: "<h[23] id=\"([^\"]*)\">") else { return [] }
     let matches = pattern.matches(in: body, range: NSRange(body.startIndex..., in: body))
     var out: [Section] = []
-    var start = body.startIndex, current = (id: "", title: title)
+    var start = body.startIndex, current = (id: "", title: title, tex: [String]())
     func flush(upTo end: String.Index) {
-      let text = plainText(String(body[start..<end]))
+      let html = (out.isEmpty && current.id.isEmpty ? (abstract.map { "<p>" + $0 + "</p>" } ?? "") : "") + body[start..<end]
+      let (text, tex) = readText(html, macros: macros)
       if !text.isEmpty || !current.id.isEmpty {
-        out.append(Section(url: current.id.isEmpty ? href : href + "#" + current.id, page: title, title: current.title, text: text))
+        var section = Section(url: current.id.isEmpty ? href : href + "#" + current.id, page: title, title: current.title, text: text)
+        section.tex = (current.tex + tex).joined(separator: " ")
+        out.append(section)
       }
     }
     for match in matches {
       guard let whole = Range(match.range, in: body), let idRange = Range(match.range(at: 1), in: body) else { continue }
       flush(upTo: whole.lowerBound)
       let id = HTMLText.unescape(String(body[idRange]))
-      current = (id, headings.first { $0.id == id }?.text ?? id)
+      let heading = headings.first { $0.id == id }
+      current = (id, heading?.text ?? id, heading.map { readText($0.html, macros: macros).tex } ?? [])
       start =
         body.range(of: "</h", range: whole.upperBound..<body.endIndex).flatMap { close in
           body[close.upperBound...].firstIndex(of: ">").map { body.index(after: $0) }

@@ -2,7 +2,8 @@ import SkelExperiments
 import SkelPlot
 
 /// A result table as a GFM Markdown table, so its cells may hold math and code like prose. The
-/// header row is the kind's column titles (`TableData.titles`), or its column keys. A cell that
+/// header row is the kind's column titles (`TableData.titles`), or its column keys; a cell of a
+/// column of series names is typeset as the legend is (`TableData.shown`). A cell that
 /// is a number is typeset by the one number formatter (`NumberText`, `NumberText.tableDigits`
 /// significant digits, true minus, powers of ten) as math; the data files keep every digit.
 ///
@@ -12,7 +13,9 @@ import SkelPlot
 enum TableMarkdown {
   static func markdown(_ t: TableData, _ choice: TableChoice = .full) -> String? {
     func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
-    func line(_ row: [String]) -> String { "| " + row.map { cell(typeset($0)) }.joined(separator: " | ") + " |" }
+    func line(_ row: [String]) -> String {
+      "| " + row.enumerated().map { k, c in cell(typeset(t.shown(c, column: k))) }.joined(separator: " | ") + " |"
+    }
     let titles = t.titles ?? t.columns
     var lines = ["| " + titles.map(cell).joined(separator: " | ") + " |"]
     lines.append("|" + t.columns.map { _ in "---|" }.joined())

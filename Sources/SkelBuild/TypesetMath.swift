@@ -38,7 +38,17 @@ struct TypesetMath {
 
   /// A caption's HTML without its enclosing paragraph.
   func captionHTML(report r: Int, directive k: Int, values: [String]) -> String {
-    let math = plans[r].directives[k].captionMath
+    inlineHTML(report: r, plans[r].directives[k].captionMath, values: values)
+  }
+
+  /// The abstract's HTML (`Document.abstract`: one paragraph, rendered and sanitized as the body
+  /// is) without its paragraph, or nil when the report has none.
+  func abstractHTML(report r: Int, values: [String]) -> String? {
+    plans[r].document.abstract.map { inlineHTML(report: r, $0, values: values) }
+  }
+
+  /// The HTML of prose outside the body, without its enclosing paragraph when it is one.
+  func inlineHTML(report r: Int, _ math: MathProtection, values: [String]) -> String {
     var html = assembly(report: r, values: values).html(PageTree(math, trustHTML: plans[r].document.trustsHTML))
     html = html.trimmingCharacters(in: .whitespacesAndNewlines)
     if html.hasPrefix("<p>"), html.hasSuffix("</p>"), html.components(separatedBy: "<p>").count == 2 {

@@ -22,16 +22,24 @@ public struct BibTeXText: Sendable, Hashable {
 
   public var segments: [Segment]
 
+  /// Accent arguments nested deeper than `TeXAccents.maxDepth` (`\"{\"{…`), at `offset`
+  /// (characters into the value read).
+  public struct TooDeep: Error, Sendable, Equatable {
+    public var offset: Int
+    public var message: String { "TeX accents nested more than \(TeXAccents.maxDepth) levels deep" }
+  }
+
   /// The characters, formulas as their TeX: for author-year labels, sorting, plain contexts.
   public var plain: String { segments.map(\.text).joined().trimmingCharacters(in: .whitespaces) }
 
   public init(segments: [Segment]) { self.segments = segments }
 
-  /// Reads a field value (its outer braces or quotes already removed, macros expanded).
-  public init(parsing raw: String) {
+  /// Reads a field value (its outer braces or quotes already removed, macros expanded); accents
+  /// nested too deep are refused at their brace.
+  public init(parsing raw: String) throws(TooDeep) {
     var reader = Reader(chars: Array(raw))
     var out: [Segment] = []
-    reader.parse(until: nil, italic: false, bold: false, into: &out)
+    try reader.parse(until: nil, italic: false, bold: false, into: &out)
     // one space between segments, none at the ends
     var merged: [Segment] = []
     for var s in out {
@@ -94,18 +102,23 @@ public struct BibTeXText: Sendable, Hashable {
     }
 
     /// Segments up to the closing brace of the current group (`until` = "}") or the end.
-    mutating func parse(until close: Character?, italic: Bool, bold: Bool, into out: inout [Segment]) {
-      var buffer = ""
-      func flush(_ out: inout [Segment]) {
-        if !buffer.isEmpty { out.append(Segment(text: Self.text(buffer), italic: italic, bold: bold)) }
+    mutating func parse(until close: Character?, italic: Bool, bold: Bool, into out: inout [Segment]) throws(TooDeep) {
+      // the buffer holds `chars[start...]`: its characters are appended in order from `i`
+      var buffer = "", start = i
+      func flush(_ out: inout [Segment]) throws(TooDeep) {
+        if !buffer.isEmpty { out.append(Segment(text: try Self.text(buffer, at: start), italic: italic, bold: bold)) }
         buffer = ""
+      }
+      func keep(_ c: Character, at k: Int) {
+        if buffer.isEmpty { start = k }
+        buffer.append(c)
       }
       var depth = 0
       while i < chars.count {
         let c = chars[i]
         if c == "}" && depth == 0 && close != nil {
           i += 1
-          flush(&out)
+          try flush(&out)
           return
         }
         if c == "\\", i + 1 < chars.count {
@@ -113,15 +126,15 @@ public struct BibTeXText: Sendable, Hashable {
           var k = i + 1 + w.count
           while k < chars.count, chars[k] == " " { k += 1 }
           if let style = Self.styleCommands[w], k < chars.count, chars[k] == "{", level < Self.maxLevel {
-            flush(&out)
+            try flush(&out)
             i = k + 1
             // \emph inside italic text is upright again, as LaTeX sets it
-            group(italic: w == "emph" ? !italic : (italic || style.italic), bold: bold || style.bold, into: &out)
+            try group(italic: w == "emph" ? !italic : (italic || style.italic), bold: bold || style.bold, into: &out)
             continue
           }
           // any other command and its next character go to the accent decoder (`\$` stays a dollar)
-          buffer.append(c)
-          buffer.append(chars[i + 1])
+          keep(c, at: i)
+          keep(chars[i + 1], at: i + 1)
           i += 2
           continue
         }
@@ -130,34 +143,34 @@ public struct BibTeXText: Sendable, Hashable {
           if let style = Self.groupSwitches[w], i + 2 + w.count < chars.count, !chars[i + 2 + w.count].isLetter,
             level < Self.maxLevel
           {
-            flush(&out)
+            try flush(&out)
             i += 2 + w.count
-            group(italic: w == "em" ? !italic : (italic || style.italic), bold: bold || style.bold, into: &out)
+            try group(italic: w == "em" ? !italic : (italic || style.italic), bold: bold || style.bold, into: &out)
             continue
           }
         }
         if c == "$" {
           if let tex = formula() {
-            flush(&out)
+            try flush(&out)
             out.append(Segment(text: tex, math: true))
           } else {
-            buffer.append(c)  // an unclosed or empty `$` is a dollar sign
+            keep(c, at: i)  // an unclosed or empty `$` is a dollar sign
             i += 1
           }
           continue
         }
         if c == "{" { depth += 1 } else if c == "}" { depth = max(0, depth - 1) }
-        buffer.append(c)
+        keep(c, at: i)
         i += 1
       }
-      flush(&out)
+      try flush(&out)
     }
 
     /// A styled group's segments, up to its closing brace, one level deeper.
-    mutating func group(italic: Bool, bold: Bool, into out: inout [Segment]) {
+    mutating func group(italic: Bool, bold: Bool, into out: inout [Segment]) throws(TooDeep) {
       level += 1
-      parse(until: "}", italic: italic, bold: bold, into: &out)
-      level -= 1
+      defer { level -= 1 }
+      try parse(until: "}", italic: italic, bold: bold, into: &out)
     }
 
     /// The formula `$…$` at `i` (its TeX, trimmed; `i` past the closing dollar), or nil (and `i`
@@ -178,9 +191,10 @@ public struct BibTeXText: Sendable, Hashable {
       return t
     }
 
-    /// Plain text: accents decoded, then ties and dashes, braces dropped, white space one space.
-    static func text(_ raw: String) -> String {
-      var t = TeXAccents.decode(raw)
+    /// Plain text: accents decoded, then ties and dashes, braces dropped, white space one space
+    /// (`raw` starts at character `start` of the value, where a refusal is placed).
+    static func text(_ raw: String, at start: Int) throws(TooDeep) -> String {
+      var t = try TeXAccents.decode(raw, base: start)
       t = t.replacingOccurrences(of: "---", with: "\u{2014}").replacingOccurrences(of: "--", with: "\u{2013}")
       t = t.replacingOccurrences(of: "~", with: "\u{00A0}")
       t = t.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")

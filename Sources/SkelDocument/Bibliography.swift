@@ -152,6 +152,12 @@ private struct BibTeXScanner {
 
   var current: Character? { i < chars.count ? chars[i] : nil }
 
+  /// Where each part of the value being read starts: its first character's offset in the value
+  /// and its place in the file; `literal`, the part's characters are the file's one for one (a
+  /// macro's are not: they point at its name).
+  var parts: [(offset: Int, index: Int, line: Int, column: Int, literal: Bool)] = []
+  var valueLength = 0
+
   mutating func step() {
     if chars[i] == "\n" {
       line += 1
@@ -241,7 +247,11 @@ private struct BibTeXScanner {
       guard i < chars.count else { throw ParseError(line: line, column: col, message: "expected a value for '\(name)'") }
       let value = try value(of: name, in: key)
       positions[name.lowercased()] = namePosition
-      let text = BibTeXText(parsing: value)
+      let text: BibTeXText
+      do { text = try BibTeXText(parsing: value) } catch {
+        let at = position(ofValueCharacter: error.offset)
+        throw ParseError(line: at.line, column: at.column, message: "\(error.message) in field '\(name)' of '\(key)'")
+      }
       texts[name.lowercased()] = text
       fields[name.lowercased()] = raw ? value : text.plain
     }
@@ -250,6 +260,7 @@ private struct BibTeXScanner {
   /// A field's value: parts joined by `#`, each `{braced}`, `"quoted"`, a number or an
   /// `@string` macro; an unknown bare word is an error at it.
   mutating func value(of name: String, in key: String) throws(ParseError) -> String {
+    (parts, valueLength) = ([], 0)
     var value = try part(of: name, in: key)
     skipSpace()
     while i < chars.count, chars[i] == "#" {
@@ -264,19 +275,28 @@ private struct BibTeXScanner {
 
   mutating func part(of name: String, in key: String) throws(ParseError) -> String {
     var value = ""
+    defer { valueLength += value.count }
     if chars[i] == "{" {
-      var depth = 0
-      repeat {
+      step()
+      parts.append((valueLength, i, line, col, true))
+      var depth = 1
+      while i < chars.count {
         if chars[i] == "{" { depth += 1 } else if chars[i] == "}" { depth -= 1 }
-        if depth > 0, !(chars[i] == "{" && depth == 1) { value.append(chars[i]) }
+        if depth == 0 {
+          step()
+          break
+        }
+        value.append(chars[i])
         step()
-      } while i < chars.count && depth > 0
+      }
     } else if chars[i] == "\"" {
       step()
+      parts.append((valueLength, i, line, col, true))
       value = take { $0 != "\"" }
       if i < chars.count { step() }
     } else {
       let wordLine = line, wordColumn = col
+      parts.append((valueLength, i, line, col, false))
       value = take { $0 != "," && $0 != "}" && $0 != "#" && !$0.isWhitespace }
       if value.isEmpty { throw ParseError(line: line, column: col, message: "expected a value for '\(name)' in entry '\(key)'") }
       if !value.allSatisfy(\.isNumber) {
@@ -290,6 +310,22 @@ private struct BibTeXScanner {
       }
     }
     return value
+  }
+
+  /// The file's line and column of character `offset` of the value last read: exact in a
+  /// braced or quoted part, a macro's name for the characters it gave.
+  func position(ofValueCharacter offset: Int) -> (line: Int, column: Int) {
+    guard let part = parts.last(where: { $0.offset <= offset }) else { return (line, col) }
+    guard part.literal else { return (part.line, part.column) }
+    var (l, c) = (part.line, part.column)
+    for k in part.index..<min(chars.count, part.index + offset - part.offset) {
+      if chars[k] == "\n" {
+        (l, c) = (l + 1, 1)
+      } else {
+        c += 1
+      }
+    }
+    return (l, c)
   }
 }
 
@@ -308,19 +344,29 @@ enum TeXAccents {
     "j": "ȷ", "textendash": "\u{2013}", "textemdash": "\u{2014}",
   ]
 
-  /// The accent's argument at `k`: `{x}` or one character (a dotless `\i` read as i).
-  static func argument(_ c: [Character], _ k: inout Int) -> String {
+  /// Accent arguments nest (`\"{\"{o}}`) at most this deep: deeper is refused (`TooDeep`), so
+  /// no value recurses, or copies its text once a level, without bound.
+  static let maxDepth = 16
+
+  typealias TooDeep = BibTeXText.TooDeep
+
+  /// The accent's argument at `k`: `{x}` or one character (a dotless `\i` read as i). `depth`
+  /// is how many arguments enclose it; `base` where `c` starts in the outermost text.
+  static func argument(_ c: [Character], _ k: inout Int, depth: Int, base: Int) throws(TooDeep) -> String {
     while k < c.count, c[k] == " " { k += 1 }
     guard k < c.count else { return "" }
     if c[k] == "{" {
+      guard depth < maxDepth else { throw TooDeep(offset: base + k) }
       var inner = ""
       k += 1
+      let start = k
       while k < c.count, c[k] != "}" {
         inner.append(c[k])
         k += 1
       }
       k += 1
-      return decode(inner).replacingOccurrences(of: "ı", with: "i").replacingOccurrences(of: "ȷ", with: "j")
+      return try decode(inner, depth: depth + 1, base: base + start).replacingOccurrences(of: "ı", with: "i")
+        .replacingOccurrences(of: "ȷ", with: "j")
     }
     if c[k] == "\\", k + 1 < c.count, c[k + 1] == "i" || c[k + 1] == "j" {
       k += 2
@@ -330,7 +376,9 @@ enum TeXAccents {
     return String(c[k - 1])
   }
 
-  static func decode(_ text: String) -> String {
+  /// `text` with its accents and special letters as Unicode; an accent argument nested deeper
+  /// than `maxDepth` is refused at its brace.
+  static func decode(_ text: String, depth: Int = 0, base: Int = 0) throws(TooDeep) -> String {
     guard text.contains("\\") else { return text }
     let c = Array(text)
     var out = "", k = 0
@@ -343,7 +391,7 @@ enum TeXAccents {
       let next = c[k + 1]
       if let mark = symbolAccents[next] {
         k += 2
-        out += argument(c, &k) + mark
+        out += try argument(c, &k, depth: depth, base: base) + mark
       } else if next.isLetter {
         var j = k + 1, name = ""
         while j < c.count, c[j].isLetter {
@@ -352,7 +400,7 @@ enum TeXAccents {
         }
         if let mark = letterAccents[name] {
           k = j
-          out += argument(c, &k) + mark
+          out += try argument(c, &k, depth: depth, base: base) + mark
         } else if let letter = letters[name] {
           k = j
           if k < c.count, c[k] == " " { k += 1 }  // the space ending a control word

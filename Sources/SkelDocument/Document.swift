@@ -15,6 +15,8 @@ public struct Document: Sendable {
   /// Whether the author's raw HTML is published (front matter `trust: html` or the build's
   /// `--allow-html`); otherwise it is shown as text. Render every tree of this report with it.
   public var trustsHTML = false
+  /// The front matter's abstract, read as prose (`AbstractMarkdown`): nil when there is none.
+  public var abstract: MathProtection?
 }
 
 public enum DocumentParser {
@@ -57,6 +59,11 @@ public enum DocumentParser {
     }
     var doc = Document(source: source, name: name, frontMatter: frontMatter, protected: protected, tree: tree, directives: directives)
     doc.trustsHTML = trustsHTML
+    if let abstract = AbstractMarkdown.protected(frontMatter, path: source.path) {
+      // sanitized as the body is, with its warnings (raw HTML shown as text, refused link schemes)
+      problems += markupWarnings(MarkdownTree(abstract.text, trustHTML: trustsHTML), abstract, path: source.path)
+      doc.abstract = abstract
+    }
     return (doc, problems)
   }
 

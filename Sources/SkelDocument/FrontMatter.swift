@@ -5,7 +5,10 @@ public struct FrontMatter: Sendable, Hashable {
   public var title: String
   public var authors: [String]
   public var date: String?
+  /// One paragraph of inline Markdown (emphasis, code, math, links), rendered like the body
+  /// (`Document.abstract`); where its value starts, for diagnostics in it.
   public var abstract: String?
+  public var abstractLocation: SourceLocation?
   /// The document seed; each directive derives its stream from (seed, label).
   public var seed: UInt64
   public var tags: [String]
@@ -145,7 +148,7 @@ public enum FrontMatterReader {
     case "date":
       if let why = decodeDate(value, into: &fm) { expect(why) }
     case "abstract":
-      if let s = value.scalar?.string { fm.abstract = s } else { expect("a string") }
+      if let s = value.scalar?.string { (fm.abstract, fm.abstractLocation) = (s, vat) } else { expect("a string") }
     case "authors", "tags":
       let list = stringList(value, key: key, problems: &problems, loc)
       if list == nil { expect("a list of strings") }

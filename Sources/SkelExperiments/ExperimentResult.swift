@@ -1,4 +1,5 @@
 import SkelData
+import SkelPlot
 
 /// What a series is, for the figure (its colour, marker, legend) — never read from its name.
 public enum SeriesRole: String, Codable, Sendable, Hashable {
@@ -41,13 +42,24 @@ public struct SeriesData: Codable, Sendable, Hashable {
 /// A table result: column keys (the CSV's header, plain text), rows of cells, and the titles the
 /// page shows over the columns (Markdown with math, e.g. `$\\chi_c$`; the keys when `nil`).
 public struct TableData: Codable, Sendable, Hashable {
+  /// The column keys (CSV header, inline-value selectors).
   public var columns: [String]
   public var rows: [[String]]
+  /// The columns as the page heads them (Markdown with `$…$` math), when they differ from the keys.
   public var titles: [String]?
-  public init(columns: [String], rows: [[String]], titles: [String]? = nil) {
+  /// Columns whose cells are series names (`nngp d=1`, a sweep's `k` values): the page typesets
+  /// them as the legend does (`SeriesLabel.tex`); the data files keep the names.
+  public var nameColumns: [Int]?
+  public init(columns: [String], rows: [[String]], titles: [String]? = nil, nameColumns: [Int]? = nil) {
     self.columns = columns
     self.rows = rows
     self.titles = titles
+    self.nameColumns = nameColumns
+  }
+
+  /// Cell `k` of a row as the page shows it: a series name typeset, anything else as it is.
+  public func shown(_ cell: String, column k: Int) -> String {
+    (nameColumns ?? []).contains(k) && NumberText.number(in: cell) == nil ? SeriesLabel.tex(cell) : cell
   }
 }
 

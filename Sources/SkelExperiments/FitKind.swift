@@ -175,7 +175,7 @@ public struct FitKind: DirectiveKind {
       rows: [
         ["optimum"] + optimum.map { "\($0)" } + ["\(lml[best.0][best.1][best.2])", "\(jitter[best.0][best.1][best.2])"],
         ["largest jitter", "", "", "", "", "\(maxJitter)"],
-      ])
+      ], titles: ["", "$\\sigma_w$", "$\\sigma_b$", "noise", "log marginal likelihood", "jitter"])
     let names = axes.map { axisNames[$0] }
     return ExperimentResult(
       xlabel: names[0], ylabel: names[1], xlabelTeX: tex(names[0]), ylabelTeX: tex(names[1]),

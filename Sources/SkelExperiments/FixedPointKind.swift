@@ -114,7 +114,8 @@ public struct FixedPointKind: DirectiveKind {
 
   /// Column titles of the tables (TeX where the key names a symbol).
   static let titles = [
-    "rho*": "$\\rho^*$", "q*": "$q^*$", "c*": "$c^*$", "chi1": "$\\chi_1$", "chi_c": "$\\chi_c$", "xi_c": "$\\xi_c$", "xi_q": "$\\xi_q$",
+    "sigma_w2": "$\\sigma_w^2$", "rho*": "$\\rho^*$", "q*": "$q^*$", "c*": "$c^*$", "chi1": "$\\chi_1$", "chi_c": "$\\chi_c$",
+    "xi_c": "$\\xi_c$", "xi_q": "$\\xi_q$",
   ]
 
   static func tableData(columns: [String], rows: [[String]]) -> TableData {

@@ -273,7 +273,7 @@ extension GramKind {
       let cells = [d, mean, sd].map { String(cFormat: "%.10g", $0) }
       return [c.rawValue] + cells + [d == 0 ? "" : String(cFormat: "%.10g", mean / d)]
     }
-    return TableData(columns: ["kernel", "diagonal", "off-diagonal", "off-diagonal s.d.", "ratio"], rows: rows)
+    return TableData(columns: ["kernel", "diagonal", "off-diagonal", "off-diagonal s.d.", "ratio"], rows: rows, nameColumns: [0])
   }
 
   /// The diagonal mean, and the mean and sample s.d. of the n(n − 1) off-diagonal entries, of a

@@ -82,13 +82,19 @@ public struct ParityKind: DirectiveKind {
       name: "RectifiedMonomial(1)", activation: .rectifiedMonomial(degree: 1),
       nt: [0.159154943092, 0.304498890522, 0.166666666667, nil, nil]),
     Row(
-      name: "ElementwiseNumerical(tanh, deg=25)", activation: .tanh, ntRule: true,
+      name: "ElementwiseNumerical(tanh), degree 25", activation: .tanh, ntRule: true,
       nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
     Row(
-      name: "tanh (exact engine) vs NT deg=25", activation: .tanh, nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
+      name: "tanh (exact engine) vs NT, degree 25", activation: .tanh,
+      nt: [0, 0.186323255705, 0.192380693324, 0.394276506035, 0.464646861598]),
   ]
 
   static let columns = ["nngp(0)", "nngp(0.5)", "ntk(0.5)", "nngp(x,x)", "ntk(x,x)"]
+  /// The columns as a paper heads them: the kernel at correlation ρ, or on the diagonal.
+  static let titles = [
+    "nngp(0)": "NNGP at $\\rho = 0$", "nngp(0.5)": "NNGP at $\\rho = 0.5$", "ntk(0.5)": "NTK at $\\rho = 0.5$",
+    "nngp(x,x)": "NNGP at $(x, x)$", "ntk(x,x)": "NTK at $(x, x)$",
+  ]
 
   /// The engine's five cells: ntk after one Dense with W_std = 1 is q₁₂·E[σ′σ′].
   static func cells(_ r: Row) -> [Double] {
@@ -130,7 +136,9 @@ public struct ParityKind: DirectiveKind {
       ]
       rows.append([String(L)] + cells + [String(cFormat: "%.1e", worst)])
     }
-    return TableData(columns: ["L", "nngp(0.5)", "ntk(0.5)", "ntk(x,x)", "max |engine − NT|"], rows: rows)
+    return TableData(
+      columns: ["L", "nngp(0.5)", "ntk(0.5)", "ntk(x,x)", "max |engine − NT|"], rows: rows,
+      titles: ["$L$"] + ["nngp(0.5)", "ntk(0.5)", "ntk(x,x)"].map { Self.titles[$0] ?? $0 } + ["max |engine − NT|"])
   }
 
   /// The single-layer table: one row per activation, NaN cells of NT shown with the engine's value.
@@ -149,7 +157,9 @@ public struct ParityKind: DirectiveKind {
       row.append(String(cFormat: "%.1e", worst))
       rows.append(row)
     }
-    return TableData(columns: ["NT layer"] + Self.columns + ["max |engine − NT|"], rows: rows)
+    return TableData(
+      columns: ["NT layer"] + Self.columns + ["max |engine − NT|"], rows: rows,
+      titles: ["NT layer"] + Self.columns.map { Self.titles[$0] ?? $0 } + ["max |engine − NT|"])
   }
 
   public func run(_ o: Options, context: RunContext) throws -> ExperimentResult {

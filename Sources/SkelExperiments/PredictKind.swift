@@ -275,7 +275,7 @@ extension PredictKind {
     var r = ExperimentResult(
       xlabel: o.against == .time ? "t" : "n", ylabel: o.metric == .mse ? "test_mse" : "test_accuracy",
       xlabelTeX: o.against == .time ? "training time $t$" : "training points $n$", ylabelTeX: what, series: series,
-      table: TableData(columns: ["kernel", "\(what) at \(at)", "s.e.", "regularizer", "jitter"], rows: rows))
+      table: TableData(columns: ["kernel", "\(what) at \(at)", "s.e.", "regularizer", "jitter"], rows: rows, nameColumns: [0]))
     r.arrays = acc.arrays
     return r
   }

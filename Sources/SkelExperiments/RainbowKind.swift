@@ -137,7 +137,7 @@ public struct RainbowKind: DirectiveKind {
       err.append((max(0, sum2 / Double(m) - mu * mu) / Double(m)).squareRoot())
     }
     return ExperimentResult(
-      xlabel: "s", ylabel: "kernel", xlabelTeX: "anisotropy $s$, $C = \\mathrm{diag}(s, 1)$",
+      xlabel: "s", ylabel: "kernel", xlabelTeX: "anisotropy $s$, $C \\;=\\; \\mathrm{diag}(s,\\, 1)$",
       ylabelTeX: "$\\bar k(\\varphi, \\varphi')$",
       series: [
         SeriesData(name: "closed form", x: ss, y: exact, role: .exact),
@@ -198,9 +198,10 @@ public struct RainbowKind: DirectiveKind {
       table: TableData(
         columns: ["atoms", "fraction outside the MP bulk (±2 %)", "largest eigenvalue"],
         rows: [
-          ["colored W", formatted(outside(colored), ".1%"), formatted(colored.last ?? .nan, ".3g")],
-          ["whitened G = W Ĉ^{-1/2}", formatted(outside(white), ".1%"), formatted(white.last ?? .nan, ".3g")],
-          ["Marchenko–Pastur, q = d/N = \(formatted(q, ".3g"))", "bulk [\(formatted(lo, ".3f")), \(formatted(hi, ".3f"))]", ""],
+          // (cells are Markdown on the page: the matrices as mathematics)
+          ["colored $W$", formatted(outside(colored), ".1%"), formatted(colored.last ?? .nan, ".3g")],
+          ["whitened $G = W\\hat C^{-1/2}$", formatted(outside(white), ".1%"), formatted(white.last ?? .nan, ".3g")],
+          ["Marchenko–Pastur, $q = d/N = \(formatted(q, ".3g"))$", "bulk $[\(formatted(lo, ".3f")), \(formatted(hi, ".3f"))]$", ""],
         ]))
   }
 
@@ -237,7 +238,7 @@ public struct RainbowKind: DirectiveKind {
       let tail = Array(xs.indices.suffix(max(2, xs.count / 2)))
       let slope =
         xs.count >= 2 ? LeastSquares.powerLawExponent(x: tail.map { xs[$0] }, y: tail.map { e[$0] }, from: 0, to: .infinity) : .nan
-      rows.append(["layer=\(l + 1)", formatted(e.first ?? .nan, ".3g"), formatted(e.last ?? .nan, ".3g"), formatted(slope, ".3f")])
+      rows.append(["\(l + 1)", formatted(e.first ?? .nan, ".3g"), formatted(e.last ?? .nan, ".3g"), formatted(slope, ".3f")])
       return SeriesData(name: "layer=\(l + 1)", x: xs, y: e, parameters: ["layer": Double(l + 1)])
     }
     let first = widths.first.map(String.init) ?? "", last = widths.last.map(String.init) ?? ""
@@ -245,7 +246,9 @@ public struct RainbowKind: DirectiveKind {
       xlabel: "r", ylabel: "alignment_error", xlabelTeX: "width $r$",
       ylabelTeX: "alignment error $\\|A\\varphi' - \\varphi\\|^2 / \\|\\varphi\\|^2$",
       series: series,
-      table: TableData(columns: ["layer", "error at r = \(first)", "error at r = \(last)", "fitted exponent (wider half)"], rows: rows))
+      table: TableData(
+        columns: ["layer", "error at r = \(first)", "error at r = \(last)", "fitted exponent (wider half)"], rows: rows,
+        titles: ["layer $l$", "error at $r = \(first)$", "error at $r = \(last)$", "fitted exponent (wider half)"]))
   }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {

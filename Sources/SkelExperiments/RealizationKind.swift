@@ -95,8 +95,9 @@ public struct RealizationKind: DirectiveKind {
     var marks: [Mark] = []
     let empirical = result.series.filter { $0.role == .estimate }
     for (i, s) in empirical.enumerated() {
-      let depth = s.parameters?["L"].map { String(Int($0)) } ?? ""
-      marks.append(.line(LineSeries(name: "$l = \(depth)$", x: s.x, y: s.y, marker: .circle, markersOnly: true, colorSlot: i)))
+      // spaced as TeX spaces a relation (the figure's math text drops plain spaces): not `l=1`
+      let name = s.parameters?["L"].map { SeriesLabel.math("l", $0) } ?? ""
+      marks.append(.line(LineSeries(name: name, x: s.x, y: s.y, marker: .circle, markersOnly: true, colorSlot: i)))
       if let e = result.series.first(where: { $0.role == .limit && $0.parameters == s.parameters }) {
         marks.append(.line(LineSeries(name: "", x: e.x, y: e.y, lineWidth: 1.1, colorSlot: i)))
       }

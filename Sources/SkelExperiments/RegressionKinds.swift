@@ -280,7 +280,7 @@ public struct SpectrumKind: DirectiveKind {
     return ExperimentResult(
       xlabel: "i", ylabel: eigen ? "eigenvalue" : "tail_sum", xlabelTeX: "index $i$",
       ylabelTeX: eigen ? "eigenvalue $\\lambda_i$ of $K/n$" : "tail sum $\\sum_{j \\ge i} c_j^2 / n$", series: series,
-      table: TableData(columns: ["series", "fitted exponent", "theory"], rows: rows))
+      table: TableData(columns: ["series", "fitted exponent", "theory"], rows: rows, nameColumns: [0]))
   }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? {
@@ -298,7 +298,8 @@ public struct SpectrumKind: DirectiveKind {
       let positive = zip(s.x, s.y).filter { $0.1 > 0 && $0.0 <= half }
       return .line(
         LineSeries(
-          name: "\(family.replacingOccurrences(of: "_", with: " ")), $d=\(Int(d))$", x: positive.map(\.0), y: positive.map(\.1),
+          name: "\(SeriesLabel.tex(family.replacingOccurrences(of: "_", with: " "))), \(SeriesLabel.math("d", d))", x: positive.map(\.0),
+          y: positive.map(\.1),
           dash: dashes[(families.firstIndex(of: family) ?? 0) % dashes.count], lineWidth: 1.3, colorSlot: dims.firstIndex(of: d) ?? 0))
     }
     if options.fit.count >= 2 {

@@ -14,6 +14,7 @@ public enum SeriesLabel {
     "depth": "L", "layer": "l", "t": "t", "nu": "\\nu", "alpha": "\\alpha", "beta": "\\beta", "gamma": "\\gamma",
     "sigma_w2": "\\sigma_w^2", "sigma_b2": "\\sigma_b^2", "sigma_w": "\\sigma_w", "sigma_b": "\\sigma_b", "w": "w", "b": "b",
     "a": "a", "s": "s", "r": "r", "n": "n", "m": "m", "k": "k", "p": "p", "scale": "s", "kappa": "\\kappa", "theta": "\\theta",
+    "w_std": "\\sigma_w", "b_std": "\\sigma_b", "sigma": "\\sigma", "lambda": "\\lambda", "mu": "\\mu", "tau": "\\tau",
   ]
   /// Family and word spellings.
   static let words: [String: String] = [
@@ -22,7 +23,7 @@ public enum SeriesLabel {
     "kappa": "$\\kappa$", "iid_uniform": "i.i.d. uniform", "exact": "exact", "orthogonal": "orthogonal",
     "glorot_normal": "Glorot normal", "glorot_uniform": "Glorot uniform", "he_normal": "He normal", "he_uniform": "He uniform",
     "lecun_normal": "LeCun normal", "lecun_uniform": "LeCun uniform", "marchenko-pastur": "Marchenko–Pastur",
-    "monte": "Monte", "carlo": "Carlo",
+    "monte": "Monte", "carlo": "Carlo", "q*": "$q^*$", "c*": "$c^*$", "fully_connected": "fully connected",
   ]
 
   /// The legend label of a series named `name`.
@@ -49,6 +50,9 @@ public enum SeriesLabel {
   }
 
   static func word(_ token: String) -> String {
+    // a comma between a point's variables (`L=4, relu`) stays after the word it ends
+    if token.count > 1, token.hasSuffix(",") { return word(String(token.dropLast())) + "," }
+    if let a = assignment(token) { return a }
     if let open = token.firstIndex(of: "("), token.last == ")" {
       let family = String(token[..<open])
       let inner = token[token.index(after: open)..<token.index(before: token.endIndex)]
@@ -57,17 +61,31 @@ public enum SeriesLabel {
       let head = words[family] ?? family
       return args.isEmpty ? head : head + " (" + typeset.joined(separator: ", ") + ")"
     }
-    if let a = assignment(token) { return a }
     return words[token] ?? words[token.lowercased()].map { token.first?.isUppercase == true ? capitalized($0) : $0 } ?? token
   }
 
-  /// `key=value` as math (`$\rho_0 = -0.5$`), or `nil` when `token` is not one.
+  /// `key=value` as math (`$\rho_0 = -0.5$`; a word value after the relation, in its spelling:
+  /// `$k =$ NNGP`), or `nil` when `token` is not one (a call `f(a=1)` is a word with arguments).
   static func assignment(_ token: String) -> String? {
-    let parts = token.split(separator: "=", maxSplits: 1).map(String.init)
-    guard parts.count == 2, !parts[0].isEmpty, let v = NumberText.number(in: parts[1]) else { return nil }
-    let key = parts[0]
-    let symbol = symbols[key] ?? (key.count == 1 ? key : "\\mathrm{\(key.replacingOccurrences(of: "_", with: "\\_"))}")
-    return math(symbol, v)
+    guard let eq = token.firstIndex(of: "=") else { return nil }
+    if let open = token.firstIndex(of: "("), open < eq { return nil }
+    let key = String(token[..<eq]), value = String(token[token.index(after: eq)...])
+    guard !key.isEmpty, !value.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { return nil }
+    let symbol = symbol(ofKey: key)
+    if let v = NumberText.number(in: value) { return math(symbol, v) }
+    return "$" + symbol + " \\;=$ " + word(value)
+  }
+
+  /// The TeX symbol of a parameter key (`rho0` → `\\rho_0`, `w_std` → `\\sigma_w`).
+  public static func symbol(ofKey key: String) -> String { symbols[key] ?? symbol(ofName: key) }
+
+  /// A key without a symbol: one letter as it is, `q_1` with its subscript, a longer name
+  /// upright with its underscores as spaces (`input width`).
+  static func symbol(ofName key: String) -> String {
+    if key.count == 1 { return key }
+    let parts = key.split(separator: "_", omittingEmptySubsequences: true).map(String.init)
+    if parts.count == 2, parts[0].count == 1, parts[0].allSatisfy(\.isLetter) { return parts[0] + "_{" + parts[1] + "}" }
+    return "\\text{" + parts.joined(separator: " ") + "}"
   }
 
   /// `symbol = value` as math, the value through `NumberText` (6 digits), spaced as TeX spaces a

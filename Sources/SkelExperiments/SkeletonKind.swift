@@ -103,7 +103,9 @@ public struct SkeletonKind: DirectiveKind {
       series.append(SeriesData(name: "fully-connected", x: t, y: try t.map { s in try fc.kernel(inputCorrelations: c.map { s * $0 }) }))
       rows.append(["fully-connected", String(fc.depth), String(fc.size), String(cFormat: "%.10f", try fc.kernel(inputCorrelations: c))])
     }
-    let table = TableData(columns: ["skeleton", "depth", "size", "kappa(t=1)"], rows: rows)
+    // the column keys are the published names (CSV, selectors); the titles are typeset
+    let table = TableData(
+      columns: ["skeleton", "depth", "size", "kappa(t=1)"], rows: rows, titles: ["skeleton", "depth", "size", "$\\kappa(t = 1)$"])
     return ExperimentResult(
       xlabel: "t", ylabel: "kappa", xlabelTeX: "$t$", ylabelTeX: "$\\kappa_S$", series: series, table: table,
       graph: o.realization > 0

@@ -41,7 +41,11 @@ public enum SweepMerge {
         }
         rows += t.rows.map { variables.map(\.text) + $0 }
       }
-      out.table = TableData(columns: names + first.columns, rows: rows, titles: first.titles.map { names + $0 })
+      // the variables' columns titled by their symbols (`$L$`, `$\sigma_w$`), as the legend names them
+      let titles = names.map { "$" + SeriesLabel.symbol(ofKey: $0) + "$" } + (first.titles ?? first.columns)
+      // the variables' values are names the legend typesets (`nngp` → NNGP), as are the points'
+      let nameColumns = Array(names.indices) + (first.nameColumns ?? []).map { $0 + names.count }
+      out.table = TableData(columns: names + first.columns, rows: rows, titles: titles, nameColumns: nameColumns)
     }
     return out
   }
@@ -96,7 +100,7 @@ extension SweepMerge {
     let at = s.selectors.compactMap { selector -> String? in
       let parts = selector.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
       guard parts.count == 2, parts[0].count == 1, parts[0].allSatisfy(\.isLetter), Double(parts[1]) != nil else { return nil }
-      return "$\(parts[0]) = \(parts[1])$"
+      return "$\(parts[0]) \\;=\\; \(parts[1])$"  // spaced: the figure's math text drops plain spaces
     }
     guard at.count == s.selectors.count else { return text }
     return at.isEmpty ? upstream.ylabelTeX : upstream.ylabelTeX + " at " + at.joined(separator: ", ")

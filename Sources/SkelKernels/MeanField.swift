@@ -65,6 +65,7 @@ public struct MeanField: Sendable {
     public var xiC: Double?
     public var xiGradient: Double
     /// A sentence for degenerate cases (q* = 0, neutral length map, …).
+    /// What the point is, in words with `$…$` math (the phase diagrams' tables show it as Markdown).
     public var note: String
   }
 
@@ -304,7 +305,8 @@ public struct MeanField: Sendable {
       return Point(
         sigmaW2: sigmaW2, sigmaB2: 0, phase: abs(chi1 - 1) < 1e-12 ? .critical : (chi1 < 1 ? .ordered : .divergent),
         qStar: chi1 <= 1 + 1e-12 ? (chi1 < 1 - 1e-12 ? 0 : nil) : nil, cStar: nil, chi1: chi1, chiC: 1, lengthSlope: chi1,
-        xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1), note: "linear network: 𝒞 is the identity, c^l = c⁰ at every depth (c* undefined)")
+        xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1),
+        note: "linear network: $\\mathcal{C}$ is the identity, $c^l = c^0$ at every depth ($c^*$ undefined)")
     }
     let critical = abs(chi1 - 1) < 1e-12
     let lengths: String
@@ -312,18 +314,18 @@ public struct MeanField: Sendable {
     let qStar: Double?
     if critical {
       (phase, qStar, lengths) = (
-        .critical, nil, "the length map is the identity, every q is a neutral fixed point (q^l = q¹, q* input-dependent)"
+        .critical, nil, "the length map is the identity, every $q$ is a neutral fixed point ($q^l = q^1$, $q^*$ input-dependent)"
       )
     } else if chi1 < 1 {
-      (phase, qStar, lengths) = (.ordered, 0, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ → 0 geometrically")
+      (phase, qStar, lengths) = (.ordered, 0, "$q^l = (\\sigma_w^2/\\sigma_{w,c}^2)^{l-1} q^1 \\to 0$ geometrically")
     } else {
-      (phase, qStar, lengths) = (.divergent, nil, "q^l = (σ_w²/σ_w,c²)^{l−1} q¹ grows without bound")
+      (phase, qStar, lengths) = (.divergent, nil, "$q^l = (\\sigma_w^2/\\sigma_{w,c}^2)^{l-1} q^1$ grows without bound")
     }
     return Point(
       sigmaW2: sigmaW2, sigmaB2: 0, phase: phase, qStar: qStar, cStar: 1, chi1: chi1, chiC: 1, lengthSlope: chi1,
       xiQ: xi(chi1), xiC: inf, xiGradient: xi(chi1),
       note:
-        "ReLU family at σ_b² = 0: \(lengths); the correlation map does not depend on σ_w², c* = 1 is the only fixed point, marginal (χ_c = 1) and attracting: 1 − c^l ∝ 1/l²"
+        "ReLU family at $\\sigma_b^2 = 0$: \(lengths); the correlation map does not depend on $\\sigma_w^2$, $c^* = 1$ is the only fixed point, marginal ($\\chi_c = 1$) and attracting: $1 - c^l \\propto 1/l^2$"
     )
   }
 
@@ -344,7 +346,9 @@ public struct MeanField: Sendable {
       return Point(
         sigmaW2: sigmaW2, sigmaB2: sigmaB2, phase: .chaotic, qStar: q, cStar: nil, chi1: chi1, chiC: nil, lengthSlope: slopeQ,
         xiQ: slopeQ.map(xi), xiC: nil, xiGradient: xi(chi1),
-        note: "no stable fixed point c* < 1 found (g(c) = 𝒞(c) − c has no sign change on [\(lower), 1 − 1e-12]): c* and ξ_c not determined")
+        note:
+          "no stable fixed point $c^* < 1$ found ($g(c) = \\mathcal{C}(c) - c$ has no sign change on $[\(lower), 1 - 10^{-12}]$): $c^*$ and $\\xi_c$ not determined"
+      )
     }
     let chiC = map(c).slope
     return Point(

@@ -23,6 +23,11 @@ public enum MathText {
     "ln": "ln", "erf": "erf", "lim": "lim", "sup": "sup", "inf": "inf", "dots": "…", "ldots": "…",
     "cdots": "⋯", "mid": "|", "lvert": "|", "rvert": "|", "infty ": "∞", "propto": "∝", "perp": "⊥",
     "star": "⋆", "top": "⊤", "prime": "′", "leftarrow": "←", "mapsto": "↦", "equiv": "≡",
+    "simeq": "≃", "lesssim": "≲", "gtrsim": "≳", "ll": "≪", "gg": "≫", "Rightarrow": "⇒", "implies": "⟹", "iff": "⟺",
+    "forall": "∀", "exists": "∃", "emptyset": "∅", "varnothing": "∅", "cup": "∪", "cap": "∩", "subset": "⊂", "subseteq": "⊆",
+    "otimes": "⊗", "oplus": "⊕", "setminus": "∖", "ast": "∗", "bullet": "•", "hbar": "ℏ", "dagger": "†", "wedge": "∧",
+    "vee": "∨", "neg": "¬", "Vert": "‖", "lVert": "‖", "rVert": "‖", "vert": "|", "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈",
+    "rceil": "⌉", "colon": ":", "vdots": "⋮", "ddots": "⋱", "varrho": "ϱ", "varsigma": "ς", "varpi": "ϖ",
   ]
   /// Script capitals for `\mathcal{…}` (Unicode mathematical script).
   static let script: [Character: String] = [

@@ -19,13 +19,17 @@ import Testing
     #expect(!html.contains("<h2>") && !html.contains("<h3>"))
   }
 
-  @Test func plainTextSkipsKaTeXLayoutKeepsTeX() {
+  /// A formula reads as its annotation's TeX read as text (`TeXReading`); heading slugs keep the
+  /// TeX's ASCII words.
+  @Test func plainTextSkipsKaTeXLayoutReadsTeX() {
     let html = """
       <p>The <em>dual</em> <span class="katex"><span class="katex-mathml"><math><semantics><mrow><mi>σ</mi></mrow>\
       <annotation encoding="application/x-tex">\\hat\\sigma</annotation></semantics></math></span>\
       <span class="katex-html" aria-hidden="true"><span class="mord">σ̂</span></span></span> &amp; more</p>
       """
-    #expect(SiteChrome.plainText(html) == "The dual \\hat\\sigma & more")
+    #expect(SiteChrome.plainText(html) == "The dual σ̂ & more")
+    #expect(SiteChrome.plainText(html, readsFormulas: false) == "The dual \\hat\\sigma & more")
+    #expect(SiteChrome.readText(html).tex == ["\\hat\\sigma"])
   }
 
   @Test func sectionsSplitAtHeadings() {

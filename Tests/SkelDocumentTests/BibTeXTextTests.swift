@@ -76,6 +76,25 @@ import Testing
     #expect(bib.formatted("a").title.hasSuffix("x"))
   }
 
+  /// Accent arguments nested without end (`\"{\"{\"{…`: each level used to recurse and copy the
+  /// rest of the value) are refused at the first brace beyond `TeXAccents.maxDepth` (16), at its
+  /// line and column in the .bib file; 16 levels still decode.
+  @Test func deepAccentsAreRefusedAtTheirBrace() throws {
+    let levels = 100_000
+    let deep = String(repeating: #"\"{"#, count: levels) + "o" + String(repeating: "}", count: levels)
+    do {
+      _ = try Bibliography(parsing: "@article{a,\n  title = {x " + deep + "}}\n")
+      Issue.record("100 000 nested accents accepted")
+    } catch {
+      // line 2: `  title = {x ` is 13 columns, the first brace at column 16, brace n at 16 + 3n
+      #expect(error.line == 2 && error.column == 16 + 3 * 16, "\(error.line):\(error.column)")
+      #expect(error.message == "TeX accents nested more than 16 levels deep in field 'title' of 'a'")
+    }
+    let sixteen = String(repeating: #"\"{"#, count: 16) + "o" + String(repeating: "}", count: 16)
+    let bib = try Bibliography(parsing: "@article{a, title = {\(sixteen)}}")
+    #expect(bib.formatted("a").title == "o" + String(repeating: "\u{0308}", count: 16))
+  }
+
   /// A macro keeps its markup until it is used.
   @Test func macrosKeepMarkup() throws {
     let bib = try Bibliography(parsing: "@string{j = {\\emph{Phys.}~Rev.}}\n@article{a, journal = j # { E}}")

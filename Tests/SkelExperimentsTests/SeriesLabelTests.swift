@@ -20,6 +20,14 @@ import Testing
     ("$l = 2$", "$l = 2$"),
     ("edge of chaos", "edge of chaos"),
     ("w=1e-05", "$w \\;=\\; 1\\times10^{-5}$"),
+    // a sweep over words, and a point of several variables
+    ("k=nngp", "$k \\;=$ NNGP"),
+    ("L=4, relu", "$L \\;=\\; 4$, ReLU"),
+    ("activation=leaky_relu(alpha=0.2)", "$\\text{activation} \\;=$ leaky ReLU ($\\alpha \\;=\\; 0.2$)"),
+    ("w_std=1.5", "$\\sigma_w \\;=\\; 1.5$"),
+    ("q_1=3", "$q_{1} \\;=\\; 3$"),
+    ("input_width=2", "$\\text{input width} \\;=\\; 2$"),
+    ("sigma_w2=2 q*", "$\\sigma_w^2 \\;=\\; 2$ $q^*$"),
   ])
   func typesets(name: String, tex: String) {
     #expect(SeriesLabel.tex(name) == tex)
@@ -46,6 +54,55 @@ import Testing
       if case .line(let s) = m, !s.name.isEmpty { return s.name } else { return nil }
     }
     #expect(names.contains("$\\rho_0 \\;=\\; -0.5$"), "\(names)")
+  }
+}
+
+/// Labels judged as the reader reads them: code-like ones found, typeset ones passed.
+@Suite struct LabelAuditTests {
+  @Test(arguments: [
+    ("k=nngp", "'=' without spaces"), ("l=1", "'=' without spaces"), ("kappa(t = 1)", "'kappa' spelled in ASCII"),
+    ("student_t", "an underscore"), ("rho0 = 0.5", "'rho' spelled in ASCII"), ("y[n=160]", "an inline-value selector '[…=…]'"),
+    ("Sigma", "'Sigma' spelled in ASCII"),
+  ])
+  func codeLikeLabelsAreFound(reading: String, reason: String) {
+    #expect(LabelAudit.reason(reading) == reason)
+  }
+
+  /// The typeset forms of the examples read as mathematics.
+  @Test(arguments: ["rho0=-0.5", "L=16", "student_t(nu=5)", "kappa(t=1)", "k=nngp", "ntk d=1", "sigma_w2=1.5", "w_std=1.5"])
+  func typesetSeriesNamesPass(name: String) {
+    let tex = SeriesLabel.tex(name)
+    #expect(LabelAudit.reason(tex: tex) == nil, "\(name) reads '\(LabelAudit.reading(tex))'")
+    #expect(LabelAudit.reason(tex: name) != nil, "\(name) as written reads as code")
+  }
+
+  @Test func readingsOfKnownLabels() {
+    #expect(LabelAudit.reading(SeriesLabel.tex("rho0=-0.5")) == "ρ₀ = \u{2212}0.5")
+    #expect(LabelAudit.reading(SeriesLabel.tex("student_t(nu=5)")) == "Student-t (ν = 5)")
+    #expect(LabelAudit.reading(SeriesLabel.tex("k=nngp")) == "k = NNGP")
+    #expect(LabelAudit.reason(tex: "$\\kappa(t = 1)$") == nil && LabelAudit.reason(tex: "$\\mathrm{kappa}$") != nil)
+    #expect(LabelAudit.reason(tex: "error at $r = 16$") == nil && LabelAudit.reason(tex: "error at r=16") != nil)
+    // drawn in a figure, a relation is spaced only as the TeX says (`$l = 1$` draws `l=1`)
+    #expect(LabelAudit.reason(tex: "$l = 1$", drawn: true) == "'=' without spaces")
+    #expect(LabelAudit.reason(tex: SeriesLabel.math("l", 1), drawn: true) == nil)
+    #expect(LabelAudit.reason(tex: "$\\mathcal{K}(x_i, x_j)$") == nil && LabelAudit.reason(tex: "$\\text{sigma\\_w}$") != nil)
+    #expect(LabelAudit.reading(SeriesLabel.tex("L=16")) == "L = 16")
+  }
+
+  /// A figure's legend, axis and table labels are all looked at.
+  @Test func figureAndTableFindings() {
+    let figure = Figure(
+      width: 300, height: 200,
+      panels: [Axes(x: AxisSpec(label: "$t$"), y: AxisSpec(label: "kappa"), lines: [LineSeries(name: "l=1", x: [0, 1], y: [0, 1])])])
+    #expect(
+      LabelAudit.findings(figure).map(\.description) == [
+        "the axis label 'kappa' reads as code ('kappa' spelled in ASCII)", "the legend label 'l=1' reads as code ('=' without spaces)",
+      ])
+    let table = TableData(columns: ["skeleton", "kappa(t=1)"], rows: [["fully_connected", "0.5"]])
+    #expect(LabelAudit.findings(table).map(\.reading) == ["kappa(t=1)", "fully_connected"])
+    let typeset = TableData(
+      columns: ["skeleton", "kappa(t=1)"], rows: [["fully connected", "0.5"]], titles: ["skeleton", "$\\kappa(t = 1)$"])
+    #expect(LabelAudit.findings(typeset).isEmpty)
   }
 }
 

@@ -17,7 +17,7 @@ import Testing
   @Test func aSeriesValueAtANumberTakesThePointsLabel() throws {
     let merged = try SweepMerge.summarize(
       Self.points(ylabelTeX: "test accuracy"), summary: try InlineValue(parsing: "x.y[n=160]"), text: "y[n=160]")
-    #expect(merged.ylabelTeX == "test accuracy at $n = 160$")
+    #expect(merged.ylabelTeX == "test accuracy at $n \\;=\\; 160$")
     #expect(merged.series.map(\.y) == [[0.91, 0.92]])
     #expect(merged.xlabelTeX == "$L$")
   }

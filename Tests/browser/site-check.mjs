@@ -19,7 +19,7 @@ const chrome = spawn(
   ["--headless=new", "--remote-debugging-pipe", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
     "--allow-file-access-from-files", `--user-data-dir=${profile}`, "about:blank"],
   { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] });
-const killer = setTimeout(() => { console.error("site-check: timed out after 120 s"); chrome.kill("SIGKILL"); process.exit(2); }, 120000);
+const killer = setTimeout(() => { console.error("site-check: timed out after 300 s"); chrome.kill("SIGKILL"); process.exit(2); }, 300000);
 
 let nextId = 1, buffer = "";
 const pending = new Map(), listeners = [];
@@ -119,10 +119,32 @@ const probe = `(() => {
   out.headingsWithoutId = [...document.querySelectorAll("article h2, article h3")].filter((h) => !h.id).length;
   out.h1 = document.querySelectorAll("h1").length;
   out.bg = getComputedStyle(document.body).backgroundColor;
+  // Table headers as the reader reads them: their text outside formulas (no ASCII '=' without
+  // spaces, underscore, Greek spelled in ASCII or [x=…] selector) and their formulas' glyphs
+  // (no ASCII Greek or underscore); each formula's TeX kept for the known typeset forms.
+  out.headers = [...document.querySelectorAll("article th")].map((th) => {
+    const c = th.cloneNode(true);
+    const tex = [...c.querySelectorAll("annotation")].map((a) => a.textContent);
+    const glyphs = [...c.querySelectorAll(".katex-html")].map((k) => k.textContent).join(" ");
+    c.querySelectorAll(".katex").forEach((k) => k.remove());
+    return { text: c.textContent.trim(), glyphs, tex };
+  });
+  out.links = [...document.querySelectorAll("nav.sidebar a, .report-card > a")].map((a) => a.getAttribute("href"));
   return out;
 })()`;
+const greek = "alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega";
+function codeLike(text, math) {
+  if (/\[[^\]]*=[^\]]*\]/.test(text)) return "a [x=…] selector";
+  if (!math && /[^\s=<>!≤≥]=|=[^\s=]/.test(text)) return "'=' without spaces";
+  if (text.includes("_")) return "an underscore";
+  const g = new RegExp(`(?<![A-Za-z])(${greek})(?![A-Za-z])`, "i").exec(text);
+  return g ? `'${g[1]}' in ASCII` : null;
+}
 
-const pages = ["index.html", ...fs.readdirSync(site).filter((d) => fs.existsSync(path.join(site, d, "index.html"))).map((d) => d + "/index.html")];
+// Every page of the site: the index, the build page and every report's page.
+const pages = ["index.html", ...(fs.existsSync(path.join(site, "build.html")) ? ["build.html"] : []),
+  ...fs.readdirSync(site).filter((d) => fs.existsSync(path.join(site, d, "index.html"))).sort().map((d) => d + "/index.html")];
+const linked = new Set(), headersSeen = new Set();
 const t0 = Date.now();
 for (const dark of [false, true]) {
   for (const width of [320, 390, 768, 1280]) {
@@ -135,23 +157,45 @@ for (const dark of [false, true]) {
       check(r.small.length === 0, `${where}: text under 9 px: ${r.small.slice(0, 4).join("; ")}`);
       check(r.h1 === 1, `${where}: ${r.h1} h1 elements`);
       check(dark ? r.bg === "rgb(27, 29, 33)" : r.bg === "rgb(255, 255, 255)", `${where}: background ${r.bg}`);
-      if (page !== "index.html") {
+      if (page.endsWith("/index.html")) {
         check(r.nav, `${where}: no navigation with the current report`);
         check(r.toc > 0, `${where}: no contents`);
         check(r.headingsWithoutId === 0, `${where}: ${r.headingsWithoutId} headings without an id`);
       }
-      if (page === "index.html" || page === "depth/index.html" || page === "duals/index.html") {
-        const shot = await s("Page.captureScreenshot", { format: "png" });
-        fs.writeFileSync(path.join(shots, `${page.split("/")[0].replace(".html", "")}-${width}-${dark ? "dark" : "light"}.png`), Buffer.from(shot.data, "base64"));
+      for (const l of r.links) linked.add(path.normalize(path.join(path.dirname(page), l)));
+      if (width === 1280 && !dark) {
+        for (const h of r.headers) {
+          const why = codeLike(h.text, false) || codeLike(h.glyphs, true);
+          check(!why, `${page}: the table column '${h.text || h.tex.join(" ")}' reads as code (${why})`);
+          for (const t of h.tex) headersSeen.add(`${page.split("/")[0]}: ${t}`);
+        }
       }
+      // every page, every width, both themes
+      const shot = await s("Page.captureScreenshot", { format: "png" });
+      fs.writeFileSync(path.join(shots, `${page.split("/")[0].replace(".html", "")}-${width}-${dark ? "dark" : "light"}.png`), Buffer.from(shot.data, "base64"));
     }
   }
 }
 
+// Every report the sidebar and the index cards link to was checked.
+for (const l of linked) check(pages.includes(l), `${l} is linked from the navigation but was not checked`);
+check(pages.length >= 3, `only ${pages.length} pages found in ${site}`);
+// Known table columns in their typeset form (the kinds' titles), as KaTeX's TeX.
+for (const known of ["networks: \\kappa(t = 1)", "meanfield: \\sigma^2_{w,c}"]) {
+  check(headersSeen.has(known), `no table column '${known}' (seen: ${[...headersSeen].filter((h) => h.startsWith(known.split(":")[0])).join("; ")})`);
+}
+
+// The search index: what a result shows is text, never a formula's TeX.
+await viewport(1280, false);
+await load("file://" + path.join(site, "index.html"));
+const rawTeX = await evaluate(`window.skelSearchDocuments.filter((d) => /\\\\[A-Za-z]|\\$/.test(d.text + " " + d.title)).map((d) => d.url + ": " + (d.text.match(/.{0,30}(\\\\[A-Za-z]+|\\$).{0,30}/) || [d.title])[0])`);
+check(rawTeX.length === 0, `search snippets with raw TeX: ${rawTeX.slice(0, 4).join(" | ")}`);
+
 // Search: three queries and the reports they must find first.
 await viewport(1280, false);
 await load("file://" + path.join(site, "index.html"));
-const queries = { "edge of chaos": "meanfield/", "Rademacher": "random/", "arc-cosine kernel": "duals/" };
+// (a formula's TeX is searched too: "kappa" finds the pages whose formulas have κ)
+const queries = { "edge of chaos": "meanfield/", "Rademacher": "random/", "arc-cosine kernel": "duals/", "kappa": "networks/" };
 for (const [q, expected] of Object.entries(queries)) {
   const urls = await evaluate(`window.skelSite.search(${JSON.stringify(q)})`);
   check(urls.length > 0 && urls.slice(0, 3).some((u) => u.startsWith(expected)), `search '${q}': expected ${expected} in the first 3, got ${urls.slice(0, 3).join(", ") || "nothing"}`);
@@ -161,6 +205,8 @@ await evaluate(`(() => { const i = document.getElementById("search-input"); i.va
 await new Promise((r) => setTimeout(r, 300));
 const listed = await evaluate(`[...document.querySelectorAll("#search-results a")].map((a) => a.getAttribute("href"))`);
 check(listed.length > 0 && !(await evaluate(`document.getElementById("search-results").hidden`)), "the search box lists no results");
+const snippets = await evaluate(`[...document.querySelectorAll("#search-results .search-snippet")].map((p) => p.textContent)`);
+check(snippets.length > 0 && snippets.every((t) => !/\\[A-Za-z]|\$/.test(t)), `search snippets show TeX: ${snippets.filter((t) => /\\[A-Za-z]|\$/.test(t)).slice(0, 2).join(" | ")}`);
 fs.writeFileSync(path.join(shots, "search-1280-light.png"), Buffer.from((await s("Page.captureScreenshot", { format: "png" })).data, "base64"));
 
 // Theme toggle: auto → light → dark, kept across a reload.
@@ -195,6 +241,6 @@ await exited;
 try { fs.rmSync(profile, { recursive: true, force: true }); } catch (e) {}
 const seconds = ((Date.now() - t0) / 1000).toFixed(1);
 for (const f of failures) console.log("FAIL " + f);
-console.log(`site-check: ${pages.length} pages × 4 widths × 2 themes, ${checks} checks in ${seconds} s; screenshots in ${shots}`);
+console.log(`site-check: ${pages.length} pages (${pages.join(", ")}) × 4 widths × 2 themes, ${checks} checks in ${seconds} s; screenshots in ${shots}`);
 console.log(`${checks - failures.length} passed, ${failures.length} failed`);
 process.exit(failures.length === 0 ? 0 : 1);
