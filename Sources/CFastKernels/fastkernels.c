@@ -470,6 +470,85 @@ void skel_abrelu_grid_roots(double *k, double *t, size_t na, size_t nb, size_t n
       }
 }
 
+// ---- Rectangles of input pairs (see fastkernels.h): rows i < bi of one batch, columns j < bj of
+// the other, k[(pos·bi + i)·bj + j]; the sides' per-position values are read in place from
+// [pos][input] columns (ld1, ld2), the left one broadcast, the right one a vector over j.
+
+__attribute__((target("avx2,fma"))) static void abrelu_rect_avx2(double *k, double *t, size_t p, size_t bi, size_t bj,
+                                                                 const double *q1, const double *r1, const double *u1,
+                                                                 size_t ld1, const double *q2, const double *r2,
+                                                                 const double *u2, size_t ld2, double amb, double apb,
+                                                                 const double *af) {
+  const __m256d AMB = _mm256_set1_pd(amb), APB = _mm256_set1_pd(apb);
+  __m256d AF[5];
+  for (int i = 0; i < 5; i++) AF[i] = _mm256_set1_pd(af[i]);
+  for (size_t a = 0; a < p; a++) {
+    const size_t o1 = a * ld1, o2 = a * ld2;
+    for (size_t i = 0; i < bi; i++) {
+      const __m256d Q1 = _mm256_set1_pd(q1[o1 + i]), R1 = _mm256_set1_pd(r1[o1 + i]), U1 = _mm256_set1_pd(u1[o1 + i]);
+      const size_t e = (a * bi + i) * bj;
+      for (size_t j = 0; j < bj; j += 4)
+        abrelu4_roots(k + e + j, t ? t + e + j : 0, Q1, R1, U1, _mm256_loadu_pd(q2 + o2 + j), _mm256_loadu_pd(r2 + o2 + j),
+                      _mm256_loadu_pd(u2 + o2 + j), AMB, APB, AF);
+    }
+  }
+}
+
+void skel_abrelu_rect_roots(double *k, double *t, size_t p, size_t bi, size_t bj, const double *q1, const double *r1,
+                            const double *u1, size_t ld1, const double *q2, const double *r2, const double *u2,
+                            size_t ld2, double sa, double sb, const double *affine) {
+  const double amb = (sa - sb) * (sa - sb) / (2 * SKEL_PI), apb = (sa * sa + sb * sb) / 2;
+  const double identity[5] = {1, 0, 0, 0, 0};
+  const double *af = affine ? affine : identity;
+  if (bj % 4 == 0 && skel_fast_has_avx2()) {
+    abrelu_rect_avx2(k, t, p, bi, bj, q1, r1, u1, ld1, q2, r2, u2, ld2, amb, apb, af);
+    return;
+  }
+  for (size_t a = 0; a < p; a++)
+    for (size_t i = 0; i < bi; i++)
+      for (size_t j = 0; j < bj; j++) {
+        size_t e = (a * bi + i) * bj + j;
+        abrelu_affine_one(k + e, t ? t + e : 0, q1[a * ld1 + i], q2[a * ld2 + j], amb, apb, af);
+      }
+}
+
+// Σ_e pl·pr in e order, a product then a sum (no fma: the self runs' Swift loop, bit for bit).
+__attribute__((target("avx2,fma"))) static void rect_inputs_avx2(double *k, size_t p, size_t width, size_t bi, size_t bj,
+                                                                 const double *pl, size_t ldl, const double *pr,
+                                                                 size_t ldr, double scale) {
+  const __m256d S = _mm256_set1_pd(scale);
+  for (size_t a = 0; a < p; a++) {
+    const double *l = pl + a * width * ldl, *r = pr + a * width * ldr;
+    for (size_t i = 0; i < bi; i++) {
+      double *out = k + (a * bi + i) * bj;
+      for (size_t j = 0; j < bj; j += 4) {
+        __m256d acc = _mm256_setzero_pd();
+        for (size_t e = 0; e < width; e++)
+          acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_set1_pd(l[e * ldl + i]), _mm256_loadu_pd(r + e * ldr + j)));
+        _mm256_storeu_pd(out + j, _mm256_mul_pd(acc, S));
+      }
+    }
+  }
+}
+
+void skel_rect_inputs(double *k, size_t p, size_t width, size_t bi, size_t bj, const double *pl, size_t ldl,
+                      const double *pr, size_t ldr, double scale) {
+  if (bj % 4 == 0 && skel_fast_has_avx2()) {
+    rect_inputs_avx2(k, p, width, bi, bj, pl, ldl, pr, ldr, scale);
+    return;
+  }
+  for (size_t a = 0; a < p; a++)
+    for (size_t i = 0; i < bi; i++)
+      for (size_t j = 0; j < bj; j++) {
+        double acc = 0;
+        for (size_t e = 0; e < width; e++) {
+          double prod = pl[(a * width + e) * ldl + i] * pr[(a * width + e) * ldr + j];
+          acc += prod;
+        }
+        k[(a * bi + i) * bj + j] = acc * scale;
+      }
+}
+
 __attribute__((target("avx2,fma"))) static double probe_avx2(const double *x, size_t n, int op, int repeats) {
   // 8 independent accumulator chains: the unit's throughput, not its latency
   __m256d acc[8];

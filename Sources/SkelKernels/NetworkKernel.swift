@@ -135,6 +135,15 @@ enum PairKernel {
     let a = selfRunsOf(x), b = x2.map(selfRunsOf) ?? a
     let other = x2 ?? x
     let n1 = x.count, n2 = other.count
+    if let program, TileKernel.rectangle(program) != nil {
+      let left = a.map { TileKernel.Side(tape: $0.tape) }
+      let right = x2 == nil ? left : b.map { TileKernel.Side(tape: $0.tape) }
+      if let grid = TileKernel.rectangles(
+        program, x, other, left: left, right: right, symmetric: x2 == nil, computeNTK: computeNTK, compute: compute)
+      {
+        return assemble(grid, a, n1, n2, symmetric: x2 == nil)
+      }
+    }
     let entries: [(Int, Int)] =
       x2 == nil ? (0..<n1).flatMap { i in ((i + 1)..<n1).map { (i, $0) } } : (0..<n1).flatMap { i in (0..<n2).map { (i, $0) } }
     let values: [(Double, Double)]
@@ -161,6 +170,26 @@ enum PairKernel {
       }
     }
     return (nngp, computeNTK ? ntk : nil)
+  }
+
+  /// The Gram or cross-Gram matrices from the rectangles' n1 × n2 values (a Gram's: the pairs
+  /// i < j, mirrored, and the self runs' diagonal).
+  static func assemble(_ grid: (nngp: [Double], ntk: [Double]?), _ a: [SelfRun], _ n1: Int, _ n2: Int, symmetric: Bool) -> (
+    nngp: Matrix, ntk: Matrix?
+  ) {
+    var nngp = Matrix(rows: n1, columns: n2, storage: grid.nngp)
+    var ntk = grid.ntk.map { Matrix(rows: n1, columns: n2, storage: $0) }
+    if symmetric {
+      for i in 0..<n1 {
+        nngp[i, i] = a[i].nngp
+        ntk?[i, i] = a[i].ntk
+        for j in 0..<i {
+          nngp[i, j] = nngp[j, i]
+          if let t = ntk?[j, i] { ntk?[i, j] = t }
+        }
+      }
+    }
+    return (nngp, ntk)
   }
 
   /// The pair engine on `entries`: every pair runs the layers with its sides' tapes.

@@ -193,6 +193,9 @@ struct TileRun {
   /// Self runs (pairs (i, i), no sides): each pair's tape, recorded at every activation and layer norm.
   var selfTapes: [[[Double]]]? = nil
   var cursor = 0
+  /// A rectangle of pairs (`TileKernel.rectangles`): the sides' tables are read in place, and
+  /// `pairs`, `left` and `right` are not used.
+  var rect: TileKernel.Rectangle? = nil
 
   /// Σ(x_p, x′_q) = ⟨x_p, x′_q⟩/C for every pair of the block, Θ = 0; with the first conv's
   /// patches, its window sums ⟨patch_p(x), patch_q(x′)⟩/C instead (`program.rest` follows).
@@ -424,6 +427,7 @@ struct TileRun {
   /// (Σ ← w²Σ + b², Θ ← A·Σ_old + w²Θ + B·Σ + C: `affine(_:count:…)`, fused into the same sweep).
   /// A self run reads the variances after that map, so it applies the map first.
   mutating func activate(_ s: TileState, _ sa: Double, _ sb: Double, affine: [Double]? = nil) {
+    if rect != nil { return activateRectangle(s, sa, sb, affine: affine) }
     let p = s.shape.positions, nk = nk
     var affine = affine
     if selfTapes != nil, let a = affine {
@@ -439,6 +443,7 @@ struct TileRun {
 
   /// NT's LayerNorm (eps = 1e-12): Σ(p, q) / √((ε + Σ₁(p, p))(ε + Σ₂(q, q))), Θ alike.
   mutating func layerNorm(_ s: TileState) {
+    if rect != nil { return layerNormRectangle(s) }
     let p = s.shape.positions, nk = nk, eps = 1e-12
     let g = gather(s, roots: false)
     cursor += 1

@@ -705,15 +705,13 @@ public struct FigureLayout {
     let radius = min(11, max(5, (f.height - pad - top) / Double(max(2, maxColumnSize(g))) / 2.6))
     var items: [SceneItem] = []
     let edge = StrokeStyle(color: theme.foreground.withAlpha(0.45), width: 0.8)
+    // straight, or bowed around the nodes a skip edge would cross (GraphEdges)
+    let nodes = GraphEdges.Nodes(g.nodes.map(at))
+    var spent = 0
     for (a, b) in g.edges {
-      let p = at(g.nodes[a]), q = at(g.nodes[b])
-      let d = ((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)).squareRoot()
-      guard d > 2 * radius else { continue }
-      let u = Point((q.x - p.x) / d, (q.y - p.y) / d)
-      items.append(
-        .path(
-          [.move(Point(p.x + u.x * radius, p.y + u.y * radius)), .line(Point(q.x - u.x * radius, q.y - u.y * radius))], stroke: edge,
-          fill: nil))
+      let line = GraphEdges.route(a, b, nodes: nodes, radius: radius, frame: f, spent: &spent)
+      guard let first = line.first else { continue }
+      items.append(.path([.move(first)] + line.dropFirst().map { .line($0) }, stroke: edge, fill: nil))
     }
     for n in g.nodes {
       let p = at(n)

@@ -174,7 +174,8 @@ struct BenchOptions {
   var python: String?
   var benchDir: String
   var only: String?
-  /// `--workload NAME` keeps one Gram workload of the group (for profiling one path alone)
+  /// `--workload NAME` keeps one workload of the gram or conv group (for profiling one path alone;
+  /// `conv_flatten_N256` runs without the global-pool network and its 5-minute NT peer)
   var workload: String?
   /// `--repeats K`: best of K for the Gram workloads instead of their defaults (2–3)
   var repeats: Int?
@@ -285,7 +286,8 @@ struct Bench {
     let cores = Double(min(compute.threads, ProcessInfo.processInfo.activeProcessorCount))
     let tSqrt = (unit[true] ?? 0) / cores
     let convLayer = Network.conv(ConvLayer(window: [3, 3], padding: .same))
-    for (name, readout) in [("conv_flatten_N256", Network.flatten), ("conv_gap_N256", .globalPool(.average))] {
+    for (name, readout) in [("conv_flatten_N256", Network.flatten), ("conv_gap_N256", .globalPool(.average))]
+    where options.workload == nil || options.workload == name {
       let net = Network.serial([convLayer, .activation(.relu), convLayer, .activation(.relu), readout, .dense(DenseLayer())])
       guard let program = try net.tilePlan(input: shape, computeNTK: false) else { throw BenchError(description: "not tileable") }
       let t = try best(options.repeats ?? 3) { sink += try net.kernel(x, computeNTK: false, compute: compute).nngp[1, 2] }

@@ -68,6 +68,22 @@ void skel_abrelu_grid_roots(double *k, double *t, size_t na, size_t nb, size_t n
 /// a self run applies it before reading its variances off the kernel.
 void skel_affine(double *k, double *t, size_t n, const double *affine);
 
+/// The ab-ReLU kernel of skel_abrelu_grid_roots on a rectangle of input pairs: rows i < bi of one
+/// batch against columns j < bj of the other, entries k[(a·bi + i)·bj + j] for positions a < p
+/// (one same-position entry per position: the diagonal covariance). The sides' values are read in
+/// place: q1[a·ld1 + i] (r1, u1 alike) and q2[a·ld2 + j] (r2, u2), columns of [position][input]
+/// tables, so nothing is gathered per pair. Vectors over j when bj is a multiple of 4.
+void skel_abrelu_rect_roots(double *k, double *t, size_t p, size_t bi, size_t bj, const double *q1, const double *r1,
+                            const double *u1, size_t ld1, const double *q2, const double *r2, const double *u2,
+                            size_t ld2, double sa, double sb, const double *affine);
+
+/// The input kernel of a rectangle of pairs: k[(a·bi + i)·bj + j] = scale·Σ_e pl[(a·width + e)·ldl + i]
+/// · pr[(a·width + e)·ldr + j] for positions a < p, the sum over e < width in order, each product
+/// rounded before it is added (no fma: the same bits as the self runs' loop). pl, pr: patch
+/// tables [position][tap·channel][input].
+void skel_rect_inputs(double *k, size_t p, size_t width, size_t bi, size_t bj, const double *pl, size_t ldl,
+                      const double *pr, size_t ldr, double scale);
+
 /// Throughput probes for the benchmark's machine limit: n independent square roots (op 0) or
 /// divides (op 1) of AVX2 vectors over x (in cache), summed into the result so they are not elided.
 double skel_probe_sqrt_div(const double *x, size_t n, int op, int repeats);
