@@ -99,16 +99,16 @@ final class PreviewProcess: @unchecked Sendable {
   /// Every stderr line so far.
   var stderr: [String] { condition.withLock { err } }
 
-  /// The first stdout line (after the first `after` lines) that `matches`, waiting at most
-  /// `seconds`; throws with what was printed when none came.
-  func line(after: Int = 0, within seconds: Double, _ matches: (String) -> Bool) throws -> String {
+  /// The first stdout (or stderr) line (after the first `after` lines) that `matches`, waiting
+  /// at most `seconds`; throws with what was printed when none came.
+  func line(after: Int = 0, within seconds: Double, stderr: Bool = false, _ matches: (String) -> Bool) throws -> String {
     let deadline = Date().addingTimeInterval(seconds)
     condition.lock()
     defer { condition.unlock() }
     while true {
-      if let found = out.dropFirst(after).first(where: matches) { return found }
+      if let found = (stderr ? err : out).dropFirst(after).first(where: matches) { return found }
       if closed == 2 || !condition.wait(until: deadline) {
-        if let found = out.dropFirst(after).first(where: matches) { return found }
+        if let found = (stderr ? err : out).dropFirst(after).first(where: matches) { return found }
         throw Failure(description: "no such line within \(seconds) s; stdout: \(out), stderr: \(err)")
       }
     }
