@@ -155,14 +155,17 @@ enum SiteChrome {
       depth += 1
       // MathML presentation elements repeat the formula letter by letter: the TeX annotation stays.
       let mathML = name.count > 1 && name.hasPrefix("m") && !["main", "mark", "menu", "meta", "meter", "math"].contains(name)
-      let hidden = tag.contains("class=\"katex-html\"") || name == "script" || name == "style" || mathML
+      // (a figure's data links are no text to search: "SVG · PNG · JSON")
+      let hidden =
+        tag.contains("class=\"katex-html\"") || tag.contains("class=\"figure-files\"") || name == "script" || name == "style" || mathML
       if skipDepth == 0, hidden { skipDepth = depth }
       if skipDepth == 0, name == "annotation" { annotation = "" }
       if ["p", "li", "div", "td", "th", "br", "tr"].contains(name) { text += " " }
     }
     let decoded = HTMLText.unescape(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-    // (a closing tag is a space: none before the punctuation after a formula or a link)
-    return (decoded.replacingOccurrences(of: " ([.,;:!?)])", with: "$1", options: .regularExpression), formulas)
+    // (a tag is a space: none before the punctuation after a formula or a link, none inside brackets)
+    let tight = decoded.replacingOccurrences(of: " ([.,;:!?)\\]])", with: "$1", options: .regularExpression)
+    return (tight.replacingOccurrences(of: "([(\\[]) ", with: "$1", options: .regularExpression), formulas)
   }
 
   // MARK: - Search documents

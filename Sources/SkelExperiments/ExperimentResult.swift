@@ -58,8 +58,10 @@ public struct TableData: Codable, Sendable, Hashable {
   }
 
   /// Cell `k` of a row as the page shows it: a series name typeset, anything else as it is.
+  /// (KaTeX spaces a relation itself: the figures' explicit `\;` around it is dropped here.)
   public func shown(_ cell: String, column k: Int) -> String {
-    (nameColumns ?? []).contains(k) && NumberText.number(in: cell) == nil ? SeriesLabel.tex(cell) : cell
+    guard (nameColumns ?? []).contains(k), NumberText.number(in: cell) == nil else { return cell }
+    return SeriesLabel.tex(cell).replacingOccurrences(of: " \\;=\\; ", with: " = ").replacingOccurrences(of: " \\;=$", with: " =$")
   }
 }
 

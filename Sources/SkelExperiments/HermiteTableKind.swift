@@ -71,7 +71,8 @@ public struct HermiteTableKind: DirectiveKind {
     let columns = ["name", "activation", "dual"] + (0..<terms).map { "a\($0)^2" } + ["kernel"]
     let titles = ["name", "activation", "dual"] + (0..<terms).map { "$a_{\($0)}^2$" } + ["kernel"]
     return ExperimentResult(
-      xlabel: "", ylabel: "", xlabelTeX: "", ylabelTeX: "", series: [], table: TableData(columns: columns, rows: rows, titles: titles))
+      xlabel: "", ylabel: "", xlabelTeX: "", ylabelTeX: "", series: [],
+      table: TableData(columns: columns, rows: rows, titles: titles, nameColumns: [0]))
   }
 
   public func figure(for result: ExperimentResult, options: Options, size: FigureSize) -> Figure? { nil }

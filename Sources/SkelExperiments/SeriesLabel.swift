@@ -24,6 +24,7 @@ public enum SeriesLabel {
     "glorot_normal": "Glorot normal", "glorot_uniform": "Glorot uniform", "he_normal": "He normal", "he_uniform": "He uniform",
     "lecun_normal": "LeCun normal", "lecun_uniform": "LeCun uniform", "marchenko-pastur": "Marchenko–Pastur",
     "monte": "Monte", "carlo": "Carlo", "q*": "$q^*$", "c*": "$c^*$", "fully_connected": "fully connected",
+    "hermite": "Hermite",
   ]
 
   /// The legend label of a series named `name`.

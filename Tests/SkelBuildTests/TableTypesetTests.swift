@@ -17,6 +17,20 @@ import Testing
     #expect(md.hasPrefix("| $\\sigma_b^2$ | $\\sigma_w^2$ | name |"))
   }
 
+  /// A column of series names is typeset as the legend is (KaTeX spaces the relation itself);
+  /// the table's cells keep the names (the data files and selectors read them).
+  @Test func seriesNameColumnsAreTypeset() {
+    let t = TableData(
+      columns: ["k", "series", "exponent"], rows: [["nngp", "ntk d=1", "-2.045"], ["ntk", "student_t(nu=5)", "1"]],
+      titles: ["$k$", "series", "exponent"], nameColumns: [0, 1])
+    let md = TableMarkdown.markdown(t) ?? ""
+    #expect(md.contains("| NNGP | NTK $d = 1$ | $-2.045$ |"), "\(md)")
+    #expect(md.contains("| NTK | Student-t ($\\nu = 5$) | $1$ |"), "\(md)")
+    #expect(t.rows[0] == ["nngp", "ntk d=1", "-2.045"])
+    #expect(LabelAudit.findings(t).isEmpty)
+    #expect(LabelAudit.findings(TableData(columns: t.columns, rows: t.rows)).map(\.reading) == ["ntk d=1", "student_t(nu=5)"])
+  }
+
   @Test func theWordBeforeAReferenceIsNotWrittenTwice() {
     #expect(ReportLinks.referenceText("Section 1", after: "Section") == "1")
     #expect(ReportLinks.referenceText("Section 1", after: "section") == "1")
