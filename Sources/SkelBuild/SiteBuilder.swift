@@ -44,6 +44,12 @@ public struct BuildConfiguration: Sendable {
   /// (`true`, the default), or report it as missing and fail (`--missing report`, for the gather
   /// job of a cluster run, whose units the shards computed).
   public var computeMissing = true
+  /// Whether the budget applies to the plan's units rather than to whole directives: a
+  /// directive that stores its matrices as tiles (`StoredTiles`) is checked as its largest tile
+  /// unit and its gather (reading the tiles), each against `--max-minutes`, and only the gather
+  /// counts towards the build's total. Set by `plan`, `shard` and `submit`, whose tiles are
+  /// spread over processes, and by a build that computes nothing missing (`--missing report`).
+  public var budgetsUnits = false
   /// The preview's own site under the cache folder: after the first build, only the files whose
   /// bytes changed are written, in place (`SiteWriter.update`, with what was written kept in the
   /// builder's `memory`), and nothing is flushed (it is built anew at every start; a `syncfs` at
@@ -363,7 +369,7 @@ public struct SiteBuilder {
     let key = CacheKey(configured, seed: seed, engine: configuration.engine, inputs: inputs.hashes).hex
     // the estimate reads the options as `run` would: only for a directive with no other error
     let cost = tally.problems.count == before ? configured.cost(measured: inputs.measured) : nil
-    if let cost { estimate(d, cost, label: label, &tally) }
+    if let cost { estimate(d, cost, tiles: configured.storedTiles(measured: inputs.measured), label: label, &tally) }
     let path = doc.source.path
     let captionMath = MathProtection(d.caption, path: path, firstLine: d.captionLine)
     let captionTree = MarkdownTree(captionMath.text, trustHTML: doc.trustsHTML)
@@ -385,11 +391,14 @@ public struct SiteBuilder {
     return label
   }
 
-  /// The directive's estimate against its budget, and the build's running total against its own.
-  func estimate(_ d: Directive, _ cost: Cost, label: String, _ tally: inout PlanTally) {
-    let budgetProblems = Self.checkBudget(d, cost, label: label, budget: configuration.budget)
+  /// The directive's estimate against its budget, and the build's running total against its own
+  /// (for a tiled directive under `budgetsUnits`: its largest unit's, see `WorkUnit.budgeted`).
+  func estimate(_ d: Directive, _ cost: Cost, tiles: StoredTiles?, label: String, _ tally: inout PlanTally) {
+    let units = configuration.budgetsUnits ? tiles : nil
+    let budgetProblems = Self.checkBudget(
+      d, units.map { WorkUnit.budgeted(cost, tiles: $0) } ?? cost, label: label, budget: configuration.budget)
     tally.problems += budgetProblems
-    tally.buildSeconds += cost.seconds
+    tally.buildSeconds += units?.gatherSeconds ?? cost.seconds
     guard tally.buildSeconds > configuration.maxBuildSeconds, budgetProblems.isEmpty, !tally.totalReported else { return }
     tally.totalReported = true
     let total = Cost.formatSeconds(tally.buildSeconds), limit = Cost.formatSeconds(configuration.maxBuildSeconds)

@@ -50,6 +50,28 @@ public struct WorkUnit: Codable, Sendable, Hashable {
   /// the folder its files are in (`<store>-<row>-<column>.npy`).
   public static func tileKey(_ directive: String, _ p: TilePair) -> String { "tiles/\(directive)/\(p.row)-\(p.column)" }
 
+  /// The estimated seconds of tile `p`'s unit: the directive's work but the gather (reading the
+  /// tiles, and what it computes from them), shared by the tiles as their entries.
+  public static func tileSeconds(_ cost: Cost, tiles: StoredTiles, _ p: TilePair) -> Double {
+    let entries = Double(max(1, tiles.pairs.reduce(0) { $0 + tiles.entries($1) }))
+    return max(0, cost.seconds - tiles.gatherSeconds) * Double(tiles.entries(p)) / entries
+  }
+
+  /// A tiled directive's estimate as the budget sees it when its tiles are units of a plan
+  /// (`BuildConfiguration.budgetsUnits`): the time of its largest unit — one tile (all tiles
+  /// but the last row and column are the same size), or the gather — and the directive's memory.
+  public static func budgeted(_ cost: Cost, tiles: StoredTiles) -> Cost {
+    let tile = tiles.pairs.first.map { tileSeconds(cost, tiles: tiles, $0) } ?? 0
+    var out = cost
+    out.seconds = max(tile, tiles.gatherSeconds)
+    let unit =
+      tile >= tiles.gatherSeconds
+      ? "one tile of \(tiles.tileSize) × \(tiles.tileSize) (the largest of \(tiles.pairs.count) tile units) of \(cost.workDriver.what)"
+      : "the gather of \(tiles.pairs.count) tiles (reading them and what is computed from them)"
+    out.workDriver = Cost.Driver(unit, options: tile >= tiles.gatherSeconds ? cost.workDriver.options : tiles.gatherOptions)
+    return out
+  }
+
   /// The stored tiles of a tile unit, for `StoredTiles.missing`.
   var layout: (StoredTiles, TilePair)? {
     tile.map { (StoredTiles(order: $0.order, tileSize: $0.size, stores: $0.stores), TilePair(row: $0.row, column: $0.column)) }
@@ -141,13 +163,10 @@ extension SiteBuilder {
             WorkUnit(key: d.key, report: report.document.name, label: d.label, kind: d.directive.kind, bytes: bytes, seconds: cost.seconds))
           continue
         }
-        // the directive's work but the reading, shared by the tiles as their entries
-        let work = max(0, cost.seconds - tiles.gatherSeconds), pairs = tiles.pairs
-        let entries = Double(max(1, pairs.reduce(0) { $0 + tiles.entries($1) }))
-        let tileUnits = pairs.map { p in
+        let tileUnits = tiles.pairs.map { p in
           WorkUnit(
             key: WorkUnit.tileKey(d.key, p), report: report.document.name, label: "\(d.label) tile \(p.row)-\(p.column)",
-            kind: d.directive.kind, bytes: tiles.tileBytes ?? bytes, seconds: work * Double(tiles.entries(p)) / entries,
+            kind: d.directive.kind, bytes: tiles.tileBytes ?? bytes, seconds: WorkUnit.tileSeconds(cost, tiles: tiles, p),
             tile: WorkUnit.Tile(
               directive: d.key, row: p.row, column: p.column, order: tiles.order, size: tiles.tileSize, stores: tiles.stores))
         }

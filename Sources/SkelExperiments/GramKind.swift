@@ -420,9 +420,9 @@ extension GramKind {
   }
 
   /// The k largest eigenvalues of each drawn matrix: in memory a copy and LAPACK's dsyevd
-  /// (≈ 4n³ flops, eigenvalues only); from tiles block Lanczos (`Lanczos.budget`): its basis and
-  /// images (2·n·basis), and at most basis/block steps, each one pass over the tiles (read, and
-  /// 2n²·block flops).
+  /// (≈ 4n³ flops, eigenvalues only); from tiles block Lanczos (`lanczosBudget`): its basis and
+  /// images (2·n·basis), and at most `maxProducts` steps, each one pass over the tiles (read, and
+  /// 2n²·block flops) and a Rayleigh–Ritz on the basis (Qᵀ·W and Wᵀ·W, 4·n·basis² flops).
   static func addEigenvalueCost(_ o: Options, n: Int, tiled: Bool, to c: inout CostBuilder) {
     let drawn = Double(o.kernel.count), nd = Double(n)
     if !tiled {
@@ -432,28 +432,30 @@ extension GramKind {
         options: ["eigenvalues", "inputs"])
       return
     }
-    let (block, basis) = Lanczos.budget(n: n, k: o.eigenvalues)
+    let budget = lanczosBudget(n: n, k: o.eigenvalues)
+    let basis = budget.maxBasis
     c.doubles([3, n, basis], "block Lanczos: basis, images and their product, \(n) × \(basis)", options: ["eigenvalues", "inputs"])
-    let steps = Double(max(1, basis / block))
+    let steps = Double(budget.maxProducts)
     c.work(
-      drawn * steps * nd * nd * Double(block) * 2, each: UnitCost.flop,
-      "block Lanczos: up to \(Int(steps)) products of the tiled \(n) × \(n) matrix with \(block) vectors",
+      drawn * steps * nd * nd * Double(budget.block) * 2, each: UnitCost.flop,
+      "block Lanczos: up to \(budget.maxProducts) products of the tiled \(n) × \(n) matrix with \(budget.block) vectors",
       options: ["eigenvalues", "inputs"])
     c.work(
-      drawn * steps * nd * (nd + 1) / 2 * 8, each: 1 / 3e8, "block Lanczos: up to \(Int(steps)) passes reading the tiles",
+      drawn * steps * nd * (nd + 1) / 2 * 8, each: 1 / 3e8, "block Lanczos: up to \(budget.maxProducts) passes reading the tiles",
       options: ["eigenvalues", "inputs", "storage"])
     c.work(
-      drawn * 2 * nd * Double(basis) * Double(basis) * 2 * 2, each: UnitCost.flop, "block Lanczos: orthogonalizing the basis",
-      options: ["eigenvalues"])
+      drawn * steps * 4 * nd * Double(basis) * Double(basis), each: UnitCost.flop,
+      "block Lanczos: Rayleigh–Ritz on the basis at each step", options: ["eigenvalues"])
   }
 
-  /// The block size and largest basis block Lanczos uses for the k largest of n eigenvalues.
-  enum Lanczos {
-    static func budget(n: Int, k: Int) -> (block: Int, basis: Int) {
-      let b = min(n, max(k + 8, 2 * k))
-      return (b, min(n, max(10 * b, 200)))
-    }
-  }
+  /// Block Lanczos' block, basis bound (thick restarts beyond it) and product budget for the k
+  /// largest of n eigenvalues from tiles: `BlockLanczos.Budget`'s defaults.
+  public static func lanczosBudget(n: Int, k: Int) -> BlockLanczos.Budget { BlockLanczos.Budget(order: n, count: k) }
+
+  /// The tolerance block Lanczos stops at (relative, certified by its Kato–Temple bounds), and
+  /// the one it must reach: a result less certain than `lanczosRequired` is refused.
+  public static let lanczosTolerance = 1e-10
+  public static let lanczosRequired = 1e-8
 
   /// The nnpk's random networks: each drawn (its parameters), run on the n inputs (forward flops,
   /// the widest layer's values) and added as F Fᵀ/k (dsyrk); 4 networks at a time on each core,

@@ -162,30 +162,39 @@ extension GramKind {
     }
     var r = result(o, n: n, order: order, classes: classes, grids: grids, arrays: arrays)
     if o.eigenvalues > 0 {
-      let (block, basis) = Lanczos.budget(n: n, k: o.eigenvalues)
-      for (c, s) in zip(o.kernel, stores) {
-        let top: BlockLanczos.Result
-        do {
-          top = try context.compute.blas {
-            try BlockLanczos.largestEigenvalues(order: n, count: o.eigenvalues, block: block, maxBasis: basis, tolerance: 1e-13) {
-              try s.multiply($0)
-            }
-          }
-        } catch let e as TileStoreError {
-          throw ExperimentError("the tiled Gram matrix: \(e)")
-        }
-        // each Ritz value is within its residual of an eigenvalue, and within r²/gap once settled
-        let bounds = zip(top.residuals, top.errorBounds).map { min($0, $1) }
-        guard top.converged || zip(bounds, top.values).allSatisfy({ $0 <= 1e-8 * abs($1) }) else {
-          throw ExperimentError(
-            "block Lanczos did not reach the \(o.eigenvalues) largest eigenvalues of the \(c.rawValue) matrix within a basis of \(basis) vectors (largest error bound \(bounds.max() ?? .infinity), more than 1e-8 relative); ask for fewer eigenvalues"
-          )
-        }
-        r.series.append(Self.eigenvalueSeries(c, top.values))
-      }
+      for (c, s) in zip(o.kernel, stores) { r.series.append(Self.eigenvalueSeries(c, try Self.topEigenvalues(s, o, context: context))) }
     }
     context.progress(1)
     return r
+  }
+}
+
+extension GramKind {
+  /// The k largest eigenvalues of a stored matrix by block Lanczos within `lanczosBudget`,
+  /// refused unless each is certified (its Kato–Temple bound, or its residual) to
+  /// `lanczosRequired` relative.
+  static func topEigenvalues(_ s: GramTileStore, _ o: Options, context: RunContext) throws -> [Double] {
+    let n = s.order, budget = lanczosBudget(n: n, k: o.eigenvalues)
+    let top: BlockLanczos.Result
+    do {
+      top = try context.compute.blas {
+        try BlockLanczos.largestEigenvalues(
+          order: n, count: o.eigenvalues, block: budget.block, maxBasis: budget.maxBasis, maxProducts: budget.maxProducts,
+          tolerance: lanczosTolerance
+        ) { try s.multiply($0) }
+      }
+    } catch let e as TileStoreError {
+      throw ExperimentError("the tiled Gram matrix: \(e)")
+    }
+    // each Ritz value is within its residual of an eigenvalue, and within r²/gap once settled
+    let bounds = zip(top.residuals, top.errorBounds).map { min($0, $1) }
+    guard top.converged || zip(bounds, top.values).allSatisfy({ $0 <= lanczosRequired * abs($1) }) else {
+      let worst = zip(bounds, top.values).map { $0 / max(abs($1), .leastNormalMagnitude) }.max() ?? .infinity
+      throw ExperimentError(
+        "block Lanczos did not certify the \(o.eigenvalues) largest eigenvalues of the \(s.name) matrix to \(lanczosRequired) relative within \(budget.maxProducts) passes over the tiles (a basis of at most \(budget.maxBasis) vectors, \(top.restarts) restarts; largest relative error bound \(worst)); ask for fewer eigenvalues"
+      )
+    }
+    return top.values
   }
 }
 
@@ -213,13 +222,18 @@ public struct StoredTiles: Sendable, Equatable, Codable {
   public var gatherSeconds: Double
   /// The estimated peak memory of a process computing tiles (`nil`: the directive's).
   public var tileBytes: Int?
+  /// The options that drive `gatherSeconds` (where a budget error about the gather points).
+  public var gatherOptions: [String]
 
-  public init(order: Int, tileSize: Int, stores: [String], gatherSeconds: Double = 0, tileBytes: Int? = nil) {
+  public init(
+    order: Int, tileSize: Int, stores: [String], gatherSeconds: Double = 0, tileBytes: Int? = nil, gatherOptions: [String] = []
+  ) {
     self.order = order
     self.tileSize = tileSize
     self.stores = stores
     self.gatherSeconds = gatherSeconds
     self.tileBytes = tileBytes
+    self.gatherOptions = gatherOptions
   }
 
   /// Tiles a side.
@@ -265,7 +279,7 @@ extension GramKind {
     tilesOnly.eigenvalues = 0
     return StoredTiles(
       order: n, tileSize: Self.tileSize, stores: o.kernel.map(\.rawValue), gatherSeconds: read + lanczos.cost.seconds,
-      tileBytes: cost(tilesOnly, measured: measured).bytes)
+      tileBytes: cost(tilesOnly, measured: measured).bytes, gatherOptions: o.eigenvalues > 0 ? ["eigenvalues", "inputs"] : ["inputs"])
   }
 
   /// The tiles `pairs` of the (sorted) matrices `run` stores, computed as `run` would compute

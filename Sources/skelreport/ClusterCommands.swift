@@ -12,7 +12,10 @@ struct WorkOptions: ParsableArguments {
   @Option(help: "Memory budget per directive, e.g. 4GiB, 512MiB (estimated before anything runs).")
   var maxMemory: String = "4GiB"
 
-  @Option(help: "Work budget per directive in minutes (estimated before anything runs; the whole build gets 6 times this).")
+  @Option(
+    help:
+      "Work budget per unit in minutes (estimated before anything runs; a tiled Gram matrix's tiles and its gather are units of their own; the whole build gets 6 times this)."
+  )
   var maxMinutes: Double = 10
 
   @Option(help: "Threads for the engine and OpenBLAS (default: $SKELREPORT_THREADS, else every core). Results do not depend on it.")
@@ -23,6 +26,7 @@ struct WorkOptions: ParsableArguments {
     try CacheFolderFlag.check(cacheDir)
     var config = BuildConfiguration.readingCache(reports: reports, cacheDir: cacheDir)
     config.compute = try ThreadsFlag.compute(threads)
+    config.budgetsUnits = true  // a tiled directive's tiles are units of their own
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     return config
   }

@@ -140,6 +140,7 @@ struct BuildCommand: ParsableCommand {
     config.allowHTML = allowHTML
     config.compute = compute
     config.computeMissing = missing == .compute
+    config.budgetsUnits = missing == .report  // the gather: the shards computed the tiles
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(
