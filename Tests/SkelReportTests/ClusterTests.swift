@@ -111,6 +111,30 @@ import Testing
     return (entries.sorted(), names.filter { !entries.contains($0) }.sorted())
   }
 
+  /// What is wrong with a cache entry, checked here independently of the tool: its first line a
+  /// JSON header naming the entry's own key, the payload's length, and its SHA-256 (by
+  /// `sha256sum`); `nil` when it is valid.
+  static func entryProblem(_ url: URL) throws -> String? {
+    let data = try Data(contentsOf: url)
+    guard let newline = data.firstIndex(of: 0x0A),
+      let header = try JSONSerialization.jsonObject(with: data[..<newline]) as? [String: Any]
+    else { return "no header line" }
+    let payload = data[(newline + 1)...]
+    if header["key"] as? String != url.deletingPathExtension().lastPathComponent { return "the header names key \(header["key"] ?? "")" }
+    if header["bytes"] as? Int != payload.count { return "\(payload.count) payload bytes, the header says \(header["bytes"] ?? "")" }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    let input = Pipe(), output = Pipe()
+    p.standardInput = input
+    p.standardOutput = output
+    try p.run()
+    input.fileHandleForWriting.write(Data(payload))
+    try input.fileHandleForWriting.close()
+    let digest = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).prefix(64)
+    p.waitUntilExit()
+    return header["sha256"] as? String == String(digest) ? nil : "payload SHA-256 \(digest), the header says \(header["sha256"] ?? "")"
+  }
+
   /// A site's files by path relative to `site`.
   static func site(_ dir: URL, _ name: String) -> [String: Data] {
     let base = dir.appendingPathComponent(name).resolvingSymlinksInPath().path + "/"
@@ -182,7 +206,8 @@ import Testing
 
   /// Eight processes at once on one cache, over overlapping shards (three compute everything,
   /// five split it in halves and thirds; two find their index in SLURM_ARRAY_TASK_ID or
-  /// JOB_COMPLETION_INDEX): every entry valid, nothing left over, the build identical.
+  /// JOB_COMPLETION_INDEX): every entry valid (its header, key, length and SHA-256 checked here,
+  /// by `sha256sum`, and again by the build), nothing left over, the build identical.
   @Test func concurrentOverlappingShardsLeaveAValidCache() throws {
     let dir = try Self.project()
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -195,6 +220,9 @@ import Testing
     try runShardsAtOnce(jobs, in: dir)
     #expect(Self.cacheFiles(dir, "shared").entries.count == 5)
     #expect(Self.cacheFiles(dir, "shared").other == [])
+    for entry in Self.cacheFiles(dir, "shared").entries {
+      #expect(try Self.entryProblem(dir.appendingPathComponent("shared/results/" + entry)) == nil, "\(entry)")
+    }
     let gathered = try Self.build(dir, cache: "shared", out: "_site")
     #expect(gathered.status == 0, "\(gathered.stderr)")
     #expect(gathered.stdout.contains("(5 from cache)"), "\(gathered.stdout)")

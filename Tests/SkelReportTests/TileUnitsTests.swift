@@ -95,29 +95,69 @@ import Testing
     #expect(gramBytes - tileBytes == 3 * 3900 * 200 * 8, "\(gramBytes) − \(tileBytes)")
   }
 
-  /// Five processes at once on one cache (three shards of a 3-way split, two computing the whole
-  /// plan): every tile written once and vouched for, no temporary file left, the gather computes
-  /// no tile, and the site equals a one-process build's.
+  /// Eight processes at once on one cache over overlapping shares (three shards of a 3-way
+  /// split, two of a 2-way split — one finding its index in SLURM_ARRAY_TASK_ID — and three
+  /// computing the whole plan): every tile written once, no temporary file left, every tile
+  /// vouched for by the sums files with one checksum and byte-identical to the one-process
+  /// build's tile; the gather computes no tile, and reads and checks every tile when the gram's
+  /// result is not in the cache; both sites equal the one-process build's.
   @Test func concurrentShardsComputeTheTilesAndTheBuildOnlyGathers() throws {
     let dir = try Self.project()
     defer { try? FileManager.default.removeItem(at: dir) }
-    _ = try Self.units(dir)
-    let jobs: [[String]] = [
-      ["--index", "0", "--of", "3"], ["--index", "1", "--of", "3"], ["--index", "2", "--of", "3"], ["--index", "0", "--of", "1"],
-      ["--index", "0", "--of", "1"],
+    let units = try Self.units(dir)
+    let key = try #require(units.first { $0["label"] as? String == "fig-big" }?["key"] as? String)
+    let jobs: [([String], [String: String])] = [
+      (["--index", "0", "--of", "3"], [:]), (["--index", "1", "--of", "3"], [:]), (["--index", "2", "--of", "3"], [:]),
+      (["--index", "0", "--of", "2"], [:]), (["--of", "2"], ["SLURM_ARRAY_TASK_ID": "1"]), (["--index", "0", "--of", "1"], [:]),
+      (["--index", "0", "--of", "1"], [:]), (["--index", "0", "--of", "1"], [:]),
     ]
-    try runShardsAtOnce(jobs.map { ($0, [:]) }, in: dir)
+    try runShardsAtOnce(jobs, in: dir)
     let files = Self.tileFiles(dir, cache: "shared")
-    #expect(files.filter { $0.hasSuffix(".npy") }.count == 12, "\(files)")
+    let tiles = files.filter { $0.hasSuffix(".npy") }
+    #expect(tiles.count == 12, "\(files)")
     #expect(files.filter { $0.hasSuffix(".tmp") } == [], "no temporary file is left: \(files)")
+    let sums = Self.vouchedSums(dir, cache: "shared", key: key)
+    #expect(sums.conflicting == [], "no two sums files disagree on a tile")
+    #expect(sums.vouched.sorted() == tiles.map { String($0.dropFirst(key.count + 1).dropLast(4)) }.sorted(), "every tile vouched for")
     let gathered = try Self.gather(dir, cache: "shared", out: "_site")
     #expect(gathered.status == 0, "\(gathered.stderr)")
     #expect(gathered.stdout.contains("(2 from cache)"), "the whole-plan shards computed the gram from its tiles: \(gathered.stdout)")
     let single = try Self.gather(dir, cache: "alone", out: "_single", missing: "compute")
     #expect(single.status == 0, "\(single.stderr)")
-    let sharded = ClusterTests.site(dir, "_site"), whole = ClusterTests.site(dir, "_single")
-    #expect(!sharded.isEmpty && sharded.keys.sorted() == whole.keys.sorted())
-    #expect(sharded.keys.filter { sharded[$0] != whole[$0] }.sorted() == [])
+    for t in tiles {
+      let shared = dir.appendingPathComponent("shared/results/tiles/" + t), alone = dir.appendingPathComponent("alone/results/tiles/" + t)
+      #expect(try Data(contentsOf: shared) == Data(contentsOf: alone), "\(t) is the one-process build's tile")
+    }
+    // the gram's result removed: the gather reads every tile (size, header, XXH3 checked) and computes none
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("shared/results/\(key).json"))
+    let reread = try Self.gather(dir, cache: "shared", out: "_reread")
+    #expect(reread.status == 0, "\(reread.stderr)")
+    #expect(reread.stdout.contains("(1 from cache") && !reread.stderr.contains("damaged"), "\(reread.stdout)")
+    let whole = ClusterTests.site(dir, "_single")
+    for name in ["_site", "_reread"] {
+      let sharded = ClusterTests.site(dir, name)
+      #expect(!sharded.isEmpty && sharded.keys.sorted() == whole.keys.sorted())
+      #expect(sharded.keys.filter { sharded[$0] != whole[$0] }.sorted() == [], "\(name)")
+    }
+  }
+
+  /// The tiles the sums files of the directive's tile folder vouch for ("nngp-0-1"), and those
+  /// two files give different checksums for.
+  static func vouchedSums(_ dir: URL, cache: String, key: String) -> (vouched: Set<String>, conflicting: Set<String>) {
+    let folder = dir.appendingPathComponent(cache + "/results/tiles/" + key)
+    var sums: [String: String] = [:], conflicting: Set<String> = []
+    for f in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where f.contains(".sums.") && !f.hasSuffix(".tmp") {
+      let store = String(f.prefix { $0 != "." })
+      let text = (try? String(contentsOf: folder.appendingPathComponent(f), encoding: .utf8)) ?? ""
+      for line in text.split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        guard parts.count == 2 else { continue }
+        let tile = "\(store)-\(parts[0])"
+        if let old = sums[tile], old != String(parts[1]) { conflicting.insert(tile) }
+        sums[tile] = String(parts[1])
+      }
+    }
+    return (Set(sums.keys), conflicting)
   }
 
   /// One shard of three ran: the tiles it computed are in the cache, the gather (`--missing
