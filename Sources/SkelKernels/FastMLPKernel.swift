@@ -280,6 +280,7 @@ extension FastMLPKernel {
     let capacity = max(1, min(tileSize, x.rows) * min(tileSize, x.rows))
     let kBuf = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
     let tBuf = computeNTK ? UnsafeMutablePointer<Double>.allocate(capacity: capacity) : nil
+    for b in [kBuf, tBuf].compactMap({ $0 }) { HugePages.advise(UnsafeMutableRawBufferPointer(start: b, count: capacity * 8)) }
     defer {
       kBuf.deallocate()
       tBuf?.deallocate()
@@ -312,6 +313,7 @@ extension FastMLPKernel {
     // zeroing (a tenth of the run at N = 12 000)
     let perSide = (min(tileSize, n) + block - 1) / block
     let pool = UnsafeMutablePointer<Double>.allocate(capacity: max(1, perSide * perSide * block * block))
+    HugePages.advise(UnsafeMutableRawBufferPointer(start: pool, count: max(1, perSide * perSide * block * block) * 8))
     defer { pool.deallocate() }
     for bi in 0..<tiles {
       for bj in bi..<tiles where wanted(bi, bj) {

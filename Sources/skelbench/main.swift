@@ -187,6 +187,8 @@ struct BenchOptions {
   var tilesDirectory: String
   /// `--tiles-io buffered|direct|both`: how the tiles group writes its stores (default direct)
   var tilesIO: [TileIO]
+  /// `--tiles-size T,T,…`: the tile sides of the throughput workload (default 960,1920)
+  var tilesSizes: [Int]
   /// `--gram-n N,N,…`: the orders of the gramkind group (default 2000,10000,20000)
   var gramOrders: [Int]
 
@@ -201,6 +203,9 @@ struct BenchOptions {
     tilesOrder = value("--tiles-n").flatMap { Int($0) }
     tilesDirectory = value("--tiles-dir") ?? NSTemporaryDirectory() + "skelbench-tiles-\(getpid())"
     tilesIO = value("--tiles-io").map { $0 == "both" ? [.buffered, .direct] : [TileIO(rawValue: $0) ?? .buffered] } ?? [.direct]
+    tilesSizes =
+      value("--tiles-size").map { $0.split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 && $0 % 320 == 0 } }
+      ?? [960, 1920]
     gramOrders = value("--gram-n").map { $0.split(separator: ",").compactMap { Int($0) } } ?? [2000, 10_000, 20_000]
   }
 
@@ -653,13 +658,13 @@ extension Bench {
         filled: { bi, bj, count in w.submit(bi, bj, count: count) })
       return try w.finish()
     }
-    if let n = options.tilesOrder {
+    if let n = options.tilesOrder, options.workload != "eigen" {
       try tilesLarge(n, storeDirectory: storeDirectory, shape: shape, inputs: inputs, store: store)
       try? FileManager.default.removeItem(atPath: storeDirectory)
       return
     }
     if options.workload != "eigen" { try tilesThroughput(inputs(4000), shape: shape, store: store) }
-    if options.workload != "throughput" { try tilesEigen(inputs(8000), store: store) }
+    if options.workload != "throughput" { try tilesEigen(inputs(options.tilesOrder ?? 8000), store: store) }
     try? FileManager.default.removeItem(atPath: storeDirectory)
   }
 
@@ -716,49 +721,132 @@ extension Bench {
     }
   }
 
-  /// The store's throughput against the in-memory fused path (N = 4000).
+  /// The store's throughput against the in-memory fused path (N = 4000), wall and CPU time
+  /// (user + system of the whole process): the in-memory path, the same tiles into a sink that
+  /// keeps nothing (the compute alone), and the store (its compute loop and its final sync and
+  /// manifest apart), interleaved in `--repeats` rounds (default 5) so that all see the same
+  /// load; the best of each, and the median over the rounds of each round's own ratio (on a
+  /// loaded machine a run's wall time is mostly waiting for a core; its CPU time is its own).
   mutating func tilesThroughput(_ x4: Matrix, shape: FastMLPKernel.Shape, store: (Matrix, Int, String, TileIO) throws -> GramTileStore)
     throws
   {
-    let compute = compute
-    // the peer and the store alternate (three rounds, best of each) so that both see the same load
-    for tileSize in [960, 1920] {
+    for tileSize in options.tilesSizes {
       for io in options.tilesIO {
-        var tMem = Double.infinity, tStore = Double.infinity
-        for _ in 0..<3 {
-          tMem = min(tMem, best(1) { sink += FastMLPKernel.run(shape, inputs: x4, computeNTK: false, compute: compute).nngp[1, 2] })
-          tStore = min(tStore, try best(1) { sink += try store(x4, tileSize, "n4000", io).withTile(0, 0) { $0[1] } })
+        var rounds: [ThroughputRound] = []
+        for _ in 0..<(options.repeats ?? 5) { rounds.append(try throughputRound(x4, shape: shape, tileSize: tileSize, io: io)) }
+        func best(_ f: (ThroughputRound) -> Timed) -> Timed { (rounds.map { f($0).wall }.min() ?? 0, rounds.map { f($0).cpu }.min() ?? 0) }
+        func median(_ f: (ThroughputRound) -> Double) -> Double { rounds.map(f).sorted()[rounds.count / 2] }
+        let mem = best(\.memory), only = best(\.computeOnly), stored = best(\.store), loop = best(\.loop), finish = best(\.finish)
+        func rate(_ t: Timed) -> String {
+          String(format: "%.3g entries/s, least CPU %.2f s (%.3g entries/CPU-s)", 16e6 / t.wall, t.cpu, 16e6 / t.cpu)
         }
-        results.append(
-          Measurement(name: "tiles_inmemory_N4000_L3", seconds: tMem, detail: String(format: "%.3g entries/s", 16e6 / tMem)))
+        results.append(Measurement(name: "tiles_inmemory_N4000_L3", seconds: mem.wall, detail: rate(mem)))
         results.append(
           Measurement(
-            name: "tiles_store_N4000_L3_t\(tileSize)_\(io.rawValue)", seconds: tStore,
-            detail: String(
-              format: "%.3g entries/s, %.2f of the in-memory path's throughput (alternated with it)", 16e6 / tStore, tMem / tStore)))
+            name: "tiles_compute_only_N4000_L3_t\(tileSize)", seconds: only.wall,
+            detail: rate(only)
+              + String(
+                format: ", %.2f of in-memory (median of %d rounds' ratios; %.2f by CPU time)",
+                median { $0.memory.wall / $0.computeOnly.wall },
+                rounds.count, median { $0.memory.cpu / $0.computeOnly.cpu })))
+        results.append(
+          Measurement(
+            name: "tiles_store_N4000_L3_t\(tileSize)_\(io.rawValue)", seconds: stored.wall,
+            detail: rate(stored)
+              + String(
+                format:
+                  ", %.2f of the in-memory path's throughput (median of %d interleaved rounds' ratios, %.2f–%.2f; %.2f by CPU time); compute loop %.2f s (CPU %.2f), sync + manifest %.3f s (CPU %.3f)",
+                median { $0.memory.wall / $0.store.wall }, rounds.count, rounds.map { $0.memory.wall / $0.store.wall }.min() ?? 0,
+                rounds.map { $0.memory.wall / $0.store.wall }.max() ?? 0, median { $0.memory.cpu / $0.store.cpu }, loop.wall, loop.cpu,
+                finish.wall, finish.cpu)))
       }
     }
+    try? FileManager.default.removeItem(atPath: options.tilesDirectory + "/n4000")
   }
 
-  /// The store's top 20 eigenvalues by block Lanczos against dense dsyevd (N = 8000).
+  typealias Timed = (wall: Double, cpu: Double)
+  struct ThroughputRound {
+    var memory: Timed, computeOnly: Timed, store: Timed, loop: Timed, finish: Timed
+  }
+
+  /// One round of `tilesThroughput`: the in-memory path, the compute alone, the store.
+  mutating func throughputRound(_ x4: Matrix, shape: FastMLPKernel.Shape, tileSize: Int, io: TileIO) throws -> ThroughputRound {
+    let compute = compute, dir = options.tilesDirectory + "/n4000"
+    func timed(_ body: () throws -> Void) rethrows -> Timed {
+      let c0 = cpuSeconds(), t0 = DispatchTime.now().uptimeNanoseconds
+      try body()
+      return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, cpuSeconds() - c0)
+    }
+    var sink = 0.0
+    let mem = timed { sink += FastMLPKernel.run(shape, inputs: x4, computeNTK: false, compute: compute).nngp[1, 2] }
+    let only = timed {
+      FastMLPKernel.forEachTile(shape, inputs: x4, computeNTK: false, tileSize: tileSize, compute: compute) { _, _, k, _ in sink += k[0] }
+    }
+    try? FileManager.default.removeItem(atPath: dir)
+    var l: Timed = (0, 0), f = l
+    let all = try timed {
+      let w = TileWritePipeline(try GramTileWriter(directory: dir, name: "nngp", order: 4000, tileSize: tileSize, io: io))
+      l = try timed {
+        try FastMLPKernel.forEachTile(
+          shape, inputs: x4, computeNTK: false, tileSize: tileSize, compute: compute, destination: { _, _, _ in (try w.buffer(), nil) },
+          filled: { bi, bj, count in w.submit(bi, bj, count: count) })
+      }
+      f = try timed { sink += try w.finish().withTile(0, 0) { $0[1] } }
+    }
+    self.sink += sink
+    return ThroughputRound(memory: mem, computeOnly: only, store: all, loop: l, finish: f)
+  }
+
+  /// The store's top 20 eigenvalues by block Lanczos against dense dsyevd (N = 8000): the
+  /// gram kind's budget and tolerance (`GramKind.lanczosBudget`, thick restarts within its basis),
+  /// and the same with twice the basis; each with its products, restarts, whether it certified
+  /// (every Kato–Temple bound ≤ `lanczosRequired` relative) and the true largest relative error.
+  /// `--tiles-n N` with `--workload eigen` picks the order (default 8000).
   mutating func tilesEigen(_ x8: Matrix, store: (Matrix, Int, String, TileIO) throws -> GramTileStore) throws {
-    let compute = compute
-    let s8 = try store(x8, 1920, "n8000", .buffered)
-    var lanczos: BlockLanczos.Result? = nil
-    let tLanczos = try best(1) { lanczos = try BlockLanczos.largestEigenvalues(order: 8000, count: 20) { try s8.multiply($0) } }
+    let compute = compute, n = x8.rows
+    let s8 = try store(x8, 1920, "n\(n)", .buffered)
+    let budget = GramKind.lanczosBudget(n: n, k: 20)
+    // Lanczos first (the peak RSS after it is the store's and the basis', before dsyevd's matrix)
+    var runs: [(basis: Int, result: BlockLanczos.Result, wall: Double, cpu: Double, rss: Int)] = []
+    for maxBasis in [budget.maxBasis, 2 * budget.maxBasis] {
+      var lanczos: BlockLanczos.Result? = nil
+      let cpu0 = cpuSeconds()
+      let t = try best(1) {
+        lanczos = try compute.blas {
+          try BlockLanczos.largestEigenvalues(
+            order: n, count: 20, block: budget.block, maxBasis: maxBasis, maxProducts: budget.maxProducts,
+            tolerance: GramKind.lanczosTolerance
+          ) { try s8.multiply($0) }
+        }
+      }
+      guard let r = lanczos else { throw BenchError(description: "block Lanczos did not run") }
+      runs.append((maxBasis, r, t, cpuSeconds() - cpu0, peakRSS()))
+    }
     let dense = try s8.dense()
     var all: [Double] = []
     let tDense = try best(1) { all = try compute.blas { try dense.symmetricEigenvalues() } }
     let top = Array(all.reversed().prefix(20))
-    guard let lanczos else { throw BenchError(description: "block Lanczos did not run") }
-    let err = zip(lanczos.values, top).map { abs($0 - $1) / abs($1) }.max() ?? .infinity
+    for (maxBasis, r, t, cpu, rss) in runs {
+      let err = zip(r.values, top).map { abs($0 - $1) / abs($1) }.max() ?? .infinity
+      let bound = zip(zip(r.residuals, r.errorBounds), r.values).map { min($0.0, $0.1) / abs($1) }.max() ?? .infinity
+      let held = zip(zip(r.values, top), r.errorBounds).allSatisfy { abs($0.0 - $0.1) <= $1 + 1e-13 * top[0] }
+      results.append(
+        Measurement(
+          name: "tiles_top20_N\(n)_lanczos_basis\(maxBasis)", seconds: t,
+          detail: String(
+            format:
+              "block %d, %d products, %d restarts, CPU %.1f s; max relative difference %.2e vs dsyevd, largest relative bound %.2e (bounds hold: %@), certified to %.0e: %@; basis+images %.0f MB, peak RSS %.2f GiB",
+            budget.block, r.products, r.restarts, cpu, err, bound, held ? "yes" : "NO", GramKind.lanczosRequired,
+            bound <= GramKind.lanczosRequired ? "yes" : "no", Double(2 * n * maxBasis * 8) / 1e6, Double(rss) / Double(1 << 30))))
+    }
     results.append(
-      Measurement(
-        name: "tiles_top20_N8000_lanczos", seconds: tLanczos,
-        detail: String(
-          format: "%d block products, max relative difference %.2e vs dsyevd (largest bound %.1e), converged %@", lanczos.products, err,
-          lanczos.errorBounds.max() ?? 0, lanczos.converged ? "yes" : "no")))
-    results.append(
-      Measurement(name: "tiles_top20_N8000_dsyevd", seconds: tDense, detail: "dense eigenvalues of the same matrix (all 8000)"))
+      Measurement(name: "tiles_top20_N\(n)_dsyevd", seconds: tDense, detail: "dense eigenvalues of the same matrix (all \(n))"))
   }
+}
+
+/// User plus system CPU seconds of this process so far (every thread).
+func cpuSeconds() -> Double {
+  var u = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &u)
+  return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
