@@ -277,6 +277,51 @@ void skel_window_runs(double *out, const double *x, size_t outer, size_t len_in,
   }
 }
 
+// Each output row once: 0 + the taps' input rows in d order (the bits of skel_window_runs' memset
+// and runs sorted by d), with no read-modify-write of the output per tap.
+__attribute__((target("avx2,fma"))) static void window_taps_avx2(double *restrict y, const double *const *src, size_t n,
+                                                                 size_t inner) {
+  const __m256d Z = _mm256_setzero_pd();
+  size_t c = 0;
+  for (; c + 4 <= inner; c += 4) {
+    __m256d v = _mm256_add_pd(Z, _mm256_loadu_pd(src[0] + c));
+    for (size_t t = 1; t < n; t++) v = _mm256_add_pd(v, _mm256_loadu_pd(src[t] + c));
+    _mm256_storeu_pd(y + c, v);
+  }
+  for (; c < inner; c++) {
+    double v = 0.0 + src[0][c];
+    for (size_t t = 1; t < n; t++) v += src[t][c];
+    y[c] = v;
+  }
+}
+
+void skel_window_taps(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t inner,
+                      const int *index, size_t window) {
+  const int avx = skel_fast_has_avx2();
+  const double *src[window > 0 ? window : 1];
+  for (size_t o = 0; o < outer; o++) {
+    for (size_t j = 0; j < len_out; j++) {
+      double *y = out + (o * len_out + j) * inner;
+      size_t n = 0;
+      for (size_t d = 0; d < window; d++) {
+        const int s = index[j * window + d];
+        if (s >= 0) src[n++] = x + (o * len_in + (size_t)s) * inner;
+      }
+      if (n == 0) {
+        memset(y, 0, inner * sizeof(double));
+      } else if (avx) {
+        window_taps_avx2(y, src, n, inner);
+      } else {
+        for (size_t c = 0; c < inner; c++) {
+          double v = 0.0 + src[0][c];
+          for (size_t t = 1; t < n; t++) v += src[t][c];
+          y[c] = v;
+        }
+      }
+    }
+  }
+}
+
 void skel_paired_window_runs(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t mid,
                              size_t inner, const int *runs, size_t nruns) {
   memset(out, 0, outer * len_out * mid * len_out * inner * sizeof(double));
