@@ -42,8 +42,8 @@ struct TileProgram: Sendable {
     sqrtsPerPair = sqrts
     // im2col for the full covariance only (a pair's first layer is one dgemm there); on the
     // diagonal a patch table is taps × the input's bytes, read per rectangle, where the window
-    // passes over the input kernel read the input itself (measured: 19 % of the flatten
-    // benchmark's samples in the patch products, against 4 % in all window passes)
+    // passes over the input kernel read the input itself (measured: 19 % of a profiled flatten
+    // benchmark run's samples in the patch products, against 4 % in all window passes)
     if full, let (window, rest) = node.splitFirstConv() {
       firstConv = window
       self.rest = rest
