@@ -277,6 +277,51 @@ void skel_window_runs(double *out, const double *x, size_t outer, size_t len_in,
   }
 }
 
+// Each output row once: 0 + the taps' input rows in d order (the bits of skel_window_runs' memset
+// and runs sorted by d), with no read-modify-write of the output per tap.
+__attribute__((target("avx2,fma"))) static void window_taps_avx2(double *restrict y, const double *const *src, size_t n,
+                                                                 size_t inner) {
+  const __m256d Z = _mm256_setzero_pd();
+  size_t c = 0;
+  for (; c + 4 <= inner; c += 4) {
+    __m256d v = _mm256_add_pd(Z, _mm256_loadu_pd(src[0] + c));
+    for (size_t t = 1; t < n; t++) v = _mm256_add_pd(v, _mm256_loadu_pd(src[t] + c));
+    _mm256_storeu_pd(y + c, v);
+  }
+  for (; c < inner; c++) {
+    double v = 0.0 + src[0][c];
+    for (size_t t = 1; t < n; t++) v += src[t][c];
+    y[c] = v;
+  }
+}
+
+void skel_window_taps(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t inner,
+                      const int *index, size_t window) {
+  const int avx = skel_fast_has_avx2();
+  const double *src[window > 0 ? window : 1];
+  for (size_t o = 0; o < outer; o++) {
+    for (size_t j = 0; j < len_out; j++) {
+      double *y = out + (o * len_out + j) * inner;
+      size_t n = 0;
+      for (size_t d = 0; d < window; d++) {
+        const int s = index[j * window + d];
+        if (s >= 0) src[n++] = x + (o * len_in + (size_t)s) * inner;
+      }
+      if (n == 0) {
+        memset(y, 0, inner * sizeof(double));
+      } else if (avx) {
+        window_taps_avx2(y, src, n, inner);
+      } else {
+        for (size_t c = 0; c < inner; c++) {
+          double v = 0.0 + src[0][c];
+          for (size_t t = 1; t < n; t++) v += src[t][c];
+          y[c] = v;
+        }
+      }
+    }
+  }
+}
+
 void skel_paired_window_runs(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t mid,
                              size_t inner, const int *runs, size_t nruns) {
   memset(out, 0, outer * len_out * mid * len_out * inner * sizeof(double));
@@ -474,22 +519,65 @@ void skel_abrelu_grid_roots(double *k, double *t, size_t na, size_t nb, size_t n
 // the other, k[(pos·bi + i)·bj + j]; the sides' per-position values are read in place from
 // [pos][input] columns (ld1, ld2), the left one broadcast, the right one a vector over j.
 
+// Per position, in two sweeps over its bi·bj entries: the affine map, c and √(q11 q22) (with the
+// exact c = q12/√(q11 q22) where |c| > 0.9, one test per position, not per vector), then arccos
+// and the kernel with no branch, so the out-of-order core overlaps the vectors' square-root chains.
+// The arithmetic of each entry is abrelu4_roots' exactly.
 __attribute__((target("avx2,fma"))) static void abrelu_rect_avx2(double *k, double *t, size_t p, size_t bi, size_t bj,
                                                                  const double *q1, const double *r1, const double *u1,
                                                                  size_t ld1, const double *q2, const double *r2,
                                                                  const double *u2, size_t ld2, double amb, double apb,
                                                                  const double *af) {
   const __m256d AMB = _mm256_set1_pd(amb), APB = _mm256_set1_pd(apb);
-  __m256d AF[5];
-  for (int i = 0; i < 5; i++) AF[i] = _mm256_set1_pd(af[i]);
+  const __m256d ONE = _mm256_set1_pd(1.0), MONE = _mm256_set1_pd(-1.0), NEAR = _mm256_set1_pd(0.9);
+  const __m256d ABS = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+  const __m256d A0 = _mm256_set1_pd(af[0]), A1 = _mm256_set1_pd(af[1]), A2 = _mm256_set1_pd(af[2]);
+  const __m256d A3 = _mm256_set1_pd(af[3]), A4 = _mm256_set1_pd(af[4]);
+  const size_t n = bi * bj;
+  double sv[n], cv[n], rv[n];
   for (size_t a = 0; a < p; a++) {
     const size_t o1 = a * ld1, o2 = a * ld2;
+    double *ka = k + a * n, *ta = t ? t + a * n : 0;
+    __m256d any = _mm256_setzero_pd();
     for (size_t i = 0; i < bi; i++) {
-      const __m256d Q1 = _mm256_set1_pd(q1[o1 + i]), R1 = _mm256_set1_pd(r1[o1 + i]), U1 = _mm256_set1_pd(u1[o1 + i]);
-      const size_t e = (a * bi + i) * bj;
-      for (size_t j = 0; j < bj; j += 4)
-        abrelu4_roots(k + e + j, t ? t + e + j : 0, Q1, R1, U1, _mm256_loadu_pd(q2 + o2 + j), _mm256_loadu_pd(r2 + o2 + j),
-                      _mm256_loadu_pd(u2 + o2 + j), AMB, APB, AF);
+      const __m256d R1 = _mm256_set1_pd(r1[o1 + i]), U1 = _mm256_set1_pd(u1[o1 + i]);
+      for (size_t j = 0; j < bj; j += 4) {
+        const size_t e = i * bj + j;
+        __m256d x = _mm256_loadu_pd(ka + e);
+        __m256d s = _mm256_fmadd_pd(A0, x, A1);
+        __m256d cc = _mm256_min_pd(ONE, _mm256_max_pd(MONE, _mm256_mul_pd(s, _mm256_mul_pd(U1, _mm256_loadu_pd(u2 + o2 + j)))));
+        any = _mm256_or_pd(any, _mm256_cmp_pd(_mm256_and_pd(cc, ABS), NEAR, _CMP_GT_OQ));
+        _mm256_storeu_pd(sv + e, s);
+        _mm256_storeu_pd(cv + e, cc);
+        _mm256_storeu_pd(rv + e, _mm256_mul_pd(R1, _mm256_loadu_pd(r2 + o2 + j)));
+        if (ta) {
+          __m256d tt = _mm256_fmadd_pd(A2, x, _mm256_fmadd_pd(A0, _mm256_loadu_pd(ta + e), _mm256_fmadd_pd(A3, s, A4)));
+          _mm256_storeu_pd(ta + e, tt);
+        }
+      }
+    }
+    if (!_mm256_testz_pd(any, any)) {
+      // c = q12/√(q11 q22) as the pair engine where arccos is steep (1 exactly on an input's own diagonal)
+      for (size_t i = 0; i < bi; i++) {
+        const __m256d Q1 = _mm256_set1_pd(q1[o1 + i]);
+        for (size_t j = 0; j < bj; j += 4) {
+          const size_t e = i * bj + j;
+          __m256d cc = _mm256_loadu_pd(cv + e);
+          __m256d near = _mm256_cmp_pd(_mm256_and_pd(cc, ABS), NEAR, _CMP_GT_OQ);
+          if (_mm256_testz_pd(near, near)) continue;
+          __m256d s = _mm256_loadu_pd(sv + e), re = _mm256_sqrt_pd(_mm256_mul_pd(Q1, _mm256_loadu_pd(q2 + o2 + j)));
+          __m256d ce = _mm256_min_pd(ONE, _mm256_max_pd(MONE, _mm256_div_pd(s, re)));
+          _mm256_storeu_pd(cv + e, _mm256_blendv_pd(cc, ce, near));
+          _mm256_storeu_pd(rv + e, _mm256_blendv_pd(_mm256_loadu_pd(rv + e), re, near));
+        }
+      }
+    }
+    for (size_t e = 0; e < n; e += 4) {
+      __m256d s = _mm256_loadu_pd(sv + e), cc = _mm256_loadu_pd(cv + e), rs = _mm256_loadu_pd(rv + e);
+      __m256d dot = _mm256_fnmadd_pd(AMB, skel_acos4(cc), APB);
+      __m256d root = _mm256_sqrt_pd(_mm256_fnmadd_pd(cc, cc, ONE));
+      _mm256_storeu_pd(ka + e, _mm256_fmadd_pd(_mm256_mul_pd(AMB, rs), root, _mm256_mul_pd(dot, s)));
+      if (ta) _mm256_storeu_pd(ta + e, _mm256_mul_pd(_mm256_loadu_pd(ta + e), dot));
     }
   }
 }
@@ -512,20 +600,34 @@ void skel_abrelu_rect_roots(double *k, double *t, size_t p, size_t bi, size_t bj
       }
 }
 
-// Σ_e pl·pr in e order, a product then a sum (no fma: the self runs' Swift loop, bit for bit).
+// Σ_e pl·pr in e order, a product then a sum (no fma: the self runs' Swift loop, bit for bit), 4
+// rows × 8 columns at once: 8 independent sums in flight instead of one chain of adds.
 __attribute__((target("avx2,fma"))) static void rect_inputs_avx2(double *k, size_t p, size_t width, size_t bi, size_t bj,
                                                                  const double *pl, size_t ldl, const double *pr,
                                                                  size_t ldr, double scale) {
-  const __m256d S = _mm256_set1_pd(scale);
+  const __m256d S = _mm256_set1_pd(scale), Z = _mm256_setzero_pd();
   for (size_t a = 0; a < p; a++) {
     const double *l = pl + a * width * ldl, *r = pr + a * width * ldr;
-    for (size_t i = 0; i < bi; i++) {
-      double *out = k + (a * bi + i) * bj;
-      for (size_t j = 0; j < bj; j += 4) {
-        __m256d acc = _mm256_setzero_pd();
-        for (size_t e = 0; e < width; e++)
-          acc = _mm256_add_pd(acc, _mm256_mul_pd(_mm256_set1_pd(l[e * ldl + i]), _mm256_loadu_pd(r + e * ldr + j)));
-        _mm256_storeu_pd(out + j, _mm256_mul_pd(acc, S));
+    for (size_t i = 0; i < bi; i += 4) {
+      size_t row[4];
+      for (int u = 0; u < 4; u++) row[u] = i + u < bi ? i + u : bi - 1;
+      for (size_t j = 0; j < bj; j += 8) {
+        const int two = j + 8 <= bj;
+        __m256d acc[4][2] = {{Z, Z}, {Z, Z}, {Z, Z}, {Z, Z}};
+        for (size_t e = 0; e < width; e++) {
+          const double *re = r + e * ldr + j, *le = l + e * ldl;
+          __m256d v0 = _mm256_loadu_pd(re), v1 = two ? _mm256_loadu_pd(re + 4) : Z;
+          for (int u = 0; u < 4; u++) {
+            __m256d b = _mm256_set1_pd(le[row[u]]);
+            acc[u][0] = _mm256_add_pd(acc[u][0], _mm256_mul_pd(b, v0));
+            acc[u][1] = _mm256_add_pd(acc[u][1], _mm256_mul_pd(b, v1));
+          }
+        }
+        for (int u = 0; u < 4 && i + u < bi; u++) {
+          double *out = k + (a * bi + i + u) * bj + j;
+          _mm256_storeu_pd(out, _mm256_mul_pd(acc[u][0], S));
+          if (two) _mm256_storeu_pd(out + 4, _mm256_mul_pd(acc[u][1], S));
+        }
       }
     }
   }

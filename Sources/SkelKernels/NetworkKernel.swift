@@ -136,10 +136,9 @@ enum PairKernel {
     let other = x2 ?? x
     let n1 = x.count, n2 = other.count
     if let program, TileKernel.rectangle(program) != nil {
-      let left = a.map { TileKernel.Side(tape: $0.tape) }
-      let right = x2 == nil ? left : b.map { TileKernel.Side(tape: $0.tape) }
       if let grid = TileKernel.rectangles(
-        program, x, other, left: left, right: right, symmetric: x2 == nil, computeNTK: computeNTK, compute: compute)
+        program, x, other, left: a.map(\.tape), right: b.map(\.tape), symmetric: x2 == nil, computeNTK: computeNTK,
+        compute: compute)
       {
         return assemble(grid, a, n1, n2, symmetric: x2 == nil)
       }

@@ -32,9 +32,11 @@ extension TileKernel {
     let positions: [Int]
     let ld: Int
 
-    init(_ sides: [Side], ld: Int) {
-      let entries = sides.first?.raw.count ?? 0
-      let positions = (0..<entries).map { sides[0].raw[$0].count }
+    /// From the self runs' tapes, clamped and rooted as `Side` does (which is not kept: the
+    /// tables are the only copy besides the tapes).
+    init(tapes: [[[Double]]], ld: Int) {
+      let entries = tapes.first?.count ?? 0
+      let positions = (0..<entries).map { tapes[0][$0].count }
       var offsets: [Int] = [], total = 0
       for p in positions {
         offsets.append(total)
@@ -45,10 +47,12 @@ extension TileKernel {
         for c in 0..<entries {
           let p = positions[c], o = offsets[c]
           for n in 0..<ld {
-            let side = sides[min(n, sides.count - 1)]
-            for (part, values) in [side.raw[c], side.root[c], side.inverseRoot[c]].enumerated() {
-              let start = o + part * p * ld + n
-              for pos in 0..<p { out[start + pos * ld] = values[pos] }
+            let values = tapes[min(n, tapes.count - 1)][c]
+            for pos in 0..<p {
+              let v = max(values[pos], 0), r = v.squareRoot()
+              out[o + pos * ld + n] = v
+              out[o + (p + pos) * ld + n] = r
+              out[o + (2 * p + pos) * ld + n] = r > 0 ? 1 / r : 0
             }
           }
         }
@@ -119,18 +123,19 @@ extension TileKernel {
 
   /// NNGP and NTK of every pair (i, j) of `x` × `other` (n1 × n2, row-major), or of the pairs i < j
   /// only when `symmetric` (`other` is `x`; the rest of the arrays stays 0), with the self runs'
-  /// sides; nil when the program runs on pair lists.
+  /// tapes of both batches; nil when the program runs on pair lists.
   static func rectangles(
-    _ program: TileProgram, _ x: InputBatch, _ other: InputBatch, left: [Side], right: [Side], symmetric: Bool, computeNTK: Bool,
+    _ program: TileProgram, _ x: InputBatch, _ other: InputBatch, left: [[[Double]]], right: [[[Double]]], symmetric: Bool,
+    computeNTK: Bool,
     compute: Compute
   ) -> (nngp: [Double], ntk: [Double]?)? {
     guard let (bi, bj) = rectangle(program) else { return nil }
     let n1 = x.count, n2 = other.count
     guard n1 > 0, n2 > 0 else { return ([Double](repeating: 0, count: n1 * n2), computeNTK ? [Double](repeating: 0, count: n1 * n2) : nil) }
     let ld1 = (n1 + bi - 1) / bi * bi, ld2 = (n2 + bj - 1) / bj * bj
-    let cl = Columns(left, ld: ld1), pl = PatchColumns(x, program.firstConv, ld: ld1)
+    let cl = Columns(tapes: left, ld: ld1), pl = PatchColumns(x, program.firstConv, ld: ld1)
     let share = symmetric && ld1 == ld2
-    let cr = share ? cl : Columns(right, ld: ld2), pr = share ? pl : PatchColumns(other, program.firstConv, ld: ld2)
+    let cr = share ? cl : Columns(tapes: right, ld: ld2), pr = share ? pl : PatchColumns(other, program.firstConv, ld: ld2)
     let shape = Rectangle(left: cl, right: cr, leftPatches: pl, rightPatches: pr, rows: bi, columns: bj)
     let blocks: [(Int, Int)] = (0..<(ld1 / bi)).flatMap { r in
       (0..<(ld2 / bj)).filter { c in !symmetric || r * bi < min((c + 1) * bj, n2) - 1 }.map { (r, $0) }

@@ -61,7 +61,8 @@ import Testing
     guard (try? net.outputShape(for: shape)) != nil else { return }  // a random net the shape refuses
     let (node, _) = try net.compile(shape, defaultWidth: 16)
     let program = try #require(TileProgram(node, input: shape, computeNTK: true))
-    #expect(program.firstConv != nil)  // every random network starts with a conv: im2col
+    // every random network starts with a conv: im2col where the covariance is full
+    #expect((program.firstConv != nil) == program.full)
     let x = try #require(Self.batch(7, shape, &g)), x2 = try #require(Self.batch(5, shape, &g))
     for other in [nil, x2] {
       let fast = PairKernel.gram(node, x, other, computeNTK: true, compute: Compute(threads: 2))

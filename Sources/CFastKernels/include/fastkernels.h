@@ -35,6 +35,12 @@ void skel_acos_array(const double *x, double *y, size_t n, int impl);
 void skel_window_runs(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t inner,
                       const int *runs, size_t nruns);
 
+/// skel_window_runs' window sum by taps: out[o][j] = 0 + Σ_d x[o][index[j·window + d]] over the
+/// taps d in order whose index is ≥ 0 (−1: padding), each output row written once (the same bits
+/// as skel_window_runs with runs sorted by d, without the memset and a read-modify-write per tap).
+void skel_window_taps(double *out, const double *x, size_t outer, size_t len_in, size_t len_out, size_t inner,
+                      const int *index, size_t window);
+
 /// The window sum of a conv on pairs of positions along two axes at once (both positions shifted by
 /// the same offset d): x viewed as [outer][len_in][mid][len_in][inner], out as
 /// [outer][len_out][mid][len_out][inner] (overwritten); for every run A and every run B with the
