@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -200,5 +201,11 @@ final class CacheWrites: @unchecked Sendable {
     items = []
     lock.unlock()
     AtomicFile.writeAll(all)
+  }
+
+  /// `flush` on another thread, joined by `group.wait()` (the build's end): waiting for the disk
+  /// overlaps drawing and rendering instead of preceding them.
+  func flush(in group: DispatchGroup) {
+    DispatchQueue.global().async(group: group) { self.flush() }
   }
 }

@@ -88,6 +88,8 @@ final class BuildRun {
   var written: [String] = []
   /// What `skelreport shard` computed and found (`Pipeline.shard`).
   var shard = ShardSummary()
+  /// Cache writes under way on other threads (`CacheWrites.flush(in:)`), joined when the build ends.
+  let background = DispatchGroup()
 
   var sourceTable: [String: SourceFile] { Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) }) }
 }

@@ -58,7 +58,7 @@ extension SiteBuilder {
           j, Result { try builder.value.compute(unit, report: report, context: context, upstream: upstream, writes: writes) })
       }
     }
-    writes.flush()
+    writes.flush(in: run.background)
     let jobs = scheduler.jobs.map { ($0.index.report, $0.index.directive, $0.unit) }
     try collect(scheduler.outcomes, jobs: jobs, into: run)
     // what each key was made of, for `skelreport why` after the next edit
@@ -148,7 +148,7 @@ extension SiteBuilder {
     run.figures = run.plans.enumerated().map { (r, report) in
       report.directives.enumerated().map { (k, d) in d.configured.figure(for: run.results[r][k].result) }
     }
-    run.images = try drawImages(run.plans, figures: run.figures, context: run.context, intact: run.intact)
+    run.images = try drawImages(run.plans, figures: run.figures, context: run.context, intact: run.intact, background: run.background)
   }
 
   /// Every report's page (figures, tables and data files beside it) and the index.

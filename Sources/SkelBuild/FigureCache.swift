@@ -35,7 +35,8 @@ struct FigureCache {
     AtomicFile.writeAll(
       images.compactMap { i in
         url(i.key, i.format).map {
-          AtomicFile.Item(data: CacheEntryFile.encode(format: Self.format, key: i.key, kind: i.format.rawValue, payload: Data(i.bytes)), url: $0)
+          AtomicFile.Item(
+            data: CacheEntryFile.encode(format: Self.format, key: i.key, kind: i.format.rawValue, payload: Data(i.bytes)), url: $0)
         }
       })
   }

@@ -126,6 +126,9 @@ public struct SiteBuilder {
   public let darkTheme: Theme
   /// Progress lines (`[2/8] Validate directives`).
   public let log: @Sendable (String) -> Void
+  /// The themes as the figure keys name them (`"\(theme)"`, made once: describing a struct walks
+  /// it by reflection, which 120 figure keys a build took a few ms for).
+  let themeKeys: (light: String, dark: String)
   /// Results, images and formulas kept between builds of a long-lived builder (the preview);
   /// `nil`: every build reads the disk caches.
   public var memory: BuildMemory?
@@ -140,6 +143,7 @@ public struct SiteBuilder {
     self.backend = backend
     self.theme = theme
     self.log = log
+    themeKeys = ("\(theme)", "\(darkTheme)")
   }
 
   /// Summary of a finished build.
@@ -187,7 +191,10 @@ public struct SiteBuilder {
   public func build() throws -> Summary {
     let run = BuildRun()
     run.output = try checkOutput()  // also checked by the CLI; here for every other caller
-    defer { run.lock?.release() }
+    defer {
+      run.background.wait()  // the cache entries written while the site was made
+      run.lock?.release()
+    }
     if configuration.upToDateCheck, memory == nil, let summary = try upToDate(run) { return summary }
     try execute(Pipeline.site, run)
     memory?.forgetUnused()
@@ -649,7 +656,7 @@ public struct SiteBuilder {
   func figureKey(_ d: PlannedDirective, _ render: Render) -> String {
     ContentHash.hex(
       [
-        d.key, d.configured.common.size.typed.canonical, d.configured.common.drawingText, "\(render.dark ? darkTheme : theme)",
+        d.key, d.configured.common.size.typed.canonical, d.configured.common.drawingText, render.dark ? themeKeys.dark : themeKeys.light,
         render.format.rawValue, "\(configuration.pngPixelsPerPoint)",
       ].joined(separator: "|") + (render.phone ? "|phone \(Self.phoneWidth)" : ""))
   }
@@ -661,7 +668,8 @@ public struct SiteBuilder {
   /// An image the current site holds unchanged (`intact`, by identity `image:<key>`) is kept
   /// there, neither loaded nor drawn.
   func drawImages(
-    _ plans: [PlannedReport], figures: [[Figure?]], context: BuildContext, intact: [String: String] = [:]
+    _ plans: [PlannedReport], figures: [[Figure?]], context: BuildContext, intact: [String: String] = [:],
+    background: DispatchGroup? = nil
   ) throws -> [String: SiteFile] {
     struct Image {
       var key: String
@@ -702,7 +710,10 @@ public struct SiteBuilder {
     let drawn = FigureDrawing.draw(
       requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
     var stored: [(bytes: [UInt8], key: String, format: ImageFormat)] = []
-    defer { FigureCache(directory: figureCache).storeAll(stored) }  // what was drawn is kept even if one image failed
+    defer {  // what was drawn is kept even if one image failed
+      let cache = FigureCache(directory: figureCache), images = stored
+      if let background { DispatchQueue.global().async(group: background) { cache.storeAll(images) } } else { cache.storeAll(images) }
+    }
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]

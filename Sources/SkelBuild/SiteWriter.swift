@@ -295,7 +295,8 @@ public struct SiteWriter: Sendable {
   /// A result's array as `.npy`: `NPY.header`, then the values' own bytes (no copy of the matrix).
   func writeArray(_ path: String, _ array: ResultArray) throws {
     guard array.values.count == ResultCache.numbers(array.shape), let header = NPY.header(shape: array.shape, alignment: 64) else {
-      throw BuildError.stage(name: "Write site", message: "cannot write \(path): array '\(array.name)' does not hold its shape \(array.shape)")
+      throw BuildError.stage(
+        name: "Write site", message: "cannot write \(path): array '\(array.name)' does not hold its shape \(array.shape)")
     }
     try withFile(path) { fd in
       try header.withUnsafeBytes { try writeAll(fd, $0, path) }

@@ -319,7 +319,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   static func attachPNG(_ surface: OpaquePointer, data: UnsafeMutablePointer<UInt8>, width: Int, height: Int, stride: Int) throws {
     let png = try PNGEncoder.encode(argb32: data, width: width, height: height, stride: stride, pixelsPerPoint: vectorImageDensity)
     guard let copy = malloc(max(1, png.count))?.assumingMemoryBound(to: UInt8.self) else { return }
-    png.withUnsafeBufferPointer { copy.update(from: $0.baseAddress!, count: png.count) }
+    png.withUnsafeBufferPointer { b in if let base = b.baseAddress { copy.update(from: base, count: png.count) } }
     let status = cairo_surface_set_mime_data(surface, CAIRO_MIME_TYPE_PNG, copy, UInt(png.count), { free($0) }, copy)
     if status != CAIRO_STATUS_SUCCESS { free(copy) }
   }
