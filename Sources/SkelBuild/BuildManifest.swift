@@ -221,7 +221,9 @@ extension SiteBuilder {
   func upToDate(_ run: BuildRun) throws -> Summary? {
     guard let output = run.output else { return nil }
     let start = DispatchTime.now().uptimeNanoseconds
-    try takeLock(run)
+    do { try takeLock(run) } catch BuildError.stage(_, let message) {  // named as the step that takes it otherwise
+      throw BuildError.stage(name: BuildStep.lockOutput.name, message: message)
+    }
     guard let m = BuildManifest.load(manifestURL(output)) else { return nil }
     run.manifest = m
     guard m.configuration == manifestConfiguration, m.binary == BuildManifest.executable.flatMap({ FileStamp.of($0) }),

@@ -683,10 +683,7 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
         guard let figure = figures[r][k] else { continue }
-        // A legend or label over data (an explicit corner is honoured, and said here).
-        for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
-          context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
-        }
+        warnCoverings(d, figure, context)
         for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
           var formats: [ImageFormat] = [], these: [Image] = []
           for render in renders(d) where render.dark == dark && render.phone == phone {
@@ -710,10 +707,7 @@ public struct SiteBuilder {
     let drawn = FigureDrawing.draw(
       requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
     var stored: [(bytes: [UInt8], key: String, format: ImageFormat)] = []
-    defer {  // what was drawn is kept even if one image failed
-      let cache = FigureCache(directory: figureCache), images = stored
-      if let background { DispatchQueue.global().async(group: background) { cache.storeAll(images) } } else { cache.storeAll(images) }
-    }
+    defer { store(stored, background: background) }  // what was drawn is kept even if one image failed
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
@@ -731,6 +725,20 @@ public struct SiteBuilder {
       }
     }
     return images
+  }
+
+  /// A legend or label over data (an explicit corner is honoured, and said here).
+  func warnCoverings(_ d: PlannedDirective, _ figure: Figure, _ context: BuildContext) {
+    for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
+      context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
+    }
+  }
+
+  /// Drawn images into the figure cache, on a thread of `background` when given.
+  func store(_ images: [(bytes: [UInt8], key: String, format: ImageFormat)], background: DispatchGroup?) {
+    let cache = FigureCache(directory: figureCache)
+    guard let background else { return cache.storeAll(images) }
+    DispatchQueue.global().async(group: background) { cache.storeAll(images) }
   }
 
   /// An image that need not be drawn: kept in the current site (`intact`), or held in the memory
