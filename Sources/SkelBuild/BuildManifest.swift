@@ -79,6 +79,8 @@ struct BuildManifest: Codable, Sendable {
   var site: [String: SiteEntry]
   var folders: [String: FileStamp]
   var counts: Counts
+  /// Each figure's covering warnings, by its page image's figure key (`warnCoverings`).
+  var coverings: [String: [String]] = [:]
 
   /// Where the manifest of `output` (its real path) lives, beside the results cache; nil without one.
   static func url(cache: URL?, output: URL) -> URL? {
@@ -260,7 +262,7 @@ extension SiteBuilder {
     let manifest = BuildManifest(
       configuration: manifestConfiguration, binary: BuildManifest.executable.flatMap { FileStamp.of($0) },
       reports: run.context.reportIdentities, reportNames: paths, read: read, listings: fixedListings, site: site, folders: folders,
-      counts: counts)
+      counts: counts, coverings: run.context.coverings)
     manifest.store(url)
   }
 

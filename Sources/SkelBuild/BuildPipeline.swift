@@ -22,6 +22,8 @@ public final class BuildContext: Sendable {
     var transient = false
     var readFiles: [String] = []
     var reportIdentities: [String: String] = [:]
+    var coverings: [String: [String]] = [:]
+    var previousCoverings: [String: [String]] = [:]
   }
   private let state = Mutex(State())
 
@@ -47,6 +49,14 @@ public final class BuildContext: Sendable {
   /// Each report's path (`SiteBuilder.reportPath`) and the identity of the bytes read.
   var reportIdentities: [String: String] { state.withLock { $0.reportIdentities } }
   func readReport(_ path: String, identity: String) { state.withLock { $0.reportIdentities[path] = identity } }
+  /// Each figure's covering warnings by its page image's key (`SiteBuilder.warnCoverings`), this
+  /// build's and the last build's (from its manifest).
+  var coverings: [String: [String]] { state.withLock { $0.coverings } }
+  func covered(_ key: String, _ lines: [String]) { state.withLock { $0.coverings[key] = lines } }
+  var previousCoverings: [String: [String]] {
+    get { state.withLock { $0.previousCoverings } }
+    set { state.withLock { $0.previousCoverings = newValue } }
+  }
   func warn(contentsOf texts: [String]) { state.withLock { $0.warnings += texts } }
   func readProblem(_ d: Diagnostic) { state.withLock { $0.readProblems.append(d) } }
   func record(_ step: String, seconds: Double) { state.withLock { $0.timings.append(StepTiming(step: step, seconds: seconds)) } }

@@ -18,6 +18,7 @@ extension SiteBuilder {
     // identities made from keys (images, data files, arrays) hold for the binary that made them
     let binary = BuildManifest.executable.flatMap { FileStamp.of($0) }
     run.intact = run.manifest.flatMap { $0.binary == binary ? $0.intactFiles(output: output.path) : nil } ?? [:]
+    if !run.intact.isEmpty { run.context.previousCoverings = run.manifest?.coverings ?? [:] }
   }
 
   func takeLock(_ run: BuildRun) throws {

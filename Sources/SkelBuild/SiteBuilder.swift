@@ -683,7 +683,7 @@ public struct SiteBuilder {
     for (r, report) in plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
         guard let figure = figures[r][k] else { continue }
-        warnCoverings(d, figure, context)
+        warnCoverings(d, figure, context, intact: intact)
         for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
           var formats: [ImageFormat] = [], these: [Image] = []
           for render in renders(d) where render.dark == dark && render.phone == phone {
@@ -728,10 +728,23 @@ public struct SiteBuilder {
   }
 
   /// A legend or label over data (an explicit corner is honoured, and said here).
-  func warnCoverings(_ d: PlannedDirective, _ figure: Figure, _ context: BuildContext) {
-    for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
-      context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
+  /// A figure whose every image the site holds unchanged (`intact`) was checked by the build that
+  /// drew it: its findings are said again from the manifest (`BuildManifest.coverings`), without
+  /// laying it out (which also spares a prose edit's build starting fontconfig).
+  func warnCoverings(_ d: PlannedDirective, _ figure: Figure, _ context: BuildContext, intact: [String: String] = [:]) {
+    let key = figureKey(d, renders(d).first ?? Render(dark: false, format: .svg))
+    if memory == nil, !intact.isEmpty, renders(d).allSatisfy({ intact[Self.imageIdentity(figureKey(d, $0))] != nil }),
+      let known = context.previousCoverings[key]
+    {
+      for line in known { context.warn(line) }
+      context.covered(key, known)
+      return
     }
+    let lines = FigureLayout(theme: theme, measurer: backend).coverings(figure).map {
+      "\(d.directive.location): warning: figure '\(d.label)': \($0)"
+    }
+    for line in lines { context.warn(line) }
+    context.covered(key, lines)
   }
 
   /// Drawn images into the figure cache, on a thread of `background` when given.
