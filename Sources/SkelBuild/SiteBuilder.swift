@@ -585,6 +585,10 @@ public struct SiteBuilder {
     var known = MathCache(
       file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex,
       warn: { context.warnOnce($0.formatted(displayPath)) })
+    // plain decimals (a result table's cells) from KaTeX's own template, the rest by node
+    for r in unique where known[r] == nil {
+      if let html = PlainNumberMath.html(r, katex: known.katex) { known[r] = html }
+    }
     let missing = unique.filter { known[$0] == nil }
     let fresh = try configuration.katex.render(missing)
     var table: [KatexRenderer.Request: KatexRenderer.Output] = [:]
