@@ -82,7 +82,7 @@ let package = Package(
     .target(
       name: "SkelBuild",
       dependencies: [
-        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath", "CCrypto", "CSiteIO", "SkelEngineStamp",
+        "SkelExperiments", "SkelDocument", "SkelPlot", "SkelMath", "SkelData", "CCrypto", "CXXHash", "CSiteIO", "SkelEngineStamp",
         "SkelTemplates", .product(name: "Mustache", package: "swift-mustache"),
       ],
       exclude: ["README.md"]),

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -59,6 +60,84 @@ enum AtomicFile {
     return .written
   }
 
+  /// One file of `writeAll`.
+  struct Item: @unchecked Sendable {
+    var data: Data
+    var url: URL
+    var keepExisting: (URL) -> Bool = { _ in false }
+  }
+
+  /// `write` of many files at once, each as atomic and durable as by `write`, in far fewer waits
+  /// for the disk: every temporary file is written first, then all are flushed (the first
+  /// `fsync` commits the journal that holds the others, which then return at once: 60 figure
+  /// entries took 150 flushes of 8 ms each one after another), then each takes its name, then
+  /// each folder is flushed once. A file that cannot be written is left out (its `Outcome` nil).
+  @discardableResult
+  static func writeAll(_ items: [Item]) -> [Outcome?] {
+    var out = [Outcome?](repeating: nil, count: items.count)
+    for start in stride(from: 0, to: items.count, by: 256) {  // at most 256 files open at once
+      let chunk = Array(start..<min(items.count, start + 256))
+      var temps: [(index: Int, fd: Int32, path: String)] = []
+      for i in chunk {
+        let folder = items[i].url.deletingLastPathComponent()
+        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil else { continue }
+        let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let temp = folder.appendingPathComponent(".\(items[i].url.lastPathComponent).\(getpid()).\(nonce).tmp").path
+        guard let fd = try? writeUnflushed(items[i].data, to: temp) else { continue }
+        temps.append((i, fd, temp))
+      }
+      var folders = Set<String>()
+      for t in temps {
+        let flushed = fsync(t.fd) == 0
+        close(t.fd)
+        guard flushed else {
+          unlink(t.path)
+          continue
+        }
+        let url = items[t.index].url
+        if link(t.path, url.path) == 0 {
+          out[t.index] = .written
+        } else if errno == EEXIST, items[t.index].keepExisting(url) {
+          out[t.index] = .kept
+        } else if rename(t.path, url.path) == 0 {
+          out[t.index] = .written
+        }
+        unlink(t.path)  // after a link or a failure; after a rename the name is gone already
+        if out[t.index] == .written { folders.insert(url.deletingLastPathComponent().path) }
+      }
+      for folder in folders.sorted() { syncFolder(folder) }
+    }
+    return out
+  }
+
+  /// Creates `path` (it must not exist) and writes all of `data`, not flushed; returns the open
+  /// descriptor. On a failure the partial file is removed.
+  static func writeUnflushed(_ data: Data, to path: String) throws -> Int32 {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw Failure("cannot create", path) }
+    var failed = false
+    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+      guard let base = raw.baseAddress else { return }
+      var offset = 0
+      while offset < raw.count {
+        let n = systemWrite(fd, base + offset, raw.count - offset)
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else {
+          failed = true
+          return
+        }
+        offset += n
+      }
+    }
+    if failed {
+      let failure = Failure("cannot write", path)
+      close(fd)
+      unlink(path)
+      throw failure
+    }
+    return fd
+  }
+
   /// Creates `path` (it must not exist), writes all of `data` and flushes it to disk; on a
   /// failure the partial file is removed.
   static func writeFlushed(_ data: Data, to path: String) throws {
@@ -102,4 +181,31 @@ private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) 
   #else
     Darwin.write(fd, buffer, count)
   #endif
+}
+
+/// Cache entries a step writes together (`AtomicFile.writeAll`), collected from its threads and
+/// written by `flush()` at the step's end (also when the step fails, so nothing computed is lost).
+final class CacheWrites: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items: [AtomicFile.Item] = []
+
+  func add(_ item: AtomicFile.Item) {
+    lock.lock()
+    items.append(item)
+    lock.unlock()
+  }
+
+  func flush() {
+    lock.lock()
+    let all = items
+    items = []
+    lock.unlock()
+    AtomicFile.writeAll(all)
+  }
+
+  /// `flush` on another thread, joined by `group.wait()` (the build's end): waiting for the disk
+  /// overlaps drawing and rendering instead of preceding them.
+  func flush(in group: DispatchGroup) {
+    DispatchQueue.global().async(group: group) { self.flush() }
+  }
 }

@@ -19,6 +19,11 @@ public final class BuildContext: Sendable {
     var warnings: [String] = []
     var readProblems: [Diagnostic] = []
     var timings: [StepTiming] = []
+    var transient = false
+    var readFiles: [String] = []
+    var reportIdentities: [String: String] = [:]
+    var coverings: [String: [String]] = [:]
+    var previousCoverings: [String: [String]] = [:]
   }
   private let state = Mutex(State())
 
@@ -29,6 +34,29 @@ public final class BuildContext: Sendable {
   var readProblems: [Diagnostic] { state.withLock { $0.readProblems } }
 
   func warn(_ text: String) { state.withLock { $0.warnings.append(text) } }
+  /// A warning about this run on this machine (a damaged cache entry repaired, a leftover not
+  /// removed), which the next build does not repeat: a build with one records no manifest.
+  func warnOnce(_ text: String) {
+    state.withLock {
+      $0.warnings.append(text)
+      $0.transient = true
+    }
+  }
+  var transient: Bool { state.withLock { $0.transient } }
+  /// Files besides the reports and templates that planning read (input files), for the manifest.
+  var readFiles: [String] { state.withLock { $0.readFiles } }
+  func read(_ paths: [String]) { state.withLock { $0.readFiles += paths } }
+  /// Each report's path (`SiteBuilder.reportPath`) and the identity of the bytes read.
+  var reportIdentities: [String: String] { state.withLock { $0.reportIdentities } }
+  func readReport(_ path: String, identity: String) { state.withLock { $0.reportIdentities[path] = identity } }
+  /// Each figure's covering warnings by its page image's key (`SiteBuilder.warnCoverings`), this
+  /// build's and the last build's (from its manifest).
+  var coverings: [String: [String]] { state.withLock { $0.coverings } }
+  func covered(_ key: String, _ lines: [String]) { state.withLock { $0.coverings[key] = lines } }
+  var previousCoverings: [String: [String]] {
+    get { state.withLock { $0.previousCoverings } }
+    set { state.withLock { $0.previousCoverings = newValue } }
+  }
   func warn(contentsOf texts: [String]) { state.withLock { $0.warnings += texts } }
   func readProblem(_ d: Diagnostic) { state.withLock { $0.readProblems.append(d) } }
   func record(_ step: String, seconds: Double) { state.withLock { $0.timings.append(StepTiming(step: step, seconds: seconds)) } }
@@ -53,8 +81,16 @@ final class BuildRun {
   var tables: [[MathProtection?]] = []
   var math: TypesetMath?
   var figures: [[Figure?]] = []
-  var images: [String: [UInt8]] = [:]
-  var files: [String: [UInt8]] = [:]
+  var images: [String: SiteFile] = [:]
+  var files: [String: SiteFile] = [:]
+  /// The identity of each site file the build made (`BuildManifest.site`): its content's, or for
+  /// an image its figure key's (which determines its bytes), so a kept image is never read.
+  var identities: [String: String] = [:]
+  /// The last build's manifest of this output, and the files of its site still intact (by identity).
+  var manifest: BuildManifest?
+  var intact: [String: String] = [:]
+  /// When the build started (nanoseconds since 1970, the clock of file times).
+  let started = Int64(Date().timeIntervalSince1970 * 1e9)
   var figureCount = 0
   /// Files published (pages, data, images, assets).
   var fileCount = 0
@@ -62,6 +98,8 @@ final class BuildRun {
   var written: [String] = []
   /// What `skelreport shard` computed and found (`Pipeline.shard`).
   var shard = ShardSummary()
+  /// Cache writes under way on other threads (`CacheWrites.flush(in:)`), joined when the build ends.
+  let background = DispatchGroup()
 
   var sourceTable: [String: SourceFile] { Dictionary(uniqueKeysWithValues: sources.map { ($0.path, $0) }) }
 }

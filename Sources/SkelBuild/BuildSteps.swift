@@ -9,13 +9,25 @@ import SkelPlot
 extension SiteBuilder {
   /// Takes the output's lock (`SiteWriter.lock`) and removes what interrupted builds left. The
   /// writer's warnings (a leftover it could not remove) reach the summary, even with --quiet.
+  /// With `upToDateCheck`, it then reads the last build's manifest and finds which files of the
+  /// site are still as that build wrote them (`BuildRun.intact`).
   func lockOutput(_ run: BuildRun) throws {
+    if run.lock == nil { try takeLock(run) }  // else taken by the up-to-date check
+    guard configuration.upToDateCheck, memory == nil, let output = run.output else { return }
+    if run.manifest == nil { run.manifest = BuildManifest.load(manifestURL(output)) }
+    // identities made from keys (images, data files, arrays) hold for the binary that made them
+    let binary = BuildManifest.executable.flatMap { FileStamp.of($0) }
+    run.intact = run.manifest.flatMap { $0.binary == binary ? $0.intactFiles(output: output.path) : nil } ?? [:]
+    if !run.intact.isEmpty { run.context.previousCoverings = run.manifest?.coverings ?? [:] }
+  }
+
+  func takeLock(_ run: BuildRun) throws {
     guard let output = run.output else { throw BuildError.stage(name: "", message: "no output folder was checked") }
     let log = self.log, context = run.context
     var writer = SiteWriter(
       output: output,
       log: { line in
-        if line.hasPrefix("warning: ") { context.warn(line) } else { log(line) }
+        if line.hasPrefix("warning: ") { context.warnOnce(line) } else { log(line) }
       })
     if configuration.updateInPlace { writer.sync = .none }
     run.lock = try writer.lock()
@@ -38,13 +50,16 @@ extension SiteBuilder {
     // the build's own threads (`Compute.onThreads`), not GCD's pool, which may run them one
     // after another on a busy process
     let workers = max(1, min(configuration.compute.threads, scheduler.jobs.count))
+    let writes = CacheWrites()  // the computed results, stored together when all have run
     Compute.onThreads(workers) { _ in
       while let (j, upstream) = scheduler.next() {
         let job = scheduler.jobs[j], report = plans.value[job.index.report]
         let unit = report.directives[job.index.directive].units[job.unit]
-        scheduler.finish(j, Result { try builder.value.compute(unit, report: report, context: context, upstream: upstream) })
+        scheduler.finish(
+          j, Result { try builder.value.compute(unit, report: report, context: context, upstream: upstream, writes: writes) })
       }
     }
+    writes.flush(in: run.background)
     let jobs = scheduler.jobs.map { ($0.index.report, $0.index.directive, $0.unit) }
     try collect(scheduler.outcomes, jobs: jobs, into: run)
     // what each key was made of, for `skelreport why` after the next edit
@@ -139,7 +154,7 @@ extension SiteBuilder {
     run.figures = run.plans.enumerated().map { (r, report) in
       report.directives.enumerated().map { (k, d) in d.configured.figure(for: run.results[r][k].result) }
     }
-    run.images = try drawImages(run.plans, figures: run.figures, context: run.context)
+    run.images = try drawImages(run.plans, figures: run.figures, context: run.context, intact: run.intact, background: run.background)
   }
 
   /// Every report's page (figures, tables and data files beside it) and the index.
@@ -155,7 +170,7 @@ extension SiteBuilder {
       for (k, d) in report.directives.enumerated() {
         let number = report.links.labels.targets[d.label]?.number ?? 0  // one numbering rule: ReportLinks.numberTargets
         let result = run.results[r][k]
-        let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, images: run.images, into: &run.files)
+        let written = try writeFigure(d, figure: run.figures[r][k], result: result, report: report, into: run)
         if thumbnail == nil, let t = written.thumbnail { (thumbnail, thumbnailDark) = (t, written.thumbnailDark) }
         let caption =
           math.captionHTML(report: r, directive: k, values: run.valueTexts[r][k + 1].map(\.html)) + Self.checkBadges(result.result)
@@ -188,16 +203,16 @@ extension SiteBuilder {
         run.valueTexts[r].indices.contains(report.directives.count + 1) ? run.valueTexts[r][report.directives.count + 1] : []
       page.abstract = math.abstractHTML(report: r, values: abstractValues.map(\.html)).map(SiteChrome.cleanMathML)
       pages.append(page)
-      run.files[doc.name + "/index.html"] = Array(renderer.page(page, order: order).utf8)
+      run.files[doc.name + "/index.html"] = .bytes(Array(renderer.page(page, order: order).utf8))
       if !doc.frontMatter.draft {
         sections += SiteChrome.sections(
           body: body, headings: headings, page: doc.frontMatter.title, title: doc.frontMatter.title, href: doc.name + "/index.html",
           abstract: page.abstract, macros: macros)
       }
     }
-    run.files["index.html"] = Array(renderer.index(pages, order: order).utf8)
-    run.files["assets/search-index.js"] = SiteChrome.searchScript(sections)
-    run.files["build.html"] = Array(buildPage(run).utf8)
+    run.files["index.html"] = .bytes(Array(renderer.index(pages, order: order).utf8))
+    run.files["assets/search-index.js"] = .bytes(SiteChrome.searchScript(sections))
+    run.files["build.html"] = .bytes(Array(buildPage(run).utf8))
   }
 
   /// The page's badge of each check a result passed (the build fails on one it did not): the
@@ -257,21 +272,49 @@ extension SiteBuilder {
       rows: rows, steps: run.context.timings, reproducible: configuration.reproducible, generator: "skelreport \(Engine.version)")
   }
 
-  /// Publishes the pages, data files, images and assets atomically (`SiteWriter.publish`).
+  /// Publishes the pages, data files, images and assets atomically (`SiteWriter.publish`); with
+  /// `upToDateCheck`, the files the current site holds unchanged are kept (linked, not written)
+  /// and the build is recorded in its manifest.
   func writeSite(_ run: BuildRun) throws {
     guard let writer = run.writer else { throw BuildError.stage(name: "", message: "the output was not locked") }
     var copies = try assetCopies()
-    var files = run.files
-    try configuration.templateSource.publish("style.css", as: "assets/style.css", files: &files, copies: &copies, stage: "Write site")
-    try configuration.templateSource.publish("site.js", as: "assets/site.js", files: &files, copies: &copies, stage: "Write site")
+    var assets: [String: [UInt8]] = [:]
+    try configuration.templateSource.publish("style.css", as: "assets/style.css", files: &assets, copies: &copies, stage: "Write site")
+    try configuration.templateSource.publish("site.js", as: "assets/site.js", files: &assets, copies: &copies, stage: "Write site")
+    var files = run.files.merging(assets.mapValues { SiteFile.bytes($0) }) { a, _ in a }
+    run.fileCount = files.count + copies.count
     if configuration.updateInPlace, let memory {
       let previous = memory.published
       memory.published = nil  // a failed update leaves the site unknown: the next one publishes it whole
       memory.published = try writer.update(files: files, copies: copies, previous: previous)
-    } else {
-      try writer.publish(files: files, copies: copies)
+      return
     }
-    run.fileCount = files.count + copies.count
+    guard configuration.upToDateCheck, memory == nil else { return try writer.publish(files: files, copies: copies) }
+    let identities = keepUnchanged(&files, &copies, run)
+    try writer.publish(files: files, copies: copies)
+    storeManifest(run, identities: identities)
+  }
+
+  /// Every site file's identity (`BuildManifest.site`), and each file the current site holds with
+  /// that identity, intact, turned into `SiteFile.kept` (a copy's identity is its source's path and
+  /// stamp).
+  func keepUnchanged(_ files: inout [String: SiteFile], _ copies: inout [String: URL], _ run: BuildRun) -> [String: String] {
+    var identities: [String: String] = [:]
+    for (path, file) in files {
+      guard let identity = run.identities[path] ?? file.contentIdentity else { continue }
+      identities[path] = identity
+      if let old = run.intact[identity] { files[path] = .kept(old) }
+    }
+    for (path, url) in copies {
+      guard let stamp = FileStamp.of(url.path) else { continue }
+      let identity = "copy:\(url.standardizedFileURL.path):\(stamp.inode):\(stamp.size):\(stamp.mtime):\(stamp.ctime)"
+      identities[path] = identity
+      if let old = run.intact[identity] {
+        files[path] = .kept(old)
+        copies[path] = nil
+      }
+    }
+    return identities
   }
 }
 

@@ -16,6 +16,9 @@ public struct CacheCleanup: Sendable {
   /// files in it that are ours (tiles, manifests, sums files, a crashed writer's temporary
   /// files): only those are removed, and the folder only once it is then empty.
   public var unusedTiles: [TileFolder] = []
+  /// The build manifests (`builds/*.json`, `BuildManifest`): removed with the entries, so that
+  /// the next build reads the cache it just cleaned instead of finding its site up to date.
+  public var manifests: [URL] = []
 
   public struct TileFolder: Sendable, Equatable {
     public var folder: URL
@@ -26,7 +29,7 @@ public struct CacheCleanup: Sendable {
   /// Removes the unused entries and the tile files listed (never anything else); the first
   /// failure is thrown with its path.
   public func remove() throws {
-    for url in unused { try FileManager.default.removeItem(at: url) }
+    for url in unused + manifests { try FileManager.default.removeItem(at: url) }
     for t in unusedTiles {
       for f in t.files { try FileManager.default.removeItem(at: f) }
       if ((try? FileManager.default.contentsOfDirectory(atPath: t.folder.path)) ?? ["?"]).isEmpty {
@@ -51,6 +54,10 @@ extension SiteBuilder {
       }
     }
     var cleanup = CacheCleanup()
+    if let builds = configuration.cache?.deletingLastPathComponent().appendingPathComponent("builds") {
+      let names = (try? FileManager.default.contentsOfDirectory(atPath: builds.path)) ?? []
+      cleanup.manifests = names.sorted().map { builds.appendingPathComponent($0) }.filter { BuildManifest.load($0) != nil }
+    }
     for folder in [configuration.cache, figureCache].compactMap({ $0 }) {
       let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
       for name in names.sorted() {

@@ -30,6 +30,17 @@ struct FigureCache {
     CacheEntryFile.write(CacheEntryFile.encode(format: Self.format, key: key, kind: format.rawValue, payload: Data(bytes)), to: url)
   }
 
+  /// Many entries at once (`AtomicFile.writeAll`: one wait for the disk, not one per image).
+  func storeAll(_ images: [(bytes: [UInt8], key: String, format: ImageFormat)]) {
+    AtomicFile.writeAll(
+      images.compactMap { i in
+        url(i.key, i.format).map {
+          AtomicFile.Item(
+            data: CacheEntryFile.encode(format: Self.format, key: i.key, kind: i.format.rawValue, payload: Data(i.bytes)), url: $0)
+        }
+      })
+  }
+
   /// The headerless image files of format 1 start with their format's signature.
   static func isBareImage(_ data: Data, _ format: ImageFormat) -> Bool {
     let head = Array(data.prefix(8))

@@ -66,10 +66,13 @@ struct KeyRecords {
     return (try? JSONDecoder().decode([String: KeyRecord].self, from: data)) ?? [:]
   }
 
-  /// Adds (replaces) the records of these directives, keeping the others.
+  /// Adds (replaces) the records of these directives, keeping the others; nothing is written
+  /// when the file holds them already (a prose edit's build: no flush of an unchanged file).
   func store(_ records: [String: KeyRecord]) {
     guard let file, !records.isEmpty else { return }
-    let all = load().merging(records) { _, new in new }
+    let stored = load()
+    let all = stored.merging(records) { _, new in new }
+    guard all != stored else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
     guard let data = try? encoder.encode(all) else { return }

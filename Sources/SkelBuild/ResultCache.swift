@@ -206,8 +206,14 @@ public struct ResultCache: Sendable {
   /// with other bytes (the build's and the shards' writes). A cache that cannot be written only
   /// costs time on the next build.
   public func store(_ entry: Entry, key: String, kind: String, keepingValid: Bool = false) {
-    guard let url = url(key), let data = Self.encode(entry, key: key, kind: kind) else { return }
-    CacheEntryFile.write(data, to: url, keepExisting: { _ in keepingValid && load(key, kind: kind) != nil })
+    guard let item = item(entry, key: key, kind: kind, keepingValid: keepingValid) else { return }
+    CacheEntryFile.write(item.data, to: item.url, keepExisting: item.keepExisting)
+  }
+
+  /// The entry's file, for `store` or a batch of writes (`CacheWrites`).
+  func item(_ entry: Entry, key: String, kind: String, keepingValid: Bool = false) -> AtomicFile.Item? {
+    guard let url = url(key), let data = Self.encode(entry, key: key, kind: kind) else { return nil }
+    return AtomicFile.Item(data: data, url: url, keepExisting: { _ in keepingValid && load(key, kind: kind) != nil })
   }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SkelData
 import SkelDocument
 import SkelExperiments
 import SkelMath
@@ -55,6 +56,11 @@ public struct BuildConfiguration: Sendable {
   /// builder's `memory`), and nothing is flushed (it is built anew at every start; a `syncfs` at
   /// every save would cost more than the rebuild). `false`: the durable swap of `publish`.
   public var updateInPlace = false
+  /// `skelreport build`: record each build in a manifest beside the cache (`BuildManifest`); a
+  /// build with nothing changed since then and the site intact returns at once (`Summary.upToDate`),
+  /// and a build with something changed keeps the site's unchanged files (hard links) instead of
+  /// loading and writing them again. Needs the cache; not with a `memory` (the preview).
+  public var upToDateCheck = false
 
   public init(
     reports: URL, output: URL, templates: URL?, cache: URL?, katex: KatexRenderer = KatexRenderer(),
@@ -126,6 +132,9 @@ public struct SiteBuilder {
   public let darkTheme: Theme
   /// Progress lines (`[2/8] Validate directives`).
   public let log: @Sendable (String) -> Void
+  /// The themes as the figure keys name them (`"\(theme)"`, made once: describing a struct walks
+  /// it by reflection, which 120 figure keys a build took a few ms for).
+  let themeKeys: (light: String, dark: String)
   /// Results, images and formulas kept between builds of a long-lived builder (the preview);
   /// `nil`: every build reads the disk caches.
   public var memory: BuildMemory?
@@ -140,6 +149,7 @@ public struct SiteBuilder {
     self.backend = backend
     self.theme = theme
     self.log = log
+    themeKeys = ("\(theme)", "\(darkTheme)")
   }
 
   /// Summary of a finished build.
@@ -156,6 +166,9 @@ public struct SiteBuilder {
     public var recomputed: [String] = []
     /// The reports whose page body was rendered; with a `memory`, only the pages a change reached.
     public var rendered: [String] = []
+    /// Nothing changed since the last build of the output: nothing was read or written (the
+    /// counts and warnings are that build's).
+    public var upToDate = false
   }
 
   /// The cache folders and files a build reads and writes (results, drawn figures, typeset
@@ -163,7 +176,10 @@ public struct SiteBuilder {
   var cacheLocations: [URL] {
     guard let cache = configuration.cache else { return [] }
     let beside = cache.deletingLastPathComponent()
-    return [cache, figureCache, beside.appendingPathComponent("math.json"), beside.appendingPathComponent("keys.json")].compactMap { $0 }
+    return [
+      cache, figureCache, beside.appendingPathComponent("math.json"), beside.appendingPathComponent("keys.json"),
+      beside.appendingPathComponent("builds"),
+    ].compactMap { $0 }
   }
 
   /// Checks the output against the output-folder rule (`OutputSafety`) and returns its real path.
@@ -181,7 +197,11 @@ public struct SiteBuilder {
   public func build() throws -> Summary {
     let run = BuildRun()
     run.output = try checkOutput()  // also checked by the CLI; here for every other caller
-    defer { run.lock?.release() }
+    defer {
+      run.background.wait()  // the cache entries written while the site was made
+      run.lock?.release()
+    }
+    if configuration.upToDateCheck, memory == nil, let summary = try upToDate(run) { return summary }
     try execute(Pipeline.site, run)
     memory?.forgetUnused()
     return Summary(
@@ -233,6 +253,7 @@ public struct SiteBuilder {
       do { data = try Data(contentsOf: url) } catch {
         throw BuildError.io(error, stage: "", doing: "cannot read the report", path: url.path)
       }
+      context.readReport(reportPath(url.lastPathComponent), identity: Self.identity(of: data))
       // Not UTF-8: an error at the first bad byte; the other reports are still checked.
       switch SourceDecoding.decode(data, path: displayPath(url)) {
       case .success(let source): return source
@@ -310,6 +331,7 @@ public struct SiteBuilder {
       throw BuildError.diagnostics((problems + (configuration.strict ? [] : tally.warnings)).sorted(), sources: sourceTable)
     }
     context.warn(contentsOf: tally.warnings.map { $0.formatted(source: sourceTable[$0.location.path]) })
+    context.read(tally.inputFiles.keys.sorted())
     return plans
   }
 
@@ -454,13 +476,16 @@ public struct SiteBuilder {
     var seconds: Double
   }
 
+  /// Computes (or loads) one directive's result; a computed one is stored in the cache, through
+  /// `writes` when given and it took under a second (written with the step's other entries at its
+  /// end; a longer one at once).
   func compute(
-    _ d: PlannedDirective, report: PlannedReport, context: BuildContext, upstream: Upstream? = nil
+    _ d: PlannedDirective, report: PlannedReport, context: BuildContext, upstream: Upstream? = nil, writes: CacheWrites? = nil
   ) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     let kind = d.configured
     if let held = memory?.result(d.key) { return (held, true) }  // checked when it was kept
-    if let hit = cache.load(d.key, kind: d.directive.kind, warn: { context.warn($0.formatted(displayPath)) }) {
+    if let hit = cache.load(d.key, kind: d.directive.kind, warn: { context.warnOnce($0.formatted(displayPath)) }) {
       try refuseNonFinite(hit.result, kind: kind, d, report: report)
       let loaded = ExperimentResultWithTime(result: hit.result, seconds: hit.seconds)
       memory?.keep(loaded, key: d.key)
@@ -482,7 +507,12 @@ public struct SiteBuilder {
     }
     try refuseNonFinite(result, kind: kind, d, report: report)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    cache.store(ResultCache.Entry(result: result, seconds: seconds), key: d.key, kind: d.directive.kind, keepingValid: true)
+    let entry = ResultCache.Entry(result: result, seconds: seconds)
+    if let writes, seconds < 1 {  // a result that took long is stored at once: a killed build keeps it
+      if let item = cache.item(entry, key: d.key, kind: d.directive.kind, keepingValid: true) { writes.add(item) }
+    } else {
+      cache.store(entry, key: d.key, kind: d.directive.kind, keepingValid: true)
+    }
     memory?.keep(ExperimentResultWithTime(result: result, seconds: seconds), key: d.key)
     return (ExperimentResultWithTime(result: result, seconds: seconds), false)
   }
@@ -563,7 +593,11 @@ public struct SiteBuilder {
     // Each entry is verified (MathCache): a damaged one is a warning and typeset again.
     var known = MathCache(
       file: configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("math.json") }, renderer: configuration.katex,
-      warn: { context.warn($0.formatted(displayPath)) })
+      warn: { context.warnOnce($0.formatted(displayPath)) })
+    // plain decimals (a result table's cells) from KaTeX's own template, the rest by node
+    for r in unique where known[r] == nil {
+      if let html = PlainNumberMath.html(r, katex: known.katex) { known[r] = html }
+    }
     let missing = unique.filter { known[$0] == nil }
     let fresh = try configuration.katex.render(missing)
     var table: [KatexRenderer.Request: KatexRenderer.Output] = [:]
@@ -635,57 +669,49 @@ public struct SiteBuilder {
   func figureKey(_ d: PlannedDirective, _ render: Render) -> String {
     ContentHash.hex(
       [
-        d.key, d.configured.common.size.typed.canonical, d.configured.common.drawingText, "\(render.dark ? darkTheme : theme)",
+        d.key, d.configured.common.size.typed.canonical, d.configured.common.drawingText, render.dark ? themeKeys.dark : themeKeys.light,
         render.format.rawValue, "\(configuration.pngPixelsPerPoint)",
       ].joined(separator: "|") + (render.phone ? "|phone \(Self.phoneWidth)" : ""))
   }
 
   var figureCache: URL? { configuration.cache.map { $0.deletingLastPathComponent().appendingPathComponent("figures") } }
 
-  /// A legend or label over data (an explicit corner is honoured, and said here), and a label
-  /// that reads as code (`k=nngp`, `kappa`: the kinds type their labels), as warnings.
-  func warnAboutLabels(_ figure: Figure, _ d: PlannedDirective, context: BuildContext) {
-    for c in FigureLayout(theme: theme, measurer: backend).coverings(figure) {
-      context.warn("\(d.directive.location): warning: figure '\(d.label)': \(c)")
-    }
-    for f in LabelAudit.findings(figure) { context.warn("\(d.directive.location): warning: figure '\(d.label)': \(f)") }
-  }
-
   /// Draws every image the site needs that the figure cache does not hold (`FigureDrawing`, on
   /// all cores) and returns the bytes of every image by its key; a failed dark variant is left out.
-  func drawImages(_ plans: [PlannedReport], figures: [[Figure?]], context: BuildContext) throws -> [String: [UInt8]] {
+  /// An image the current site holds unchanged (`intact`, by identity `image:<key>`) is kept
+  /// there, neither loaded nor drawn.
+  func drawImages(
+    _ plans: [PlannedReport], figures: [[Figure?]], context: BuildContext, intact: [String: String] = [:],
+    background: DispatchGroup? = nil
+  ) throws -> [String: SiteFile] {
     struct Image {
       var key: String
       var dark: Bool
       var directive: PlannedDirective
     }
-    var images: [String: [UInt8]] = [:]
+    var images: [String: SiteFile] = [:]
     var requests: [FigureDrawing.Request] = []
     var wanted: [[Image]] = []
     var queued = Set<String>()
     for (r, report) in plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
         guard let figure = figures[r][k] else { continue }
-        warnAboutLabels(figure, d, context: context)
+        warnCoverings(d, figure, context, intact: intact)
         for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
-          var request = FigureDrawing.Request(
-            figure: phone ? figure.stacked(width: Self.phoneWidth) : figure, theme: dark ? darkTheme : theme, formats: [])
-          var these: [Image] = []
+          var formats: [ImageFormat] = [], these: [Image] = []
           for render in renders(d) where render.dark == dark && render.phone == phone {
             let key = figureKey(d, render)
             guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let bytes = memory?.image(key)
-              ?? FigureCache(directory: figureCache).load(key, format: render.format, warn: { context.warn($0.formatted(displayPath)) })
-            {
-              images[key] = bytes
-              memory?.keep(image: bytes, key: key)
+            if let held = heldImage(key, render.format, intact: intact, context: context) {
+              images[key] = held
               continue
             }
-            request.formats.append(render.format)
+            formats.append(render.format)
             these.append(Image(key: key, dark: dark || phone, directive: d))
           }
-          if !these.isEmpty {
-            requests.append(request)
+          if !these.isEmpty {  // the phone's stacked figure made only when it is drawn
+            let drawn = phone ? figure.stacked(width: Self.phoneWidth) : figure
+            requests.append(FigureDrawing.Request(figure: drawn, theme: dark ? darkTheme : theme, formats: formats))
             wanted.append(these)
           }
         }
@@ -693,14 +719,16 @@ public struct SiteBuilder {
     }
     let drawn = FigureDrawing.draw(
       requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
+    var stored: [(bytes: [UInt8], key: String, format: ImageFormat)] = []
+    defer { store(stored, background: background) }  // what was drawn is kept even if one image failed
     for (i, request) in requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
         let image = wanted[i][j]
         switch drawn[i][j] {
         case .success(let bytes):
-          images[image.key] = bytes
+          images[image.key] = .bytes(bytes)
           memory?.keep(image: bytes, key: image.key)
-          FigureCache(directory: figureCache).store(bytes, key: image.key, format: format)
+          stored.append((bytes, image.key, format))
         case .failure(let error):
           if image.dark { continue }
           throw BuildError.stage(
@@ -712,20 +740,77 @@ public struct SiteBuilder {
     return images
   }
 
+  /// A legend or label over data (an explicit corner is honoured, and said here).
+  /// A figure whose every image the site holds unchanged (`intact`) was checked by the build that
+  /// drew it: its findings are said again from the manifest (`BuildManifest.coverings`), without
+  /// laying it out (which also spares a prose edit's build starting fontconfig).
+  func warnCoverings(_ d: PlannedDirective, _ figure: Figure, _ context: BuildContext, intact: [String: String] = [:]) {
+    let key = figureKey(d, renders(d).first ?? Render(dark: false, format: .svg))
+    if memory == nil, !intact.isEmpty, renders(d).allSatisfy({ intact[Self.imageIdentity(figureKey(d, $0))] != nil }),
+      let known = context.previousCoverings[key]
+    {
+      for line in known { context.warn(line) }
+      context.covered(key, known)
+      return
+    }
+    // a legend or label over data (an explicit corner is honoured, and said here), and a label
+    // that reads as code (`k=nngp`, `kappa`: the kinds type their labels)
+    let found =
+      FigureLayout(theme: theme, measurer: backend).coverings(figure).map { "\($0)" } + LabelAudit.findings(figure).map { "\($0)" }
+    let lines = found.map { "\(d.directive.location): warning: figure '\(d.label)': \($0)" }
+    for line in lines { context.warn(line) }
+    context.covered(key, lines)
+  }
+
+  /// Drawn images into the figure cache, on a thread of `background` when given.
+  func store(_ images: [(bytes: [UInt8], key: String, format: ImageFormat)], background: DispatchGroup?) {
+    let cache = FigureCache(directory: figureCache)
+    guard let background else { return cache.storeAll(images) }
+    DispatchQueue.global().async(group: background) { cache.storeAll(images) }
+  }
+
+  /// An image that need not be drawn: kept in the current site (`intact`), or held in the memory
+  /// or the figure cache.
+  func heldImage(_ key: String, _ format: ImageFormat, intact: [String: String], context: BuildContext) -> SiteFile? {
+    if memory == nil, let path = intact[Self.imageIdentity(key)] { return .kept(path) }
+    guard
+      let bytes = memory?.image(key)
+        ?? FigureCache(directory: figureCache).load(key, format: format, warn: { context.warnOnce($0.formatted(displayPath)) })
+    else { return nil }
+    memory?.keep(image: bytes, key: key)
+    return .bytes(bytes)
+  }
+
+  /// The identity of an image in the build manifest: its figure key, which determines its bytes.
+  static func imageIdentity(_ key: String) -> String { "image:" + key }
+
+  /// A directive's files (JSON, CSV, arrays, images) into `run.files`; what its figure HTML needs.
   func writeFigure(
-    _ d: PlannedDirective, figure: Figure?, result r: ExperimentResultWithTime, report: PlannedReport, images: [String: [UInt8]],
-    into files: inout [String: [UInt8]]
+    _ d: PlannedDirective, figure: Figure?, result r: ExperimentResultWithTime, report: PlannedReport, into run: BuildRun
   ) throws -> WrittenFigure {
     let dir = report.document.name + "/"
-    let data = try dataFiles(d, result: r, report: report.document.name)
-    files[dir + d.label + ".json"] = data.json
-    files[dir + d.label + ".csv"] = data.csv
+    // the JSON and CSV are made of what `dataKey` hashes (with this binary): kept when the site has them
+    let key = dataKey(d, result: r, report: report.document.name)
+    let (json, csv) = ("data:\(key).json", "data:\(key).csv")
+    if memory == nil, let j = run.intact[json], let c = run.intact[csv] {
+      run.files[dir + d.label + ".json"] = SiteFile.kept(j)
+      run.files[dir + d.label + ".csv"] = SiteFile.kept(c)
+    } else {
+      let data = try dataFiles(d, result: r, report: report.document.name)
+      run.files[dir + d.label + ".json"] = SiteFile.bytes(data.json)
+      run.files[dir + d.label + ".csv"] = SiteFile.bytes(data.csv)
+    }
+    run.identities[dir + d.label + ".json"] = json
+    run.identities[dir + d.label + ".csv"] = csv
     for a in r.result.arrays ?? [] {
-      guard let bytes = a.npyBytes else {
+      guard a.values.count == ResultCache.numbers(a.shape), NPY.header(shape: a.shape, alignment: 64) != nil else {
         throw BuildError.stage(
           name: "", message: "\(d.directive.location): '\(d.label)': array '\(a.name)' does not hold its shape \(a.shape)")
       }
-      files[dir + a.fileName(label: d.label)] = bytes
+      let path = dir + a.fileName(label: d.label), identity = "array:\(d.key)/\(a.name)"  // the result's key determines it
+      let kept = memory == nil ? run.intact[identity].map { SiteFile.kept($0) } : nil
+      run.files[path] = kept ?? SiteFile.npy(a)  // streamed by the writer: no copy of the matrix
+      run.identities[path] = identity
     }
     guard let figure else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
@@ -733,8 +818,10 @@ public struct SiteBuilder {
     let formats = d.configured.common.formats.map(\.rawValue)
     var written = Set<Render>()
     for render in renders(d) {
-      guard let bytes = images[figureKey(d, render)] else { continue }
-      files[dir + d.label + render.suffix] = bytes
+      let key = figureKey(d, render)
+      guard let image = run.images[key] else { continue }
+      run.files[dir + d.label + render.suffix] = image
+      run.identities[dir + d.label + render.suffix] = Self.imageIdentity(key)
       written.insert(render)
     }
     let dark = written.contains { $0.dark && !$0.phone }
@@ -752,14 +839,21 @@ public struct SiteBuilder {
   /// of (report, label, key, seed, engine, seconds and the options' texts).
   func dataFiles(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: String) throws -> BuildMemory.DataFiles {
     let seconds = configuration.reproducible ? 0 : r.seconds
-    let parts = [report, d.label, d.directive.kind, d.key, "\(d.seed)", configuration.engine, "\(seconds.bitPattern)"]
-    let key = ContentHash.hex(
-      (parts + d.options.texts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\u{1F}"))
+    let key = dataKey(d, result: r, report: report)
     if let held = memory?.data(key) { return held }
     let data = BuildMemory.DataFiles(
       json: try FigureData.json(d, result: r.result, seconds: seconds, report: report), csv: FigureData.csv(r.result))
     memory?.keep(data: data, key: key)
     return data
+  }
+
+  /// Everything a directive's JSON and CSV are made of: report, label, key, seed, engine, seconds
+  /// and the options' texts.
+  func dataKey(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: String) -> String {
+    let seconds = configuration.reproducible ? 0 : r.seconds
+    let parts = [report, d.label, d.directive.kind, d.key, "\(d.seed)", configuration.engine, "\(seconds.bitPattern)"]
+    return ContentHash.hex(
+      (parts + d.options.texts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\u{1F}"))
   }
 
   func assetCopies() throws -> [String: URL] {

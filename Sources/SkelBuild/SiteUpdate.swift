@@ -15,7 +15,7 @@ public struct PublishedSite: Sendable {
     var size: Int
     var modified: Double
   }
-  var files: [String: [UInt8]] = [:]
+  var files: [String: SiteFile] = [:]
   var copies: [String: Copy] = [:]
 }
 
@@ -27,6 +27,12 @@ extension SiteWriter {
   /// the cache folder, which a reader may load while a save is being built; the output rule is
   /// checked as for `publish`. Returns what the site now holds.
   public func update(files: [String: [UInt8]], copies: [String: URL], previous: PublishedSite?) throws -> PublishedSite {
+    try update(files: files.mapValues { SiteFile.bytes($0) }, copies: copies, previous: previous)
+  }
+
+  /// `update` of site files (an array streamed as `.npy`; a file `kept` at its own path is
+  /// unchanged, at another path copied).
+  public func update(files: [String: SiteFile], copies: [String: URL], previous: PublishedSite?) throws -> PublishedSite {
     var now = PublishedSite(files: files)
     for (path, url) in copies { now.copies[path] = Self.stamp(url) }
     guard let previous, OutputSafety.state(outPath) == .site else {
@@ -34,13 +40,15 @@ extension SiteWriter {
       return now
     }
     try Self.checkPaths(Array(files.keys) + Array(copies.keys))
-    for (path, bytes) in files.sorted(by: { $0.key < $1.key }) where previous.files[path] != bytes {
-      try replace(path, with: bytes)
+    for (path, file) in files.sorted(by: { $0.key < $1.key }) {
+      if case .kept(let old) = file { now.files[path] = previous.files[old] }  // what it holds, for the next comparison
+      guard previous.files[path] != file, file != .kept(path) else { continue }
+      try replace(path, with: file)
     }
     for (path, url) in copies.sorted(by: { $0.key < $1.key }) where previous.copies[path] != now.copies[path] {
       let data: Data
       do { data = try Data(contentsOf: url) } catch { throw Self.failure("read (to copy into the site)", url.path, error) }
-      try replace(path, with: Array(data))
+      try replace(path, with: .bytes(Array(data)))
     }
     let gone = Set(previous.files.keys).union(previous.copies.keys).subtracting(files.keys).subtracting(copies.keys)
     for path in gone.sorted() where unlink(outPath + "/" + path) != 0 && errno != ENOENT {
@@ -50,11 +58,19 @@ extension SiteWriter {
   }
 
   /// Writes `relative` under the site: a temporary file in its folder, renamed over the old one.
-  func replace(_ relative: String, with bytes: [UInt8]) throws {
+  func replace(_ relative: String, with file: SiteFile) throws {
     let path = outPath + "/" + relative
     try makeFolders((path as NSString).deletingLastPathComponent, doing: "create the folder")
     let temp = (path as NSString).deletingLastPathComponent + "/.skelreport-update-" + Self.tag()
-    try writeFile(temp, bytes)
+    switch file {
+    case .bytes(let bytes): try writeFile(temp, bytes)
+    case .npy(let array): try writeArray(temp, array)
+    case .kept(let old):
+      guard let data = FileManager.default.contents(atPath: outPath + "/" + old) else {
+        throw Self.failure("read (to keep in the site)", outPath + "/" + old)
+      }
+      try writeFile(temp, Array(data))
+    }
     guard rename(temp, path) == 0 else {
       let failure = Self.failure("move the updated file over", path)
       _ = unlink(temp)

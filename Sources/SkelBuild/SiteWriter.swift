@@ -1,5 +1,7 @@
 import CSiteIO
 import Foundation
+import SkelData
+import SkelExperiments
 
 #if canImport(Glibc)
   import Glibc
@@ -206,6 +208,14 @@ public struct SiteWriter: Sendable {
   ///   - files: relative path → bytes.
   ///   - copies: relative path → an existing file to copy.
   public func publish(files: [String: [UInt8]], copies: [String: URL]) throws {
+    try publish(files: files.mapValues { SiteFile.bytes($0) }, copies: copies)
+  }
+
+  /// `publish` of site files: an array is streamed as `.npy` (`SiteFile.npy`), and a file the
+  /// current site holds unchanged (`SiteFile.kept`) is hard-linked from it into the staging
+  /// folder (copied where the file system refuses the link). Only the files written (not the
+  /// linked ones, which an earlier build made durable) and the folders are flushed.
+  public func publish(files: [String: SiteFile], copies: [String: URL]) throws {
     switch OutputSafety.state(outPath) {
     case .missing, .empty, .site: break
     case .file: throw OutputSafety.Refusal("refusing to replace \(outPath): it is now an existing file, not a site folder")
@@ -214,40 +224,83 @@ public struct SiteWriter: Sendable {
         "refusing to replace \(outPath): it is now a folder that skelreport did not write (no \(OutputSafety.markerName) marker)")
     }
     try Self.checkPaths(Array(files.keys) + Array(copies.keys))
+    try Self.checkPaths(files.values.compactMap { if case .kept(let old) = $0 { return old } else { return nil } })
     try makeFolders(parent, doing: "create the output's parent folder")
     let staging = parent + "/." + name + ".staging-" + Self.tag()
     guard mkdir(staging, 0o755) == 0 else { throw Self.failure("create the staging folder", staging) }
     do {
-      var written: [String] = []
-      var folders: Set<String> = [staging]
+      var stage = Staging(root: staging)
       try writeFile(staging + "/" + OutputSafety.markerName, Array(OutputSafety.markerText.utf8))  // first: the folder is ours
-      written.append(staging + "/" + OutputSafety.markerName)
-      func place(_ relative: String, _ bytes: [UInt8]) throws {
-        let path = staging + "/" + relative
-        var folder = (path as NSString).deletingLastPathComponent
-        var missing: [String] = []
-        while !folders.contains(folder) {
-          missing.append(folder)
-          folder = (folder as NSString).deletingLastPathComponent
-        }
-        for f in missing.reversed() {
-          guard mkdir(f, 0o755) == 0 || errno == EEXIST else { throw Self.failure("create the folder", f) }
-          folders.insert(f)
-        }
-        try writeFile(path, bytes)
-        written.append(path)
+      stage.written.append(staging + "/" + OutputSafety.markerName)
+      for (relative, file) in files.sorted(by: { $0.key < $1.key }) {
+        let path = try stage.folder(for: relative)
+        if try place(file, at: path) { stage.written.append(path) }
       }
-      for (relative, bytes) in files.sorted(by: { $0.key < $1.key }) { try place(relative, bytes) }
       for (relative, source) in copies.sorted(by: { $0.key < $1.key }) {
         let data: Data
         do { data = try Data(contentsOf: source) } catch { throw Self.failure("read (to copy into the site)", source.path, error) }
-        try place(relative, Array(data))
+        let path = try stage.folder(for: relative)
+        try writeFile(path, Array(data))
+        stage.written.append(path)
       }
-      try flush(staging: staging, files: written, folders: Array(folders))
+      try flush(staging: staging, files: stage.written, folders: Array(stage.folders))
       try swap(staging)
     } catch {
       if OutputSafety.hasMarker(staging) || OutputSafety.state(staging) == .empty { try? removeSite(staging) }
       throw error
+    }
+  }
+
+  /// The staging folder's subfolders made so far and the files written (to flush).
+  struct Staging {
+    let root: String
+    var folders: Set<String>
+    var written: [String] = []
+    init(root: String) {
+      self.root = root
+      folders = [root]
+    }
+
+    /// The staged path of `relative`, its folders made.
+    mutating func folder(for relative: String) throws -> String {
+      let path = root + "/" + relative
+      var folder = (path as NSString).deletingLastPathComponent
+      var missing: [String] = []
+      while !folders.contains(folder) {
+        missing.append(folder)
+        folder = (folder as NSString).deletingLastPathComponent
+      }
+      for f in missing.reversed() {
+        guard mkdir(f, 0o755) == 0 || errno == EEXIST else { throw SiteWriter.failure("create the folder", f) }
+        folders.insert(f)
+      }
+      return path
+    }
+  }
+
+  /// Puts one file at `path`; whether it was written (a kept file that was linked was not).
+  func place(_ file: SiteFile, at path: String) throws -> Bool {
+    switch file {
+    case .bytes(let bytes): try writeFile(path, bytes)
+    case .npy(let array): try writeArray(path, array)
+    case .kept(let old):
+      let source = outPath + "/" + old
+      if link(source, path) == 0 { return false }
+      guard let data = FileManager.default.contents(atPath: source) else { throw Self.failure("read (to keep in the site)", source) }
+      try writeFile(path, Array(data))
+    }
+    return true
+  }
+
+  /// A result's array as `.npy`: `NPY.header`, then the values' own bytes (no copy of the matrix).
+  func writeArray(_ path: String, _ array: ResultArray) throws {
+    guard array.values.count == ResultCache.numbers(array.shape), let header = NPY.header(shape: array.shape, alignment: 64) else {
+      throw BuildError.stage(
+        name: "Write site", message: "cannot write \(path): array '\(array.name)' does not hold its shape \(array.shape)")
+    }
+    try withFile(path) { fd in
+      try header.withUnsafeBytes { try writeAll(fd, $0, path) }
+      try array.values.withUnsafeBytes { try writeAll(fd, $0, path) }
     }
   }
 
@@ -261,9 +314,15 @@ public struct SiteWriter: Sendable {
     }
   }
 
+  /// Up to this many written files are flushed one by one rather than by `syncfs`.
+  static let fewFiles = 64
+
   /// Makes the staged files durable, all at once after all are written (a `fsync` per file as
   /// it is written costs a journal commit each: 10⁴ files took tens of seconds).
   func flush(staging: String, files: [String], folders: [String]) throws {
+    // A few files written (an edit's build, the rest linked from the old site): their own
+    // flushes cost less than one `syncfs`, which also waits for every other writer's data.
+    let sync = self.sync == .fileSystem && files.count <= Self.fewFiles ? .eachFile : self.sync
     switch sync {
     case .none: return
     case .fileSystem:
@@ -330,23 +389,32 @@ public struct SiteWriter: Sendable {
   // MARK: - Files
 
   func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    try withFile(path) { fd in try bytes.withUnsafeBytes { try writeAll(fd, $0, path) } }
+  }
+
+  /// Creates `path` (replacing a file there, never following a symlink), runs `body` on it, closes it.
+  func withFile(_ path: String, _ body: (Int32) throws -> Void) throws {
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644)
     guard fd >= 0 else { throw Self.failure("create", path) }
+    do { try body(fd) } catch {
+      close(fd)
+      throw error
+    }
+    guard close(fd) == 0 else { throw Self.failure("write", path) }
+  }
+
+  /// Writes every byte of `buffer` to `fd` (short writes and EINTR continued).
+  func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ path: String) throws {
+    guard let base = buffer.baseAddress else { return }
     var done = 0
-    while done < bytes.count {
-      let n = bytes.withUnsafeBytes { buffer -> Int in
-        guard let base = buffer.baseAddress else { return 0 }  // not reached: the loop needs bytes
-        return write(fd, base + done, buffer.count - done)
-      }
+    while done < buffer.count {
+      let n = write(fd, base + done, buffer.count - done)
       if n < 0 {
         if errno == EINTR { continue }
-        let e = errno
-        close(fd)
-        throw Self.failure("write", path, errno: e)
+        throw Self.failure("write", path)
       }
       done += n
     }
-    guard close(fd) == 0 else { throw Self.failure("write", path) }
   }
 
   func makeFolders(_ path: String, doing what: String) throws {

@@ -84,7 +84,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         throw CairoError.surface("cannot create SVG surface")
       }
       cairo_svg_surface_set_document_unit(surface, CAIRO_SVG_UNIT_PT)
-      try draw(scene, on: surface, scale: 1, imageDensity: Self.vectorImageDensity)
+      try draw(scene, on: surface, scale: 1, imageDensity: Self.vectorImageDensity, embedsPNG: true)
       cairo_surface_finish(surface)
       cairo_surface_destroy(surface)
       return Self.normalizeSVG(sink.bytes)
@@ -149,7 +149,10 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     return out
   }
 
-  private func draw(_ scene: Scene, on surface: OpaquePointer, scale: Double, imageDensity: Double? = nil) throws {
+  /// `embedsPNG`: the surface writes bitmaps as PNG (SVG); each gets its PNG from `PNGEncoder`
+  /// as mime data, which cairo embeds as it is instead of encoding the pixels again with libpng's
+  /// defaults (every filter on every row, zlib level 6: most of a cold build's time with heat maps).
+  private func draw(_ scene: Scene, on surface: OpaquePointer, scale: Double, imageDensity: Double? = nil, embedsPNG: Bool = false) throws {
     guard let cr = cairo_create(surface) else { throw CairoError.surface("cannot create context") }
     defer { cairo_destroy(cr) }
     cairo_scale(cr, scale, scale)
@@ -164,7 +167,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
       case .text(let t):
         try drawText(cr, t)
       case .image(let image, let rect):
-        try drawImage(cr, Self.fit(image, to: rect, pixelsPerPoint: imageDensity ?? scale), in: rect)
+        try drawImage(cr, Self.fit(image, to: rect, pixelsPerPoint: imageDensity ?? scale), in: rect, embedsPNG: embedsPNG)
       case .pushClip(let r):
         cairo_save(cr)
         cairo_rectangle(cr, r.x, r.y, r.width, r.height)
@@ -279,7 +282,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
 
   /// Paints an RGBA bitmap into `rect` with nearest-neighbour scaling (cairo wants premultiplied
   /// BGRA in native byte order, i.e. ARGB32).
-  private func drawImage(_ cr: OpaquePointer, _ image: RasterImage, in rect: Rect) throws {
+  private func drawImage(_ cr: OpaquePointer, _ image: RasterImage, in rect: Rect, embedsPNG: Bool = false) throws {
     guard image.width > 0, image.height > 0, rect.width > 0, rect.height > 0 else { return }
     let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, Int32(image.width)))
     guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(image.width), Int32(image.height)) else {
@@ -299,7 +302,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         }
       }
     }
-    cairo_surface_mark_dirty(surface)
+    cairo_surface_mark_dirty(surface)  // (drops mime data: attached after it)
+    if embedsPNG { try Self.attachPNG(surface, data: data, width: image.width, height: image.height, stride: stride) }
     cairo_save(cr)
     cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
     cairo_clip(cr)
@@ -309,6 +313,15 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST)
     cairo_paint(cr)
     cairo_restore(cr)
+  }
+
+  /// Gives an image surface its PNG (`PNGEncoder`) as `CAIRO_MIME_TYPE_PNG`, owned by cairo.
+  static func attachPNG(_ surface: OpaquePointer, data: UnsafeMutablePointer<UInt8>, width: Int, height: Int, stride: Int) throws {
+    let png = try PNGEncoder.encode(argb32: data, width: width, height: height, stride: stride, pixelsPerPoint: vectorImageDensity)
+    guard let copy = malloc(max(1, png.count))?.assumingMemoryBound(to: UInt8.self) else { return }
+    png.withUnsafeBufferPointer { b in if let base = b.baseAddress { copy.update(from: base, count: png.count) } }
+    let status = cairo_surface_set_mime_data(surface, CAIRO_MIME_TYPE_PNG, copy, UInt(png.count), { free($0) }, copy)
+    if status != CAIRO_STATUS_SUCCESS { free(copy) }
   }
 
   private func setColor(_ cr: OpaquePointer, _ c: SkelPlot.Color) {

@@ -117,8 +117,8 @@ extension FigureLayout {
     var out: [Covering] = []
     for (k, (axes, l)) in zip(figure.panels, layoutFigure(figure)).enumerated() where axes.graph == nil && axes.table == nil {
       let samples = dataSamples(axes, l)
-      let cells = axes.heatmap.map { heatmapCells($0, l) } ?? []
-      if let box = l.legendBox {
+      if let box = l.legendBox {  // a heat map's cells (N² of them) only against a legend
+        let cells = axes.heatmap.map { heatmapCells($0, l) } ?? []
         let s = samples.filter { Self.covers(box, $0) }.count, c = cells.filter { $0.intersects(box) }.count
         if s + c > 0 { out.append(Covering(panel: k, what: "legend", samples: s, cells: c)) }
       }

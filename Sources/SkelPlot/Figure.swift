@@ -162,8 +162,13 @@ public struct Heatmap: Sendable, Hashable {
   /// Color limits in force.
   public var range: ClosedRange<Double> {
     if let limits { return limits }
-    let finite = values.filter(\.isFinite)
-    let lo = finite.min() ?? 0, hi = finite.max() ?? 1
+    // one pass, no copy (a 500 × 500 Gram heat map is asked for its range by every layout)
+    var lo = Double.nan, hi = Double.nan
+    for v in values where v.isFinite {
+      if lo.isNaN || v < lo { lo = v }
+      if hi.isNaN || v > hi { hi = v }
+    }
+    if lo.isNaN { (lo, hi) = (0, 1) }
     return lo < hi ? lo...hi : (lo - 0.5)...(hi + 0.5)
   }
 }

@@ -141,6 +141,7 @@ struct BuildCommand: ParsableCommand {
     config.compute = compute
     config.computeMissing = missing == .compute
     config.budgetsUnits = missing == .report  // the gather: the shards computed the tiles
+    config.upToDateCheck = !noCache  // the manifest lives beside the cache
     try BudgetFlags.apply(maxMemory: maxMemory, maxMinutes: maxMinutes, to: &config)
     let quiet = self.quiet
     let builder = SiteBuilder(
@@ -158,8 +159,12 @@ struct BuildCommand: ParsableCommand {
         let ms = Int(Date().timeIntervalSince(start) * 1000)
         let reports = "\(summary.reports) report\(summary.reports == 1 ? "" : "s")"
         let figures = "\(summary.figures) figure\(summary.figures == 1 ? "" : "s")"
-        print(
-          "built \(reports), \(figures) (\(summary.cacheHits) from cache\(Self.recomputed(summary.recomputed))) into \(out)/ in \(ms) ms")
+        if summary.upToDate {
+          print("up to date: \(reports), \(figures) in \(out)/, nothing changed since the last build (checked in \(ms) ms)")
+        } else {
+          print(
+            "built \(reports), \(figures) (\(summary.cacheHits) from cache\(Self.recomputed(summary.recomputed))) into \(out)/ in \(ms) ms")
+        }
       }
     } catch let refusal as OutputSafety.Refusal {
       Diagnostics.refuse(refusal)

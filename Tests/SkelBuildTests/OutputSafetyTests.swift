@@ -263,7 +263,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: dir) }
     do {
       try SiteWriter(output: dir.appendingPathComponent("_site")).publish(
-        files: [:], copies: ["assets/k.css": URL(fileURLWithPath: "/nonexistent-skel/k.css")])
+        files: [String: [UInt8]](), copies: ["assets/k.css": URL(fileURLWithPath: "/nonexistent-skel/k.css")])
       Issue.record("publish should fail")
     } catch BuildError.stage(let name, let message) {
       #expect(name == "Write site")

@@ -37,6 +37,34 @@ import Testing
     #expect(d2.argb.contains { $0 >> 24 == 0 })
   }
 
+  /// An SVG embeds a bitmap as this encoder's PNG (cairo's mime data, not libpng's slow default
+  /// encoding): the embedded PNG has this encoder's resolution chunk and decodes to the bitmap's
+  /// pixels exactly.
+  @Test func svgEmbedsThisEncodersPNG() throws {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    func byte() -> UInt8 {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return UInt8(truncatingIfNeeded: state >> 56)
+    }
+    let (w, h) = (40, 30)
+    var rgba: [UInt8] = []
+    for _ in 0..<(w * h) { rgba += [byte(), byte(), byte(), 255] }
+    let scene = Scene(
+      width: 60, height: 40, background: .white,
+      items: [.image(RasterImage(width: w, height: h, rgba: rgba), in: Rect(x: 10, y: 10, width: 20, height: 15))])
+    let svg = String(decoding: try backend.render(scene, as: .svg, pixelsPerPoint: 2), as: UTF8.self)
+    let start = try #require(svg.range(of: "data:image/png;base64,"))
+    let b64 = svg[start.upperBound...].prefix { $0 != "\"" && $0 != "'" }
+    let png = [UInt8](try #require(Data(base64Encoded: String(b64))))
+    #expect(findChunk("pHYs", in: png) != nil, "the encoder's PNG (cairo's own has no pHYs)")
+    let decoded = try #require(DecodedPNG(png))
+    #expect(decoded.width == w && decoded.height == h)
+    let expected = (0..<(w * h)).map { i in
+      0xFF00_0000 | UInt32(rgba[4 * i]) << 16 | UInt32(rgba[4 * i + 1]) << 8 | UInt32(rgba[4 * i + 2])
+    }
+    #expect(decoded.argb == expected)
+  }
+
   /// Two encodings of the same pixels are the same bytes (the site is byte-identical run to run).
   @Test func deterministic() throws {
     let scene = FigureLayout(theme: .dark, measurer: backend).scene(for: sampleFigure())
