@@ -103,9 +103,10 @@ public enum UnitCost {
   public static let draw = 2.5e-8
   /// One flop of a conv network's kernel recursion (`GramCost.flopsPerPair`), wall clock on all
   /// cores: on the tile path (ab-ReLU family) and on the pair engine (calibration in README.md).
-  /// The tile path's: skelbench's two CNNs at N = 256 (2 threads, 2026-12-04) measured 8.4e-11
-  /// (flatten, load 9) and 7.5e-11 (global pool, quiet) to 2.5e-10 (global pool, load 11) s a
-  /// flop; 1.5e-10 puts both estimates within 2× of all three.
+  /// The tile path's: skelbench's two CNNs at N = 256 (2 threads, 2026-12-04) measured
+  /// 4.4e-11–1.2e-10 (flatten, loads 4–11) and 7.5e-11–2.5e-10 (global pool, quiet to load 11) s
+  /// a flop; 1.5e-10 is at or above the flatten runs (≤ 3.4× over) and within 2× of the global
+  /// pool's (README.md).
   public static let tileFlop = 1.5e-10
   public static let pairFlop = 1e-8
   /// One multiply-add in BLAS (dgemm, dsyrk) or a LAPACK factorization.
