@@ -141,23 +141,9 @@ enum AtomicFile {
   /// Creates `path` (it must not exist), writes all of `data` and flushes it to disk; on a
   /// failure the partial file is removed.
   static func writeFlushed(_ data: Data, to path: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw Failure("cannot create", path) }
+    let fd = try writeUnflushed(data, to: path)
     var failure: Failure?
-    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-      guard let base = raw.baseAddress else { return }
-      var offset = 0
-      while offset < raw.count {
-        let n = systemWrite(fd, base + offset, raw.count - offset)
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else {
-          failure = Failure("cannot write", path)
-          return
-        }
-        offset += n
-      }
-    }
-    if failure == nil, fsync(fd) != 0 { failure = Failure("cannot flush", path) }
+    if fsync(fd) != 0 { failure = Failure("cannot flush", path) }
     if close(fd) != 0, failure == nil { failure = Failure("cannot close", path) }
     if let failure {
       unlink(path)
