@@ -251,6 +251,11 @@ struct TileRun {
         }
       }
     }
+    return inputState(shape, k: k, ntk: ntk)
+  }
+
+  /// The state after the input layer: its kernel `k` and, for the NTK, Θ = 0 (a zeroed buffer).
+  func inputState(_ shape: TileShape, k: UnsafeMutablePointer<Double>, ntk: Bool) -> TileState {
     var t: UnsafeMutablePointer<Double>? = nil
     if ntk {
       let z = ws.take()

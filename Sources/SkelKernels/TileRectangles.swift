@@ -195,13 +195,7 @@ extension TileRun {
           k, pl.positions, pl.width, r.rows, r.columns, la + r.i0, pl.ld, rb + r.j0, pr.ld, 1 / Double(x.shape.channels))
       }
     }
-    var t: UnsafeMutablePointer<Double>? = nil
-    if ntk {
-      let z = ws.take()
-      z.initialize(repeating: 0, count: shape.entries * nk)
-      t = z
-    }
-    return TileState(shape: shape, k: k, t: t)
+    return inputState(shape, k: k, ntk: ntk)
   }
 
   /// Runs `body` with tape entry `c`'s tables of both sides (variances, roots, reciprocal roots)
