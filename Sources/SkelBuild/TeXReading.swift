@@ -156,16 +156,7 @@ enum TeXReading {
     mutating func command(depth: Int) -> String {
       i += 1  // the backslash
       guard i < chars.count else { return "" }
-      var name = ""
-      if chars[i].isLetter {
-        while i < chars.count, chars[i].isLetter {
-          name.append(chars[i])
-          i += 1
-        }
-      } else {
-        name = String(chars[i])
-        i += 1
-      }
+      let name = MathText.commandName(chars, at: &i)
       switch name {
       case "frac", "dfrac", "tfrac", "cfrac":
         let a = argument(depth: depth + 1), b = argument(depth: depth + 1)

@@ -7,6 +7,21 @@ import Foundation
 /// math are set in italics as TeX does, each letter its own run. Text outside `$…$` is kept as it
 /// is: runs carry characters, never markup, so nothing here escapes anything.
 public enum MathText {
+  /// The name of the TeX command whose first character is at `i` (a run of letters, or one other
+  /// character), `i` moved past it; `i` must be inside `chars`.
+  public static func commandName(_ chars: [Character], at i: inout Int) -> String {
+    guard chars[i].isLetter else {
+      i += 1
+      return String(chars[i - 1])
+    }
+    var name = ""
+    while i < chars.count, chars[i].isLetter {
+      name.append(chars[i])
+      i += 1
+    }
+    return name
+  }
+
   static let symbols: [String: String] = [
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
     "zeta": "ζ", "eta": "η", "theta": "θ", "vartheta": "ϑ", "iota": "ι", "kappa": "κ",
@@ -114,16 +129,7 @@ public enum MathText {
     mutating func parseCommand() -> [TextRun] {
       i += 1  // backslash
       guard i < chars.count else { return .plain("\\") }
-      var name = ""
-      if chars[i].isLetter {
-        while i < chars.count, chars[i].isLetter {
-          name.append(chars[i])
-          i += 1
-        }
-      } else {
-        name = String(chars[i])
-        i += 1
-      }
+      let name = MathText.commandName(chars, at: &i)
       if let mark = MathText.accents[name] {
         skipSpaces()
         guard i < chars.count else { return [] }
