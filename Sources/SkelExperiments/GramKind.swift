@@ -279,8 +279,7 @@ extension GramKind {
   /// The diagonal mean, and the mean and sample s.d. of the n(n − 1) off-diagonal entries, of a
   /// square matrix: two passes over its rows (the mean, then the squared deviations from it),
   /// each row's off-diagonal entries the two runs left and right of the diagonal, summed by
-  /// `runSum` (four partial sums: the loop vectorizes; the order is fixed, so the numbers never
-  /// depend on threads).
+  /// `SkelMath.RunSum` (four partial sums in a fixed order).
   static func summary(_ m: Matrix) -> (diagonal: Double, mean: Double, sd: Double) {
     let n = m.rows
     guard n > 0, m.columns == n else { return (0, 0, 0) }
@@ -289,34 +288,15 @@ extension GramKind {
       var diagonal = 0.0, off = 0.0
       for i in 0..<n {
         diagonal += p[i * n + i]
-        off += runSum(p + i * n, i, shift: 0) + runSum(p + i * n + i + 1, n - i - 1, shift: 0)
+        off += RunSum.of(p + i * n, i) + RunSum.of(p + i * n + i + 1, n - i - 1)
       }
       let pairs = Double(max(1, n * (n - 1))), mean = off / pairs
       var squares = 0.0
       for i in 0..<n where n > 2 {
-        squares += runSum(p + i * n, i, shift: mean, squared: true) + runSum(p + i * n + i + 1, n - i - 1, shift: mean, squared: true)
+        squares += RunSum.of(p + i * n, i, shift: mean, squared: true) + RunSum.of(p + i * n + i + 1, n - i - 1, shift: mean, squared: true)
       }
       return (diagonal / Double(n), mean, n > 2 ? (squares / (pairs - 1)).squareRoot() : 0)
     }
-  }
-
-  /// Σ (x − shift) or Σ (x − shift)² over `count` consecutive entries, in four partial sums.
-  @inline(__always)
-  static func runSum(_ p: UnsafePointer<Double>, _ count: Int, shift: Double, squared: Bool = false) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, k = 0
-    func term(_ x: Double) -> Double { squared ? (x - shift) * (x - shift) : x - shift }
-    while k + 4 <= count {
-      s0 += term(p[k])
-      s1 += term(p[k + 1])
-      s2 += term(p[k + 2])
-      s3 += term(p[k + 3])
-      k += 4
-    }
-    while k < count {
-      s0 += term(p[k])
-      k += 1
-    }
-    return (s0 + s1) + (s2 + s3)
   }
 
   /// The result of either storage: the order and class boundaries as series, the JSON's grids

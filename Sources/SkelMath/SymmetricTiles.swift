@@ -182,7 +182,7 @@ public struct BlockSums: Sendable {
           var c = 0
           while c < cols {
             let cc = cell[c0 + c], end = min(cols, starts[cc + 1] - c0)
-            let run = Self.sum(row + c, end - c)
+            let run = RunSum.of(row + c, end - c)
             out[cr * m + cc] += run
             if bi != bj { out[cc * m + cr] += run }
             c = end
@@ -190,24 +190,6 @@ public struct BlockSums: Sendable {
         }
       }
     }
-  }
-
-  /// Σ of `count` consecutive entries in four partial sums.
-  @inline(__always)
-  static func sum(_ p: UnsafePointer<Double>, _ count: Int) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, k = 0
-    while k + 4 <= count {
-      s0 += p[k]
-      s1 += p[k + 1]
-      s2 += p[k + 2]
-      s3 += p[k + 3]
-      k += 4
-    }
-    while k < count {
-      s0 += p[k]
-      k += 1
-    }
-    return (s0 + s1) + (s2 + s3)
   }
 
   /// Each grid's cell means (a cell's sum over its rows × columns), row-major, `cells` a side.
@@ -220,5 +202,28 @@ public struct BlockSums: Sendable {
       }
       return a
     }
+  }
+}
+
+/// Σ (x − shift), or Σ (x − shift)² with `squared`, over `count` consecutive entries in four
+/// partial sums (the loop vectorizes; the order is fixed, so the numbers never depend on threads;
+/// shift 0 adds the entries themselves): `BlockSums`' runs and the gram kind's summary table.
+public enum RunSum {
+  @inlinable @inline(__always)
+  public static func of(_ p: UnsafePointer<Double>, _ count: Int, shift: Double = 0, squared: Bool = false) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, k = 0
+    func term(_ x: Double) -> Double { squared ? (x - shift) * (x - shift) : x - shift }
+    while k + 4 <= count {
+      s0 += term(p[k])
+      s1 += term(p[k + 1])
+      s2 += term(p[k + 2])
+      s3 += term(p[k + 3])
+      k += 4
+    }
+    while k < count {
+      s0 += term(p[k])
+      k += 1
+    }
+    return (s0 + s1) + (s2 + s3)
   }
 }
