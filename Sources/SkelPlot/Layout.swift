@@ -84,11 +84,11 @@ public struct FigureLayout {
     return (Scale.inverse(a - pad, spec.scale), Scale.inverse(b + pad, spec.scale))
   }
 
-  static func ticks(for scale: Scale) -> ([Double], [[TextRun]]) {
+  static func ticks(for scale: Scale, maxTicks: Int = 6) -> ([Double], [[TextRun]]) {
     let lo = min(scale.lower, scale.upper), hi = max(scale.lower, scale.upper)
     switch scale.kind {
     case .linear:
-      let t = TickLocator.linearTicks(lower: lo, upper: hi)
+      let t = TickLocator.linearTicks(lower: lo, upper: hi, maxTicks: maxTicks)
       return (t, TickFormatter.linearLabels(t))
     case .log:
       let t = TickLocator.logTicks(lower: lo, upper: hi)
@@ -101,6 +101,21 @@ public struct FigureLayout {
       let t = TickLocator.symlogTicks(lower: lo, upper: hi)
       return (t, TickFormatter.logLabels(t))
     }
+  }
+
+  /// Linear x ticks whose labels would not fit side by side in `width` (each label and a 6 pt
+  /// gap: a narrow panel of a wide range, 0 … 6000 in a 180 pt heat map) are asked again for
+  /// fewer intervals, down to 2; other scales and ticks that fit are kept.
+  func thinnedXTicks(_ ticks: [Double], _ labels: [[TextRun]], scale: Scale, width: Double) -> ([Double], [[TextRun]]) {
+    guard scale.kind == .linear else { return (ticks, labels) }
+    func fits(_ l: [[TextRun]]) -> Bool { l.reduce(0) { $0 + measurer.measure(runs: $1, font: tickFont).width + 6 } <= width }
+    var (t, l) = (ticks, labels)
+    var maxTicks = 5
+    while !fits(l), maxTicks >= 2 {
+      (t, l) = Self.ticks(for: scale, maxTicks: maxTicks)
+      maxTicks -= 1
+    }
+    return (t, l)
   }
 
   // MARK: - Panels
@@ -149,13 +164,13 @@ public struct FigureLayout {
     let (y0, y1) = yLimits ?? Self.limits(of: ys, spec: axes.y, margin: heat == nil ? theme.yMargin : 0)
     let xScale = Scale(kind: axes.x.scale, lower: x0, upper: x1)
     let yScale = Scale(kind: axes.y.scale, lower: y0, upper: y1)
-    let (xt, xl) = Self.ticks(for: xScale)
+    let (xt0, xl0) = Self.ticks(for: xScale)
     let (yt, yl) = Self.ticks(for: yScale)
 
     let pad = 4.0
     let textHeight = measurer.measure(runs: .plain("0"), font: tickFont).height
     let yLabelWidth = showYLabels ? (yl.map { measurer.measure(runs: $0, font: tickFont).width }.max() ?? 0) : 0
-    let xLabelHeight = showXLabels ? (xl.map { measurer.measure(runs: $0, font: tickFont).height }.max() ?? 0) : 0
+    let xLabelHeight = showXLabels ? (xl0.map { measurer.measure(runs: $0, font: tickFont).height }.max() ?? 0) : 0
     let xAxisLabel =
       axes.x.label.isEmpty || !showXLabels ? nil : measurer.measure(runs: MathText.runs(fromTeX: axes.x.label), font: labelFont)
     let yAxisLabel =
@@ -168,7 +183,7 @@ public struct FigureLayout {
     let bottom = frame.maxY - pad - (xAxisLabel.map { $0.height + pad } ?? 0) - xLabelHeight - theme.tickLength - 3
     // room for half the last x tick label, and a gutter so neighbouring panels' labels never touch
     var right =
-      frame.maxX - max(pad, (xl.last.map { measurer.measure(runs: $0, font: tickFont).width / 2 } ?? 0) + 2)
+      frame.maxX - max(pad, (xl0.last.map { measurer.measure(runs: $0, font: tickFont).width / 2 } ?? 0) + 2)
       - (frame.maxX < figureWidth - 1 ? 10 : 0)
     var top = frame.y + pad + max(title.map { $0.height + pad } ?? textHeight / 2, letterHeight > 0 ? letterHeight + 2 : 0)
     // A legend above the axes takes a strip at the top.
@@ -180,6 +195,7 @@ public struct FigureLayout {
     // A legend outside the axes takes a strip on the right.
     if Self.legendPlacement(axes) == .outside, let m = legendMetrics(axes) { right -= m.size.0 + 8 }
     let area = Rect(x: left, y: top, width: max(10, right - left), height: max(10, bottom - top))
+    let (xt, xl) = thinnedXTicks(xt0, xl0, scale: xScale, width: area.width)
 
     var layout = PanelLayout(
       frame: frame, plotArea: area, xScale: xScale, yScale: yScale, xTicks: xt, yTicks: yt, xTickLabels: xl,

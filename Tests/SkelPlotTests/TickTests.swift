@@ -215,3 +215,36 @@ extension Rect {
   var midX: Double { x + width / 2 }
   var midY: Double { y + height / 2 }
 }
+
+/// X tick labels of a narrow panel over a wide range are thinned until they fit side by side:
+/// two 0 … 6000 heat maps in a 480 pt figure (a tiled Gram matrix's NNGP and NTK) drew six
+/// labels into one another ("0100020003000…"); each label's extent around its tick now keeps
+/// 4 pt clear of the next one's, and a wide panel keeps its ticks.
+@Suite struct TickThinningTests {
+  static func extents(_ l: PanelLayout, _ m: FixedMeasurer, _ font: FontSpec) -> [(Double, Double)] {
+    zip(l.xTicks, l.xTickLabels).map { t, runs in
+      let x = l.plotArea.x + l.xScale.fraction(t) * l.plotArea.width, w = m.measure(runs: runs, font: font).width
+      return (x - w / 2, x + w / 2)
+    }
+  }
+
+  @Test func narrowPanelsOfAWideRangeKeepTheirLabelsApart() throws {
+    let heat = Heatmap(values: (0..<100).map { Double($0) }, rows: 10, columns: 10, x: 0...6000, y: 0...6000, colorbarLabel: "K")
+    let m = FixedMeasurer()
+    let layout = FigureLayout(theme: .light, measurer: m)
+    // as the gram kind draws them: titles, axis labels, colorbars, two panels in a row
+    let axes = Axes(
+      title: "NNGP", x: AxisSpec(label: "input $j$", limits: 0...6000), y: AxisSpec(label: "input $i$", limits: 0...6000),
+      marks: [.heatmap(heat)], legend: .none, grid: false)
+    let narrow = Figure(width: 480, height: 330, panels: [axes, axes])
+    for l in layout.layoutFigure(narrow) {
+      let e = Self.extents(l, m, FontSpec(family: Theme.light.textFamily, size: Theme.light.tickFontSize))
+      #expect(e.count >= 2, "\(l.xTicks)")
+      // at least 4 pt between neighbouring labels (six labels here left 2 pt: Cairo's wider
+      // digits then ran them together)
+      for (a, b) in zip(e, e.dropFirst()) { #expect(b.0 - a.1 >= 4, "labels \(l.xTicks) crowd in \(l.plotArea.width) pt") }
+    }
+    let wide = try #require(layout.layoutFigure(Figure(width: 900, height: 330, panels: [axes])).first)
+    #expect(wide.xTicks == [0, 1000, 2000, 3000, 4000, 5000, 6000])
+  }
+}
