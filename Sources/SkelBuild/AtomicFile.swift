@@ -35,11 +35,17 @@ enum AtomicFile {
   /// Concurrent writers of one name are harmless: each writes its own temporary file.
   @discardableResult
   static func write(_ data: Data, to url: URL, keepExisting: (URL) -> Bool = { _ in false }) throws -> Outcome {
+    try write(parts: [.bytes(data)], to: url, keepExisting: keepExisting)
+  }
+
+  /// `write` of a file made of `parts`.
+  @discardableResult
+  static func write(parts: [Part], to url: URL, keepExisting: (URL) -> Bool = { _ in false }) throws -> Outcome {
     let folder = url.deletingLastPathComponent()
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)
     let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(nonce).tmp").path
-    try writeFlushed(data, to: temp)
+    try writeFlushed(parts, to: temp)
     let target = url.path
     if link(temp, target) == 0 {
       unlink(temp)
@@ -60,11 +66,43 @@ enum AtomicFile {
     return .written
   }
 
-  /// One file of `writeAll`.
+  /// A piece of a file's bytes: bytes as they are, or numbers written straight from their
+  /// array's own storage as little-endian float64 (a Gram matrix of a cache entry is written
+  /// without a copy of it: the array is shared with the result, not duplicated).
+  enum Part: @unchecked Sendable {
+    case bytes(Data)
+    case doubles([Double])
+
+    var count: Int {
+      switch self {
+      case .bytes(let d): d.count
+      case .doubles(let xs): xs.count * 8
+      }
+    }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+      switch self {
+      case .bytes(let d): try d.withUnsafeBytes(body)
+      case .doubles(let xs): try xs.withUnsafeBytes(body)
+      }
+    }
+  }
+
+  /// One file of `writeAll`: its bytes are its parts in order.
   struct Item: @unchecked Sendable {
-    var data: Data
+    var parts: [Part]
     var url: URL
     var keepExisting: (URL) -> Bool = { _ in false }
+
+    init(parts: [Part], url: URL, keepExisting: @escaping (URL) -> Bool = { _ in false }) {
+      self.parts = parts
+      self.url = url
+      self.keepExisting = keepExisting
+    }
+
+    init(data: Data, url: URL, keepExisting: @escaping (URL) -> Bool = { _ in false }) {
+      self.init(parts: [.bytes(data)], url: url, keepExisting: keepExisting)
+    }
   }
 
   /// `write` of many files at once, each as atomic and durable as by `write`, in far fewer waits
@@ -83,7 +121,7 @@ enum AtomicFile {
         guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil else { continue }
         let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)
         let temp = folder.appendingPathComponent(".\(items[i].url.lastPathComponent).\(getpid()).\(nonce).tmp").path
-        guard let fd = try? writeUnflushed(items[i].data, to: temp) else { continue }
+        guard let fd = try? writeUnflushed(items[i].parts, to: temp) else { continue }
         temps.append((i, fd, temp))
       }
       var folders = Set<String>()
@@ -110,23 +148,25 @@ enum AtomicFile {
     return out
   }
 
-  /// Creates `path` (it must not exist) and writes all of `data`, not flushed; returns the open
+  /// Creates `path` (it must not exist) and writes all of `parts`, not flushed; returns the open
   /// descriptor. On a failure the partial file is removed.
-  static func writeUnflushed(_ data: Data, to path: String) throws -> Int32 {
+  static func writeUnflushed(_ parts: [Part], to path: String) throws -> Int32 {
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw Failure("cannot create", path) }
     var failed = false
-    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-      guard let base = raw.baseAddress else { return }
-      var offset = 0
-      while offset < raw.count {
-        let n = systemWrite(fd, base + offset, raw.count - offset)
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else {
-          failed = true
-          return
+    for part in parts where !failed {
+      part.withBytes { (raw: UnsafeRawBufferPointer) in
+        guard let base = raw.baseAddress else { return }
+        var offset = 0
+        while offset < raw.count {
+          let n = systemWrite(fd, base + offset, raw.count - offset)
+          if n < 0 && errno == EINTR { continue }
+          guard n > 0 else {
+            failed = true
+            return
+          }
+          offset += n
         }
-        offset += n
       }
     }
     if failed {
@@ -138,10 +178,10 @@ enum AtomicFile {
     return fd
   }
 
-  /// Creates `path` (it must not exist), writes all of `data` and flushes it to disk; on a
+  /// Creates `path` (it must not exist), writes all of `parts` and flushes it to disk; on a
   /// failure the partial file is removed.
-  static func writeFlushed(_ data: Data, to path: String) throws {
-    let fd = try writeUnflushed(data, to: path)
+  static func writeFlushed(_ parts: [Part], to path: String) throws {
+    let fd = try writeUnflushed(parts, to: path)
     var failure: Failure?
     if fsync(fd) != 0 { failure = Failure("cannot flush", path) }
     if close(fd) != 0, failure == nil { failure = Failure("cannot close", path) }

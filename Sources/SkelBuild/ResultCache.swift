@@ -91,52 +91,64 @@ public struct ResultCache: Sendable {
   public func tileDirectory(_ key: String) -> String? { directory?.appendingPathComponent("tiles/" + key).path }
 
   /// The verified entry for `key` and `kind`, or nil (a miss); a damaged entry also calls `warn`
-  /// with a message naming its path and what is wrong.
+  /// with a message naming its path and what is wrong. A result's arrays are read from the file
+  /// straight into the arrays the result keeps (hashed on the way), so a loaded Gram matrix
+  /// costs its own size, not that plus the file's bytes.
   public func load(_ key: String, kind: String, warn: (CacheWarning) -> Void = { _ in }) -> Entry? {
     guard let url = url(key) else { return nil }
-    let read = CacheEntryFile.read(url, format: Self.format, key: key, kind: kind) { data in
-      (try? JSONDecoder().decode(Stored.self, from: data)) != nil  // the headerless JSON of format 1
-    }
+    let read = CacheEntryFile.read(
+      url, format: Self.format, key: key, kind: kind,
+      isOlderFormat: { data in (try? JSONDecoder().decode(Stored.self, from: data)) != nil },  // the headerless JSON of format 1
+      body: Self.decode)
     switch read {
     case .miss: return nil
     case .damaged(let reason):
       warn(CacheEntryFile.warning(url, reason, "recomputed and rewritten"))
       return nil
-    case .payload(let payload):
-      switch Self.decode(payload) {
-      case .success(let entry): return entry
-      case .failure(let problem):
-        warn(CacheEntryFile.warning(url, problem.reason, "recomputed and rewritten"))
-        return nil
-      }
+    case .payload(let entry): return entry
     }
   }
 
-  struct Problem: Error { var reason: String }
+  typealias Problem = CacheEntryFile.Problem
 
-  /// The result in a verified payload, checked for the shape every result has.
-  static func decode(_ payload: Data) -> Result<Entry, Problem> {
-    // the JSON line (compact JSON has no raw newline), then the arrays' raw bytes
-    let newline = payload.firstIndex(of: 0x0A) ?? payload.endIndex
-    guard let stored = try? JSONDecoder().decode(Stored.self, from: payload[payload.startIndex..<newline]) else {
+  /// The result in a payload (its hash is checked by the reader's caller), checked for the
+  /// shape every result has: the JSON line, then the arrays' raw bytes.
+  static func decode(_ reader: PayloadReader) -> Result<Entry, Problem> {
+    // compact JSON has no raw newline: the line is the JSON
+    guard let line = reader.line(), let stored = try? JSONDecoder().decode(Stored.self, from: line.bytes) else {
       return .failure(Problem(reason: "payload is not a result"))
     }
     var result = stored.result
     if let arrays = stored.arrays {
-      var at = min(newline + 1, payload.endIndex)
       var decoded: [ResultArray] = []
       for a in arrays {
-        guard let count = numbers(a.shape),
-          count * 8 <= payload.endIndex - at, let values = unpack(payload[at..<(at + count * 8)])
-        else { return .failure(Problem(reason: "array '\(a.name)': fewer numbers than its shape \(a.shape) holds")) }
+        guard let count = numbers(a.shape), count * 8 <= reader.remaining, let values = readNumbers(count, reader) else {
+          return .failure(Problem(reason: "array '\(a.name)': fewer numbers than its shape \(a.shape) holds"))
+        }
         decoded.append(ResultArray(name: a.name, shape: a.shape, values: values))
-        at += count * 8
       }
-      guard at == payload.endIndex else { return .failure(Problem(reason: "bytes after the last array")) }
+      guard reader.remaining == 0 else { return .failure(Problem(reason: "bytes after the last array")) }
       result.arrays = decoded
-    } else if newline != payload.endIndex {
+    } else if line.newline {
       return .failure(Problem(reason: "bytes after the result"))
     }
+    return decodeNumbers(stored, into: result)
+  }
+
+  /// `count` float64s read from `reader` into a new array's own storage.
+  static func readNumbers(_ count: Int, _ reader: PayloadReader) -> [Double]? {
+    var ok = true
+    let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+      ok = reader.read(into: UnsafeMutableRawBufferPointer(buffer))
+      if !ok { buffer.initialize(repeating: 0) }
+      initialized = count
+    }
+    return ok ? values : nil
+  }
+
+  /// The stored series and grid, unpacked and checked, into `result`.
+  static func decodeNumbers(_ stored: Stored, into result: ExperimentResult) -> Result<Entry, Problem> {
+    var result = result
     result.series = []
     for s in stored.series {
       guard let x = unpack(s.x), let y = unpack(s.y) else {
@@ -170,8 +182,9 @@ public struct ResultCache: Sendable {
     return .success(Entry(result: result, seconds: stored.seconds))
   }
 
-  /// The entry file's bytes: header and payload.
-  static func encode(_ entry: Entry, key: String, kind: String) -> Data? {
+  /// The entry file's parts: header line, the JSON line, then each array's numbers from the
+  /// result's own storage (shared, not copied: the writer holds the matrix the build holds).
+  static func encode(_ entry: Entry, key: String, kind: String) -> [AtomicFile.Part]? {
     var stripped = entry.result
     stripped.series = []
     stripped.grid = nil
@@ -188,16 +201,12 @@ public struct ResultCache: Sendable {
         Stored.Grid(name: $0.name, x: Self.pack($0.x), y: Self.pack($0.y), values: Self.pack($0.values.flatMap { $0 }))
       },
       seconds: entry.seconds, arrays: arrays.isEmpty ? nil : arrays.map { Stored.Array(name: $0.name, shape: $0.shape) })
-    guard let json = try? JSONEncoder().encode(stored) else { return nil }
-    guard !arrays.isEmpty else { return CacheEntryFile.encode(format: format, key: key, kind: kind, payload: json) }
+    guard var json = try? JSONEncoder().encode(stored) else { return nil }
+    guard !arrays.isEmpty else { return CacheEntryFile.encode(format: format, key: key, kind: kind, parts: [.bytes(json)]) }
     // an array that does not fill its shape would not decode: not stored (recomputed next time)
     guard arrays.allSatisfy({ numbers($0.shape) == $0.values.count }) else { return nil }
-    let bytes = json.count + 1 + arrays.reduce(0) { $0 + 8 * $1.values.count }
-    return CacheEntryFile.encode(format: format, key: key, kind: kind, payloadBytes: bytes) { out in
-      out.append(json)
-      out.append(0x0A)
-      for a in arrays { a.values.withUnsafeBytes { out.append(contentsOf: $0) } }  // little-endian, as `pack`
-    }
+    json.append(0x0A)
+    return CacheEntryFile.encode(format: format, key: key, kind: kind, parts: [.bytes(json)] + arrays.map { .doubles($0.values) })
   }
 
   /// Stores (or overwrites) the entry, atomically; with `keepingValid`, a valid entry already
@@ -207,13 +216,13 @@ public struct ResultCache: Sendable {
   /// costs time on the next build.
   public func store(_ entry: Entry, key: String, kind: String, keepingValid: Bool = false) {
     guard let item = item(entry, key: key, kind: kind, keepingValid: keepingValid) else { return }
-    CacheEntryFile.write(item.data, to: item.url, keepExisting: item.keepExisting)
+    _ = try? AtomicFile.write(parts: item.parts, to: item.url, keepExisting: item.keepExisting)
   }
 
   /// The entry's file, for `store` or a batch of writes (`CacheWrites`).
   func item(_ entry: Entry, key: String, kind: String, keepingValid: Bool = false) -> AtomicFile.Item? {
-    guard let url = url(key), let data = Self.encode(entry, key: key, kind: kind) else { return nil }
-    return AtomicFile.Item(data: data, url: url, keepExisting: { _ in keepingValid && load(key, kind: kind) != nil })
+    guard let url = url(key), let parts = Self.encode(entry, key: key, kind: kind) else { return nil }
+    return AtomicFile.Item(parts: parts, url: url, keepExisting: { _ in keepingValid && load(key, kind: kind) != nil })
   }
 }
 

@@ -416,12 +416,12 @@ extension GramKind {
         "\(drawn) Gram matrix(es) of \(n) × \(n) inputs as \(t) × \(t) tiles on disk (a few tiles in memory)",
         options: ["inputs", "storage"])
     } else {
-      // the engine's NNGP (and NTK) matrices, which the result's arrays share, and up to four
-      // copies of each drawn one, not all at once: the cache entry's buffer of their raw bytes, the
-      // .npy bytes held until the site is written, and on a warm build the entry's file and its
-      // decoded numbers (measured at N = 2000: one copy beside the matrix at the peak)
+      // the engine's NNGP (and NTK) matrices, which the result's arrays, the cache entry's writer
+      // and the site's .npy file share (written from where they lie; a warm build reads the
+      // entry straight into the arrays), and one spare copy of each drawn one (a bound: measured
+      // at N = 5000, 784 inputs, a cold build peaks at 278 MB for a 200 MB matrix)
       c.doubles(
-        [kernels + drawn * 4, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
+        [kernels + drawn, n, n], "\(drawn) Gram matrix(es) of \(n) × \(n) inputs, with the .npy file and the cached result",
         options: ["inputs", "storage"])
     }
     Self.addKernelWork(

@@ -12,7 +12,7 @@ extension GramKind {
   }
 
   /// `auto` stores the matrix as tiles above this many inputs (in memory, one N × N matrix of
-  /// 5000 is 200 MB, and the build holds several copies).
+  /// 5000 is 200 MB; past it, the disk holds the matrix and memory a few tiles).
   public static let tiledAbove = 5_000
   /// The side of a storage tile (a whole number of FastMLPKernel's 320-row strips: 29.5 MB of float64).
   public static let tileSize = 1920

@@ -1,10 +1,11 @@
 import Foundation
-import SkelBuild
 import SkelCairo
 import SkelExperiments
 import SkelMath
 import SkelPlot
 import Testing
+
+@testable import SkelBuild
 
 /// Two figures of the same kind (so their result entries can be swapped), formulas in prose and captions.
 let cacheReport = """
@@ -303,6 +304,37 @@ enum Damage: String, CaseIterable, Sendable {
       #expect(cache.load(key, kind: "gram", warn: { warnings.append($0.description) }) == nil)
       #expect(warnings.count == 1 && warnings[0].contains(reason), "\(warnings)")
     }
+  }
+
+  /// A stored Gram matrix is never copied on its way to the disk: the entry's writer holds the
+  /// result's own array (the same storage), hashed and written where it lies; and a result whose
+  /// JSON line is longer than the reader's 64 KiB read-ahead (a 20 000-point series) comes back
+  /// whole, with its arrays read straight into their own storage.
+  @Test func entryPartsShareTheResultsArraysAndLongLinesRoundTrip() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parts-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var g = SeededGenerator(seed: 9)
+    let matrix = (0..<(200 * 200)).map { _ in g.nextUniform() }
+    let xs = (0..<20_000).map { Double($0) }
+    let ys = xs.map { _ in g.nextUniform() }
+    var result = ExperimentResult(
+      xlabel: "x", ylabel: "y", xlabelTeX: "x", ylabelTeX: "y", series: [SeriesData(name: "long", x: xs, y: ys)])
+    result.arrays = [ResultArray(name: "nngp", shape: [200, 200], values: matrix)]
+    let cache = ResultCache(directory: dir)
+    let key = String(repeating: "ef", count: 32)
+    let item = try #require(cache.item(ResultCache.Entry(result: result, seconds: 2), key: key, kind: "gram"))
+    let shared = item.parts.contains { part in
+      guard case .doubles(let values) = part else { return false }
+      return values.withUnsafeBufferPointer { a in matrix.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
+    #expect(shared, "the entry holds a copy of the matrix, not the result's array")
+    let written: Int = item.parts.reduce(0) { $0 + $1.count }
+    #expect(written > 8 * (matrix.count + 2 * xs.count))
+    AtomicFile.writeAll([item])
+    let loaded = try #require(cache.load(key, kind: "gram"))
+    #expect(loaded.result.series.first?.x == xs && loaded.result.series.first?.y == ys)
+    #expect(loaded.result.arrays?.first?.values == matrix && loaded.seconds == 2)
   }
 
   /// A result file of the headerless format 1 is recomputed without a warning.
