@@ -54,7 +54,7 @@ struct FileStamp: Codable, Equatable, Sendable {
 /// no manifest, so the next build is a whole one. The manifest is written after the swap; a build
 /// killed between the two leaves the old manifest, whose site stamps no longer match.
 struct BuildManifest: Codable, Sendable {
-  static let format = "skelreport-build/1"
+  static let format = "skelreport-build/2"
 
   struct SiteEntry: Codable, Equatable, Sendable {
     var identity: String
@@ -81,6 +81,9 @@ struct BuildManifest: Codable, Sendable {
   var counts: Counts
   /// Each figure's covering warnings, by its page image's figure key (`warnCoverings`).
   var coverings: [String: [String]] = [:]
+  /// Each figure's size, by the same key: a build whose images of a figure are all intact needs
+  /// only these of it, so it does not make the figure from its result (`SiteBuilder.drawFigures`).
+  var sizes: [String: FigureSize] = [:]
 
   /// Where the manifest of `output` (its real path) lives, beside the results cache; nil without one.
   static func url(cache: URL?, output: URL) -> URL? {
@@ -262,7 +265,7 @@ extension SiteBuilder {
     let manifest = BuildManifest(
       configuration: manifestConfiguration, binary: BuildManifest.executable.flatMap { FileStamp.of($0) },
       reports: run.context.reportIdentities, reportNames: paths, read: read, listings: fixedListings, site: site, folders: folders,
-      counts: counts, coverings: run.context.coverings)
+      counts: counts, coverings: run.context.coverings, sizes: run.context.sizes)
     manifest.store(url)
   }
 

@@ -24,6 +24,8 @@ public final class BuildContext: Sendable {
     var reportIdentities: [String: String] = [:]
     var coverings: [String: [String]] = [:]
     var previousCoverings: [String: [String]] = [:]
+    var sizes: [String: FigureSize] = [:]
+    var previousSizes: [String: FigureSize] = [:]
   }
   private let state = Mutex(State())
 
@@ -57,6 +59,13 @@ public final class BuildContext: Sendable {
     get { state.withLock { $0.previousCoverings } }
     set { state.withLock { $0.previousCoverings = newValue } }
   }
+  /// Each figure's size by the same key, this build's and the last build's.
+  var sizes: [String: FigureSize] { state.withLock { $0.sizes } }
+  func sized(_ key: String, _ size: FigureSize) { state.withLock { $0.sizes[key] = size } }
+  var previousSizes: [String: FigureSize] {
+    get { state.withLock { $0.previousSizes } }
+    set { state.withLock { $0.previousSizes = newValue } }
+  }
   func warn(contentsOf texts: [String]) { state.withLock { $0.warnings += texts } }
   func readProblem(_ d: Diagnostic) { state.withLock { $0.readProblems.append(d) } }
   func record(_ step: String, seconds: Double) { state.withLock { $0.timings.append(StepTiming(step: step, seconds: seconds)) } }
@@ -74,6 +83,8 @@ final class BuildRun {
   var hits = 0
   /// `report/label` of every directive computed (not found in the cache), in page order.
   var recomputed: [String] = []
+  /// `report/label` of each figure made from its result (`SiteBuilder.drawFigures`).
+  var figuresMade: [String] = []
   /// Names of the reports whose page body was rendered (not held in the builder's memory).
   var rendered: [String] = []
   /// Inline values by report, then by protection (body first, then each caption).
@@ -81,6 +92,9 @@ final class BuildRun {
   var tables: [[MathProtection?]] = []
   var math: TypesetMath?
   var figures: [[Figure?]] = []
+  /// The figures not made from their results (`SiteBuilder.drawFigures`: every image intact),
+  /// by their sizes from the last build's manifest.
+  var knownSizes: [[FigureSize?]] = []
   var images: [String: SiteFile] = [:]
   var files: [String: SiteFile] = [:]
   /// The identity of each site file the build made (`BuildManifest.site`): its content's, or for

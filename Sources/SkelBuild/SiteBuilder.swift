@@ -166,6 +166,9 @@ public struct SiteBuilder {
     public var recomputed: [String] = []
     /// The reports whose page body was rendered; with a `memory`, only the pages a change reached.
     public var rendered: [String] = []
+    /// `report/label` of each figure made from its result (a figure whose images the site kept is
+    /// not: a prose edit makes none).
+    public var figuresMade: [String] = []
     /// Nothing changed since the last build of the output: nothing was read or written (the
     /// counts and warnings are that build's).
     public var upToDate = false
@@ -206,7 +209,8 @@ public struct SiteBuilder {
     memory?.forgetUnused()
     return Summary(
       reports: run.plans.count, figures: run.figureCount, cacheHits: run.hits, files: run.fileCount,
-      warnings: run.context.warnings, timings: run.context.timings, recomputed: run.recomputed, rendered: run.rendered)
+      warnings: run.context.warnings, timings: run.context.timings, recomputed: run.recomputed, rendered: run.rendered,
+      figuresMade: run.figuresMade)
   }
 
   /// The reports read and validated, nothing run: each directive's label, kind and cache key
@@ -620,6 +624,8 @@ public struct SiteBuilder {
     return TypesetMath(plans: plans, rendered: table.compactMapValues { if case .html(let h) = $0 { return h } else { return nil } })
   }
 
+  static func size(_ f: Figure) -> [Double] { [f.width, f.height] }
+
   struct WrittenFigure {
     var alt: String
     var width: Double
@@ -681,8 +687,8 @@ public struct SiteBuilder {
   /// An image the current site holds unchanged (`intact`, by identity `image:<key>`) is kept
   /// there, neither loaded nor drawn.
   func drawImages(
-    _ plans: [PlannedReport], figures: [[Figure?]], context: BuildContext, intact: [String: String] = [:],
-    background: DispatchGroup? = nil
+    _ plans: [PlannedReport], figures: [[Figure?]], known: [[FigureSize?]] = [], context: BuildContext,
+    intact: [String: String] = [:], background: DispatchGroup? = nil
   ) throws -> [String: SiteFile] {
     struct Image {
       var key: String
@@ -695,7 +701,8 @@ public struct SiteBuilder {
     var queued = Set<String>()
     for (r, report) in plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
-        guard let figure = figures[r][k] else { continue }
+        let figure = figures[r][k]
+        guard figure != nil || (known.indices.contains(r) && known[r][k] != nil) else { continue }
         warnCoverings(d, figure, context, intact: intact)
         for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
           var formats: [ImageFormat] = [], these: [Image] = []
@@ -709,7 +716,7 @@ public struct SiteBuilder {
             formats.append(render.format)
             these.append(Image(key: key, dark: dark || phone, directive: d))
           }
-          if !these.isEmpty {  // the phone's stacked figure made only when it is drawn
+          if !these.isEmpty, let figure {  // the phone's stacked figure made only when it is drawn
             let drawn = phone ? figure.stacked(width: Self.phoneWidth) : figure
             requests.append(FigureDrawing.Request(figure: drawn, theme: dark ? darkTheme : theme, formats: formats))
             wanted.append(these)
@@ -744,7 +751,7 @@ public struct SiteBuilder {
   /// A figure whose every image the site holds unchanged (`intact`) was checked by the build that
   /// drew it: its findings are said again from the manifest (`BuildManifest.coverings`), without
   /// laying it out (which also spares a prose edit's build starting fontconfig).
-  func warnCoverings(_ d: PlannedDirective, _ figure: Figure, _ context: BuildContext, intact: [String: String] = [:]) {
+  func warnCoverings(_ d: PlannedDirective, _ figure: Figure?, _ context: BuildContext, intact: [String: String] = [:]) {
     let key = figureKey(d, renders(d).first ?? Render(dark: false, format: .svg))
     if memory == nil, !intact.isEmpty, renders(d).allSatisfy({ intact[Self.imageIdentity(figureKey(d, $0))] != nil }),
       let known = context.previousCoverings[key]
@@ -753,6 +760,7 @@ public struct SiteBuilder {
       context.covered(key, known)
       return
     }
+    guard let figure else { return }  // (a figure not made is one whose coverings are known)
     // a legend or label over data (an explicit corner is honoured, and said here), and a label
     // that reads as code (`k=nngp`, `kappa`: the kinds type their labels)
     let found =
@@ -786,7 +794,8 @@ public struct SiteBuilder {
 
   /// A directive's files (JSON, CSV, arrays, images) into `run.files`; what its figure HTML needs.
   func writeFigure(
-    _ d: PlannedDirective, figure: Figure?, result r: ExperimentResultWithTime, report: PlannedReport, into run: BuildRun
+    _ d: PlannedDirective, figure: Figure?, known: FigureSize? = nil, result r: ExperimentResultWithTime, report: PlannedReport,
+    into run: BuildRun
   ) throws -> WrittenFigure {
     let dir = report.document.name + "/"
     // the JSON and CSV are made of what `dataKey` hashes (with this binary): kept when the site has them
@@ -812,7 +821,7 @@ public struct SiteBuilder {
       run.files[path] = kept ?? SiteFile.npy(a)  // streamed by the writer: no copy of the matrix
       run.identities[path] = identity
     }
-    guard let figure else {
+    guard figure != nil || known != nil else {
       return WrittenFigure(alt: "", width: 0, height: 0, formats: [], thumbnail: nil, hasImage: false)
     }
     let formats = d.configured.common.formats.map(\.rawValue)
@@ -826,10 +835,17 @@ public struct SiteBuilder {
     }
     let dark = written.contains { $0.dark && !$0.phone }
     // the phone images only when both themes were drawn (a failed variant is left out)
-    let phone = written.filter(\.phone).count == 2 ? figure.stacked(width: Self.phoneWidth) : nil
+    let hasPhone = written.filter(\.phone).count == 2
+    let size =
+      known
+      ?? figure.map { f in
+        FigureSize(width: f.width, height: f.height, phone: hasPhone ? Self.size(f.stacked(width: Self.phoneWidth)) : nil)
+      } ?? FigureSize(width: 0, height: 0)
+    if let first = renders(d).first { run.context.sized(figureKey(d, first), size) }
+    let phone = hasPhone ? size.phone.flatMap { $0.count == 2 ? (width: $0[0], height: $0[1]) : nil } : nil
     let alt = d.configured.common.alt.isEmpty ? FigureData.alt(r.result) : d.configured.common.alt
     return WrittenFigure(
-      alt: alt, width: figure.width, height: figure.height, formats: formats, dark: dark,
+      alt: alt, width: size.width, height: size.height, formats: formats, dark: dark,
       thumbnail: formats.contains("png") ? d.label + ".png" : (formats.contains("svg") ? d.label + ".svg" : nil),
       thumbnailDark: dark ? renders(d).first { $0.dark && !$0.phone }.map { d.label + $0.suffix } : nil, hasImage: true,
       arrays: (r.result.arrays ?? []).map { $0.fileName(label: d.label) }, phone: phone.map { ($0.width, $0.height) })
@@ -1035,4 +1051,12 @@ final class ProgressLine: @unchecked Sendable {
       log(String(format: "      %@ (%@) done in %.1f s", label, kind, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
     }
   }
+}
+
+/// What a page needs of a figure that is not made again (`BuildManifest.sizes`): its size in
+/// points and, when its phone images were drawn, theirs.
+struct FigureSize: Codable, Sendable, Equatable {
+  var width: Double
+  var height: Double
+  var phone: [Double]? = nil
 }

@@ -106,6 +106,8 @@ import Testing
     try Self.write(dir, prose: "Other words, edited.")
     let edit = try Self.builder(dir).build()
     #expect(!edit.upToDate && edit.recomputed.isEmpty)
+    // no figure is made from its result again: its images are kept, its size is the manifest's
+    #expect(!first.figuresMade.isEmpty && edit.figuresMade.isEmpty, "\(first.figuresMade) then \(edit.figuresMade)")
     #expect(edit.warnings == first.warnings, "the kept figures' findings said again")
     let after = Self.inodes(site)
     let changed = Set(after.keys.filter { after[$0] != before[$0] })
