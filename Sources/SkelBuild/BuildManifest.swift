@@ -79,7 +79,7 @@ struct BuildManifest: Codable, Sendable {
   var site: [String: SiteEntry]
   var folders: [String: FileStamp]
   var counts: Counts
-  /// Each figure's covering warnings, by its page image's figure key (`warnCoverings`).
+  /// Each figure's covering warnings, by its page image's figure key (`SiteBuilder.coverings`).
   var coverings: [String: [String]] = [:]
   /// Each figure's size, by the same key: a build whose images of a figure are all intact needs
   /// only these of it, so it does not make the figure from its result (`SiteBuilder.drawFigures`).

@@ -51,7 +51,7 @@ public final class BuildContext: Sendable {
   /// Each report's path (`SiteBuilder.reportPath`) and the identity of the bytes read.
   var reportIdentities: [String: String] { state.withLock { $0.reportIdentities } }
   func readReport(_ path: String, identity: String) { state.withLock { $0.reportIdentities[path] = identity } }
-  /// Each figure's covering warnings by its page image's key (`SiteBuilder.warnCoverings`), this
+  /// Each figure's covering warnings by its page image's key (`SiteBuilder.coverings`), this
   /// build's and the last build's (from its manifest).
   var coverings: [String: [String]] { state.withLock { $0.coverings } }
   func covered(_ key: String, _ lines: [String]) { state.withLock { $0.coverings[key] = lines } }

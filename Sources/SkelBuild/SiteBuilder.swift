@@ -699,11 +699,22 @@ public struct SiteBuilder {
     var requests: [FigureDrawing.Request] = []
     var wanted: [[Image]] = []
     var queued = Set<String>()
+    // each figure's coverings found on all cores (a layout each), said in directive order
+    let flat = plans.indices.flatMap { r in plans[r].directives.indices.map { (r, $0) } }
+    let shared = UncheckedSendable((self, plans, figures, known, intact))
+    let found = configuration.compute.map(flat.count) { i -> (key: String, lines: [String])? in
+      let (builder, plans, figures, known, intact) = shared.value, (r, k) = flat[i]
+      guard figures[r][k] != nil || (known.indices.contains(r) && known[r][k] != nil) else { return nil }
+      return builder.coverings(plans[r].directives[k], figures[r][k], context, intact: intact)
+    }
+    var position = 0
     for (r, report) in plans.enumerated() {
       for (k, d) in report.directives.enumerated() {
+        defer { position += 1 }
         let figure = figures[r][k]
-        guard figure != nil || (known.indices.contains(r) && known[r][k] != nil) else { continue }
-        warnCoverings(d, figure, context, intact: intact)
+        guard let covering = found[position] else { continue }
+        for line in covering.lines { context.warn(line) }
+        context.covered(covering.key, covering.lines)
         for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
           var formats: [ImageFormat] = [], these: [Image] = []
           for render in renders(d) where render.dark == dark && render.phone == phone {
@@ -747,27 +758,26 @@ public struct SiteBuilder {
     return images
   }
 
-  /// A legend or label over data (an explicit corner is honoured, and said here).
+  /// The warnings a figure gives, with the key they are recorded under: a legend or label over
+  /// data (an explicit corner is honoured, and said here), a label that reads as code.
   /// A figure whose every image the site holds unchanged (`intact`) was checked by the build that
   /// drew it: its findings are said again from the manifest (`BuildManifest.coverings`), without
   /// laying it out (which also spares a prose edit's build starting fontconfig).
-  func warnCoverings(_ d: PlannedDirective, _ figure: Figure?, _ context: BuildContext, intact: [String: String] = [:]) {
+  func coverings(_ d: PlannedDirective, _ figure: Figure?, _ context: BuildContext, intact: [String: String] = [:]) -> (
+    key: String, lines: [String]
+  )? {
     let key = figureKey(d, renders(d).first ?? Render(dark: false, format: .svg))
     if memory == nil, !intact.isEmpty, renders(d).allSatisfy({ intact[Self.imageIdentity(figureKey(d, $0))] != nil }),
       let known = context.previousCoverings[key]
     {
-      for line in known { context.warn(line) }
-      context.covered(key, known)
-      return
+      return (key, known)
     }
-    guard let figure else { return }  // (a figure not made is one whose coverings are known)
+    guard let figure else { return nil }  // (a figure not made is one whose coverings are known)
     // a legend or label over data (an explicit corner is honoured, and said here), and a label
     // that reads as code (`k=nngp`, `kappa`: the kinds type their labels)
     let found =
       FigureLayout(theme: theme, measurer: backend).coverings(figure).map { "\($0)" } + LabelAudit.findings(figure).map { "\($0)" }
-    let lines = found.map { "\(d.directive.location): warning: figure '\(d.label)': \($0)" }
-    for line in lines { context.warn(line) }
-    context.covered(key, lines)
+    return (key, found.map { "\(d.directive.location): warning: figure '\(d.label)': \($0)" })
   }
 
   /// Drawn images into the figure cache, on a thread of `background` when given.
@@ -794,8 +804,8 @@ public struct SiteBuilder {
 
   /// A directive's files (JSON, CSV, arrays, images) into `run.files`; what its figure HTML needs.
   func writeFigure(
-    _ d: PlannedDirective, figure: Figure?, known: FigureSize? = nil, result r: ExperimentResultWithTime, report: PlannedReport,
-    into run: BuildRun
+    _ d: PlannedDirective, figure: Figure?, known: FigureSize? = nil, data made: BuildMemory.DataFiles? = nil,
+    result r: ExperimentResultWithTime, report: PlannedReport, into run: BuildRun
   ) throws -> WrittenFigure {
     let dir = report.document.name + "/"
     // the JSON and CSV are made of what `dataKey` hashes (with this binary): kept when the site has them
@@ -805,7 +815,7 @@ public struct SiteBuilder {
       run.files[dir + d.label + ".json"] = SiteFile.kept(j)
       run.files[dir + d.label + ".csv"] = SiteFile.kept(c)
     } else {
-      let data = try dataFiles(d, result: r, report: report.document.name)
+      let data = try made ?? dataFiles(d, result: r, report: report.document.name)
       run.files[dir + d.label + ".json"] = SiteFile.bytes(data.json)
       run.files[dir + d.label + ".csv"] = SiteFile.bytes(data.csv)
     }
