@@ -66,7 +66,7 @@ let package = Package(
 
     // MARK: - Figures: model (no Cairo) and the Cairo/Pango backend
     .target(name: "SkelPlot", exclude: ["README.md"], swiftSettings: optimized),
-    .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo", "CZlib"], exclude: ["README.md"], swiftSettings: optimized),
+    .target(name: "SkelCairo", dependencies: ["SkelPlot", "CCairo", "CZlib", "CXXHash"], exclude: ["README.md"], swiftSettings: optimized),
 
     // MARK: - Documents, experiments, the build pipeline (know no CLI)
     .target(

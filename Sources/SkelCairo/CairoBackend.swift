@@ -1,4 +1,5 @@
 import CCairo
+import CXXHash
 import Foundation
 import SkelPlot
 
@@ -20,6 +21,20 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   private let measureSurface: OpaquePointer
   private let measureContext: OpaquePointer
   private let lock = NSLock()
+  /// Bitmaps as SVG embeds them (reduced to the device and PNG-encoded), by their content and
+  /// device size: a figure's light, dark and phone SVGs share one heat map, which is reduced and
+  /// encoded once (it was once per image: a third of a cold build's PNG encoding).
+  private var embedded: [EmbeddedKey: (image: RasterImage, png: [UInt8])] = [:]
+  private var embeddedBytes = 0
+  private let embeddedLock = NSLock()
+  /// What `embedded` may hold before it is emptied.
+  static let embeddedLimit = 64 << 20
+
+  struct EmbeddedKey: Hashable {
+    var low: UInt64, high: UInt64
+    var width: Int, height: Int
+    var rect: [Double]
+  }
 
   /// Whether dense polylines are reduced to what the device shows (`Scene.simplified`); off only
   /// to compare against the full drawing.
@@ -167,7 +182,12 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
       case .text(let t):
         try drawText(cr, t)
       case .image(let image, let rect):
-        try drawImage(cr, Self.fit(image, to: rect, pixelsPerPoint: imageDensity ?? scale), in: rect, embedsPNG: embedsPNG)
+        if embedsPNG {
+          let (fitted, png) = try embeddedImage(image, in: rect, pixelsPerPoint: imageDensity ?? scale)
+          try drawImage(cr, fitted, in: rect, png: png)
+        } else {
+          try drawImage(cr, Self.fit(image, to: rect, pixelsPerPoint: imageDensity ?? scale), in: rect)
+        }
       case .pushClip(let r):
         cairo_save(cr)
         cairo_rectangle(cr, r.x, r.y, r.width, r.height)
@@ -280,17 +300,52 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     return RasterImage(width: tw, height: th, rgba: out)
   }
 
-  /// Paints an RGBA bitmap into `rect` with nearest-neighbour scaling (cairo wants premultiplied
-  /// BGRA in native byte order, i.e. ARGB32).
-  private func drawImage(_ cr: OpaquePointer, _ image: RasterImage, in rect: Rect, embedsPNG: Bool = false) throws {
-    guard image.width > 0, image.height > 0, rect.width > 0, rect.height > 0 else { return }
-    let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, Int32(image.width)))
-    guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(image.width), Int32(image.height)) else {
-      throw CairoError.surface("cannot create an image of \(image.width)×\(image.height)")
+  /// The bitmap reduced to the device (`fit`) and its PNG (`PNGEncoder`), made once for each
+  /// content and device size.
+  func embeddedImage(_ image: RasterImage, in rect: Rect, pixelsPerPoint: Double) throws -> (RasterImage, [UInt8]) {
+    let h = image.rgba.withUnsafeBytes { XXH3_128bits($0.baseAddress, $0.count) }
+    let key = EmbeddedKey(
+      low: h.low64, high: h.high64, width: image.width, height: image.height, rect: [rect.width, rect.height, pixelsPerPoint])
+    embeddedLock.lock()
+    let held = embedded[key]
+    embeddedLock.unlock()
+    if let held { return held }
+    let fitted = Self.fit(image, to: rect, pixelsPerPoint: pixelsPerPoint)
+    let png = try Self.argb32(fitted) { data, stride in
+      try PNGEncoder.encode(
+        argb32: data, width: fitted.width, height: fitted.height, stride: stride, pixelsPerPoint: Self.vectorImageDensity)
     }
-    defer { cairo_surface_destroy(surface) }
-    cairo_surface_flush(surface)
-    guard let data = cairo_image_surface_get_data(surface) else { throw CairoError.surface("image surface has no data") }
+    embeddedLock.lock()
+    if embeddedBytes + png.count + fitted.rgba.count > Self.embeddedLimit {
+      embedded = [:]
+      embeddedBytes = 0
+    }
+    embedded[key] = (fitted, png)
+    embeddedBytes += png.count + fitted.rgba.count
+    embeddedLock.unlock()
+    return (fitted, png)
+  }
+
+  /// How many bitmaps `embedded` holds (for tests).
+  var embeddedCount: Int {
+    embeddedLock.lock()
+    defer { embeddedLock.unlock() }
+    return embedded.count
+  }
+
+  /// `body` with the bitmap as cairo's premultiplied ARGB32 rows and their stride.
+  static func argb32<T>(_ image: RasterImage, _ body: (UnsafePointer<UInt8>, Int) throws -> T) throws -> T {
+    let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, Int32(image.width)))
+    var rows = [UInt8](repeating: 0, count: max(1, stride * image.height))
+    rows.withUnsafeMutableBytes { raw in
+      guard let base = raw.baseAddress else { return }
+      fillARGB32(image, into: base.assumingMemoryBound(to: UInt8.self), stride: stride)
+    }
+    return try rows.withUnsafeBufferPointer { b in try body(b.baseAddress!, stride) }
+  }
+
+  /// RGBA → premultiplied native-endian ARGB32, row by row.
+  static func fillARGB32(_ image: RasterImage, into data: UnsafeMutablePointer<UInt8>, stride: Int) {
     image.rgba.withUnsafeBufferPointer { src in
       for y in 0..<image.height {
         let row = data.advanced(by: y * stride).withMemoryRebound(to: UInt32.self, capacity: image.width) { $0 }
@@ -302,8 +357,22 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
         }
       }
     }
+  }
+
+  /// Paints an RGBA bitmap into `rect` with nearest-neighbour scaling (cairo wants premultiplied
+  /// BGRA in native byte order, i.e. ARGB32); with `png`, the surface carries it as its PNG.
+  private func drawImage(_ cr: OpaquePointer, _ image: RasterImage, in rect: Rect, png: [UInt8]? = nil) throws {
+    guard image.width > 0, image.height > 0, rect.width > 0, rect.height > 0 else { return }
+    let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, Int32(image.width)))
+    guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(image.width), Int32(image.height)) else {
+      throw CairoError.surface("cannot create an image of \(image.width)×\(image.height)")
+    }
+    defer { cairo_surface_destroy(surface) }
+    cairo_surface_flush(surface)
+    guard let data = cairo_image_surface_get_data(surface) else { throw CairoError.surface("image surface has no data") }
+    Self.fillARGB32(image, into: data, stride: stride)
     cairo_surface_mark_dirty(surface)  // (drops mime data: attached after it)
-    if embedsPNG { try Self.attachPNG(surface, data: data, width: image.width, height: image.height, stride: stride) }
+    if let png { Self.attachPNG(surface, png) }
     cairo_save(cr)
     cairo_rectangle(cr, rect.x, rect.y, rect.width, rect.height)
     cairo_clip(cr)
@@ -316,8 +385,7 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   }
 
   /// Gives an image surface its PNG (`PNGEncoder`) as `CAIRO_MIME_TYPE_PNG`, owned by cairo.
-  static func attachPNG(_ surface: OpaquePointer, data: UnsafeMutablePointer<UInt8>, width: Int, height: Int, stride: Int) throws {
-    let png = try PNGEncoder.encode(argb32: data, width: width, height: height, stride: stride, pixelsPerPoint: vectorImageDensity)
+  static func attachPNG(_ surface: OpaquePointer, _ png: [UInt8]) {
     guard let copy = malloc(max(1, png.count))?.assumingMemoryBound(to: UInt8.self) else { return }
     png.withUnsafeBufferPointer { b in if let base = b.baseAddress { copy.update(from: base, count: png.count) } }
     let status = cairo_surface_set_mime_data(surface, CAIRO_MIME_TYPE_PNG, copy, UInt(png.count), { free($0) }, copy)

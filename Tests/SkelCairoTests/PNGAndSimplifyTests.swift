@@ -246,3 +246,42 @@ import Testing
     return Array((out + ns.substring(from: last)).utf8)
   }
 }
+
+@Suite struct EmbeddedBitmapTests {
+  /// A heat map's bitmap is reduced and PNG-encoded once for all of a figure's SVGs that show it
+  /// at one device size (the light and the dark theme: a colormap does not change with the
+  /// theme): both SVGs carry the same PNG bytes, the backend holds one bitmap, and the PNG is the
+  /// one `PNGEncoder` makes of the reduced bitmap. Another size is another bitmap.
+  @Test func oneBitmapForBothThemes() throws {
+    let backend = CairoBackend()
+    let values = (0..<(600 * 600)).map { Double(($0 * 7919) % 1009) }
+    let figure = Figure(width: 200, height: 150, panels: [Axes(marks: [.heatmap(Heatmap(values: values, rows: 600, columns: 600))])])
+    func embedded(_ svg: [UInt8]) -> [String] {
+      let text = String(decoding: svg, as: UTF8.self)
+      return text.components(separatedBy: "data:image/png;base64,").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+    }
+    let light = try backend.render(FigureLayout(theme: .light, measurer: backend).scene(for: figure), as: .svg, pixelsPerPoint: 1)
+    let dark = try backend.render(FigureLayout(theme: .dark, measurer: backend).scene(for: figure), as: .svg, pixelsPerPoint: 1)
+    #expect(light != dark)
+    let (a, b) = (embedded(light), embedded(dark))
+    #expect(a.count == b.count && a.count >= 2, "heat map and colour bar: \(a.count), \(b.count)")
+    #expect(a.first == b.first && a.first.map(\.count) ?? 0 > 1000)
+    #expect(backend.embeddedCount == a.count, "one bitmap each, not one per image: \(backend.embeddedCount)")
+    // the PNG is the encoder's of the bitmap reduced to 2 pixels per point
+    let scene = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
+    guard case .image(let image, let rect)? = scene.items.first(where: { if case .image = $0 { true } else { false } }) else {
+      Issue.record("no bitmap in the scene")
+      return
+    }
+    let fitted = CairoBackend.fit(image, to: rect, pixelsPerPoint: CairoBackend.vectorImageDensity)
+    #expect(fitted.width < 600, "reduced: \(fitted.width)")
+    let png = try CairoBackend.argb32(fitted) { data, stride in
+      try PNGEncoder.encode(argb32: data, width: fitted.width, height: fitted.height, stride: stride, pixelsPerPoint: 2)
+    }
+    #expect(a.first == Data(png).base64EncodedString())
+    var wide = figure
+    wide.width = 400
+    _ = try backend.render(FigureLayout(theme: .light, measurer: backend).scene(for: wide), as: .svg, pixelsPerPoint: 1)
+    #expect(backend.embeddedCount > a.count)
+  }
+}
