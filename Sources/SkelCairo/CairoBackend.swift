@@ -336,12 +336,12 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   /// `body` with the bitmap as cairo's premultiplied ARGB32 rows and their stride.
   static func argb32<T>(_ image: RasterImage, _ body: (UnsafePointer<UInt8>, Int) throws -> T) throws -> T {
     let stride = Int(cairo_format_stride_for_width(CAIRO_FORMAT_ARGB32, Int32(image.width)))
-    var rows = [UInt8](repeating: 0, count: max(1, stride * image.height))
-    rows.withUnsafeMutableBytes { raw in
-      guard let base = raw.baseAddress else { return }
-      fillARGB32(image, into: base.assumingMemoryBound(to: UInt8.self), stride: stride)
-    }
-    return try rows.withUnsafeBufferPointer { b in try body(b.baseAddress!, stride) }
+    let count = max(1, stride * image.height)  // never empty: the buffer has an address
+    let rows = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+    rows.initialize(repeating: 0, count: count)
+    defer { rows.deallocate() }
+    fillARGB32(image, into: rows, stride: stride)
+    return try body(rows, stride)
   }
 
   /// RGBA → premultiplied native-endian ARGB32, row by row.
