@@ -58,8 +58,12 @@ extension SiteBuilder {
       while let (j, upstream) = scheduler.next() {
         let job = scheduler.jobs[j], report = plans.value[job.index.report]
         let unit = report.directives[job.index.directive].units[job.unit]
+        let compute = Compute(threads: scheduler.threads(total: builder.value.configuration.compute.threads, workers: workers))
         scheduler.finish(
-          j, Result { try builder.value.compute(unit, report: report, context: context, upstream: upstream, writes: writes) })
+          j,
+          Result {
+            try builder.value.compute(unit, report: report, context: context, upstream: upstream, writes: writes, compute: compute)
+          })
       }
     }
     writes.flush(in: run.background)

@@ -484,7 +484,8 @@ public struct SiteBuilder {
   /// `writes` when given and it took under a second (written with the step's other entries at its
   /// end; a longer one at once).
   func compute(
-    _ d: PlannedDirective, report: PlannedReport, context: BuildContext, upstream: Upstream? = nil, writes: CacheWrites? = nil
+    _ d: PlannedDirective, report: PlannedReport, context: BuildContext, upstream: Upstream? = nil, writes: CacheWrites? = nil,
+    compute: Compute? = nil
   ) throws -> (ExperimentResultWithTime, Bool) {
     let cache = ResultCache(directory: configuration.cache)
     let kind = d.configured
@@ -504,7 +505,8 @@ public struct SiteBuilder {
       let line = ProgressLine(label: d.label, kind: d.directive.kind, start: start, log: log)
       var run = runContext(d, line: line)
       run.upstream = upstream
-      result = try configuration.compute.blas { try kind.run(context: run) }
+      if let compute { run.compute = compute }
+      result = try run.compute.blas { try kind.run(context: run) }
       line.finish()
     } catch {
       throw directiveError(d, report: report, "directive '\(d.label)' failed: \(error)")

@@ -42,6 +42,7 @@ final class UnitScheduler: @unchecked Sendable {
     self.plans = plans
     self.merge = merge
     started = Array(repeating: false, count: self.jobs.count)
+    unstarted = self.jobs.count
   }
 
   /// The next job that can run (its index in `jobs`, and its directive's upstream), waiting while
@@ -56,6 +57,7 @@ final class UnitScheduler: @unchecked Sendable {
         guard let u = d.upstream else { return start(j, upstream: nil) }
         if failed.contains(u) {
           started[j] = true
+          unstarted -= 1
           settle(j, .failure(BuildError.diagnostics([], sources: [:])))  // not run: the upstream's error says why
           continue
         }
@@ -74,7 +76,21 @@ final class UnitScheduler: @unchecked Sendable {
   private func start(_ j: Int, upstream: Upstream?) -> (job: Int, upstream: Upstream?) {
     started[j] = true
     running += 1
+    unstarted -= 1
     return (j, upstream)
+  }
+
+  /// Jobs not started yet (settled ones count as started).
+  private(set) var unstarted = 0
+
+  /// The threads the job just handed out may use, of `total` shared by `workers`: a share while
+  /// other jobs wait to start (the workers keep every core busy; loops of two threads each on two
+  /// cores lost 15 % of the bundled build to waiting on each other), all of them for the last
+  /// one, which may run alone.
+  func threads(total: Int, workers: Int) -> Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return unstarted == 0 ? total : max(1, total / max(1, workers))
   }
 
   /// Records a job's outcome; when it was its directive's last unit, the directive's result
