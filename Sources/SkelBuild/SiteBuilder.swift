@@ -692,48 +692,32 @@ public struct SiteBuilder {
     _ plans: [PlannedReport], figures: [[Figure?]], known: [[FigureSize?]] = [], context: BuildContext,
     intact: [String: String] = [:], background: DispatchGroup? = nil
   ) throws -> [String: SiteFile] {
-    struct Image {
-      var key: String
-      var dark: Bool
-      var directive: PlannedDirective
-    }
     var images: [String: SiteFile] = [:]
     var requests: [FigureDrawing.Request] = []
-    var wanted: [[Image]] = []
+    var wanted: [[WantedImage]] = []
     var queued = Set<String>()
-    // each figure's coverings found on all cores (a layout each), said in directive order
-    let flat = plans.indices.flatMap { r in plans[r].directives.indices.map { (r, $0) } }
-    let shared = UncheckedSendable((self, plans, figures, known, intact))
-    let found = configuration.compute.map(flat.count) { i -> (key: String, lines: [String])? in
-      let (builder, plans, figures, known, intact) = shared.value, (r, k) = flat[i]
-      guard figures[r][k] != nil || (known.indices.contains(r) && known[r][k] != nil) else { return nil }
-      return builder.coverings(plans[r].directives[k], figures[r][k], context, intact: intact)
-    }
-    var position = 0
-    for (r, report) in plans.enumerated() {
-      for (k, d) in report.directives.enumerated() {
-        defer { position += 1 }
-        let figure = figures[r][k]
-        guard let covering = found[position] else { continue }
-        for line in covering.lines { context.warn(line) }
-        context.covered(covering.key, covering.lines)
-        for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
-          var formats: [ImageFormat] = [], these: [Image] = []
-          for render in renders(d) where render.dark == dark && render.phone == phone {
-            let key = figureKey(d, render)
-            guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-            if let held = heldImage(key, render.format, intact: intact, context: context) {
-              images[key] = held
-              continue
-            }
-            formats.append(render.format)
-            these.append(Image(key: key, dark: dark || phone, directive: d))
+    let found = allCoverings(plans, figures: figures, known: known, context: context, intact: intact)
+    for (i, (r, k)) in plans.indices.flatMap({ r in plans[r].directives.indices.map { (r, $0) } }).enumerated() {
+      guard let covering = found[i] else { continue }
+      let d = plans[r].directives[k], figure = figures[r][k]
+      for line in covering.lines { context.warn(line) }
+      context.covered(covering.key, covering.lines)
+      for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
+        var formats: [ImageFormat] = [], these: [WantedImage] = []
+        for render in renders(d) where render.dark == dark && render.phone == phone {
+          let key = figureKey(d, render)
+          guard queued.insert(key).inserted else { continue }  // loaded or drawn once
+          if let held = heldImage(key, render.format, intact: intact, context: context) {
+            images[key] = held
+            continue
           }
-          if !these.isEmpty, let figure {  // the phone's stacked figure made only when it is drawn
-            let drawn = phone ? figure.stacked(width: Self.phoneWidth) : figure
-            requests.append(FigureDrawing.Request(figure: drawn, theme: dark ? darkTheme : theme, formats: formats))
-            wanted.append(these)
-          }
+          formats.append(render.format)
+          these.append(WantedImage(key: key, dark: dark || phone, directive: d))
+        }
+        if !these.isEmpty, let figure {  // the phone's stacked figure made only when it is drawn
+          let drawn = phone ? figure.stacked(width: Self.phoneWidth) : figure
+          requests.append(FigureDrawing.Request(figure: drawn, theme: dark ? darkTheme : theme, formats: formats))
+          wanted.append(these)
         }
       }
     }
@@ -758,6 +742,28 @@ public struct SiteBuilder {
       }
     }
     return images
+  }
+
+  /// An image `drawImages` draws: its key, whether a failure may leave it out (a dark or phone
+  /// variant), and its directive.
+  struct WantedImage {
+    var key: String
+    var dark: Bool
+    var directive: PlannedDirective
+  }
+
+  /// Each directive's figure's coverings (nil without a figure), found on all cores (a layout
+  /// each), in the order of `plans`' directives, to be said in that order.
+  func allCoverings(
+    _ plans: [PlannedReport], figures: [[Figure?]], known: [[FigureSize?]], context: BuildContext, intact: [String: String]
+  ) -> [(key: String, lines: [String])?] {
+    let flat = plans.indices.flatMap { r in plans[r].directives.indices.map { (r, $0) } }
+    let shared = UncheckedSendable((self, plans, figures, known, intact))
+    return configuration.compute.map(flat.count) { i -> (key: String, lines: [String])? in
+      let (builder, plans, figures, known, intact) = shared.value, (r, k) = flat[i]
+      guard figures[r][k] != nil || (known.indices.contains(r) && known[r][k] != nil) else { return nil }
+      return builder.coverings(plans[r].directives[k], figures[r][k], context, intact: intact)
+    }
   }
 
   /// The warnings a figure gives, with the key they are recorded under: a legend or label over
