@@ -1,7 +1,8 @@
 import Foundation
-import SkelCairo
 import SkelPlot
 import Testing
+
+@testable import SkelCairo
 
 /// A dual-like figure used by the determinism and golden tests.
 func sampleFigure() -> Figure {
@@ -81,6 +82,26 @@ let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appe
     let big = backend.measure(runs: .plain("0.5"), font: FontSpec(family: "DejaVu Sans", size: 20))
     #expect(abs(big.width - 2 * a.width) < 0.5)
     #expect(a.height > 10 && a.height < 14, "DejaVu Sans at 10 pt has a line height of about 11.6 pt")
+  }
+
+  /// Remembered measurements are Pango's: a label measured again (and in the other order, by
+  /// another backend that never measured anything before) has the extent Pango gave the first
+  /// time, and a figure laid out in both themes measures each label once.
+  @Test func rememberedMeasurementsArePangos() {
+    let f = FontSpec(family: "DejaVu Sans", size: 10), g = FontSpec(family: "DejaVu Sans", size: 10, bold: true)
+    let texts: [[TextRun]] = [.plain("0.5"), .plain("−1.25"), .plain("ρ"), .plain("input j (sorted by class)")]
+    let first = texts.flatMap { [backend.measure(runs: $0, font: f), backend.measure(runs: $0, font: g)] }
+    let again = texts.flatMap { [backend.measure(runs: $0, font: f), backend.measure(runs: $0, font: g)] }
+    let fresh = CairoBackend()
+    let reversed = Array(texts.reversed().flatMap { [fresh.measure(runs: $0, font: g), fresh.measure(runs: $0, font: f)] }.reversed())
+    #expect(first == again)
+    #expect(first == reversed, "measured in the other order, by a backend that remembered nothing")
+    #expect(first[0] != first[1], "bold is another measurement")
+    let counter = CairoBackend()
+    _ = FigureLayout(theme: .light, measurer: counter).scene(for: sampleFigure())
+    let afterLight = counter.measuredCount
+    _ = FigureLayout(theme: .dark, measurer: counter).scene(for: sampleFigure())
+    #expect(afterLight > 5 && counter.measuredCount == afterLight, "\(afterLight) then \(counter.measuredCount)")
   }
 }
 
