@@ -702,6 +702,7 @@ public struct SiteBuilder {
       let d = plans[r].directives[k], figure = figures[r][k]
       for line in covering.lines { context.warn(line) }
       context.covered(covering.key, covering.lines)
+      var lightRequest: [Bool: Int] = [:]  // by phone: the light request a dark SVG may be made from
       for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
         var formats: [ImageFormat] = [], these: [WantedImage] = []
         for render in renders(d) where render.dark == dark && render.phone == phone {
@@ -716,7 +717,10 @@ public struct SiteBuilder {
         }
         if !these.isEmpty, let figure {  // the phone's stacked figure made only when it is drawn
           let drawn = phone ? figure.stacked(width: Self.phoneWidth) : figure
-          requests.append(FigureDrawing.Request(figure: drawn, theme: dark ? darkTheme : theme, formats: formats))
+          if !dark { lightRequest[phone] = requests.count }
+          requests.append(
+            FigureDrawing.Request(
+              figure: drawn, theme: dark ? darkTheme : theme, formats: formats, recolors: dark ? lightRequest[phone] : nil))
           wanted.append(these)
         }
       }

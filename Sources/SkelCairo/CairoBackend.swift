@@ -95,6 +95,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
     var font: FontSpec
   }
   private var measured: [MeasureKey: TextExtent] = [:]
+  private var spellings: [SkelPlot.Color: [UInt8]] = [:]
+  private let spellingLock = NSLock()
   /// How many measurements `measured` keeps before it starts again (a long preview session).
   static let measuredLimit = 50_000
 
@@ -139,6 +141,80 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
       cairo_surface_destroy(surface)
       return sink.bytes
     }
+  }
+
+  // MARK: - A dark SVG from the light one
+
+  /// The SVG of `other` made from `image`, the SVG of `scene`, when the two differ in colours
+  /// alone (`Scene.colorMap`): cairo writes every solid colour as `rgb(R%,G%,B%)` (its opacity
+  /// apart, the same in both scenes), so each colour's spelling is replaced by its counterpart's,
+  /// the spellings cairo's own (from `rgbSpellings`). Nil — and the caller draws `other` — when
+  /// the map is not a function on spellings or the SVG holds a colour the scenes do not.
+  /// `DarkSVGTests` checks the bytes against `render(other, as: .svg)`.
+  public func recolored(_ image: [UInt8], of scene: Scene, to other: Scene, as format: ImageFormat) -> [UInt8]? {
+    guard format == .svg, let map = scene.colorMap(to: other) else { return nil }
+    let colors = Array(Set(map.keys).union(map.values)).sorted {
+      ($0.red, $0.green, $0.blue, $0.alpha) < ($1.red, $1.green, $1.blue, $1.alpha)
+    }
+    guard let spelled = rgbSpellings(colors) else { return nil }
+    var replacement: [[UInt8]: [UInt8]] = [:]
+    for (a, b) in map {
+      guard let from = spelled[a], let to = spelled[b] else { return nil }
+      if let known = replacement[from], known != to { return nil }
+      replacement[from] = to
+    }
+    return Self.replacingColors(image, replacement)
+  }
+
+  /// `svg` with each `rgb(…)` replaced by `replacement`'s; nil if one is not there.
+  static func replacingColors(_ svg: [UInt8], _ replacement: [[UInt8]: [UInt8]]) -> [UInt8]? {
+    let open: [UInt8] = Array("rgb(".utf8), close = UInt8(ascii: ")")
+    var out: [UInt8] = []
+    out.reserveCapacity(svg.count)
+    var i = 0, copied = 0
+    let n = svg.count
+    return svg.withUnsafeBufferPointer { b -> [UInt8]? in
+      while i + open.count <= n {
+        guard b[i] == open[0], b[i + 1] == open[1], b[i + 2] == open[2], b[i + 3] == open[3] else {
+          i += 1
+          continue
+        }
+        var end = i + open.count
+        while end < n, b[end] != close, end - i < 64 { end += 1 }
+        guard end < n, b[end] == close, let to = replacement[Array(b[i...end])] else { return nil }
+        out.append(contentsOf: b[copied..<i])
+        out.append(contentsOf: to)
+        i = end + 1
+        copied = i
+      }
+      out.append(contentsOf: b[copied..<n])
+      return out
+    }
+  }
+
+  /// cairo's spelling (`rgb(R%,G%,B%)`) of each colour, from a probe SVG that fills one square
+  /// with each in turn; remembered. Nil if the probe does not show every colour once.
+  func rgbSpellings(_ colors: [SkelPlot.Color]) -> [SkelPlot.Color: [UInt8]]? {
+    spellingLock.lock()
+    var out = spellings.filter { colors.contains($0.key) }
+    spellingLock.unlock()
+    let missing = colors.filter { out[$0] == nil }
+    guard !missing.isEmpty else { return out }
+    let square: [PathElement] = [.move(Point(0, 0)), .line(Point(1, 0)), .line(Point(1, 1)), .close]
+    let probe = Scene(width: 4, height: 4, background: nil, items: missing.map { .path(square, stroke: nil, fill: $0) })
+    guard let svg = try? render(probe, as: .svg, pixelsPerPoint: 1) else { return nil }
+    let text = String(decoding: svg, as: UTF8.self)
+    let found = text.components(separatedBy: "fill:rgb(").dropFirst().map {
+      "rgb(" + ($0.split(separator: ")").first.map(String.init) ?? "") + ")"
+    }
+    guard found.count == missing.count else { return nil }
+    spellingLock.lock()
+    for (c, f) in zip(missing, found) {
+      spellings[c] = Array(f.utf8)
+      out[c] = Array(f.utf8)
+    }
+    spellingLock.unlock()
+    return out
   }
 
   /// cairo numbers surfaces, images, sources and patterns with process-wide counters

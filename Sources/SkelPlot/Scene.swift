@@ -132,4 +132,12 @@ public enum ImageFormat: String, CaseIterable, Sendable, Codable, Hashable {
 public protocol FigureBackend: TextMeasurer, Sendable {
   /// Returns the bytes of `scene` in `format`. `pixelsPerPoint` matters for PNG only.
   func render(_ scene: Scene, as format: ImageFormat, pixelsPerPoint: Double) throws -> [UInt8]
+  /// The bytes `render(other, as: format, …)` returns, made from `image` (what `render(scene,
+  /// as: format, …)` returned) when the two scenes differ in colours alone (`Scene.colorMap`),
+  /// or nil where the backend cannot (it then draws `other`).
+  func recolored(_ image: [UInt8], of scene: Scene, to other: Scene, as format: ImageFormat) -> [UInt8]?
+}
+
+extension FigureBackend {
+  public func recolored(_ image: [UInt8], of scene: Scene, to other: Scene, as format: ImageFormat) -> [UInt8]? { nil }
 }

@@ -166,3 +166,53 @@ enum Gallery {
     }
   }
 }
+
+/// A dark SVG made from the light one by its colours (`CairoBackend.recolored`) is byte for byte
+/// the SVG drawing the dark layout gives, for every figure of the gallery and its phone stacking
+/// (log axes, histograms, heat maps with colour bars, grids of panels, skeleton graphs, tables,
+/// legends with their backing patches); a dark layout that differs in more than colours is not
+/// recoloured.
+@Suite struct DarkSVGTests {
+  let backend = CairoBackend()
+
+  @Test(arguments: Gallery.all.map(\.0)) func recolouredIsDrawn(_ name: String) throws {
+    let base = try #require(Gallery.all.first { $0.0 == name }?.1)
+    for figure in [base, base.stacked(width: 340)] {
+      let light = FigureLayout(theme: .light, measurer: backend).scene(for: figure)
+      let dark = FigureLayout(theme: .dark, measurer: backend).scene(for: figure)
+      let svg = try backend.render(light, as: .svg, pixelsPerPoint: 1)
+      let drawn = try backend.render(dark, as: .svg, pixelsPerPoint: 1)
+      let made = try #require(backend.recolored(svg, of: light, to: dark, as: .svg), "\(name): not recoloured")
+      #expect(made == drawn, "\(name): \(made.count) bytes made, \(drawn.count) drawn")
+      #expect(made != svg)
+      #expect(backend.recolored(svg, of: light, to: dark, as: .png) == nil)
+    }
+  }
+
+  /// Scenes that differ in more than colours, or whose colours do not map one to one, are not.
+  @Test func onlyColoursDiffer() throws {
+    let light = FigureLayout(theme: .light, measurer: backend).scene(for: Gallery.logLog())
+    var moved = FigureLayout(theme: .dark, measurer: backend).scene(for: Gallery.logLog())
+    #expect(light.colorMap(to: moved) != nil)
+    if case .text(var t)? = moved.items.first(where: { if case .text = $0 { true } else { false } }),
+      let k = moved.items.firstIndex(of: .text(t))
+    {
+      t.position.x += 1
+      moved.items[k] = .text(t)
+    }
+    #expect(light.colorMap(to: moved) == nil, "a text moved by 1 pt")
+    // one light colour that would become two dark ones
+    let square: [PathElement] = [.move(Point(0, 0)), .line(Point(1, 0)), .line(Point(1, 1)), .close]
+    let red = Color(red: 1, green: 0, blue: 0), a = Color(red: 0, green: 1, blue: 0), b = Color(red: 0, green: 0, blue: 1)
+    let one = Scene(
+      width: 2, height: 2, background: nil, items: [.path(square, stroke: nil, fill: red), .path(square, stroke: nil, fill: red)])
+    let two = Scene(
+      width: 2, height: 2, background: nil, items: [.path(square, stroke: nil, fill: a), .path(square, stroke: nil, fill: b)])
+    #expect(one.colorMap(to: two) == nil)
+    let svg = try backend.render(one, as: .svg, pixelsPerPoint: 1)
+    #expect(backend.recolored(svg, of: one, to: two, as: .svg) == nil)
+    let same = Scene(
+      width: 2, height: 2, background: nil, items: [.path(square, stroke: nil, fill: a), .path(square, stroke: nil, fill: a)])
+    #expect(try backend.recolored(svg, of: one, to: same, as: .svg) == backend.render(same, as: .svg, pixelsPerPoint: 1))
+  }
+}
