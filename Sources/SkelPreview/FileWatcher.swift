@@ -50,8 +50,13 @@ public final class FileWatcher: Sendable {
         return
       }
     #endif
+    // the first snapshot is taken here, before `start` returns (and the preview says it is
+    // watching): a save right after that is a change from it, however late the thread starts
+    // (taken on the thread, a save before it ran was in the baseline and never reported: seen as
+    // a lost reload on a loaded machine)
+    let baseline = snapshot()
     Thread.detachNewThread { [self] in
-      pollLoop()
+      pollLoop(from: baseline)
       done.signal()
     }
   }
@@ -98,8 +103,8 @@ public final class FileWatcher: Sendable {
     return out
   }
 
-  func pollLoop() {
-    var last = snapshot()
+  func pollLoop(from baseline: [String: Stamp]) {
+    var last = baseline
     while !isStopped {
       Thread.sleep(forTimeInterval: interval)
       let now = snapshot()
