@@ -41,28 +41,40 @@ enum AtomicFile {
   /// `write` of a file made of `parts`.
   @discardableResult
   static func write(parts: [Part], to url: URL, keepExisting: (URL) -> Bool = { _ in false }) throws -> Outcome {
+    let temp = try temporaryPath(for: url)
+    try writeFlushed(parts, to: temp)
+    let outcome = try place(temp, at: url, keepExisting: keepExisting)
+    if outcome == .written { syncFolder(url.deletingLastPathComponent().path) }
+    return outcome
+  }
+
+  /// A new temporary name beside `url` (`.<name>.<pid>.<random>.tmp`), its folder made.
+  static func temporaryPath(for url: URL) throws -> String {
     let folder = url.deletingLastPathComponent()
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-    let temp = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(nonce).tmp").path
-    try writeFlushed(parts, to: temp)
+    return folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(nonce).tmp").path
+  }
+
+  /// Gives the written temporary file `temp` the name `url`: by `link` (which fails if the name
+  /// exists), or leaves a file there that `keepExisting` accepts, or else replaces it by
+  /// `rename` (the name exists and is not accepted, or the file system has no hard links). The
+  /// temporary name is gone afterwards, also on a failure.
+  static func place(_ temp: String, at url: URL, keepExisting: (URL) -> Bool) throws -> Outcome {
     let target = url.path
     if link(temp, target) == 0 {
       unlink(temp)
-      syncFolder(folder.path)
       return .written
     }
     if errno == EEXIST, keepExisting(url) {
       unlink(temp)
       return .kept
     }
-    // The name exists and is not accepted, or the file system has no hard links: replace.
     guard rename(temp, target) == 0 else {
       let failure = Failure("cannot rename the temporary file onto", target)
       unlink(temp)
       throw failure
     }
-    syncFolder(folder.path)
     return .written
   }
 
@@ -117,11 +129,7 @@ enum AtomicFile {
       let chunk = Array(start..<min(items.count, start + 256))
       var temps: [(index: Int, fd: Int32, path: String)] = []
       for i in chunk {
-        let folder = items[i].url.deletingLastPathComponent()
-        guard (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)) != nil else { continue }
-        let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let temp = folder.appendingPathComponent(".\(items[i].url.lastPathComponent).\(getpid()).\(nonce).tmp").path
-        guard let fd = try? writeUnflushed(items[i].parts, to: temp) else { continue }
+        guard let temp = try? temporaryPath(for: items[i].url), let fd = try? writeUnflushed(items[i].parts, to: temp) else { continue }
         temps.append((i, fd, temp))
       }
       var folders = Set<String>()
@@ -133,14 +141,7 @@ enum AtomicFile {
           continue
         }
         let url = items[t.index].url
-        if link(t.path, url.path) == 0 {
-          out[t.index] = .written
-        } else if errno == EEXIST, items[t.index].keepExisting(url) {
-          out[t.index] = .kept
-        } else if rename(t.path, url.path) == 0 {
-          out[t.index] = .written
-        }
-        unlink(t.path)  // after a link or a failure; after a rename the name is gone already
+        out[t.index] = try? place(t.path, at: url, keepExisting: items[t.index].keepExisting)
         if out[t.index] == .written { folders.insert(url.deletingLastPathComponent().path) }
       }
       for folder in folders.sorted() { syncFolder(folder) }
@@ -153,23 +154,7 @@ enum AtomicFile {
   static func writeUnflushed(_ parts: [Part], to path: String) throws -> Int32 {
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else { throw Failure("cannot create", path) }
-    var failed = false
-    for part in parts where !failed {
-      part.withBytes { (raw: UnsafeRawBufferPointer) in
-        guard let base = raw.baseAddress else { return }
-        var offset = 0
-        while offset < raw.count {
-          let n = systemWrite(fd, base + offset, raw.count - offset)
-          if n < 0 && errno == EINTR { continue }
-          guard n > 0 else {
-            failed = true
-            return
-          }
-          offset += n
-        }
-      }
-    }
-    if failed {
+    if !parts.allSatisfy({ $0.withBytes { writeFully(fd, $0) } }) {
       let failure = Failure("cannot write", path)
       close(fd)
       unlink(path)
@@ -200,13 +185,22 @@ enum AtomicFile {
   }
 }
 
-/// `write(2)` (the name `AtomicFile.write` hides).
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-  #if canImport(Glibc)
-    Glibc.write(fd, buffer, count)
-  #else
-    Darwin.write(fd, buffer, count)
-  #endif
+/// Writes every byte of `buffer` to `fd`, going on after short writes and EINTR; false (errno
+/// set) on an error. The write loop of `AtomicFile` and `SiteWriter`.
+func writeFully(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
+  guard let base = buffer.baseAddress else { return true }
+  var done = 0
+  while done < buffer.count {
+    #if canImport(Glibc)
+      let n = Glibc.write(fd, base + done, buffer.count - done)
+    #else
+      let n = Darwin.write(fd, base + done, buffer.count - done)
+    #endif
+    if n < 0 && errno == EINTR { continue }
+    guard n > 0 else { return false }
+    done += n
+  }
+  return true
 }
 
 /// Cache entries a step writes together (`AtomicFile.writeAll`), collected from its threads and

@@ -403,18 +403,9 @@ public struct SiteWriter: Sendable {
     guard close(fd) == 0 else { throw Self.failure("write", path) }
   }
 
-  /// Writes every byte of `buffer` to `fd` (short writes and EINTR continued).
+  /// Writes every byte of `buffer` to `fd` (`writeFully`).
   func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, _ path: String) throws {
-    guard let base = buffer.baseAddress else { return }
-    var done = 0
-    while done < buffer.count {
-      let n = write(fd, base + done, buffer.count - done)
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw Self.failure("write", path)
-      }
-      done += n
-    }
+    guard writeFully(fd, buffer) else { throw Self.failure("write", path) }
   }
 
   func makeFolders(_ path: String, doing what: String) throws {
