@@ -54,11 +54,6 @@ enum ContentDigest {
       size += p.count
     }
     let h = XXH3_128bits_digest(state)
-    return "xxh3-128:" + hex(h.high64) + hex(h.low64) + ":\(size)"
-  }
-
-  static func hex(_ v: UInt64) -> String {
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: 16 - s.count) + s
+    return "xxh3-128:" + ContentHash.hex64(h.high64) + ContentHash.hex64(h.low64) + ":\(size)"
   }
 }
