@@ -163,18 +163,10 @@ extension SiteBuilder {
   func drawFigures(_ run: BuildRun) throws {
     run.knownSizes = run.plans.map { report in report.directives.map { knownSize($0, run) } }
     // made on all cores (a Gram heat map's block means, a phase diagram's grid)
-    let flat = run.plans.indices.flatMap { r in run.plans[r].directives.indices.map { (r, $0) } }
     let shared = UncheckedSendable(run)
-    let made = configuration.compute.map(flat.count) { i -> Figure? in
-      let (r, k) = flat[i], run = shared.value
+    run.figures = mapDirectives(run.plans) { r, k -> Figure? in
+      let run = shared.value
       return run.knownSizes[r][k] != nil ? nil : run.plans[r].directives[k].configured.figure(for: run.results[r][k].result)
-    }
-    var next = 0
-    run.figures = run.plans.map { report in
-      report.directives.map { _ in
-        defer { next += 1 }
-        return made[next]
-      }
     }
     run.figuresMade = run.plans.enumerated().flatMap { (r, report) in
       report.directives.indices.filter { run.figures[r][$0] != nil }.map { report.document.name + "/" + report.directives[$0].label }
@@ -254,21 +246,29 @@ extension SiteBuilder {
     run.files["build.html"] = .bytes(Array(buildPage(run).utf8))
   }
 
-  /// Each directive's JSON and CSV that the site does not keep, made on all cores (a figure's
-  /// data is encoded by Foundation's JSONEncoder: 60 ms of one thread for the 12 figures of a
-  /// three-page report); nil where the site keeps them.
-  func madeDataFiles(_ run: BuildRun) throws -> [[BuildMemory.DataFiles?]] {
-    let flat = run.plans.indices.flatMap { r in run.plans[r].directives.indices.map { (r, $0) } }
+  /// Each directive's JSON and CSV as the site gets them (`dataSiteFiles`), made on all cores (a
+  /// figure's data is encoded by Foundation's JSONEncoder: 60 ms of one thread for the 12 figures
+  /// of a three-page report).
+  func madeDataFiles(_ run: BuildRun) throws -> [[DataSiteFiles]] {
     let shared = UncheckedSendable((run, self))
-    let made = configuration.compute.map(flat.count) { i -> Result<BuildMemory.DataFiles?, Error> in
-      let (r, k) = flat[i], (run, builder) = shared.value
-      let d = run.plans[r].directives[k], name = run.plans[r].document.name, result = run.results[r][k]
-      let key = builder.dataKey(d, result: result, report: name)
-      if builder.memory == nil, run.intact["data:\(key).json"] != nil, run.intact["data:\(key).csv"] != nil { return .success(nil) }
-      return Result { try builder.dataFiles(d, result: result, report: name) }
+    return try mapDirectives(run.plans) { r, k in
+      let (run, builder) = shared.value
+      return Result {
+        try builder.dataSiteFiles(run.plans[r].directives[k], result: run.results[r][k], report: run.plans[r].document.name, run: run)
+      }
+    }.map { try $0.map { try $0.get() } }
+  }
+
+  /// `body(r, k)` for directive k of report r, for every directive of `plans`, on the configured
+  /// threads; the results as `plans` holds the directives.
+  func mapDirectives<T: Sendable>(_ plans: [PlannedReport], _ body: @Sendable (Int, Int) -> T) -> [[T]] {
+    let flat = plans.indices.flatMap { r in plans[r].directives.indices.map { (r, $0) } }
+    let made = configuration.compute.map(flat.count) { body(flat[$0].0, flat[$0].1) }
+    var out: [[T]] = [], start = 0
+    for report in plans {
+      out.append(Array(made[start..<(start + report.directives.count)]))
+      start += report.directives.count
     }
-    var out: [[BuildMemory.DataFiles?]] = run.plans.map { $0.directives.map { _ in nil } }
-    for (i, (r, k)) in flat.enumerated() { out[r][k] = try made[i].get() }
     return out
   }
 

@@ -626,8 +626,6 @@ public struct SiteBuilder {
     return TypesetMath(plans: plans, rendered: table.compactMapValues { if case .html(let h) = $0 { return h } else { return nil } })
   }
 
-  static func size(_ f: Figure) -> [Double] { [f.width, f.height] }
-
   struct WrittenFigure {
     var alt: String
     var width: Double
@@ -692,49 +690,26 @@ public struct SiteBuilder {
     _ plans: [PlannedReport], figures: [[Figure?]], known: [[FigureSize?]] = [], context: BuildContext,
     intact: [String: String] = [:], background: DispatchGroup? = nil
   ) throws -> [String: SiteFile] {
-    var images: [String: SiteFile] = [:]
-    var requests: [FigureDrawing.Request] = []
-    var wanted: [[WantedImage]] = []
-    var queued = Set<String>()
-    let found = allCoverings(plans, figures: figures, known: known, context: context, intact: intact)
-    for (i, (r, k)) in plans.indices.flatMap({ r in plans[r].directives.indices.map { (r, $0) } }).enumerated() {
-      guard let covering = found[i] else { continue }
-      let d = plans[r].directives[k], figure = figures[r][k]
-      for line in covering.lines { context.warn(line) }
-      context.covered(covering.key, covering.lines)
-      var lightRequest: [Bool: Int] = [:]  // by phone: the light request a dark SVG may be made from
-      for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
-        var formats: [ImageFormat] = [], these: [WantedImage] = []
-        for render in renders(d) where render.dark == dark && render.phone == phone {
-          let key = figureKey(d, render)
-          guard queued.insert(key).inserted else { continue }  // loaded or drawn once
-          if let held = heldImage(key, render.format, intact: intact, context: context) {
-            images[key] = held
-            continue
-          }
-          formats.append(render.format)
-          these.append(WantedImage(key: key, dark: dark || phone, directive: d))
-        }
-        if !these.isEmpty, let figure {  // the phone's stacked figure made only when it is drawn
-          let drawn = phone ? figure.stacked(width: Self.phoneWidth) : figure
-          if !dark { lightRequest[phone] = requests.count }
-          requests.append(
-            FigureDrawing.Request(
-              figure: drawn, theme: dark ? darkTheme : theme, formats: formats, recolors: dark ? lightRequest[phone] : nil))
-          wanted.append(these)
-        }
+    var plan = ImagePlan()
+    let found = allCoverings(plans, figures: figures, known: known, context: context)
+    for (r, report) in plans.enumerated() {
+      for (k, d) in report.directives.enumerated() {
+        guard let covering = found[r][k] else { continue }
+        for line in covering.lines { context.warn(line) }
+        context.covered(covering.key, covering.lines)
+        queueImages(d, figures[r][k], into: &plan, intact: intact, context: context)
       }
     }
     let drawn = FigureDrawing.draw(
-      requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
+      plan.requests, backend: backend, pixelsPerPoint: configuration.pngPixelsPerPoint, compute: configuration.compute)
     var stored: [(bytes: [UInt8], key: String, format: ImageFormat)] = []
     defer { store(stored, background: background) }  // what was drawn is kept even if one image failed
-    for (i, request) in requests.enumerated() {
+    for (i, request) in plan.requests.enumerated() {
       for (j, format) in request.formats.enumerated() {
-        let image = wanted[i][j]
+        let image = plan.wanted[i][j]
         switch drawn[i][j] {
         case .success(let bytes):
-          images[image.key] = .bytes(bytes)
+          plan.images[image.key] = .bytes(bytes)
           memory?.keep(image: bytes, key: image.key)
           stored.append((bytes, image.key, format))
         case .failure(let error):
@@ -745,7 +720,46 @@ public struct SiteBuilder {
         }
       }
     }
-    return images
+    return plan.images
+  }
+
+  /// What `drawImages` has found so far: the images held (kept in the site, in the memory or in
+  /// the figure cache), the drawings to make and the images each makes, and every key seen.
+  struct ImagePlan {
+    var images: [String: SiteFile] = [:]
+    var requests: [FigureDrawing.Request] = []
+    var wanted: [[WantedImage]] = []
+    var queued = Set<String>()
+  }
+
+  /// A directive's images into `plan`: each one held is taken, the others are asked of a drawing
+  /// of `figure` (nil: not made, every image held) in its theme, stacked for the phone, a dark
+  /// SVG as its light one recoloured where it can be.
+  func queueImages(
+    _ d: PlannedDirective, _ figure: Figure?, into plan: inout ImagePlan, intact: [String: String], context: BuildContext
+  ) {
+    var lightRequest: [Bool: Int] = [:]  // by phone: the light request a dark SVG may be made from
+    for (dark, phone) in [(false, false), (true, false), (false, true), (true, true)] {
+      var formats: [ImageFormat] = [], these: [WantedImage] = []
+      for render in renders(d) where render.dark == dark && render.phone == phone {
+        let key = figureKey(d, render)
+        guard plan.queued.insert(key).inserted else { continue }  // loaded or drawn once
+        if let held = heldImage(key, render.format, intact: intact, context: context) {
+          plan.images[key] = held
+          continue
+        }
+        formats.append(render.format)
+        these.append(WantedImage(key: key, dark: dark || phone, directive: d))
+      }
+      if !these.isEmpty, let figure {  // the phone's stacked figure made only when it is drawn
+        let drawn = phone ? figure.stacked(width: Self.phoneWidth) : figure
+        if !dark { lightRequest[phone] = plan.requests.count }
+        plan.requests.append(
+          FigureDrawing.Request(
+            figure: drawn, theme: dark ? darkTheme : theme, formats: formats, recolors: dark ? lightRequest[phone] : nil))
+        plan.wanted.append(these)
+      }
+    }
   }
 
   /// An image `drawImages` draws: its key, whether a failure may leave it out (a dark or phone
@@ -757,34 +771,27 @@ public struct SiteBuilder {
   }
 
   /// Each directive's figure's coverings (nil without a figure), found on all cores (a layout
-  /// each), in the order of `plans`' directives, to be said in that order.
+  /// each), as `plans` holds the directives, to be said in that order.
   func allCoverings(
-    _ plans: [PlannedReport], figures: [[Figure?]], known: [[FigureSize?]], context: BuildContext, intact: [String: String]
-  ) -> [(key: String, lines: [String])?] {
-    let flat = plans.indices.flatMap { r in plans[r].directives.indices.map { (r, $0) } }
-    let shared = UncheckedSendable((self, plans, figures, known, intact))
-    return configuration.compute.map(flat.count) { i -> (key: String, lines: [String])? in
-      let (builder, plans, figures, known, intact) = shared.value, (r, k) = flat[i]
-      guard figures[r][k] != nil || (known.indices.contains(r) && known[r][k] != nil) else { return nil }
-      return builder.coverings(plans[r].directives[k], figures[r][k], context, intact: intact)
+    _ plans: [PlannedReport], figures: [[Figure?]], known: [[FigureSize?]], context: BuildContext
+  ) -> [[(key: String, lines: [String])?]] {
+    let shared = UncheckedSendable((self, plans, figures, known))
+    return mapDirectives(plans) { r, k -> (key: String, lines: [String])? in
+      let (builder, plans, figures, known) = shared.value
+      let size = known.indices.contains(r) ? known[r][k] : nil
+      return builder.coverings(plans[r].directives[k], figures[r][k], known: size != nil, context)
     }
   }
 
   /// The warnings a figure gives, with the key they are recorded under: a legend or label over
-  /// data (an explicit corner is honoured, and said here), a label that reads as code.
-  /// A figure whose every image the site holds unchanged (`intact`) was checked by the build that
-  /// drew it: its findings are said again from the manifest (`BuildManifest.coverings`), without
-  /// laying it out (which also spares a prose edit's build starting fontconfig).
-  func coverings(_ d: PlannedDirective, _ figure: Figure?, _ context: BuildContext, intact: [String: String] = [:]) -> (
-    key: String, lines: [String]
-  )? {
+  /// data (an explicit corner is honoured, and said here), a label that reads as code. A figure
+  /// not made (`known`: every image of it intact in the site, `knownSize`) was checked by the
+  /// build that drew it: its findings are said again from the manifest (`BuildManifest.coverings`),
+  /// without laying it out (which also spares a prose edit's build starting fontconfig).
+  func coverings(_ d: PlannedDirective, _ figure: Figure?, known: Bool, _ context: BuildContext) -> (key: String, lines: [String])? {
     let key = figureKey(d, renders(d).first ?? Render(dark: false, format: .svg))
-    if memory == nil, !intact.isEmpty, renders(d).allSatisfy({ intact[Self.imageIdentity(figureKey(d, $0))] != nil }),
-      let known = context.previousCoverings[key]
-    {
-      return (key, known)
-    }
-    guard let figure else { return nil }  // (a figure not made is one whose coverings are known)
+    if known, let lines = context.previousCoverings[key] { return (key, lines) }
+    guard let figure else { return nil }
     // a legend or label over data (an explicit corner is honoured, and said here), and a label
     // that reads as code (`k=nngp`, `kappa`: the kinds type their labels)
     let found =
@@ -816,23 +823,14 @@ public struct SiteBuilder {
 
   /// A directive's files (JSON, CSV, arrays, images) into `run.files`; what its figure HTML needs.
   func writeFigure(
-    _ d: PlannedDirective, figure: Figure?, known: FigureSize? = nil, data made: BuildMemory.DataFiles? = nil,
-    result r: ExperimentResultWithTime, report: PlannedReport, into run: BuildRun
+    _ d: PlannedDirective, figure: Figure?, known: FigureSize? = nil, data: DataSiteFiles, result r: ExperimentResultWithTime,
+    report: PlannedReport, into run: BuildRun
   ) throws -> WrittenFigure {
     let dir = report.document.name + "/"
-    // the JSON and CSV are made of what `dataKey` hashes (with this binary): kept when the site has them
-    let key = dataKey(d, result: r, report: report.document.name)
-    let (json, csv) = ("data:\(key).json", "data:\(key).csv")
-    if memory == nil, let j = run.intact[json], let c = run.intact[csv] {
-      run.files[dir + d.label + ".json"] = SiteFile.kept(j)
-      run.files[dir + d.label + ".csv"] = SiteFile.kept(c)
-    } else {
-      let data = try made ?? dataFiles(d, result: r, report: report.document.name)
-      run.files[dir + d.label + ".json"] = SiteFile.bytes(data.json)
-      run.files[dir + d.label + ".csv"] = SiteFile.bytes(data.csv)
-    }
-    run.identities[dir + d.label + ".json"] = json
-    run.identities[dir + d.label + ".csv"] = csv
+    run.files[dir + d.label + ".json"] = data.json
+    run.files[dir + d.label + ".csv"] = data.csv
+    run.identities[dir + d.label + ".json"] = "data:\(data.key).json"
+    run.identities[dir + d.label + ".csv"] = "data:\(data.key).csv"
     for a in r.result.arrays ?? [] {
       guard a.values.count == ResultCache.numbers(a.shape), NPY.header(shape: a.shape, alignment: 64) != nil else {
         throw BuildError.stage(
@@ -859,12 +857,9 @@ public struct SiteBuilder {
     // the phone images only when both themes were drawn (a failed variant is left out)
     let hasPhone = written.filter(\.phone).count == 2
     let size =
-      known
-      ?? figure.map { f in
-        FigureSize(width: f.width, height: f.height, phone: hasPhone ? Self.size(f.stacked(width: Self.phoneWidth)) : nil)
-      } ?? FigureSize(width: 0, height: 0)
+      known ?? figure.map { FigureSize($0, phone: hasPhone ? $0.stacked(width: Self.phoneWidth) : nil) } ?? FigureSize(width: 0, height: 0)
     if let first = renders(d).first { run.context.sized(figureKey(d, first), size) }
-    let phone = hasPhone ? size.phone.flatMap { $0.count == 2 ? (width: $0[0], height: $0[1]) : nil } : nil
+    let phone = hasPhone ? size.phoneSize : nil
     let alt = d.configured.common.alt.isEmpty ? FigureData.alt(r.result) : d.configured.common.alt
     return WrittenFigure(
       alt: alt, width: size.width, height: size.height, formats: formats, dark: dark,
@@ -873,11 +868,27 @@ public struct SiteBuilder {
       arrays: (r.result.arrays ?? []).map { $0.fileName(label: d.label) }, phone: phone.map { ($0.width, $0.height) })
   }
 
-  /// A directive's JSON and CSV, from the memory when it holds them for everything they are made
-  /// of (report, label, key, seed, engine, seconds and the options' texts).
-  func dataFiles(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: String) throws -> BuildMemory.DataFiles {
-    let seconds = configuration.reproducible ? 0 : r.seconds
+  /// A directive's JSON and CSV as the site gets them, with the key they are made of (`dataKey`,
+  /// with this binary): kept from the current site when it holds them (`run.intact`), else made.
+  struct DataSiteFiles: Sendable {
+    var key: String
+    var json: SiteFile
+    var csv: SiteFile
+  }
+
+  func dataSiteFiles(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: String, run: BuildRun) throws -> DataSiteFiles {
     let key = dataKey(d, result: r, report: report)
+    if memory == nil, let json = run.intact["data:\(key).json"], let csv = run.intact["data:\(key).csv"] {
+      return DataSiteFiles(key: key, json: .kept(json), csv: .kept(csv))
+    }
+    let data = try dataFiles(d, result: r, report: report, key: key)
+    return DataSiteFiles(key: key, json: .bytes(data.json), csv: .bytes(data.csv))
+  }
+
+  /// A directive's JSON and CSV, from the memory when it holds them for everything they are made
+  /// of (`key`: report, label, key, seed, engine, seconds and the options' texts).
+  func dataFiles(_ d: PlannedDirective, result r: ExperimentResultWithTime, report: String, key: String) throws -> BuildMemory.DataFiles {
+    let seconds = configuration.reproducible ? 0 : r.seconds
     if let held = memory?.data(key) { return held }
     let data = BuildMemory.DataFiles(
       json: try FigureData.json(d, result: r.result, seconds: seconds, report: report), csv: FigureData.csv(r.result))
@@ -1081,4 +1092,17 @@ struct FigureSize: Codable, Sendable, Equatable {
   var width: Double
   var height: Double
   var phone: [Double]? = nil
+
+  init(width: Double, height: Double, phone: [Double]? = nil) {
+    self.width = width
+    self.height = height
+    self.phone = phone
+  }
+
+  /// `figure`'s size, and `phone`'s (its stacking) when drawn.
+  init(_ figure: Figure, phone: Figure?) {
+    self.init(width: figure.width, height: figure.height, phone: phone.map { [$0.width, $0.height] })
+  }
+
+  var phoneSize: (width: Double, height: Double)? { phone.flatMap { $0.count == 2 ? ($0[0], $0[1]) : nil } }
 }
