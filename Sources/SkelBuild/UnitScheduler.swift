@@ -42,7 +42,6 @@ final class UnitScheduler: @unchecked Sendable {
     self.plans = plans
     self.merge = merge
     started = Array(repeating: false, count: self.jobs.count)
-    unstarted = self.jobs.count
   }
 
   /// The next job that can run (its index in `jobs`, and its directive's upstream), waiting while
@@ -57,7 +56,6 @@ final class UnitScheduler: @unchecked Sendable {
         guard let u = d.upstream else { return start(j, upstream: nil) }
         if failed.contains(u) {
           started[j] = true
-          unstarted -= 1
           settle(j, .failure(BuildError.diagnostics([], sources: [:])))  // not run: the upstream's error says why
           continue
         }
@@ -76,12 +74,8 @@ final class UnitScheduler: @unchecked Sendable {
   private func start(_ j: Int, upstream: Upstream?) -> (job: Int, upstream: Upstream?) {
     started[j] = true
     running += 1
-    unstarted -= 1
     return (j, upstream)
   }
-
-  /// Jobs not started yet (settled ones count as started).
-  private(set) var unstarted = 0
 
   /// The threads the job just handed out may use, of `total` shared by `workers`: a share while
   /// other jobs wait to start (the workers keep every core busy; loops of two threads each on two
@@ -90,7 +84,7 @@ final class UnitScheduler: @unchecked Sendable {
   func threads(total: Int, workers: Int) -> Int {
     condition.lock()
     defer { condition.unlock() }
-    return unstarted == 0 ? total : max(1, total / max(1, workers))
+    return started.contains(false) ? max(1, total / max(1, workers)) : total
   }
 
   /// Records a job's outcome; when it was its directive's last unit, the directive's result
