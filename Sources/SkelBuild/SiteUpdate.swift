@@ -62,15 +62,7 @@ extension SiteWriter {
     let path = outPath + "/" + relative
     try makeFolders((path as NSString).deletingLastPathComponent, doing: "create the folder")
     let temp = (path as NSString).deletingLastPathComponent + "/.skelreport-update-" + Self.tag()
-    switch file {
-    case .bytes(let bytes): try writeFile(temp, bytes)
-    case .npy(let array): try writeArray(temp, array)
-    case .kept(let old):
-      guard let data = FileManager.default.contents(atPath: outPath + "/" + old) else {
-        throw Self.failure("read (to keep in the site)", outPath + "/" + old)
-      }
-      try writeFile(temp, Array(data))
-    }
+    _ = try place(file, at: temp)  // (a kept file linked, or copied where the link fails)
     guard rename(temp, path) == 0 else {
       let failure = Self.failure("move the updated file over", path)
       _ = unlink(temp)
