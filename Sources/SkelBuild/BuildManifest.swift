@@ -203,7 +203,10 @@ extension SiteBuilder {
     guard FileManager.default.fileExists(atPath: configuration.reports.path, isDirectory: &isDir) else { return nil }
     guard isDir.boolValue else { return [configuration.reports.path] }
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: configuration.reports.path) else { return nil }
-    return names.filter { URL(fileURLWithPath: $0).pathExtension == "md" }.sorted().map { reportPath($0) }
+    // (`reportPath` of each: the folder is known to be one)
+    return names.filter { URL(fileURLWithPath: $0).pathExtension == "md" }.sorted().map {
+      configuration.reports.appendingPathComponent($0).path
+    }
   }
 
   /// A report's path as the manifest names it: the folder's path and the file's name.
