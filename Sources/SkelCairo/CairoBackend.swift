@@ -196,7 +196,8 @@ public final class CairoBackend: FigureBackend, @unchecked Sendable {
   /// with each in turn; remembered. Nil if the probe does not show every colour once.
   func rgbSpellings(_ colors: [SkelPlot.Color]) -> [SkelPlot.Color: [UInt8]]? {
     spellingLock.lock()
-    var out = spellings.filter { colors.contains($0.key) }
+    var out = [SkelPlot.Color: [UInt8]]()
+    for c in colors { out[c] = spellings[c] }
     spellingLock.unlock()
     let missing = colors.filter { out[$0] == nil }
     guard !missing.isEmpty else { return out }
