@@ -141,13 +141,15 @@ enum CacheEntryFile {
   static func read<T>(
     _ url: URL, format: String, key: String, kind: String, isOlderFormat: (Data) -> Bool, body: (PayloadReader) -> Result<T, Problem>
   ) -> CacheRead<T> {
-    let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+    // not blocking: a FIFO put at an entry's name must not hang the build (it is damage)
+    let fd = open(url.path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       return errno == ENOENT ? .miss : .damaged("unreadable (\(String(cString: strerror(errno))))")
     }
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { return .damaged("unreadable (\(String(cString: strerror(errno))))") }
+    guard (info.st_mode & S_IFMT) == S_IFREG else { return .damaged("not a regular file") }
     let size = Int(info.st_size)
     if size == 0 { return .damaged("empty file") }
     var head = [UInt8](repeating: 0, count: min(size, 1 << 16))

@@ -182,6 +182,18 @@ enum Damage: String, CaseIterable, Sendable {
     #expect(snapshot(dir.appendingPathComponent("_site")) == master.reference)
   }
 
+  /// A FIFO at an entry's name (someone who can write the cache put it there) is damage, read
+  /// without blocking: the build warns, recomputes and replaces it, and does not wait for a writer.
+  @Test func anEntryThatIsAFIFOIsDamageNotAWait() throws {
+    let master = try CacheMaster.shared.get()
+    let dir = try master.copy()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let a = try resultEntry(dir, "fig-a")
+    try FileManager.default.removeItem(at: a)
+    #expect(mkfifo(a.path, 0o644) == 0)
+    try expectRepaired(dir, master, path: a, reason: "not a regular file")
+  }
+
   @Test(arguments: Damage.allCases.filter { $0 != .otherImageBytes })
   func damagedResultEntry(_ damage: Damage) throws {
     let master = try CacheMaster.shared.get()
