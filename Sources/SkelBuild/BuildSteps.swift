@@ -182,8 +182,8 @@ extension SiteBuilder {
     let all = renders(d)
     guard let first = all.first, all.allSatisfy({ run.intact[Self.imageIdentity(figureKey(d, $0))] != nil }) else { return nil }
     let key = figureKey(d, first)
-    guard run.context.previousCoverings[key] != nil else { return nil }
-    return run.context.previousSizes[key]
+    guard run.context.previousCoverings[key] != nil, let size = run.context.previousSizes[key], size.isPlausible else { return nil }
+    return size
   }
 
   /// Every report's page (figures, tables and data files beside it) and the index.

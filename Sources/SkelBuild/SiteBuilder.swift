@@ -1105,4 +1105,11 @@ struct FigureSize: Codable, Sendable, Equatable {
   }
 
   var phoneSize: (width: Double, height: Double)? { phone.flatMap { $0.count == 2 ? ($0[0], $0[1]) : nil } }
+
+  /// Sizes a figure can have (finite, positive, under 10⁵ points, a phone size of two numbers):
+  /// a manifest edited or damaged into another number is not believed (the figure is made).
+  var isPlausible: Bool {
+    let all = [width, height] + (phone ?? [])
+    return (phone == nil || phone?.count == 2) && all.allSatisfy { $0.isFinite && $0 > 0 && $0 < 1e5 }
+  }
 }

@@ -129,6 +129,38 @@ import Testing
     #expect(a == b && a.count > 10)
   }
 
+  /// A manifest whose recorded figure sizes are not sizes (edited or damaged: negative, huge) is
+  /// not believed: the figures are made again and the page is the fresh build's.
+  @Test func implausibleRecordedSizesAreNotUsed() throws {
+    let dir = try Self.project()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let site = dir.appendingPathComponent("_site")
+    try Self.builder(dir).build()
+    let builds = dir.appendingPathComponent(".skelcache/builds")
+    let name = try #require(try FileManager.default.contentsOfDirectory(atPath: builds.path).first { $0.hasSuffix(".json") })
+    let manifest = builds.appendingPathComponent(name)
+    var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifest)) as? [String: Any])
+    var sizes = try #require(object["sizes"] as? [String: [String: Any]])
+    #expect(!sizes.isEmpty)
+    for (k, var size) in sizes {
+      size["width"] = -480
+      size["height"] = 1e9
+      sizes[k] = size
+    }
+    object["sizes"] = sizes
+    try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: manifest)
+    try Self.write(dir, prose: "Other words, edited.")
+    let edit = try Self.builder(dir).build()
+    #expect(edit.recomputed.isEmpty && edit.figuresMade.sorted() == ["m/fig-d", "m/fig-g"], "\(edit.figuresMade)")
+    let page = try String(contentsOf: site.appendingPathComponent("m/index.html"), encoding: .utf8)
+    #expect(!page.contains("-480") && !page.contains("1000000000"))
+    let fresh = dir.appendingPathComponent("fresh")
+    try FileManager.default.createDirectory(at: fresh.appendingPathComponent("reports"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: dir.appendingPathComponent("reports/m.md"), to: fresh.appendingPathComponent("reports/m.md"))
+    try Self.builder(fresh).build()
+    #expect(try String(contentsOf: fresh.appendingPathComponent("_site/m/index.html"), encoding: .utf8) == page)
+  }
+
   /// An option edit recomputes that directive; its files are written, the other directive's kept.
   @Test func anOptionEditRecomputesOneDirective() throws {
     let dir = try Self.project()
