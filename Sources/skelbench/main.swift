@@ -123,6 +123,11 @@ func verifyAgainstNeuralTangents(python: String, compute: Compute) throws -> [(S
   p.standardError = FileHandle.nullDevice
   try p.run()
   p.waitUntilExit()
+  guard p.terminationStatus == 0 else {
+    throw BenchError(
+      description:
+        "the neural-tangents check failed in \(python) (exit \(p.terminationStatus)): are jax and neural-tangents installed there?")
+  }
   func load(_ name: String) throws -> [Double] {
     let data = try Data(contentsOf: dir.appendingPathComponent(name))
     return data.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
@@ -532,7 +537,9 @@ struct Bench {
             detail: String(format: "%.2f× (peer best %.3f s / ours best %.3f s; peer median %.3f s)", t / m.seconds, t, m.seconds, median)))
       }
     }
-    for (name, err) in try verifyAgainstNeuralTangents(python: python, compute: compute) where measured.contains("nngp_N4000_L1") {
+    // the NT check of the kernels, when they were measured (it needs neural-tangents in PYTHON)
+    guard measured.contains("nngp_N4000_L1") else { return }
+    for (name, err) in try verifyAgainstNeuralTangents(python: python, compute: compute) {
       results.append(Measurement(name: "verify_nt_\(name)", seconds: err, detail: "max relative error off the diagonal vs neural-tangents"))
     }
   }
@@ -540,7 +547,14 @@ struct Bench {
 
 @main
 struct SkelBench {
-  static func main() throws {
+  static func main() {
+    do { try run() } catch {
+      FileHandle.standardError.write(Data("skelbench: error: \(error)\n".utf8))
+      exit(1)
+    }
+  }
+
+  static func run() throws {
     let options = BenchOptions(CommandLine.arguments)
     var bench = Bench(options: options)
     if options.runs("gram"), options.workload == nil { bench.limits() }
